@@ -1,0 +1,135 @@
+# ds - ingest paginated HTTP JSON APIs into PostgreSQL with small Unix filters.
+# Build: make   Test: make check   Demo: make demo   See README.md.
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+BIN	?= bin
+OBJ	?= build/obj
+CC	?= cc
+CFLAGS	?= -O2 -g
+PKG_CONFIG ?= pkg-config
+
+DS_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-Wall -Wextra -Werror -Ilib -MMD -MP
+
+pc = $(shell $(PKG_CONFIG) --$(1) $(2) 2>/dev/null)
+
+CURL_LIBS	= $(call pc,libs,libcurl)
+PQ_LIBS		= $(call pc,libs,libpq)
+ZSTD_LIBS	= $(call pc,libs,libzstd)
+MHD_LIBS	= $(call pc,libs,libmicrohttpd)
+CRYPTO_LIBS	= $(call pc,libs,libcrypto)
+Z_LIBS		= $(call pc,libs,zlib)
+JQ_LIBS		= -ljq -lonig
+PQ_CFLAGS	= $(call pc,cflags,libpq)
+
+# A stage is built once its folder has a main.c.
+PROGS	= $(foreach p,fetch transform load checkpoint,$(if $(wildcard $(p)/main.c),$(BIN)/ds-$(p)))
+TOOLS	= $(if $(wildcard tests/mockapi/main.c),$(BIN)/ds-mockapi) $(BIN)/ds-unit
+SCRIPTS	= scripts/ds-run scripts/ds-pg
+
+LIB_SRC		= $(wildcard lib/*.c)
+FETCH_SRC	= $(wildcard fetch/*.c)
+TRANSFORM_SRC	= $(wildcard transform/*.c)
+LOAD_SRC	= $(wildcard load/*.c)
+CHECKPOINT_SRC	= $(wildcard checkpoint/*.c)
+MOCK_SRC	= $(wildcard tests/mockapi/*.c)
+UNIT_SRC	= $(wildcard tests/unit/*.c)
+MIGRATIONS	= $(sort $(wildcard load/migrations/*.sql))
+
+objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
+LIB_OBJ = $(call objs,$(LIB_SRC))
+LIBDS	= $(OBJ)/libds.a
+
+.PHONY: all deps check check-only sanitize demo bench install clean lint fuzz
+
+all: deps-ok $(PROGS) $(TOOLS)
+
+# `make deps` installs what is missing (as root) or prints the apt-get line.
+deps:
+	@scripts/ds-deps install
+
+.PHONY: deps-ok
+deps-ok:
+	@scripts/ds-deps install
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(DS_CFLAGS) $(PQ_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBDS): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(BIN)/ds-fetch: $(call objs,$(FETCH_SRC)) $(LIBDS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(ZSTD_LIBS) -lm
+
+$(BIN)/ds-transform: $(call objs,$(TRANSFORM_SRC)) $(LIBDS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JQ_LIBS) $(CRYPTO_LIBS) $(ZSTD_LIBS) -lm
+
+# The migrations are compiled in: load/migrations.inc is generated from the .sql files.
+$(OBJ)/load/migrate.o: $(OBJ)/load/migrations.inc
+$(OBJ)/load/migrate.o: DS_CFLAGS += -I$(OBJ)/load
+$(OBJ)/load/migrations.inc: $(MIGRATIONS) scripts/ds-embed
+	@mkdir -p $(@D)
+	scripts/ds-embed $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BIN)/ds-load: $(call objs,$(LOAD_SRC)) $(LIBDS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PQ_LIBS) $(ZSTD_LIBS) -lm
+
+$(BIN)/ds-checkpoint: $(call objs,$(CHECKPOINT_SRC)) $(OBJ)/load/migrate.o $(LIBDS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PQ_LIBS) $(ZSTD_LIBS) -lm
+
+$(BIN)/ds-mockapi: $(call objs,$(MOCK_SRC)) $(LIBDS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(MHD_LIBS) $(Z_LIBS) $(ZSTD_LIBS) -lpthread -lm
+
+# Unit tests link every stage's pure logic: each stage keeps main() in main.c.
+UNIT_LINK = $(call objs,$(filter-out %/main.c,$(FETCH_SRC) $(TRANSFORM_SRC)))
+$(BIN)/ds-unit: $(call objs,$(UNIT_SRC)) $(UNIT_LINK) $(LIBDS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(JQ_LIBS) $(CRYPTO_LIBS) $(ZSTD_LIBS) -lm
+
+# The README's test command. Last line: "N passed, N failed".
+check: all
+	@DS_BIN=$(CURDIR)/$(BIN) tests/run
+
+check-only:
+	@DS_BIN=$(CURDIR)/$(BIN) tests/run
+
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+sanitize: deps-ok
+	$(MAKE) BIN=build/san/bin OBJ=build/san/obj CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)"
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		DS_BIN=$(CURDIR)/build/san/bin DS_SANITIZE=1 tests/run
+
+demo: all
+	@DS_BIN=$(CURDIR)/$(BIN) scripts/ds-demo
+
+bench: all
+	@DS_BIN=$(CURDIR)/$(BIN) tests/bench/run
+
+lint: deps-ok
+	shellcheck scripts/ds-* tests/run tests/*.bash tests/bench/run .ci/run
+	mandoc -Tlint -Wwarning man/*.[1-9]
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr -Ilib lib fetch transform load checkpoint tests/mockapi
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin/
+	for m in man/*.1; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man1/; done; true
+	for m in man/*.5; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man5/; done; true
+	for m in man/*.7; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man7/; done; true
+
+clean:
+	rm -rf bin build
+
+-include $(wildcard $(OBJ)/*/*.d $(OBJ)/*/*/*.d)

@@ -1,0 +1,581 @@
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+
+/* Byte classes inside a string: 0 plain ASCII, 1 quote/backslash/control, 2 UTF-8 lead/other. */
+static unsigned char strclass[256];
+static unsigned char wsclass[256];
+static int tables_ready;
+
+static void
+init_tables(void)
+{
+	int c;
+
+	for (c = 0; c < 256; c++)
+		strclass[c] = c < 0x20 || c == '"' || c == '\\' ? 1 : c >= 0x80 ? 2 : 0;
+	wsclass[' '] = wsclass['\t'] = wsclass['\n'] = wsclass['\r'] = 1;
+	tables_ready = 1;
+}
+
+void
+ds_json_init(struct ds_json *j, const char *base)
+{
+	if (!tables_ready)
+		init_tables();
+	j->base = base;
+	j->maxdepth = 0;
+	j->flags = 0;
+	j->erroff = 0;
+	j->errmsg = NULL;
+}
+
+/* Record the first error at p; always returns NULL for the caller's convenience. */
+static const char *
+fail(struct ds_json *j, const char *p, const char *msg)
+{
+	if (j->errmsg == NULL) {
+		j->erroff = (size_t)(p - j->base);
+		j->errmsg = msg;
+	}
+	return NULL;
+}
+
+const char *
+ds_json_ws(const char *p, const char *end)
+{
+	if (!tables_ready)
+		init_tables();
+	while (p < end && wsclass[(unsigned char)*p])
+		p++;
+	return p;
+}
+
+static int
+hex4(const char *p, const char *end, unsigned *out)
+{
+	unsigned v = 0;
+	int i;
+
+	if (end - p < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), or 0. */
+static size_t
+utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+	unsigned char c = p[0];
+	size_t n, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if ((size_t)(end - p) < n)
+		return 0;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Scan a string whose opening quote is at p; return the byte after the closing quote. */
+static const char *
+string(struct ds_json *j, const char *p, const char *end)
+{
+	const unsigned char *s = (const unsigned char *)p + 1;
+	const unsigned char *e = (const unsigned char *)end;
+
+	for (;;) {
+		while (s < e && strclass[*s] == 0)
+			s++;
+		if (s >= e)
+			return fail(j, p, "unterminated string");
+		if (*s == '"')
+			return (const char *)s + 1;
+		if (*s == '\\') {
+			j->flags |= DS_JSON_ESC;
+			if (s + 1 >= e)
+				return fail(j, (const char *)s, "unterminated string");
+			switch (s[1]) {
+			case '"': case '\\': case '/': case 'b':
+			case 'f': case 'n': case 'r': case 't':
+				s += 2;
+				continue;
+			case 'u': {
+				unsigned u, u2;
+
+				if (hex4((const char *)s + 2, end, &u) < 0)
+					return fail(j, (const char *)s, "expected 4 hex digits after \\u");
+				if (u == 0)
+					j->flags |= DS_JSON_NUL;
+				if (u >= 0xdc00 && u <= 0xdfff)
+					return fail(j, (const char *)s, "lone low surrogate in \\u escape");
+				if (u >= 0xd800 && u <= 0xdbff) {
+					if (e - s < 12 || s[6] != '\\' || s[7] != 'u' ||
+					    hex4((const char *)s + 8, end, &u2) < 0 ||
+					    u2 < 0xdc00 || u2 > 0xdfff)
+						return fail(j, (const char *)s,
+						    "high surrogate not followed by a low surrogate");
+					s += 12;
+				} else
+					s += 6;
+				continue;
+			}
+			default:
+				return fail(j, (const char *)s, "invalid escape in string");
+			}
+		}
+		if (*s < 0x20)
+			return fail(j, (const char *)s, "control character in string");
+		{
+			size_t n = utf8_seq(s, e);
+
+			if (n == 0)
+				return fail(j, (const char *)s, "invalid UTF-8 in string");
+			s += n;
+		}
+	}
+}
+
+static const char *
+number(struct ds_json *j, const char *p, const char *end)
+{
+	const char *s = p;
+
+	if (s < end && *s == '-')
+		s++;
+	if (s >= end)
+		return fail(j, s, "expected digit");
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (s < end && *s >= '0' && *s <= '9')
+			s++;
+	else
+		return fail(j, s, "expected digit");
+	if (s < end && *s == '.') {
+		s++;
+		if (s >= end || *s < '0' || *s > '9')
+			return fail(j, s, "expected digit after '.'");
+		while (s < end && *s >= '0' && *s <= '9')
+			s++;
+	}
+	if (s < end && (*s == 'e' || *s == 'E')) {
+		s++;
+		if (s < end && (*s == '+' || *s == '-'))
+			s++;
+		if (s >= end || *s < '0' || *s > '9')
+			return fail(j, s, "expected digit in exponent");
+		while (s < end && *s >= '0' && *s <= '9')
+			s++;
+	}
+	return s;
+}
+
+static const char *
+literal(struct ds_json *j, const char *p, const char *end, const char *word, size_t n)
+{
+	if ((size_t)(end - p) < n || memcmp(p, word, n) != 0)
+		return fail(j, p, "expected a JSON value");
+	return p + n;
+}
+
+static const char *value(struct ds_json *, const char *, const char *, int);
+
+/* p at '['. */
+static const char *
+array(struct ds_json *j, const char *p, const char *end, int depth)
+{
+	p = ds_json_ws(p + 1, end);
+	if (p < end && *p == ']')
+		return p + 1;
+	for (;;) {
+		if ((p = value(j, p, end, depth)) == NULL)
+			return NULL;
+		p = ds_json_ws(p, end);
+		if (p >= end)
+			return fail(j, p, "expected ',' or ']'");
+		if (*p == ']')
+			return p + 1;
+		if (*p != ',')
+			return fail(j, p, "expected ',' or ']'");
+		p = ds_json_ws(p + 1, end);
+	}
+}
+
+/* p at '{'. */
+static const char *
+object(struct ds_json *j, const char *p, const char *end, int depth)
+{
+	p = ds_json_ws(p + 1, end);
+	if (p < end && *p == '}')
+		return p + 1;
+	for (;;) {
+		if (p >= end || *p != '"')
+			return fail(j, p, "expected string key");
+		if ((p = string(j, p, end)) == NULL)
+			return NULL;
+		p = ds_json_ws(p, end);
+		if (p >= end || *p != ':')
+			return fail(j, p, "expected ':'");
+		if ((p = value(j, p + 1, end, depth)) == NULL)
+			return NULL;
+		p = ds_json_ws(p, end);
+		if (p >= end)
+			return fail(j, p, "expected ',' or '}'");
+		if (*p == '}')
+			return p + 1;
+		if (*p != ',')
+			return fail(j, p, "expected ',' or '}'");
+		p = ds_json_ws(p + 1, end);
+	}
+}
+
+/* Scan one value after optional whitespace; depth counts enclosing containers. */
+static const char *
+value(struct ds_json *j, const char *p, const char *end, int depth)
+{
+	int max = j->maxdepth > 0 ? j->maxdepth : DS_JSON_MAXDEPTH;
+
+	p = ds_json_ws(p, end);
+	if (p >= end)
+		return fail(j, p, "expected a JSON value");
+	switch (*p) {
+	case '"':
+		return string(j, p, end);
+	case '{':
+		if (depth >= max)
+			return fail(j, p, "nesting too deep");
+		return object(j, p, end, depth + 1);
+	case '[':
+		if (depth >= max)
+			return fail(j, p, "nesting too deep");
+		return array(j, p, end, depth + 1);
+	case 't':
+		return literal(j, p, end, "true", 4);
+	case 'f':
+		return literal(j, p, end, "false", 5);
+	case 'n':
+		return literal(j, p, end, "null", 4);
+	default:
+		if (*p == '-' || (*p >= '0' && *p <= '9'))
+			return number(j, p, end);
+		return fail(j, p, "expected a JSON value");
+	}
+}
+
+const char *
+ds_json_skip(struct ds_json *j, const char *p, const char *end, const char **start)
+{
+	p = ds_json_ws(p, end);
+	if (start != NULL)
+		*start = p;
+	return value(j, p, end, 0);
+}
+
+int
+ds_json_validate(struct ds_json *j, const char *p, const char *end)
+{
+	if ((p = ds_json_skip(j, p, end, NULL)) == NULL)
+		return -1;
+	p = ds_json_ws(p, end);
+	if (p != end) {
+		fail(j, p, "unexpected data after the JSON value");
+		return -1;
+	}
+	return 0;
+}
+
+int
+ds_json_obj_begin(struct ds_json *j, const char **pp, const char *end)
+{
+	const char *p = ds_json_ws(*pp, end);
+
+	if (p >= end || *p != '{') {
+		fail(j, p, "expected '{'");
+		return -1;
+	}
+	*pp = ds_json_ws(p + 1, end);
+	return 0;
+}
+
+int
+ds_json_obj_next(struct ds_json *j, const char **pp, const char *end,
+    struct ds_json_member *m)
+{
+	const char *p = ds_json_ws(*pp, end), *k, *v;
+
+	if (p < end && *p == '}') {
+		*pp = p + 1;
+		return 0;
+	}
+	if (p >= end || *p != '"') {
+		fail(j, p, "expected string key");
+		return -1;
+	}
+	k = p;
+	if ((p = string(j, p, end)) == NULL)
+		return -1;
+	m->key = k + 1;
+	m->keylen = (size_t)(p - k) - 2;
+	p = ds_json_ws(p, end);
+	if (p >= end || *p != ':') {
+		fail(j, p, "expected ':'");
+		return -1;
+	}
+	p = ds_json_ws(p + 1, end);
+	v = p;
+	if ((p = value(j, p, end, 1)) == NULL)
+		return -1;
+	m->val = v;
+	m->vallen = (size_t)(p - v);
+	p = ds_json_ws(p, end);
+	if (p < end && *p == ',') {
+		p = ds_json_ws(p + 1, end);
+		if (p >= end || *p != '"') {
+			fail(j, p, "expected string key");
+			return -1;
+		}
+	} else if (p >= end || *p != '}') {
+		fail(j, p, "expected ',' or '}'");
+		return -1;
+	}
+	*pp = p;
+	return 1;
+}
+
+int
+ds_json_arr_begin(struct ds_json *j, const char **pp, const char *end)
+{
+	const char *p = ds_json_ws(*pp, end);
+
+	if (p >= end || *p != '[') {
+		fail(j, p, "expected '['");
+		return -1;
+	}
+	*pp = ds_json_ws(p + 1, end);
+	return 0;
+}
+
+int
+ds_json_arr_next(struct ds_json *j, const char **pp, const char *end,
+    const char **val, size_t *vallen)
+{
+	const char *p = ds_json_ws(*pp, end), *v;
+
+	if (p < end && *p == ']') {
+		*pp = p + 1;
+		return 0;
+	}
+	v = p;
+	if ((p = value(j, p, end, 1)) == NULL)
+		return -1;
+	*val = v;
+	*vallen = (size_t)(p - v);
+	p = ds_json_ws(p, end);
+	if (p < end && *p == ',') {
+		p = ds_json_ws(p + 1, end);
+		if (p >= end || *p == ']') {
+			fail(j, p, "expected a JSON value");
+			return -1;
+		}
+	} else if (p >= end || *p != ']') {
+		fail(j, p, "expected ',' or ']'");
+		return -1;
+	}
+	*pp = p;
+	return 1;
+}
+
+const char *
+ds_json_type(const char *v)
+{
+	switch (*v) {
+	case '{':
+		return "object";
+	case '[':
+		return "array";
+	case '"':
+		return "string";
+	case 't':
+	case 'f':
+		return "boolean";
+	case 'n':
+		return "null";
+	default:
+		return "number";
+	}
+}
+
+int
+ds_json_str_eq(const char *raw, size_t n, const char *name)
+{
+	struct ds_buf b = { 0 };
+	int eq;
+
+	if (memchr(raw, '\\', n) == NULL)
+		return strlen(name) == n && memcmp(raw, name, n) == 0;
+	if (ds_json_str_decode(raw, n, &b) < 0) {
+		ds_buf_free(&b);
+		return 0;
+	}
+	eq = b.len == strlen(name) && memcmp(b.p, name, b.len) == 0;
+	ds_buf_free(&b);
+	return eq;
+}
+
+static void
+put_utf8(struct ds_buf *out, unsigned cp)
+{
+	char u[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | cp >> 6);
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | cp >> 12);
+		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | cp >> 18);
+		u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	ds_buf_add(out, u, n);
+}
+
+int
+ds_json_str_decode(const char *raw, size_t n, struct ds_buf *out)
+{
+	const char *p = raw, *end = raw + n, *bs;
+
+	ds_buf_reserve(out, n);
+	while (p < end) {
+		unsigned u, u2;
+
+		if ((bs = memchr(p, '\\', (size_t)(end - p))) == NULL) {
+			ds_buf_add(out, p, (size_t)(end - p));
+			break;
+		}
+		ds_buf_add(out, p, (size_t)(bs - p));
+		p = bs + 1;
+		if (p >= end)
+			break;
+		switch (*p) {
+		case 'b': ds_buf_addc(out, '\b'); p++; break;
+		case 'f': ds_buf_addc(out, '\f'); p++; break;
+		case 'n': ds_buf_addc(out, '\n'); p++; break;
+		case 'r': ds_buf_addc(out, '\r'); p++; break;
+		case 't': ds_buf_addc(out, '\t'); p++; break;
+		case 'u':
+			if (hex4(p + 1, end, &u) < 0)
+				return -1;
+			p += 5;
+			if (u == 0)
+				return -1;
+			if (u >= 0xd800 && u <= 0xdbff && end - p >= 6 &&
+			    p[0] == '\\' && p[1] == 'u' && hex4(p + 2, end, &u2) == 0 &&
+			    u2 >= 0xdc00 && u2 <= 0xdfff) {
+				u = 0x10000 + ((u - 0xd800) << 10) + (u2 - 0xdc00);
+				p += 6;
+			}
+			put_utf8(out, u);
+			break;
+		default:
+			ds_buf_addc(out, *p);
+			p++;
+			break;
+		}
+	}
+	ds_buf_terminate(out);
+	return 0;
+}
+
+size_t
+ds_json_minify(const char *src, size_t n, char *dst)
+{
+	const char *p = src, *end = src + n;
+	char *d = dst;
+
+	if (!tables_ready)
+		init_tables();
+	while (p < end) {
+		const char *q = p;
+
+		/* Copy a run of non-space, non-string bytes. */
+		while (q < end && *q != '"' && !wsclass[(unsigned char)*q])
+			q++;
+		memmove(d, p, (size_t)(q - p));
+		d += q - p;
+		p = q;
+		if (p >= end)
+			break;
+		if (*p != '"') {
+			p++;
+			continue;
+		}
+		/* A string: copy through the closing quote, honouring escapes. */
+		q = p + 1;
+		for (;;) {
+			const char *r = q;
+
+			while (r < end && *r != '"' && *r != '\\')
+				r++;
+			if (r >= end) {
+				q = end;
+				break;
+			}
+			if (*r == '\\') {
+				q = r + 2 <= end ? r + 2 : end;
+				continue;
+			}
+			q = r + 1;
+			break;
+		}
+		memmove(d, p, (size_t)(q - p));
+		d += q - p;
+		p = q;
+	}
+	return (size_t)(d - dst);
+}

@@ -1,0 +1,98 @@
+/*
+ * json.h - a validating JSON scanner that never builds a tree.
+ *
+ * Values are handed out as spans of the input text, so numbers of any width,
+ * escapes and unicode survive byte for byte. Every function that can fail
+ * records the failure in the ds_json context: a byte offset (relative to
+ * j->base) and what was expected there.
+ *
+ * Strictness, beyond RFC 8259: strings must be valid UTF-8, and a \u escape
+ * of a lone surrogate is refused (PostgreSQL's jsonb refuses both). A string
+ * holding \u0000 is valid JSON: the scanner accepts it and sets DS_JSON_NUL.
+ * Nesting deeper than j->maxdepth is refused, so no input can exhaust the stack.
+ */
+#ifndef DS_JSON_H
+#define DS_JSON_H
+
+#include <stddef.h>
+
+struct ds_buf;
+
+#define DS_JSON_MAXDEPTH	256
+
+/* Flags set (never cleared) in j->flags while scanning. */
+#define DS_JSON_NUL	0x01	/* some string held \u0000 */
+#define DS_JSON_ESC	0x02	/* some string held a backslash escape */
+
+struct ds_json {
+	const char	*base;		/* offsets in errors are relative to this */
+	int		 maxdepth;	/* 0 means DS_JSON_MAXDEPTH */
+	unsigned	 flags;
+	size_t		 erroff;	/* offset of the first error */
+	const char	*errmsg;	/* static text: what was expected/found */
+};
+
+/* A member of an object: key is the raw text between the quotes (escapes undecoded). */
+struct ds_json_member {
+	const char	*key;
+	size_t		 keylen;
+	const char	*val;		/* first byte of the value */
+	size_t		 vallen;	/* its length, without surrounding whitespace */
+};
+
+/* Start a context over text starting at base. */
+void	ds_json_init(struct ds_json *j, const char *base);
+
+/* First non-whitespace byte at or after p (end if none). */
+const char *ds_json_ws(const char *p, const char *end);
+
+/*
+ * Validate one value starting at p (leading whitespace allowed) and return
+ * the byte just past it, or NULL on error (see j->erroff, j->errmsg).
+ * *start, when not NULL, receives the value's first byte.
+ */
+const char *ds_json_skip(struct ds_json *j, const char *p, const char *end,
+	    const char **start);
+
+/*
+ * Validate that [p, end) is exactly one value with optional whitespace
+ * around it. Returns 0 or -1.
+ */
+int	ds_json_validate(struct ds_json *j, const char *p, const char *end);
+
+/*
+ * Object iteration: *pp points at (whitespace before) '{'. ds_json_obj_begin
+ * returns 0, or -1 when it is not an object. ds_json_obj_next returns 1 with
+ * the next member (validated), 0 after the closing '}' (with *pp just past
+ * it), or -1 on error.
+ */
+int	ds_json_obj_begin(struct ds_json *j, const char **pp, const char *end);
+int	ds_json_obj_next(struct ds_json *j, const char **pp, const char *end,
+	    struct ds_json_member *m);
+
+/* Array iteration, likewise: *val and *vallen receive each validated element. */
+int	ds_json_arr_begin(struct ds_json *j, const char **pp, const char *end);
+int	ds_json_arr_next(struct ds_json *j, const char **pp, const char *end,
+	    const char **val, size_t *vallen);
+
+/* JSON type name of the value whose first byte is *v: "object", "array",
+ * "string", "number", "boolean" or "null". */
+const char *ds_json_type(const char *v);
+
+/* Non-zero when the raw key/string text (between quotes) equals name. */
+int	ds_json_str_eq(const char *raw, size_t n, const char *name);
+
+/*
+ * Decode the raw text between a string's quotes into UTF-8, appended to
+ * out. The text must have been validated. Returns 0, or -1 when it holds
+ * \u0000 (out then holds the text up to it).
+ */
+int	ds_json_str_decode(const char *raw, size_t n, struct ds_buf *out);
+
+/*
+ * Copy validated JSON text without insignificant whitespace into dst
+ * (room for n bytes); returns the length written.
+ */
+size_t	ds_json_minify(const char *src, size_t n, char *dst);
+
+#endif

@@ -1,0 +1,61 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "exits.h"
+#include "log.h"
+#include "output.h"
+
+#define OUTBUF	(1 << 20)
+
+static char *outbuf;
+
+void
+ds_out_init(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if ((outbuf = malloc(OUTBUF)) != NULL)
+		setvbuf(stdout, outbuf, _IOFBF, OUTBUF);
+}
+
+static void
+failed(void)
+{
+	if (errno == EPIPE)
+		exit(DS_EX_PIPE);
+	ds_die(DS_EX_TEMP, "write error on standard output");
+}
+
+void
+ds_out_write(const void *p, size_t n)
+{
+	if (n && fwrite(p, 1, n, stdout) != n)
+		failed();
+}
+
+void
+ds_out_flush(void)
+{
+	if (fflush(stdout) != 0)
+		failed();
+}
+
+void
+ds_out_check(void)
+{
+	if (ferror(stdout)) {
+		errno = EIO;
+		ds_out_flush();
+		failed();
+	}
+}
+
+void
+ds_out_close(void)
+{
+	ds_out_flush();
+	if (fclose(stdout) != 0)
+		failed();
+}

@@ -1,0 +1,44 @@
+/*
+ * reader.h - line reader over a file descriptor, zstd or plain.
+ *
+ * The input is zstd when it starts with the zstd frame magic (28 b5 2f fd);
+ * concatenated frames (as `cat a.zst b.zst` makes) are read through. Memory
+ * is bounded by the longest line accepted (maxline), never by the input.
+ */
+#ifndef DS_READER_H
+#define DS_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ds_reader;
+
+enum {
+	DS_READ_EOF = 0,	/* no more lines */
+	DS_READ_LINE = 1,	/* *line holds a whole line */
+	DS_READ_LONG = 2,	/* line longer than maxline: *line holds its first maxline bytes;
+				   the rest of it was skipped */
+	DS_READ_ERR = -1	/* read or decompression error: see ds_reader_error() */
+};
+
+/* Start reading fd; the reader does not close it. Caller frees with ds_reader_free(). */
+struct ds_reader *ds_reader_new(int fd, size_t maxline);
+void	ds_reader_free(struct ds_reader *r);
+
+/*
+ * Next line without its '\n' (a final line without one counts). The line is
+ * NUL-terminated in place and stays valid until the next call; *len excludes
+ * the NUL.
+ */
+int	ds_reader_next(struct ds_reader *r, char **line, size_t *len);
+
+/* Byte offset (in the decompressed stream) of the last line's first byte. */
+uint64_t ds_reader_offset(const struct ds_reader *r);
+/* 1-based number of the last line returned. */
+uint64_t ds_reader_lineno(const struct ds_reader *r);
+/* Non-zero when the input is zstd. */
+int	ds_reader_is_zstd(const struct ds_reader *r);
+/* Text of the last DS_READ_ERR; owned by the reader. */
+const char *ds_reader_error(const struct ds_reader *r);
+
+#endif
