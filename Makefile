@@ -41,9 +41,11 @@ objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 LIB_OBJ = $(call objs,$(LIB_SRC))
 LIBDS	= $(OBJ)/libds.a
 
-.PHONY: all deps check check-only sanitize demo bench install clean lint fuzz
+.PHONY: all progs deps check check-only sanitize demo bench install clean lint fuzz
 
-all: deps-ok $(PROGS) $(TOOLS)
+all: deps-ok progs
+
+progs: $(PROGS) $(TOOLS)
 
 # `make deps` installs what is missing (as root) or prints the apt-get line.
 deps:
@@ -51,7 +53,7 @@ deps:
 
 .PHONY: deps-ok
 deps-ok:
-	@scripts/ds-deps install
+	@[ -n "$(DS_SKIP_DEPS)" ] || scripts/ds-deps install
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
