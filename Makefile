@@ -113,6 +113,26 @@ sanitize: deps-ok
 demo: all
 	@DS_BIN=$(CURDIR)/$(BIN) scripts/ds-demo
 
+# Fuzzing: clang's libFuzzer over lib/ and the stages' pure logic.
+# make fuzz FUZZ_SECONDS=600 runs each harness for that long, seeded from tests and corpora.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_OBJ = build/fuzz/obj
+FUZZ_STAGE_OBJ = $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(filter-out %/main.c,$(FETCH_SRC) $(TRANSFORM_SRC)))
+fuzz: deps-ok
+	$(MAKE) CC=clang OBJ=$(FUZZ_OBJ) CFLAGS="$(FUZZ_FLAGS)" \
+		$(FUZZ_OBJ)/libds.a $(FUZZ_STAGE_OBJ)
+	@mkdir -p build/fuzz/bin
+	@for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); \
+		clang $(DS_CFLAGS) -Wno-unused-command-line-argument -fsanitize=fuzzer,address,undefined -g -O1 \
+			-o build/fuzz/bin/$$n $$f \
+			$(FUZZ_STAGE_OBJ) \
+			$(FUZZ_OBJ)/libds.a $(CURL_LIBS) $(JQ_LIBS) $(CRYPTO_LIBS) $(ZSTD_LIBS) -lm || exit 1; \
+	done
+	@tests/fuzz/run $(FUZZ_SECONDS)
+
 bench: all
 	@DS_BIN=$(CURDIR)/$(BIN) tests/bench/run
 
