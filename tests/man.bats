@@ -1,0 +1,58 @@
+#!/usr/bin/env bats
+# Man pages: lint-clean, installed, and in step with each program's --help.
+bats_require_minimum_version 1.5.0
+load helpers
+
+# Programs and where they live.
+progs="ds-fetch ds-transform ds-load ds-checkpoint ds-run ds-pg"
+
+prog_path() {
+	case $1 in
+	ds-run|ds-pg) echo "$DS_TOP/scripts/$1" ;;
+	*) echo "$DS_BIN/$1" ;;
+	esac
+}
+
+@test "every man page is mandoc -Tlint clean" {
+	run --separate-stderr mandoc -Tlint -Wwarning "$DS_TOP"/man/*.[1-9]
+	assert_status 0
+	assert_equal "$output" ""
+}
+
+@test "every program has a man page with the required sections" {
+	for p in $progs; do
+		m=$DS_TOP/man/$p.1
+		[ -f "$m" ] || { echo "missing $m" >&2; return 1; }
+		for s in SYNOPSIS DESCRIPTION "EXIT STATUS" ENVIRONMENT EXAMPLES "SEE ALSO"; do
+			grep -q "^\.Sh $s" "$m" || { echo "$m lacks $s" >&2; return 1; }
+		done
+	done
+	[ -f "$DS_TOP/man/ds.7" ]
+}
+
+@test "every option in each program's --help appears in its man page" {
+	for p in $progs; do
+		[ "$p" = ds-pg ] && continue
+		help=$("$(prog_path "$p")" --help 2>&1) || true
+		[ -n "$help" ] || { echo "$p --help printed nothing" >&2; return 1; }
+		page=$(mandoc -Tascii "$DS_TOP/man/$p.1" | col -b)
+		for o in $(printf '%s\n' "$help" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
+			case "$page" in
+			*"$o"*) ;;
+			*) echo "$p: $o is in --help but not in man/$p.1" >&2; return 1 ;;
+			esac
+		done
+	done
+}
+
+@test "make install puts programs, scripts and man pages under DESTDIR" {
+	d=$(mktemp -d)
+	run --separate-stderr make -C "$DS_TOP" -s install DESTDIR="$d" PREFIX=/usr/local
+	assert_status 0
+	for p in $progs; do
+		[ -x "$d/usr/local/bin/$p" ] || { echo "not installed: $p" >&2; return 1; }
+		[ -f "$d/usr/local/share/man/man1/$p.1" ] || { echo "no man page: $p" >&2; return 1; }
+	done
+	[ -f "$d/usr/local/share/man/man7/ds.7" ]
+	rm -rf "$d"
+}
