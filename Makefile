@@ -41,7 +41,7 @@ objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 LIB_OBJ = $(call objs,$(LIB_SRC))
 LIBDS	= $(OBJ)/libds.a
 
-.PHONY: all progs deps check check-only sanitize demo bench install clean lint fuzz
+.PHONY: all progs deps sanitize-unit check check-only sanitize demo bench install clean lint fuzz
 
 all: deps-ok progs
 
@@ -109,6 +109,11 @@ sanitize: deps-ok
 	$(MAKE) BIN=build/san/bin OBJ=build/san/obj CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)"
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		DS_BIN=$(CURDIR)/build/san/bin DS_SANITIZE=1 tests/run
+
+# The unit tests alone under ASan+UBSan (CI runs this before make check).
+sanitize-unit: deps-ok
+	$(MAKE) BIN=build/san/bin OBJ=build/san/obj CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" build/san/bin/ds-unit
+	ASAN_OPTIONS=detect_leaks=1 build/san/bin/ds-unit
 
 demo: all
 	@DS_BIN=$(CURDIR)/$(BIN) scripts/ds-demo
