@@ -1,0 +1,114 @@
+/*
+ * ds-checkpoint - read and change the stored position of each stream.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exits.h"
+#include "log.h"
+#include "output.h"
+#include "../load/db.h"
+#include "store.h"
+
+static void __attribute__((noreturn))
+usage(FILE *f, int status)
+{
+	fprintf(f,
+	    "usage: ds-checkpoint [--db url] get stream\n"
+	    "       ds-checkpoint [--db url] set stream cursor\n"
+	    "       ds-checkpoint [--db url] reset stream\n"
+	    "       ds-checkpoint [--db url] list\n"
+	    "       ds-checkpoint [--db url] status [--max-age duration]\n"
+	    "       ds-checkpoint [--db url] ack stream\n"
+	    "       ds-checkpoint [--db url] [--table name] newest stream\n");
+	exit(status);
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { O_DB = 256, O_MAXAGE, O_TABLE };
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, O_DB },
+		{ "help", no_argument, NULL, 'h' },
+		{ "max-age", required_argument, NULL, O_MAXAGE },
+		{ "table", required_argument, NULL, O_TABLE },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct verb {
+		const char	*name;
+		int		 args;
+	} verbs[] = {
+		{ "get", 1 }, { "set", 2 }, { "reset", 1 }, { "list", 0 },
+		{ "status", 0 }, { "ack", 1 }, { "newest", 1 },
+	};
+	const char *db = NULL, *table = "events", *verb;
+	long long max_age = -1;
+	PGconn *conn;
+	size_t i;
+	int ch, status;
+
+	ds_log_init(argv[0]);
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case O_DB:
+			db = optarg;
+			break;
+		case 'h':
+			usage(stdout, DS_EX_OK);
+		case O_MAXAGE:
+			if ((max_age = store_duration(optarg)) < 0)
+				ds_diex(DS_EX_USAGE, "--max-age %s: want a duration such as"
+				    " 90s, 15m, 2h or 1d", optarg);
+			break;
+		case O_TABLE:
+			if (*optarg == '\0' || *optarg == '.' ||
+			    optarg[strlen(optarg) - 1] == '.')
+				ds_diex(DS_EX_USAGE, "--table: want NAME or SCHEMA.NAME");
+			table = optarg;
+			break;
+		default:
+			usage(stderr, DS_EX_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage(stderr, DS_EX_USAGE);
+	verb = argv[0];
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verb, verbs[i].name) == 0)
+			break;
+	if (i == sizeof(verbs) / sizeof(verbs[0])) {
+		ds_logkv(DS_LOG_ERROR, "unknown verb", "verb=%s", verb);
+		usage(stderr, DS_EX_USAGE);
+	}
+	if (argc - 1 != verbs[i].args)
+		usage(stderr, DS_EX_USAGE);
+	if (max_age >= 0 && strcmp(verb, "status") != 0)
+		ds_diex(DS_EX_USAGE, "--max-age goes with status only");
+	if (verbs[i].args > 0 && argv[1][0] == '\0')
+		ds_diex(DS_EX_USAGE, "%s: the stream name is empty", verb);
+
+	ds_out_init();
+	conn = ds_db_connect(db, "ds-checkpoint");
+	if (strcmp(verb, "get") == 0)
+		status = store_get(conn, argv[1]);
+	else if (strcmp(verb, "set") == 0)
+		status = store_set(conn, argv[1], argv[2]);
+	else if (strcmp(verb, "reset") == 0)
+		status = store_reset(conn, argv[1]);
+	else if (strcmp(verb, "list") == 0)
+		status = store_list(conn);
+	else if (strcmp(verb, "status") == 0)
+		status = store_status(conn, max_age);
+	else if (strcmp(verb, "ack") == 0)
+		status = store_ack(conn, argv[1]);
+	else
+		status = store_newest(conn, argv[1], table);
+	PQfinish(conn);
+	ds_out_close();
+	return status;
+}

@@ -1,0 +1,239 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "exits.h"
+#include "log.h"
+#include "output.h"
+#include "../load/db.h"
+#include "../load/migrate.h"
+#include "store.h"
+
+static void
+out(const char *s)
+{
+	ds_out_write(s, strlen(s));
+}
+
+/* Append seconds as a short age: 42s, 7m, 3h, 2d. */
+static void
+age(struct ds_buf *b, long long s)
+{
+	if (s < 120)
+		ds_buf_printf(b, "%llds", s);
+	else if (s < 7200)
+		ds_buf_printf(b, "%lldm", s / 60);
+	else if (s < 172800)
+		ds_buf_printf(b, "%lldh", s / 3600);
+	else
+		ds_buf_printf(b, "%lldd", s / 86400);
+}
+
+int
+store_get(PGconn *conn, const char *stream)
+{
+	const char *vals[1] = { stream };
+	PGresult *res;
+	int status = DS_EX_OK;
+
+	if (!ds_migrated(conn))
+		return DS_EX_OK;
+	res = ds_db_execp(conn, "SELECT cursor, has_more FROM ds_checkpoints"
+	    " WHERE stream = $1", 1, vals, "cannot read the checkpoint");
+	if (PQntuples(res) == 1) {
+		if (strcmp(PQgetvalue(res, 0, 1), "f") == 0)
+			status = DS_EX_FINISHED;
+		else if (!PQgetisnull(res, 0, 0)) {
+			out(PQgetvalue(res, 0, 0));
+			out("\n");
+		}
+	}
+	PQclear(res);
+	return status;
+}
+
+int
+store_set(PGconn *conn, const char *stream, const char *cursor)
+{
+	const char *vals[2] = { stream, cursor };
+
+	ds_migrate(conn, NULL);
+	PQclear(ds_db_execp(conn, "INSERT INTO ds_checkpoints AS k (stream, cursor,"
+	    " has_more, updated_at) VALUES ($1, $2, true, now()) ON CONFLICT (stream)"
+	    " DO UPDATE SET cursor = $2, seq = NULL, has_more = true, updated_at = now()",
+	    2, vals, "cannot store the checkpoint"));
+	return DS_EX_OK;
+}
+
+int
+store_reset(PGconn *conn, const char *stream)
+{
+	const char *vals[1] = { stream };
+
+	ds_migrate(conn, NULL);
+	PQclear(ds_db_execp(conn, "DELETE FROM ds_checkpoints WHERE stream = $1",
+	    1, vals, "cannot reset the checkpoint"));
+	return DS_EX_OK;
+}
+
+int
+store_list(PGconn *conn)
+{
+	struct ds_buf b = { 0 };
+	PGresult *res;
+	int i;
+
+	if (!ds_migrated(conn))
+		return DS_EX_OK;
+	res = ds_db_exec(conn, "SELECT k.stream, coalesce(k.cursor, ''), k.records,"
+	    " coalesce(c.rejects, 0),"
+	    " to_char(k.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	    " floor(extract(epoch FROM now() - k.updated_at))::bigint, k.has_more"
+	    " FROM ds_checkpoints k LEFT JOIN ds_catalog c USING (stream)"
+	    " ORDER BY k.stream", "cannot list the checkpoints");
+	ds_buf_adds(&b, "stream\tcursor\trecords\trejects\tupdated\tage\n");
+	for (i = 0; i < PQntuples(res); i++) {
+		ds_buf_printf(&b, "%s\t%s\t%s\t%s\t%s\t", PQgetvalue(res, i, 0),
+		    PQgetisnull(res, i, 6) || PQgetvalue(res, i, 6)[0] == 't' ?
+		    PQgetvalue(res, i, 1) : "(finished)", PQgetvalue(res, i, 2),
+		    PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
+		age(&b, strtoll(PQgetvalue(res, i, 5), NULL, 10));
+		ds_buf_addc(&b, '\n');
+	}
+	ds_out_write(b.p, b.len);
+	ds_buf_free(&b);
+	PQclear(res);
+	return DS_EX_OK;
+}
+
+int
+store_status(PGconn *conn, long long max_age)
+{
+	struct ds_buf b = { 0 };
+	PGresult *res;
+	long long a;
+	int i, bad = 0, stale, drift;
+
+	if (!ds_migrated(conn))
+		return DS_EX_OK;
+	res = ds_db_exec(conn, "SELECT s.stream,"
+	    " floor(extract(epoch FROM now() - greatest(k.updated_at, c.last_loaded_at)))::bigint,"
+	    " (SELECT count(*) FROM ds_schema_changes d WHERE d.stream = s.stream"
+	    "  AND d.acked_at IS NULL),"
+	    " coalesce(k.records, c.records, 0), k.has_more"
+	    " FROM (SELECT stream FROM ds_checkpoints UNION SELECT stream FROM ds_catalog) s"
+	    " LEFT JOIN ds_checkpoints k USING (stream) LEFT JOIN ds_catalog c USING (stream)"
+	    " ORDER BY s.stream", "cannot read the streams' status");
+	for (i = 0; i < PQntuples(res); i++) {
+		a = PQgetisnull(res, i, 1) ? -1 : strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		stale = max_age >= 0 && (a < 0 || a > max_age);
+		drift = strtoll(PQgetvalue(res, i, 2), NULL, 10) > 0;
+		ds_buf_reset(&b);
+		ds_buf_printf(&b, "%s %s age=", PQgetvalue(res, i, 0),
+		    stale ? "STALE" : drift ? "DRIFT" : "ok");
+		if (a >= 0)
+			age(&b, a);
+		else
+			ds_buf_adds(&b, "never");
+		ds_buf_printf(&b, " records=%s", PQgetvalue(res, i, 3));
+		if (!PQgetisnull(res, i, 4) && PQgetvalue(res, i, 4)[0] == 'f')
+			ds_buf_adds(&b, " finished");
+		if (stale) {
+			ds_buf_adds(&b, " max_age=");
+			age(&b, max_age);
+		}
+		if (drift)
+			ds_buf_printf(&b, " unacknowledged_schema_changes=%s",
+			    PQgetvalue(res, i, 2));
+		ds_buf_addc(&b, '\n');
+		ds_out_write(b.p, b.len);
+		bad |= stale || drift;
+	}
+	ds_buf_free(&b);
+	PQclear(res);
+	return bad ? DS_EX_CHECK : DS_EX_OK;
+}
+
+int
+store_ack(PGconn *conn, const char *stream)
+{
+	const char *vals[1] = { stream };
+
+	if (!ds_migrated(conn))
+		return DS_EX_OK;
+	PQclear(ds_db_execp(conn, "UPDATE ds_schema_changes SET acked_at = now()"
+	    " WHERE stream = $1 AND acked_at IS NULL", 1, vals,
+	    "cannot acknowledge the schema changes"));
+	return DS_EX_OK;
+}
+
+int
+store_newest(PGconn *conn, const char *stream, const char *table)
+{
+	struct ds_buf sql = { 0 }, name = { 0 };
+	const char *vals[1] = { stream };
+	PGresult *res;
+
+	ds_db_ident(conn, table, &name);
+	ds_buf_adds(&sql, "SELECT to_regclass(");
+	ds_db_literal(conn, name.p, &sql);
+	ds_buf_adds(&sql, ") IS NOT NULL");
+	res = ds_db_exec(conn, sql.p, "cannot look for the records table");
+	if (PQgetvalue(res, 0, 0)[0] != 't') {
+		PQclear(res);
+		ds_buf_free(&sql);
+		ds_buf_free(&name);
+		return DS_EX_OK;
+	}
+	PQclear(res);
+	ds_buf_reset(&sql);
+	ds_buf_printf(&sql, "SELECT to_char(max(ts) AT TIME ZONE 'UTC',"
+	    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM %s WHERE stream = $1", name.p);
+	res = ds_db_execp(conn, sql.p, 1, vals, "cannot read the newest timestamp");
+	if (!PQgetisnull(res, 0, 0)) {
+		out(PQgetvalue(res, 0, 0));
+		out("\n");
+	}
+	PQclear(res);
+	ds_buf_free(&sql);
+	ds_buf_free(&name);
+	return DS_EX_OK;
+}
+
+long long
+store_duration(const char *s)
+{
+	long long total = 0, n, mult;
+	char *end;
+
+	if (*s == '\0')
+		return -1;
+	while (*s != '\0') {
+		if (*s < '0' || *s > '9')
+			return -1;
+		n = strtoll(s, &end, 10);
+		switch (*end) {
+		case '\0':
+		case 's':
+			mult = 1;
+			break;
+		case 'm':
+			mult = 60;
+			break;
+		case 'h':
+			mult = 3600;
+			break;
+		case 'd':
+			mult = 86400;
+			break;
+		default:
+			return -1;
+		}
+		if (n > (1LL << 40) / mult)
+			return -1;
+		total += n * mult;
+		s = *end == '\0' ? end : end + 1;
+	}
+	return total;
+}

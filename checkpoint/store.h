@@ -1,0 +1,29 @@
+/*
+ * store.h - ds-checkpoint's verbs: the queries on ds_checkpoints,
+ * ds_catalog, ds_schema_changes and the records table.
+ *
+ * Each verb writes its output through lib/output.h and returns the exit
+ * status; database failures exit (see load/db.h).
+ */
+#ifndef DS_CHECKPOINT_STORE_H
+#define DS_CHECKPOINT_STORE_H
+
+#include <libpq-fe.h>
+
+int	store_get(PGconn *conn, const char *stream);
+int	store_set(PGconn *conn, const char *stream, const char *cursor);
+int	store_reset(PGconn *conn, const char *stream);
+int	store_list(PGconn *conn);
+/* max_age in seconds, or -1 for no freshness limit. */
+int	store_status(PGconn *conn, long long max_age);
+int	store_ack(PGconn *conn, const char *stream);
+int	store_newest(PGconn *conn, const char *stream, const char *table);
+
+/*
+ * Parse a duration: a sum of whole numbers with units s, m, h, d (for
+ * example 90s, 15m, 1h30m, 2d); a bare number means seconds. Returns the
+ * seconds, or -1 when s is not a duration.
+ */
+long long store_duration(const char *s);
+
+#endif

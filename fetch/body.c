@@ -1,0 +1,230 @@
+#include <ctype.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+#include "body.h"
+
+/* Non-zero when [p, p+n) holds word (lower case) in any case. */
+static int
+has_word(const char *p, size_t n, const char *word)
+{
+	size_t w = strlen(word), i, k;
+
+	for (i = 0; i + w <= n; i++) {
+		for (k = 0; k < w; k++)
+			if (tolower((unsigned char)p[i + k]) != word[k])
+				break;
+		if (k == w)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The number of elements of the array text [p, p+n), which must have been
+ * validated: the commas at depth 1 outside strings, plus one unless empty.
+ */
+static size_t
+count_elements(const char *p, size_t n)
+{
+	const char *end = p + n - 1, *q;	/* end: the closing ']' */
+	size_t commas = 0;
+	int depth = 0;
+
+	if (ds_json_ws(p + 1, end) == end)
+		return 0;
+	for (p++; p < end; p++) {
+		switch (*p) {
+		case '"':
+			/* To the closing quote: one preceded by an even run of '\'. */
+			for (;;) {
+				p = memchr(p + 1, '"', (size_t)(end - p - 1));
+				for (q = p; q[-1] == '\\'; q--)
+					;
+				if ((p - q) % 2 == 0)
+					break;
+			}
+			break;
+		case '[':
+		case '{':
+			depth++;
+			break;
+		case ']':
+		case '}':
+			depth--;
+			break;
+		case ',':
+			if (depth == 0)
+				commas++;
+			break;
+		}
+	}
+	return commas + 1;
+}
+
+/* Fill pg from the pagination fields of an object member m (either level). */
+static int
+pagination_member(const struct ds_json_member *m, struct page *pg, int *seen_more,
+    struct ds_buf *why, const char *base)
+{
+	if (ds_json_str_eq(m->key, m->keylen, "hasMore")) {
+		if (*m->val != 't' && *m->val != 'f') {
+			ds_buf_printf(why, "hasMore at byte %zu is a %s, not a boolean",
+			    (size_t)(m->val - base), ds_json_type(m->val));
+			return -1;
+		}
+		pg->has_more = *m->val == 't';
+		*seen_more = 1;
+	} else if (ds_json_str_eq(m->key, m->keylen, "nextCursor")) {
+		if (*m->val == 'n') {
+			pg->next = NULL;
+			pg->nextlen = 0;
+		} else if (*m->val == '"') {
+			pg->next = m->val + 1;
+			pg->nextlen = m->vallen - 2;
+		} else {
+			ds_buf_printf(why, "nextCursor at byte %zu is a %s, not a string",
+			    (size_t)(m->val - base), ds_json_type(m->val));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+body_page(const char *p, size_t n, struct page *pg, struct ds_buf *why, int *not_json)
+{
+	struct ds_json j;
+	struct ds_json_member m, pm;
+	const char *q = p, *end = p + n, *r;
+	int rc, seen_more = 0, seen_data = 0;
+
+	memset(pg, 0, sizeof(*pg));
+	ds_buf_reset(why);
+	*not_json = 0;
+	ds_json_init(&j, p);
+	if (ds_json_obj_begin(&j, &q, end) < 0) {
+		if (ds_json_validate(&j, p, end) < 0)
+			goto bad_json;
+		ds_buf_printf(why, "body is a %s, not an object",
+		    ds_json_type(ds_json_ws(p, end)));
+		return -1;
+	}
+	while ((rc = ds_json_obj_next(&j, &q, end, &m)) == 1) {
+		if (ds_json_str_eq(m.key, m.keylen, "data")) {
+			if (*m.val != '[') {
+				ds_buf_printf(why, "data at byte %zu is a %s, not an array",
+				    (size_t)(m.val - p), ds_json_type(m.val));
+				return -1;
+			}
+			pg->data = m.val;
+			pg->datalen = m.vallen;
+			pg->records = count_elements(m.val, m.vallen);
+			seen_data = 1;
+		} else if (ds_json_str_eq(m.key, m.keylen, "pagination") && *m.val == '{') {
+			pg->nested = 1;
+			r = m.val;
+			if (ds_json_obj_begin(&j, &r, end) < 0)
+				goto bad_json;
+			while ((rc = ds_json_obj_next(&j, &r, end, &pm)) == 1)
+				if (pagination_member(&pm, pg, &seen_more, why, p) < 0)
+					return -1;
+			if (rc < 0)
+				goto bad_json;
+		} else if (ds_json_str_eq(m.key, m.keylen, "meta") && *m.val == '{') {
+			r = m.val;
+			if (ds_json_obj_begin(&j, &r, end) < 0)
+				goto bad_json;
+			while ((rc = ds_json_obj_next(&j, &r, end, &pm)) == 1)
+				if (ds_json_str_eq(pm.key, pm.keylen, "total") &&
+				    strcmp(ds_json_type(pm.val), "number") == 0) {
+					pg->total = pm.val;
+					pg->totallen = pm.vallen;
+				}
+			if (rc < 0)
+				goto bad_json;
+		} else if (pagination_member(&m, pg, &seen_more, why, p) < 0)
+			return -1;
+	}
+	if (rc < 0)
+		goto bad_json;
+	if (ds_json_ws(q, end) != end) {
+		ds_buf_printf(why, "text after the body's object at byte %zu",
+		    (size_t)(ds_json_ws(q, end) - p));
+		*not_json = 1;
+		return -1;
+	}
+	if (!seen_data) {
+		ds_buf_adds(why, "body has no data array");
+		return -1;
+	}
+	if (!seen_more) {
+		ds_buf_adds(why, "body has no hasMore (neither pagination.hasMore nor hasMore)");
+		return -1;
+	}
+	if (pg->has_more && pg->next == NULL) {
+		ds_buf_adds(why, "hasMore is true but nextCursor is null or absent");
+		return -1;
+	}
+	return 0;
+
+bad_json:
+	*not_json = j.erroff >= n ? 2 : 1;
+	ds_buf_printf(why, "not JSON at byte %zu: %s", j.erroff,
+	    j.errmsg ? j.errmsg : "invalid");
+	return -1;
+}
+
+/* Decode the string value v (with its quotes) into out, at most max bytes. */
+static void
+take_string(const char *v, size_t vlen, struct ds_buf *out, size_t max)
+{
+	ds_buf_reset(out);
+	(void)ds_json_str_decode(v + 1, vlen - 2, out);
+	if (out->len > max)
+		out->len = max;
+	ds_buf_terminate(out);
+}
+
+int
+body_error(const char *p, size_t n, struct ds_buf *out, size_t max)
+{
+	struct ds_json j;
+	struct ds_json_member m, em;
+	const char *q = p, *end = p + n, *r;
+	int rc, rank, best = 0;
+
+	ds_buf_reset(out);
+	ds_buf_terminate(out);
+	ds_json_init(&j, p);
+	if (ds_json_obj_begin(&j, &q, end) < 0)
+		return has_word(p, n, "expired");
+	/* Ranked: message, error.message, detail, error (a string). */
+	while ((rc = ds_json_obj_next(&j, &q, end, &m)) == 1) {
+		rank = 0;
+		if (*m.val == '"') {
+			if (ds_json_str_eq(m.key, m.keylen, "message"))
+				rank = 4;
+			else if (ds_json_str_eq(m.key, m.keylen, "detail"))
+				rank = 2;
+			else if (ds_json_str_eq(m.key, m.keylen, "error"))
+				rank = 1;
+			if (rank > best) {
+				take_string(m.val, m.vallen, out, max);
+				best = rank;
+			}
+		} else if (*m.val == '{' && ds_json_str_eq(m.key, m.keylen, "error")) {
+			r = m.val;
+			if (ds_json_obj_begin(&j, &r, end) < 0)
+				break;
+			while (ds_json_obj_next(&j, &r, end, &em) == 1)
+				if (ds_json_str_eq(em.key, em.keylen, "message") &&
+				    *em.val == '"' && best < 3) {
+					take_string(em.val, em.vallen, out, max);
+					best = 3;
+				}
+		}
+	}
+	return has_word(p, n, "expired");
+}

@@ -1,0 +1,61 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+#include "emit.h"
+
+void
+emit_json_string(struct ds_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	ds_buf_addc(b, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			ds_buf_addc(b, '\\');
+			ds_buf_addc(b, (char)c);
+		} else if (c < 0x20) {
+			ds_buf_adds(b, "\\u00");
+			ds_buf_addc(b, hex[c >> 4]);
+			ds_buf_addc(b, hex[c & 15]);
+		} else
+			ds_buf_addc(b, (char)c);
+	}
+	ds_buf_addc(b, '"');
+}
+
+/* Append a cursor as a JSON string, or null. */
+static void
+cursor_value(struct ds_buf *b, const char *s, size_t n)
+{
+	if (s == NULL)
+		ds_buf_adds(b, "null");
+	else
+		emit_json_string(b, s, n);
+}
+
+void
+emit_page(struct ds_buf *b, const char *stream, unsigned long long seq,
+    const char *cursor, size_t cursorlen, const char *next, size_t nextlen,
+    int has_more, const char *fetched_at, const char *records, size_t recordslen)
+{
+	char *dst;
+
+	ds_buf_reset(b);
+	ds_buf_adds(b, "{\"stream\":");
+	emit_json_string(b, stream, strlen(stream));
+	ds_buf_printf(b, ",\"seq\":%llu,\"cursor\":", seq);
+	cursor_value(b, cursor, cursorlen);
+	ds_buf_adds(b, ",\"next\":");
+	cursor_value(b, next, nextlen);
+	ds_buf_printf(b, ",\"has_more\":%s,\"fetched_at\":\"%s\",\"records\":",
+	    has_more ? "true" : "false", fetched_at);
+	dst = ds_buf_reserve(b, recordslen + 2);
+	b->len += ds_json_minify(records, recordslen, dst);
+	ds_buf_add(b, "}\n", 2);
+	ds_buf_terminate(b);
+}

@@ -1,0 +1,24 @@
+/*
+ * emit.h - the NDJSON line written for each page.
+ */
+#ifndef DS_FETCH_EMIT_H
+#define DS_FETCH_EMIT_H
+
+#include <stddef.h>
+
+struct ds_buf;
+
+/* Append s (n bytes, any bytes) to b as a JSON string with its quotes. */
+void	emit_json_string(struct ds_buf *b, const char *s, size_t n);
+
+/*
+ * Reset b to one page line, '\n' included:
+ * {"stream":..,"seq":..,"cursor":..,"next":..,"has_more":..,"fetched_at":..,"records":..}
+ * cursor and next are decoded bytes (NULL for null); records is the data
+ * array's validated text, written minified.
+ */
+void	emit_page(struct ds_buf *b, const char *stream, unsigned long long seq,
+	    const char *cursor, size_t cursorlen, const char *next, size_t nextlen,
+	    int has_more, const char *fetched_at, const char *records, size_t recordslen);
+
+#endif

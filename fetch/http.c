@@ -1,0 +1,237 @@
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "exits.h"
+#include "log.h"
+#include "http.h"
+
+struct http {
+	CURL			*curl;
+	struct curl_slist	*headers;
+	size_t			 maxbody;
+	volatile sig_atomic_t	*stop;
+	struct http_resp	*r;	/* the response being filled */
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
+/* libcurl write callback: keep the body, refusing more than maxbody bytes. */
+static size_t
+on_body(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct http *h = arg;
+	size_t n = size * nmemb;
+
+	if (n > h->maxbody - h->r->body.len) {
+		h->r->too_big = 1;
+		return 0;
+	}
+	ds_buf_add(&h->r->body, p, n);
+	return n;
+}
+
+/* Copy a header's value, trimmed, into dst (HTTP_HDR_MAX bytes, cut to fit). */
+static void
+take(char *dst, const char *v, size_t n)
+{
+	while (n > 0 && (*v == ' ' || *v == '\t'))
+		v++, n--;
+	while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' ||
+	    v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	if (n >= HTTP_HDR_MAX)
+		n = HTTP_HDR_MAX - 1;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
+/* Clear the headers kept from a response. */
+static void
+clear_headers(struct http_resp *r)
+{
+	r->retry_after[0] = r->rl_limit[0] = r->rl_remaining[0] = '\0';
+	r->rl_reset[0] = r->content_encoding[0] = '\0';
+}
+
+/* libcurl header callback: keep the rate-limit and retry headers. */
+static size_t
+on_header(char *p, size_t size, size_t nitems, void *arg)
+{
+	static const struct {
+		const char	*name;
+		size_t		 off;
+	} keep[] = {
+		{ "retry-after", offsetof(struct http_resp, retry_after) },
+		{ "x-ratelimit-limit", offsetof(struct http_resp, rl_limit) },
+		{ "x-ratelimit-remaining", offsetof(struct http_resp, rl_remaining) },
+		{ "x-ratelimit-reset", offsetof(struct http_resp, rl_reset) },
+		{ "content-encoding", offsetof(struct http_resp, content_encoding) },
+	};
+	struct http *h = arg;
+	size_t n = size * nitems, i, k;
+
+	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+		clear_headers(h->r);
+		return n;
+	}
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		k = strlen(keep[i].name);
+		if (n > k && p[k] == ':' && strncasecmp(p, keep[i].name, k) == 0) {
+			take((char *)h->r + keep[i].off, p + k + 1, n - k - 1);
+			break;
+		}
+	}
+	return n;
+}
+
+/* libcurl progress callback: abort the transfer once *stop is set. */
+static int
+on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct http *h = arg;
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return *h->stop != 0;
+}
+
+/* Set a libcurl option or exit: only an out-of-date libcurl refuses one. */
+#define SETOPT(c, o, v) do {						\
+	if (curl_easy_setopt((c), (o), (v)) != CURLE_OK)		\
+		ds_diex(DS_EX_PERM, "libcurl refused option %s", #o);	\
+} while (0)
+
+struct http *
+http_new(const char *key, long timeout_ms, int insecure, size_t maxbody,
+    volatile sig_atomic_t *stop)
+{
+	struct http *h = ds_xcalloc(1, sizeof(*h));
+	struct ds_buf hv = { 0 };
+	struct curl_slist *l;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		ds_diex(DS_EX_TEMP, "libcurl initialisation failed");
+	if ((h->curl = curl_easy_init()) == NULL)
+		ds_diex(DS_EX_TEMP, "libcurl could not make a handle");
+	h->maxbody = maxbody;
+	h->stop = stop;
+	if ((l = curl_slist_append(NULL, "Accept: application/json")) == NULL)
+		ds_diex(DS_EX_TEMP, "out of memory for request headers");
+	h->headers = l;
+	if (key != NULL) {
+		ds_buf_printf(&hv, "X-API-Key: %s", key);
+		l = curl_slist_append(h->headers, hv.p);
+		explicit_bzero(hv.p, hv.len);
+		ds_buf_free(&hv);
+		if (l == NULL)
+			ds_diex(DS_EX_TEMP, "out of memory for request headers");
+	}
+	SETOPT(h->curl, CURLOPT_HTTPHEADER, h->headers);
+	SETOPT(h->curl, CURLOPT_ACCEPT_ENCODING, "gzip");
+	SETOPT(h->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+	SETOPT(h->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 10000 ? timeout_ms : 10000L);
+	SETOPT(h->curl, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	SETOPT(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	SETOPT(h->curl, CURLOPT_USERAGENT, "ds-fetch/1");
+	SETOPT(h->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	SETOPT(h->curl, CURLOPT_WRITEFUNCTION, on_body);
+	SETOPT(h->curl, CURLOPT_WRITEDATA, h);
+	SETOPT(h->curl, CURLOPT_HEADERFUNCTION, on_header);
+	SETOPT(h->curl, CURLOPT_HEADERDATA, h);
+	SETOPT(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	SETOPT(h->curl, CURLOPT_XFERINFODATA, h);
+	SETOPT(h->curl, CURLOPT_NOPROGRESS, 0L);
+	SETOPT(h->curl, CURLOPT_ERRORBUFFER, h->errbuf);
+	if (insecure) {
+		SETOPT(h->curl, CURLOPT_SSL_VERIFYPEER, 0L);
+		SETOPT(h->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	return h;
+}
+
+/* The failure class of a libcurl error code, for logs and retry decisions. */
+static const char *
+classify(CURLcode c)
+{
+	switch (c) {
+	case CURLE_OPERATION_TIMEDOUT:
+		return "timeout";
+	case CURLE_PARTIAL_FILE:
+	case CURLE_BAD_CONTENT_ENCODING:
+		return "truncated";
+	case CURLE_GOT_NOTHING:
+		return "empty_reply";
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		return "reset";
+	case CURLE_COULDNT_CONNECT:
+		return "connect";
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return "resolve";
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_TOO_MANY_REDIRECTS:
+		return "permanent";
+	default:
+		return "transfer";
+	}
+}
+
+int
+http_get(struct http *h, const char *url, struct http_resp *r)
+{
+	CURLcode c;
+	const char *e;
+
+	h->r = r;
+	r->status = 0;
+	r->curlcode = CURLE_OK;
+	r->cause = NULL;
+	r->error[0] = '\0';
+	r->too_big = r->aborted = 0;
+	ds_buf_reset(&r->body);
+	clear_headers(r);
+	h->errbuf[0] = '\0';
+	SETOPT(h->curl, CURLOPT_URL, url);
+	c = curl_easy_perform(h->curl);
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
+	ds_buf_terminate(&r->body);
+	if (c == CURLE_OK)
+		return 0;
+	r->curlcode = (int)c;
+	e = h->errbuf[0] != '\0' ? h->errbuf : curl_easy_strerror(c);
+	snprintf(r->error, sizeof(r->error), "%s", e);
+	if (r->too_big)
+		r->cause = "too_big";
+	else if (c == CURLE_ABORTED_BY_CALLBACK) {
+		r->aborted = 1;
+		r->cause = "aborted";
+	} else
+		r->cause = classify(c);
+	return -1;
+}
+
+void
+http_free(struct http *h)
+{
+	struct curl_slist *l;
+
+	if (h == NULL)
+		return;
+	for (l = h->headers; l != NULL; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
+	curl_slist_free_all(h->headers);
+	curl_easy_cleanup(h->curl);
+	curl_global_cleanup();
+	free(h);
+}

@@ -1,0 +1,46 @@
+/*
+ * http.h - one reused libcurl handle: keep-alive, gzip, timeouts, the key
+ * sent only as X-API-Key, and the body kept in memory up to a cap.
+ */
+#ifndef DS_FETCH_HTTP_H
+#define DS_FETCH_HTTP_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+#define HTTP_HDR_MAX	128	/* longer header values are cut */
+
+/* What one request gave. */
+struct http_resp {
+	long		 status;	/* 0 when no response came */
+	int		 curlcode;	/* CURLE_OK or the transfer's failure */
+	const char	*cause;		/* failure class: "timeout", "truncated", ... */
+	char		 error[256];	/* libcurl's text for a failure */
+	int		 too_big;	/* body passed the cap */
+	int		 aborted;	/* stopped by the stop flag */
+	struct ds_buf	 body;
+	char		 retry_after[HTTP_HDR_MAX];	/* "" when absent */
+	char		 rl_limit[HTTP_HDR_MAX];
+	char		 rl_remaining[HTTP_HDR_MAX];
+	char		 rl_reset[HTTP_HDR_MAX];
+	char		 content_encoding[HTTP_HDR_MAX];
+};
+
+struct http;
+
+/*
+ * Initialise libcurl and make a handle. key (may be NULL) is copied.
+ * timeout_ms bounds each request; the connect phase gets at most 10 s of it.
+ * *stop is polled during transfers: non-zero aborts them.
+ */
+struct http *http_new(const char *key, long timeout_ms, int insecure,
+	    size_t maxbody, volatile sig_atomic_t *stop);
+/* GET url into r (reset first; r->body is reused across calls). Returns 0
+ * when a response came (any status), -1 on a transfer failure. */
+int	 http_get(struct http *h, const char *url, struct http_resp *r);
+/* Free the handle and wipe the key. */
+void	 http_free(struct http *h);
+
+#endif

@@ -1,0 +1,405 @@
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "exits.h"
+#include "json.h"
+#include "log.h"
+#include "output.h"
+#include "archive.h"
+#include "backoff.h"
+#include "body.h"
+#include "emit.h"
+#include "http.h"
+#include "pager.h"
+#include "ratelimit.h"
+#include "seen.h"
+#include "stats.h"
+#include "url.h"
+
+#define ERRMSG_MAX	300	/* bytes of a server's error message quoted */
+
+/* The run, reachable from the exit hook that finishes the archive and stats. */
+struct run {
+	const struct pager_opts	*o;
+	struct stats		 st;
+	struct archive		*arch;
+	struct http		*http;
+	struct http_resp	 resp;
+	struct ratelimit	 rl;
+	struct seen		 seen;
+	struct ds_buf		 cur;		/* cursor of the page being fetched */
+	int			 have_cur;	/* else: the first page */
+	double			 cur_since;	/* mono time it was received, or -1 */
+	struct ds_buf		 next, url, line, why, kv;
+	uint64_t		 rng;
+	double			 start;
+};
+
+static struct run *running;	/* stays set: what it holds is reachable at exit */
+static int finished;		/* the exit hook has nothing left to do */
+
+/* Seconds on the monotonic clock. */
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Unix time in seconds. */
+static double
+wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Sleep secs, or less when *stop is set; counts the time in waits_ms. */
+static void
+pause_for(struct run *r, double secs)
+{
+	double end = mono() + secs, left;
+	struct timespec ts;
+
+	r->st.waits_ms += (unsigned long long)llround(secs * 1000);
+	while (!*r->o->stop && (left = end - mono()) > 0) {
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+		(void)nanosleep(&ts, NULL);
+	}
+}
+
+/* Rewrite the --stats file, warning (once) when that fails. */
+static void
+write_stats(struct run *r)
+{
+	static int warned;
+
+	if (r->o->stats == NULL)
+		return;
+	if (stats_write(&r->st, r->o->stats) < 0 && !warned) {
+		ds_warn("cannot write --stats file %s", r->o->stats);
+		warned = 1;
+	}
+}
+
+/* Exit hook: finish the archive segment and mark the stats failed. */
+static void
+at_exit(void)
+{
+	struct run *r = running;
+
+	if (r == NULL || finished)
+		return;
+	finished = 1;
+	(void)archive_close(r->arch);
+	r->arch = NULL;
+	if (strcmp(r->st.state, "done") != 0) {
+		r->st.state = "failed";
+		write_stats(r);
+	}
+}
+
+/* Reset r->kv to "cursor=<the cursor, logfmt-quoted>" or "cursor=null". */
+static const char *
+cursor_kv(struct run *r)
+{
+	ds_buf_reset(&r->kv);
+	ds_buf_adds(&r->kv, "cursor=");
+	if (r->have_cur)
+		ds_log_quote(&r->kv, r->cur.p, r->cur.len);
+	else
+		ds_buf_adds(&r->kv, "null");
+	ds_buf_terminate(&r->kv);
+	return r->kv.p;
+}
+
+/* The cursor as it is, or "null", for error messages (which get quoted whole). */
+static const char *
+cursor_text(struct run *r)
+{
+	return r->have_cur ? r->cur.p : "null";
+}
+
+/* A static name for an HTTP status used as a retry cause. */
+static const char *
+status_cause(long status)
+{
+	switch (status) {
+	case 429:
+		return "http_429";
+	case 500:
+		return "http_500";
+	case 502:
+		return "http_502";
+	case 503:
+		return "http_503";
+	case 504:
+		return "http_504";
+	default:
+		return "http_5xx";
+	}
+}
+
+/* Exit for a refused request: 401/403, an expired cursor, another 4xx. */
+static void __attribute__((noreturn))
+refused(struct run *r)
+{
+	struct ds_buf msg = { 0 };
+	long st = r->resp.status;
+	int expired;
+
+	expired = body_error(r->resp.body.p, r->resp.body.len, &msg, ERRMSG_MAX);
+	ds_buf_terminate(&msg);
+	if (st == 401 || st == 403)
+		ds_diex(DS_EX_AUTH, "API key refused: HTTP %ld: %s%s", st, msg.p,
+		    r->o->key == NULL ? " (no key given: set DS_API_KEY or use "
+		    "--api-key-file)" : "");
+	if ((st == 400 || st == 410) && expired && r->have_cur) {
+		if (r->cur_since >= 0)
+			ds_diex(DS_EX_EXPIRED, "cursor expired: HTTP %ld at cursor %s, "
+			    "received by this run %.0f s ago: %s", st, cursor_text(r),
+			    mono() - r->cur_since, msg.p);
+		ds_diex(DS_EX_EXPIRED, "cursor expired: HTTP %ld at cursor %s (the "
+		    "start cursor; its age is unknown here): %s", st, cursor_text(r),
+		    msg.p);
+	}
+	ds_diex(DS_EX_PERM, "HTTP %ld at cursor %s: %s", st, cursor_text(r),
+	    msg.len ? msg.p : "(no message)");
+}
+
+/* Write the page held in r->resp (parsed into pg); returns 1 at the last page. */
+static int
+take_page(struct run *r, const struct page *pg)
+{
+	char ts[40];
+
+	ds_buf_reset(&r->next);
+	if (pg->next != NULL &&
+	    ds_json_str_decode(pg->next, pg->nextlen, &r->next) < 0)
+		ds_diex(DS_EX_PERM, "nextCursor after cursor %s holds \\u0000",
+		    cursor_text(r));
+	ds_buf_terminate(&r->next);
+	if (pg->has_more && seen_add(&r->seen, r->next.p, r->next.len))
+		ds_diex(DS_EX_PERM, "endless pagination: page %llu (cursor %s) gives a "
+		    "nextCursor already followed in this run", r->st.pages + 1,
+		    cursor_text(r));
+	ds_log_now(ts, sizeof(ts));
+	emit_page(&r->line, r->o->stream, r->st.pages + 1,
+	    r->have_cur ? r->cur.p : NULL, r->cur.len,
+	    pg->next != NULL ? r->next.p : NULL, r->next.len, pg->has_more, ts,
+	    pg->data, pg->datalen);
+	ds_out_write(r->line.p, r->line.len);
+	ds_out_flush();
+	if (r->arch != NULL)
+		archive_write(r->arch, r->line.p, r->line.len);
+
+	r->st.pages++;
+	r->st.records += pg->records;
+	r->st.bytes += r->line.len;
+	r->st.has_more = pg->has_more;
+	if (pg->total != NULL)
+		stats_set(&r->st.total, pg->total, pg->totallen);
+	stats_set(&r->st.next, pg->next != NULL ? r->next.p : NULL, r->next.len);
+	if (!pg->has_more)
+		r->st.state = "done";
+	write_stats(r);
+	if (r->o->verbose)
+		ds_logkv(DS_LOG_INFO, "page", "seq=%llu records=%zu bytes=%zu has_more=%s "
+		    "encoding=%s %s", r->st.pages, pg->records, r->line.len,
+		    pg->has_more ? "true" : "false", r->resp.content_encoding[0] != '\0' &&
+		    strchr(r->resp.content_encoding, ' ') == NULL ?
+		    r->resp.content_encoding : "identity", cursor_kv(r));
+
+	/* Follow the next cursor. */
+	ds_buf_reset(&r->cur);
+	ds_buf_add(&r->cur, r->next.p, r->next.len);
+	ds_buf_terminate(&r->cur);
+	r->have_cur = pg->next != NULL;
+	r->cur_since = mono();
+	return !pg->has_more;
+}
+
+/*
+ * One request for the current cursor. Returns 1 at the last page, 0 after
+ * a page, or -1 on a transient failure with *cause set and *wait the
+ * seconds a 429 asked for (-1: use backoff). Exits on permanent failures.
+ */
+static int
+one_request(struct run *r, const char **cause, double *wait)
+{
+	const struct pager_opts *o = r->o;
+	struct http_resp *resp = &r->resp;
+	struct page pg;
+	const char *src = NULL;
+	int not_json;
+
+	*wait = -1;
+	url_page(&r->url, o->events, o->limit, r->have_cur ? r->cur.p : NULL,
+	    r->cur.len, o->since, o->until);
+	if (http_get(r->http, r->url.p, resp) < 0) {
+		if (resp->aborted)
+			return -1;
+		if (resp->too_big)
+			ds_diex(DS_EX_PERM, "response at cursor %s is larger than "
+			    "--max-body-bytes %zu", cursor_text(r), o->max_body);
+		if (strcmp(resp->cause, "permanent") == 0)
+			ds_diex(DS_EX_PERM, "request for %s failed: %s", o->events,
+			    resp->error);
+		*cause = resp->cause;
+		ds_buf_reset(&r->why);
+		ds_buf_adds(&r->why, resp->error);
+		return -1;
+	}
+	if (resp->status == 429) {
+		r->st.http_429++;
+		*wait = rl_wait_429(&r->rl, resp->retry_after, resp->rl_reset, wall(), &src);
+	}
+	rl_observe(&r->rl, resp->rl_limit, resp->rl_remaining, resp->rl_reset, wall(),
+	    mono());
+	if (resp->status == 200) {
+		if (body_page(resp->body.p, resp->body.len, &pg, &r->why, &not_json) == 0)
+			return take_page(r, &pg);
+		*cause = not_json == 2 ? "truncated" : not_json ? "not_json" : "bad_shape";
+		return -1;
+	}
+	ds_buf_reset(&r->why);
+	if (resp->status == 429 || (resp->status >= 500 && resp->status <= 599)) {
+		*cause = status_cause(resp->status);
+		if (src != NULL)
+			ds_buf_printf(&r->why, "wait from %s", src);
+		else
+			ds_buf_printf(&r->why, "HTTP %ld", resp->status);
+		return -1;
+	}
+	if (resp->status >= 400 && resp->status <= 499)
+		refused(r);
+	ds_diex(DS_EX_PERM, "unexpected HTTP %ld at cursor %s from %s", resp->status,
+	    cursor_text(r), o->events);
+}
+
+/* Log one retry: cause, attempt, wait, cursor and the failure's detail. */
+static void
+log_retry(struct run *r, const char *cause, int attempt, double wait)
+{
+	struct ds_buf b = { 0 };
+
+	ds_buf_printf(&b, "cause=%s attempt=%d wait_ms=%.0f %s detail=", cause, attempt,
+	    wait * 1000, cursor_kv(r));
+	ds_log_quote(&b, r->why.p != NULL ? r->why.p : "", r->why.len);
+	if (r->resp.status != 0)
+		ds_buf_printf(&b, " status=%ld", r->resp.status);
+	ds_logkv(DS_LOG_WARN, "retry", "%s", b.p);
+	ds_buf_free(&b);
+}
+
+/* Log the summary line. */
+static void
+summary(struct run *r, const char *msg)
+{
+	struct ds_buf b = { 0 };
+
+	ds_buf_printf(&b, "pages=%llu records=%llu bytes=%llu retries=%llu",
+	    r->st.pages, r->st.records, r->st.bytes, r->st.retries);
+	stats_causes(&r->st, &b);
+	ds_buf_printf(&b, " http_429=%llu waits_ms=%llu elapsed_ms=%.0f", r->st.http_429,
+	    r->st.waits_ms, (mono() - r->start) * 1000);
+	ds_logkv(DS_LOG_INFO, msg, "%s", b.p);
+	ds_buf_free(&b);
+}
+
+int
+pager_run(const struct pager_opts *o)
+{
+	struct run *r = ds_xcalloc(1, sizeof(*r));
+	const char *cause = NULL;
+	double wait, pace;
+	int rc, attempt = 0;
+
+	r->o = o;
+	r->start = mono();
+	r->st.state = "running";
+	r->st.has_more = 1;
+	r->cur_since = -1;
+	if (o->cursor != NULL && *o->cursor != '\0') {
+		ds_buf_adds(&r->cur, o->cursor);
+		r->have_cur = 1;
+		(void)seen_add(&r->seen, r->cur.p, r->cur.len);
+	}
+	ds_buf_terminate(&r->cur);
+	backoff_seed(&r->rng, 0);
+	if (o->archive != NULL)
+		r->arch = archive_open(o->archive, o->stream, o->segment_bytes);
+	r->http = http_new(o->key, o->timeout_ms, o->insecure, o->max_body, o->stop);
+	running = r;
+	atexit(at_exit);
+	write_stats(r);
+
+	while (!*o->stop) {
+		if (o->max_pages != 0 && r->st.pages >= o->max_pages) {
+			r->st.state = "done";
+			break;
+		}
+		if ((pace = rl_pace(&r->rl, mono())) > 0) {
+			if (pace >= 1 || o->verbose)
+				ds_logkv(DS_LOG_INFO, "wait", "cause=pacing wait_ms=%.0f "
+				    "remaining=%ld", pace * 1000, r->rl.remaining);
+			pause_for(r, pace);
+			if (*o->stop)
+				break;
+		}
+		rc = one_request(r, &cause, &wait);
+		if (rc > 0)
+			break;
+		if (rc == 0) {
+			attempt = 0;
+			continue;
+		}
+		if (*o->stop)
+			break;
+		if (++attempt > o->retries)
+			ds_diex(DS_EX_TEMP, "giving up at cursor %s after %d attempts: "
+			    "last cause %s: %s", cursor_text(r), attempt, cause,
+			    r->why.p != NULL ? r->why.p : "");
+		stats_retry(&r->st, cause);
+		if (wait < 0)
+			wait = (double)backoff_ms(&r->rng, attempt, o->backoff_base_ms,
+			    o->backoff_max_ms) / 1000;
+		log_retry(r, cause, attempt, wait);
+		pause_for(r, wait);
+	}
+	if (*o->stop) {
+		r->st.state = "failed";
+		summary(r, "stopped");
+	} else
+		summary(r, "done");
+	write_stats(r);
+	if (archive_close(r->arch) < 0) {
+		r->arch = NULL;
+		exit(DS_EX_TEMP);
+	}
+	r->arch = NULL;
+	finished = 1;
+	running = NULL;
+	http_free(r->http);
+	ds_buf_free(&r->resp.body);
+	seen_free(&r->seen);
+	stats_free(&r->st);
+	ds_buf_free(&r->cur);
+	ds_buf_free(&r->next);
+	ds_buf_free(&r->url);
+	ds_buf_free(&r->line);
+	ds_buf_free(&r->why);
+	ds_buf_free(&r->kv);
+	free(r);
+	return DS_EX_OK;
+}

@@ -1,0 +1,105 @@
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "url.h"
+
+int
+url_has_api_key(const char *s)
+{
+	static const char key[] = "api_key=";
+	size_t n = sizeof(key) - 1;
+
+	for (; *s != '\0'; s++)
+		if (strncasecmp(s, key, n) == 0)
+			return 1;
+	return 0;
+}
+
+char *
+url_events(const char *url, const char **why)
+{
+	struct ds_buf b = { 0 };
+	const char *auth, *path, *pend, *rest;
+	size_t plen;
+
+	if (url_has_api_key(url)) {
+		*why = "the URL holds api_key=: pass the key in DS_API_KEY or "
+		    "--api-key-file instead";
+		return NULL;
+	}
+	if (strncasecmp(url, "http://", 7) == 0)
+		auth = url + 7;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		auth = url + 8;
+	else {
+		*why = "the URL must start with http:// or https://";
+		return NULL;
+	}
+	path = auth + strcspn(auth, "/?#");
+	if (path == auth) {
+		*why = "the URL has no host";
+		return NULL;
+	}
+	pend = path + strcspn(path, "?#");
+	plen = (size_t)(pend - path);
+
+	/* A trailing '/' is dropped: ".../events/" is ".../events". */
+	if (plen > 1 && pend[-1] == '/') {
+		pend--;
+		plen--;
+	}
+	ds_buf_add(&b, url, (size_t)(pend - url));
+	if (plen == 0 || (plen == 1 && *path == '/'))
+		ds_buf_adds(&b, plen ? "api/v1/events" : "/api/v1/events");
+	else if (!(plen >= 7 && memcmp(pend - 7, "/events", 7) == 0))
+		ds_buf_adds(&b, "/events");
+	/* A query the user gave is kept; a fragment is dropped. */
+	rest = pend + strcspn(pend, "?#");
+	if (*rest == '?')
+		ds_buf_add(&b, rest, strcspn(rest, "#"));
+	ds_buf_terminate(&b);
+	return b.p;
+}
+
+void
+url_encode(struct ds_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+			ds_buf_addc(b, (char)c);
+		else {
+			ds_buf_addc(b, '%');
+			ds_buf_addc(b, hex[c >> 4]);
+			ds_buf_addc(b, hex[c & 15]);
+		}
+	}
+}
+
+void
+url_page(struct ds_buf *b, const char *events, long limit, const char *cursor,
+    size_t n, const char *since, const char *until)
+{
+	ds_buf_reset(b);
+	ds_buf_adds(b, events);
+	ds_buf_printf(b, "%climit=%ld", strchr(events, '?') ? '&' : '?', limit);
+	if (cursor != NULL && n > 0) {
+		ds_buf_adds(b, "&cursor=");
+		url_encode(b, cursor, n);
+	}
+	if (since != NULL) {
+		ds_buf_adds(b, "&since=");
+		url_encode(b, since, strlen(since));
+	}
+	if (until != NULL) {
+		ds_buf_adds(b, "&until=");
+		url_encode(b, until, strlen(until));
+	}
+	ds_buf_terminate(b);
+}

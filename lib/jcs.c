@@ -1,0 +1,734 @@
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "jcs.h"
+
+struct jcs_member {
+	const char	*key;		/* raw key text between the quotes */
+	size_t		 keylen;
+	size_t		 start, end;	/* the member's canonical text in out */
+	size_t		 idx;		/* input order, to keep sorting stable */
+	int		 plain;		/* no escape, no 4-byte UTF-8: memcmp order is UTF-16 order */
+	uint64_t	 prefix;	/* a plain key's first 8 bytes, big-endian, zero-padded */
+};
+
+static const char *value(struct ds_jcs *, const char *, const char *, struct ds_buf *);
+
+/* 1: bytes that end a run of plain string text (quote, backslash, controls);
+ * 2: lead bytes of 4-byte UTF-8, which memcmp orders unlike UTF-16. */
+static unsigned char special[256];
+
+/* ds_buf_add without a call when the room is there. */
+static inline void
+add(struct ds_buf *b, const void *p, size_t n)
+{
+	if (b->cap - b->len > n) {
+		memcpy(b->p + b->len, p, n);
+		b->len += n;
+	} else
+		ds_buf_add(b, p, n);
+}
+
+static inline void
+addc(struct ds_buf *b, char c)
+{
+	if (b->cap - b->len > 1)
+		b->p[b->len++] = c;
+	else
+		ds_buf_addc(b, c);
+}
+
+static inline const char *
+ws(const char *p, const char *end)
+{
+	if (p < end && (unsigned char)*p > ' ')
+		return p;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static unsigned
+hex4(const char *p)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		v = v << 4 | (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return v;
+}
+
+/* Next UTF-16 code unit of a raw (validated) string text, or -1 at its end. */
+static long
+u16next(const unsigned char **pp, const unsigned char *end, unsigned *pend)
+{
+	const unsigned char *p = *pp;
+	unsigned cp;
+
+	if (*pend != 0) {
+		cp = *pend;
+		*pend = 0;
+		return cp;
+	}
+	if (p >= end)
+		return -1;
+	if (*p == '\\') {
+		*pp = p + 2;
+		switch (p[1]) {
+		case 'b': return '\b';
+		case 'f': return '\f';
+		case 'n': return '\n';
+		case 'r': return '\r';
+		case 't': return '\t';
+		case 'u':
+			*pp = p + 6;
+			return hex4((const char *)p + 2);
+		default: return p[1];
+		}
+	}
+	if (*p < 0x80) {
+		*pp = p + 1;
+		return *p;
+	}
+	if (*p < 0xe0) {
+		cp = (p[0] & 0x1fu) << 6 | (p[1] & 0x3fu);
+		*pp = p + 2;
+	} else if (*p < 0xf0) {
+		cp = (p[0] & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu);
+		*pp = p + 3;
+	} else {
+		cp = (p[0] & 0x07u) << 18 | (p[1] & 0x3fu) << 12 |
+		    (p[2] & 0x3fu) << 6 | (p[3] & 0x3fu);
+		*pp = p + 4;
+		cp -= 0x10000;
+		*pend = 0xdc00 | (cp & 0x3ff);
+		return 0xd800 | cp >> 10;
+	}
+	return cp;
+}
+
+/* Order of two keys by UTF-16 code units, then input order. */
+static int
+keycmp(const struct jcs_member *a, const struct jcs_member *b)
+{
+	const unsigned char *pa = (const unsigned char *)a->key, *ea = pa + a->keylen;
+	const unsigned char *pb = (const unsigned char *)b->key, *eb = pb + b->keylen;
+	unsigned qa = 0, qb = 0;
+	long ua, ub;
+	int c;
+
+	if (a->plain && b->plain) {
+		if (a->prefix != b->prefix)
+			return a->prefix < b->prefix ? -1 : 1;
+		while (pa < ea && pb < eb && *pa == *pb) {
+			pa++;
+			pb++;
+		}
+		if (pa < ea && pb < eb)
+			c = *pa < *pb ? -1 : 1;
+		else
+			c = pa < ea ? 1 : pb < eb ? -1 : 0;
+	} else {
+		do {
+			ua = u16next(&pa, ea, &qa);
+			ub = u16next(&pb, eb, &qb);
+		} while (ua == ub && ua >= 0);
+		c = ua < ub ? -1 : ua > ub;
+	}
+	if (c == 0)
+		c = a->idx < b->idx ? -1 : a->idx > b->idx;
+	return c;
+}
+
+/* keycmp() > 0, deciding most plain keys by their prefixes alone. */
+static inline int
+after(const struct jcs_member *a, const struct jcs_member *b)
+{
+	if (a->plain && b->plain && a->prefix != b->prefix)
+		return a->prefix > b->prefix;
+	return keycmp(a, b) > 0;
+}
+
+static int
+keycmp_q(const void *a, const void *b)
+{
+	return keycmp(a, b);
+}
+
+static void
+put_utf8(struct ds_buf *out, unsigned cp)
+{
+	char *u = ds_buf_reserve(out, 4);
+	size_t n;
+
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | cp >> 6);
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | cp >> 12);
+		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | cp >> 18);
+		u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	out->len += n;
+}
+
+/* Write code point cp inside a string with RFC 8785's escapes. */
+static void
+put_char(struct ds_buf *out, unsigned cp)
+{
+	static const char hex[] = "0123456789abcdef";
+	char e[6] = { '\\', 'u', '0', '0', 0, 0 };
+
+	switch (cp) {
+	case '"': ds_buf_add(out, "\\\"", 2); return;
+	case '\\': ds_buf_add(out, "\\\\", 2); return;
+	case '\b': ds_buf_add(out, "\\b", 2); return;
+	case '\f': ds_buf_add(out, "\\f", 2); return;
+	case '\n': ds_buf_add(out, "\\n", 2); return;
+	case '\r': ds_buf_add(out, "\\r", 2); return;
+	case '\t': ds_buf_add(out, "\\t", 2); return;
+	}
+	if (cp < 0x20) {
+		e[4] = hex[cp >> 4];
+		e[5] = hex[cp & 15];
+		ds_buf_add(out, e, 6);
+	} else
+		put_utf8(out, cp);
+}
+
+/*
+ * p at a string's opening quote: write its canonical form and return the
+ * byte after it. *plain, when not NULL, tells whether memcmp orders it.
+ */
+static const char *
+string(const char *p, const char *end, struct ds_buf *out, int *plain)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = ones * 0x80;
+	const char *s = p + 1, *q = s;
+	uint64_t w, t;
+
+	if (plain != NULL) {
+		/* A key: short; note a 4-byte UTF-8 sequence on the way. */
+		int pl = 1;
+
+		for (; q < end; q++) {
+			unsigned char k = special[(unsigned char)*q];
+
+			if (k == 1)
+				break;
+			if (k == 2)
+				pl = 0;
+		}
+		if (q < end && *q == '"') {
+			add(out, p, (size_t)(q + 1 - p));
+			*plain = pl;
+			return q + 1;
+		}
+	} else {
+		/* Eight bytes at a time while none is a quote, a backslash or a control. */
+		while (end - q >= 8) {
+			memcpy(&w, q, 8);
+			t = ((w ^ ones * '"') - ones) & ~(w ^ ones * '"');
+			t |= ((w ^ ones * '\\') - ones) & ~(w ^ ones * '\\');
+			t |= (w - ones * 0x20) & ~w;
+			if ((t &= highs) != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				/* the lowest flagged byte is exact: borrows only run upwards */
+				q += __builtin_ctzll(t) / 8;
+#endif
+				break;
+			}
+			q += 8;
+		}
+		while (q < end && special[(unsigned char)*q] != 1)
+			q++;
+		if (q < end && *q == '"') {
+			add(out, p, (size_t)(q + 1 - p));
+			return q + 1;
+		}
+	}
+	if (plain != NULL)
+		*plain = 0;
+	add(out, p, (size_t)(q - p));
+	while (q < end && *q != '"') {
+		if (*q != '\\') {
+			s = q;
+			while (q < end && *q != '"' && *q != '\\')
+				q++;
+			add(out, s, (size_t)(q - s));
+			continue;
+		}
+		switch (q[1]) {
+		case 'u': {
+			unsigned u = hex4(q + 2);
+
+			q += 6;
+			if (u >= 0xd800 && u <= 0xdbff && end - q >= 6 && q[0] == '\\') {
+				u = 0x10000 + ((u - 0xd800) << 10) + (hex4(q + 2) - 0xdc00);
+				q += 6;
+			}
+			put_char(out, u);
+			break;
+		}
+		case 'b': put_char(out, '\b'); q += 2; break;
+		case 'f': put_char(out, '\f'); q += 2; break;
+		case 'n': put_char(out, '\n'); q += 2; break;
+		case 'r': put_char(out, '\r'); q += 2; break;
+		case 't': put_char(out, '\t'); q += 2; break;
+		default: put_char(out, (unsigned char)q[1]); q += 2; break;
+		}
+	}
+	addc(out, '"');
+	return q + 1;
+}
+
+/* Append ECMAScript's text for the value D * 10^(n-k), D the k digits d (no zeros at either end). */
+static size_t
+es_format(int neg, const char *d, int k, int n, char *out)
+{
+	char *o = out;
+	int i, x;
+
+	if (neg)
+		*o++ = '-';
+	if (k <= n && n <= 21) {
+		memcpy(o, d, (size_t)k);
+		o += k;
+		for (i = k; i < n; i++)
+			*o++ = '0';
+	} else if (0 < n && n <= 21) {
+		memcpy(o, d, (size_t)n);
+		o += n;
+		*o++ = '.';
+		memcpy(o, d + n, (size_t)(k - n));
+		o += k - n;
+	} else if (-6 < n && n <= 0) {
+		*o++ = '0';
+		*o++ = '.';
+		for (i = n; i < 0; i++)
+			*o++ = '0';
+		memcpy(o, d, (size_t)k);
+		o += k;
+	} else {
+		*o++ = d[0];
+		if (k > 1) {
+			*o++ = '.';
+			memcpy(o, d + 1, (size_t)(k - 1));
+			o += k - 1;
+		}
+		x = n - 1;
+		*o++ = 'e';
+		*o++ = x < 0 ? '-' : '+';
+		if (x < 0)
+			x = -x;
+		if (x >= 100)
+			*o++ = (char)('0' + x / 100);
+		if (x >= 10)
+			*o++ = (char)('0' + x / 10 % 10);
+		*o++ = (char)('0' + x % 10);
+	}
+	*o = '\0';
+	return (size_t)(o - out);
+}
+
+__extension__ typedef unsigned __int128 u128;
+
+/*
+ * The ECMAScript form of an integer token of 16..36 digits, done exactly
+ * in 128-bit arithmetic: the nearest double, then the fewest digits that
+ * still round to it (the nearest such, ties to even). Returns the length
+ * written to out.
+ */
+static size_t
+wide_integer(int neg, const char *d, int nd, char *out)
+{
+	u128 v = 0, pw, q, r, best = 0, lo4, hi4;
+	uint64_t bits, m;
+	int e, i, t, bestt = -1, even;
+	char s[48];
+	double x;
+
+	{
+		uint64_t hi = 0, lo = 0, scale = 1;
+		int split = nd > 18 ? nd - 18 : 0;
+
+		for (i = 0; i < split; i++)
+			hi = hi * 10 + (unsigned)(d[i] - '0');
+		for (; i < nd; i++) {
+			lo = lo * 10 + (unsigned)(d[i] - '0');
+			scale *= 10;
+		}
+		v = (u128)hi * scale + lo;
+	}
+	x = (double)v;				/* rounds to nearest, ties to even */
+	memcpy(&bits, &x, sizeof(bits));
+	m = (bits & ((UINT64_C(1) << 52) - 1)) | UINT64_C(1) << 52;
+	e = (int)(bits >> 52 & 0x7ff) - 1075;	/* x = m * 2^e, e >= 1 here */
+	if (e <= 0) {		/* below 2^53: every integer is exact */
+		best = v;
+		bestt = 0;
+		goto digits;
+	}
+	v = (u128)m << e;
+	even = (m & 1) == 0;
+	/* half the gaps to the neighbours, times 4 */
+	hi4 = (u128)1 << (e + 1);
+	lo4 = m == UINT64_C(1) << 52 ? (u128)1 << e : hi4;
+	for (pw = 1, t = 0; t < nd - 17; t++)
+		pw *= 10;
+	for (; t <= nd; t++, pw *= 10) {
+		u128 c, dist4;
+		int ok;
+
+		q = v / pw;
+		r = v % pw;
+		if (r * 2 < pw || (r * 2 == pw && q % 2 == 0)) {
+			c = q;
+			dist4 = r * 4;
+			ok = q > 0 && (even ? dist4 <= lo4 : dist4 < lo4);
+		} else {
+			c = q + 1;
+			dist4 = (pw - r) * 4;
+			ok = even ? dist4 <= hi4 : dist4 < hi4;
+		}
+		if (!ok)
+			break;
+		best = c;
+		bestt = t;
+	}
+digits:
+	/* best * 10^bestt: its digits, then ES's layout */
+	i = (int)sizeof(s);
+	{
+		const uint64_t e18 = UINT64_C(1000000000000000000);
+		uint64_t lo = (uint64_t)(best % e18), hi = (uint64_t)(best / e18);
+		int k;
+
+		for (k = 0; k < 18 && (lo > 0 || hi > 0); k++) {
+			s[--i] = (char)('0' + lo % 10);
+			lo /= 10;
+		}
+		for (; hi > 0; hi /= 10)
+			s[--i] = (char)('0' + hi % 10);
+	}
+	nd = (int)sizeof(s) - i;
+	while (nd > 1 && s[i + nd - 1] == '0') {
+		nd--;
+		bestt++;
+	}
+	return es_format(neg, s + i, nd, nd + bestt, out);
+}
+
+size_t
+ds_jcs_number(const char *p, size_t n, char *out)
+{
+	const char *s = p, *end = p + n;
+	char d[24], tmp[40], sbuf[64], *num;
+	int k = 0, neg = 0, many = 0, seen = 0, intdigits = 0, prec;
+	long q = 0, x = 0;
+	double v;
+
+	/* Fast path: at most 15 significant digits are exact in a double. */
+	if (s < end && *s == '-') {
+		neg = 1;
+		s++;
+	}
+	/* value = D * 10^q, D the significant digits kept in d */
+	for (; s < end && *s >= '0' && *s <= '9'; s++) {
+		if (!seen && *s == '0')
+			continue;
+		seen = 1;
+		if (k < 15)
+			d[k++] = *s;
+		else
+			many = 1;
+		intdigits++;
+	}
+	q = intdigits - k;
+	if (s < end && *s == '.')
+		for (s++; s < end && *s >= '0' && *s <= '9'; s++) {
+			if (!seen && *s == '0') {
+				q--;
+				continue;
+			}
+			seen = 1;
+			if (k < 15) {
+				d[k++] = *s;
+				q--;
+			} else if (*s != '0')
+				many = 1;
+		}
+	if (s < end && (*s == 'e' || *s == 'E')) {
+		int eneg = 0;
+
+		if (++s < end && (*s == '+' || *s == '-'))
+			eneg = *s++ == '-';
+		for (; s < end && *s >= '0' && *s <= '9'; s++)
+			if (x < 100000)
+				x = x * 10 + (*s - '0');
+		if (eneg)
+			x = -x;
+	}
+	while (k > 0 && d[k - 1] == '0') {
+		k--;
+		q++;
+	}
+	if (k == 0) {
+		memcpy(out, "0", 2);
+		return 1;
+	}
+	q += x;
+	if (!many && k + q > -290 && k + q < 290)
+		return es_format(neg, d, k, (int)(k + q), out);
+
+	/* An integer too wide for a double: exact 128-bit path. */
+	if (s == end && memchr(p, '.', n) == NULL && memchr(p, 'e', n) == NULL &&
+	    memchr(p, 'E', n) == NULL && intdigits >= 16 && intdigits <= 36)
+		return wide_integer(neg, p + neg, intdigits, out);
+
+	/* Slow path: the nearest double, then its shortest round-trip digits. */
+	num = n < sizeof(sbuf) ? sbuf : ds_xmalloc(n + 1);
+	memcpy(num, p, n);
+	num[n] = '\0';
+	v = strtod(num, NULL);
+	if (num != sbuf)
+		free(num);
+	if (!isfinite(v))
+		return 0;
+	if (v == 0) {
+		memcpy(out, "0", 2);
+		return 1;
+	}
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	/* tmp is [-]d[.ddd]e[+-]xx */
+	s = tmp;
+	neg = *s == '-';
+	if (neg)
+		s++;
+	k = 0;
+	for (; *s != 'e'; s++)
+		if (*s != '.')
+			d[k++] = *s;
+	x = strtol(s + 1, NULL, 10);
+	while (k > 1 && d[k - 1] == '0')
+		k--;
+	return es_format(neg, d, k, (int)(x + 1), out);
+}
+
+/* p at a number: write its canonical form, return the byte after it. */
+static const char *
+number(const char *p, const char *end, struct ds_buf *out)
+{
+	const char *s = p;
+	int simple = 1;
+	char *o;
+	size_t n;
+
+	while (s < end && ((*s >= '0' && *s <= '9') || *s == '-'))
+		s++;
+	if (s < end && (*s == '.' || *s == 'e' || *s == 'E' || *s == '+')) {
+		simple = 0;
+		while (s < end && ((*s >= '0' && *s <= '9') || *s == '-' ||
+		    *s == '+' || *s == '.' || *s == 'e' || *s == 'E'))
+			s++;
+	}
+	n = (size_t)(s - p);
+	if (simple && n - (*p == '-') <= 15 && !(n == 2 && p[0] == '-' && p[1] == '0')) {
+		add(out, p, n);
+		return s;
+	}
+	o = ds_buf_reserve(out, DS_JCS_NUMMAX);
+	if ((n = ds_jcs_number(p, n, o)) == 0) {
+		ds_buf_add(out, p, (size_t)(s - p));
+		return s;
+	}
+	out->len += n;
+	return s;
+}
+
+/* Reorder the members m[0..n) of the object whose members' text starts at base in out. */
+static void
+sort_members(struct ds_jcs *c, struct jcs_member *m, size_t n, size_t base,
+    struct ds_buf *out)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++)
+		if (after(&m[i - 1], &m[i]))
+			break;
+	if (i >= n)
+		return;
+	if (n <= 16) {
+		for (i = 1; i < n; i++) {
+			struct jcs_member t = m[i];
+
+			for (j = i; j > 0 && after(&m[j - 1], &t); j--)
+				m[j] = m[j - 1];
+			m[j] = t;
+		}
+	} else
+		qsort(m, n, sizeof(*m), keycmp_q);
+	ds_buf_reset(&c->tmp);
+	ds_buf_add(&c->tmp, out->p + base, out->len - base);
+	out->len = base;
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			addc(out, ',');
+		add(out, c->tmp.p + (m[i].start - base), m[i].end - m[i].start);
+	}
+}
+
+/* The first 8 bytes of a key as a big-endian number, zero-padded. */
+static uint64_t
+key_prefix(const char *k, size_t n, const char *end)
+{
+	unsigned char b[8] = { 0 };
+	uint64_t v;
+	size_t i;
+
+	if (end - k >= 8) {
+		memcpy(b, k, 8);
+		for (i = n; i < 8; i++)
+			b[i] = 0;
+	} else
+		memcpy(b, k, n < 8 ? n : 8);
+	v = (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
+	    (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+	    (uint64_t)b[6] << 8 | b[7];
+	return v;
+}
+
+/* p at '{'. */
+static const char *
+object(struct ds_jcs *c, const char *p, const char *end, struct ds_buf *out)
+{
+	size_t first = c->n, base;
+	struct jcs_member *m;
+
+	addc(out, '{');
+	base = out->len;
+	p = ws(p + 1, end);
+	while (p < end && *p == '"') {
+		if (c->n == c->cap) {
+			c->cap = c->cap ? c->cap * 2 : 64;
+			c->m = ds_xrealloc(c->m, c->cap * sizeof(*c->m));
+		}
+		m = &c->m[c->n++];
+		if (out->len > base)
+			addc(out, ',');
+		m->start = out->len;
+		m->key = p + 1;
+		m->idx = c->n;
+		p = string(p, end, out, &m->plain);
+		m->keylen = (size_t)(p - 1 - m->key);
+		if (m->plain)
+			m->prefix = key_prefix(m->key, m->keylen, end);
+		p = ws(p, end);
+		addc(out, ':');
+		p = value(c, p + 1, end, out);
+		c->m[c->n - 1].end = out->len;	/* c->m may have moved */
+		p = ws(p, end);
+		if (p < end && *p == ',')
+			p = ws(p + 1, end);
+	}
+	sort_members(c, c->m + first, c->n - first, base, out);
+	c->n = first;
+	addc(out, '}');
+	return p + 1;
+}
+
+/* p at '['. */
+static const char *
+array(struct ds_jcs *c, const char *p, const char *end, struct ds_buf *out)
+{
+	addc(out, '[');
+	p = ws(p + 1, end);
+	while (p < end && *p != ']') {
+		p = value(c, p, end, out);
+		p = ws(p, end);
+		if (p < end && *p == ',') {
+			addc(out, ',');
+			p = ws(p + 1, end);
+		}
+	}
+	addc(out, ']');
+	return p + 1;
+}
+
+/* Write the canonical form of the value at (whitespace before) p; return the byte after it. */
+static const char *
+value(struct ds_jcs *c, const char *p, const char *end, struct ds_buf *out)
+{
+	p = ws(p, end);
+	if (p >= end)
+		return p;
+	switch (*p) {
+	case '{':
+		return object(c, p, end, out);
+	case '[':
+		return array(c, p, end, out);
+	case '"':
+		return string(p, end, out, NULL);
+	case 't':
+		add(out, "true", 4);
+		return p + 4;
+	case 'f':
+		add(out, "false", 5);
+		return p + 5;
+	case 'n':
+		add(out, "null", 4);
+		return p + 4;
+	default:
+		return number(p, end, out);
+	}
+}
+
+void
+ds_jcs(struct ds_jcs *c, const char *p, size_t n, struct ds_buf *out)
+{
+	int i;
+
+	if (!special['"']) {
+		for (i = 0; i < 0x20; i++)
+			special[i] = 1;
+		special['"'] = special['\\'] = 1;
+		for (i = 0xf0; i < 0x100; i++)
+			special[i] = 2;
+	}
+	c->n = 0;
+	ds_buf_reserve(out, n + 64);
+	value(c, p, p + n, out);
+	ds_buf_terminate(out);
+}
+
+void
+ds_jcs_free(struct ds_jcs *c)
+{
+	free(c->m);
+	ds_buf_free(&c->tmp);
+	c->m = NULL;
+	c->n = c->cap = 0;
+}

@@ -1,0 +1,43 @@
+/*
+ * jcs.h - RFC 8785 JSON Canonicalization Scheme from JSON text.
+ *
+ * The input must be valid JSON (checked by ds_json first): the walker here
+ * does not validate. Objects' members are sorted by the UTF-16 code units
+ * of their keys, whitespace goes, strings are written with the minimal
+ * escapes of RFC 8785, and numbers as ECMAScript's Number.prototype.toString
+ * writes the nearest IEEE 754 double (shortest round-trip digits).
+ *
+ * Deviation: a number beyond the double range (1e400), which RFC 8785
+ * refuses, is written as its original text, so such a record still has a
+ * stable hash.
+ *
+ * Text that is already canonical (sorted keys, no whitespace, integers of at
+ * most 15 digits, strings without escapes) is copied in runs.
+ */
+#ifndef DS_JCS_H
+#define DS_JCS_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* Scratch space reused across calls; zero-initialise, release with ds_jcs_free(). */
+struct ds_jcs {
+	struct jcs_member	*m;
+	size_t			 n, cap;
+	struct ds_buf		 tmp;
+};
+
+/* Append the canonical form of the valid JSON text [p, p+n) to out. */
+void	ds_jcs(struct ds_jcs *c, const char *p, size_t n, struct ds_buf *out);
+void	ds_jcs_free(struct ds_jcs *c);
+
+/*
+ * Write the ECMAScript form of the JSON number token [p, p+n) into out
+ * (room for DS_JCS_NUMMAX bytes); returns its length, or 0 when the value
+ * is not a finite double.
+ */
+#define DS_JCS_NUMMAX	32
+size_t	ds_jcs_number(const char *p, size_t n, char *out);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * timeparse.h - the timestamp forms of the source API, to microseconds.
+ *
+ * Accepted: RFC 3339 / ISO 8601 date-times with 'Z' or an offset
+ * (+05:30, +0530, +05), with or without fractional seconds; Unix epoch
+ * seconds (integer or fractional) and epoch milliseconds, as JSON numbers
+ * or as the same text inside a string. A number whose magnitude is >= 1e11
+ * is epoch milliseconds, else epoch seconds (1e11 s is the year 5138,
+ * 1e11 ms is 1973). Digits beyond the microsecond are truncated (floor).
+ * Only years 0001..9999 (UTC) are in range.
+ */
+#ifndef DS_TIMEPARSE_H
+#define DS_TIMEPARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DS_TIME_OK	0
+#define DS_TIME_BAD	(-1)	/* none of the accepted forms */
+#define DS_TIME_RANGE	(-2)	/* a valid form, outside years 0001..9999 */
+
+/* Longest text ds_time_format() writes, with its NUL. */
+#define DS_TIME_FMTMAX	28
+
+struct ds_time {
+	int64_t	us;	/* microseconds since 1970-01-01T00:00:00Z */
+	int	micro;	/* the input was more precise than a millisecond */
+};
+
+/* Parse the text of a string value (escapes already decoded): ISO or numeric. */
+int	ds_time_parse_text(const char *s, size_t n, struct ds_time *t);
+/* Parse a JSON number token as epoch seconds or milliseconds. */
+int	ds_time_parse_number(const char *s, size_t n, struct ds_time *t);
+/* Parse an RFC 3339 / ISO 8601 date-time only. */
+int	ds_time_parse_iso(const char *s, size_t n, struct ds_time *t);
+
+/*
+ * Write t as YYYY-MM-DDTHH:MM:SS.mmmZ (or .uuuuuuZ when t->micro) into out
+ * (room for DS_TIME_FMTMAX bytes); returns the length without the NUL.
+ */
+size_t	ds_time_format(const struct ds_time *t, char *out);
+
+#endif

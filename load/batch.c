@@ -1,0 +1,912 @@
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "exits.h"
+#include "log.h"
+#include "json.h"
+#include "batch.h"
+#include "catalog.h"
+#include "copy.h"
+#include "db.h"
+#include "seen.h"
+#include "stream.h"
+
+#define COLUMNS		" (id, stream, type, ts, hash, data)"
+#define STAGE		"pg_temp.ds_stage"
+#define STAGE_REL	"ds_stage"
+#define MAX_TRIES	5		/* deadlock/serialization retries of a batch */
+#define FLUSH_BYTES	(128 * 1024)	/* rows go to the server in chunks this big */
+#define MAX_SKIPS	16		/* stored ids skipped one by one before staging */
+
+/* What refused[] says of a row. */
+#define ROW_LIVE	0
+#define ROW_REFUSED	1	/* stored in ds_rejects */
+#define ROW_STORED	2	/* its id is stored already: skipped */
+
+enum mode { M_NONE, M_TABLE, M_STAGE };
+enum outcome { R_OK, R_UNIQUE, R_RETRY };
+
+struct refusal {
+	size_t		 row;
+	char		*msg;
+};
+
+struct schema {
+	char		*fields;
+	char		*removed;
+};
+
+struct ds_loader {
+	PGconn		*conn;
+	char		*table;		/* as given */
+	char		*relname;	/* unqualified, as COPY's error context names it */
+	char		*qtable;	/* quoted table */
+	char		*target;	/* quoted table and column list */
+	int		 update;
+	long long	 run;
+	char		*stream;
+
+	/* the batch: rows as COPY text lines; off[i] is row i's first byte */
+	struct ds_buf	 rows;
+	size_t		*off;
+	size_t		 nrows, caprows;
+	size_t		 sent;		/* rows streamed into the open COPY */
+	size_t		 pageend;	/* rows up to the last checkpoint */
+	struct refusal	*ref;
+	size_t		 nref, capref;
+	unsigned char	*refused;	/* per row: ROW_* */
+	size_t		 nskip;		/* rows marked ROW_STORED */
+	struct ds_seen	*seen;		/* keys of this batch and the last */
+	long long	 repeats;	/* rows skipped: key met in this or the last batch */
+	long long	 repeatpage;	/* repeats up to the last checkpoint */
+	long long	*pageseq;	/* per row: seq of its page (-1 unknown) */
+	size_t		 seqset;	/* rows whose pageseq is set */
+	struct ds_buf	 rej;		/* ds_rejects COPY lines */
+	size_t		 nrej, rejpage, nrejpage;
+	long long	 rejseen;	/* rejects met in this run, stored or not */
+	struct schema	*sch;
+	size_t		 nsch;
+	int		 paged;		/* a checkpoint line was seen this run */
+	int		 have_cp;
+	long long	 cp_seq;
+	char		*cp_cursor;
+	int		 cp_has_more;
+	double		 cp_at;		/* when the batch's last checkpoint was read */
+	double		 started;	/* when the batch's first line arrived */
+	int		 started_set;
+
+	enum mode	 copying;	/* a streamed COPY is open */
+	int		 stage_next;	/* the last batch was mostly stored ids */
+	long long	 loaded;	/* rows loaded by this attempt's COPYs */
+	size_t		 batch_rows;
+	double		 batch_seconds;
+
+	struct ds_totals tot;
+};
+
+static void	rollback(struct ds_loader *);
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+exec_or_die(struct ds_loader *l, const char *sql, const char *doing)
+{
+	PQclear(ds_db_exec(l->conn, sql, doing));
+}
+
+struct ds_loader *
+ds_loader_new(PGconn *conn, const char *table, int update, long long run)
+{
+	struct ds_loader *l = ds_xcalloc(1, sizeof(*l));
+	struct ds_buf t = { 0 };
+	const char *dot = strchr(table, '.');
+
+	l->conn = conn;
+	l->table = ds_xstrdup(table);
+	l->relname = ds_xstrdup(dot ? dot + 1 : table);
+	ds_db_ident(conn, table, &t);
+	l->qtable = ds_xstrdup(t.p);
+	ds_buf_adds(&t, COLUMNS);
+	l->target = t.p;
+	l->update = update;
+	l->run = run;
+	l->batch_rows = 50000;
+	l->batch_seconds = 2;
+	l->tot.seq = -1;
+	l->seen = ds_seen_new();
+	exec_or_die(l, "CREATE TEMP TABLE IF NOT EXISTS ds_stage (id text, stream text,"
+	    " type text, ts timestamptz, hash text, data jsonb, n bigserial)"
+	    " ON COMMIT DELETE ROWS; CREATE TEMP TABLE IF NOT EXISTS ds_stage_rej"
+	    " (stream text, seq bigint, reason text, raw text, n bigserial)"
+	    " ON COMMIT DELETE ROWS",
+	    "cannot create the staging tables");
+	return l;
+}
+
+void
+ds_loader_limits(struct ds_loader *l, size_t rows, double seconds)
+{
+	l->batch_rows = rows;
+	l->batch_seconds = seconds;
+}
+
+/* Forget the batch's contents (memory is kept for the next one). */
+static void
+reset(struct ds_loader *l)
+{
+	size_t i;
+
+	ds_buf_reset(&l->rows);
+	l->nrows = l->sent = l->pageend = l->seqset = l->nskip = 0;
+	l->repeats = l->repeatpage = 0;
+	for (i = 0; i < l->nref; i++)
+		free(l->ref[i].msg);
+	l->nref = 0;
+	ds_buf_reset(&l->rej);
+	l->nrej = l->rejpage = l->nrejpage = 0;
+	for (i = 0; i < l->nsch; i++) {
+		free(l->sch[i].fields);
+		free(l->sch[i].removed);
+	}
+	free(l->sch);
+	l->sch = NULL;
+	l->nsch = 0;
+	l->have_cp = 0;
+	free(l->cp_cursor);
+	l->cp_cursor = NULL;
+	l->started_set = 0;
+}
+
+void
+ds_loader_free(struct ds_loader *l)
+{
+	if (l == NULL)
+		return;
+	reset(l);
+	ds_buf_free(&l->rows);
+	ds_buf_free(&l->rej);
+	free(l->off);
+	free(l->refused);
+	free(l->pageseq);
+	free(l->ref);
+	free(l->table);
+	free(l->relname);
+	free(l->target);
+	free(l->qtable);
+	free(l->stream);
+	free(l->tot.cursor);
+	ds_seen_free(l->seen);
+	free(l);
+}
+
+void
+ds_loader_set_stream(struct ds_loader *l, const char *stream)
+{
+	free(l->stream);
+	l->stream = ds_xstrdup(stream);
+}
+
+const char *
+ds_loader_stream(const struct ds_loader *l)
+{
+	return l->stream;
+}
+
+const struct ds_totals *
+ds_loader_totals(const struct ds_loader *l)
+{
+	return &l->tot;
+}
+
+long long
+ds_loader_rejects(const struct ds_loader *l)
+{
+	return l->rejseen;
+}
+
+int
+ds_loader_paged(const struct ds_loader *l)
+{
+	return l->paged;
+}
+
+static void
+mark_start(struct ds_loader *l)
+{
+	if (!l->started_set) {
+		l->started = now();
+		l->started_set = 1;
+	}
+}
+
+/* Open the streamed COPY (and its transaction) if none is open. */
+static void
+open_copy(struct ds_loader *l)
+{
+	PGresult *res;
+
+	if (l->copying != M_NONE)
+		return;
+	exec_or_die(l, "BEGIN", "cannot begin a transaction");
+	if ((res = ds_copy_begin(l->conn, l->stage_next ? STAGE COLUMNS : l->target)) != NULL)
+		ds_db_die(l->conn, res, "cannot start COPY");
+	l->copying = l->stage_next ? M_STAGE : M_TABLE;
+}
+
+/* Stream the rows not yet sent into the open COPY. */
+static void
+flush(struct ds_loader *l)
+{
+	if (l->sent == l->nrows)
+		return;
+	open_copy(l);
+	if (ds_copy_put(l->conn, l->rows.p + l->off[l->sent],
+	    l->rows.len - l->off[l->sent]) != 0)
+		ds_db_die(l->conn, NULL, "lost the connection while sending rows");
+	l->sent = l->nrows;
+}
+
+/*
+ * Non-zero when the row being built at start (its fields up to hash) is
+ * stored already or will be with this batch: its id was met in this batch
+ * or the last (with --on-conflict update: with the same hash as last time).
+ */
+static int
+repeated(struct ds_loader *l, size_t start)
+{
+	const char *row = l->rows.p + start, *id_end = strchr(row, '\t'), *hash;
+
+	if (!l->update)
+		return ds_seen_add(l->seen, row, (size_t)(id_end - row), "", 0);
+	hash = l->rows.p + l->rows.len - 1;	/* the row ends with "hash\t" */
+	while (hash[-1] != '\t')
+		hash--;
+	return ds_seen_add(l->seen, row, (size_t)(id_end - row), hash,
+	    (size_t)(l->rows.p + l->rows.len - hash));
+}
+
+int
+ds_loader_record(struct ds_loader *l, const struct ds_line *ln)
+{
+	size_t start = l->rows.len;
+	struct ds_span sp;
+
+	mark_start(l);
+	if (ds_copy_jstr(&l->rows, &ln->id) != 0)
+		goto nul;
+	ds_buf_addc(&l->rows, '\t');
+	if (ds_copy_jstr(&l->rows, &ln->stream) != 0)
+		goto nul;
+	ds_buf_addc(&l->rows, '\t');
+	if (ds_copy_jstr(&l->rows, &ln->type) != 0)
+		goto nul;
+	ds_buf_addc(&l->rows, '\t');
+	if (ds_copy_jstr(&l->rows, &ln->ts) != 0)
+		goto nul;
+	ds_buf_addc(&l->rows, '\t');
+	if (ds_copy_jstr(&l->rows, &ln->hash) != 0)
+		goto nul;
+	ds_buf_addc(&l->rows, '\t');
+	if (repeated(l, start)) {
+		l->rows.len = start;
+		ds_buf_terminate(&l->rows);
+		l->repeats++;
+		return 0;
+	}
+	sp = ln->data;
+	ds_copy_field(&l->rows, sp.p, sp.n);
+	ds_buf_addc(&l->rows, '\n');
+	if (l->nrows + 1 >= l->caprows) {
+		l->caprows = l->caprows ? l->caprows * 2 : 4096;
+		l->off = ds_xrealloc(l->off, l->caprows * sizeof(*l->off));
+		l->refused = ds_xrealloc(l->refused, l->caprows);
+		l->pageseq = ds_xrealloc(l->pageseq, l->caprows * sizeof(*l->pageseq));
+	}
+	l->off[l->nrows] = start;
+	l->refused[l->nrows] = 0;
+	l->pageseq[l->nrows] = -1;
+	l->nrows++;
+	if (l->rows.len - l->off[l->sent] >= FLUSH_BYTES)
+		flush(l);
+	return 0;
+nul:
+	l->rows.len = start;
+	ds_buf_terminate(&l->rows);
+	return -1;
+}
+
+/* Append one ds_rejects COPY line. */
+static void
+add_reject(struct ds_buf *b, const char *stream, long long seq,
+    const char *reason, const char *raw, size_t rawlen)
+{
+	if (stream != NULL)
+		ds_copy_field(b, stream, strlen(stream));
+	else
+		ds_buf_adds(b, "\\N");
+	if (seq >= 0)
+		ds_buf_printf(b, "\t%lld\t", seq);
+	else
+		ds_buf_adds(b, "\t\\N\t");
+	ds_copy_field(b, reason, strlen(reason));
+	ds_buf_addc(b, '\t');
+	ds_copy_field(b, raw ? raw : "", raw ? rawlen : 0);
+	ds_buf_addc(b, '\n');
+}
+
+void
+ds_loader_reject(struct ds_loader *l, long long seq, const char *reason,
+    const char *raw, size_t rawlen)
+{
+	mark_start(l);
+	add_reject(&l->rej, l->stream, seq, reason, raw, rawlen);
+	l->nrej++;
+	l->rejseen++;
+}
+
+void
+ds_loader_schema(struct ds_loader *l, const struct ds_line *ln)
+{
+	struct schema *s;
+
+	mark_start(l);
+	l->sch = ds_xrealloc(l->sch, (l->nsch + 1) * sizeof(*l->sch));
+	s = &l->sch[l->nsch++];
+	s->fields = ds_xstrndup(ln->fields.p, ln->fields.n);
+	s->removed = ln->removed.p ? ds_xstrndup(ln->removed.p, ln->removed.n) : NULL;
+}
+
+int
+ds_loader_checkpoint(struct ds_loader *l, const struct ds_line *ln)
+{
+	struct ds_buf cur = { 0 };
+	size_t i;
+
+	mark_start(l);
+	l->paged = 1;
+	free(l->cp_cursor);
+	l->cp_cursor = NULL;
+	if (ln->cursor.p != NULL) {
+		/* the parser validated the string; a cursor holding \u0000 is kept raw */
+		if (ds_json_str_decode(ln->cursor.p, ln->cursor.n, &cur) != 0) {
+			ds_buf_reset(&cur);
+			ds_buf_add(&cur, ln->cursor.p, ln->cursor.n);
+		}
+		ds_buf_terminate(&cur);
+		l->cp_cursor = ds_xstrdup(cur.p);
+		ds_buf_free(&cur);
+	}
+	l->have_cp = 1;
+	l->cp_seq = ln->seq;
+	l->cp_has_more = ln->has_more;
+	l->cp_at = now();
+	for (i = l->seqset; i < l->nrows; i++)
+		l->pageseq[i] = ln->seq;
+	l->seqset = l->pageend = l->nrows;
+	l->rejpage = l->rej.len;
+	l->nrejpage = l->nrej;
+	l->repeatpage = l->repeats;
+	flush(l);
+	return l->nrows >= l->batch_rows || l->cp_at - l->started >= l->batch_seconds;
+}
+
+int
+ds_loader_full(const struct ds_loader *l)
+{
+	return !l->paged && l->nrows >= l->batch_rows;
+}
+
+size_t
+ds_loader_drop_partial(struct ds_loader *l)
+{
+	size_t n;
+
+	if (!l->paged)
+		return 0;
+	n = l->nrows - l->pageend + (l->nrej - l->nrejpage);
+	if (l->copying != M_NONE && l->sent > l->pageend) {
+		/* the open COPY holds rows of the cut page: start the batch over */
+		PQclear(ds_copy_end(l->conn, "a partial page is dropped"));
+		if (PQstatus(l->conn) != CONNECTION_OK)
+			ds_db_die(l->conn, NULL, "lost the connection while loading rows");
+		rollback(l);
+		l->copying = M_NONE;
+		l->sent = 0;
+	}
+	if (l->pageend < l->nrows) {
+		l->rows.len = l->off[l->pageend];
+		l->nrows = l->pageend;
+		ds_buf_terminate(&l->rows);
+	}
+	l->rej.len = l->rejpage;
+	l->repeats = l->repeatpage;
+	l->rejseen -= (long long)(l->nrej - l->nrejpage);
+	l->nrej = l->nrejpage;
+	ds_buf_terminate(&l->rej);
+	return n;
+}
+
+/* End of row i's text. */
+static size_t
+row_end(const struct ds_loader *l, size_t i)
+{
+	return i + 1 < l->nrows ? l->off[i + 1] : l->rows.len;
+}
+
+/* Rows in [lo, hi) not refused. */
+static size_t
+live(const struct ds_loader *l, size_t lo, size_t hi)
+{
+	size_t n = 0;
+
+	for (; lo < hi; lo++)
+		n += !l->refused[lo];
+	return n;
+}
+
+/* The k-th (0-based) row in [lo, hi) not refused. */
+static size_t
+nth_live(const struct ds_loader *l, size_t lo, size_t hi, size_t k)
+{
+	for (; lo < hi; lo++)
+		if (!l->refused[lo] && k-- == 0)
+			return lo;
+	return hi;
+}
+
+/* COPY the live rows of [lo, hi) into mode's table; the result (caller clears). */
+static PGresult *
+copy_rows(struct ds_loader *l, size_t lo, size_t hi, enum mode m)
+{
+	PGresult *res;
+	size_t i, run;
+
+	if ((res = ds_copy_begin(l->conn, m == M_STAGE ? STAGE COLUMNS : l->target)) != NULL)
+		return res;
+	for (i = lo; i < hi; ) {
+		if (l->refused[i]) {
+			i++;
+			continue;
+		}
+		for (run = i; run < hi && !l->refused[run]; run++)
+			;
+		if (ds_copy_put(l->conn, l->rows.p + l->off[i],
+		    row_end(l, run - 1) - l->off[i]) != 0)
+			ds_db_die(l->conn, NULL, "lost the connection while sending rows");
+		i = run;
+	}
+	return ds_copy_end(l->conn, NULL);
+}
+
+/*
+ * The 1-based line of COPY's input that a failed res names, or 0: the
+ * context has a line "COPY <relname>, line N" (other lines hold data).
+ */
+static size_t
+context_line(const PGresult *res, const char *relname)
+{
+	const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT), *p;
+	size_t rl = strlen(relname);
+
+	for (p = ctx; p != NULL && *p != '\0'; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, "COPY ", 5) == 0 && strncmp(p + 5, relname, rl) == 0 &&
+		    strncmp(p + 5 + rl, ", line ", 7) == 0)
+			return (size_t)strtoull(p + 12 + rl, NULL, 10);
+	return 0;
+}
+
+/* Non-zero for errors that one row's value causes (so the row is refused). */
+static int
+row_error(const char *st)
+{
+	/* data exceptions, a CHECK constraint, a value too large */
+	return strncmp(st, "22", 2) == 0 || strcmp(st, "23514") == 0 ||
+	    strncmp(st, "54", 2) == 0;
+}
+
+/* Refuse row i with the server's message in res. */
+static void
+refuse(struct ds_loader *l, size_t i, PGconn *conn, const PGresult *res)
+{
+	struct ds_buf msg = { 0 }, id = { 0 }, kv = { 0 };
+	size_t idend;
+
+	ds_db_message(conn, res, &msg);
+	if (l->nref == l->capref) {
+		l->capref = l->capref ? l->capref * 2 : 16;
+		l->ref = ds_xrealloc(l->ref, l->capref * sizeof(*l->ref));
+	}
+	l->ref[l->nref].row = i;
+	l->ref[l->nref].msg = msg.p;
+	l->nref++;
+	l->rejseen++;
+	l->refused[i] = ROW_REFUSED;
+	idend = strcspn(l->rows.p + l->off[i], "\t");
+	ds_copy_unfield(&id, l->rows.p + l->off[i], idend);
+	ds_buf_adds(&kv, "id=");
+	ds_log_quote(&kv, id.p ? id.p : "", id.len);
+	ds_buf_printf(&kv, " seq=%lld sqlstate=%s error=", l->pageseq[i],
+	    ds_db_sqlstate(res));
+	ds_log_quote(&kv, msg.p, msg.len);
+	ds_logkv(DS_LOG_WARN, "row refused by PostgreSQL, stored in ds_rejects", "%s", kv.p);
+	ds_buf_free(&id);
+	ds_buf_free(&kv);
+}
+
+/*
+ * Load the live rows of [lo, hi) into mode's table inside the open
+ * transaction, each COPY under a savepoint. A refused row named by the
+ * error context is refused and the rows around it loaded; without a line
+ * the range is bisected. Exits on errors no row explains.
+ */
+static enum outcome
+load_range(struct ds_loader *l, size_t lo, size_t hi, enum mode m)
+{
+	PGresult *res;
+	enum outcome r;
+	size_t n, line, bad, mid;
+	const char *st;
+
+	while ((n = live(l, lo, hi)) > 0) {
+		exec_or_die(l, "SAVEPOINT ds_rows", "cannot set a savepoint");
+		res = copy_rows(l, lo, hi, m);
+		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+			l->loaded += strtoll(PQcmdTuples(res), NULL, 10);
+			PQclear(res);
+			exec_or_die(l, "RELEASE SAVEPOINT ds_rows", "cannot release a savepoint");
+			return R_OK;
+		}
+		if (PQstatus(l->conn) != CONNECTION_OK)
+			ds_db_die(l->conn, res, "lost the connection while loading rows");
+		exec_or_die(l, "ROLLBACK TO SAVEPOINT ds_rows; RELEASE SAVEPOINT ds_rows",
+		    "cannot roll back to a savepoint");
+		st = ds_db_sqlstate(res);
+		line = context_line(res, m == M_STAGE ? STAGE_REL : l->relname);
+		if (strcmp(st, "23505") == 0) {
+			/* a few stored ids are skipped here; many go to staging */
+			PQclear(res);
+			if (l->update || m != M_TABLE || l->nskip >= MAX_SKIPS ||
+			    line < 1 || line > n)
+				return R_UNIQUE;
+			bad = nth_live(l, lo, hi, line - 1);
+			if ((r = load_range(l, lo, bad, m)) != R_OK)
+				return r;
+			l->refused[bad] = ROW_STORED;
+			l->nskip++;
+			lo = bad + 1;
+			continue;
+		}
+		if (strncmp(st, "40", 2) == 0) {
+			PQclear(res);
+			return R_RETRY;
+		}
+		if (!row_error(st))
+			ds_db_die(l->conn, res, "cannot load rows");
+		if (line >= 1 && line <= n) {
+			bad = nth_live(l, lo, hi, line - 1);
+			if ((r = load_range(l, lo, bad, m)) != R_OK) {
+				PQclear(res);
+				return r;
+			}
+			refuse(l, bad, l->conn, res);
+			PQclear(res);
+			lo = bad + 1;
+			continue;
+		}
+		if (n == 1) {
+			refuse(l, nth_live(l, lo, hi, 0), l->conn, res);
+			PQclear(res);
+			return R_OK;
+		}
+		PQclear(res);
+		mid = nth_live(l, lo, hi, n / 2);
+		if ((r = load_range(l, lo, mid, m)) != R_OK)
+			return r;
+		lo = mid;
+	}
+	return R_OK;
+}
+
+/* Failed step: retry (0) on deadlock/serialization, else exit. */
+static int
+failed(struct ds_loader *l, PGresult *res, const char *doing)
+{
+	if (PQstatus(l->conn) == CONNECTION_OK && ds_db_retryable(res)) {
+		ds_logkv(DS_LOG_WARN, "transaction conflict, retrying the batch",
+		    "sqlstate=%s", ds_db_sqlstate(res));
+		PQclear(res);
+		return 0;
+	}
+	ds_db_die(l->conn, res, doing);
+}
+
+/*
+ * Move the staged rows into the table; counts go to c. Returns 0, or -1
+ * when the batch must be retried.
+ */
+static int
+merge(struct ds_loader *l, struct ds_counts *c)
+{
+	struct ds_buf sql = { 0 };
+	PGresult *res;
+	long long staged = l->loaded;
+
+	ds_buf_adds(&sql, "INSERT INTO ");
+	ds_buf_adds(&sql, l->qtable);
+	ds_buf_adds(&sql, " AS ds_t" COLUMNS);
+	if (!l->update) {
+		ds_buf_adds(&sql, " SELECT id, stream, type, ts, hash, data FROM " STAGE
+		    " ON CONFLICT (id) DO NOTHING");
+	} else {
+		/* the last of a batch's rows with one id wins */
+		ds_buf_adds(&sql, " SELECT DISTINCT ON (id) id, stream, type, ts, hash, data"
+		    " FROM " STAGE " ORDER BY id, n DESC ON CONFLICT (id) DO UPDATE SET"
+		    " stream = EXCLUDED.stream, type = EXCLUDED.type, ts = EXCLUDED.ts,"
+		    " hash = EXCLUDED.hash, data = EXCLUDED.data, ingested_at = now()"
+		    " WHERE ds_t.hash IS DISTINCT FROM EXCLUDED.hash"
+		    " RETURNING (xmax = 0) AS fresh");
+		ds_buf_terminate(&sql);
+		/* count fresh rows and replaced rows */
+		{
+			struct ds_buf w = { 0 };
+
+			ds_buf_printf(&w, "WITH u AS (%s) SELECT count(*) FILTER (WHERE fresh),"
+			    " count(*) FILTER (WHERE NOT fresh) FROM u", sql.p);
+			ds_buf_free(&sql);
+			sql = w;
+		}
+	}
+	res = PQexec(l->conn, sql.p);
+	ds_buf_free(&sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		return failed(l, res, "cannot merge staged rows") - 1;
+	if (l->update) {
+		c->records = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		c->updated = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	} else
+		c->records = strtoll(PQcmdTuples(res), NULL, 10);
+	c->duplicates = staged - c->records;
+	PQclear(res);
+	return 0;
+}
+
+/*
+ * Store the batch's rejects, schema lines, catalog counts and checkpoint,
+ * then COMMIT. Returns 0, or -1 when the batch must be retried.
+ */
+static int
+finish(struct ds_loader *l, struct ds_counts *c)
+{
+	struct ds_buf extra = { 0 };
+	struct ds_counts cc;
+	PGresult *res;
+	size_t i;
+	int rc = -1;
+
+	if (l->nrej + l->nref > 0) {
+		for (i = 0; i < l->nref; i++) {
+			size_t r = l->ref[i].row, p = l->off[r];
+			const char *row = l->rows.p + p, *data = row;
+			struct ds_buf raw = { 0 };
+			int tabs;
+
+			/* the data column is the sixth */
+			for (tabs = 0; tabs < 5; tabs++)
+				data = strchr(data, '\t') + 1;
+			ds_copy_unfield(&raw, data, row_end(l, r) - 1 - (size_t)(data - l->rows.p));
+			add_reject(&extra, l->stream, l->pageseq[r], l->ref[i].msg,
+			    raw.p ? raw.p : "", raw.len);
+			ds_buf_free(&raw);
+		}
+		if ((res = ds_copy_begin(l->conn,
+		    "pg_temp.ds_stage_rej (stream, seq, reason, raw)")) != NULL)
+			goto fail;
+		if (ds_copy_put(l->conn, l->rej.p, l->rej.len) != 0 ||
+		    ds_copy_put(l->conn, extra.p, extra.len) != 0)
+			ds_db_die(l->conn, NULL, "lost the connection while storing rejects");
+		res = ds_copy_end(l->conn, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			goto fail;
+		PQclear(res);
+		/* rejects of a replayed page are stored already */
+		res = PQexec(l->conn, "INSERT INTO ds_rejects (stream, seq, reason, raw)"
+		    " SELECT stream, seq, reason, raw FROM (SELECT DISTINCT ON (md5(raw), reason)"
+		    " * FROM pg_temp.ds_stage_rej ORDER BY md5(raw), reason, n) s"
+		    " WHERE NOT EXISTS (SELECT 1 FROM ds_rejects r"
+		    " WHERE r.stream IS NOT DISTINCT FROM s.stream AND md5(r.raw) = md5(s.raw)"
+		    " AND r.reason = s.reason) ORDER BY n");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			goto fail;
+		c->rejects = strtoll(PQcmdTuples(res), NULL, 10);
+		PQclear(res);
+	}
+	for (i = 0; i < l->nsch; i++)
+		if ((res = ds_catalog_schema(l->conn, l->stream, l->table,
+		    l->sch[i].fields, l->sch[i].removed)) != NULL)
+			goto fail;
+	cc = *c;
+	cc.duplicates += l->repeats;
+	if ((res = ds_catalog_add(l->conn, l->run, l->stream, l->table, &cc)) != NULL)
+		goto fail;
+	if (l->have_cp && (res = ds_catalog_checkpoint(l->conn, l->stream, l->cp_seq,
+	    l->cp_cursor, l->cp_has_more, c->records)) != NULL)
+		goto fail;
+	res = PQexec(l->conn, "COMMIT");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		goto fail;
+	PQclear(res);
+	rc = 0;
+	goto out;
+fail:
+	failed(l, res, "cannot commit the batch");
+out:
+	ds_buf_free(&extra);
+	return rc;
+}
+
+/* Forget which rows were skipped as stored (a retry finds them again). */
+static void
+unskip(struct ds_loader *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nrows && l->nskip > 0; i++)
+		if (l->refused[i] == ROW_STORED) {
+			l->refused[i] = ROW_LIVE;
+			l->nskip--;
+		}
+}
+
+/* Start the next batch in staging when this one was mostly stored ids. */
+static int
+stage_next(const struct ds_counts *c)
+{
+	return c->duplicates > MAX_SKIPS && c->duplicates * 4 > c->records;
+}
+
+/* Roll back the open transaction (exits when the connection is gone). */
+static void
+rollback(struct ds_loader *l)
+{
+	exec_or_die(l, "ROLLBACK", "cannot roll back");
+}
+
+/*
+ * Load the batch from memory: rows (falling back to staging on stored ids),
+ * then finish(). Retries deadlocks and serialization failures.
+ */
+static int
+apply(struct ds_loader *l, int stage, struct ds_counts *c)
+{
+	enum outcome r;
+	int tries = 0;
+	struct timespec pause;
+
+	for (;;) {
+		if (tries >= MAX_TRIES)
+			ds_diex(DS_EX_TEMP, "gave up after %d deadlocks or serialization"
+			    " failures in one batch", MAX_TRIES);
+		memset(c, 0, sizeof(*c));
+		l->loaded = 0;
+		unskip(l);
+		exec_or_die(l, "BEGIN", "cannot begin a transaction");
+		r = load_range(l, 0, l->nrows, stage ? M_STAGE : M_TABLE);
+		if (r == R_UNIQUE) {
+			rollback(l);
+			stage = 1;
+			continue;
+		}
+		if (r == R_RETRY) {
+			rollback(l);
+			tries++;
+			pause.tv_sec = 0;
+			pause.tv_nsec = 50000000L * tries;
+			nanosleep(&pause, NULL);
+			continue;
+		}
+		if (stage) {
+			if (merge(l, c) != 0) {
+				rollback(l);
+				tries++;
+				continue;
+			}
+		} else {
+			c->records = l->loaded;
+			c->duplicates = (long long)l->nskip;
+		}
+		if (finish(l, c) == 0)
+			break;
+		rollback(l);
+		tries++;
+	}
+	l->stage_next = stage_next(c);
+	return stage;
+}
+
+void
+ds_loader_commit(struct ds_loader *l)
+{
+	struct ds_counts c = { 0 };
+	struct ds_buf kv = { 0 };
+	PGresult *res;
+	enum mode m;
+	double t, secs;
+	int done = 0, stage = 0;
+
+	if (l->nrows == 0 && l->nrej == 0 && l->nsch == 0 && !l->have_cp &&
+	    l->copying == M_NONE && l->repeats == 0) {
+		reset(l);
+		return;
+	}
+	l->sent = l->sent > l->nrows ? l->nrows : l->sent;
+	flush(l);
+	if ((m = l->copying) != M_NONE) {
+		l->copying = M_NONE;
+		res = ds_copy_end(l->conn, NULL);
+		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+			l->loaded = strtoll(PQcmdTuples(res), NULL, 10);
+			PQclear(res);
+			c.records = l->loaded;
+			if ((m == M_TABLE || merge(l, &c) == 0) && finish(l, &c) == 0) {
+				done = 1;
+				stage = m == M_STAGE;
+				l->stage_next = stage_next(&c);
+			} else
+				rollback(l);
+		} else {
+			if (PQstatus(l->conn) != CONNECTION_OK)
+				ds_db_die(l->conn, res, "lost the connection while loading rows");
+			stage = m == M_STAGE || (l->update &&
+			    strcmp(ds_db_sqlstate(res), "23505") == 0);
+			PQclear(res);
+			rollback(l);
+		}
+	} else if (l->nrows == 0) {
+		exec_or_die(l, "BEGIN", "cannot begin a transaction");
+		if (finish(l, &c) == 0)
+			done = 1;
+		else
+			rollback(l);
+	}
+	if (!done)
+		stage = apply(l, stage, &c);
+
+	c.duplicates += l->repeats;
+	ds_seen_rotate(l->seen);
+	t = now();
+	secs = t - l->started;
+	l->tot.c.records += c.records;
+	l->tot.c.duplicates += c.duplicates;
+	l->tot.c.updated += c.updated;
+	l->tot.c.rejects += c.rejects;
+	l->tot.batches++;
+	if (l->have_cp) {
+		l->tot.seq = l->cp_seq;
+		free(l->tot.cursor);
+		l->tot.cursor = l->cp_cursor ? ds_xstrdup(l->cp_cursor) : NULL;
+		l->tot.has_more = l->cp_has_more;
+		l->tot.committed_cp = 1;
+	}
+	ds_buf_printf(&kv, "rows=%lld duplicates=%lld", c.records, c.duplicates);
+	if (l->update)
+		ds_buf_printf(&kv, " updated=%lld", c.updated);
+	ds_buf_printf(&kv, " rejects=%lld rows_per_s=%.0f", c.rejects,
+	    secs > 0 ? (double)(c.records + c.duplicates) / secs : 0.0);
+	if (l->have_cp)
+		ds_buf_printf(&kv, " seq=%lld lag_ms=%.0f", l->cp_seq, (t - l->cp_at) * 1000);
+	ds_buf_printf(&kv, " path=%s", stage ? "staging" : "copy");
+	ds_logkv(DS_LOG_INFO, "commit", "%s", kv.p);
+	ds_buf_free(&kv);
+	reset(l);
+}

@@ -1,0 +1,79 @@
+/*
+ * batch.h - loading records in batches, exactly once.
+ *
+ * Rows are held in memory for the batch and streamed into a COPY as they
+ * are read; should the input stop inside a page, the batch is loaded again
+ * from memory without that page. A batch commits its rows, its rejects,
+ * its catalog/drift updates and its last checkpoint in one transaction.
+ * A batch whose COPY meets a stored id falls back to a staging table and
+ * INSERT .. ON CONFLICT; a row the server refuses is found (from COPY's
+ * error context, else by bisection), stored in ds_rejects with the
+ * server's message, and the rest of the batch loads.
+ */
+#ifndef DS_LOAD_BATCH_H
+#define DS_LOAD_BATCH_H
+
+#include <stddef.h>
+#include <libpq-fe.h>
+
+#include "catalog.h"
+
+struct ds_line;
+struct ds_loader;
+
+struct ds_totals {
+	struct ds_counts c;		/* over the whole run */
+	long long	 batches;
+	long long	 seq;		/* last committed checkpoint, -1 if none */
+	char		*cursor;	/* its cursor, NULL if none or null */
+	int		 has_more;
+	int		 committed_cp;	/* a checkpoint has been committed */
+};
+
+/*
+ * A loader into table (as given; quoted here) on conn, for the run whose
+ * ds_runs id is run; update selects --on-conflict update. Free with
+ * ds_loader_free().
+ */
+struct ds_loader *ds_loader_new(PGconn *conn, const char *table, int update,
+	    long long run);
+void	ds_loader_free(struct ds_loader *l);
+
+/* Commit after rows (default 50000) or seconds (default 2) at a checkpoint. */
+void	ds_loader_limits(struct ds_loader *l, size_t rows, double seconds);
+
+/* Add a record line. Returns 0, or -1 when PostgreSQL text cannot hold one
+ * of its strings: the caller turns the line into a reject. */
+int	ds_loader_record(struct ds_loader *l, const struct ds_line *ln);
+
+/* Add a reject: reason and raw text as given (raw may be NULL). */
+void	ds_loader_reject(struct ds_loader *l, long long seq, const char *reason,
+	    const char *raw, size_t rawlen);
+
+/* Add a schema line (recorded when the batch commits). */
+void	ds_loader_schema(struct ds_loader *l, const struct ds_line *ln);
+
+/* A checkpoint line closes a page; returns 1 when the batch should commit. */
+int	ds_loader_checkpoint(struct ds_loader *l, const struct ds_line *ln);
+
+/* Non-zero when a run without checkpoint lines has a full batch. */
+int	ds_loader_full(const struct ds_loader *l);
+
+/* Non-zero once a checkpoint line has been read in this run. */
+int	ds_loader_paged(const struct ds_loader *l);
+
+/* Drop rows and rejects read after the last checkpoint line; their count. */
+size_t	ds_loader_drop_partial(struct ds_loader *l);
+
+/* Commit the batch (exits on failures that a retry cannot fix). */
+void	ds_loader_commit(struct ds_loader *l);
+
+/* Rejects met so far in this run, committed or not, replayed or new. */
+long long ds_loader_rejects(const struct ds_loader *l);
+
+const struct ds_totals *ds_loader_totals(const struct ds_loader *l);
+/* Name the run's one stream (before its first line is added). */
+void	ds_loader_set_stream(struct ds_loader *l, const char *stream);
+const char *ds_loader_stream(const struct ds_loader *l);
+
+#endif

@@ -1,0 +1,115 @@
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+#include "copy.h"
+#include "stream.h"
+
+/* Bytes that COPY text format escapes, and their escape letters. */
+static const char escape[256] = {
+	['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r',
+};
+
+void
+ds_copy_field(struct ds_buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n, *q;
+	char *w;
+
+	w = ds_buf_reserve(b, n * 2);
+	while (p < end) {
+		/* copy runs of plain bytes at once */
+		for (q = p; q < end && escape[*q] == 0; q++)
+			;
+		memcpy(w, p, (size_t)(q - p));
+		w += q - p;
+		if (q == end)
+			break;
+		*w++ = '\\';
+		*w++ = escape[*q];
+		p = q + 1;
+	}
+	b->len = (size_t)(w - b->p);
+	ds_buf_terminate(b);
+}
+
+int
+ds_copy_jstr(struct ds_buf *b, const struct ds_span *s)
+{
+	struct ds_buf tmp = { 0 };
+	int r;
+
+	if (s->p == NULL) {
+		ds_buf_add(b, "\\N", 2);
+		return 0;
+	}
+	if (memchr(s->p, '\\', s->n) == NULL) {
+		ds_copy_field(b, s->p, s->n);
+		return 0;
+	}
+	r = ds_json_str_decode(s->p, s->n, &tmp);
+	if (r == 0)
+		ds_copy_field(b, tmp.p, tmp.len);
+	ds_buf_free(&tmp);
+	return r;
+}
+
+void
+ds_copy_unfield(struct ds_buf *b, const char *s, size_t n)
+{
+	const char *end = s + n;
+
+	for (; s < end; s++) {
+		if (*s != '\\' || s + 1 == end) {
+			ds_buf_addc(b, *s);
+			continue;
+		}
+		s++;
+		ds_buf_addc(b, *s == 't' ? '\t' : *s == 'n' ? '\n' :
+		    *s == 'r' ? '\r' : *s);
+	}
+}
+
+PGresult *
+ds_copy_begin(PGconn *conn, const char *target)
+{
+	struct ds_buf sql = { 0 };
+	PGresult *res;
+
+	ds_buf_printf(&sql, "COPY %s FROM STDIN", target);
+	res = PQexec(conn, sql.p);
+	ds_buf_free(&sql);
+	if (res != NULL && PQresultStatus(res) == PGRES_COPY_IN) {
+		PQclear(res);
+		return NULL;
+	}
+	return res != NULL ? res : PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+}
+
+int
+ds_copy_put(PGconn *conn, const char *p, size_t n)
+{
+	const size_t chunk = 64 * 1024;
+	size_t k;
+
+	for (; n > 0; p += k, n -= k) {
+		k = n < chunk ? n : chunk;
+		if (PQputCopyData(conn, p, (int)k) != 1)
+			return -1;
+	}
+	return 0;
+}
+
+PGresult *
+ds_copy_end(PGconn *conn, const char *errmsg)
+{
+	PGresult *res, *last = NULL;
+
+	if (PQputCopyEnd(conn, errmsg) != 1)
+		return PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+	while ((res = PQgetResult(conn)) != NULL) {
+		PQclear(last);
+		last = res;
+	}
+	return last != NULL ? last : PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+}

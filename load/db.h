@@ -1,0 +1,69 @@
+/*
+ * db.h - the PostgreSQL connection and what its errors mean.
+ *
+ * Shared by ds-load and ds-checkpoint (checkpoint/db.c is a link to this
+ * file). Conninfo and URLs may hold a password: they are never logged.
+ */
+#ifndef DS_LOAD_DB_H
+#define DS_LOAD_DB_H
+
+#include <libpq-fe.h>
+
+struct ds_buf;
+
+/*
+ * Connect with conninfo (a URL or key=value string), else DATABASE_URL,
+ * else libpq's PG* variables; set UTF8, UTC and an application_name.
+ * Exits DS_EX_PERM on a malformed conninfo, DS_EX_TEMP when the server
+ * cannot be reached. The caller finishes the connection with PQfinish().
+ */
+PGconn	*ds_db_connect(const char *conninfo, const char *prog);
+
+/*
+ * The exit status a failed result (or, with res NULL, a broken connection)
+ * calls for: DS_EX_TEMP for lost connections, shutdowns, deadlocks and
+ * serialization failures, resource shortages; DS_EX_PERM for the rest.
+ */
+int	ds_db_status(PGconn *conn, const PGresult *res);
+
+/* Non-zero when res failed with SQLSTATE class 40 (deadlock, serialization). */
+int	ds_db_retryable(const PGresult *res);
+
+/* The result's SQLSTATE, or "" when it has none. */
+const char *ds_db_sqlstate(const PGresult *res);
+
+/*
+ * Append the server's message for a failed res (or the connection's
+ * error when res is NULL) to b: primary message, then detail, on one line.
+ */
+void	ds_db_message(PGconn *conn, const PGresult *res, struct ds_buf *b);
+
+/*
+ * Run sql (no parameters) expecting a command or tuples result. On failure
+ * log what was being done (doing) with the server's message and exit with
+ * ds_db_status(). The caller PQclear()s the result.
+ */
+PGresult *ds_db_exec(PGconn *conn, const char *sql, const char *doing);
+
+/* As ds_db_exec, with text parameters. */
+PGresult *ds_db_execp(PGconn *conn, const char *sql, int n,
+	    const char *const *vals, const char *doing);
+
+/* What the last ds_db_die() logged (doing: message), or NULL. */
+const char *ds_db_last_error(void);
+
+/* Exit after a failure: log doing and the server's message, exit status. */
+void	ds_db_die(PGconn *conn, const PGresult *res, const char *doing)
+	    __attribute__((noreturn));
+
+/*
+ * Append name to b as a quoted SQL identifier. "schema.table" (split at
+ * the first dot) gives "schema"."table"; every part goes through
+ * PQescapeIdentifier, so quotes and spaces are safe.
+ */
+void	ds_db_ident(PGconn *conn, const char *name, struct ds_buf *b);
+
+/* Append s to b as a quoted SQL literal (PQescapeLiteral). */
+void	ds_db_literal(PGconn *conn, const char *s, struct ds_buf *b);
+
+#endif

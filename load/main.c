@@ -1,0 +1,357 @@
+/*
+ * ds-load - load ds-transform's stream into PostgreSQL, exactly once.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "exits.h"
+#include "json.h"
+#include "log.h"
+#include "output.h"
+#include "reader.h"
+#include "batch.h"
+#include "catalog.h"
+#include "db.h"
+#include "migrate.h"
+#include "signals.h"
+#include "stats.h"
+#include "stream.h"
+
+#define MAX_LINE	((size_t)64 << 20)	/* longest input line accepted */
+
+static PGconn *conn;
+static struct ds_loader *loader;
+static long long run;
+static const char *statsfile;
+static int finished;
+
+static void __attribute__((noreturn))
+usage(FILE *f, int status)
+{
+	fprintf(f,
+	    "usage: ds-load [--batch-rows n] [--batch-seconds seconds] [--db url]\n"
+	    "               [--max-rejects n] [--on-conflict skip|update]\n"
+	    "               [--stats file] [--table name]\n");
+	exit(status);
+}
+
+/* Parse a whole number option value in [min, max], or exit with a usage error. */
+static long long
+intarg(const char *opt, const char *v, long long min, long long max)
+{
+	long long n;
+	char *end;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*v < '0' || *v > '9' || errno != 0 || *end != '\0' || n < min || n > max)
+		ds_diex(DS_EX_USAGE, "--%s %s: want a whole number from %lld to %lld",
+		    opt, v, min, max);
+	return n;
+}
+
+/* At any exit before the end: mark the stats and the run as failed. */
+static void
+at_exit(void)
+{
+	if (finished || loader == NULL)
+		return;
+	ds_stats_write(statsfile, ds_loader_totals(loader), "failed");
+	if (PQstatus(conn) == CONNECTION_OK) {
+		if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+			PQclear(PQexec(conn, "ROLLBACK"));
+		ds_catalog_run_end(conn, run, ds_loader_stream(loader), "failed",
+		    ds_db_last_error());
+	}
+}
+
+/* Commit what is loaded and write the stats. */
+static void
+commit(void)
+{
+	ds_loader_commit(loader);
+	ds_stats_write(statsfile, ds_loader_totals(loader), "running");
+}
+
+/*
+ * Stop early: commit through the last checkpoint line, record the run and
+ * exit with status (the reason was logged by the caller).
+ */
+static void __attribute__((noreturn))
+stop(int status, const char *runstatus, const char *error)
+{
+	size_t dropped = ds_loader_drop_partial(loader);
+
+	if (dropped > 0)
+		ds_logkv(DS_LOG_INFO, "dropped lines after the last checkpoint",
+		    "lines=%zu", dropped);
+	commit();
+	finished = 1;
+	ds_stats_write(statsfile, ds_loader_totals(loader), "failed");
+	ds_catalog_run_end(conn, run, ds_loader_stream(loader), runstatus, error);
+	exit(status);
+}
+
+/* Decode a validated JSON string span (NULL for null) into b; -1 on \u0000. */
+static int
+decode(const struct ds_span *s, struct ds_buf *b)
+{
+	ds_buf_reset(b);
+	if (s->p == NULL) {
+		ds_buf_terminate(b);
+		return 0;
+	}
+	if (ds_json_str_decode(s->p, s->n, b) != 0)
+		return -1;
+	ds_buf_terminate(b);
+	return 0;
+}
+
+/* Store a reject line from ds-transform. */
+static void
+reject_line(const struct ds_line *ln)
+{
+	struct ds_buf reason = { 0 }, raw = { 0 };
+
+	if (decode(&ln->reason, &reason) != 0) {
+		ds_buf_reset(&reason);
+		ds_buf_add(&reason, ln->reason.p, ln->reason.n);
+	}
+	if (decode(&ln->raw, &raw) != 0) {
+		/* PostgreSQL text cannot hold NUL: keep the JSON-escaped text */
+		ds_buf_reset(&raw);
+		ds_buf_add(&raw, ln->raw.p, ln->raw.n);
+	}
+	ds_buf_terminate(&reason);
+	ds_loader_reject(loader, ln->seq, reason.p, raw.p ? raw.p : "", raw.len);
+	ds_buf_free(&reason);
+	ds_buf_free(&raw);
+}
+
+/*
+ * After a line that failed to parse: non-zero when it is not even valid
+ * JSON and the input ends with it (an upstream killed mid-line), which is
+ * temporary, not a format error. Reads on; the line is invalid after.
+ */
+static int
+truncated(struct ds_reader *rd, const char *line, size_t len)
+{
+	struct ds_json j;
+	char *next;
+	size_t n;
+
+	ds_json_init(&j, line);
+	if (ds_json_validate(&j, line, line + len) == 0)
+		return 0;
+	return ds_reader_next(rd, &next, &n) == DS_READ_EOF;
+}
+
+/* Summary line at the end of a run. */
+static void
+summary(const char *msg, double secs)
+{
+	const struct ds_totals *t = ds_loader_totals(loader);
+	struct ds_buf kv = { 0 };
+
+	ds_buf_printf(&kv, "records=%lld duplicates=%lld updated=%lld rejects=%lld"
+	    " batches=%lld seconds=%.1f", t->c.records, t->c.duplicates,
+	    t->c.updated, t->c.rejects, t->batches, secs);
+	if (t->committed_cp)
+		ds_buf_printf(&kv, " seq=%lld has_more=%s", t->seq,
+		    t->has_more ? "true" : "false");
+	ds_logkv(DS_LOG_INFO, msg, "%s", kv.p);
+	ds_buf_free(&kv);
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { O_BROWS = 256, O_BSECS, O_DB, O_MAXREJ, O_CONFLICT, O_STATS, O_TABLE };
+	static const struct option longopts[] = {
+		{ "batch-rows", required_argument, NULL, O_BROWS },
+		{ "batch-seconds", required_argument, NULL, O_BSECS },
+		{ "db", required_argument, NULL, O_DB },
+		{ "help", no_argument, NULL, 'h' },
+		{ "max-rejects", required_argument, NULL, O_MAXREJ },
+		{ "on-conflict", required_argument, NULL, O_CONFLICT },
+		{ "stats", required_argument, NULL, O_STATS },
+		{ "table", required_argument, NULL, O_TABLE },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ds_reader *rd;
+	struct ds_line ln;
+	struct ds_buf err = { 0 }, name = { 0 }, stream = { 0 };
+	const char *db = NULL, *table = "events";
+	long long batch_rows = 50000, max_rejects = -1;
+	double batch_secs = 2, t0;
+	struct timespec ts;
+	char *line, *end;
+	size_t len;
+	uint64_t lineno;
+	int ch, r, update = 0, sig;
+
+	ds_log_init(argv[0]);
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case O_BROWS:
+			batch_rows = intarg("batch-rows", optarg, 1, 100000000);
+			break;
+		case O_BSECS:
+			errno = 0;
+			batch_secs = strtod(optarg, &end);
+			if (*optarg < '0' || *optarg > '9' || errno != 0 || *end != '\0' ||
+			    batch_secs > 86400)
+				ds_diex(DS_EX_USAGE, "--batch-seconds %s: want a number of"
+				    " seconds from 0 to 86400", optarg);
+			break;
+		case O_DB:
+			db = optarg;
+			break;
+		case 'h':
+			usage(stdout, DS_EX_OK);
+		case O_MAXREJ:
+			max_rejects = intarg("max-rejects", optarg, 0, 1LL << 62);
+			break;
+		case O_CONFLICT:
+			if (strcmp(optarg, "update") == 0)
+				update = 1;
+			else if (strcmp(optarg, "skip") != 0)
+				ds_diex(DS_EX_USAGE, "--on-conflict %s: want skip or update",
+				    optarg);
+			break;
+		case O_STATS:
+			statsfile = optarg;
+			break;
+		case O_TABLE:
+			if (*optarg == '\0' || optarg[strlen(optarg) - 1] == '.' ||
+			    *optarg == '.')
+				ds_diex(DS_EX_USAGE, "--table: want NAME or SCHEMA.NAME");
+			table = optarg;
+			break;
+		default:
+			usage(stderr, DS_EX_USAGE);
+		}
+	}
+	if (optind != argc)
+		usage(stderr, DS_EX_USAGE);
+
+	ds_out_init();
+	ds_signals_init();
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	conn = ds_db_connect(db, "ds-load");
+	ds_migrate(conn, table);
+	run = ds_catalog_run_start(conn, table);
+	loader = ds_loader_new(conn, table, update, run);
+	ds_loader_limits(loader, (size_t)batch_rows, batch_secs);
+	atexit(at_exit);
+	rd = ds_reader_new(STDIN_FILENO, MAX_LINE);
+
+	while ((r = ds_reader_next(rd, &line, &len)) == DS_READ_LINE) {
+		if (ds_signals_caught())
+			break;
+		ds_buf_reset(&err);
+		if (ds_json_ws(line, line + len) == line + len)
+			continue;
+		lineno = ds_reader_lineno(rd);
+		if (ds_stream_parse(line, len, &ln, &err) != 0 && truncated(rd, line, len)) {
+			ds_logkv(DS_LOG_ERROR, "input ends inside a line: the upstream stopped"
+			    " mid-write", "line=%llu", (unsigned long long)lineno);
+			stop(DS_EX_TEMP, "failed", "input ends inside a line");
+		} else if (err.len > 0) {
+			ds_buf_reset(&name);
+			ds_log_quote(&name, err.p, err.len);
+			ds_buf_terminate(&name);
+			ds_logkv(DS_LOG_ERROR, "input is not ds-transform's stream format:"
+			    " put ds-transform in front (ds-fetch URL | ds-transform | ds-load)",
+			    "line=%llu error=%s", (unsigned long long)lineno, name.p);
+			stop(DS_EX_PERM, "failed", "input is not the stream format");
+		}
+		if (stream.len == 0) {
+			ds_buf_add(&stream, ln.stream.p, ln.stream.n);
+			if (decode(&ln.stream, &name) != 0 || name.len == 0) {
+				ds_logkv(DS_LOG_ERROR, "empty stream name or one holding \\u0000",
+				    "line=%llu", (unsigned long long)ds_reader_lineno(rd));
+				stop(DS_EX_PERM, "failed", "bad stream name");
+			}
+			ds_loader_set_stream(loader, name.p);
+		} else if (ln.stream.n != stream.len ||
+		    memcmp(ln.stream.p, stream.p, stream.len) != 0) {
+			ds_logkv(DS_LOG_ERROR, "a second stream in the input: run one ds-load"
+			    " per stream", "line=%llu stream=%s",
+			    (unsigned long long)ds_reader_lineno(rd), ds_loader_stream(loader));
+			stop(DS_EX_PERM, "failed", "more than one stream in the input");
+		}
+		switch (ln.kind) {
+		case DS_LINE_RECORD:
+			if (ds_loader_record(loader, &ln) != 0)
+				ds_loader_reject(loader, -1, "a string field of the record holds"
+				    " \\u0000, which PostgreSQL text cannot store", line, len);
+			if (ds_loader_full(loader))
+				commit();
+			break;
+		case DS_LINE_REJECT:
+			reject_line(&ln);
+			break;
+		case DS_LINE_SCHEMA:
+			ds_loader_schema(loader, &ln);
+			break;
+		case DS_LINE_CHECKPOINT:
+			if (ds_loader_checkpoint(loader, &ln))
+				commit();
+			break;
+		}
+		if (max_rejects >= 0 && ds_loader_rejects(loader) > max_rejects) {
+			ds_logkv(DS_LOG_ERROR, "too many rejects: stopping at the last checkpoint",
+			    "rejects=%lld max_rejects=%lld", ds_loader_rejects(loader),
+			    max_rejects);
+			stop(DS_EX_REJECTS, "failed", "more rejects than --max-rejects");
+		}
+	}
+	if ((sig = ds_signals_caught()) != 0) {
+		ds_logkv(DS_LOG_INFO, "signal: committing through the last checkpoint",
+		    "signal=%d", sig);
+		summary("stopped", 0);
+		stop(128 + sig, "stopped", "stopped by a signal");
+	}
+	if (r == DS_READ_LONG) {
+		ds_logkv(DS_LOG_ERROR, "input line too long", "line=%llu max_bytes=%zu",
+		    (unsigned long long)ds_reader_lineno(rd), MAX_LINE);
+		stop(DS_EX_PERM, "failed", "input line too long");
+	}
+	if (r == DS_READ_ERR) {
+		ds_buf_reset(&name);
+		ds_log_quote(&name, ds_reader_error(rd), strlen(ds_reader_error(rd)));
+		ds_buf_terminate(&name);
+		ds_logkv(DS_LOG_ERROR, "cannot read the input", "error=%s line=%llu",
+		    name.p, (unsigned long long)ds_reader_lineno(rd) + 1);
+		stop(DS_EX_TEMP, "failed", ds_reader_error(rd));
+	}
+	if (ds_loader_drop_partial(loader) > 0)
+		ds_logkv(DS_LOG_WARN, "input ended inside a page: dropped its lines after"
+		    " the last checkpoint (the next run fetches them again)", NULL);
+	ds_loader_commit(loader);
+	finished = 1;
+	if (max_rejects >= 0 && ds_loader_totals(loader)->c.rejects > max_rejects)
+		stop(DS_EX_REJECTS, "failed", "more rejects than --max-rejects");
+	ds_stats_write(statsfile, ds_loader_totals(loader), "done");
+	ds_catalog_run_end(conn, run, ds_loader_stream(loader), "done", NULL);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	summary("done", (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - t0);
+	ds_reader_free(rd);
+	ds_loader_free(loader);
+	loader = NULL;
+	PQfinish(conn);
+	ds_buf_free(&err);
+	ds_buf_free(&name);
+	ds_buf_free(&stream);
+	ds_out_close();
+	return DS_EX_OK;
+}

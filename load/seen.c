@@ -1,0 +1,148 @@
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "seen.h"
+
+/* One batch's keys: open addressing over offsets into an arena. */
+struct gen {
+	struct ds_buf	 arena;		/* entries: key length, key, value length, value */
+	size_t		*slot;		/* arena offset + 1; 0 is empty */
+	size_t		 nslot, n;
+};
+
+struct ds_seen {
+	struct gen	 g[2];
+	int		 cur;
+};
+
+static uint64_t
+hash(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
+	/* mix the high bits down: keys often differ only in their last bytes */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* The slot holding key, or the empty slot where it belongs. */
+static size_t *
+find(const struct gen *g, const char *key, size_t n, uint64_t h)
+{
+	size_t i = (size_t)h & (g->nslot - 1), len;
+	const char *e;
+
+	for (;; i = (i + 1) & (g->nslot - 1)) {
+		if (g->slot[i] == 0)
+			return &g->slot[i];
+		e = g->arena.p + g->slot[i] - 1;
+		memcpy(&len, e, sizeof(len));
+		if (len == n && memcmp(e + sizeof(len), key, n) == 0)
+			return &g->slot[i];
+	}
+}
+
+/* Double the slots of g (keeping its load under a half). */
+static void
+grow(struct gen *g)
+{
+	size_t *old = g->slot, nold = g->nslot, i, len;
+	const char *e;
+
+	g->nslot = nold ? nold * 2 : 4096;
+	g->slot = ds_xcalloc(g->nslot, sizeof(*g->slot));
+	for (i = 0; i < nold; i++) {
+		if (old[i] == 0)
+			continue;
+		e = g->arena.p + old[i] - 1;
+		memcpy(&len, e, sizeof(len));
+		*find(g, e + sizeof(len), len, hash(e + sizeof(len), len)) = old[i];
+	}
+	free(old);
+}
+
+struct ds_seen *
+ds_seen_new(void)
+{
+	return ds_xcalloc(1, sizeof(struct ds_seen));
+}
+
+void
+ds_seen_free(struct ds_seen *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < 2; i++) {
+		ds_buf_free(&s->g[i].arena);
+		free(s->g[i].slot);
+	}
+	free(s);
+}
+
+/* Non-zero when the entry at slot value e (offset + 1) holds value val. */
+static int
+same(const struct gen *g, size_t e, const char *val, size_t vn)
+{
+	const char *p = g->arena.p + e - 1;
+	size_t len;
+
+	memcpy(&len, p, sizeof(len));
+	p += sizeof(len) + len;
+	memcpy(&len, p, sizeof(len));
+	return len == vn && memcmp(p + sizeof(len), val, vn) == 0;
+}
+
+int
+ds_seen_add(struct ds_seen *s, const char *key, size_t n, const char *val,
+    size_t vn)
+{
+	struct gen *cur = &s->g[s->cur], *prev = &s->g[!s->cur];
+	uint64_t h = hash(key, n);
+	size_t *slot;
+
+	if ((cur->n + 1) * 2 > cur->nslot)
+		grow(cur);
+	slot = find(cur, key, n, h);
+	if (*slot != 0 && same(cur, *slot, val, vn))
+		return 1;
+	if (*slot == 0 && prev->n > 0) {
+		size_t *ps = find(prev, key, n, h);
+
+		if (*ps != 0 && same(prev, *ps, val, vn))
+			return 1;
+	}
+	if (*slot == 0)
+		cur->n++;
+	*slot = cur->arena.len + 1;
+	ds_buf_add(&cur->arena, &n, sizeof(n));
+	ds_buf_add(&cur->arena, key, n);
+	ds_buf_add(&cur->arena, &vn, sizeof(vn));
+	ds_buf_add(&cur->arena, val, vn);
+	return 0;
+}
+
+void
+ds_seen_drop(struct ds_seen *s)
+{
+	struct gen *g = &s->g[s->cur];
+
+	ds_buf_reset(&g->arena);
+	if (g->slot != NULL)
+		memset(g->slot, 0, g->nslot * sizeof(*g->slot));
+	g->n = 0;
+}
+
+void
+ds_seen_rotate(struct ds_seen *s)
+{
+	s->cur = !s->cur;
+	ds_seen_drop(s);
+}

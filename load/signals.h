@@ -1,0 +1,18 @@
+/*
+ * signals.h - SIGTERM/SIGINT: stop reading, commit through the last
+ * checkpoint, exit 128+N.
+ */
+#ifndef DS_LOAD_SIGNALS_H
+#define DS_LOAD_SIGNALS_H
+
+/*
+ * Catch SIGTERM and SIGINT. The handler notes the signal and puts
+ * /dev/null on standard input, so a read blocked on an idle upstream
+ * ends at once (the reader then sees end of input).
+ */
+void	ds_signals_init(void);
+
+/* The signal caught, or 0. */
+int	ds_signals_caught(void);
+
+#endif

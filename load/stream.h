@@ -1,0 +1,53 @@
+/*
+ * stream.h - parse one line of ds-transform's stream format.
+ *
+ *   record:     {"stream":..,"id":..,"type":..|null,"ts":..|null,"hash":..,"data":<json>}
+ *   checkpoint: {"$ds":"checkpoint","stream":..,"seq":N,"cursor":..|null,"has_more":B,"records":n}
+ *   reject:     {"$ds":"reject","stream":..,"seq":N|null,"reason":..,"raw":..}
+ *   schema:     {"$ds":"schema","stream":..,"fields":{..},"added":[..],"removed":[..],"changed":[..]}
+ *
+ * Spans point into the line: strings as their raw text between the quotes
+ * (escapes undecoded), other values as their JSON text.
+ */
+#ifndef DS_LOAD_STREAM_H
+#define DS_LOAD_STREAM_H
+
+#include <stddef.h>
+
+struct ds_buf;
+
+enum ds_line_kind {
+	DS_LINE_RECORD,
+	DS_LINE_CHECKPOINT,
+	DS_LINE_REJECT,
+	DS_LINE_SCHEMA
+};
+
+struct ds_span {
+	const char	*p;	/* NULL when absent or JSON null */
+	size_t		 n;
+};
+
+struct ds_line {
+	enum ds_line_kind kind;
+	struct ds_span	 stream;
+	/* record */
+	struct ds_span	 id, type, ts, hash, data;
+	/* checkpoint, reject */
+	long long	 seq;		/* -1 when null */
+	struct ds_span	 cursor;
+	int		 has_more;
+	long long	 records;
+	struct ds_span	 reason, raw;
+	/* schema: JSON text of each value */
+	struct ds_span	 fields, added, removed, changed;
+};
+
+/*
+ * Parse line (len bytes). Returns 0, or -1 with a description in err
+ * (what is wrong and at which byte offset of the line).
+ */
+int	ds_stream_parse(const char *line, size_t len, struct ds_line *out,
+	    struct ds_buf *err);
+
+#endif

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# tests/bench/fetch.sh - ds-fetch against a shell loop of curl + jq that follows
+# the same cursors from the same ds-mockapi (faults off), in one run on this machine.
+#
+# Both fetch every page of BENCH_FETCH_EVENTS events (default 300000) with
+# limit=5000 and gzip, and write each page's records as one compact JSON line.
+# Prints pages/s and MB/s (of lines written) for each, medians of BENCH_RUNS
+# runs (default 3), the ratio, and ds-fetch's peak RSS. Figures, never assertions.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+: "${DS_BIN:=$top/bin}"
+PATH=$DS_BIN:$PATH
+events=${BENCH_FETCH_EVENTS:-300000}
+runs=${BENCH_RUNS:-3}
+limit=5000
+work=$(mktemp -d /tmp/ds-bench-fetch.XXXXXX)
+mock_pid=""
+cleanup() {
+	if [ -n "$mock_pid" ]; then
+		kill "$mock_pid" 2>/dev/null || true
+		wait "$mock_pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+say() { printf '%s\n' "$*" >&2; }
+now() { date +%s.%N; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+per_s() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.1f", n / t }'; }
+mb_s() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.1f", n / 1048576 / t }'; }
+
+ds-mockapi --port 0 --events "$events" --seed 7 >"$work/mock.out" 2>"$work/mock.err" &
+mock_pid=$!
+for _ in $(seq 1 100); do
+	grep -q '^listening on ' "$work/mock.out" && break
+	sleep 0.05
+done
+url=http://127.0.0.1:$(sed -n 's/^listening on \([0-9]*\).*/\1/p' "$work/mock.out")/api/v1
+
+# The baseline: what one would write in shell, one curl and two jq per page.
+curl_loop() {
+	local cursor="" page="$work/page.json"
+	while :; do
+		if [ -z "$cursor" ]; then
+			curl -sf --compressed "$url/events?limit=$limit" >"$page"
+		else
+			curl -sf --compressed -G "$url/events" --data-urlencode "limit=$limit" \
+				--data-urlencode "cursor=$cursor" >"$page"
+		fi
+		jq -c .data "$page"
+		cursor=$(jq -r '.pagination.nextCursor // .nextCursor // empty' "$page")
+		[ -n "$cursor" ] || break
+	done
+}
+
+ds=() loop=()
+for r in $(seq 1 "$runs"); do
+	t0=$(now)
+	/usr/bin/time -f %M -o "$work/rss" ds-fetch --quiet --limit "$limit" "$url" >"$work/ds.out"
+	ds+=("$(elapsed "$t0" "$(now)")")
+	t0=$(now)
+	curl_loop >"$work/loop.out"
+	loop+=("$(elapsed "$t0" "$(now)")")
+	say "run $r: ds-fetch ${ds[-1]}s, curl+jq ${loop[-1]}s"
+done
+pages=$(wc -l <"$work/ds.out")
+lpages=$(wc -l <"$work/loop.out")
+[ "$pages" -eq "$lpages" ] || say "page counts differ: ds-fetch $pages, loop $lpages"
+dsbytes=$(wc -c <"$work/ds.out")
+lbytes=$(wc -c <"$work/loop.out")
+md=$(median "${ds[@]}")
+ml=$(median "${loop[@]}")
+printf '| fetch: %s events, %s pages of %s, median of %s | seconds | pages/s | MB/s | peak RSS |\n' \
+	"$events" "$pages" "$limit" "$runs"
+printf '|---|---|---|---|---|\n'
+printf '| ds-fetch | %s | %s | %s | %s KiB |\n' "$md" "$(per_s "$pages" "$md")" \
+	"$(mb_s "$dsbytes" "$md")" "$(cat "$work/rss")"
+printf '| curl + jq loop | %s | %s | %s | |\n' "$ml" "$(per_s "$lpages" "$ml")" "$(mb_s "$lbytes" "$ml")"
+printf '| ratio (loop time / ds-fetch time) | %s× | | | |\n' "$(ratio "$ml" "$md")"

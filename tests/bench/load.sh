@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# tests/bench/load.sh - ds-load against psql's own \copy, in one run on this machine.
+#
+#   fresh:  N new records through ds-load vs `psql -c '\copy T from FILE'` of the
+#           same rows pre-made as COPY text, into the same table definition
+#   replay: the same N records again (all duplicates) through ds-load
+#
+# Prints the median of BENCH_RUNS runs of each, the ratios to psql, and ds-load's
+# peak RSS (/usr/bin/time -v). Figures, never assertions.
+# BENCH_EVENTS (default 1000000) records; BENCH_RUNS (default 3).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+: "${DS_BIN:=$top/bin}"
+PATH=$DS_BIN:$top/scripts:$PATH
+events=${BENCH_EVENTS:-1000000}
+runs=${BENCH_RUNS:-3}
+work=$(mktemp -d /tmp/ds-bench-load.XXXXXX)
+chmod 711 "$work"
+cleanup() {
+	ds-pg stop "$work/pg" >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+[ -z "${BENCH_KEEP:-}" ] || trap - EXIT
+
+say() { printf '%s\n' "$*" >&2; }
+now() { date +%s.%N; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
+pg=$(ds-pg start "$work/pg")
+newdb() {
+	psql "$pg" -qAtc "drop database if exists $1" -c "create database $1" >/dev/null
+	echo "postgresql:///$1?host=$work/pg&user=ds"
+}
+
+# The stream: pages of 5000 records with a checkpoint line after each, records
+# shaped like the API's events (nested object, array, wide integer, \u escape).
+# The same rows go to rows.copy as COPY text, byte for byte what ds-load sends.
+say "generating $events records"
+awk -v n="$events" -v copy="$work/rows.copy" 'BEGIN {
+	per = 5000
+	for (i = 1; i <= n; i++) {
+		id = sprintf("evt-%09d", i)
+		ts = sprintf("2024-01-%02dT%02d:%02d:%02d.%03dZ", i % 28 + 1, i % 24, i % 60, (i * 7) % 60, i % 1000)
+		hash = sprintf("%064x", i)
+		data = sprintf("{\"id\":\"%s\",\"type\":\"type%d\",\"timestamp\":\"%s\",\"user\":{\"id\":%d,\"name\":\"user %d caf\\u00e9\"},\"tags\":[\"a\",\"b\",%d],\"amount\":%d.%02d,\"big\":12345678901234567890%d}", id, i % 7, ts, i % 100000, i % 100000, i, i % 1000, i % 100, i % 10)
+		printf "{\"stream\":\"events\",\"id\":\"%s\",\"type\":\"type%d\",\"ts\":\"%s\",\"hash\":\"%s\",\"data\":%s}\n", id, i % 7, ts, hash, data
+		gsub(/\\/, "\\\\\\\\", data)
+		printf "%s\tevents\ttype%d\t%s\t%s\t%s\n", id, i % 7, ts, hash, data > copy
+		if (i % per == 0 || i == n)
+			printf "{\"$ds\":\"checkpoint\",\"stream\":\"events\",\"seq\":%d,\"cursor\":\"c%d\",\"has_more\":%s,\"records\":%d}\n", int((i - 1) / per) + 1, int((i - 1) / per) + 2, i == n ? "false" : "true", per
+	}
+}' >"$work/stream"
+say "input: $(du -h "$work/stream" | cut -f1) stream, $(du -h "$work/rows.copy" | cut -f1) COPY text"
+
+fresh=() copy=() replay=()
+rss_fresh="" rss_replay=""
+for r in $(seq 1 "$runs"); do
+	db=$(newdb "bench_psql_$r")
+	ds-load --db "$db" </dev/null 2>/dev/null	# the same table definition
+	psql "$db" -qAtc checkpoint
+	t0=$(now)
+	psql "$db" -qAtc "\\copy events (id, stream, type, ts, hash, data) from '$work/rows.copy'"
+	copy+=("$(elapsed "$t0" "$(now)")")
+
+	db=$(newdb "bench_load_$r")
+	ds-load --db "$db" </dev/null 2>/dev/null
+	psql "$db" -qAtc checkpoint
+	t0=$(now)
+	/usr/bin/time -v -o "$work/time.fresh" ds-load --db "$db" <"$work/stream" 2>/dev/null
+	fresh+=("$(elapsed "$t0" "$(now)")")
+	rss_fresh=$(awk -F': ' '/Maximum resident/ { print $2 }' "$work/time.fresh")
+
+	psql "$db" -qAtc checkpoint
+	t0=$(now)
+	/usr/bin/time -v -o "$work/time.replay" ds-load --db "$db" <"$work/stream" 2>/dev/null
+	replay+=("$(elapsed "$t0" "$(now)")")
+	rss_replay=$(awk -F': ' '/Maximum resident/ { print $2 }' "$work/time.replay")
+	say "run $r: psql \\copy ${copy[-1]}s, ds-load fresh ${fresh[-1]}s, replay ${replay[-1]}s"
+	psql "$pg" -qAtc "drop database bench_psql_$r" -c "drop database bench_load_$r" >/dev/null
+done
+
+mc=$(median "${copy[@]}")
+mf=$(median "${fresh[@]}")
+mr=$(median "${replay[@]}")
+printf '| %s records, median of %s | seconds | vs psql \\copy | peak RSS |\n' "$events" "$runs"
+printf '|---|---|---|---|\n'
+printf '| psql \\copy (COPY text) | %s | 1.00 | |\n' "$mc"
+printf '| ds-load, fresh | %s | %s | %s KiB |\n' "$mf" "$(ratio "$mf" "$mc")" "$rss_fresh"
+printf '| ds-load, replay (all duplicates) | %s | %s | %s KiB |\n' "$mr" "$(ratio "$mr" "$mc")" "$rss_replay"

@@ -1,0 +1,50 @@
+/*
+ * config.h - ds-mockapi's settings, filled by main() from the command line
+ * and read-only once the server runs.
+ */
+#ifndef MOCK_CONFIG_H
+#define MOCK_CONFIG_H
+
+#include <stdint.h>
+
+enum mock_shape { SHAPE_NESTED, SHAPE_FLAT };
+enum mock_reset { RESET_DELTA, RESET_EPOCH, RESET_ALTERNATE };
+
+/* Fault kinds, as bits for --faults. */
+enum mock_fault {
+	FAULT_NONE = 0,
+	FAULT_500 = 1 << 0,
+	FAULT_502 = 1 << 1,
+	FAULT_503 = 1 << 2,
+	FAULT_504 = 1 << 3,
+	FAULT_HTML = 1 << 4,
+	FAULT_TRUNCATE = 1 << 5,
+	FAULT_DROP = 1 << 6,
+	FAULT_SLOW = 1 << 7,
+	FAULT_429 = 1 << 8,
+	FAULT_ALL = (1 << 9) - 1
+};
+
+struct mock_config {
+	uint64_t	 events;	/* events in the whole range */
+	uint64_t	 seed;
+	unsigned	 page_max;	/* larger limits are clamped to this */
+	const char	*api_key;	/* NULL: no auth */
+	enum mock_shape	 shape;
+	int		 pretty;
+	unsigned	 cursor_ttl;	/* seconds */
+	unsigned	 rate_n;	/* requests per window; 0: no limit */
+	unsigned	 rate_secs;	/* window length */
+	enum mock_reset	 reset_form;
+	double		 fail_rate;
+	unsigned	 faults;	/* enum mock_fault bits */
+	unsigned	 slow_secs;
+	double		 dup_rate;
+	double		 bad_rate;
+	int		 gzip;
+	int		 log;
+};
+
+extern struct mock_config mock_cfg;
+
+#endif

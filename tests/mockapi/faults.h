@@ -1,0 +1,22 @@
+/*
+ * faults.h - injected failures (--fail-rate, --faults).
+ *
+ * The fault of a request is drawn from hash(seed, cursor offset, attempt
+ * number at that offset): the same run of retries fails the same way every
+ * time, and with a rate below 1 a retry eventually passes.
+ */
+#ifndef MOCK_FAULTS_H
+#define MOCK_FAULTS_H
+
+#include <stdint.h>
+
+#include "config.h"
+
+/* Parse a --faults list ("500,html,drop") into bits; returns 0 on a bad name. */
+unsigned	 faults_parse(const char *list);
+/* Draw the fault for this attempt at offset off of range range (counts it). */
+enum mock_fault	 faults_draw(uint64_t off, uint64_t range);
+/* The name of a fault kind ("-" for none). */
+const char	*faults_name(enum mock_fault f);
+
+#endif

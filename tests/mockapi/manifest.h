@@ -1,0 +1,14 @@
+/*
+ * manifest.h - what a correct ingestion of the whole range ends with.
+ */
+#ifndef MOCK_MANIFEST_H
+#define MOCK_MANIFEST_H
+
+/*
+ * Write to path one line "valid\t<id>" per valid event and one line
+ * "bad\t<marker>\t<reason>" per bad record, in event order, streaming.
+ * Returns 0, or -1 with errno set.
+ */
+int	manifest_write(const char *path);
+
+#endif

@@ -1,0 +1,131 @@
+/* Unit tests of fetch/body.c: both page shapes, wrong shapes, error bodies. */
+#include <string.h>
+
+#include "buf.h"
+#include "unit.h"
+#include "../../fetch/body.h"
+
+/* Parse the page text s; returns body_page()'s result. */
+static int
+parse(const char *s, struct page *pg, struct ds_buf *why, int *not_json)
+{
+	return body_page(s, strlen(s), pg, why, not_json);
+}
+
+UNIT_TEST(fetch_body_observed_shape)
+{
+	const char s[] = "{\"data\": [ {\"id\":\"a\"}, {\"id\":\"b\",\"n\":12345678901234567890} ],\n"
+	    " \"pagination\": {\"limit\": 2, \"hasMore\": true, \"nextCursor\": \"c\\/1+=\"},\n"
+	    " \"meta\": {\"total\": 3000000}}\n";
+	struct ds_buf why = { 0 };
+	struct page pg;
+	const char *want;
+	int nj = -1;
+
+	CHECK(parse(s, &pg, &why, &nj) == 0);
+	CHECK(pg.nested && pg.has_more && pg.records == 2);
+	want = "[ {\"id\":\"a\"}, {\"id\":\"b\",\"n\":12345678901234567890} ]";
+	CHECK_MEM(pg.data, pg.datalen, want, strlen(want));
+	CHECK_MEM(pg.next, pg.nextlen, "c\\/1+=", 6);
+	CHECK_MEM(pg.total, pg.totallen, "3000000", 7);
+	ds_buf_free(&why);
+}
+
+UNIT_TEST(fetch_body_documented_shape_and_last_page)
+{
+	struct ds_buf why = { 0 };
+	struct page pg;
+	int nj;
+
+	CHECK(parse("{\"data\":[1],\"hasMore\":true,\"nextCursor\":\"x\"}", &pg, &why, &nj) == 0);
+	CHECK(!pg.nested && pg.has_more && pg.records == 1 && pg.total == NULL);
+	CHECK_MEM(pg.next, pg.nextlen, "x", 1);
+	CHECK(parse("{\"data\":[],\"hasMore\":false,\"nextCursor\":null}", &pg, &why, &nj) == 0);
+	CHECK(!pg.has_more && pg.next == NULL && pg.records == 0);
+	CHECK(parse("{\"data\":[],\"pagination\":{\"hasMore\":false}}", &pg, &why, &nj) == 0);
+	CHECK(!pg.has_more && pg.next == NULL);
+	ds_buf_free(&why);
+}
+
+UNIT_TEST(fetch_body_wrong_shapes_name_the_problem)
+{
+	static const struct {
+		const char	*body;
+		int		 not_json;
+		const char	*says;
+	} cases[] = {
+		{ "<!DOCTYPE html><html></html>", 1, "not JSON at byte 0" },
+		{ "{\"data\":[1,2", 2, "not JSON at byte" },
+		{ "{\"data\":[]} x", 1, "text after the body's object at byte 12" },
+		{ "[1]", 0, "body is a array, not an object" },
+		{ "{\"hasMore\":false}", 0, "no data array" },
+		{ "{\"data\":{},\"hasMore\":false}", 0, "data at byte 8 is a object" },
+		{ "{\"data\":[]}", 0, "no hasMore" },
+		{ "{\"data\":[],\"hasMore\":\"yes\"}", 0, "hasMore at byte 21 is a string" },
+		{ "{\"data\":[],\"hasMore\":true}", 0, "nextCursor is null or absent" },
+		{ "{\"data\":[],\"hasMore\":true,\"nextCursor\":7}", 0, "nextCursor at byte" },
+	};
+	struct ds_buf why = { 0 };
+	struct page pg;
+	size_t i;
+	int nj;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK(parse(cases[i].body, &pg, &why, &nj) < 0);
+		CHECK(nj == cases[i].not_json);
+		ds_buf_terminate(&why);
+		if (strstr(why.p, cases[i].says) == NULL)
+			CHECK_STR(why.p, cases[i].says);
+	}
+	ds_buf_free(&why);
+}
+
+UNIT_TEST(fetch_body_error_message_and_expiry)
+{
+	struct ds_buf m = { 0 };
+	const char a[] = "{\"error\":\"cursor_expired\",\"message\":\"Cursor EXPIRED: issued 700 s ago\"}";
+	const char b[] = "{\"error\":{\"code\":7,\"message\":\"bad \\u00e9\"}}";
+	const char c[] = "not json at all, Expired";
+
+	CHECK(body_error(a, strlen(a), &m, 300) == 1);
+	CHECK_STR(m.p, "Cursor EXPIRED: issued 700 s ago");
+	CHECK(body_error(b, strlen(b), &m, 300) == 0);
+	CHECK_STR(m.p, "bad \xc3\xa9");
+	CHECK(body_error(c, strlen(c), &m, 300) == 1);
+	CHECK_STR(m.p, "");
+	CHECK(body_error(a, strlen(a), &m, 6) == 1);
+	CHECK_STR(m.p, "Cursor");
+	ds_buf_free(&m);
+}
+
+UNIT_TEST(fetch_body_counts_records_of_any_shape)
+{
+	static const struct {
+		const char	*data;
+		size_t		 n;
+	} cases[] = {
+		{ "[]", 0 },
+		{ " [ ] ", 0 },
+		{ "[1]", 1 },
+		{ "[\"a,b\",\"c\\\"],[\"]", 2 },
+		{ "[{\"a\":[1,2,3],\"b\":{\"c\":\",\"}}, [[],[]], null, -1.5e3]", 4 },
+		{ "[[]]", 1 },
+		{ "[{}]", 1 },
+		{ "[\"\\\\\", \"x\"]", 2 },
+	};
+	struct ds_buf why = { 0 }, body = { 0 };
+	struct page pg;
+	size_t i;
+	int nj;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ds_buf_reset(&body);
+		ds_buf_printf(&body, "{\"data\":%s,\"hasMore\":false}", cases[i].data);
+		CHECK(body_page(body.p, body.len, &pg, &why, &nj) == 0);
+		if (pg.records != cases[i].n)
+			unit_fail(__FILE__, __LINE__, "%s: %zu records, want %zu",
+			    cases[i].data, pg.records, cases[i].n);
+	}
+	ds_buf_free(&why);
+	ds_buf_free(&body);
+}

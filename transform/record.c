@@ -1,0 +1,409 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "emit.h"
+#include "exits.h"
+#include "jqfilter.h"
+#include "json.h"
+#include "log.h"
+#include "record.h"
+#include "schema.h"
+#include "timeparse.h"
+
+/* Depth up to which a too-deep record is still skipped to find its end. */
+#define SKIPDEPTH	1024
+/* Longest timestamp text quoted in a reject reason. */
+#define TSQUOTE		120
+
+/* Split a dotted path into r-owned components. */
+static void
+path_init(struct xf_path *p, const char *s)
+{
+	size_t i, n = 1;
+	char *c;
+
+	for (i = 0; s[i] != '\0'; i++)
+		n += s[i] == '.';
+	p->text = ds_xstrdup(s);
+	p->comp = ds_xcalloc(n, sizeof(*p->comp));
+	p->len = ds_xcalloc(n, sizeof(*p->len));
+	p->n = 0;
+	for (c = p->text;; c++) {
+		char *dot = strchr(c, '.');
+
+		p->comp[p->n] = c;
+		p->len[p->n] = dot ? (size_t)(dot - c) : strlen(c);
+		p->n++;
+		if (dot == NULL)
+			break;
+		c = dot;
+	}
+}
+
+static void
+path_free(struct xf_path *p)
+{
+	free(p->text);
+	free(p->comp);
+	free(p->len);
+}
+
+void
+xf_rec_init(struct xf_rec *r, const struct xf_opts *o, struct xf_jq *jq)
+{
+	memset(r, 0, sizeof(*r));
+	r->o = o;
+	r->jq = jq;
+	path_init(&r->id, o->id_field);
+	path_init(&r->ts, o->ts_field);
+	path_init(&r->type, o->type_field);
+	r->schemas = xf_schema_new();
+	if ((r->md = EVP_MD_CTX_new()) == NULL ||
+	    (r->sha = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		ds_diex(DS_EX_TEMP, "libcrypto: cannot set up SHA-256");
+}
+
+void
+xf_rec_free(struct xf_rec *r)
+{
+	path_free(&r->id);
+	path_free(&r->ts);
+	path_free(&r->type);
+	xf_schema_free(r->schemas);
+	ds_jcs_free(&r->jcs);
+	ds_buf_free(&r->canon);
+	ds_buf_free(&r->tmp);
+	ds_buf_free(&r->reason);
+	ds_buf_free(&r->jqout);
+	ds_buf_free(&r->jqerr);
+	free(r->m);
+	EVP_MD_CTX_free(r->md);
+	EVP_MD_free(r->sha);
+}
+
+void
+xf_sha256_hex(struct xf_rec *r, const char *p, size_t n, char hex[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0, i;
+
+	if (!EVP_DigestInit_ex(r->md, r->sha, NULL) || !EVP_DigestUpdate(r->md, p, n) ||
+	    !EVP_DigestFinal_ex(r->md, md, &len) || len != 32)
+		ds_diex(DS_EX_TEMP, "libcrypto: SHA-256 failed");
+	for (i = 0; i < 32; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+void
+xf_reject(struct xf_rec *r, const struct xf_where *w, const char *reason,
+    const char *raw, size_t rawlen, struct ds_buf *out)
+{
+	xf_emit_reject(out, w, reason, raw, rawlen);
+	r->nrejects++;
+}
+
+static int
+is_depth_error(const struct ds_json *j)
+{
+	return j->errmsg != NULL && strstr(j->errmsg, "deep") != NULL;
+}
+
+/*
+ * The scan of the value at s failed in j: a record nested too deep is
+ * rejected (its end found with a deeper bound); anything else is broken.
+ */
+static int
+scan_failed(struct xf_rec *r, const struct xf_where *w, const struct ds_json *j,
+    const char *s, const char *end, const char *base, const char **recend,
+    struct ds_buf *out)
+{
+	struct ds_json k;
+	const char *q;
+
+	ds_buf_reset(&r->reason);
+	if (!is_depth_error(j)) {
+		ds_buf_printf(&r->reason, "invalid JSON at byte %zu: %s", j->erroff, j->errmsg);
+		return XF_BROKEN;
+	}
+	ds_json_init(&k, base);
+	k.maxdepth = SKIPDEPTH;
+	if ((q = ds_json_skip(&k, s, end, NULL)) == NULL) {
+		if (is_depth_error(&k))
+			ds_buf_printf(&r->reason, "nesting deeper than %d", DS_JSON_MAXDEPTH);
+		else
+			ds_buf_printf(&r->reason, "invalid JSON at byte %zu: %s", k.erroff, k.errmsg);
+		return XF_BROKEN;
+	}
+	*recend = q;
+	ds_buf_printf(&r->reason, "nesting deeper than %d", DS_JSON_MAXDEPTH);
+	xf_reject(r, w, r->reason.p, s, (size_t)(q - s), out);
+	return XF_REJECT;
+}
+
+/* Non-zero when the raw key equals name (n bytes). */
+static int
+keyeq(const char *key, size_t keylen, const char *name, size_t n)
+{
+	struct ds_buf b = { 0 };
+	int eq;
+
+	if (keylen == n)
+		return memcmp(key, name, n) == 0;
+	/* an escaped spelling of name is longer and starts with name[0] or '\\' */
+	if (keylen < n || n == 0 || (key[0] != name[0] && key[0] != '\\') ||
+	    memchr(key, '\\', keylen) == NULL)
+		return 0;
+	if (ds_json_str_decode(key, keylen, &b) < 0) {
+		ds_buf_free(&b);
+		return 0;
+	}
+	eq = b.len == n && memcmp(b.p, name, n) == 0;
+	ds_buf_free(&b);
+	return eq;
+}
+
+/* Find path in the current record's members (the last of repeated keys wins); 0 or -1. */
+static int
+lookup(struct xf_rec *r, const struct xf_path *path, const char **val, size_t *vallen)
+{
+	struct ds_json_member mm;
+	struct ds_json j;
+	const char *v = NULL, *p, *end;
+	size_t vl = 0, i, c;
+	int rc;
+
+	for (i = 0; i < r->nm; i++)
+		if (keyeq(r->m[i].key, r->m[i].keylen, path->comp[0], path->len[0])) {
+			v = r->m[i].val;
+			vl = r->m[i].vallen;
+		}
+	for (c = 1; c < path->n && v != NULL; c++) {
+		if (*v != '{')
+			return -1;
+		p = v;
+		end = v + vl;
+		v = NULL;
+		ds_json_init(&j, p);
+		ds_json_obj_begin(&j, &p, end);
+		while ((rc = ds_json_obj_next(&j, &p, end, &mm)) == 1)
+			if (keyeq(mm.key, mm.keylen, path->comp[c], path->len[c])) {
+				v = mm.val;
+				vl = mm.vallen;
+			}
+	}
+	if (v == NULL)
+		return -1;
+	*val = v;
+	*vallen = vl;
+	return 0;
+}
+
+/* Reject with reason "unparseable timestamp: <the value's text>". */
+static int
+bad_ts(struct xf_rec *r, const struct xf_where *w, const char *v, size_t vl,
+    const char *s, size_t n, struct ds_buf *out)
+{
+	size_t cut = vl;
+
+	if (cut > TSQUOTE) {
+		cut = TSQUOTE;
+		while (cut > 0 && ((unsigned char)v[cut] & 0xc0) == 0x80)
+			cut--;
+	}
+	ds_buf_reset(&r->reason);
+	ds_buf_adds(&r->reason, "unparseable timestamp: ");
+	ds_buf_add(&r->reason, v, cut);
+	if (cut < vl)
+		ds_buf_adds(&r->reason, "...");
+	xf_reject(r, w, r->reason.p, s, n, out);
+	return XF_REJECT;
+}
+
+static int
+reject_size(struct xf_rec *r, const struct xf_where *w, const char *s, size_t n,
+    struct ds_buf *out)
+{
+	ds_buf_reset(&r->reason);
+	ds_buf_printf(&r->reason, "record exceeds --max-record-bytes (%zu > %zu)",
+	    n, r->o->max_record);
+	xf_reject(r, w, r->reason.p, s, n > XF_MAXRAW ? XF_MAXRAW : n, out);
+	return XF_REJECT;
+}
+
+/* The record path without jq: checks, fields, hash, schema, the record line. */
+static int
+normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
+    const char *end, const char *base, const char **recend, struct ds_buf *out)
+{
+	struct ds_json j;
+	const char *s, *q, *v, *idv = NULL, *typev = NULL;
+	size_t n, vl, idl = 0, typel = 0;
+	struct ds_time t;
+	char hex[65], ts[DS_TIME_FMTMAX];
+	int rc;
+
+	ds_json_init(&j, base);
+	s = ds_json_ws(p, end);
+	if (s >= end || *s != '{') {
+		if ((q = ds_json_skip(&j, s, end, NULL)) == NULL)
+			return scan_failed(r, w, &j, s, end, base, recend, out);
+		*recend = q;
+		if ((size_t)(q - s) > r->o->max_record)
+			return reject_size(r, w, s, (size_t)(q - s), out);
+		xf_reject(r, w, "not an object", s, (size_t)(q - s), out);
+		return XF_REJECT;
+	}
+	q = s;
+	ds_json_obj_begin(&j, &q, end);
+	r->nm = 0;
+	for (;;) {
+		if (r->nm == r->capm) {
+			r->capm = r->capm ? r->capm * 2 : 32;
+			r->m = ds_xrealloc(r->m, r->capm * sizeof(*r->m));
+		}
+		if ((rc = ds_json_obj_next(&j, &q, end, &r->m[r->nm])) <= 0)
+			break;
+		r->nm++;
+	}
+	if (rc < 0)
+		return scan_failed(r, w, &j, s, end, base, recend, out);
+	*recend = q;
+	n = (size_t)(q - s);
+	if (n > r->o->max_record)
+		return reject_size(r, w, s, n, out);
+	if (j.flags & DS_JSON_NUL) {
+		xf_reject(r, w, "string holds \\u0000 (PostgreSQL jsonb refuses it)", s, n, out);
+		return XF_REJECT;
+	}
+	if (!r->o->key_hash) {
+		if (lookup(r, &r->id, &idv, &idl) < 0) {
+			xf_reject(r, w, "missing id", s, n, out);
+			return XF_REJECT;
+		}
+		if (*idv != '"') {
+			ds_buf_reset(&r->reason);
+			ds_buf_printf(&r->reason, "id is not a string (%s)", ds_json_type(idv));
+			xf_reject(r, w, r->reason.p, s, n, out);
+			return XF_REJECT;
+		}
+	}
+	if (lookup(r, &r->ts, &v, &vl) < 0) {
+		xf_reject(r, w, "missing timestamp", s, n, out);
+		return XF_REJECT;
+	}
+	if (*v == '"') {
+		const char *tp = v + 1;
+		size_t tl = vl - 2;
+
+		if (memchr(tp, '\\', tl) != NULL) {
+			ds_buf_reset(&r->tmp);
+			ds_json_str_decode(tp, tl, &r->tmp);
+			tp = r->tmp.p;
+			tl = r->tmp.len;
+		}
+		rc = ds_time_parse_text(tp, tl, &t);
+	} else if (*v == '-' || (*v >= '0' && *v <= '9'))
+		rc = ds_time_parse_number(v, vl, &t);
+	else
+		rc = DS_TIME_BAD;
+	if (rc == DS_TIME_BAD)
+		return bad_ts(r, w, v, vl, s, n, out);
+	if (rc == DS_TIME_RANGE) {
+		xf_reject(r, w, "timestamp out of range", s, n, out);
+		return XF_REJECT;
+	}
+	if (lookup(r, &r->type, &typev, &typel) < 0 || *typev != '"')
+		typev = NULL;
+
+	ds_buf_reset(&r->canon);
+	ds_jcs(&r->jcs, s, n, &r->canon);
+	xf_sha256_hex(r, r->canon.p, r->canon.len, hex);
+	ds_time_format(&t, ts);
+
+	xf_schema_check(r->schemas, w->stream, w->streamlen, r->m, r->nm, out);
+	ds_buf_reserve(out, n + 256 + w->streamlen + idl + typel);
+	ds_buf_add(out, "{\"stream\":", 10);
+	ds_buf_add(out, w->stream, w->streamlen);
+	ds_buf_add(out, ",\"id\":", 6);
+	if (r->o->key_hash) {
+		ds_buf_addc(out, '"');
+		ds_buf_add(out, hex, 64);
+		ds_buf_addc(out, '"');
+	} else
+		ds_buf_add(out, idv, idl);
+	ds_buf_add(out, ",\"type\":", 8);
+	if (typev != NULL)
+		ds_buf_add(out, typev, typel);
+	else
+		ds_buf_add(out, "null", 4);
+	ds_buf_add(out, ",\"ts\":\"", 7);
+	ds_buf_adds(out, ts);
+	ds_buf_add(out, "\",\"hash\":\"", 10);
+	ds_buf_add(out, hex, 64);
+	ds_buf_add(out, "\",\"data\":", 9);
+	ds_buf_add(out, s, n);
+	ds_buf_add(out, "}\n", 2);
+	r->nrecords++;
+	return XF_RECORD;
+}
+
+/* The record path with --jq: validate, run the program, normalise each output. */
+static int
+filtered(struct xf_rec *r, const struct xf_where *w, const char *p,
+    const char *end, const char *base, const char **recend, struct ds_buf *out)
+{
+	struct ds_json j;
+	const char *s, *q, *oend;
+	int rc, ret = XF_REJECT;
+
+	ds_json_init(&j, base);
+	if ((q = ds_json_skip(&j, p, end, &s)) == NULL)
+		return scan_failed(r, w, &j, s, end, base, recend, out);
+	*recend = q;
+	if ((size_t)(q - s) > r->o->max_record)
+		return reject_size(r, w, s, (size_t)(q - s), out);
+	if (xf_jq_start(r->jq, s, (size_t)(q - s), &r->jqerr) < 0) {
+		ds_buf_reset(&r->reason);
+		ds_buf_printf(&r->reason, "jq: %s", r->jqerr.p);
+		xf_reject(r, w, r->reason.p, s, (size_t)(q - s), out);
+		return XF_REJECT;
+	}
+	while ((rc = xf_jq_next(r->jq, &r->jqout, &r->jqerr)) != XF_JQ_DONE) {
+		if (rc == XF_JQ_ERROR) {
+			ds_buf_reset(&r->reason);
+			ds_buf_printf(&r->reason, "jq: %s", r->jqerr.p);
+			xf_reject(r, w, r->reason.p, s, (size_t)(q - s), out);
+			break;
+		}
+		if (rc == XF_JQ_OTHER) {
+			xf_reject(r, w, "jq output is not an object", r->jqout.p, r->jqout.len, out);
+			continue;
+		}
+		switch (normalise(r, w, r->jqout.p, r->jqout.p + r->jqout.len, r->jqout.p,
+		    &oend, out)) {
+		case XF_RECORD:
+			ret = XF_RECORD;
+			break;
+		case XF_BROKEN:	/* only a jq output nested too deep to skip */
+			xf_reject(r, w, r->reason.p, r->jqout.p, r->jqout.len, out);
+			break;
+		}
+	}
+	return ret;
+}
+
+int
+xf_record(struct xf_rec *r, const struct xf_where *w, const char *p,
+    const char *end, const char *base, const char **recend, struct ds_buf *out)
+{
+	if (r->jq != NULL)
+		return filtered(r, w, p, end, base, recend, out);
+	return normalise(r, w, p, end, base, recend, out);
+}

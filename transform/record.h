@@ -1,0 +1,72 @@
+/*
+ * record.h - the record path: one record in, one record or reject line out
+ * (or, with --jq, one line per output of the jq program).
+ */
+#ifndef XF_RECORD_H
+#define XF_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "jcs.h"
+
+struct ds_json_member;
+struct xf_jq;
+struct xf_schemas;
+struct xf_where;
+
+struct xf_opts {
+	int		 key_hash;	/* --key hash: the id is the content hash */
+	const char	*id_field;	/* dotted paths */
+	const char	*ts_field;
+	const char	*type_field;
+	size_t		 max_record;	/* --max-record-bytes */
+};
+
+/* A dotted field path split into its components (pointers into one owned copy). */
+struct xf_path {
+	char		*text;
+	const char	**comp;
+	size_t		*len;
+	size_t		 n;
+};
+
+struct xf_rec {
+	const struct xf_opts	*o;
+	struct xf_path		 id, ts, type;
+	struct xf_jq		*jq;		/* NULL without --jq; not owned */
+	struct xf_schemas	*schemas;
+	struct ds_jcs		 jcs;
+	struct ds_buf		 canon, tmp, reason, jqout, jqerr;
+	struct ds_json_member	*m;		/* the current record's top-level members */
+	size_t			 nm, capm;
+	void			*md;		/* EVP_MD_CTX */
+	void			*sha;		/* EVP_MD */
+	uint64_t		 nrecords, nrejects;
+};
+
+#define XF_RECORD	1	/* a record line (and maybe a schema line) was written */
+#define XF_REJECT	0	/* a reject line was written */
+#define XF_BROKEN	(-1)	/* the text is not JSON: r->reason says where; nothing written */
+
+void	xf_rec_init(struct xf_rec *r, const struct xf_opts *o, struct xf_jq *jq);
+void	xf_rec_free(struct xf_rec *r);
+
+/*
+ * Process the record whose text starts at (whitespace before) p and ends
+ * at or before end; byte offsets in reasons are relative to base. Appends
+ * the lines to out and sets *recend just past the record, except on
+ * XF_BROKEN.
+ */
+int	xf_record(struct xf_rec *r, const struct xf_where *w, const char *p,
+	    const char *end, const char *base, const char **recend, struct ds_buf *out);
+
+/* Append the reject line for reason and count it. */
+void	xf_reject(struct xf_rec *r, const struct xf_where *w, const char *reason,
+	    const char *raw, size_t rawlen, struct ds_buf *out);
+
+/* Write SHA-256 of [p, p+n) as 64 hex digits and a NUL into hex. */
+void	xf_sha256_hex(struct xf_rec *r, const char *p, size_t n, char hex[65]);
+
+#endif

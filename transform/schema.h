@@ -1,0 +1,42 @@
+/*
+ * schema.h - schema drift: the top-level keys of each stream's records and
+ * the JSON types each key has shown.
+ *
+ * A stream's schema is the union of what its records showed: every key
+ * with the set of its types, and whether every record so far had it. A
+ * record changes it when it brings a new key ("added"), a new type for a
+ * key ("changed"), or lacks a key that every earlier record had
+ * ("removed": the key is optional from then on). Each change gives one
+ * schema line, so a stream gives at most a few lines per key, never one
+ * per record.
+ */
+#ifndef XF_SCHEMA_H
+#define XF_SCHEMA_H
+
+#include <stddef.h>
+
+struct ds_buf;
+struct ds_json_member;
+struct xf_schemas;
+
+struct xf_schemas *xf_schema_new(void);
+void	xf_schema_free(struct xf_schemas *s);
+
+/*
+ * A journal around one input line: changes made after xf_schema_begin()
+ * are kept by xf_schema_commit() or undone by xf_schema_rollback() (when
+ * the line turns out broken and its output is dropped).
+ */
+void	xf_schema_begin(struct xf_schemas *s);
+void	xf_schema_commit(struct xf_schemas *s);
+void	xf_schema_rollback(struct xf_schemas *s);
+
+/*
+ * Fold the record's members m[0..n) into the schema of stream (a JSON
+ * string token); on a change append a schema line to out. Returns 1 when a
+ * line was written.
+ */
+int	xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
+	    const struct ds_json_member *m, size_t n, struct ds_buf *out);
+
+#endif
