@@ -186,9 +186,11 @@ ds_time_parse_iso(const char *s, size_t n, struct ds_time *t)
 		sign = *p++ == '-' ? -1 : 1;
 		if (digits(&p, end, 2, &oh) < 0)
 			return DS_TIME_BAD;
-		if (p < end && *p == ':')
+		if (p < end && *p == ':') {
 			p++;
-		if (p < end && digits(&p, end, 2, &om) < 0)
+			if (digits(&p, end, 2, &om) < 0)
+				return DS_TIME_BAD;
+		} else if (p < end && digits(&p, end, 2, &om) < 0)
 			return DS_TIME_BAD;
 	} else
 		return DS_TIME_BAD;

@@ -61,10 +61,16 @@ intarg(const char *opt, const char *v, long long min, long long max)
 static void
 at_exit(void)
 {
+	PGresult *res;
+
 	if (finished || loader == NULL)
 		return;
 	ds_stats_write(statsfile, ds_loader_totals(loader), "failed");
 	if (PQstatus(conn) == CONNECTION_OK) {
+		if (PQtransactionStatus(conn) == PQTRANS_ACTIVE &&
+		    PQputCopyEnd(conn, "ds-load is exiting") == 1)
+			while ((res = PQgetResult(conn)) != NULL)
+				PQclear(res);
 		if (PQtransactionStatus(conn) != PQTRANS_IDLE)
 			PQclear(PQexec(conn, "ROLLBACK"));
 		ds_catalog_run_end(conn, run, ds_loader_stream(loader), "failed",

@@ -64,6 +64,7 @@ for r in $(seq 1 "$runs"); do
 	t0=$(now)
 	psql "$db" -qAtc "\\copy events (id, stream, type, ts, hash, data) from '$work/rows.copy'"
 	copy+=("$(elapsed "$t0" "$(now)")")
+	psql "$pg" -qAtc "drop database bench_psql_$r" >/dev/null	# no autovacuum on it later
 
 	db=$(newdb "bench_load_$r")
 	ds-load --db "$db" </dev/null 2>/dev/null
@@ -79,7 +80,7 @@ for r in $(seq 1 "$runs"); do
 	replay+=("$(elapsed "$t0" "$(now)")")
 	rss_replay=$(awk -F': ' '/Maximum resident/ { print $2 }' "$work/time.replay")
 	say "run $r: psql \\copy ${copy[-1]}s, ds-load fresh ${fresh[-1]}s, replay ${replay[-1]}s"
-	psql "$pg" -qAtc "drop database bench_psql_$r" -c "drop database bench_load_$r" >/dev/null
+	psql "$pg" -qAtc "drop database bench_load_$r" >/dev/null
 done
 
 mc=$(median "${copy[@]}")
