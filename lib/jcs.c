@@ -33,6 +33,7 @@ add(struct ds_buf *b, const void *p, size_t n)
 		ds_buf_add(b, p, n);
 }
 
+/* ds_buf_addc without a call when the room is there. */
 static inline void
 addc(struct ds_buf *b, char c)
 {
@@ -42,6 +43,7 @@ addc(struct ds_buf *b, char c)
 		ds_buf_addc(b, c);
 }
 
+/* First byte at or after p that is not JSON white space. */
 static inline const char *
 ws(const char *p, const char *end)
 {
@@ -52,6 +54,7 @@ ws(const char *p, const char *end)
 	return p;
 }
 
+/* Value of the 4 (validated) hex digits at p. */
 static unsigned
 hex4(const char *p)
 {
@@ -157,6 +160,7 @@ after(const struct jcs_member *a, const struct jcs_member *b)
 	return keycmp(a, b) > 0;
 }
 
+/* keycmp() for qsort(). */
 static int
 keycmp_q(const void *a, const void *b)
 {

@@ -41,6 +41,7 @@ civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+/* Whether us falls in the years 0001..9999. */
 static int
 in_range(int64_t us)
 {
@@ -219,6 +220,7 @@ ds_time_parse_text(const char *s, size_t n, struct ds_time *t)
 	return ds_time_parse_number(s, n, t);
 }
 
+/* Write v as n decimal digits, zero-padded, at o. */
 static void
 put(char *o, unsigned v, int n)
 {

@@ -34,6 +34,7 @@ xf_lines_free(struct xf_lines *x)
 	free(x->streamtok);
 }
 
+/* Remember the output and counts, and open the schema journal, for one line. */
 static void
 begin(struct xf_lines *x, struct mark *m, struct ds_buf *out)
 {

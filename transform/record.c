@@ -43,6 +43,7 @@ path_init(struct xf_path *p, const char *s)
 	}
 }
 
+/* Release what path_init() allocated. */
 static void
 path_free(struct xf_path *p)
 {
@@ -109,6 +110,7 @@ xf_reject(struct xf_rec *r, const struct xf_where *w, const char *reason,
 	r->nrejects++;
 }
 
+/* Whether j failed on nesting deeper than its bound. */
 static int
 is_depth_error(const struct ds_json *j)
 {
@@ -226,6 +228,7 @@ bad_ts(struct xf_rec *r, const struct xf_where *w, const char *v, size_t vl,
 	return XF_REJECT;
 }
 
+/* Reject a record over --max-record-bytes, keeping the start of its text. */
 static int
 reject_size(struct xf_rec *r, const struct xf_where *w, const char *s, size_t n,
     struct ds_buf *out)

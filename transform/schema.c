@@ -51,6 +51,7 @@ xf_schema_new(void)
 	return ds_xcalloc(1, sizeof(struct xf_schemas));
 }
 
+/* Release the fields array f[0..n). */
 static void
 free_fields(struct field *f, size_t n)
 {
@@ -158,6 +159,7 @@ save(struct xf_schemas *s, struct stream *st)
 	}
 }
 
+/* The bit of the JSON type of the value whose first byte is *v. */
 static unsigned
 typebit(const char *v)
 {
