@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <string.h>
 
 #include "buf.h"
@@ -8,7 +9,7 @@ static unsigned char strclass[256];
 static unsigned char wsclass[256];
 static int tables_ready;
 
-static void
+__attribute__((constructor)) static void
 init_tables(void)
 {
 	int c;
@@ -45,8 +46,8 @@ fail(struct ds_json *j, const char *p, const char *msg)
 const char *
 ds_json_ws(const char *p, const char *end)
 {
-	if (!tables_ready)
-		init_tables();
+	if (p < end && (unsigned char)*p > ' ')
+		return p;
 	while (p < end && wsclass[(unsigned char)*p])
 		p++;
 	return p;
@@ -119,6 +120,18 @@ string(struct ds_json *j, const char *p, const char *end)
 	const unsigned char *e = (const unsigned char *)end;
 
 	for (;;) {
+		/* Eight plain bytes at a time: none a quote, backslash, control or non-ASCII. */
+		while (e - s >= 8) {
+			uint64_t v, t;
+
+			memcpy(&v, s, 8);
+			t = (v - 0x2020202020202020ULL) | v |
+			    ((v ^ 0x2222222222222222ULL) - 0x0101010101010101ULL) |
+			    ((v ^ 0x5c5c5c5c5c5c5c5cULL) - 0x0101010101010101ULL);
+			if (t & 0x8080808080808080ULL)
+				break;
+			s += 8;
+		}
 		while (s < e && strclass[*s] == 0)
 			s++;
 		if (s >= e)
@@ -277,12 +290,16 @@ value(struct ds_json *j, const char *p, const char *end, int depth)
 	case '"':
 		return string(j, p, end);
 	case '{':
-		if (depth >= max)
+		if (depth >= max) {
+			j->flags |= DS_JSON_DEEP;
 			return fail(j, p, "nesting too deep");
+		}
 		return object(j, p, end, depth + 1);
 	case '[':
-		if (depth >= max)
+		if (depth >= max) {
+			j->flags |= DS_JSON_DEEP;
 			return fail(j, p, "nesting too deep");
+		}
 		return array(j, p, end, depth + 1);
 	case 't':
 		return literal(j, p, end, "true", 4);

@@ -23,6 +23,7 @@ struct ds_buf;
 /* Flags set (never cleared) in j->flags while scanning. */
 #define DS_JSON_NUL	0x01	/* some string held \u0000 */
 #define DS_JSON_ESC	0x02	/* some string held a backslash escape */
+#define DS_JSON_DEEP	0x04	/* the error is nesting deeper than maxdepth */
 
 struct ds_json {
 	const char	*base;		/* offsets in errors are relative to this */

@@ -18,6 +18,8 @@
 #define COLUMNS		" (id, stream, type, ts, hash, data)"
 #define STAGE		"pg_temp.ds_stage"
 #define STAGE_REL	"ds_stage"
+#define TEXT		"pg_temp.ds_stage_text"
+#define TEXT_REL	"ds_stage_text"
 #define MAX_TRIES	5		/* deadlock/serialization retries of a batch */
 #define FLUSH_BYTES	(128 * 1024)	/* rows go to the server in chunks this big */
 #define MAX_SKIPS	16		/* stored ids skipped one by one before staging */
@@ -27,7 +29,12 @@
 #define ROW_REFUSED	1	/* stored in ds_rejects */
 #define ROW_STORED	2	/* its id is stored already: skipped */
 
-enum mode { M_NONE, M_TABLE, M_STAGE };
+/*
+ * Where rows go: the table itself; the text staging table, whose rows are
+ * cast only when their id (and hash) is new, so a replay parses no JSON;
+ * or the typed staging table, where COPY names a row the server refuses.
+ */
+enum mode { M_NONE, M_TABLE, M_TEXT, M_STAGE };
 enum outcome { R_OK, R_UNIQUE, R_RETRY };
 
 struct refusal {
@@ -127,7 +134,9 @@ ds_loader_new(PGconn *conn, const char *table, int update, long long run)
 	l->seen = ds_seen_new();
 	exec_or_die(l, "CREATE TEMP TABLE IF NOT EXISTS ds_stage (id text, stream text,"
 	    " type text, ts timestamptz, hash text, data jsonb, n bigserial)"
-	    " ON COMMIT DELETE ROWS; CREATE TEMP TABLE IF NOT EXISTS ds_stage_rej"
+	    " ON COMMIT DELETE ROWS; CREATE TEMP TABLE IF NOT EXISTS ds_stage_text"
+	    " (id text, stream text, type text, ts text, hash text, data text,"
+	    " n bigserial) ON COMMIT DELETE ROWS; CREATE TEMP TABLE IF NOT EXISTS ds_stage_rej"
 	    " (stream text, seq bigint, reason text, raw text, n bigserial)"
 	    " ON COMMIT DELETE ROWS",
 	    "cannot create the staging tables");
@@ -239,9 +248,9 @@ open_copy(struct ds_loader *l)
 	if (l->copying != M_NONE)
 		return;
 	exec_or_die(l, "BEGIN", "cannot begin a transaction");
-	if ((res = ds_copy_begin(l->conn, l->stage_next ? STAGE COLUMNS : l->target)) != NULL)
+	if ((res = ds_copy_begin(l->conn, l->stage_next ? TEXT COLUMNS : l->target)) != NULL)
 		ds_db_die(l->conn, res, "cannot start COPY");
-	l->copying = l->stage_next ? M_STAGE : M_TABLE;
+	l->copying = l->stage_next ? M_TEXT : M_TABLE;
 }
 
 /* Stream the rows not yet sent into the open COPY. */
@@ -472,7 +481,8 @@ copy_rows(struct ds_loader *l, size_t lo, size_t hi, enum mode m)
 	PGresult *res;
 	size_t i, run;
 
-	if ((res = ds_copy_begin(l->conn, m == M_STAGE ? STAGE COLUMNS : l->target)) != NULL)
+	if ((res = ds_copy_begin(l->conn, m == M_STAGE ? STAGE COLUMNS :
+	    m == M_TEXT ? TEXT COLUMNS : l->target)) != NULL)
 		return res;
 	for (i = lo; i < hi; ) {
 		if (l->refused[i]) {
@@ -572,7 +582,8 @@ load_range(struct ds_loader *l, size_t lo, size_t hi, enum mode m)
 		exec_or_die(l, "ROLLBACK TO SAVEPOINT ds_rows; RELEASE SAVEPOINT ds_rows",
 		    "cannot roll back to a savepoint");
 		st = ds_db_sqlstate(res);
-		line = context_line(res, m == M_STAGE ? STAGE_REL : l->relname);
+		line = context_line(res, m == M_STAGE ? STAGE_REL : m == M_TEXT ?
+		    TEXT_REL : l->relname);
 		if (strcmp(st, "23505") == 0) {
 			/* a few stored ids are skipped here; many go to staging */
 			PQclear(res);
@@ -632,45 +643,63 @@ failed(struct ds_loader *l, PGresult *res, const char *doing)
 }
 
 /*
- * Move the staged rows into the table; counts go to c. Returns 0, or -1
- * when the batch must be retried.
+ * Move the rows staged in m's table into the table; counts go to c.
+ * Returns 0; -1 when the batch must be retried; -2 when a text-staged row
+ * fails its cast (the batch then goes through the typed staging table).
  */
 static int
-merge(struct ds_loader *l, struct ds_counts *c)
+merge(struct ds_loader *l, enum mode m, struct ds_counts *c)
 {
 	struct ds_buf sql = { 0 };
 	PGresult *res;
 	long long staged = l->loaded;
+	const char *from, *cast;
 
+	/* probe the index for each staged id; never scan the table */
+	PQclear(ds_db_exec(l->conn, "SET LOCAL enable_hashjoin = off;"
+	    " SET LOCAL enable_mergejoin = off", "cannot set the merge plan"));
+	if (m == M_TEXT) {
+		from = TEXT;
+		cast = " SELECT id, stream, type, ts::timestamptz, hash, data::jsonb FROM ";
+	} else {
+		from = STAGE;
+		cast = " SELECT id, stream, type, ts, hash, data FROM ";
+	}
+	if (l->update)
+		ds_buf_adds(&sql, "WITH u AS (");
 	ds_buf_adds(&sql, "INSERT INTO ");
 	ds_buf_adds(&sql, l->qtable);
 	ds_buf_adds(&sql, " AS ds_t" COLUMNS);
-	if (!l->update) {
-		ds_buf_adds(&sql, " SELECT id, stream, type, ts, hash, data FROM " STAGE
-		    " ON CONFLICT (id) DO NOTHING");
-	} else {
-		/* the last of a batch's rows with one id wins */
-		ds_buf_adds(&sql, " SELECT DISTINCT ON (id) id, stream, type, ts, hash, data"
-		    " FROM " STAGE " ORDER BY id, n DESC ON CONFLICT (id) DO UPDATE SET"
+	ds_buf_adds(&sql, cast);
+	/* with update, the last of a batch's rows with one id wins */
+	if (l->update)
+		ds_buf_printf(&sql, "(SELECT DISTINCT ON (id) * FROM %s ORDER BY id, n DESC)", from);
+	else
+		ds_buf_adds(&sql, from);
+	ds_buf_adds(&sql, " s WHERE NOT EXISTS (SELECT 1 FROM ");
+	ds_buf_adds(&sql, l->qtable);
+	ds_buf_adds(&sql, l->update ? " e WHERE e.id = s.id AND e.hash = s.hash)" :
+	    " e WHERE e.id = s.id)");
+	if (!l->update)
+		ds_buf_adds(&sql, " ON CONFLICT (id) DO NOTHING");
+	else
+		ds_buf_adds(&sql, " ON CONFLICT (id) DO UPDATE SET"
 		    " stream = EXCLUDED.stream, type = EXCLUDED.type, ts = EXCLUDED.ts,"
 		    " hash = EXCLUDED.hash, data = EXCLUDED.data, ingested_at = now()"
 		    " WHERE ds_t.hash IS DISTINCT FROM EXCLUDED.hash"
-		    " RETURNING (xmax = 0) AS fresh");
-		ds_buf_terminate(&sql);
-		/* count fresh rows and replaced rows */
-		{
-			struct ds_buf w = { 0 };
-
-			ds_buf_printf(&w, "WITH u AS (%s) SELECT count(*) FILTER (WHERE fresh),"
-			    " count(*) FILTER (WHERE NOT fresh) FROM u", sql.p);
-			ds_buf_free(&sql);
-			sql = w;
-		}
-	}
+		    " RETURNING (xmax = 0) AS fresh)"
+		    " SELECT count(*) FILTER (WHERE fresh), count(*) FILTER (WHERE NOT fresh)"
+		    " FROM u");
 	res = PQexec(l->conn, sql.p);
 	ds_buf_free(&sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (m == M_TEXT && PQstatus(l->conn) == CONNECTION_OK &&
+		    row_error(ds_db_sqlstate(res))) {
+			PQclear(res);
+			return -2;
+		}
 		return failed(l, res, "cannot merge staged rows") - 1;
+	}
 	if (l->update) {
 		c->records = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 		c->updated = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
@@ -786,11 +815,11 @@ rollback(struct ds_loader *l)
  * Load the batch from memory: rows (falling back to staging on stored ids),
  * then finish(). Retries deadlocks and serialization failures.
  */
-static int
-apply(struct ds_loader *l, int stage, struct ds_counts *c)
+static enum mode
+apply(struct ds_loader *l, enum mode m, struct ds_counts *c)
 {
 	enum outcome r;
-	int tries = 0;
+	int tries = 0, mr;
 	struct timespec pause;
 
 	for (;;) {
@@ -801,10 +830,10 @@ apply(struct ds_loader *l, int stage, struct ds_counts *c)
 		l->loaded = 0;
 		unskip(l);
 		exec_or_die(l, "BEGIN", "cannot begin a transaction");
-		r = load_range(l, 0, l->nrows, stage ? M_STAGE : M_TABLE);
+		r = load_range(l, 0, l->nrows, m);
 		if (r == R_UNIQUE) {
 			rollback(l);
-			stage = 1;
+			m = M_TEXT;
 			continue;
 		}
 		if (r == R_RETRY) {
@@ -815,10 +844,13 @@ apply(struct ds_loader *l, int stage, struct ds_counts *c)
 			nanosleep(&pause, NULL);
 			continue;
 		}
-		if (stage) {
-			if (merge(l, c) != 0) {
+		if (m != M_TABLE) {
+			if ((mr = merge(l, m, c)) != 0) {
 				rollback(l);
-				tries++;
+				if (mr == -2)
+					m = M_STAGE;
+				else
+					tries++;
 				continue;
 			}
 		} else {
@@ -831,7 +863,7 @@ apply(struct ds_loader *l, int stage, struct ds_counts *c)
 		tries++;
 	}
 	l->stage_next = stage_next(c);
-	return stage;
+	return m;
 }
 
 void
@@ -842,7 +874,8 @@ ds_loader_commit(struct ds_loader *l)
 	PGresult *res;
 	enum mode m;
 	double t, secs;
-	int done = 0, stage = 0;
+	enum mode path = M_TABLE;
+	int done = 0, mr;
 
 	if (l->nrows == 0 && l->nrej == 0 && l->nsch == 0 && !l->have_cp &&
 	    l->copying == M_NONE && l->repeats == 0) {
@@ -858,17 +891,20 @@ ds_loader_commit(struct ds_loader *l)
 			l->loaded = strtoll(PQcmdTuples(res), NULL, 10);
 			PQclear(res);
 			c.records = l->loaded;
-			if ((m == M_TABLE || merge(l, &c) == 0) && finish(l, &c) == 0) {
+			path = m;
+			mr = m == M_TABLE ? 0 : merge(l, m, &c);
+			if (mr == 0 && finish(l, &c) == 0) {
 				done = 1;
-				stage = m == M_STAGE;
 				l->stage_next = stage_next(&c);
-			} else
+			} else {
 				rollback(l);
+				path = mr == -2 ? M_STAGE : m;
+			}
 		} else {
 			if (PQstatus(l->conn) != CONNECTION_OK)
 				ds_db_die(l->conn, res, "lost the connection while loading rows");
-			stage = m == M_STAGE || (l->update &&
-			    strcmp(ds_db_sqlstate(res), "23505") == 0);
+			path = m != M_TABLE || (l->update &&
+			    strcmp(ds_db_sqlstate(res), "23505") == 0) ? M_TEXT : M_TABLE;
 			PQclear(res);
 			rollback(l);
 		}
@@ -880,7 +916,7 @@ ds_loader_commit(struct ds_loader *l)
 			rollback(l);
 	}
 	if (!done)
-		stage = apply(l, stage, &c);
+		path = apply(l, path, &c);
 
 	c.duplicates += l->repeats;
 	ds_seen_rotate(l->seen);
@@ -905,7 +941,7 @@ ds_loader_commit(struct ds_loader *l)
 	    secs > 0 ? (double)(c.records + c.duplicates) / secs : 0.0);
 	if (l->have_cp)
 		ds_buf_printf(&kv, " seq=%lld lag_ms=%.0f", l->cp_seq, (t - l->cp_at) * 1000);
-	ds_buf_printf(&kv, " path=%s", stage ? "staging" : "copy");
+	ds_buf_printf(&kv, " path=%s", path == M_TABLE ? "copy" : "staging");
 	ds_logkv(DS_LOG_INFO, "commit", "%s", kv.p);
 	ds_buf_free(&kv);
 	reset(l);

@@ -262,6 +262,18 @@ u3|t|h-u3|3|t"
 	assert_stderr_contains "msg=commit rows=1 duplicates=2 rejects=1"
 	assert_equal "$(sql "select string_agg(id, ',' order by id) from events")" "s1,s2,s4"
 	assert_equal "$(sql "select count(*) from ds_rejects where reason like 'unsupported Unicode escape sequence%'")" "1"
+	# many stored ids: the batch is staged, and the refused rows are found there
+	{ pages 1 1 40; record s5 '{"s":"\u0000","k":5}'; record s6 '{"id":"s6"}' '300000-01-01T00:00:00Z'; record s7; checkpoint 2 null false; } >"$T/in3"
+	run --separate-stderr ds-load <"$T/in3"
+	assert_status 0
+	assert_stderr_contains "msg=commit rows=41 duplicates=0 rejects=2"
+	run --separate-stderr ds-load <"$T/in3"
+	assert_status 0
+	assert_stderr_contains "msg=commit rows=0 duplicates=41 rejects=0"
+	assert_stderr_contains "path=staging"
+	assert_stderr_contains "id=s5 seq=2 sqlstate=22P05"
+	assert_stderr_contains "id=s6 seq=2 sqlstate=22008"
+	assert_equal "$(sql "select count(*) from events where id like 's%'")" "4"
 }
 
 @test "--max-rejects stops with status 103 once a run has more rejects" {

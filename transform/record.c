@@ -114,7 +114,7 @@ xf_reject(struct xf_rec *r, const struct xf_where *w, const char *reason,
 static int
 is_depth_error(const struct ds_json *j)
 {
-	return j->errmsg != NULL && strstr(j->errmsg, "deep") != NULL;
+	return (j->flags & DS_JSON_DEEP) != 0;
 }
 
 /*
