@@ -12,6 +12,7 @@
 #include "../load/db.h"
 #include "store.h"
 
+/* Print the synopsis to f and exit with status. */
 static void __attribute__((noreturn))
 usage(FILE *f, int status)
 {

@@ -10,6 +10,7 @@
 #include "../load/migrate.h"
 #include "store.h"
 
+/* Write s to standard output (exits on a write error). */
 static void
 out(const char *s)
 {

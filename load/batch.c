@@ -97,6 +97,7 @@ struct ds_loader {
 
 static void	rollback(struct ds_loader *);
 
+/* Seconds on the monotonic clock. */
 static double
 now(void)
 {
@@ -106,6 +107,7 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Run sql; exit (see ds_db_die) when it fails. */
 static void
 exec_or_die(struct ds_loader *l, const char *sql, const char *doing)
 {
@@ -230,6 +232,7 @@ ds_loader_paged(const struct ds_loader *l)
 	return l->paged;
 }
 
+/* Note when the batch's first line arrived. */
 static void
 mark_start(struct ds_loader *l)
 {

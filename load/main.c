@@ -32,6 +32,7 @@ static long long run;
 static const char *statsfile;
 static int finished;
 
+/* Print the synopsis to f and exit with status. */
 static void __attribute__((noreturn))
 usage(FILE *f, int status)
 {

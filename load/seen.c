@@ -17,6 +17,7 @@ struct ds_seen {
 	int		 cur;
 };
 
+/* FNV-1a of the key, its bits mixed for a power-of-two table. */
 static uint64_t
 hash(const char *p, size_t n)
 {

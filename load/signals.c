@@ -11,6 +11,7 @@
 static volatile sig_atomic_t caught;
 static int devnull = -1;
 
+/* Note the signal; make a blocked read of standard input end. */
 static void
 handler(int sig)
 {

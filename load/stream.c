@@ -34,6 +34,7 @@ static const struct field {
 	{ "pagination", F_PAGE }, { "hasMore", F_PAGE }, { "nextCursor", F_PAGE },
 };
 
+/* Describe the error in err (what, which member, where); returns -1. */
 static int
 fail(struct ds_buf *err, size_t off, const char *what, const char *name)
 {

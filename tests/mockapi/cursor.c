@@ -63,7 +63,8 @@ cursor_encode(const struct cursor *c, char *out)
 	raw[29] = (unsigned char)(sum >> 8);
 	raw[30] = (unsigned char)sum;
 	for (i = 0; i < RAW_LEN; i += 3) {
-		uint32_t v = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 | raw[i + 2];
+		uint32_t v = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 |
+		    raw[i + 2];
 
 		*p++ = b64[v >> 18];
 		*p++ = b64[v >> 12 & 63];

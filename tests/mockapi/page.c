@@ -30,6 +30,8 @@ page_build(struct ds_buf *b, const struct page *pg)
 	unsigned n = 0;
 	int more;
 
+	/* Most pages fit this guess of the mean record size: one allocation. */
+	ds_buf_reserve(b, (size_t)pg->limit * 400 + 256);
 	ds_buf_adds(b, "{\"data\":[");
 	while (n < pg->limit && j < pg->hi) {
 		add_event(b, j, n == 0);

@@ -29,7 +29,8 @@ decode(const char *s, size_t n, int form, size_t *outn, int *bad)
 
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%') {
-			if (i + 2 < n && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
+			if (i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+			    (lo = hexval(s[i + 2])) >= 0) {
 				*p++ = (char)(hi << 4 | lo);
 				i += 2;
 				continue;
@@ -50,7 +51,8 @@ request_parse(struct request *r, const char *uri)
 	size_t n;
 
 	memset(r, 0, sizeof(*r));
-	r->path = decode(uri, q ? (size_t)(q - uri) : strlen(uri), 0, &n, &r->bad_escape);
+	n = q ? (size_t)(q - uri) : strlen(uri);
+	r->path = decode(uri, n, 0, &n, &r->bad_escape);
 	for (p = q ? q + 1 : NULL; p != NULL && *p != '\0'; p = *e ? e + 1 : e) {
 		struct param *dst = NULL;
 		size_t klen;
