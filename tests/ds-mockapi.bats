@@ -633,3 +633,24 @@ pages() {
 	[[ "$log" == *"status=403"* ]]
 	[[ "$log" != *k3y* ]]
 }
+
+@test "--api-key-file reads the key from a file, which then guards the API" {
+	printf 'f1le-key\n' >"$BATS_TEST_TMPDIR/key"
+	start_mock --events 10 --api-key-file "$BATS_TEST_TMPDIR/key"
+	get "$MOCK_URL/events?limit=1" -H "X-API-Key: f1le-key"
+	assert_status 0
+	assert_equal "$code" 200
+	get "$MOCK_URL/events?limit=1"
+	assert_equal "$code" 401
+	assert_equal "$(jq -r 'has("error")' <<<"$output")" true
+}
+
+@test "--bind serves on the address given and nowhere else" {
+	start_mock --events 10 --bind 127.0.0.2
+	get "http://127.0.0.2:$MOCK_PORT/api/v1/events?limit=1"
+	assert_status 0
+	assert_equal "$code" 200
+	run --separate-stderr curl -sS -o /dev/null "http://127.0.0.1:$MOCK_PORT/api/v1/events"
+	assert_status 7
+	assert_stderr_contains "Failed to connect"
+}

@@ -31,7 +31,8 @@ ds_tmpdir() {
 # MOCK_PORT, MOCK_BASE (http://127.0.0.1:PORT) and MOCK_URL (MOCK_BASE/api/v1).
 start_mock() {
 	local out
-	out=$(mktemp)
+	# Inside bats' own temporary directory, so nothing is left behind.
+	out=$(mktemp -p "${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}" mock.XXXXXX)
 	ds-mockapi --port 0 "$@" >"$out" 2>"$out.err" &
 	MOCK_PID=$!
 	local i

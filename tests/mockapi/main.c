@@ -39,7 +39,8 @@ static int wakefd = -1;
 
 static const char usage_text[] =
     "usage: ds-mockapi [--port P] [--events N] [--seed S] [--page-max M]\n"
-    "                  [--api-key K] [--shape nested|flat] [--pretty]\n"
+    "                  [--bind ADDR] [--api-key K | --api-key-file FILE]\n"
+    "                  [--shape nested|flat] [--pretty]\n"
     "                  [--cursor-ttl SECONDS] [--rate N/SECONDS]\n"
     "                  [--reset-form delta|epoch|alternate] [--fail-rate R]\n"
     "                  [--faults LIST] [--slow-seconds S] [--dup-rate R]\n"
@@ -97,9 +98,28 @@ on_signal(int sig)
 	errno = saved;
 }
 
-/* A listening TCP socket on 127.0.0.1:*port; sets *port to the one bound. */
+/* The first line of file, without its newline; the caller owns it. */
+static char *
+read_key(const char *file)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+
+	if ((f = fopen(file, "r")) == NULL)
+		ds_die(DS_EX_USAGE, "--api-key-file %s", file);
+	if ((n = getline(&line, &cap, f)) <= 0)
+		ds_diex(DS_EX_USAGE, "--api-key-file %s: empty", file);
+	fclose(f);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
+/* A listening TCP socket on addr:*port; sets *port to the one bound. */
 static int
-listen_on(unsigned *port)
+listen_on(const char *addr, unsigned *port)
 {
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
@@ -111,11 +131,12 @@ listen_on(unsigned *port)
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)*port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		ds_diex(DS_EX_USAGE, "--bind: not an IPv4 address: %s", addr);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-		ds_die(DS_EX_TEMP, "bind 127.0.0.1:%u", *port);
+		ds_die(DS_EX_TEMP, "bind %s:%u", addr, *port);
 	if (listen(fd, 128) != 0)
-		ds_die(DS_EX_TEMP, "listen 127.0.0.1:%u", *port);
+		ds_die(DS_EX_TEMP, "listen %s:%u", addr, *port);
 	if (getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
 		ds_die(DS_EX_TEMP, "getsockname");
 	*port = ntohs(sa.sin_port);
@@ -128,7 +149,7 @@ main(int argc, char *argv[])
 	enum {
 		O_PORT = 256, O_EVENTS, O_SEED, O_PAGEMAX, O_APIKEY, O_SHAPE, O_PRETTY,
 		O_TTL, O_RATE, O_RESET, O_FAILRATE, O_FAULTS, O_SLOW, O_DUP, O_BAD,
-		O_NOGZIP, O_MANIFEST, O_LOG, O_HELP
+		O_NOGZIP, O_MANIFEST, O_LOG, O_HELP, O_BIND, O_KEYFILE
 	};
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, O_PORT },
@@ -136,6 +157,8 @@ main(int argc, char *argv[])
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "page-max", required_argument, NULL, O_PAGEMAX },
 		{ "api-key", required_argument, NULL, O_APIKEY },
+		{ "api-key-file", required_argument, NULL, O_KEYFILE },
+		{ "bind", required_argument, NULL, O_BIND },
 		{ "shape", required_argument, NULL, O_SHAPE },
 		{ "pretty", no_argument, NULL, O_PRETTY },
 		{ "cursor-ttl", required_argument, NULL, O_TTL },
@@ -152,7 +175,7 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *manifest = NULL;
+	const char *manifest = NULL, *bindaddr = "127.0.0.1";
 	unsigned port = 0;
 	char *slash;
 	struct MHD_Daemon *d;
@@ -178,6 +201,12 @@ main(int argc, char *argv[])
 			break;
 		case O_APIKEY:
 			mock_cfg.api_key = optarg;
+			break;
+		case O_KEYFILE:
+			mock_cfg.api_key = read_key(optarg);
+			break;
+		case O_BIND:
+			bindaddr = optarg;
 			break;
 		case O_SHAPE:
 			if (strcmp(optarg, "nested") == 0)
@@ -269,7 +298,7 @@ main(int argc, char *argv[])
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	fd = listen_on(&port);
+	fd = listen_on(bindaddr, &port);
 	if ((d = server_start(fd)) == NULL)
 		ds_diex(DS_EX_TEMP, "cannot start the HTTP server on port %u", port);
 	printf("listening on %u\n", port);
