@@ -142,7 +142,8 @@ bench: all
 	@DS_BIN=$(CURDIR)/$(BIN) tests/bench/run
 
 lint: deps-ok
-	shellcheck scripts/ds-* tests/run tests/*.bash tests/bench/run .ci/run
+	shellcheck scripts/ds-* tests/run tests/*.bash tests/bench/run tests/bench/*.sh tests/fuzz/run .ci/run
+	shellcheck -S warning tests/*.bats
 	mandoc -Tlint -Wwarning man/*.[1-9]
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr -Ilib lib fetch transform load checkpoint tests/mockapi

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr is set by bats' run --separate-stderr
 # ds-checkpoint: the stored position of each stream, its freshness and drift.
 load helpers
 bats_require_minimum_version 1.5.0
@@ -90,6 +91,7 @@ load_page() {
 	assert_status 0
 	assert_equal "$stderr" ""
 	assert_equal "${lines[0]}" "$(printf 'stream\tcursor\trecords\trejects\tupdated\tage')"
+	# shellcheck disable=SC1011 # $'\t' inside a regex, not a stray quote
 	[[ "${lines[1]}" =~ ^events$'\t'c2$'\t'2$'\t'0$'\t'20[0-9-]+T[0-9:]+Z$'\t'[0-9]+s$ ]]
 	[[ "${lines[2]}" =~ ^other$'\t'\(finished\)$'\t'4$'\t'1$'\t' ]]
 	assert_equal "${#lines[@]}" 3

@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # status, output and stderr are set by bats' run
 # helpers.bash - shared by every bats file: `load helpers` at its top.
 #
 # Programs come from $DS_BIN (tests/run sets it); scripts from scripts/.
@@ -35,8 +37,8 @@ start_mock() {
 	out=$(mktemp -p "${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}" mock.XXXXXX)
 	ds-mockapi --port 0 "$@" >"$out" 2>"$out.err" &
 	MOCK_PID=$!
-	local i
-	for i in $(seq 1 200); do
+	local _
+	for _ in $(seq 1 200); do
 		if grep -q '^listening on ' "$out"; then break; fi
 		if ! kill -0 "$MOCK_PID" 2>/dev/null; then
 			cat "$out.err" >&2
