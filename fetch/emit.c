@@ -5,29 +5,6 @@
 #include "json.h"
 #include "emit.h"
 
-void
-emit_json_string(struct ds_buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	ds_buf_addc(b, '"');
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\') {
-			ds_buf_addc(b, '\\');
-			ds_buf_addc(b, (char)c);
-		} else if (c < 0x20) {
-			ds_buf_adds(b, "\\u00");
-			ds_buf_addc(b, hex[c >> 4]);
-			ds_buf_addc(b, hex[c & 15]);
-		} else
-			ds_buf_addc(b, (char)c);
-	}
-	ds_buf_addc(b, '"');
-}
-
 /* Append a cursor as a JSON string, or null. */
 static void
 cursor_value(struct ds_buf *b, const char *s, size_t n)
@@ -35,7 +12,7 @@ cursor_value(struct ds_buf *b, const char *s, size_t n)
 	if (s == NULL)
 		ds_buf_adds(b, "null");
 	else
-		emit_json_string(b, s, n);
+		ds_json_put_str(b, s, n);
 }
 
 void
@@ -47,7 +24,7 @@ emit_page(struct ds_buf *b, const char *stream, unsigned long long seq,
 
 	ds_buf_reset(b);
 	ds_buf_adds(b, "{\"stream\":");
-	emit_json_string(b, stream, strlen(stream));
+	ds_json_put_str(b, stream, strlen(stream));
 	ds_buf_printf(b, ",\"seq\":%llu,\"cursor\":", seq);
 	cursor_value(b, cursor, cursorlen);
 	ds_buf_adds(b, ",\"next\":");

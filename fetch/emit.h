@@ -8,9 +8,6 @@
 
 struct ds_buf;
 
-/* Append s (n bytes, any bytes) to b as a JSON string with its quotes. */
-void	emit_json_string(struct ds_buf *b, const char *s, size_t n);
-
 /*
  * Reset b to one page line, '\n' included:
  * {"stream":..,"seq":..,"cursor":..,"next":..,"has_more":..,"fetched_at":..,"records":..}

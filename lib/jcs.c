@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "jcs.h"
+#include "json.h"
 
 struct jcs_member {
 	const char	*key;		/* raw key text between the quotes */
@@ -167,34 +168,6 @@ keycmp_q(const void *a, const void *b)
 	return keycmp(a, b);
 }
 
-static void
-put_utf8(struct ds_buf *out, unsigned cp)
-{
-	char *u = ds_buf_reserve(out, 4);
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | cp >> 6);
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | cp >> 12);
-		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | cp >> 18);
-		u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	out->len += n;
-}
-
 /* Write code point cp inside a string with RFC 8785's escapes. */
 static void
 put_char(struct ds_buf *out, unsigned cp)
@@ -216,7 +189,7 @@ put_char(struct ds_buf *out, unsigned cp)
 		e[5] = hex[cp & 15];
 		ds_buf_add(out, e, 6);
 	} else
-		put_utf8(out, cp);
+		ds_utf8_put(out, cp);
 }
 
 /*

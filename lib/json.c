@@ -78,9 +78,8 @@ hex4(const char *p, const char *end, unsigned *out)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), or 0. */
-static size_t
-utf8_seq(const unsigned char *p, const unsigned char *end)
+size_t
+ds_utf8_seq(const unsigned char *p, const unsigned char *end)
 {
 	unsigned char c = p[0];
 	size_t n, i;
@@ -174,7 +173,7 @@ string(struct ds_json *j, const char *p, const char *end)
 		if (*s < 0x20)
 			return fail(j, (const char *)s, "control character in string");
 		{
-			size_t n = utf8_seq(s, e);
+			size_t n = ds_utf8_seq(s, e);
 
 			if (n == 0)
 				return fail(j, (const char *)s, "invalid UTF-8 in string");
@@ -474,10 +473,10 @@ ds_json_str_eq(const char *raw, size_t n, const char *name)
 	return eq;
 }
 
-static void
-put_utf8(struct ds_buf *out, unsigned cp)
+void
+ds_utf8_put(struct ds_buf *out, unsigned cp)
 {
-	char u[4];
+	char *u = ds_buf_reserve(out, 4);
 	size_t n;
 
 	if (cp < 0x80) {
@@ -499,7 +498,48 @@ put_utf8(struct ds_buf *out, unsigned cp)
 		u[3] = (char)(0x80 | (cp & 0x3f));
 		n = 4;
 	}
-	ds_buf_add(out, u, n);
+	out->len += n;
+	out->p[out->len] = '\0';
+}
+
+void
+ds_json_put_str(struct ds_buf *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *end = p + n, *run;
+	char e[6] = { '\\', 'u', '0', '0', 0, 0 };
+	size_t l;
+
+	ds_buf_addc(out, '"');
+	while (p < end) {
+		run = p;
+		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		ds_buf_add(out, run, (size_t)(p - run));
+		if (p >= end)
+			break;
+		switch (*p) {
+		case '"': ds_buf_add(out, "\\\"", 2); p++; continue;
+		case '\\': ds_buf_add(out, "\\\\", 2); p++; continue;
+		case '\n': ds_buf_add(out, "\\n", 2); p++; continue;
+		case '\r': ds_buf_add(out, "\\r", 2); p++; continue;
+		case '\t': ds_buf_add(out, "\\t", 2); p++; continue;
+		case '\0': ds_buf_add(out, "\xef\xbf\xbd", 3); p++; continue;
+		}
+		if (*p < 0x20) {
+			e[4] = hex[*p >> 4];
+			e[5] = hex[*p & 15];
+			ds_buf_add(out, e, 6);
+			p++;
+		} else if ((l = ds_utf8_seq(p, end)) > 0) {
+			ds_buf_add(out, p, l);
+			p += l;
+		} else {
+			ds_buf_add(out, "\xef\xbf\xbd", 3);
+			p++;
+		}
+	}
+	ds_buf_addc(out, '"');
 }
 
 int
@@ -537,7 +577,7 @@ ds_json_str_decode(const char *raw, size_t n, struct ds_buf *out)
 				u = 0x10000 + ((u - 0xd800) << 10) + (u2 - 0xdc00);
 				p += 6;
 			}
-			put_utf8(out, u);
+			ds_utf8_put(out, u);
 			break;
 		default:
 			ds_buf_addc(out, *p);

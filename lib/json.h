@@ -91,6 +91,18 @@ int	ds_json_str_eq(const char *raw, size_t n, const char *name);
 int	ds_json_str_decode(const char *raw, size_t n, struct ds_buf *out);
 
 /*
+ * Append s (n bytes, any content) to out as a JSON string with its quotes:
+ * quote, backslash and control characters escaped; NUL and bytes that are
+ * not valid UTF-8 become U+FFFD, so the result is always valid JSON.
+ */
+void	ds_json_put_str(struct ds_buf *out, const char *s, size_t n);
+
+/* Length of the valid UTF-8 sequence at p (lead byte >= 0x80, p < end), or 0. */
+size_t	ds_utf8_seq(const unsigned char *p, const unsigned char *end);
+/* Append code point cp to out as UTF-8. */
+void	ds_utf8_put(struct ds_buf *out, unsigned cp);
+
+/*
  * Copy validated JSON text without insignificant whitespace into dst
  * (room for n bytes); returns the length written.
  */

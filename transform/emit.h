@@ -19,13 +19,6 @@ struct xf_where {
 	size_t		 seqlen;
 };
 
-/*
- * Append bytes [p, p+n) as a JSON string (with quotes). Bytes that are not
- * valid UTF-8, and NUL bytes, become U+FFFD so that the line stays valid
- * JSON that PostgreSQL accepts.
- */
-void	xf_put_jstr(struct ds_buf *out, const char *p, size_t n);
-
 /* Append a reject line; raw is the record's or line's text (the caller cuts oversized ones to XF_MAXRAW). */
 void	xf_emit_reject(struct ds_buf *out, const struct xf_where *w, const char *reason,
 	    const char *raw, size_t rawlen);

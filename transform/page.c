@@ -20,7 +20,7 @@ xf_lines_init(struct xf_lines *x, struct xf_rec *r, const char *stream)
 
 	memset(x, 0, sizeof(*x));
 	x->r = r;
-	xf_put_jstr(&b, stream, strlen(stream));
+	ds_json_put_str(&b, stream, strlen(stream));
 	x->streamtok = b.p;
 	x->plain.stream = b.p;
 	x->plain.streamlen = b.len;

@@ -18,7 +18,7 @@ UNIT_TEST(fetch_emit_line_keys_in_order_records_minified)
 	    "\"has_more\":true,\"fetched_at\":\"2026-11-22T04:00:00.000Z\","
 	    "\"records\":[{\"n\":123456789012345678901234567890,\"s\":\"a b\\u00e9\"}]}\n");
 	emit_page(&b, "s", 9, "c\n", 2, NULL, 0, 0, "T", "[]", 2);
-	CHECK_STR(b.p, "{\"stream\":\"s\",\"seq\":9,\"cursor\":\"c\\u000a\",\"next\":null,"
+	CHECK_STR(b.p, "{\"stream\":\"s\",\"seq\":9,\"cursor\":\"c\\n\",\"next\":null,"
 	    "\"has_more\":false,\"fetched_at\":\"T\",\"records\":[]}\n");
 	ds_buf_free(&b);
 }
