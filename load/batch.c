@@ -67,14 +67,18 @@ struct ds_loader {
 	size_t		 nref, capref;
 	unsigned char	*refused;	/* per row: ROW_* */
 	size_t		 nskip;		/* rows marked ROW_STORED */
-	struct ds_seen	*seen;		/* keys of this batch and the last */
+	struct ds_seen	*seen;		/* keys of this batch and the last (or shared) */
+	int		 own_seen;	/* seen is this loader's: rotate it at commit */
+	int		 serial;	/* an id of an earlier batch with another hash:
+					   load after that batch committed */
+	struct ds_order	 ord;		/* set when batches load on several connections */
 	long long	 repeats;	/* rows skipped: key met in this or the last batch */
 	long long	 repeatpage;	/* repeats up to the last checkpoint */
 	long long	*pageseq;	/* per row: seq of its page (-1 unknown) */
 	size_t		 seqset;	/* rows whose pageseq is set */
 	struct ds_buf	 rej;		/* ds_rejects COPY lines */
 	size_t		 nrej, rejpage, nrejpage;
-	long long	 rejseen;	/* rejects met in this run, stored or not */
+	_Atomic long long rejseen;	/* rejects met in this run, stored or not */
 	struct schema	*sch;
 	size_t		 nsch;
 	int		 paged;		/* a checkpoint line was seen this run */
@@ -115,7 +119,8 @@ exec_or_die(struct ds_loader *l, const char *sql, const char *doing)
 }
 
 struct ds_loader *
-ds_loader_new(PGconn *conn, const char *table, int update, long long run)
+ds_loader_new(PGconn *conn, const char *table, int update, long long run,
+    struct ds_seen *seen)
 {
 	struct ds_loader *l = ds_xcalloc(1, sizeof(*l));
 	struct ds_buf t = { 0 };
@@ -133,7 +138,8 @@ ds_loader_new(PGconn *conn, const char *table, int update, long long run)
 	l->batch_rows = 50000;
 	l->batch_seconds = 2;
 	l->tot.seq = -1;
-	l->seen = ds_seen_new();
+	l->own_seen = seen == NULL;
+	l->seen = seen != NULL ? seen : ds_seen_new(2);
 	exec_or_die(l, "CREATE TEMP TABLE IF NOT EXISTS ds_stage (id text, stream text,"
 	    " type text, ts timestamptz, hash text, data jsonb, n bigserial)"
 	    " ON COMMIT DELETE ROWS; CREATE TEMP TABLE IF NOT EXISTS ds_stage_text"
@@ -143,6 +149,12 @@ ds_loader_new(PGconn *conn, const char *table, int update, long long run)
 	    " ON COMMIT DELETE ROWS",
 	    "cannot create the staging tables");
 	return l;
+}
+
+void
+ds_loader_order(struct ds_loader *l, const struct ds_order *o)
+{
+	l->ord = *o;
 }
 
 void
@@ -177,6 +189,7 @@ reset(struct ds_loader *l)
 	free(l->cp_cursor);
 	l->cp_cursor = NULL;
 	l->started_set = 0;
+	l->serial = 0;
 }
 
 void
@@ -197,7 +210,8 @@ ds_loader_free(struct ds_loader *l)
 	free(l->qtable);
 	free(l->stream);
 	free(l->tot.cursor);
-	ds_seen_free(l->seen);
+	if (l->own_seen)
+		ds_seen_free(l->seen);
 	free(l);
 }
 
@@ -232,6 +246,12 @@ ds_loader_paged(const struct ds_loader *l)
 	return l->paged;
 }
 
+void
+ds_loader_inherit(struct ds_loader *l, const struct ds_loader *from)
+{
+	l->paged |= from->paged;
+}
+
 /* Note when the batch's first line arrived. */
 static void
 mark_start(struct ds_loader *l)
@@ -242,6 +262,15 @@ mark_start(struct ds_loader *l)
 	}
 }
 
+/* Begin the batch's transaction. */
+static void
+begin(struct ds_loader *l)
+{
+	exec_or_die(l, "BEGIN", "cannot begin a transaction");
+	if (l->ord.begun != NULL)
+		l->ord.begun(l->ord.arg);
+}
+
 /* Open the streamed COPY (and its transaction) if none is open. */
 static void
 open_copy(struct ds_loader *l)
@@ -250,17 +279,17 @@ open_copy(struct ds_loader *l)
 
 	if (l->copying != M_NONE)
 		return;
-	exec_or_die(l, "BEGIN", "cannot begin a transaction");
+	begin(l);
 	if ((res = ds_copy_begin(l->conn, l->stage_next ? TEXT COLUMNS : l->target)) != NULL)
 		ds_db_die(l->conn, res, "cannot start COPY");
 	l->copying = l->stage_next ? M_TEXT : M_TABLE;
 }
 
-/* Stream the rows not yet sent into the open COPY. */
+/* Stream the rows not yet sent into the open COPY (not when batches are ordered). */
 static void
 flush(struct ds_loader *l)
 {
-	if (l->sent == l->nrows)
+	if (l->sent == l->nrows || l->ord.wait != NULL)
 		return;
 	open_copy(l);
 	if (ds_copy_put(l->conn, l->rows.p + l->off[l->sent],
@@ -278,14 +307,19 @@ static int
 repeated(struct ds_loader *l, size_t start)
 {
 	const char *row = l->rows.p + start, *id_end = strchr(row, '\t'), *hash;
+	int r;
 
 	if (!l->update)
-		return ds_seen_add(l->seen, row, (size_t)(id_end - row), "", 0);
+		return ds_seen_add(l->seen, row, (size_t)(id_end - row), "", 0) == 1;
 	hash = l->rows.p + l->rows.len - 1;	/* the row ends with "hash\t" */
 	while (hash[-1] != '\t')
 		hash--;
-	return ds_seen_add(l->seen, row, (size_t)(id_end - row), hash,
+	r = ds_seen_add(l->seen, row, (size_t)(id_end - row), hash,
 	    (size_t)(l->rows.p + l->rows.len - hash));
+	/* a new version of an id an earlier batch (maybe in flight) holds */
+	if (r == 2)
+		l->serial = 1;
+	return r == 1;
 }
 
 int
@@ -726,6 +760,9 @@ finish(struct ds_loader *l, struct ds_counts *c)
 	size_t i;
 	int rc = -1;
 
+	/* the bookkeeping rows are shared: batches write them in order */
+	if (l->ord.wait != NULL && l->ord.wait(l->ord.arg) != 0)
+		return -1;
 	if (l->nrej + l->nref > 0) {
 		for (i = 0; i < l->nref; i++) {
 			size_t r = l->ref[i].row, p = l->off[r];
@@ -778,6 +815,8 @@ finish(struct ds_loader *l, struct ds_counts *c)
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		goto fail;
 	PQclear(res);
+	if (l->ord.committed != NULL)
+		l->ord.committed(l->ord.arg);
 	rc = 0;
 	goto out;
 fail:
@@ -825,14 +864,19 @@ apply(struct ds_loader *l, enum mode m, struct ds_counts *c)
 	int tries = 0, mr;
 	struct timespec pause;
 
+	/* an id of a batch in flight changes: let that batch commit first */
+	if (l->serial && l->ord.wait != NULL)
+		(void)l->ord.wait(l->ord.arg);
 	for (;;) {
-		if (tries >= MAX_TRIES)
-			ds_diex(DS_EX_TEMP, "gave up after %d deadlocks or serialization"
-			    " failures in one batch", MAX_TRIES);
+		if (tries >= MAX_TRIES) {
+			ds_logkv(DS_LOG_ERROR, "gave up after deadlocks or serialization"
+			    " failures in one batch", "tries=%d status=temporary", MAX_TRIES);
+			ds_db_exit(DS_EX_TEMP);
+		}
 		memset(c, 0, sizeof(*c));
 		l->loaded = 0;
 		unskip(l);
-		exec_or_die(l, "BEGIN", "cannot begin a transaction");
+		begin(l);
 		r = load_range(l, 0, l->nrows, m);
 		if (r == R_UNIQUE) {
 			rollback(l);
@@ -887,6 +931,8 @@ ds_loader_commit(struct ds_loader *l)
 	}
 	l->sent = l->sent > l->nrows ? l->nrows : l->sent;
 	flush(l);
+	if (l->ord.wait != NULL && l->stage_next)
+		path = M_TEXT;
 	if ((m = l->copying) != M_NONE) {
 		l->copying = M_NONE;
 		res = ds_copy_end(l->conn, NULL);
@@ -912,7 +958,7 @@ ds_loader_commit(struct ds_loader *l)
 			rollback(l);
 		}
 	} else if (l->nrows == 0) {
-		exec_or_die(l, "BEGIN", "cannot begin a transaction");
+		begin(l);
 		if (finish(l, &c) == 0)
 			done = 1;
 		else
@@ -922,7 +968,8 @@ ds_loader_commit(struct ds_loader *l)
 		path = apply(l, path, &c);
 
 	c.duplicates += l->repeats;
-	ds_seen_rotate(l->seen);
+	if (l->own_seen)
+		ds_seen_rotate(l->seen);
 	t = now();
 	secs = t - l->started;
 	l->tot.c.records += c.records;
@@ -936,6 +983,7 @@ ds_loader_commit(struct ds_loader *l)
 		l->tot.cursor = l->cp_cursor ? ds_xstrdup(l->cp_cursor) : NULL;
 		l->tot.has_more = l->cp_has_more;
 		l->tot.committed_cp = 1;
+		l->tot.checkpoints++;
 	}
 	ds_buf_printf(&kv, "rows=%lld duplicates=%lld", c.records, c.duplicates);
 	if (l->update)

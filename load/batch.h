@@ -20,6 +20,7 @@
 
 struct ds_line;
 struct ds_loader;
+struct ds_seen;
 
 struct ds_totals {
 	struct ds_counts c;		/* over the whole run */
@@ -28,16 +29,34 @@ struct ds_totals {
 	char		*cursor;	/* its cursor, NULL if none or null */
 	int		 has_more;
 	int		 committed_cp;	/* a checkpoint has been committed */
+	long long	 checkpoints;	/* checkpoints committed */
 };
 
 /*
  * A loader into table (as given; quoted here) on conn, for the run whose
- * ds_runs id is run; update selects --on-conflict update. Free with
- * ds_loader_free().
+ * ds_runs id is run; update selects --on-conflict update. seen is the key
+ * set shared by the loaders of a pool (the caller owns and rotates it), or
+ * NULL for a set of the loader's own. Free with ds_loader_free().
  */
 struct ds_loader *ds_loader_new(PGconn *conn, const char *table, int update,
-	    long long run);
+	    long long run, struct ds_seen *seen);
 void	ds_loader_free(struct ds_loader *l);
+
+/*
+ * How a loader of a pool keeps batch order (see pool.h): begun runs in each
+ * transaction the batch opens, first thing; wait returns 0 once the batch
+ * before this one has committed, or -1 when the wait failed with a deadlock
+ * (the transaction is then retried); committed runs after the COMMIT. With
+ * an order set, rows are not streamed as they are read: the whole batch is
+ * loaded from memory by ds_loader_commit().
+ */
+struct ds_order {
+	void	(*begun)(void *arg);
+	int	(*wait)(void *arg);
+	void	(*committed)(void *arg);
+	void	 *arg;
+};
+void	ds_loader_order(struct ds_loader *l, const struct ds_order *o);
 
 /* Commit after rows (default 50000) or seconds (default 2) at a checkpoint. */
 void	ds_loader_limits(struct ds_loader *l, size_t rows, double seconds);
@@ -61,6 +80,9 @@ int	ds_loader_full(const struct ds_loader *l);
 
 /* Non-zero once a checkpoint line has been read in this run. */
 int	ds_loader_paged(const struct ds_loader *l);
+
+/* Note that from (a loader of the same run) has read a checkpoint line, if it has. */
+void	ds_loader_inherit(struct ds_loader *l, const struct ds_loader *from);
 
 /* Drop rows and rejects read after the last checkpoint line; their count. */
 size_t	ds_loader_drop_partial(struct ds_loader *l);

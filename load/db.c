@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +108,26 @@ ds_db_message(PGconn *conn, const PGresult *res, struct ds_buf *b)
 	ds_buf_terminate(b);
 }
 
+static pthread_mutex_t dying = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local int holds;
+
+/* Become the one thread that exits; any other blocks here for good. */
+static void
+hold(void)
+{
+	if (!holds) {
+		pthread_mutex_lock(&dying);
+		holds = 1;
+	}
+}
+
+void
+ds_db_exit(int status)
+{
+	hold();
+	exit(status);
+}
+
 void
 ds_db_die(PGconn *conn, const PGresult *res, const char *doing)
 {
@@ -114,6 +135,7 @@ ds_db_die(PGconn *conn, const PGresult *res, const char *doing)
 	const char *st = ds_db_sqlstate(res);
 	int status = ds_db_status(conn, res);
 
+	hold();
 	ds_db_message(conn, res, &m);
 	ds_buf_adds(&kv, "error=");
 	ds_log_quote(&kv, m.p, m.len);
@@ -128,7 +150,7 @@ ds_db_die(PGconn *conn, const PGresult *res, const char *doing)
 	kv.p = NULL;
 	ds_buf_free(&m);
 	ds_buf_free(&kv);
-	exit(status);
+	ds_db_exit(status);
 }
 
 /* Check that res is a success; die otherwise (clearing it). */

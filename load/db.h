@@ -52,6 +52,12 @@ PGresult *ds_db_execp(PGconn *conn, const char *sql, int n,
 /* What the last ds_db_die() logged (doing: message), or NULL. */
 const char *ds_db_last_error(void);
 
+/*
+ * exit(status), once: a second thread calling it waits while the first
+ * runs the exit handlers.
+ */
+void	ds_db_exit(int status) __attribute__((noreturn));
+
 /* Exit after a failure: log doing and the server's message, exit status. */
 void	ds_db_die(PGconn *conn, const PGresult *res, const char *doing)
 	    __attribute__((noreturn));

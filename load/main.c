@@ -20,14 +20,18 @@
 #include "catalog.h"
 #include "db.h"
 #include "migrate.h"
+#include "pool.h"
 #include "signals.h"
 #include "stats.h"
 #include "stream.h"
 
 #define MAX_LINE	((size_t)64 << 20)	/* longest input line accepted */
+#define JOBS		2			/* default --jobs: see the README's figures */
+#define MAX_JOBS	64
 
 static PGconn *conn;
-static struct ds_loader *loader;
+static struct ds_pool *pool;
+static const char *stream_name;
 static long long run;
 static const char *statsfile;
 static int finished;
@@ -38,7 +42,7 @@ usage(FILE *f, int status)
 {
 	fprintf(f,
 	    "usage: ds-load [--batch-rows n] [--batch-seconds seconds] [--db url]\n"
-	    "               [--max-rejects n] [--on-conflict skip|update]\n"
+	    "               [--jobs n] [--max-rejects n] [--on-conflict skip|update]\n"
 	    "               [--stats file] [--table name]\n");
 	exit(status);
 }
@@ -58,15 +62,26 @@ intarg(const char *opt, const char *v, long long min, long long max)
 	return n;
 }
 
+/* Write the stats file with the committed totals and state. */
+static void
+stats(const char *state)
+{
+	struct ds_totals t;
+
+	ds_pool_totals(pool, &t);
+	ds_stats_write(statsfile, &t, state);
+	free(t.cursor);
+}
+
 /* At any exit before the end: mark the stats and the run as failed. */
 static void
 at_exit(void)
 {
 	PGresult *res;
 
-	if (finished || loader == NULL)
+	if (finished || pool == NULL)
 		return;
-	ds_stats_write(statsfile, ds_loader_totals(loader), "failed");
+	stats("failed");
 	if (PQstatus(conn) == CONNECTION_OK) {
 		if (PQtransactionStatus(conn) == PQTRANS_ACTIVE &&
 		    PQputCopyEnd(conn, "ds-load is exiting") == 1)
@@ -74,17 +89,16 @@ at_exit(void)
 				PQclear(res);
 		if (PQtransactionStatus(conn) != PQTRANS_IDLE)
 			PQclear(PQexec(conn, "ROLLBACK"));
-		ds_catalog_run_end(conn, run, ds_loader_stream(loader), "failed",
-		    ds_db_last_error());
+		ds_catalog_run_end(conn, run, stream_name, "failed", ds_db_last_error());
 	}
 }
 
-/* Commit what is loaded and write the stats. */
+/* Commit what is loaded (or hand it to a job) and write the stats. */
 static void
 commit(void)
 {
-	ds_loader_commit(loader);
-	ds_stats_write(statsfile, ds_loader_totals(loader), "running");
+	ds_pool_commit(pool);
+	stats("running");
 }
 
 /*
@@ -94,16 +108,17 @@ commit(void)
 static void __attribute__((noreturn))
 stop(int status, const char *runstatus, const char *error)
 {
-	size_t dropped = ds_loader_drop_partial(loader);
+	size_t dropped = ds_loader_drop_partial(ds_pool_loader(pool));
 
 	if (dropped > 0)
 		ds_logkv(DS_LOG_INFO, "dropped lines after the last checkpoint",
 		    "lines=%zu", dropped);
 	commit();
+	ds_pool_drain(pool);
 	finished = 1;
-	ds_stats_write(statsfile, ds_loader_totals(loader), "failed");
-	ds_catalog_run_end(conn, run, ds_loader_stream(loader), runstatus, error);
-	exit(status);
+	stats("failed");
+	ds_catalog_run_end(conn, run, stream_name, runstatus, error);
+	ds_db_exit(status);
 }
 
 /* Decode a validated JSON string span (NULL for null) into b; -1 on \u0000. */
@@ -137,7 +152,8 @@ reject_line(const struct ds_line *ln)
 		ds_buf_add(&raw, ln->raw.p, ln->raw.n);
 	}
 	ds_buf_terminate(&reason);
-	ds_loader_reject(loader, ln->seq, reason.p, raw.p ? raw.p : "", raw.len);
+	ds_loader_reject(ds_pool_loader(pool), ln->seq, reason.p, raw.p ? raw.p : "",
+	    raw.len);
 	ds_buf_free(&reason);
 	ds_buf_free(&raw);
 }
@@ -164,28 +180,32 @@ truncated(struct ds_reader *rd, const char *line, size_t len)
 static void
 summary(const char *msg, double secs)
 {
-	const struct ds_totals *t = ds_loader_totals(loader);
+	struct ds_totals t;
 	struct ds_buf kv = { 0 };
 
+	ds_pool_totals(pool, &t);
 	ds_buf_printf(&kv, "records=%lld duplicates=%lld updated=%lld rejects=%lld"
-	    " batches=%lld seconds=%.1f", t->c.records, t->c.duplicates,
-	    t->c.updated, t->c.rejects, t->batches, secs);
-	if (t->committed_cp)
-		ds_buf_printf(&kv, " seq=%lld has_more=%s", t->seq,
-		    t->has_more ? "true" : "false");
+	    " batches=%lld seconds=%.1f", t.c.records, t.c.duplicates,
+	    t.c.updated, t.c.rejects, t.batches, secs);
+	if (t.committed_cp)
+		ds_buf_printf(&kv, " seq=%lld has_more=%s", t.seq,
+		    t.has_more ? "true" : "false");
 	ds_logkv(DS_LOG_INFO, msg, "%s", kv.p);
 	ds_buf_free(&kv);
+	free(t.cursor);
 }
 
 int
 main(int argc, char *argv[])
 {
-	enum { O_BROWS = 256, O_BSECS, O_DB, O_MAXREJ, O_CONFLICT, O_STATS, O_TABLE };
+	enum { O_BROWS = 256, O_BSECS, O_DB, O_JOBS, O_MAXREJ, O_CONFLICT, O_STATS,
+	    O_TABLE };
 	static const struct option longopts[] = {
 		{ "batch-rows", required_argument, NULL, O_BROWS },
 		{ "batch-seconds", required_argument, NULL, O_BSECS },
 		{ "db", required_argument, NULL, O_DB },
 		{ "help", no_argument, NULL, 'h' },
+		{ "jobs", required_argument, NULL, O_JOBS },
 		{ "max-rejects", required_argument, NULL, O_MAXREJ },
 		{ "on-conflict", required_argument, NULL, O_CONFLICT },
 		{ "stats", required_argument, NULL, O_STATS },
@@ -193,10 +213,12 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ds_reader *rd;
+	struct ds_loader *loader;
+	struct ds_totals tot;
 	struct ds_line ln;
 	struct ds_buf err = { 0 }, name = { 0 }, stream = { 0 };
 	const char *db = NULL, *table = "events";
-	long long batch_rows = 50000, max_rejects = -1;
+	long long batch_rows = 50000, max_rejects = -1, jobs = JOBS;
 	double batch_secs = 2, t0;
 	struct timespec ts;
 	char *line, *end;
@@ -223,6 +245,9 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(stdout, DS_EX_OK);
+		case O_JOBS:
+			jobs = intarg("jobs", optarg, 1, MAX_JOBS);
+			break;
 		case O_MAXREJ:
 			max_rejects = intarg("max-rejects", optarg, 0, 1LL << 62);
 			break;
@@ -256,14 +281,15 @@ main(int argc, char *argv[])
 	conn = ds_db_connect(db, "ds-load");
 	ds_migrate(conn, table);
 	run = ds_catalog_run_start(conn, table);
-	loader = ds_loader_new(conn, table, update, run);
-	ds_loader_limits(loader, (size_t)batch_rows, batch_secs);
+	pool = ds_pool_new(conn, db, (int)jobs, table, update, run, (size_t)batch_rows,
+	    batch_secs);
 	atexit(at_exit);
 	rd = ds_reader_new(STDIN_FILENO, MAX_LINE);
 
 	while ((r = ds_reader_next(rd, &line, &len)) == DS_READ_LINE) {
 		if (ds_signals_caught())
 			break;
+		loader = ds_pool_loader(pool);
 		ds_buf_reset(&err);
 		if (ds_json_ws(line, line + len) == line + len)
 			continue;
@@ -288,12 +314,13 @@ main(int argc, char *argv[])
 				    "line=%llu", (unsigned long long)ds_reader_lineno(rd));
 				stop(DS_EX_PERM, "failed", "bad stream name");
 			}
-			ds_loader_set_stream(loader, name.p);
+			ds_pool_set_stream(pool, name.p);
+			stream_name = ds_loader_stream(loader);
 		} else if (ln.stream.n != stream.len ||
 		    memcmp(ln.stream.p, stream.p, stream.len) != 0) {
 			ds_logkv(DS_LOG_ERROR, "a second stream in the input: run one ds-load"
 			    " per stream", "line=%llu stream=%s",
-			    (unsigned long long)ds_reader_lineno(rd), ds_loader_stream(loader));
+			    (unsigned long long)ds_reader_lineno(rd), stream_name);
 			stop(DS_EX_PERM, "failed", "more than one stream in the input");
 		}
 		switch (ln.kind) {
@@ -315,9 +342,9 @@ main(int argc, char *argv[])
 				commit();
 			break;
 		}
-		if (max_rejects >= 0 && ds_loader_rejects(loader) > max_rejects) {
+		if (max_rejects >= 0 && ds_pool_rejects(pool) > max_rejects) {
 			ds_logkv(DS_LOG_ERROR, "too many rejects: stopping at the last checkpoint",
-			    "rejects=%lld max_rejects=%lld", ds_loader_rejects(loader),
+			    "rejects=%lld max_rejects=%lld", ds_pool_rejects(pool),
 			    max_rejects);
 			stop(DS_EX_REJECTS, "failed", "more rejects than --max-rejects");
 		}
@@ -341,20 +368,23 @@ main(int argc, char *argv[])
 		    name.p, (unsigned long long)ds_reader_lineno(rd) + 1);
 		stop(DS_EX_TEMP, "failed", ds_reader_error(rd));
 	}
-	if (ds_loader_drop_partial(loader) > 0)
+	if (ds_loader_drop_partial(ds_pool_loader(pool)) > 0)
 		ds_logkv(DS_LOG_WARN, "input ended inside a page: dropped its lines after"
 		    " the last checkpoint (the next run fetches them again)", NULL);
-	ds_loader_commit(loader);
+	ds_pool_commit(pool);
+	ds_pool_drain(pool);
 	finished = 1;
-	if (max_rejects >= 0 && ds_loader_totals(loader)->c.rejects > max_rejects)
+	ds_pool_totals(pool, &tot);
+	free(tot.cursor);
+	if (max_rejects >= 0 && tot.c.rejects > max_rejects)
 		stop(DS_EX_REJECTS, "failed", "more rejects than --max-rejects");
-	ds_stats_write(statsfile, ds_loader_totals(loader), "done");
-	ds_catalog_run_end(conn, run, ds_loader_stream(loader), "done", NULL);
+	stats("done");
+	ds_catalog_run_end(conn, run, stream_name, "done", NULL);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	summary("done", (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - t0);
 	ds_reader_free(rd);
-	ds_loader_free(loader);
-	loader = NULL;
+	ds_pool_free(pool);
+	pool = NULL;
 	PQfinish(conn);
 	ds_buf_free(&err);
 	ds_buf_free(&name);

@@ -13,8 +13,8 @@ struct gen {
 };
 
 struct ds_seen {
-	struct gen	 g[2];
-	int		 cur;
+	struct gen	*g;		/* a ring of ngen batches' keys */
+	int		 ngen, cur;
 };
 
 /* FNV-1a of the key, its bits mixed for a power-of-two table. */
@@ -69,9 +69,13 @@ grow(struct gen *g)
 }
 
 struct ds_seen *
-ds_seen_new(void)
+ds_seen_new(int batches)
 {
-	return ds_xcalloc(1, sizeof(struct ds_seen));
+	struct ds_seen *s = ds_xcalloc(1, sizeof(*s));
+
+	s->ngen = batches < 2 ? 2 : batches;
+	s->g = ds_xcalloc((size_t)s->ngen, sizeof(*s->g));
+	return s;
 }
 
 void
@@ -81,10 +85,11 @@ ds_seen_free(struct ds_seen *s)
 
 	if (s == NULL)
 		return;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < s->ngen; i++) {
 		ds_buf_free(&s->g[i].arena);
 		free(s->g[i].slot);
 	}
+	free(s->g);
 	free(s);
 }
 
@@ -105,20 +110,27 @@ int
 ds_seen_add(struct ds_seen *s, const char *key, size_t n, const char *val,
     size_t vn)
 {
-	struct gen *cur = &s->g[s->cur], *prev = &s->g[!s->cur];
+	struct gen *cur = &s->g[s->cur], *old;
 	uint64_t h = hash(key, n);
-	size_t *slot;
+	size_t *slot, *os;
+	int i, r = 0;
 
 	if ((cur->n + 1) * 2 > cur->nslot)
 		grow(cur);
 	slot = find(cur, key, n, h);
 	if (*slot != 0 && same(cur, *slot, val, vn))
 		return 1;
-	if (*slot == 0 && prev->n > 0) {
-		size_t *ps = find(prev, key, n, h);
-
-		if (*ps != 0 && same(prev, *ps, val, vn))
-			return 1;
+	/* the newest earlier batch that met the key decides */
+	for (i = 1; *slot == 0 && i < s->ngen; i++) {
+		old = &s->g[(s->cur + s->ngen - i) % s->ngen];
+		if (old->n == 0)
+			continue;
+		if (*(os = find(old, key, n, h)) != 0) {
+			if (same(old, *os, val, vn))
+				return 1;
+			r = 2;
+			break;
+		}
 	}
 	if (*slot == 0)
 		cur->n++;
@@ -127,7 +139,7 @@ ds_seen_add(struct ds_seen *s, const char *key, size_t n, const char *val,
 	ds_buf_add(&cur->arena, key, n);
 	ds_buf_add(&cur->arena, &vn, sizeof(vn));
 	ds_buf_add(&cur->arena, val, vn);
-	return 0;
+	return r;
 }
 
 void
@@ -144,6 +156,6 @@ ds_seen_drop(struct ds_seen *s)
 void
 ds_seen_rotate(struct ds_seen *s)
 {
-	s->cur = !s->cur;
+	s->cur = (s->cur + 1) % s->ngen;
 	ds_seen_drop(s);
 }

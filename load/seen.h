@@ -1,9 +1,11 @@
 /*
- * seen.h - the record keys of the current and the previous batch.
+ * seen.h - the record keys of the current batch and the last few.
  *
  * An at-least-once source repeats records mostly across a page boundary;
- * a key met in either batch is stored (or will be with this batch), so the
- * row is skipped before it reaches COPY. Memory: two batches of keys.
+ * a key met in one of these batches is stored (or will be with its batch),
+ * so the row is skipped before it reaches COPY. With --jobs N the set
+ * covers the N - 1 batches that may be in flight plus the last committed
+ * one, so batches in flight never share a key. Memory: N + 1 batches of keys.
  */
 #ifndef DS_LOAD_SEEN_H
 #define DS_LOAD_SEEN_H
@@ -12,19 +14,20 @@
 
 struct ds_seen;
 
-/* An empty set; free with ds_seen_free(). */
-struct ds_seen *ds_seen_new(void);
+/* An empty set remembering batches (at least 2) batches; free with ds_seen_free(). */
+struct ds_seen *ds_seen_new(int batches);
 void	ds_seen_free(struct ds_seen *s);
 
 /*
  * 1 when key (n bytes) was last met, in the current batch or else the
- * previous one, with the value val (vn bytes); else note key and val in
- * the current batch and return 0.
+ * newest earlier one holding it, with the value val (vn bytes); else note
+ * key and val in the current batch and return 2 when an earlier batch met
+ * the key with another value, 0 when none met it.
  */
 int	ds_seen_add(struct ds_seen *s, const char *key, size_t n, const char *val,
 	    size_t vn);
 
-/* The current batch committed: it becomes the previous one. */
+/* The current batch is complete: a new one starts, the oldest is forgotten. */
 void	ds_seen_rotate(struct ds_seen *s);
 
 /* Forget the current batch's keys (its lines were dropped). */

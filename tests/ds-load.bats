@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr is set by bats' run --separate-stderr
 # ds-load: exactly-once loading of ds-transform's stream into PostgreSQL.
 load helpers
 bats_require_minimum_version 1.5.0
@@ -506,4 +507,196 @@ state=done"
 	run --separate-stderr ds-load --help
 	assert_status 0
 	assert_output_contains "usage: ds-load"
+}
+
+@test "an input line over 64 MiB is refused (100) naming the line and the bound; the pages before it commit" {
+	{
+		pages 1 1 3
+		printf '{"stream":"events","id":"huge","type":"t","ts":"2024-01-01T00:00:00Z","hash":"h","data":"'
+		head -c $((65 << 20)) /dev/zero | tr '\0' 'x'
+		printf '"}\n'
+	} >"$T/in"
+	run --separate-stderr ds-load <"$T/in"
+	assert_status 100
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg="input line too long" line=5 max_bytes=67108864'
+	assert_equal "$(sql "select count(*) from events")" "3"
+	assert_equal "$(sql "select status, error from ds_runs")" "failed|input line too long"
+}
+
+# --jobs N: batches load on N connections and commit in batch order.
+
+@test "--jobs 2: a slow batch holds back the next one's commit and checkpoint" {
+	# the row e2500 (batch 3 of 1000 rows) sleeps on its way in; batch 4
+	# loads meanwhile on the other connection and waits in the server
+	sql "create table events (id text primary key, stream text not null, type text, ts timestamptz, hash text not null, data jsonb not null, ingested_at timestamptz not null default now());
+	    create function slow() returns trigger language plpgsql as \$\$ begin if new.id = 'e2500' then perform pg_sleep(3); end if; return new; end \$\$;
+	    create trigger slow before insert on events for each row execute function slow()" >/dev/null
+	pages 1 10 500 >"$T/in"
+	ds-load --jobs 2 --batch-rows 1000 <"$T/in" 2>"$T/err" &
+	pid=$!
+	for _ in $(seq 1 50); do
+		[ "$(sql "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and wait_event = 'advisory'")" = 1 ] && break
+		sleep 0.1
+	done
+	# batch 4 is loaded and waiting: nothing past batch 2 is visible
+	assert_equal "$(sql "select count(*) from pg_stat_activity where wait_event = 'PgSleep'")" 1
+	assert_equal "$(sql "select c.seq, (select count(*) from events), (select max((data->>'n')::int) from events) from ds_checkpoints c")" "4|2000|2000"
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+	run cat "$T/err"
+	assert_equal "$(grep -o 'msg=commit.* seq=[0-9]*' "$T/err" | sed 's/.* seq=//' | tr '\n' ' ')" "2 4 6 8 10 "
+	assert_output_contains "msg=done records=5000 duplicates=9"
+	assert_equal "$(sql "select count(*), count(distinct id), max((data->>'n')::int) from events")" "5000|5000|5000"
+	assert_equal "$(sql "select seq, records from ds_checkpoints")" "10|5000"
+}
+
+@test "--jobs 2: ids repeated across batches in flight are skipped, never deadlock" {
+	# every page repeats the whole page before it: batch k+1 shares 500 ids
+	# with batch k, which is still loading on the other connection
+	{ pages 1 1 500; for p in $(seq 2 12); do pages "$((p - 1))" "$((p - 1))" 500 | grep -v '"\$ds"'; pages "$p" "$p" 500 events 12; done; } >"$T/in"
+	run --separate-stderr timeout 60 ds-load --jobs 2 --batch-rows 500 <"$T/in"
+	assert_status 0
+	assert_equal "$output" ""
+	assert_stderr_contains "msg=done records=6000 duplicates=$((11 * 501 + 10))"
+	assert_stderr_lacks "deadlock"
+	assert_equal "$(sql "select count(*), count(distinct id), min((data->>'n')::int), max((data->>'n')::int) from events")" "6000|6000|1|6000"
+	assert_equal "$(sql "select seq, has_more from ds_checkpoints")" "12|f"
+	assert_equal "$(sql "select records, duplicates from ds_catalog")" "6000|5521"
+}
+
+@test "--jobs 2 --on-conflict update: a record changed in the next batch in flight ends as its last version" {
+	# page p carries new versions (hash v2) of page p-1's records
+	{
+		pages 1 1 300
+		for p in $(seq 2 8); do
+			pages "$((p - 1))" "$((p - 1))" 300 | grep -v '"\$ds"' | sed 's/"hash":"h\([0-9]*\)"/"hash":"v2-\1"/; s/"n":/"v":2,"n":/'
+			pages "$p" "$p" 300 events 8 | sed 1d
+		done
+	} >"$T/in"
+	run --separate-stderr timeout 60 ds-load --jobs 2 --batch-rows 300 --on-conflict update <"$T/in"
+	assert_status 0
+	assert_equal "$output" ""
+	assert_stderr_contains "msg=done records=2400 duplicates=2106 updated=2100"
+	assert_equal "$(sql "select count(*), count(distinct id) from events")" "2400|2400"
+	assert_equal "$(sql "select count(*) from events where hash like 'v2-%' and data->>'v' = '2'")" "2100"
+	assert_equal "$(sql "select min((data->>'n')::int) from events where hash not like 'v2-%'")" "2101"
+	assert_equal "$(sql "select seq, has_more from ds_checkpoints")" "8|f"
+}
+
+@test "--jobs 3: overlapping replays running at the same time store every id once" {
+	pages 1 20 500 >"$T/a"
+	pages 10 30 500 events 30 >"$T/b"
+	timeout 120 ds-load --jobs 3 --batch-rows 1000 <"$T/a" 2>"$T/a.err" &
+	pa=$!
+	timeout 120 ds-load --jobs 2 --batch-rows 1000 <"$T/b" 2>"$T/b.err" &
+	pb=$!
+	timeout 120 ds-load --jobs 3 --batch-rows 1500 <"$T/a" 2>"$T/c.err" &
+	pc=$!
+	st=0
+	wait "$pa" || st=$?
+	wait "$pb" || st=$((st + $?))
+	wait "$pc" || st=$((st + $?))
+	assert_equal "$st" 0
+	assert_equal "$(sql "select count(*), count(distinct id), min((data->>'n')::int), max((data->>'n')::int) from events")" "15000|15000|1|15000"
+	assert_equal "$(sql "select sum(records) + sum(duplicates) from ds_runs")" \
+	    "$(( $(grep -c '"id"' "$T/a") * 2 + $(grep -c '"id"' "$T/b") ))"
+	# replayed again, in full: every row is a duplicate
+	run --separate-stderr ds-load --jobs 2 --batch-rows 1000 <"$T/b"
+	assert_status 0
+	assert_stderr_contains "msg=done records=0 duplicates=$(grep -c '"id"' "$T/b")"
+	assert_equal "$(sql "select count(*) from events")" "15000"
+}
+
+@test "--jobs 2: SIGTERM commits every batch through the last checkpoint line read and exits 143" {
+	mkfifo "$T/fifo"
+	ds-load --jobs 2 --batch-rows 10 --stats "$T/stats" <"$T/fifo" 2>"$T/err" &
+	pid=$!
+	exec 5>"$T/fifo"
+	pages 1 4 10 "events" 9 >&5
+	pages 5 5 3000 | head -n 2000 >&5
+	sleep 1
+	kill -TERM "$pid"
+	st=0
+	wait "$pid" || st=$?
+	exec 5>&-
+	assert_equal "$st" 143
+	run cat "$T/err"
+	assert_output_contains "signal: committing through the last checkpoint"
+	assert_output_contains 'msg="dropped lines after the last checkpoint" lines=2000'
+	assert_equal "$(sql "select count(*), max((data->>'n')::int) from events")" "40|40"
+	assert_equal "$(sql "select seq, cursor from ds_checkpoints")" "4|c5"
+	assert_equal "$(sql "select status, records from ds_runs")" "stopped|40"
+	run cat "$T/stats"
+	assert_output_contains "records=40"
+	assert_output_contains "seq=4"
+	assert_output_contains "cursor=c5"
+	assert_output_contains "state=failed"
+}
+
+@test "--jobs 2: kill -9 at random moments, then re-runs from the stored checkpoint, give the exact id set" {
+	per=5000
+	total=40
+	killed=0
+	for round in 1 2 3 4; do
+		cur=$(ds-checkpoint get events || true)
+		first=${cur#c}
+		[ -n "$first" ] || first=1
+		pages "$first" "$total" "$per" events "$total" >"$T/in"
+		ds-load --jobs 2 --batch-rows 8000 <"$T/in" 2>"$T/err.$round" &
+		pid=$!
+		sleep "0.$((RANDOM % 8 + 2))"
+		if kill -9 "$pid" 2>/dev/null; then killed=$((killed + 1)); fi
+		wait "$pid" || true
+		# the stored checkpoint never runs ahead of the stored records
+		seq=$(sql "select coalesce(max(seq), 0) from ds_checkpoints")
+		assert_equal "$(sql "select count(*) from events where (data->>'n')::int <= $((seq * per))")" \
+		    "$((seq * per))"
+	done
+	# the kills must have hit running loads, or this test proves nothing
+	[ "$killed" -ge 3 ]
+	cur=$(ds-checkpoint get events || true)
+	first=${cur#c}
+	[ -n "$first" ] || first=1
+	pages "$first" "$total" "$per" events "$total" >"$T/in"
+	run --separate-stderr ds-load --jobs 2 <"$T/in"
+	assert_status 0
+	assert_stderr_contains "msg=done"
+	assert_equal "$(sql "select count(*), count(distinct id), min((data->>'n')::int), max((data->>'n')::int) from events")" \
+	    "200000|200000|1|200000"
+	assert_equal "$(sql "select seq, has_more, records from ds_checkpoints")" "40|f|200000"
+}
+
+@test "--jobs 2: a database stopped mid-load exits 111 and a re-run completes the load" {
+	pages 1 30 2000 events 30 >"$T/in"
+	ds-load --jobs 2 --batch-rows 2000 <"$T/in" 2>"$T/err" &
+	pid=$!
+	sleep 0.4
+	ds-pg stop "$DS_PG_DIR" immediate
+	run wait "$pid"
+	ds-pg start "$DS_PG_DIR" >/dev/null
+	assert_status 111
+	run cat "$T/err"
+	assert_output_contains "status=temporary"
+	seq=$(sql "select coalesce(max(seq), 0) from ds_checkpoints")
+	assert_equal "$(sql "select count(*), coalesce(max((data->>'n')::int), 0) from events")" \
+	    "$((seq * 2000))|$((seq * 2000))"
+	cur=$(ds-checkpoint get events || true)
+	first=${cur#c}
+	[ -n "$first" ] || first=1
+	pages "$first" 30 2000 events 30 >"$T/rest"
+	run --separate-stderr ds-load --jobs 2 <"$T/rest"
+	assert_status 0
+	assert_equal "$(sql "select count(*), count(distinct id) from events")" "60000|60000"
+}
+
+@test "--jobs takes a whole number from 1 to 64" {
+	run --separate-stderr ds-load --jobs 0
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains "--jobs 0: want a whole number from 1 to 64"
+	run --separate-stderr ds-load --jobs two
+	assert_status 64
+	assert_stderr_contains "--jobs two: want a whole number from 1 to 64"
 }

@@ -4,6 +4,8 @@
 #   fresh:  N new records through ds-load vs `psql -c '\copy T from FILE'` of the
 #           same rows pre-made as COPY text, into the same table definition
 #   replay: the same N records again (all duplicates) through ds-load
+#   each with every --jobs value of BENCH_JOBS (default "1 2 3"), and, as the
+#   ceiling of parallel loading here, two psql \copy of the rows' halves at once
 #
 # Prints the median of BENCH_RUNS runs of each, the ratios to psql, and ds-load's
 # peak RSS (/usr/bin/time -v). Figures, never assertions.
@@ -14,6 +16,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 PATH=$DS_BIN:$top/scripts:$PATH
 events=${BENCH_EVENTS:-1000000}
 runs=${BENCH_RUNS:-3}
+read -r -a jobs <<<"${BENCH_JOBS:-1 2 3}"
 work=$(mktemp -d /tmp/ds-bench-load.XXXXXX)
 chmod 711 "$work"
 cleanup() {
@@ -54,9 +57,10 @@ awk -v n="$events" -v copy="$work/rows.copy" 'BEGIN {
 	}
 }' >"$work/stream"
 say "input: $(du -h "$work/stream" | cut -f1) stream, $(du -h "$work/rows.copy" | cut -f1) COPY text"
+split -n l/2 "$work/rows.copy" "$work/half."
 
-fresh=() copy=() replay=()
-rss_fresh="" rss_replay=""
+copy=() copy2=()
+declare -A fresh=() replay=() rss_fresh=() rss_replay=()
 for r in $(seq 1 "$runs"); do
 	db=$(newdb "bench_psql_$r")
 	ds-load --db "$db" </dev/null 2>/dev/null	# the same table definition
@@ -66,28 +70,50 @@ for r in $(seq 1 "$runs"); do
 	copy+=("$(elapsed "$t0" "$(now)")")
 	psql "$pg" -qAtc "drop database bench_psql_$r" >/dev/null	# no autovacuum on it later
 
-	db=$(newdb "bench_load_$r")
+	db=$(newdb "bench_psql_$r")
 	ds-load --db "$db" </dev/null 2>/dev/null
 	psql "$db" -qAtc checkpoint
 	t0=$(now)
-	/usr/bin/time -v -o "$work/time.fresh" ds-load --db "$db" <"$work/stream" 2>/dev/null
-	fresh+=("$(elapsed "$t0" "$(now)")")
-	rss_fresh=$(awk -F': ' '/Maximum resident/ { print $2 }' "$work/time.fresh")
+	psql "$db" -qAtc "\\copy events (id, stream, type, ts, hash, data) from '$work/half.aa'" &
+	psql "$db" -qAtc "\\copy events (id, stream, type, ts, hash, data) from '$work/half.ab'"
+	wait
+	copy2+=("$(elapsed "$t0" "$(now)")")
+	psql "$pg" -qAtc "drop database bench_psql_$r" >/dev/null
 
-	psql "$db" -qAtc checkpoint
-	t0=$(now)
-	/usr/bin/time -v -o "$work/time.replay" ds-load --db "$db" <"$work/stream" 2>/dev/null
-	replay+=("$(elapsed "$t0" "$(now)")")
-	rss_replay=$(awk -F': ' '/Maximum resident/ { print $2 }' "$work/time.replay")
-	say "run $r: psql \\copy ${copy[-1]}s, ds-load fresh ${fresh[-1]}s, replay ${replay[-1]}s"
-	psql "$pg" -qAtc "drop database bench_load_$r" >/dev/null
+	line="run $r: psql \\copy ${copy[-1]}s, 2 x \\copy halves ${copy2[-1]}s"
+	for j in "${jobs[@]}"; do
+		db=$(newdb "bench_load_$r")
+		ds-load --db "$db" </dev/null 2>/dev/null
+		psql "$db" -qAtc checkpoint
+		t0=$(now)
+		/usr/bin/time -v -o "$work/time.fresh" ds-load --jobs "$j" --db "$db" <"$work/stream" 2>/dev/null
+		fresh[$j]+=" $(elapsed "$t0" "$(now)")"
+		rss_fresh[$j]=$(awk -F': ' '/Maximum resident/ { print $2 }' "$work/time.fresh")
+
+		psql "$db" -qAtc checkpoint
+		t0=$(now)
+		/usr/bin/time -v -o "$work/time.replay" ds-load --jobs "$j" --db "$db" <"$work/stream" 2>/dev/null
+		replay[$j]+=" $(elapsed "$t0" "$(now)")"
+		rss_replay[$j]=$(awk -F': ' '/Maximum resident/ { print $2 }' "$work/time.replay")
+		line="$line, --jobs $j: fresh ${fresh[$j]##* }s replay ${replay[$j]##* }s"
+		psql "$pg" -qAtc "drop database bench_load_$r" >/dev/null
+	done
+	say "$line"
 done
 
 mc=$(median "${copy[@]}")
-mf=$(median "${fresh[@]}")
-mr=$(median "${replay[@]}")
 printf '| %s records, median of %s | seconds | vs psql \\copy | peak RSS |\n' "$events" "$runs"
 printf '|---|---|---|---|\n'
 printf '| psql \\copy (COPY text) | %s | 1.00 | |\n' "$mc"
-printf '| ds-load, fresh | %s | %s | %s KiB |\n' "$mf" "$(ratio "$mf" "$mc")" "$rss_fresh"
-printf '| ds-load, replay (all duplicates) | %s | %s | %s KiB |\n' "$mr" "$(ratio "$mr" "$mc")" "$rss_replay"
+mc2=$(median "${copy2[@]}")
+printf '| 2 psql \\copy of halves at once | %s | %s | |\n' "$mc2" "$(ratio "$mc2" "$mc")"
+for j in "${jobs[@]}"; do
+	# shellcheck disable=SC2086 # the lists are space-separated numbers
+	mf=$(median ${fresh[$j]})
+	printf '| ds-load --jobs %s, fresh | %s | %s | %s KiB |\n' "$j" "$mf" "$(ratio "$mf" "$mc")" "${rss_fresh[$j]}"
+done
+for j in "${jobs[@]}"; do
+	# shellcheck disable=SC2086
+	mr=$(median ${replay[$j]})
+	printf '| ds-load --jobs %s, replay (all duplicates) | %s | %s | %s KiB |\n' "$j" "$mr" "$(ratio "$mr" "$mc")" "${rss_replay[$j]}"
+done
