@@ -230,7 +230,8 @@ expired_setup() {
 }
 
 @test "a second ds-run of the same stream exits at once with 111: already running" {
-	start_mock --events 3000 --rate 3/1
+	# 150 pages at 3 requests/s: the first run is still going when it is killed.
+	start_mock --events 30000 --rate 3/1
 	start_bg --limit 200 "$MOCK_URL"
 	wait_for_stage ds-fetch >/dev/null
 	SECONDS=0
@@ -242,7 +243,7 @@ expired_setup() {
 	# Another stream is not held back by it.
 	ds_run --stream other --table other_events --limit 5000 "$MOCK_URL"
 	assert_status 0
-	assert_equal "$(sql "select count(*) from other_events")" "3000"
+	assert_equal "$(sql "select count(*) from other_events")" "30000"
 	kill -TERM "$BG"
 	wait_bg
 	assert_status 143
