@@ -1,4 +1,5 @@
 #include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +37,8 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* Copy a header's value, trimmed, into dst (HTTP_HDR_MAX bytes, cut to fit). */
-static void
+/* Copy a header's value, trimmed, into dst (HTTP_HDR_MAX bytes); -1 when too long. */
+static int
 take(char *dst, const char *v, size_t n)
 {
 	while (n > 0 && (*v == ' ' || *v == '\t'))
@@ -46,9 +47,23 @@ take(char *dst, const char *v, size_t n)
 	    v[n - 1] == ' ' || v[n - 1] == '\t'))
 		n--;
 	if (n >= HTTP_HDR_MAX)
-		n = HTTP_HDR_MAX - 1;
+		return -1;
 	memcpy(dst, v, n);
 	dst[n] = '\0';
+	return 0;
+}
+
+/* Mark the response bad for its headers, saying why; returns 0 for libcurl to stop. */
+static size_t __attribute__((format(printf, 2, 3)))
+bad_headers(struct http_resp *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->bad_headers = 1;
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+	return 0;
 }
 
 /* Clear the headers kept from a response. */
@@ -59,7 +74,10 @@ clear_headers(struct http_resp *r)
 	r->rl_reset[0] = r->content_encoding[0] = '\0';
 }
 
-/* libcurl header callback: keep the rate-limit and retry headers. */
+/*
+ * libcurl header callback: keep the rate-limit and retry headers; a line
+ * or kept value over its bound, or too many lines, stops the transfer.
+ */
 static size_t
 on_header(char *p, size_t size, size_t nitems, void *arg)
 {
@@ -78,12 +96,21 @@ on_header(char *p, size_t size, size_t nitems, void *arg)
 
 	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {
 		clear_headers(h->r);
+		h->r->nheaders = 0;
 		return n;
 	}
+	if (n > HTTP_HDR_LINE_MAX)
+		return bad_headers(h->r, "a response header line of %zu bytes "
+		    "(more than %d)", n, HTTP_HDR_LINE_MAX);
+	if (++h->r->nheaders > HTTP_HDR_COUNT_MAX)
+		return bad_headers(h->r, "more than %d response header lines",
+		    HTTP_HDR_COUNT_MAX);
 	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
 		k = strlen(keep[i].name);
 		if (n > k && p[k] == ':' && strncasecmp(p, keep[i].name, k) == 0) {
-			take((char *)h->r + keep[i].off, p + k + 1, n - k - 1);
+			if (take((char *)h->r + keep[i].off, p + k + 1, n - k - 1) < 0)
+				return bad_headers(h->r, "response header %s longer than "
+				    "%d bytes", keep[i].name, HTTP_HDR_MAX - 1);
 			break;
 		}
 	}
@@ -198,7 +225,8 @@ http_get(struct http *h, const char *url, struct http_resp *r)
 	r->curlcode = CURLE_OK;
 	r->cause = NULL;
 	r->error[0] = '\0';
-	r->too_big = r->aborted = 0;
+	r->too_big = r->aborted = r->bad_headers = 0;
+	r->nheaders = 0;
 	ds_buf_reset(&r->body);
 	clear_headers(r);
 	h->errbuf[0] = '\0';
@@ -209,6 +237,10 @@ http_get(struct http *h, const char *url, struct http_resp *r)
 	if (c == CURLE_OK)
 		return 0;
 	r->curlcode = (int)c;
+	if (r->bad_headers) {
+		r->cause = "bad_headers";
+		return -1;
+	}
 	e = h->errbuf[0] != '\0' ? h->errbuf : curl_easy_strerror(c);
 	snprintf(r->error, sizeof(r->error), "%s", e);
 	if (r->too_big)

@@ -10,7 +10,9 @@
 
 #include "buf.h"
 
-#define HTTP_HDR_MAX	128	/* longer header values are cut */
+#define HTTP_HDR_MAX	128	/* longest kept header value, plus one */
+#define HTTP_HDR_LINE_MAX 8192	/* a longer header line is a bad response */
+#define HTTP_HDR_COUNT_MAX 100	/* so are more header lines than this */
 
 /* What one request gave. */
 struct http_resp {
@@ -20,6 +22,8 @@ struct http_resp {
 	char		 error[256];	/* libcurl's text for a failure */
 	int		 too_big;	/* body passed the cap */
 	int		 aborted;	/* stopped by the stop flag */
+	int		 bad_headers;	/* headers over a bound: error says which */
+	unsigned	 nheaders;	/* header lines of the current response */
 	struct ds_buf	 body;
 	char		 retry_after[HTTP_HDR_MAX];	/* "" when absent */
 	char		 rl_limit[HTTP_HDR_MAX];

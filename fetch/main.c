@@ -11,6 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include "buf.h"
 #include "exits.h"
 #include "log.h"
@@ -119,6 +122,18 @@ read_key(const char *file)
 	return b.p;
 }
 
+/* Keep the API key out of core files: no core, and not dumpable (nor ptrace-able). */
+static void
+no_core(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl) < 0)
+		ds_die(DS_EX_PERM, "setrlimit RLIMIT_CORE");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		ds_die(DS_EX_PERM, "prctl PR_SET_DUMPABLE");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -159,6 +174,7 @@ main(int argc, char *argv[])
 	int ch, quiet = 0;
 
 	ds_log_init(argv[0]);
+	no_core();
 	while ((ch = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case O_KEYFILE:

@@ -75,9 +75,11 @@ rl_observe(struct ratelimit *rl, const char *limit, const char *remaining,
 	 * An epoch names the end itself; a whole-second delta was rounded up
 	 * from the server's clock, so the end lies within the second before.
 	 * While the budget only shrinks, the window is the same one: each
-	 * response narrows where its end lies.
+	 * response narrows where its end lies. A range that misses the known
+	 * one (a server whose resets disagree) starts afresh.
 	 */
-	if (rl->known && rem < (double)rl->remaining && mono < rl->reset_hi) {
+	if (rl->known && rem < (double)rl->remaining && mono < rl->reset_hi &&
+	    lo <= rl->reset_hi && hi >= rl->reset_lo) {
 		if (hi < rl->reset_hi)
 			rl->reset_hi = hi;
 		if (lo > rl->reset_lo)

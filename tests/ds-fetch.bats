@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr is set by bats' run --separate-stderr
 # ds-fetch against the real ds-mockapi over HTTP: one test per behaviour of
 # the API contract (../shared/DATASYNC-API.md) and of the ds-fetch(1) page.
 
@@ -61,8 +62,7 @@ window_start() {
 # Spend the mock's budget with $1 plain requests (each beyond the budget is
 # a 429 that moves the mock's rotation of Retry-After forms on by one).
 spend() {
-	local i
-	for i in $(seq 1 "$1"); do
+	for _ in $(seq 1 "$1"); do
 		curl -s -o /dev/null "$MOCK_URL/events?limit=1"
 	done
 }
@@ -73,8 +73,7 @@ start_static() {
 	out=$(mktemp)
 	python3 -u -m http.server --bind 127.0.0.1 --directory "$1" 0 >"$out" 2>&1 &
 	echo "$!" >>"$BATS_FILE_TMPDIR/pids"
-	local i
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		grep -q 'port [0-9]' "$out" && break
 		sleep 0.05
 	done
@@ -583,4 +582,103 @@ pace() {
 	assert_status 0
 	assert_equal "$stderr" ""
 	assert_output_contains "usage: ds-fetch [-qv]"
+}
+
+# Start a raw HTTP server (python3's) whose 200 page carries headers of
+# kind $1: ok (95 header lines, one of 8009 bytes), long (a line of 9009
+# bytes), many (155 lines) or value (X-RateLimit-Reset of 200 bytes).
+# Sets RAW_URL.
+start_raw_headers() {
+	local out
+	out=$(mktemp -p "$BATS_TEST_TMPDIR" raw.XXXXXX)
+	python3 -u - "$1" >"$out" 2>&1 <<'PY' &
+import http.server
+import sys
+
+mode = sys.argv[1]
+body = (b'{"data":[{"id":"a","type":"t","timestamp":"2026-01-01T00:00:00Z"}],'
+        b'"hasMore":false,"nextCursor":null}')
+
+
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Pad", "a" * (9000 if mode == "long" else 8000))
+        for i in range(150 if mode == "many" else 90):
+            self.send_header("X-H%d" % i, "v")
+        if mode == "value":
+            self.send_header("X-RateLimit-Reset", "1" * 200)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print("port", s.server_address[1], flush=True)
+s.serve_forever()
+PY
+	echo "$!" >>"$BATS_FILE_TMPDIR/pids"
+	for _ in $(seq 1 100); do
+		grep -q '^port ' "$out" && break
+		sleep 0.05
+	done
+	RAW_URL=http://127.0.0.1:$(sed -n 's/^port //p' "$out")/api/v1
+}
+
+@test "response headers within the bounds (100 lines, 8 KiB a line) are accepted" {
+	start_raw_headers ok
+	run --separate-stderr ds-fetch --retries 0 "$RAW_URL"
+	assert_status 0
+	assert_equal "$(printf '%s\n' "$output" | jq -c '[.seq, (.records | map(.id))]')" '[1,["a"]]'
+	assert_stderr_contains "msg=done pages=1 records=1 "
+}
+
+@test "a response header line over 8 KiB is a bad response, retried, then exit 111 saying so" {
+	start_raw_headers long
+	run --separate-stderr ds-fetch --retries 1 --backoff-max 0.01 "$RAW_URL"
+	assert_status 111
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg=retry cause=bad_headers attempt=1 '
+	assert_stderr_contains 'last cause bad_headers: a response header line of 9009 bytes (more than 8192)"'
+}
+
+@test "more than 100 response header lines is a bad response, retried, then exit 111 saying so" {
+	start_raw_headers many
+	run --separate-stderr ds-fetch --retries 1 --backoff-max 0.01 "$RAW_URL"
+	assert_status 111
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg=retry cause=bad_headers attempt=1 '
+	assert_stderr_contains 'last cause bad_headers: more than 100 response header lines"'
+}
+
+@test "a rate-limit header value over 127 bytes is a bad response, never cut and misread" {
+	start_raw_headers value
+	run --separate-stderr ds-fetch --retries 0 "$RAW_URL"
+	assert_status 111
+	assert_equal "$output" ""
+	assert_stderr_contains 'last cause bad_headers: response header x-ratelimit-reset longer than 127 bytes"'
+}
+
+@test "ds-fetch cannot dump core: RLIMIT_CORE is 0 even when the shell allows cores, and it is not dumpable" {
+	start_mock --events 1000 --fail-rate 1 --faults slow --slow-seconds 20
+	# As root, run it as nobody: /proc/PID of a non-dumpable process belongs to root.
+	as=()
+	[ "$(id -u)" -ne 0 ] || as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	(ulimit -c unlimited && exec "${as[@]}" ds-fetch "$MOCK_URL") >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	sleep 0.5
+	limits=$(grep '^Max core file size' "/proc/$pid/limits")
+	owner=$(stat -c %u "/proc/$pid/status")
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	assert_status 143
+	assert_equal "$(printf '%s\n' "$limits" | awk '{ print $5, $6 }')" "0 0"
+	assert_equal "$owner" 0
+	assert_equal "$(wc -c <"$BATS_TEST_TMPDIR/out")" 0
+	assert_equal "$(grep -c 'level=error' "$BATS_TEST_TMPDIR/err")" 0
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr is set by bats' run --separate-stderr
 # ds-transform: NDJSON in, the stream format of ds-stream(5) out.
 bats_require_minimum_version 1.5.0
 load helpers
@@ -360,4 +361,19 @@ checkpoint'
 	[ "$rejs" -gt 0 ]
 	assert_equal "$(printf '%s\n' "$output" | tail -n 1)" '{"$ds":"checkpoint","stream":"events","seq":3,"cursor":null,"has_more":false,"records":500}'
 	assert_stderr_contains "lines=3 pages=3 records=$recs rejects=$rejs"
+}
+
+@test "a record with more than 10000 top-level fields is rejected with the count; 10000 are kept" {
+	jq -nc '{id: "wide", timestamp: 1} + ([range(9998)] | map({key: "f\(.)", value: .}) | from_entries)' >"$TMP/in"
+	jq -nc '{id: "wider", timestamp: 1} + ([range(9999)] | map({key: "f\(.)", value: .}) | from_entries)' >>"$TMP/in"
+	printf '%s\n' '{"id":"after","timestamp":1}' >>"$TMP/in"
+	xf
+	assert_status 0
+	assert_equal "$(printf '%s\n' "$output" | jq -r 'select(.id or .reason) | .id // .reason')" 'wide
+record has more than 10000 top-level fields (10001)
+after'
+	# The raw text is kept up to 64 KiB, like that of other oversized rejects.
+	assert_equal "$(printf '%s\n' "$output" | jq -c 'select(.reason) | [.raw[0:13], (.raw | length)]')" \
+		'["{\"id\":\"wider\"",65536]'
+	assert_stderr_contains "lines=3 pages=0 records=2 rejects=1"
 }

@@ -17,6 +17,8 @@
 #define SKIPDEPTH	1024
 /* Longest timestamp text quoted in a reject reason. */
 #define TSQUOTE		120
+/* Most top-level fields a record may have; members past it are not kept. */
+#define MAXFIELDS	10000
 
 /* Split a dotted path into r-owned components. */
 static void
@@ -247,7 +249,7 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 {
 	struct ds_json j;
 	const char *s, *q, *v, *idv = NULL, *typev = NULL;
-	size_t n, vl, idl = 0, typel = 0;
+	size_t n, vl, idl = 0, typel = 0, nfields = 0;
 	struct ds_time t;
 	char hex[65], ts[DS_TIME_FMTMAX];
 	int rc;
@@ -273,7 +275,8 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 		}
 		if ((rc = ds_json_obj_next(&j, &q, end, &r->m[r->nm])) <= 0)
 			break;
-		r->nm++;
+		if (++nfields <= MAXFIELDS)
+			r->nm++;
 	}
 	if (rc < 0)
 		return scan_failed(r, w, &j, s, end, base, recend, out);
@@ -281,6 +284,13 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	n = (size_t)(q - s);
 	if (n > r->o->max_record)
 		return reject_size(r, w, s, n, out);
+	if (nfields > MAXFIELDS) {
+		ds_buf_reset(&r->reason);
+		ds_buf_printf(&r->reason, "record has more than %d top-level fields (%zu)",
+		    MAXFIELDS, nfields);
+		xf_reject(r, w, r->reason.p, s, n > XF_MAXRAW ? XF_MAXRAW : n, out);
+		return XF_REJECT;
+	}
 	if (j.flags & DS_JSON_NUL) {
 		xf_reject(r, w, "string holds \\u0000 (PostgreSQL jsonb refuses it)", s, n, out);
 		return XF_REJECT;

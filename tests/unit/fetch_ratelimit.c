@@ -120,3 +120,15 @@ UNIT_TEST(fetch_rl_responses_of_one_window_narrow_its_end)
 	rl_observe(&rl, "20", "19", "1", T0, 51.1);
 	CHECK(NEAR(rl.reset_hi, 52.1) && NEAR(rl.reset_lo, 51.1));
 }
+
+/* Fuzz regression (fuzz_headers): "22" then, half a second later, "2". */
+UNIT_TEST(fetch_rl_disagreeing_resets_never_invert_the_window)
+{
+	struct ratelimit rl = { 0 };
+
+	rl_observe(&rl, "0", "1", "22", T0, 100);
+	rl_observe(&rl, "0", "0", "02", T0 + 0.5, 100.5);
+	CHECK(rl.reset_lo <= rl.reset_hi);
+	CHECK(NEAR(rl.reset_hi, 102.5));
+	CHECK(NEAR(rl_pace(&rl, 100.5), 2 + RL_MARGIN));
+}
