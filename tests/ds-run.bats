@@ -36,22 +36,6 @@ ds_run() {
 	run --separate-stderr ds-run --state-dir "$STATE" --db "$DATABASE_URL" "$@"
 }
 
-# session_pids SID: the processes of session SID (ds-run started by setsid leads one).
-session_pids() {
-	ps -eo pid=,sid=,stat= | awk -v s="$1" '$2 == s && $3 !~ /^Z/ { print $1 }'
-}
-
-kill_session() {
-	local -a pids
-	local _
-	for _ in $(seq 1 50); do
-		mapfile -t pids < <(session_pids "$1")
-		[ "${#pids[@]}" -gt 0 ] || return 0
-		kill -KILL "${pids[@]}" 2>/dev/null || true
-		sleep 0.1
-	done
-}
-
 # start_bg ARGS...: ds-run in a session of its own, in the background; sets
 # BG (its pid), BG_OUT and BG_ERR.
 start_bg() {

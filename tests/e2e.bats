@@ -30,23 +30,6 @@ teardown_file() {
 	rm -rf "$E2E"
 }
 
-session_pids() {
-	ps -eo pid=,sid=,stat= | awk -v s="$1" '$2 == s && $3 !~ /^Z/ { print $1 }'
-}
-
-# kill_session SID: SIGKILL every process of the session: ds-run, the chain's
-# process group and anything else it started.
-kill_session() {
-	local -a pids
-	local _
-	for _ in $(seq 1 50); do
-		mapfile -t pids < <(session_pids "$1")
-		[ "${#pids[@]}" -gt 0 ] || return 0
-		kill -KILL "${pids[@]}" 2>/dev/null || true
-		sleep 0.1
-	done
-}
-
 # The options of every ds-run of the test: short fetch timeouts against slow
 # responses, a short backoff cap, the archive kept.
 run_opts() {
