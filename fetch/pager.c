@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "exits.h"
+#include "clock.h"
 #include "json.h"
 #include "log.h"
 #include "output.h"
@@ -43,16 +44,6 @@ struct run {
 static struct run *running;	/* stays set: what it holds is reachable at exit */
 static int finished;		/* the exit hook has nothing left to do */
 
-/* Seconds on the monotonic clock. */
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Unix time in seconds. */
 static double
 wall(void)
@@ -67,11 +58,11 @@ wall(void)
 static void
 pause_for(struct run *r, double secs)
 {
-	double end = mono() + secs, left;
+	double end = ds_mono() + secs, left;
 	struct timespec ts;
 
 	r->st.waits_ms += (unsigned long long)llround(secs * 1000);
-	while (!*r->o->stop && (left = end - mono()) > 0) {
+	while (!*r->o->stop && (left = end - ds_mono()) > 0) {
 		ts.tv_sec = (time_t)left;
 		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
 		(void)nanosleep(&ts, NULL);
@@ -168,7 +159,7 @@ refused(struct run *r)
 		if (r->cur_since >= 0)
 			ds_diex(DS_EX_EXPIRED, "cursor expired: HTTP %ld at cursor %s, "
 			    "received by this run %.0f s ago: %s", st, cursor_text(r),
-			    mono() - r->cur_since, msg.p);
+			    ds_mono() - r->cur_since, msg.p);
 		ds_diex(DS_EX_EXPIRED, "cursor expired: HTTP %ld at cursor %s (the "
 		    "start cursor; its age is unknown here): %s", st, cursor_text(r),
 		    msg.p);
@@ -225,7 +216,7 @@ take_page(struct run *r, const struct page *pg)
 	ds_buf_add(&r->cur, r->next.p, r->next.len);
 	ds_buf_terminate(&r->cur);
 	r->have_cur = pg->next != NULL;
-	r->cur_since = mono();
+	r->cur_since = ds_mono();
 	return !pg->has_more;
 }
 
@@ -265,7 +256,7 @@ one_request(struct run *r, const char **cause, double *wait)
 		*wait = rl_wait_429(&r->rl, resp->retry_after, resp->rl_reset, wall(), &src);
 	}
 	rl_observe(&r->rl, resp->rl_limit, resp->rl_remaining, resp->rl_reset, wall(),
-	    mono());
+	    ds_mono());
 	if (resp->status == 200) {
 		if (body_page(resp->body.p, resp->body.len, &pg, &r->why, &not_json) == 0)
 			return take_page(r, &pg);
@@ -312,7 +303,7 @@ summary(struct run *r, const char *msg)
 	    r->st.pages, r->st.records, r->st.bytes, r->st.retries);
 	stats_causes(&r->st, &b);
 	ds_buf_printf(&b, " http_429=%llu waits_ms=%llu elapsed_ms=%.0f", r->st.http_429,
-	    r->st.waits_ms, (mono() - r->start) * 1000);
+	    r->st.waits_ms, (ds_mono() - r->start) * 1000);
 	ds_logkv(DS_LOG_INFO, msg, "%s", b.p);
 	ds_buf_free(&b);
 }
@@ -326,7 +317,7 @@ pager_run(const struct pager_opts *o)
 	int rc, attempt = 0;
 
 	r->o = o;
-	r->start = mono();
+	r->start = ds_mono();
 	r->st.state = "running";
 	r->st.has_more = 1;
 	r->cur_since = -1;
@@ -349,7 +340,7 @@ pager_run(const struct pager_opts *o)
 			r->st.state = "done";
 			break;
 		}
-		if ((pace = rl_pace(&r->rl, mono())) > 0) {
+		if ((pace = rl_pace(&r->rl, ds_mono())) > 0) {
 			if (pace >= 1 || o->verbose)
 				ds_logkv(DS_LOG_INFO, "wait", "cause=pacing wait_ms=%.0f "
 				    "remaining=%ld", pace * 1000, r->rl.remaining);

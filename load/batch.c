@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "exits.h"
 #include "log.h"
 #include "json.h"
@@ -100,16 +101,6 @@ struct ds_loader {
 };
 
 static void	rollback(struct ds_loader *);
-
-/* Seconds on the monotonic clock. */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Run sql; exit (see ds_db_die) when it fails. */
 static void
@@ -257,7 +248,7 @@ static void
 mark_start(struct ds_loader *l)
 {
 	if (!l->started_set) {
-		l->started = now();
+		l->started = ds_mono();
 		l->started_set = 1;
 	}
 }
@@ -436,7 +427,7 @@ ds_loader_checkpoint(struct ds_loader *l, const struct ds_line *ln)
 	l->have_cp = 1;
 	l->cp_seq = ln->seq;
 	l->cp_has_more = ln->has_more;
-	l->cp_at = now();
+	l->cp_at = ds_mono();
 	for (i = l->seqset; i < l->nrows; i++)
 		l->pageseq[i] = ln->seq;
 	l->seqset = l->pageend = l->nrows;
@@ -970,7 +961,7 @@ ds_loader_commit(struct ds_loader *l)
 	c.duplicates += l->repeats;
 	if (l->own_seen)
 		ds_seen_rotate(l->seen);
-	t = now();
+	t = ds_mono();
 	secs = t - l->started;
 	l->tot.c.records += c.records;
 	l->tot.c.duplicates += c.duplicates;

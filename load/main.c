@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "exits.h"
 #include "json.h"
 #include "log.h"
@@ -220,7 +221,6 @@ main(int argc, char *argv[])
 	const char *db = NULL, *table = "events";
 	long long batch_rows = 50000, max_rejects = -1, jobs = JOBS;
 	double batch_secs = 2, t0;
-	struct timespec ts;
 	char *line, *end;
 	size_t len;
 	uint64_t lineno;
@@ -276,8 +276,7 @@ main(int argc, char *argv[])
 
 	ds_out_init();
 	ds_signals_init();
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	t0 = ds_mono();
 	conn = ds_db_connect(db, "ds-load");
 	ds_migrate(conn, table);
 	run = ds_catalog_run_start(conn, table);
@@ -380,8 +379,7 @@ main(int argc, char *argv[])
 		stop(DS_EX_REJECTS, "failed", "more rejects than --max-rejects");
 	stats("done");
 	ds_catalog_run_end(conn, run, stream_name, "done", NULL);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	summary("done", (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - t0);
+	summary("done", ds_mono() - t0);
 	ds_reader_free(rd);
 	ds_pool_free(pool);
 	pool = NULL;
