@@ -53,6 +53,41 @@ checkpoint() {
 	    "$1" "$2" "$3"
 }
 
+# stored_seq: the highest checkpoint seq stored, 0 before any (or before
+# the migrations have made the table).
+stored_seq() {
+	local s
+	s=$(sql "select coalesce(max(seq), 0) from ds_checkpoints" 2>/dev/null) || s=0
+	echo "${s:-0}"
+}
+
+# kill9_mid_load PID: wait until the load PID has committed a batch past the
+# checkpoint stored now (so it is under way, whatever this machine's speed),
+# then SIGKILL it at a random moment of the next 0.3 s. Succeeds only when
+# the kill hit a running ds-load (it died of SIGKILL, status 137).
+kill9_mid_load() {
+	local pid=$1 seq0 _ st=0
+	seq0=$(stored_seq)
+	for _ in $(seq 1 400); do
+		kill -0 "$pid" 2>/dev/null || break
+		[ "$(stored_seq)" -le "$seq0" ] || break
+		sleep 0.05
+	done
+	sleep "0.$((RANDOM % 3))$((RANDOM % 10))"
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" || st=$?
+	[ "$st" -eq 137 ]
+}
+
+# paused_input FILE LINE: FILE's first LINE lines, then (once the file
+# $T/resume exists) the rest; so a test can act while ds-load holds an
+# open COPY in the middle of a page.
+paused_input() {
+	head -n "$2" "$1"
+	while [ ! -e "$T/resume" ]; do sleep 0.05; done
+	tail -n +"$(($2 + 1))" "$1"
+}
+
 @test "records, rejects, schema and checkpoint of a page commit together" {
 	{
 		record a1 '{"id":"a1","s":"tab\there, quote \" and \\ backslash","big":12345678901234567890123}'
@@ -334,10 +369,7 @@ u3|t|h-u3|3|t"
 		[ -n "$first" ] || first=1
 		pages "$first" "$total" "$per" events "$total" >"$T/in"
 		ds-load --batch-rows 12000 <"$T/in" 2>"$T/err.$round" &
-		pid=$!
-		sleep "$((RANDOM % 2)).$((RANDOM % 9 + 1))"
-		if kill -9 "$pid" 2>/dev/null; then killed=$((killed + 1)); fi
-		wait "$pid" || true
+		if kill9_mid_load $!; then killed=$((killed + 1)); fi
 	done
 	# the kills must have hit running loads, or this test proves nothing
 	[ "$killed" -ge 2 ]
@@ -357,11 +389,19 @@ u3|t|h-u3|3|t"
 
 @test "a database stopped mid-load exits 111 and a re-run completes the load" {
 	pages 1 30 2000 events 30 >"$T/in"
-	ds-load --batch-rows 2000 <"$T/in" 2>"$T/err" &
+	# stop the server while a COPY is open in the middle of page 13
+	paused_input "$T/in" $((2001 + 11 * 2002 + 1000)) |
+	    ds-load --batch-rows 2000 2>"$T/err" &
 	pid=$!
-	sleep 0.4
+	for _ in $(seq 1 400); do
+		[ "$(stored_seq)" -lt 12 ] || break
+		sleep 0.05
+	done
+	assert_equal "$(stored_seq)" 12
 	ds-pg stop "$DS_PG_DIR" immediate
-	run wait "$pid"
+	touch "$T/resume"
+	status=0
+	wait "$pid" || status=$?
 	ds-pg start "$DS_PG_DIR" >/dev/null
 	assert_status 111
 	run cat "$T/err"
@@ -645,10 +685,7 @@ state=done"
 		[ -n "$first" ] || first=1
 		pages "$first" "$total" "$per" events "$total" >"$T/in"
 		ds-load --jobs 2 --batch-rows 8000 <"$T/in" 2>"$T/err.$round" &
-		pid=$!
-		sleep "0.$((RANDOM % 8 + 2))"
-		if kill -9 "$pid" 2>/dev/null; then killed=$((killed + 1)); fi
-		wait "$pid" || true
+		if kill9_mid_load $!; then killed=$((killed + 1)); fi
 		# the stored checkpoint never runs ahead of the stored records
 		seq=$(sql "select coalesce(max(seq), 0) from ds_checkpoints")
 		assert_equal "$(sql "select count(*) from events where (data->>'n')::int <= $((seq * per))")" \
@@ -670,11 +707,19 @@ state=done"
 
 @test "--jobs 2: a database stopped mid-load exits 111 and a re-run completes the load" {
 	pages 1 30 2000 events 30 >"$T/in"
-	ds-load --jobs 2 --batch-rows 2000 <"$T/in" 2>"$T/err" &
+	# stop the server while a COPY is open in the middle of page 13
+	paused_input "$T/in" $((2001 + 11 * 2002 + 1000)) |
+	    ds-load --jobs 2 --batch-rows 2000 2>"$T/err" &
 	pid=$!
-	sleep 0.4
+	for _ in $(seq 1 400); do
+		[ "$(stored_seq)" -lt 12 ] || break
+		sleep 0.05
+	done
+	assert_equal "$(stored_seq)" 12
 	ds-pg stop "$DS_PG_DIR" immediate
-	run wait "$pid"
+	touch "$T/resume"
+	status=0
+	wait "$pid" || status=$?
 	ds-pg start "$DS_PG_DIR" >/dev/null
 	assert_status 111
 	run cat "$T/err"
