@@ -95,6 +95,7 @@ struct ds_loader {
 	int		 stage_next;	/* the last batch was mostly stored ids */
 	long long	 loaded;	/* rows loaded by this attempt's COPYs */
 	size_t		 batch_rows;
+	size_t		 batch_bytes;
 	double		 batch_seconds;
 
 	struct ds_totals tot;
@@ -127,6 +128,7 @@ ds_loader_new(PGconn *conn, const char *table, int update, long long run,
 	l->update = update;
 	l->run = run;
 	l->batch_rows = 50000;
+	l->batch_bytes = 16 << 20;
 	l->batch_seconds = 2;
 	l->tot.seq = -1;
 	l->own_seen = seen == NULL;
@@ -149,9 +151,10 @@ ds_loader_order(struct ds_loader *l, const struct ds_order *o)
 }
 
 void
-ds_loader_limits(struct ds_loader *l, size_t rows, double seconds)
+ds_loader_limits(struct ds_loader *l, size_t rows, size_t bytes, double seconds)
 {
 	l->batch_rows = rows;
+	l->batch_bytes = bytes;
 	l->batch_seconds = seconds;
 }
 
@@ -435,13 +438,15 @@ ds_loader_checkpoint(struct ds_loader *l, const struct ds_line *ln)
 	l->nrejpage = l->nrej;
 	l->repeatpage = l->repeats;
 	flush(l);
-	return l->nrows >= l->batch_rows || l->cp_at - l->started >= l->batch_seconds;
+	return l->nrows >= l->batch_rows || l->rows.len + l->rej.len >= l->batch_bytes ||
+	    l->cp_at - l->started >= l->batch_seconds;
 }
 
 int
 ds_loader_full(const struct ds_loader *l)
 {
-	return !l->paged && l->nrows >= l->batch_rows;
+	return !l->paged && (l->nrows >= l->batch_rows ||
+	    l->rows.len + l->rej.len >= l->batch_bytes);
 }
 
 size_t

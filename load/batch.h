@@ -58,8 +58,12 @@ struct ds_order {
 };
 void	ds_loader_order(struct ds_loader *l, const struct ds_order *o);
 
-/* Commit after rows (default 50000) or seconds (default 2) at a checkpoint. */
-void	ds_loader_limits(struct ds_loader *l, size_t rows, double seconds);
+/*
+ * Commit at the first checkpoint after rows (default 50000) rows, bytes
+ * (default 16 MiB) of rows and rejects held in memory, or seconds (default
+ * 2); without checkpoint lines, at rows or bytes.
+ */
+void	ds_loader_limits(struct ds_loader *l, size_t rows, size_t bytes, double seconds);
 
 /* Add a record line. Returns 0, or -1 when PostgreSQL text cannot hold one
  * of its strings: the caller turns the line into a reject. */

@@ -29,6 +29,7 @@
 #define MAX_LINE	((size_t)64 << 20)	/* longest input line accepted */
 #define JOBS		2			/* default --jobs: see the README's figures */
 #define MAX_JOBS	64
+#define BATCH_BYTES	(16 << 20)		/* default --batch-bytes: bounds memory */
 
 static PGconn *conn;
 static struct ds_pool *pool;
@@ -42,9 +43,9 @@ static void __attribute__((noreturn))
 usage(FILE *f, int status)
 {
 	fprintf(f,
-	    "usage: ds-load [--batch-rows n] [--batch-seconds seconds] [--db url]\n"
-	    "               [--jobs n] [--max-rejects n] [--on-conflict skip|update]\n"
-	    "               [--stats file] [--table name]\n");
+	    "usage: ds-load [--batch-bytes n] [--batch-rows n] [--batch-seconds seconds]\n"
+	    "               [--db url] [--jobs n] [--max-rejects n]\n"
+	    "               [--on-conflict skip|update] [--stats file] [--table name]\n");
 	exit(status);
 }
 
@@ -199,9 +200,10 @@ summary(const char *msg, double secs)
 int
 main(int argc, char *argv[])
 {
-	enum { O_BROWS = 256, O_BSECS, O_DB, O_JOBS, O_MAXREJ, O_CONFLICT, O_STATS,
+	enum { O_BBYTES = 256, O_BROWS, O_BSECS, O_DB, O_JOBS, O_MAXREJ, O_CONFLICT, O_STATS,
 	    O_TABLE };
 	static const struct option longopts[] = {
+		{ "batch-bytes", required_argument, NULL, O_BBYTES },
 		{ "batch-rows", required_argument, NULL, O_BROWS },
 		{ "batch-seconds", required_argument, NULL, O_BSECS },
 		{ "db", required_argument, NULL, O_DB },
@@ -219,7 +221,8 @@ main(int argc, char *argv[])
 	struct ds_line ln;
 	struct ds_buf err = { 0 }, name = { 0 }, stream = { 0 };
 	const char *db = NULL, *table = "events";
-	long long batch_rows = 50000, max_rejects = -1, jobs = JOBS;
+	long long batch_rows = 50000, batch_bytes = BATCH_BYTES, max_rejects = -1;
+	long long jobs = JOBS;
 	double batch_secs = 2, t0;
 	char *line, *end;
 	size_t len;
@@ -229,6 +232,9 @@ main(int argc, char *argv[])
 	ds_log_init(argv[0]);
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
+		case O_BBYTES:
+			batch_bytes = intarg("batch-bytes", optarg, 1, 1LL << 40);
+			break;
 		case O_BROWS:
 			batch_rows = intarg("batch-rows", optarg, 1, 100000000);
 			break;
@@ -281,7 +287,7 @@ main(int argc, char *argv[])
 	ds_migrate(conn, table);
 	run = ds_catalog_run_start(conn, table);
 	pool = ds_pool_new(conn, db, (int)jobs, table, update, run, (size_t)batch_rows,
-	    batch_secs);
+	    (size_t)batch_bytes, batch_secs);
 	atexit(at_exit);
 	rd = ds_reader_new(STDIN_FILENO, MAX_LINE);
 

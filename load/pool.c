@@ -180,7 +180,7 @@ worker(void *arg)
 
 struct ds_pool *
 ds_pool_new(PGconn *conn, const char *db, int jobs, const char *table,
-    int update, long long run, size_t rows, double seconds)
+    int update, long long run, size_t rows, size_t bytes, double seconds)
 {
 	struct ds_pool *p = ds_xcalloc(1, sizeof(*p));
 	struct ds_order o;
@@ -196,7 +196,7 @@ ds_pool_new(PGconn *conn, const char *db, int jobs, const char *table,
 	if (p->n == 1) {
 		p->s[0].pool = p;
 		p->s[0].l = ds_loader_new(conn, table, update, run, NULL);
-		ds_loader_limits(p->s[0].l, rows, seconds);
+		ds_loader_limits(p->s[0].l, rows, bytes, seconds);
 		return p;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -214,7 +214,7 @@ ds_pool_new(PGconn *conn, const char *db, int jobs, const char *table,
 		s->tot.seq = -1;
 		s->conn = ds_db_connect(db, "ds-load");
 		s->l = ds_loader_new(s->conn, table, update, run, p->seen);
-		ds_loader_limits(s->l, rows, seconds);
+		ds_loader_limits(s->l, rows, bytes, seconds);
 		o.begun = begun;
 		o.wait = wait_prev;
 		o.committed = committed;

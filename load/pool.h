@@ -32,7 +32,7 @@ struct ds_pool;
  * connection fails. Free with ds_pool_free().
  */
 struct ds_pool *ds_pool_new(PGconn *conn, const char *db, int jobs,
-	    const char *table, int update, long long run, size_t rows,
+	    const char *table, int update, long long run, size_t rows, size_t bytes,
 	    double seconds);
 
 /* Wait for every batch handed over, stop the threads, close connections. */

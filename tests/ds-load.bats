@@ -475,6 +475,29 @@ has_more=false
 state=done"
 }
 
+@test "batches commit after --batch-bytes at a checkpoint, so large records bound memory" {
+	pad=$(printf '%02000d' 0)
+	for i in 1 2 3 4 5 6; do
+		record "b$i" "{\"id\":\"b$i\",\"pad\":\"$pad\"}"
+		checkpoint "$i" "\"c$((i + 1))\"" "$([ "$i" -lt 6 ] && echo true || echo false)"
+	done >"$T/in"
+	run --separate-stderr ds-load --batch-bytes 4000 --batch-seconds 60 <"$T/in"
+	assert_status 0
+	assert_equal "$output" ""
+	assert_equal "$(grep -c 'msg=commit' <<<"$stderr")" 3
+	assert_stderr_contains "msg=commit rows=2 duplicates=0 rejects=0"
+	assert_equal "$(sql "select count(*), sum(length(data->>'pad')) from events")" "6|12000"
+	assert_equal "$(sql "select seq, has_more from ds_checkpoints")" "6|f"
+	# without checkpoint lines, every --batch-bytes
+	for i in 1 2 3 4 5 6; do record "n$i" "{\"id\":\"n$i\",\"pad\":\"$pad\"}"; done >"$T/plain"
+	run --separate-stderr ds-load --batch-bytes 4000 <"$T/plain"
+	assert_status 0
+	assert_equal "$(grep -c 'msg=commit' <<<"$stderr")" 3
+	run --separate-stderr ds-load --batch-bytes 0
+	assert_status 64
+	assert_stderr_contains "--batch-bytes 0: want a whole number from 1 to"
+}
+
 @test "input without checkpoint lines commits every --batch-rows records" {
 	for i in $(seq 1 25); do record "r$i"; done >"$T/in"
 	run --separate-stderr ds-load --batch-rows 10 <"$T/in"
