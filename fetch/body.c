@@ -21,48 +21,6 @@ has_word(const char *p, size_t n, const char *word)
 	return 0;
 }
 
-/*
- * The number of elements of the array text [p, p+n), which must have been
- * validated: the commas at depth 1 outside strings, plus one unless empty.
- */
-static size_t
-count_elements(const char *p, size_t n)
-{
-	const char *end = p + n - 1, *q;	/* end: the closing ']' */
-	size_t commas = 0;
-	int depth = 0;
-
-	if (ds_json_ws(p + 1, end) == end)
-		return 0;
-	for (p++; p < end; p++) {
-		switch (*p) {
-		case '"':
-			/* To the closing quote: one preceded by an even run of '\'. */
-			for (;;) {
-				p = memchr(p + 1, '"', (size_t)(end - p - 1));
-				for (q = p; q[-1] == '\\'; q--)
-					;
-				if ((p - q) % 2 == 0)
-					break;
-			}
-			break;
-		case '[':
-		case '{':
-			depth++;
-			break;
-		case ']':
-		case '}':
-			depth--;
-			break;
-		case ',':
-			if (depth == 0)
-				commas++;
-			break;
-		}
-	}
-	return commas + 1;
-}
-
 /* Fill pg from the pagination fields of an object member m (either level). */
 static int
 pagination_member(const struct ds_json_member *m, struct page *pg, int *seen_more,
@@ -111,7 +69,10 @@ body_page(const char *p, size_t n, struct page *pg, struct ds_buf *why, int *not
 		    ds_json_type(ds_json_ws(p, end)));
 		return -1;
 	}
-	while ((rc = ds_json_obj_next(&j, &q, end, &m)) == 1) {
+	for (;;) {
+		j.flags &= ~DS_JSON_WS;
+		if ((rc = ds_json_obj_next(&j, &q, end, &m)) != 1)
+			break;
 		if (ds_json_str_eq(m.key, m.keylen, "data")) {
 			if (*m.val != '[') {
 				ds_buf_printf(why, "data at byte %zu is a %s, not an array",
@@ -120,7 +81,8 @@ body_page(const char *p, size_t n, struct page *pg, struct ds_buf *why, int *not
 			}
 			pg->data = m.val;
 			pg->datalen = m.vallen;
-			pg->records = count_elements(m.val, m.vallen);
+			pg->records = j.arrlen;		/* data closed last */
+			pg->spaced = (j.flags & DS_JSON_WS) != 0;
 			seen_data = 1;
 		} else if (ds_json_str_eq(m.key, m.keylen, "pagination") && *m.val == '{') {
 			pg->nested = 1;

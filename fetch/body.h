@@ -13,6 +13,7 @@ struct page {
 	const char	*data;		/* the data array's text */
 	size_t		 datalen;
 	size_t		 records;	/* its element count */
+	int		 spaced;	/* it holds insignificant whitespace */
 	int		 has_more;
 	const char	*next;		/* nextCursor's raw text between quotes, */
 	size_t		 nextlen;	/* or NULL when null or absent */

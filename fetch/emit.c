@@ -18,7 +18,8 @@ cursor_value(struct ds_buf *b, const char *s, size_t n)
 void
 emit_page(struct ds_buf *b, const char *stream, unsigned long long seq,
     const char *cursor, size_t cursorlen, const char *next, size_t nextlen,
-    int has_more, const char *fetched_at, const char *records, size_t recordslen)
+    int has_more, const char *fetched_at, const char *records, size_t recordslen,
+    int spaced)
 {
 	char *dst;
 
@@ -31,8 +32,11 @@ emit_page(struct ds_buf *b, const char *stream, unsigned long long seq,
 	cursor_value(b, next, nextlen);
 	ds_buf_printf(b, ",\"has_more\":%s,\"fetched_at\":\"%s\",\"records\":",
 	    has_more ? "true" : "false", fetched_at);
-	dst = ds_buf_reserve(b, recordslen + 2);
-	b->len += ds_json_minify(records, recordslen, dst);
+	if (spaced) {
+		dst = ds_buf_reserve(b, recordslen + 2);
+		b->len += ds_json_minify(records, recordslen, dst);
+	} else
+		ds_buf_add(b, records, recordslen);
 	ds_buf_add(b, "}\n", 2);
 	ds_buf_terminate(b);
 }

@@ -12,10 +12,12 @@ struct ds_buf;
  * Reset b to one page line, '\n' included:
  * {"stream":..,"seq":..,"cursor":..,"next":..,"has_more":..,"fetched_at":..,"records":..}
  * cursor and next are decoded bytes (NULL for null); records is the data
- * array's validated text, written minified.
+ * array's validated text, minified when spaced (it holds whitespace
+ * outside strings), else copied as it is.
  */
 void	emit_page(struct ds_buf *b, const char *stream, unsigned long long seq,
 	    const char *cursor, size_t cursorlen, const char *next, size_t nextlen,
-	    int has_more, const char *fetched_at, const char *records, size_t recordslen);
+	    int has_more, const char *fetched_at, const char *records, size_t recordslen,
+	    int spaced);
 
 #endif

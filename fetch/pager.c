@@ -188,7 +188,7 @@ take_page(struct run *r, const struct page *pg)
 	emit_page(&r->line, r->o->stream, r->st.pages + 1,
 	    r->have_cur ? r->cur.p : NULL, r->cur.len,
 	    pg->next != NULL ? r->next.p : NULL, r->next.len, pg->has_more, ts,
-	    pg->data, pg->datalen);
+	    pg->data, pg->datalen, pg->spaced);
 	ds_out_write(r->line.p, r->line.len);
 	ds_out_flush();
 	if (r->arch != NULL)

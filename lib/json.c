@@ -30,6 +30,7 @@ ds_json_init(struct ds_json *j, const char *base)
 	j->flags = 0;
 	j->erroff = 0;
 	j->errmsg = NULL;
+	j->arrlen = 0;
 }
 
 /* Record the first error at p; always returns NULL for the caller's convenience. */
@@ -227,24 +228,43 @@ literal(struct ds_json *j, const char *p, const char *end, const char *word, siz
 
 static const char *value(struct ds_json *, const char *, const char *, int);
 
+/* ds_json_ws() inside a container: notes in j->flags that it met whitespace. */
+static inline const char *
+inner_ws(struct ds_json *j, const char *p, const char *end)
+{
+	if (p < end && (unsigned char)*p > ' ')
+		return p;
+	j->flags |= DS_JSON_WS;
+	while (p < end && wsclass[(unsigned char)*p])
+		p++;
+	return p;
+}
+
 /* p at '['. */
 static const char *
 array(struct ds_json *j, const char *p, const char *end, int depth)
 {
-	p = ds_json_ws(p + 1, end);
-	if (p < end && *p == ']')
+	size_t n = 0;
+
+	p = inner_ws(j, p + 1, end);
+	if (p < end && *p == ']') {
+		j->arrlen = 0;
 		return p + 1;
+	}
 	for (;;) {
 		if ((p = value(j, p, end, depth)) == NULL)
 			return NULL;
-		p = ds_json_ws(p, end);
+		n++;
+		p = inner_ws(j, p, end);
 		if (p >= end)
 			return fail(j, p, "expected ',' or ']'");
-		if (*p == ']')
+		if (*p == ']') {
+			j->arrlen = n;
 			return p + 1;
+		}
 		if (*p != ',')
 			return fail(j, p, "expected ',' or ']'");
-		p = ds_json_ws(p + 1, end);
+		p = inner_ws(j, p + 1, end);
 	}
 }
 
@@ -252,7 +272,7 @@ array(struct ds_json *j, const char *p, const char *end, int depth)
 static const char *
 object(struct ds_json *j, const char *p, const char *end, int depth)
 {
-	p = ds_json_ws(p + 1, end);
+	p = inner_ws(j, p + 1, end);
 	if (p < end && *p == '}')
 		return p + 1;
 	for (;;) {
@@ -260,19 +280,20 @@ object(struct ds_json *j, const char *p, const char *end, int depth)
 			return fail(j, p, "expected string key");
 		if ((p = string(j, p, end)) == NULL)
 			return NULL;
-		p = ds_json_ws(p, end);
+		p = inner_ws(j, p, end);
 		if (p >= end || *p != ':')
 			return fail(j, p, "expected ':'");
-		if ((p = value(j, p + 1, end, depth)) == NULL)
+		p = inner_ws(j, p + 1, end);
+		if ((p = value(j, p, end, depth)) == NULL)
 			return NULL;
-		p = ds_json_ws(p, end);
+		p = inner_ws(j, p, end);
 		if (p >= end)
 			return fail(j, p, "expected ',' or '}'");
 		if (*p == '}')
 			return p + 1;
 		if (*p != ',')
 			return fail(j, p, "expected ',' or '}'");
-		p = ds_json_ws(p + 1, end);
+		p = inner_ws(j, p + 1, end);
 	}
 }
 

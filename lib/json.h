@@ -24,6 +24,8 @@ struct ds_buf;
 #define DS_JSON_NUL	0x01	/* some string held \u0000 */
 #define DS_JSON_ESC	0x02	/* some string held a backslash escape */
 #define DS_JSON_DEEP	0x04	/* the error is nesting deeper than maxdepth */
+#define DS_JSON_WS	0x08	/* whitespace inside an array or object (cleared by
+				   the caller to learn it of one value) */
 
 struct ds_json {
 	const char	*base;		/* offsets in errors are relative to this */
@@ -31,6 +33,7 @@ struct ds_json {
 	unsigned	 flags;
 	size_t		 erroff;	/* offset of the first error */
 	const char	*errmsg;	/* static text: what was expected/found */
+	size_t		 arrlen;	/* elements of the array scanned last */
 };
 
 /* A member of an object: key is the raw text between the quotes (escapes undecoded). */

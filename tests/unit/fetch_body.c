@@ -103,15 +103,21 @@ UNIT_TEST(fetch_body_counts_records_of_any_shape)
 	static const struct {
 		const char	*data;
 		size_t		 n;
+		int		 spaced;
 	} cases[] = {
-		{ "[]", 0 },
-		{ " [ ] ", 0 },
-		{ "[1]", 1 },
-		{ "[\"a,b\",\"c\\\"],[\"]", 2 },
-		{ "[{\"a\":[1,2,3],\"b\":{\"c\":\",\"}}, [[],[]], null, -1.5e3]", 4 },
-		{ "[[]]", 1 },
-		{ "[{}]", 1 },
-		{ "[\"\\\\\", \"x\"]", 2 },
+		{ "[]", 0, 0 },
+		{ " [ ] ", 0, 1 },
+		{ "[1]", 1, 0 },
+		{ "[\"a,b\",\"c\\\"],[\"]", 2, 0 },
+		{ "[{\"a\":[1,2,3],\"b\":{\"c\":\",\"}}, [[],[]], null, -1.5e3]", 4, 1 },
+		{ "[[]]", 1, 0 },
+		{ "[[ ]]", 1, 1 },
+		{ "[{}]", 1, 0 },
+		{ "[{\"a\" :1}]", 1, 1 },
+		{ "[{\"a\":\n1}]", 1, 1 },
+		{ "[{\"a\":\" , \"}]", 1, 0 },
+		{ "[\"\\\\\", \"x\"]", 2, 1 },
+		{ "[\"\\\\\",\"x\"]", 2, 0 },
 	};
 	struct ds_buf why = { 0 }, body = { 0 };
 	struct page pg;
@@ -125,6 +131,9 @@ UNIT_TEST(fetch_body_counts_records_of_any_shape)
 		if (pg.records != cases[i].n)
 			unit_fail(__FILE__, __LINE__, "%s: %zu records, want %zu",
 			    cases[i].data, pg.records, cases[i].n);
+		if (pg.spaced != cases[i].spaced)
+			unit_fail(__FILE__, __LINE__, "%s: spaced %d, want %d",
+			    cases[i].data, pg.spaced, cases[i].spaced);
 	}
 	ds_buf_free(&why);
 	ds_buf_free(&body);
