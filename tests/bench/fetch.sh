@@ -5,7 +5,9 @@
 # Both fetch every page of BENCH_FETCH_EVENTS events (default 300000) with
 # limit=5000 and gzip, and write each page's records as one compact JSON line.
 # Prints pages/s and MB/s (of lines written) for each, medians of BENCH_RUNS
-# runs (default 3), the ratio, and ds-fetch's peak RSS. Figures, never assertions.
+# runs (default 3), the ratio, and ds-fetch's peak RSS. Also the server's raw
+# serving rate: one curl (keep-alive, gzip) reading the very pages ds-fetch
+# read, by their cursors, into /dev/null. Figures, never assertions.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 : "${DS_BIN:=$top/bin}"
@@ -56,15 +58,27 @@ curl_loop() {
 	done
 }
 
-ds=() loop=()
+# The upper bound: curl reading the pages ds-fetch read (its cursors,
+# URL-encoded), with no work done on them.
+raw_curl() {
+	jq -r --arg u "$url/events?limit=$limit" \
+	    '"url = \"" + $u + (if .cursor then "&cursor=" + (.cursor | @uri) else "" end) + "\"\noutput = /dev/null"' \
+	    "$work/ds.out" >"$work/curl.cfg"
+	t0=$(now)
+	curl -sf --compressed -K "$work/curl.cfg"
+	elapsed "$t0" "$(now)"
+}
+
+ds=() loop=() raw=()
 for r in $(seq 1 "$runs"); do
 	t0=$(now)
 	/usr/bin/time -f %M -o "$work/rss" ds-fetch --quiet --limit "$limit" "$url" >"$work/ds.out"
 	ds+=("$(elapsed "$t0" "$(now)")")
+	raw+=("$(raw_curl)")
 	t0=$(now)
 	curl_loop >"$work/loop.out"
 	loop+=("$(elapsed "$t0" "$(now)")")
-	say "run $r: ds-fetch ${ds[-1]}s, curl+jq ${loop[-1]}s"
+	say "run $r: ds-fetch ${ds[-1]}s, curl alone ${raw[-1]}s, curl+jq ${loop[-1]}s"
 done
 pages=$(wc -l <"$work/ds.out")
 lpages=$(wc -l <"$work/loop.out")
@@ -73,10 +87,13 @@ dsbytes=$(wc -c <"$work/ds.out")
 lbytes=$(wc -c <"$work/loop.out")
 md=$(median "${ds[@]}")
 ml=$(median "${loop[@]}")
+mr=$(median "${raw[@]}")
 printf '| fetch: %s events, %s pages of %s, median of %s | seconds | pages/s | MB/s | peak RSS |\n' \
 	"$events" "$pages" "$limit" "$runs"
 printf '|---|---|---|---|---|\n'
 printf '| ds-fetch | %s | %s | %s | %s KiB |\n' "$md" "$(per_s "$pages" "$md")" \
 	"$(mb_s "$dsbytes" "$md")" "$(cat "$work/rss")"
 printf '| curl + jq loop | %s | %s | %s | |\n' "$ml" "$(per_s "$lpages" "$ml")" "$(mb_s "$lbytes" "$ml")"
+printf '| curl alone, same pages to /dev/null (raw serving rate) | %s | %s | | |\n' "$mr" "$(per_s "$pages" "$mr")"
 printf '| ratio (loop time / ds-fetch time) | %s× | | | |\n' "$(ratio "$ml" "$md")"
+printf '| ratio (ds-fetch rate / raw serving rate; target ≥ 0.9) | %s× | | | |\n' "$(ratio "$mr" "$md")"
