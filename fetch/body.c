@@ -62,6 +62,7 @@ body_page(const char *p, size_t n, struct page *pg, struct ds_buf *why, int *not
 	ds_buf_reset(why);
 	*not_json = 0;
 	ds_json_init(&j, p);
+	j.maxdepth = DS_JSON_PASSDEPTH + 2;	/* the body and its data array */
 	if (ds_json_obj_begin(&j, &q, end) < 0) {
 		if (ds_json_validate(&j, p, end) < 0)
 			goto bad_json;

@@ -249,6 +249,7 @@ main(int argc, char *argv[])
 	if (o.backoff_base_ms > o.backoff_max_ms)
 		o.backoff_base_ms = o.backoff_max_ms;
 	key = read_key(keyfile);
+	ds_log_secret(key);	/* a server may quote it back in an error */
 	o.key = key;
 	o.events = events;
 
@@ -262,6 +263,7 @@ main(int argc, char *argv[])
 
 	(void)pager_run(&o);
 	ds_out_close();
+	ds_log_secret(NULL);
 	if (key != NULL) {
 		explicit_bzero(key, strlen(key));
 		free(key);

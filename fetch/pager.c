@@ -23,6 +23,7 @@
 #include "url.h"
 
 #define ERRMSG_MAX	300	/* bytes of a server's error message quoted */
+#define THROTTLE_FACTOR	10	/* consecutive 429s with a wait allowed: 10 x --retries */
 
 /* The run, reachable from the exit hook that finishes the archive and stats. */
 struct run {
@@ -253,7 +254,8 @@ one_request(struct run *r, const char **cause, double *wait)
 	}
 	if (resp->status == 429) {
 		r->st.http_429++;
-		*wait = rl_wait_429(&r->rl, resp->retry_after, resp->rl_reset, wall(), &src);
+		*wait = rl_wait_429(&r->rl, resp->retry_after, resp->rl_reset,
+		    resp->rl_remaining, wall(), &src);
 	}
 	rl_observe(&r->rl, resp->rl_limit, resp->rl_remaining, resp->rl_reset, wall(),
 	    ds_mono());
@@ -314,7 +316,7 @@ pager_run(const struct pager_opts *o)
 	struct run *r = ds_xcalloc(1, sizeof(*r));
 	const char *cause = NULL;
 	double wait, pace;
-	int rc, attempt = 0;
+	int rc, attempt = 0, throttled = 0, n;
 
 	r->o = o;
 	r->start = ds_mono();
@@ -352,20 +354,32 @@ pager_run(const struct pager_opts *o)
 		if (rc > 0)
 			break;
 		if (rc == 0) {
-			attempt = 0;
+			attempt = throttled = 0;
 			continue;
 		}
 		if (*o->stop)
 			break;
-		if (++attempt > o->retries)
+		if (wait >= 0) {
+			/*
+			 * A 429 that says when to come back is the server pacing
+			 * us, not a failure of the page: it has a budget of its
+			 * own, and its wait grows like a backoff should the
+			 * server ask for none (Retry-After: 0) again and again.
+			 */
+			if ((n = ++throttled) > o->retries * THROTTLE_FACTOR)
+				ds_diex(DS_EX_TEMP, "giving up at cursor %s after %d "
+				    "consecutive 429s: %s", cursor_text(r), n,
+				    r->why.p != NULL ? r->why.p : "");
+		} else if ((n = ++attempt) > o->retries)
 			ds_diex(DS_EX_TEMP, "giving up at cursor %s after %d attempts: "
-			    "last cause %s: %s", cursor_text(r), attempt, cause,
+			    "last cause %s: %s", cursor_text(r), n, cause,
 			    r->why.p != NULL ? r->why.p : "");
 		stats_retry(&r->st, cause);
-		if (wait < 0)
-			wait = (double)backoff_ms(&r->rng, attempt, o->backoff_base_ms,
-			    o->backoff_max_ms) / 1000;
-		log_retry(r, cause, attempt, wait);
+		pace = (double)backoff_ms(&r->rng, n, o->backoff_base_ms,
+		    o->backoff_max_ms) / 1000;
+		if (wait < pace)
+			wait = pace;
+		log_retry(r, cause, n, wait);
 		pause_for(r, wait);
 	}
 	if (*o->stop) {

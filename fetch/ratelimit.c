@@ -110,9 +110,9 @@ rl_pace(const struct ratelimit *rl, double mono)
 
 double
 rl_wait_429(struct ratelimit *rl, const char *retry_after, const char *reset,
-    double wall, const char **src)
+    const char *remaining, double wall, const char **src)
 {
-	double w, r;
+	double w, r, rem;
 	int epoch;
 
 	/* A 429 where the budget said the window was over: wait longer next time. */
@@ -121,7 +121,8 @@ rl_wait_429(struct ratelimit *rl, const char *retry_after, const char *reset,
 	if (rl_parse_retry_after(retry_after, wall, &w) == 0)
 		*src = *retry_after >= '0' && *retry_after <= '9' ?
 		    "retry_after_delta" : "retry_after_date";
-	else if (rl_parse_reset(reset, wall, &r, &epoch) == 0) {
+	else if ((number(remaining, &rem) < 0 || rem < 1) &&
+	    rl_parse_reset(reset, wall, &r, &epoch) == 0) {
 		w = r;
 		*src = epoch ? "reset_epoch" : "reset_delta";
 	} else

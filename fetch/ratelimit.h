@@ -51,10 +51,12 @@ void	rl_observe(struct ratelimit *rl, const char *limit, const char *remaining,
 double	rl_pace(const struct ratelimit *rl, double mono);
 
 /*
- * The wait a 429 asks for: Retry-After, else X-RateLimit-Reset, capped at
+ * The wait a 429 asks for: Retry-After, else X-RateLimit-Reset (only when
+ * its X-RateLimit-Remaining does not show budget left: a 429 with budget
+ * left is one of the server's own bursts, not the window's end), capped at
  * RL_WAIT_MAX. Returns -1 when it names none. *src gets the header used.
  */
 double	rl_wait_429(struct ratelimit *rl, const char *retry_after, const char *reset,
-	    double wall, const char **src);
+	    const char *remaining, double wall, const char **src);
 
 #endif

@@ -259,10 +259,12 @@ string(const char *p, const char *end, struct ds_buf *out, int *plain)
 			unsigned u = hex4(q + 2);
 
 			q += 6;
-			if (u >= 0xd800 && u <= 0xdbff && end - q >= 6 && q[0] == '\\') {
+			if (u >= 0xd800 && u <= 0xdbff && end - q >= 6 && q[0] == '\\' &&
+			    q[1] == 'u' && hex4(q + 2) >= 0xdc00 && hex4(q + 2) <= 0xdfff) {
 				u = 0x10000 + ((u - 0xd800) << 10) + (hex4(q + 2) - 0xdc00);
 				q += 6;
-			}
+			} else if (u >= 0xd800 && u <= 0xdfff)
+				u = 0xfffd;	/* lone: callers reject these (DS_JSON_SURR) */
 			put_char(out, u);
 			break;
 		}

@@ -154,17 +154,17 @@ string(struct ds_json *j, const char *p, const char *end)
 					return fail(j, (const char *)s, "expected 4 hex digits after \\u");
 				if (u == 0)
 					j->flags |= DS_JSON_NUL;
-				if (u >= 0xdc00 && u <= 0xdfff)
-					return fail(j, (const char *)s, "lone low surrogate in \\u escape");
-				if (u >= 0xd800 && u <= 0xdbff) {
-					if (e - s < 12 || s[6] != '\\' || s[7] != 'u' ||
-					    hex4((const char *)s + 8, end, &u2) < 0 ||
-					    u2 < 0xdc00 || u2 > 0xdfff)
-						return fail(j, (const char *)s,
-						    "high surrogate not followed by a low surrogate");
+				/* a surrogate not in a pair is valid JSON, flagged */
+				if (u >= 0xd800 && u <= 0xdbff && e - s >= 12 &&
+				    s[6] == '\\' && s[7] == 'u' &&
+				    hex4((const char *)s + 8, end, &u2) == 0 &&
+				    u2 >= 0xdc00 && u2 <= 0xdfff)
 					s += 12;
-				} else
+				else {
+					if (u >= 0xd800 && u <= 0xdfff)
+						j->flags |= DS_JSON_SURR;
 					s += 6;
+				}
 				continue;
 			}
 			default:
@@ -597,7 +597,8 @@ ds_json_str_decode(const char *raw, size_t n, struct ds_buf *out)
 			    u2 >= 0xdc00 && u2 <= 0xdfff) {
 				u = 0x10000 + ((u - 0xd800) << 10) + (u2 - 0xdc00);
 				p += 6;
-			}
+			} else if (u >= 0xd800 && u <= 0xdfff)
+				u = 0xfffd;	/* a lone surrogate has no UTF-8 */
 			ds_utf8_put(out, u);
 			break;
 		default:

@@ -6,9 +6,10 @@
  * records the failure in the ds_json context: a byte offset (relative to
  * j->base) and what was expected there.
  *
- * Strictness, beyond RFC 8259: strings must be valid UTF-8, and a \u escape
- * of a lone surrogate is refused (PostgreSQL's jsonb refuses both). A string
- * holding \u0000 is valid JSON: the scanner accepts it and sets DS_JSON_NUL.
+ * Strictness, beyond RFC 8259: strings must be valid UTF-8 (PostgreSQL's
+ * jsonb demands it). A string holding \u0000, or a \u escape of a surrogate
+ * that is not in a pair, is valid JSON that jsonb refuses: the scanner
+ * accepts it and sets DS_JSON_NUL or DS_JSON_SURR, for the caller to decide.
  * Nesting deeper than j->maxdepth is refused, so no input can exhaust the stack.
  */
 #ifndef DS_JSON_H
@@ -19,11 +20,19 @@
 struct ds_buf;
 
 #define DS_JSON_MAXDEPTH	256
+/*
+ * The deepest a record may be and still be passed along whole, so the stage
+ * that bounds nesting at DS_JSON_MAXDEPTH rejects it alone: ds-fetch scans
+ * bodies, and ds-transform finds the end of a record nested too deep, to it.
+ */
+#define DS_JSON_PASSDEPTH	1024
 
 /* Flags set (never cleared) in j->flags while scanning. */
 #define DS_JSON_NUL	0x01	/* some string held \u0000 */
 #define DS_JSON_ESC	0x02	/* some string held a backslash escape */
 #define DS_JSON_DEEP	0x04	/* the error is nesting deeper than maxdepth */
+#define DS_JSON_SURR	0x10	/* some string held a \u escape of a surrogate
+				   not in a pair (valid JSON; jsonb refuses it) */
 #define DS_JSON_WS	0x08	/* whitespace inside an array or object (cleared by
 				   the caller to learn it of one value) */
 
@@ -89,7 +98,7 @@ int	ds_json_str_eq(const char *raw, size_t n, const char *name);
 /*
  * Decode the raw text between a string's quotes into UTF-8, appended to
  * out. The text must have been validated. Returns 0, or -1 when it holds
- * \u0000 (out then holds the text up to it).
+ * \u0000 (out then holds the text up to it). A lone surrogate becomes U+FFFD.
  */
 int	ds_json_str_decode(const char *raw, size_t n, struct ds_buf *out);
 

@@ -12,6 +12,7 @@
 static const char *prog = "ds";
 static enum ds_level maxlevel = DS_LOG_INFO;
 static const char *const names[] = { "error", "warn", "info", "debug" };
+static struct ds_buf secret[2];		/* as it is, and quoted (or empty) */
 
 void
 ds_log_init(const char *argv0)
@@ -106,6 +107,55 @@ vappend(struct ds_buf *b, const char *fmt, va_list ap)
 	b->len += (size_t)n;
 }
 
+void
+ds_log_secret(const char *s)
+{
+	struct ds_buf q = { 0 };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (secret[i].p != NULL)
+			explicit_bzero(secret[i].p, secret[i].len);
+		ds_buf_free(&secret[i]);
+	}
+	if (s == NULL || *s == '\0')
+		return;
+	ds_buf_adds(&secret[0], s);
+	ds_log_quote(&q, s, strlen(s));
+	/* quoted only when it holds bytes that quoting escapes: drop the quotes */
+	if (q.len > 2 && *q.p == '"' && q.len - 2 != secret[0].len)
+		ds_buf_add(&secret[1], q.p + 1, q.len - 2);
+	explicit_bzero(q.p, q.len);
+	ds_buf_free(&q);
+}
+
+/* Replace each occurrence of the secret's forms in b with [redacted]. */
+static void
+redact(struct ds_buf *b)
+{
+	static const char mark[] = "[redacted]";
+	const struct ds_buf *s;
+	size_t at, keep;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		s = &secret[i];
+		if (s->len == 0)
+			continue;
+		for (at = 0; at + s->len <= b->len; at++) {
+			if (b->p[at] != *s->p || memcmp(b->p + at, s->p, s->len) != 0)
+				continue;
+			keep = b->len - at - s->len;
+			if (s->len < sizeof(mark) - 1)
+				ds_buf_reserve(b, sizeof(mark) - 1 - s->len);
+			memmove(b->p + at + sizeof(mark) - 1, b->p + at + s->len, keep);
+			memcpy(b->p + at, mark, sizeof(mark) - 1);
+			b->len = at + sizeof(mark) - 1 + keep;
+			at += sizeof(mark) - 2;
+		}
+	}
+}
+
 /* Write one line: header, quoted msg, then kv (already formatted, may be NULL). */
 static void
 emit(enum ds_level level, const char *msg, const char *kv)
@@ -122,6 +172,7 @@ emit(enum ds_level level, const char *msg, const char *kv)
 		ds_buf_adds(&b, kv);
 	}
 	ds_buf_addc(&b, '\n');
+	redact(&b);
 	/* One write: a short write of a log line is not worth a retry loop. */
 	if (write(STDERR_FILENO, b.p, b.len) < 0)
 		(void)0;

@@ -43,6 +43,14 @@ void	ds_die(int status, const char *fmt, ...)
 void	ds_diex(int status, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 
+/*
+ * Never log secret: every line has each occurrence of it (as it is and as
+ * ds_log_quote() writes it) replaced with [redacted], whoever wrote it, a
+ * server's message quoted in an error included. The text is copied;
+ * ds_log_secret(NULL) wipes and forgets it.
+ */
+void	ds_log_secret(const char *secret);
+
 /* Append s (n bytes) to b as a logfmt value: bare when safe, else "quoted". */
 void	ds_log_quote(struct ds_buf *b, const char *s, size_t n);
 

@@ -237,6 +237,23 @@ fault_case() {
 	[ "$(summary http_429)" -ge 1 ]
 }
 
+@test "a burst of 429s longer than --retries is waited out: 429s that name their wait count apart" {
+	clean_run "$BATS_TEST_TMPDIR/clean" --events 400 --page-max 200 --seed 3
+	start_mock --events 400 --page-max 200 --fail-rate 0.6 --faults 429 --seed 3
+	run --separate-stderr ds-fetch --retries 1 --backoff-max 0.05 "$MOCK_URL"
+	assert_status 0
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/faulty"
+	same_pages "$BATS_TEST_TMPDIR/faulty" "$BATS_TEST_TMPDIR/clean"
+	# five 429s in a row for one page, with --retries 1
+	assert_stderr_contains 'msg=retry cause=http_429 attempt=5 wait_ms=1020 '
+	assert_stderr_lacks 'giving up'
+	# and they have a budget: 10 x --retries
+	run --separate-stderr ds-fetch --retries 0 "$MOCK_URL"
+	assert_status 111
+	assert_equal "$output" ""
+	assert_stderr_contains 'after 1 consecutive 429s: wait from retry_after_delta'
+}
+
 @test "retries exhausted exit 111 naming the cursor and the last cause" {
 	start_mock --events 600 --fail-rate 1 --faults 503
 	run --separate-stderr ds-fetch --retries 2 --backoff-max 0.01 --stats "$BATS_TEST_TMPDIR/stats" "$MOCK_URL"

@@ -83,6 +83,7 @@ str-frac 2023-11-14T22:13:20.123456Z"
 	{"id":"a","timestamp":true}
 	{"id":"a","timestamp":"0000-01-01T00:00:00Z"}
 	{"id":"a","timestamp":1,"s":"x\u0000y"}
+	{"id":"a","timestamp":1,"s":"x\ud800y"}
 	{"id":"a",
 	EOF
 	xf
@@ -95,8 +96,9 @@ str-frac 2023-11-14T22:13:20.123456Z"
 {"$ds":"reject","stream":"events","seq":null,"reason":"unparseable timestamp: true","raw":"{\"id\":\"a\",\"timestamp\":true}"}
 {"$ds":"reject","stream":"events","seq":null,"reason":"timestamp out of range","raw":"{\"id\":\"a\",\"timestamp\":\"0000-01-01T00:00:00Z\"}"}
 {"$ds":"reject","stream":"events","seq":null,"reason":"string holds \\u0000 (PostgreSQL jsonb refuses it)","raw":"{\"id\":\"a\",\"timestamp\":1,\"s\":\"x\\u0000y\"}"}
+{"$ds":"reject","stream":"events","seq":null,"reason":"string holds a lone surrogate \\u escape (PostgreSQL jsonb refuses it)","raw":"{\"id\":\"a\",\"timestamp\":1,\"s\":\"x\\ud800y\"}"}
 {"$ds":"reject","stream":"events","seq":null,"reason":"invalid JSON at byte 10: expected string key","raw":"{\"id\":\"a\","}'
-	assert_stderr_contains "lines=9 pages=0 records=0 rejects=9"
+	assert_stderr_contains "lines=10 pages=0 records=0 rejects=10"
 }
 
 @test "a line that is not JSON is rejected with the byte offset and what was expected; invalid UTF-8 in raw becomes U+FFFD" {
@@ -164,6 +166,31 @@ checkpoint'
 	assert_equal "${lines[4]}" '{"$ds":"checkpoint","stream":"orders","seq":7,"cursor":"c+/7=","has_more":true,"records":3}'
 	assert_equal "${lines[5]}" '{"$ds":"checkpoint","stream":"orders","seq":8,"cursor":null,"has_more":false,"records":0}'
 	assert_stderr_contains "lines=2 pages=2 records=2 rejects=1"
+}
+
+@test "a record nested too deep or holding a lone surrogate is rejected alone; the rest of its page is kept" {
+	deep() { printf '%*s' "$1" '' | tr ' ' '['; printf '%*s' "$1" '' | tr ' ' ']'; }
+	{
+		printf '{"stream":"events","seq":1,"cursor":null,"next":"c2","has_more":true,'
+		printf '"fetched_at":"2026-01-01T00:00:00.000Z","records":['
+		printf '{"id":"a","timestamp":1},{"id":"d1","timestamp":1,"x":%s},' "$(deep 300)"
+		printf '{"id":"s1","timestamp":1,"s":"\\udc00"},{"id":"d2","timestamp":1,"x":%s},' "$(deep 1000)"
+		printf '{"id":"b","timestamp":2}]}\n'
+	} >"$TMP/in"
+	xf
+	assert_status 0
+	kinds=$(printf '%s\n' "$output" | sed 's/^{"\$ds":"\([a-z]*\)".*/\1/; s/^{"stream":"events","id":\("[a-z0-9]*"\).*/record \1/')
+	assert_equal "$kinds" 'schema
+record "a"
+reject
+reject
+reject
+record "b"
+checkpoint'
+	assert_equal "$(printf '%s\n' "$output" | grep -c '"reason":"nesting deeper than 256"')" 2
+	assert_output_contains '"reason":"string holds a lone surrogate \\u escape (PostgreSQL jsonb refuses it)","raw":"{\"id\":\"s1\",\"timestamp\":1,\"s\":\"\\udc00\"}"'
+	assert_equal "${lines[6]}" '{"$ds":"checkpoint","stream":"events","seq":1,"cursor":"c2","has_more":true,"records":5}'
+	assert_stderr_contains "lines=1 pages=1 records=2 rejects=3"
 }
 
 @test "a page line that is not JSON is one reject line and no record or checkpoint" {

@@ -113,6 +113,9 @@ canonical(struct ds_reader *rd, size_t maxbytes)
 		if (j.flags & DS_JSON_NUL)
 			ds_diex(DS_EX_PERM, "--canonical: string holds \\u0000 before byte %zu",
 			    (size_t)(q - in.p));
+		if (j.flags & DS_JSON_SURR)
+			ds_diex(DS_EX_PERM, "--canonical: string holds a lone surrogate, which"
+			    " RFC 8785 cannot encode, before byte %zu", (size_t)(q - in.p));
 		ds_buf_reset(&out);
 		ds_jcs(&c, start, (size_t)(q - start), &out);
 		ds_buf_addc(&out, '\n');

@@ -13,8 +13,6 @@
 #include "schema.h"
 #include "timeparse.h"
 
-/* Depth up to which a too-deep record is still skipped to find its end. */
-#define SKIPDEPTH	1024
 /* Longest timestamp text quoted in a reject reason. */
 #define TSQUOTE		120
 /* Most top-level fields a record may have; members past it are not kept. */
@@ -137,7 +135,7 @@ scan_failed(struct xf_rec *r, const struct xf_where *w, const struct ds_json *j,
 		return XF_BROKEN;
 	}
 	ds_json_init(&k, base);
-	k.maxdepth = SKIPDEPTH;
+	k.maxdepth = DS_JSON_PASSDEPTH;
 	if ((q = ds_json_skip(&k, s, end, NULL)) == NULL) {
 		if (is_depth_error(&k))
 			ds_buf_printf(&r->reason, "nesting deeper than %d", DS_JSON_MAXDEPTH);
@@ -293,6 +291,11 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	}
 	if (j.flags & DS_JSON_NUL) {
 		xf_reject(r, w, "string holds \\u0000 (PostgreSQL jsonb refuses it)", s, n, out);
+		return XF_REJECT;
+	}
+	if (j.flags & DS_JSON_SURR) {
+		xf_reject(r, w, "string holds a lone surrogate \\u escape (PostgreSQL jsonb"
+		    " refuses it)", s, n, out);
 		return XF_REJECT;
 	}
 	if (!r->o->key_hash) {

@@ -72,7 +72,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rl.known && (rl.remaining < 0 || rl.reset_lo > rl.reset_hi))
 		abort();
 	check_wait(rl_pace(&rl, mono + 0.5), RL_WAIT_MAX + 2);
-	w = rl_wait_429(&rl, f[0], f[3], WALL, &src);
+	w = rl_wait_429(&rl, f[0], f[3], f[2], WALL, &src);
 	if (w != -1) {
 		check_wait(w, RL_WAIT_MAX);
 		if (src == NULL)

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "json.h"
 #include "unit.h"
 #include "../../fetch/body.h"
 
@@ -135,6 +136,36 @@ UNIT_TEST(fetch_body_counts_records_of_any_shape)
 			unit_fail(__FILE__, __LINE__, "%s: spaced %d, want %d",
 			    cases[i].data, pg.spaced, cases[i].spaced);
 	}
+	ds_buf_free(&why);
+	ds_buf_free(&body);
+}
+
+UNIT_TEST(fetch_body_passes_records_the_next_stage_rejects)
+{
+	struct ds_buf why = { 0 }, body = { 0 };
+	struct page pg;
+	int i, nj;
+
+	/* a record nested DS_JSON_PASSDEPTH deep, and one with a lone surrogate */
+	ds_buf_adds(&body, "{\"data\":[{\"id\":\"s\",\"v\":\"\\ud800\"},");
+	for (i = 0; i < DS_JSON_PASSDEPTH; i++)
+		ds_buf_addc(&body, '[');
+	for (i = 0; i < DS_JSON_PASSDEPTH; i++)
+		ds_buf_addc(&body, ']');
+	ds_buf_adds(&body, "],\"hasMore\":false}");
+	CHECK(body_page(body.p, body.len, &pg, &why, &nj) == 0);
+	CHECK(pg.records == 2);
+	/* one level more than that is refused, naming the depth */
+	ds_buf_reset(&body);
+	ds_buf_adds(&body, "{\"data\":[");
+	for (i = 0; i <= DS_JSON_PASSDEPTH; i++)
+		ds_buf_addc(&body, '[');
+	for (i = 0; i <= DS_JSON_PASSDEPTH; i++)
+		ds_buf_addc(&body, ']');
+	ds_buf_adds(&body, "],\"hasMore\":false}");
+	CHECK(body_page(body.p, body.len, &pg, &why, &nj) < 0);
+	ds_buf_terminate(&why);
+	CHECK(strstr(why.p, "nesting too deep") != NULL);
 	ds_buf_free(&why);
 	ds_buf_free(&body);
 }

@@ -83,16 +83,22 @@ UNIT_TEST(fetch_rl_wait_429_prefers_retry_after)
 	struct ratelimit rl = { 0 };
 	const char *src = NULL;
 
-	CHECK(NEAR(rl_wait_429(&rl, "2", "5", T0, &src), 2 + RL_MARGIN));
+	CHECK(NEAR(rl_wait_429(&rl, "2", "5", "", T0, &src), 2 + RL_MARGIN));
 	CHECK_STR(src, "retry_after_delta");
-	CHECK(rl_wait_429(&rl, "Sun, 22 Nov 2026 04:00:02 GMT", "5", T0, &src) > 1.9);
+	CHECK(rl_wait_429(&rl, "Sun, 22 Nov 2026 04:00:02 GMT", "5", "", T0, &src) > 1.9);
 	CHECK_STR(src, "retry_after_date");
-	CHECK(NEAR(rl_wait_429(&rl, "", "5", T0, &src), 5 + RL_MARGIN));
+	CHECK(NEAR(rl_wait_429(&rl, "", "5", "", T0, &src), 5 + RL_MARGIN));
 	CHECK_STR(src, "reset_delta");
-	CHECK(NEAR(rl_wait_429(&rl, "", "1795320004", T0, &src), 4 + RL_MARGIN));
+	CHECK(NEAR(rl_wait_429(&rl, "", "1795320004", "0", T0, &src), 4 + RL_MARGIN));
 	CHECK_STR(src, "reset_epoch");
-	CHECK(rl_wait_429(&rl, "", "", T0, &src) < 0);
-	CHECK(NEAR(rl_wait_429(&rl, "999999", "", T0, &src), RL_WAIT_MAX));
+	CHECK(rl_wait_429(&rl, "", "", "", T0, &src) < 0);
+	CHECK(NEAR(rl_wait_429(&rl, "999999", "", "", T0, &src), RL_WAIT_MAX));
+	/* budget left: a burst of the server's own; the Reset is no wait for it */
+	src = NULL;
+	CHECK(rl_wait_429(&rl, "", "3599", "4998", T0, &src) < 0);
+	CHECK(src == NULL);
+	CHECK(NEAR(rl_wait_429(&rl, "1", "3599", "4998", T0, &src), 1 + RL_MARGIN));
+	CHECK_STR(src, "retry_after_delta");
 }
 
 UNIT_TEST(fetch_rl_429_after_spent_window_learns_slack)
@@ -102,7 +108,7 @@ UNIT_TEST(fetch_rl_429_after_spent_window_learns_slack)
 
 	rl_observe(&rl, "20", "0", "1", T0, 10);
 	CHECK(NEAR(rl_pace(&rl, 10), 1 + RL_MARGIN));
-	(void)rl_wait_429(&rl, "1", "1", T0, &src);
+	(void)rl_wait_429(&rl, "1", "1", "0", T0, &src);
 	CHECK(NEAR(rl_pace(&rl, 10), 2 + RL_MARGIN));
 }
 

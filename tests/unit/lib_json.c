@@ -26,8 +26,9 @@ static const struct {
 	{ "{\"a\" 1}", 0, 5, "expected ':'" },
 	{ "\"abc", 0, 0, "unterminated string" },
 	{ "\"\\x\"", 0, 1, "invalid escape in string" },
-	{ "\"\\ud800\"", 0, 1, "high surrogate not followed by a low surrogate" },
-	{ "\"\\udc00\"", 0, 1, "lone low surrogate in \\u escape" },
+	{ "\"\\ud800\"", 1, -1, NULL },		/* valid, flagged DS_JSON_SURR */
+	{ "\"\\udc00\"", 1, -1, NULL },
+	{ "\"\\ud800\\ud", 0, 7, "expected 4 hex digits after \\u" },
 	{ "\"\xc3\"", 0, 1, "invalid UTF-8 in string" },
 	{ "\"\xed\xa0\x80\"", 0, 1, "invalid UTF-8 in string" },
 	{ "\"a\tb\"", 0, 2, "control character in string" },
@@ -57,6 +58,38 @@ UNIT_TEST(json_validate_rows)
 		if (!rows[i].ok && rows[i].what != NULL)
 			CHECK_STR(j.errmsg, rows[i].what);
 	}
+}
+
+UNIT_TEST(json_surrogate_flag_set_only_for_lone_ones)
+{
+	static const struct {
+		const char	*in;
+		int		 lone;
+		const char	*decoded;
+	} cases[] = {
+		{ "\"\\ud83d\\ude00\"", 0, "\xf0\x9f\x98\x80" },
+		{ "\"\\ud800\"", 1, "\xef\xbf\xbd" },
+		{ "\"\\udc00x\"", 1, "\xef\xbf\xbdx" },
+		{ "\"\\ud800\\n\"", 1, "\xef\xbf\xbd\n" },
+		{ "\"\\ud800\\u0041\"", 1, "\xef\xbf\xbd" "A" },
+		{ "\"\\udc00\\ud800\"", 1, "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\"\\u00e9\"", 0, "\xc3\xa9" },
+	};
+	struct ds_buf b = { 0 };
+	struct ds_json j;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = strlen(cases[i].in);
+		ds_json_init(&j, cases[i].in);
+		CHECK(ds_json_validate(&j, cases[i].in, cases[i].in + n) == 0);
+		CHECK(((j.flags & DS_JSON_SURR) != 0) == cases[i].lone);
+		ds_buf_reset(&b);
+		CHECK(ds_json_str_decode(cases[i].in + 1, n - 2, &b) == 0);
+		ds_buf_terminate(&b);
+		CHECK_STR(b.p, cases[i].decoded);
+	}
+	ds_buf_free(&b);
 }
 
 UNIT_TEST(json_nul_flag_set_only_for_u0000)

@@ -1,5 +1,7 @@
 /* Unit tests of lib/log.c: logfmt quoting. */
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
@@ -42,4 +44,44 @@ UNIT_TEST(buf_printf_grows)
 	CHECK(b.len == 5000);
 	CHECK(memcmp(b.p + 4995, "0999,", 5) == 0);
 	ds_buf_free(&b);
+}
+
+/* Log one line with the secret set to secret; the line as written to stderr. */
+static void
+logged(const char *secret, const char *msg, const char *kv, char *out, size_t outsz)
+{
+	FILE *f = tmpfile();
+	size_t n;
+	int saved = dup(STDERR_FILENO);
+
+	CHECK(f != NULL && saved >= 0);
+	fflush(stderr);
+	dup2(fileno(f), STDERR_FILENO);
+	ds_log_secret(secret);
+	ds_logkv(DS_LOG_ERROR, msg, "%s", kv);
+	ds_log_secret(NULL);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(out, 1, outsz - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
+UNIT_TEST(log_secret_is_redacted_as_is_and_quoted)
+{
+	char line[512];
+
+	logged("k3y", "HTTP 403: key k3y is not valid (k3yk3y)", "detail=k3y",
+	    line, sizeof(line));
+	CHECK(strstr(line, "k3y") == NULL);
+	CHECK(strstr(line, "msg=\"HTTP 403: key [redacted] is not valid "
+	    "([redacted][redacted])\" detail=[redacted]\n") != NULL);
+	/* a key with a quote in it, as ds_log_quote() escapes it */
+	logged("a\"b", "server said a\"b", "", line, sizeof(line));
+	CHECK(strstr(line, "a\\\"b") == NULL && strstr(line, "a\"b") == NULL);
+	CHECK(strstr(line, "msg=\"server said [redacted]\"") != NULL);
+	/* once forgotten, nothing is redacted */
+	logged(NULL, "k3y", "", line, sizeof(line));
+	CHECK(strstr(line, "msg=k3y") != NULL);
 }
