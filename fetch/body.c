@@ -163,7 +163,7 @@ body_error(const char *p, size_t n, struct ds_buf *out, size_t max)
 	ds_json_init(&j, p);
 	if (ds_json_obj_begin(&j, &q, end) < 0)
 		return has_word(p, n, "expired");
-	/* Ranked: message, error.message, detail, error (a string). */
+	/* Ranked: message, error.message, detail or error.detail, error (a string). */
 	while ((rc = ds_json_obj_next(&j, &q, end, &m)) == 1) {
 		rank = 0;
 		if (*m.val == '"') {
@@ -181,12 +181,16 @@ body_error(const char *p, size_t n, struct ds_buf *out, size_t max)
 			r = m.val;
 			if (ds_json_obj_begin(&j, &r, end) < 0)
 				break;
-			while (ds_json_obj_next(&j, &r, end, &em) == 1)
-				if (ds_json_str_eq(em.key, em.keylen, "message") &&
-				    *em.val == '"' && best < 3) {
+			while (ds_json_obj_next(&j, &r, end, &em) == 1) {
+				if (*em.val != '"')
+					continue;
+				rank = ds_json_str_eq(em.key, em.keylen, "message") ? 3 :
+				    ds_json_str_eq(em.key, em.keylen, "detail") ? 2 : 0;
+				if (rank > best) {
 					take_string(em.val, em.vallen, out, max);
-					best = 3;
+					best = rank;
 				}
+			}
 		}
 	}
 	return has_word(p, n, "expired");

@@ -12,7 +12,7 @@
 
 #define HTTP_HDR_MAX	128	/* longest kept header value, plus one */
 #define HTTP_HDR_LINE_MAX 8192	/* a longer header line is a bad response */
-#define HTTP_HDR_COUNT_MAX 100	/* so are more header lines than this */
+#define HTTP_HDR_COUNT_MAX 1000	/* so are more header lines than this */
 
 /* What one request gave. */
 struct http_resp {

@@ -59,15 +59,16 @@ wall(void)
 static void
 pause_for(struct run *r, double secs)
 {
-	double end = ds_mono() + secs, left;
+	double start = ds_mono(), end = start + secs, left;
 	struct timespec ts;
 
-	r->st.waits_ms += (unsigned long long)llround(secs * 1000);
 	while (!*r->o->stop && (left = end - ds_mono()) > 0) {
 		ts.tv_sec = (time_t)left;
 		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
 		(void)nanosleep(&ts, NULL);
 	}
+	/* the time waited, which a signal may cut short */
+	r->st.waits_ms += (unsigned long long)llround((ds_mono() - start) * 1000);
 }
 
 /* Rewrite the --stats file, warning (once) when that fails. */
@@ -151,6 +152,8 @@ refused(struct run *r)
 	int expired;
 
 	expired = body_error(r->resp.body.p, r->resp.body.len, &msg, ERRMSG_MAX);
+	if (msg.len == 0)
+		ds_buf_adds(&msg, "(no message)");
 	ds_buf_terminate(&msg);
 	if (st == 401 || st == 403)
 		ds_diex(DS_EX_AUTH, "API key refused: HTTP %ld: %s%s", st, msg.p,
@@ -165,8 +168,7 @@ refused(struct run *r)
 		    "start cursor; its age is unknown here): %s", st, cursor_text(r),
 		    msg.p);
 	}
-	ds_diex(DS_EX_PERM, "HTTP %ld at cursor %s: %s", st, cursor_text(r),
-	    msg.len ? msg.p : "(no message)");
+	ds_diex(DS_EX_PERM, "HTTP %ld at cursor %s: %s", st, cursor_text(r), msg.p);
 }
 
 /* Write the page held in r->resp (parsed into pg); returns 1 at the last page. */

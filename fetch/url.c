@@ -5,16 +5,37 @@
 #include "buf.h"
 #include "url.h"
 
+/* Value of hex digit c, or -1. */
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 int
 url_has_api_key(const char *s)
 {
 	static const char key[] = "api_key=";
 	size_t n = sizeof(key) - 1;
+	struct ds_buf d = { 0 };
+	const char *p;
+	int found = 0;
 
-	for (; *s != '\0'; s++)
-		if (strncasecmp(s, key, n) == 0)
-			return 1;
-	return 0;
+	/* as the server reads it: %5F is '_', %3D is '=' */
+	for (p = s; *p != '\0'; p++)
+		if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+			ds_buf_addc(&d, (char)(hexval(p[1]) << 4 | hexval(p[2])));
+			p += 2;
+		} else
+			ds_buf_addc(&d, *p);
+	ds_buf_terminate(&d);
+	for (p = d.p; p != NULL && *p != '\0' && !found; p++)
+		found = strncasecmp(p, key, n) == 0;
+	ds_buf_free(&d);
+	return found;
 }
 
 char *

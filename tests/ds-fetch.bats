@@ -602,8 +602,8 @@ pace() {
 }
 
 # Start a raw HTTP server (python3's) whose 200 page carries headers of
-# kind $1: ok (95 header lines, one of 8009 bytes), long (a line of 9009
-# bytes), many (155 lines) or value (X-RateLimit-Reset of 200 bytes).
+# kind $1: ok (905 header lines, one of 8009 bytes), long (a line of 9009
+# bytes), many (1105 lines) or value (X-RateLimit-Reset of 200 bytes).
 # Sets RAW_URL.
 start_raw_headers() {
 	local out
@@ -623,7 +623,7 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Pad", "a" * (9000 if mode == "long" else 8000))
-        for i in range(150 if mode == "many" else 90):
+        for i in range(1100 if mode == "many" else 900):
             self.send_header("X-H%d" % i, "v")
         if mode == "value":
             self.send_header("X-RateLimit-Reset", "1" * 200)
@@ -663,13 +663,13 @@ PY
 	assert_stderr_contains 'last cause bad_headers: a response header line of 9009 bytes (more than 8192)"'
 }
 
-@test "more than 100 response header lines is a bad response, retried, then exit 111 saying so" {
+@test "more than 1000 response header lines is a bad response, retried, then exit 111 saying so" {
 	start_raw_headers many
 	run --separate-stderr ds-fetch --retries 1 --backoff-max 0.01 "$RAW_URL"
 	assert_status 111
 	assert_equal "$output" ""
 	assert_stderr_contains 'msg=retry cause=bad_headers attempt=1 '
-	assert_stderr_contains 'last cause bad_headers: more than 100 response header lines"'
+	assert_stderr_contains 'last cause bad_headers: more than 1000 response header lines"'
 }
 
 @test "a rate-limit header value over 127 bytes is a bad response, never cut and misread" {

@@ -96,6 +96,12 @@ UNIT_TEST(fetch_body_error_message_and_expiry)
 	CHECK_STR(m.p, "");
 	CHECK(body_error(a, strlen(a), &m, 6) == 1);
 	CHECK_STR(m.p, "Cursor");
+	{
+		const char d[] = "{\"error\":{\"code\":\"gone\",\"detail\":\"The cursor expired 12 minutes ago\"}}";
+
+		CHECK(body_error(d, strlen(d), &m, 300) == 1);
+		CHECK_STR(m.p, "The cursor expired 12 minutes ago");
+	}
 	ds_buf_free(&m);
 }
 

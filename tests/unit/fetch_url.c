@@ -55,6 +55,9 @@ UNIT_TEST(fetch_url_refuses_api_key_and_other_schemes)
 	CHECK(url_events("http:///x", &why) == NULL);
 	CHECK(url_has_api_key("a&Api_Key=1"));
 	CHECK(!url_has_api_key("apikey=1"));
+	CHECK(url_has_api_key("h/e?api%5Fkey=1"));
+	CHECK(url_has_api_key("h/e?API%5fKEY%3d1"));
+	CHECK(!url_has_api_key("h/e?api%5key=1"));
 }
 
 UNIT_TEST(fetch_url_page_encodes_cursor_and_times)
