@@ -66,7 +66,7 @@ $(LIBDS): $(LIB_OBJ)
 
 $(BIN)/ds-fetch: $(call objs,$(FETCH_SRC)) $(LIBDS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(ZSTD_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(ZSTD_LIBS) -lpthread -lm
 
 $(BIN)/ds-transform: $(call objs,$(TRANSFORM_SRC)) $(LIBDS)
 	@mkdir -p $(@D)
@@ -95,7 +95,7 @@ $(BIN)/ds-mockapi: $(call objs,$(MOCK_SRC)) $(LIBDS)
 UNIT_LINK = $(call objs,$(filter-out %/main.c,$(FETCH_SRC) $(TRANSFORM_SRC)))
 $(BIN)/ds-unit: $(call objs,$(UNIT_SRC)) $(UNIT_LINK) $(LIBDS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(JQ_LIBS) $(CRYPTO_LIBS) $(ZSTD_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(JQ_LIBS) $(CRYPTO_LIBS) $(ZSTD_LIBS) -lpthread -lm
 
 # The README's test command. Last line: "N passed, N failed".
 check: all

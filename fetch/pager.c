@@ -21,6 +21,7 @@
 #include "seen.h"
 #include "stats.h"
 #include "url.h"
+#include "writer.h"
 
 #define ERRMSG_MAX	300	/* bytes of a server's error message quoted */
 #define THROTTLE_FACTOR	10	/* consecutive 429s with a wait allowed: 10 x --retries */
@@ -30,6 +31,7 @@ struct run {
 	const struct pager_opts	*o;
 	struct stats		 st;
 	struct archive		*arch;
+	struct writer		*wr;		/* archives and writes the lines */
 	struct http		*http;
 	struct http_resp	 resp;
 	struct ratelimit	 rl;
@@ -37,7 +39,7 @@ struct run {
 	struct ds_buf		 cur;		/* cursor of the page being fetched */
 	int			 have_cur;	/* else: the first page */
 	double			 cur_since;	/* mono time it was received, or -1 */
-	struct ds_buf		 next, url, line, why, kv;
+	struct ds_buf		 next, url, why, kv;
 	uint64_t		 rng;
 	double			 start;
 };
@@ -94,6 +96,11 @@ at_exit(void)
 	if (r == NULL || finished)
 		return;
 	finished = 1;
+	/* the line in flight goes out whole, unless its writing is what failed */
+	if (!writer_is_self(r->wr)) {
+		writer_free(r->wr);
+		r->wr = NULL;
+	}
 	(void)archive_close(r->arch);
 	r->arch = NULL;
 	if (strcmp(r->st.state, "done") != 0) {
@@ -175,6 +182,7 @@ refused(struct run *r)
 static int
 take_page(struct run *r, const struct page *pg)
 {
+	struct ds_buf *line;
 	char ts[40];
 
 	ds_buf_reset(&r->next);
@@ -188,18 +196,16 @@ take_page(struct run *r, const struct page *pg)
 		    "nextCursor already followed in this run", r->st.pages + 1,
 		    cursor_text(r));
 	ds_log_now(ts, sizeof(ts));
-	emit_page(&r->line, r->o->stream, r->st.pages + 1,
+	line = writer_buf(r->wr);
+	emit_page(line, r->o->stream, r->st.pages + 1,
 	    r->have_cur ? r->cur.p : NULL, r->cur.len,
 	    pg->next != NULL ? r->next.p : NULL, r->next.len, pg->has_more, ts,
 	    pg->data, pg->datalen, pg->spaced);
-	ds_out_write(r->line.p, r->line.len);
-	ds_out_flush();
-	if (r->arch != NULL)
-		archive_write(r->arch, r->line.p, r->line.len);
+	r->st.bytes += line->len;
+	writer_put(r->wr);
 
 	r->st.pages++;
 	r->st.records += pg->records;
-	r->st.bytes += r->line.len;
 	r->st.has_more = pg->has_more;
 	if (pg->total != NULL)
 		stats_set(&r->st.total, pg->total, pg->totallen);
@@ -209,7 +215,7 @@ take_page(struct run *r, const struct page *pg)
 	write_stats(r);
 	if (r->o->verbose)
 		ds_logkv(DS_LOG_INFO, "page", "seq=%llu records=%zu bytes=%zu has_more=%s "
-		    "encoding=%s %s", r->st.pages, pg->records, r->line.len,
+		    "encoding=%s %s", r->st.pages, pg->records, line->len,
 		    pg->has_more ? "true" : "false", r->resp.content_encoding[0] != '\0' &&
 		    strchr(r->resp.content_encoding, ' ') == NULL ?
 		    r->resp.content_encoding : "identity", cursor_kv(r));
@@ -334,6 +340,7 @@ pager_run(const struct pager_opts *o)
 	backoff_seed(&r->rng, 0);
 	if (o->archive != NULL)
 		r->arch = archive_open(o->archive, o->stream, o->segment_bytes);
+	r->wr = writer_new(r->arch);
 	r->http = http_new(o->key, o->timeout_ms, o->insecure, o->max_body, o->stop);
 	running = r;
 	atexit(at_exit);
@@ -384,12 +391,15 @@ pager_run(const struct pager_opts *o)
 		log_retry(r, cause, n, wait);
 		pause_for(r, wait);
 	}
+	writer_drain(r->wr);
 	if (*o->stop) {
 		r->st.state = "failed";
 		summary(r, "stopped");
 	} else
 		summary(r, "done");
 	write_stats(r);
+	writer_free(r->wr);
+	r->wr = NULL;
 	if (archive_close(r->arch) < 0) {
 		r->arch = NULL;
 		exit(DS_EX_TEMP);
@@ -404,7 +414,6 @@ pager_run(const struct pager_opts *o)
 	ds_buf_free(&r->cur);
 	ds_buf_free(&r->next);
 	ds_buf_free(&r->url);
-	ds_buf_free(&r->line);
 	ds_buf_free(&r->why);
 	ds_buf_free(&r->kv);
 	free(r);

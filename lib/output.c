@@ -29,12 +29,19 @@ ds_out_init(void)
 	(void)fcntl(STDOUT_FILENO, F_SETPIPE_SZ, OUTBUF);
 }
 
-static void
+static void __attribute__((noreturn))
 failed(void)
 {
 	if (errno == EPIPE)
 		exit(DS_EX_PIPE);
 	ds_die(DS_EX_TEMP, "write error on standard output");
+}
+
+void
+ds_out_fail(int errnum)
+{
+	errno = errnum;
+	failed();
 }
 
 void

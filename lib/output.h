@@ -16,6 +16,8 @@ void	ds_out_init(void);
 void	ds_out_write(const void *p, size_t n);
 /* Flush stdout; exits as above on error. */
 void	ds_out_flush(void);
+/* Exit as a write to stdout that failed with errnum does (above). */
+void	ds_out_fail(int errnum) __attribute__((noreturn));
 /* Exit as above if a write to stdout has failed so far. */
 void	ds_out_check(void);
 /* Flush and close stdout at the end of main(); exits as above on error. */

@@ -1,0 +1,42 @@
+/*
+ * writer.h - page lines written by a thread of their own.
+ *
+ * The pager builds page N's line in a buffer of the writer's and hands it
+ * over; the thread appends it to the archive (when there is one) and then
+ * writes and flushes it to stdout, while the pager already asks for page
+ * N + 1. So the time spent compressing the archive frame and waiting for
+ * the next stage to read overlaps the next request. One line is in flight
+ * at most (memory: two page lines), lines go out in order, whole, and a
+ * page is archived before it is written, so an archive never lacks a page
+ * the next stage saw. SIGTERM and SIGINT stay the calling thread's.
+ */
+#ifndef DS_FETCH_WRITER_H
+#define DS_FETCH_WRITER_H
+
+struct archive;
+struct ds_buf;
+struct writer;
+
+/* A writer for stdout (set up by ds_out_init()) and arch (or NULL). */
+struct writer *writer_new(struct archive *arch);
+
+/*
+ * The buffer to build the next line in, once the line before the last
+ * one handed over is written. Exits as a failed write to stdout would
+ * (lib/output.h) when an earlier line could not be written.
+ */
+struct ds_buf *writer_buf(struct writer *w);
+
+/* Hand over the line built in writer_buf()'s buffer. */
+void	writer_put(struct writer *w);
+
+/* Wait until every line handed over is written; exits as writer_buf() does. */
+void	writer_drain(struct writer *w);
+
+/* Non-zero when the calling thread is w's. */
+int	writer_is_self(const struct writer *w);
+
+/* Drain, stop the thread and free w (the archive stays the caller's); safe on NULL. */
+void	writer_free(struct writer *w);
+
+#endif
