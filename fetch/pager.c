@@ -372,8 +372,8 @@ pager_run(const struct pager_opts *o)
 			/*
 			 * A 429 that says when to come back is the server pacing
 			 * us, not a failure of the page: it has a budget of its
-			 * own, and its wait grows like a backoff should the
-			 * server ask for none (Retry-After: 0) again and again.
+			 * own. Its wait is the server's, but one under a second
+			 * (Retry-After: 0) again and again grows like a backoff.
 			 */
 			if ((n = ++throttled) > o->retries * THROTTLE_FACTOR)
 				ds_diex(DS_EX_TEMP, "giving up at cursor %s after %d "
@@ -386,7 +386,7 @@ pager_run(const struct pager_opts *o)
 		stats_retry(&r->st, cause);
 		pace = (double)backoff_ms(&r->rng, n, o->backoff_base_ms,
 		    o->backoff_max_ms) / 1000;
-		if (wait < pace)
+		if (wait < 0 || (wait < 1 && wait < pace))
 			wait = pace;
 		log_retry(r, cause, n, wait);
 		pause_for(r, wait);

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@ struct ds_reader {
 	size_t		 frame;		/* ZSTD_decompressStream's last hint: 0 = frame ended */
 	uint64_t	 consumed;	/* decompressed offset of buf[start] */
 	uint64_t	 off, lineno;
+	int		(*idle)(void *);
+	void		*idlearg;
 	char		 err[160];
 };
 
@@ -49,11 +52,38 @@ ds_reader_free(struct ds_reader *r)
 	free(r);
 }
 
+void
+ds_reader_on_idle(struct ds_reader *r, int (*fn)(void *), void *arg)
+{
+	r->idle = fn;
+	r->idlearg = arg;
+}
+
+/* With an idle hook: call it while no input is ready, waiting as it says. */
+static void
+wait_input(struct ds_reader *r)
+{
+	struct pollfd pfd;
+	int rc;
+
+	pfd.fd = r->fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 0) != 0)
+		return;		/* ready, or an error the read will report */
+	for (;;) {
+		rc = poll(&pfd, 1, r->idle(r->idlearg));
+		if (rc > 0 || (rc < 0 && errno != EINTR))
+			return;
+	}
+}
+
 static ssize_t
 xread(struct ds_reader *r, char *p, size_t n)
 {
 	ssize_t got;
 
+	if (r->idle != NULL)
+		wait_input(r);
 	do
 		got = read(r->fd, p, n);
 	while (got < 0 && errno == EINTR);

@@ -32,6 +32,15 @@ void	ds_reader_free(struct ds_reader *r);
  */
 int	ds_reader_next(struct ds_reader *r, char **line, size_t *len);
 
+/*
+ * While no input is ready, call fn(arg) before waiting for it: fn returns
+ * how many milliseconds to wait before it is called again, or -1 to wait
+ * until input comes. So a stage can flush its output, or commit, when its
+ * upstream goes quiet instead of holding what it has until more arrives.
+ * fn is called between lines only from the reader's own reads.
+ */
+void	ds_reader_on_idle(struct ds_reader *r, int (*fn)(void *), void *arg);
+
 /* Byte offset (in the decompressed stream) of the last line's first byte. */
 uint64_t ds_reader_offset(const struct ds_reader *r);
 /* 1-based number of the last line returned. */

@@ -449,6 +449,17 @@ ds_loader_full(const struct ds_loader *l)
 	    l->rows.len + l->rej.len >= l->batch_bytes);
 }
 
+int
+ds_loader_idle_due(const struct ds_loader *l)
+{
+	double left;
+
+	if (!l->have_cp || l->nrows != l->pageend || l->nrej != l->nrejpage)
+		return -1;
+	left = l->started + l->batch_seconds - ds_mono();
+	return left <= 0 ? 0 : (int)(left * 1000) + 1;
+}
+
 size_t
 ds_loader_drop_partial(struct ds_loader *l)
 {

@@ -82,6 +82,14 @@ int	ds_loader_checkpoint(struct ds_loader *l, const struct ds_line *ln);
 /* Non-zero when a run without checkpoint lines has a full batch. */
 int	ds_loader_full(const struct ds_loader *l);
 
+/*
+ * With the input quiet: 0 when the batch should commit now (it ends at a
+ * checkpoint line and is --batch-seconds old), else the milliseconds until
+ * it will be, or -1 when it holds no whole page or has lines after its last
+ * checkpoint (the rest of that page is still to come).
+ */
+int	ds_loader_idle_due(const struct ds_loader *l);
+
 /* Non-zero once a checkpoint line has been read in this run. */
 int	ds_loader_paged(const struct ds_loader *l);
 

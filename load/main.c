@@ -104,6 +104,26 @@ commit(void)
 }
 
 /*
+ * The reader's idle hook: the upstream is quiet (a slow or paced API), so
+ * a batch that ends at a checkpoint commits once --batch-seconds old
+ * instead of waiting for the next page to arrive.
+ */
+static int
+commit_idle(void *arg)
+{
+	int ms;
+
+	(void)arg;
+	if (ds_signals_caught())
+		return -1;
+	if ((ms = ds_loader_idle_due(ds_pool_loader(pool))) == 0) {
+		commit();
+		return -1;
+	}
+	return ms;
+}
+
+/*
  * Stop early: commit through the last checkpoint line, record the run and
  * exit with status (the reason was logged by the caller).
  */
@@ -290,6 +310,7 @@ main(int argc, char *argv[])
 	    (size_t)batch_bytes, batch_secs);
 	atexit(at_exit);
 	rd = ds_reader_new(STDIN_FILENO, MAX_LINE);
+	ds_reader_on_idle(rd, commit_idle, NULL);
 
 	while ((r = ds_reader_next(rd, &line, &len)) == DS_READ_LINE) {
 		if (ds_signals_caught())

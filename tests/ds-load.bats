@@ -500,6 +500,32 @@ state=done"
 	assert_stderr_contains "--batch-bytes 0: want a whole number from 1 to"
 }
 
+@test "a quiet upstream: a batch ending at a checkpoint commits once --batch-seconds old, not at the next page" {
+	mkfifo "$T/fifo"
+	ds-load --batch-seconds 0.5 <"$T/fifo" 2>"$T/err" &
+	pid=$!
+	exec 5>"$T/fifo"
+	pages 1 1 10 events 3 >&5
+	# the upstream is open and silent, as from a slow API
+	for _ in $(seq 1 100); do
+		[ "$(stored_seq)" -lt 1 ] || break
+		sleep 0.05
+	done
+	assert_equal "$(sql "select count(*) from events")" 10
+	assert_equal "$(stored_seq)" 1
+	# a page cut off in the middle is not committed by the wait
+	pages 2 2 10 events 3 | head -n 5 >&5
+	sleep 1
+	assert_equal "$(sql "select count(*) from events")" 10
+	pages 2 3 10 events 3 | tail -n +6 >&5
+	exec 5>&-
+	status=0
+	wait "$pid" || status=$?
+	assert_status 0
+	assert_equal "$(sql "select count(*), count(distinct id) from events")" "30|30"
+	assert_equal "$(sql "select seq, has_more from ds_checkpoints")" "3|f"
+}
+
 @test "input without checkpoint lines commits every --batch-rows records" {
 	for i in $(seq 1 25); do record "r$i"; done >"$T/in"
 	run --separate-stderr ds-load --batch-rows 10 <"$T/in"

@@ -193,6 +193,24 @@ checkpoint'
 	assert_stderr_contains "lines=1 pages=1 records=2 rejects=3"
 }
 
+@test "when its input goes quiet, what the lines so far gave is written at once, not held" {
+	mkfifo "$TMP/fifo" "$TMP/outfifo"
+	ds-transform <"$TMP/fifo" >"$TMP/outfifo" 2>"$TMP/err" &
+	pid=$!
+	exec 5>"$TMP/fifo" 6<"$TMP/outfifo"
+	printf '%s\n' '{"stream":"events","seq":1,"cursor":null,"next":"c2","has_more":true,"fetched_at":"x","records":[{"id":"a","timestamp":1}]}' >&5
+	# the page's lines arrive while the upstream stays open and silent
+	got=()
+	for _ in 1 2 3; do
+		IFS= read -r -t 5 line <&6
+		got+=("${line:0:30}")
+	done
+	exec 5>&-
+	wait "$pid"
+	exec 6<&-
+	assert_equal "${got[*]}" '{"$ds":"schema","stream":"even {"stream":"events","id":"a","t {"$ds":"checkpoint","stream":"'
+}
+
 @test "a page line that is not JSON is one reject line and no record or checkpoint" {
 	printf '%s\n' '{"stream":"events","seq":1,"next":"c","has_more":true,"records":[{"id":"a","timestamp":1}],"x":}' >"$TMP/in"
 	xf

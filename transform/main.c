@@ -61,6 +61,22 @@ patharg(const char *opt, const char *v)
 }
 
 /*
+ * The reader's idle hook: the upstream is quiet, so write what the lines so
+ * far gave (out, whole lines: a page's records and checkpoint) and flush,
+ * rather than hold them until FLUSH_AT bytes gather.
+ */
+static int
+flush_idle(void *arg)
+{
+	struct ds_buf *out = arg;
+
+	ds_out_write(out->p, out->len);
+	out->len = 0;
+	ds_out_flush();
+	return -1;
+}
+
+/*
  * Read the next line. On a read or decompression error, write out what
  * the lines before it gave (pending, may be NULL) and exit DS_EX_PERM.
  */
@@ -212,6 +228,7 @@ main(int argc, char *argv[])
 	}
 	xf_rec_init(&r, &o, jq);
 	xf_lines_init(&x, &r, stream);
+	ds_reader_on_idle(rd, flush_idle, &out);
 	while ((rc = next_line(rd, &line, &len, &out)) != DS_READ_EOF) {
 		if (rc == DS_READ_LONG)
 			xf_line_long(&x, line, len, maxline, &out);
