@@ -204,6 +204,17 @@ expired_setup() {
 	ids_match "$T/manifest"
 }
 
+@test "cursors that expire again and again: each start-over waits longer, the fifth expiry in a row stops with 102" {
+	# one request each 2 s, cursors that live 1 s: every second page expires
+	start_mock --events 3000 --cursor-ttl 1 --rate 1/2
+	ds_run --backoff-max 1 --limit 500 "$MOCK_URL"
+	assert_status 102
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg="cursor expired: starting the stream over" stream=events fetch=102 transform=0 load=0 expiries=4 backoff_s=1'
+	assert_stderr_contains 'msg="cursor expired 5 times in a row: stopping" stream=events fetch=102'
+	assert_equal "$(grep -c 'starting the stream over' <<<"$stderr")" 4
+}
+
 @test "too many rejects stops with status 103" {
 	start_mock --events 3000 --bad-rate 0.1
 	ds_run --max-rejects 5 --limit 500 "$MOCK_URL"
