@@ -323,7 +323,7 @@ pager_run(const struct pager_opts *o)
 {
 	struct run *r = ds_xcalloc(1, sizeof(*r));
 	const char *cause = NULL;
-	double wait, pace;
+	double wait, pace, backoff;
 	int rc, attempt = 0, throttled = 0, n;
 
 	r->o = o;
@@ -384,10 +384,10 @@ pager_run(const struct pager_opts *o)
 			    "last cause %s: %s", cursor_text(r), n, cause,
 			    r->why.p != NULL ? r->why.p : "");
 		stats_retry(&r->st, cause);
-		pace = (double)backoff_ms(&r->rng, n, o->backoff_base_ms,
+		backoff = (double)backoff_ms(&r->rng, n, o->backoff_base_ms,
 		    o->backoff_max_ms) / 1000;
-		if (wait < 0 || (wait < 1 && wait < pace))
-			wait = pace;
+		if (wait < 0 || (wait < 1 && wait < backoff))
+			wait = backoff;
 		log_retry(r, cause, n, wait);
 		pause_for(r, wait);
 	}

@@ -146,29 +146,33 @@ UNIT_TEST(fetch_body_counts_records_of_any_shape)
 	ds_buf_free(&body);
 }
 
+/* Reset b to a page body whose data holds first, then an array nested depth deep. */
+static void
+nested_page(struct ds_buf *b, const char *first, int depth)
+{
+	int i;
+
+	ds_buf_reset(b);
+	ds_buf_printf(b, "{\"data\":[%s", first);
+	for (i = 0; i < depth; i++)
+		ds_buf_addc(b, '[');
+	for (i = 0; i < depth; i++)
+		ds_buf_addc(b, ']');
+	ds_buf_adds(b, "],\"hasMore\":false}");
+}
+
 UNIT_TEST(fetch_body_passes_records_the_next_stage_rejects)
 {
 	struct ds_buf why = { 0 }, body = { 0 };
 	struct page pg;
-	int i, nj;
+	int nj;
 
 	/* a record nested DS_JSON_PASSDEPTH deep, and one with a lone surrogate */
-	ds_buf_adds(&body, "{\"data\":[{\"id\":\"s\",\"v\":\"\\ud800\"},");
-	for (i = 0; i < DS_JSON_PASSDEPTH; i++)
-		ds_buf_addc(&body, '[');
-	for (i = 0; i < DS_JSON_PASSDEPTH; i++)
-		ds_buf_addc(&body, ']');
-	ds_buf_adds(&body, "],\"hasMore\":false}");
+	nested_page(&body, "{\"id\":\"s\",\"v\":\"\\ud800\"},", DS_JSON_PASSDEPTH);
 	CHECK(body_page(body.p, body.len, &pg, &why, &nj) == 0);
 	CHECK(pg.records == 2);
 	/* one level more than that is refused, naming the depth */
-	ds_buf_reset(&body);
-	ds_buf_adds(&body, "{\"data\":[");
-	for (i = 0; i <= DS_JSON_PASSDEPTH; i++)
-		ds_buf_addc(&body, '[');
-	for (i = 0; i <= DS_JSON_PASSDEPTH; i++)
-		ds_buf_addc(&body, ']');
-	ds_buf_adds(&body, "],\"hasMore\":false}");
+	nested_page(&body, "", DS_JSON_PASSDEPTH + 1);
 	CHECK(body_page(body.p, body.len, &pg, &why, &nj) < 0);
 	ds_buf_terminate(&why);
 	CHECK(strstr(why.p, "nesting too deep") != NULL);
