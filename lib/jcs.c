@@ -70,7 +70,11 @@ hex4(const char *p)
 	return v;
 }
 
-/* Next UTF-16 code unit of a raw (validated) string text, or -1 at its end. */
+/*
+ * Next UTF-16 code unit of a raw (validated) string text, or -1 at its end.
+ * A surrogate escape not in a pair counts as U+FFFD, as the canonical form
+ * writes it, so that form sorts as its own canonical form does.
+ */
 static long
 u16next(const unsigned char **pp, const unsigned char *end, unsigned *pend)
 {
@@ -94,7 +98,15 @@ u16next(const unsigned char **pp, const unsigned char *end, unsigned *pend)
 		case 't': return '\t';
 		case 'u':
 			*pp = p + 6;
-			return hex4((const char *)p + 2);
+			cp = hex4((const char *)p + 2);
+			if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 12 && p[6] == '\\' &&
+			    p[7] == 'u' && hex4((const char *)p + 8) >= 0xdc00 &&
+			    hex4((const char *)p + 8) <= 0xdfff) {
+				*pend = hex4((const char *)p + 8);
+				*pp = p + 12;
+			} else if (cp >= 0xd800 && cp <= 0xdfff)
+				cp = 0xfffd;
+			return cp;
 		default: return p[1];
 		}
 	}
@@ -633,7 +645,8 @@ object(struct ds_jcs *c, const char *p, const char *end, struct ds_buf *out)
 		if (p < end && *p == ',')
 			p = ws(p + 1, end);
 	}
-	sort_members(c, c->m + first, c->n - first, base, out);
+	if (c->n > first)	/* c->m is NULL until an object has members */
+		sort_members(c, c->m + first, c->n - first, base, out);
 	c->n = first;
 	addc(out, '}');
 	return p + 1;

@@ -128,6 +128,16 @@ UNIT_TEST(jcs_sorts_keys_by_utf16_code_units)
 	CHECK_STR(out.p, "{\"a\":2,\"b\":1}");
 	canon("\"\\u001f\\u007f\\ud83d\\ude02\"", &out);
 	CHECK_STR(out.p, "\"\\u001f\x7f\xf0\x9f\x98\x82\"");
+	/*
+	 * fuzz_jcs found: a lone surrogate key sorted by its raw unit (0xD83A,
+	 * before U+FB33) but is written as U+FFFD (after it), so the canonical
+	 * form was not its own canonical form. It sorts as U+FFFD now.
+	 */
+	canon("{\"\\ud83ac\":1,\"\xef\xac\xb3\":2,\"\\ud83d\\ude02\":3,\"\\udc00\":4}", &out);
+	CHECK_STR(out.p, "{\"\xf0\x9f\x98\x82\":3,\"\xef\xac\xb3\":2,"
+	    "\"\xef\xbf\xbd\":4,\"\xef\xbf\xbd" "c\":1}");
+	canon("{}", &out);	/* no member ever: no sort of nothing */
+	CHECK_STR(out.p, "{}");
 	ds_buf_free(&out);
 }
 
