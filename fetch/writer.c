@@ -23,13 +23,23 @@ struct writer {
 	int		 err;		/* errno of a failed write to stdout, or 0 */
 };
 
+/* Write and flush b to stdout; errno of the failure, or 0. */
+static int
+put_line(const struct ds_buf *b)
+{
+	errno = 0;
+	if ((b->len > 0 && fwrite(b->p, 1, b->len, stdout) != b->len) || fflush(stdout) != 0)
+		return errno != 0 ? errno : EIO;
+	return 0;
+}
+
 /* The thread: archive, then write and flush, each line handed over. */
 static void *
 run(void *arg)
 {
 	struct writer *w = arg;
 	struct ds_buf *b;
-	int failed;
+	int skip, err;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -38,20 +48,14 @@ run(void *arg)
 		if (!w->busy)
 			break;
 		b = &w->buf[!w->fill];
-		failed = w->err != 0;
+		skip = w->err != 0;	/* after a failed write, nothing more */
 		pthread_mutex_unlock(&w->mu);
 		if (w->arch != NULL)
 			archive_write(w->arch, b->p, b->len);
-		/* after a failed write, nothing more: the pager exits at its next call */
-		errno = 0;
-		if (!failed && ((b->len > 0 && fwrite(b->p, 1, b->len, stdout) != b->len) ||
-		    fflush(stdout) != 0))
-			failed = errno != 0 ? errno : EIO;
-		else
-			failed = 0;
+		err = skip ? 0 : put_line(b);
 		pthread_mutex_lock(&w->mu);
-		if (failed != 0)
-			w->err = failed;
+		if (err != 0)
+			w->err = err;
 		w->busy = 0;
 		pthread_cond_broadcast(&w->cv);
 	}
@@ -109,10 +113,7 @@ writer_buf(struct writer *w)
 void
 writer_put(struct writer *w)
 {
-	int err;
-
-	if ((err = wait_idle(w)) != 0)
-		ds_out_fail(err);
+	writer_drain(w);
 	pthread_mutex_lock(&w->mu);
 	w->busy = 1;
 	w->fill = !w->fill;

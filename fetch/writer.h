@@ -21,9 +21,9 @@ struct writer;
 struct writer *writer_new(struct archive *arch);
 
 /*
- * The buffer to build the next line in, once the line before the last
- * one handed over is written. Exits as a failed write to stdout would
- * (lib/output.h) when an earlier line could not be written.
+ * The buffer to build the next line in (never the one being written).
+ * Exits as a failed write to stdout would (lib/output.h) when an earlier
+ * line could not be written.
  */
 struct ds_buf *writer_buf(struct writer *w);
 

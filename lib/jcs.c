@@ -55,21 +55,6 @@ ws(const char *p, const char *end)
 	return p;
 }
 
-/* Value of the 4 (validated) hex digits at p. */
-static unsigned
-hex4(const char *p)
-{
-	unsigned v = 0;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		v = v << 4 | (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-	}
-	return v;
-}
-
 /*
  * Next UTF-16 code unit of a raw (validated) string text, or -1 at its end.
  * A surrogate escape not in a pair counts as U+FFFD, as the canonical form
@@ -97,16 +82,12 @@ u16next(const unsigned char **pp, const unsigned char *end, unsigned *pend)
 		case 'r': return '\r';
 		case 't': return '\t';
 		case 'u':
-			*pp = p + 6;
-			cp = hex4((const char *)p + 2);
-			if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 12 && p[6] == '\\' &&
-			    p[7] == 'u' && hex4((const char *)p + 8) >= 0xdc00 &&
-			    hex4((const char *)p + 8) <= 0xdfff) {
-				*pend = hex4((const char *)p + 8);
-				*pp = p + 12;
-			} else if (cp >= 0xd800 && cp <= 0xdfff)
-				cp = 0xfffd;
-			return cp;
+			*pp = p + ds_json_uescape((const char *)p, (const char *)end, &cp);
+			if (cp < 0x10000)
+				return cp;
+			cp -= 0x10000;
+			*pend = 0xdc00 | (cp & 0x3ff);
+			return 0xd800 | cp >> 10;
 		default: return p[1];
 		}
 	}
@@ -268,15 +249,10 @@ string(const char *p, const char *end, struct ds_buf *out, int *plain)
 		}
 		switch (q[1]) {
 		case 'u': {
-			unsigned u = hex4(q + 2);
+			unsigned u;
 
-			q += 6;
-			if (u >= 0xd800 && u <= 0xdbff && end - q >= 6 && q[0] == '\\' &&
-			    q[1] == 'u' && hex4(q + 2) >= 0xdc00 && hex4(q + 2) <= 0xdfff) {
-				u = 0x10000 + ((u - 0xd800) << 10) + (hex4(q + 2) - 0xdc00);
-				q += 6;
-			} else if (u >= 0xd800 && u <= 0xdfff)
-				u = 0xfffd;	/* lone: callers reject these (DS_JSON_SURR) */
+			/* a lone surrogate becomes U+FFFD: callers reject those (DS_JSON_SURR) */
+			q += ds_json_uescape(q, end, &u);
 			put_char(out, u);
 			break;
 		}

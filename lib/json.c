@@ -80,6 +80,24 @@ hex4(const char *p, const char *end, unsigned *out)
 }
 
 size_t
+ds_json_uescape(const char *p, const char *end, unsigned *cp)
+{
+	unsigned u, u2;
+
+	if (hex4(p + 2, end, &u) < 0) {		/* not validated: never past end */
+		*cp = 0xfffd;
+		return end - p < 6 ? (size_t)(end - p) : 6;
+	}
+	if (u >= 0xd800 && u <= 0xdbff && end - p >= 12 && p[6] == '\\' && p[7] == 'u' &&
+	    hex4(p + 8, end, &u2) == 0 && u2 >= 0xdc00 && u2 <= 0xdfff) {
+		*cp = 0x10000 + ((u - 0xd800) << 10) + (u2 - 0xdc00);
+		return 12;
+	}
+	*cp = u >= 0xd800 && u <= 0xdfff ? 0xfffd : u;
+	return 6;
+}
+
+size_t
 ds_utf8_seq(const unsigned char *p, const unsigned char *end)
 {
 	unsigned char c = p[0];
@@ -148,23 +166,18 @@ string(struct ds_json *j, const char *p, const char *end)
 				s += 2;
 				continue;
 			case 'u': {
-				unsigned u, u2;
+				unsigned u, cp;
+				size_t len;
 
 				if (hex4((const char *)s + 2, end, &u) < 0)
 					return fail(j, (const char *)s, "expected 4 hex digits after \\u");
 				if (u == 0)
 					j->flags |= DS_JSON_NUL;
+				len = ds_json_uescape((const char *)s, end, &cp);
 				/* a surrogate not in a pair is valid JSON, flagged */
-				if (u >= 0xd800 && u <= 0xdbff && e - s >= 12 &&
-				    s[6] == '\\' && s[7] == 'u' &&
-				    hex4((const char *)s + 8, end, &u2) == 0 &&
-				    u2 >= 0xdc00 && u2 <= 0xdfff)
-					s += 12;
-				else {
-					if (u >= 0xd800 && u <= 0xdfff)
-						j->flags |= DS_JSON_SURR;
-					s += 6;
-				}
+				if (len == 6 && u >= 0xd800 && u <= 0xdfff)
+					j->flags |= DS_JSON_SURR;
+				s += len;
 				continue;
 			}
 			default:
@@ -570,7 +583,7 @@ ds_json_str_decode(const char *raw, size_t n, struct ds_buf *out)
 
 	ds_buf_reserve(out, n);
 	while (p < end) {
-		unsigned u, u2;
+		unsigned u;
 
 		if ((bs = memchr(p, '\\', (size_t)(end - p))) == NULL) {
 			ds_buf_add(out, p, (size_t)(end - p));
@@ -587,18 +600,9 @@ ds_json_str_decode(const char *raw, size_t n, struct ds_buf *out)
 		case 'r': ds_buf_addc(out, '\r'); p++; break;
 		case 't': ds_buf_addc(out, '\t'); p++; break;
 		case 'u':
-			if (hex4(p + 1, end, &u) < 0)
-				return -1;
-			p += 5;
+			p += ds_json_uescape(p - 1, end, &u) - 1;
 			if (u == 0)
 				return -1;
-			if (u >= 0xd800 && u <= 0xdbff && end - p >= 6 &&
-			    p[0] == '\\' && p[1] == 'u' && hex4(p + 2, end, &u2) == 0 &&
-			    u2 >= 0xdc00 && u2 <= 0xdfff) {
-				u = 0x10000 + ((u - 0xd800) << 10) + (u2 - 0xdc00);
-				p += 6;
-			} else if (u >= 0xd800 && u <= 0xdfff)
-				u = 0xfffd;	/* a lone surrogate has no UTF-8 */
 			ds_utf8_put(out, u);
 			break;
 		default:

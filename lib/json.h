@@ -109,6 +109,13 @@ int	ds_json_str_decode(const char *raw, size_t n, struct ds_buf *out);
  */
 void	ds_json_put_str(struct ds_buf *out, const char *s, size_t n);
 
+/*
+ * The code point of the validated \u escape at p (its backslash), a
+ * surrogate pair read as one and a surrogate not in a pair as U+FFFD, in
+ * *cp. Returns the bytes it spans: 6, or 12 for a pair.
+ */
+size_t	ds_json_uescape(const char *p, const char *end, unsigned *cp);
+
 /* Length of the valid UTF-8 sequence at p (lead byte >= 0x80, p < end), or 0. */
 size_t	ds_utf8_seq(const unsigned char *p, const unsigned char *end);
 /* Append code point cp to out as UTF-8. */
