@@ -21,6 +21,53 @@ has_word(const char *p, size_t n, const char *word)
 	return 0;
 }
 
+/* The string value after the "nextCursor" key at k, as body_next_guess(). */
+static int
+guess_at(const char *k, const char *end, const char **cur, size_t *len)
+{
+	const char *p = ds_json_ws(k + sizeof("\"nextCursor\"") - 1, end), *q;
+	struct ds_json j;
+
+	if (p >= end || *p != ':')
+		return 0;
+	p = ds_json_ws(p + 1, end);
+	if (p >= end || *p != '"')
+		return 0;
+	for (q = p + 1; q < end && *q != '"'; q++)
+		if (*q == '\\' && ++q == end)
+			return 0;
+	if (q >= end)
+		return 0;
+	ds_json_init(&j, p);
+	if (ds_json_validate(&j, p, q + 1) != 0)
+		return 0;
+	*cur = p + 1;
+	*len = (size_t)(q - p - 1);
+	return 1;
+}
+
+int
+body_next_guess(const char *p, size_t n, const char **cur, size_t *len)
+{
+	static const char key[] = "\"nextCursor\"";
+	const size_t kn = sizeof(key) - 1;
+	const char *end = p + n, *w, *k, *last = NULL;
+
+	/* the last one near the end: the observed shape puts pagination last */
+	for (w = n > GUESS_WINDOW ? end - GUESS_WINDOW : p;
+	    (k = memchr(w, '"', (size_t)(end - w))) != NULL; w = k + 1)
+		if ((size_t)(end - k) >= kn && memcmp(k, key, kn) == 0)
+			last = k;
+	if (last != NULL)
+		return guess_at(last, end, cur, len);
+	/* else the first one near the start */
+	for (w = p; w < p + (n < GUESS_WINDOW ? n : GUESS_WINDOW) &&
+	    (k = memchr(w, '"', (size_t)(end - w))) != NULL; w = k + 1)
+		if ((size_t)(end - k) >= kn && memcmp(k, key, kn) == 0)
+			return guess_at(k, end, cur, len);
+	return 0;
+}
+
 /* Fill pg from the pagination fields of an object member m (either level). */
 static int
 pagination_member(const struct ds_json_member *m, struct page *pg, int *seen_more,

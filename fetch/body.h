@@ -32,6 +32,17 @@ int	body_page(const char *p, size_t n, struct page *pg, struct ds_buf *why,
 	    int *not_json);
 
 /*
+ * A guess at a page body's next cursor made without parsing it: the raw
+ * text between the quotes of the string after a "nextCursor" key within
+ * the first or last GUESS_WINDOW bytes, set in *cur and *len (a span of
+ * p). Returns 0 when there is no such string (null, absent, elsewhere).
+ * The guess may be wrong (the key may sit in a record): it only decides
+ * what to request ahead, which is used once body_page() agrees.
+ */
+#define GUESS_WINDOW	4096
+int	body_next_guess(const char *p, size_t n, const char **cur, size_t *len);
+
+/*
  * The message of an error body ("message", "error" or "detail", or
  * error.message), decoded, into out (reset first), at most max bytes;
  * out is empty when there is none. Returns non-zero when the message, or

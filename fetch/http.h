@@ -44,7 +44,14 @@ struct http *http_new(const char *key, long timeout_ms, int insecure,
 /* GET url into r (reset first; r->body is reused across calls). Returns 0
  * when a response came (any status), -1 on a transfer failure. */
 int	 http_get(struct http *h, const char *url, struct http_resp *r);
-/* Free the handle and wipe the key. */
+/*
+ * Start the GET of url now, on a thread of its own: the next http_get()
+ * for the same url takes its response (waiting for it to end); one for
+ * another url waits for it and drops it. At most one is made ahead; the
+ * handle is the thread's until then. Nothing happens when none can start.
+ */
+void	 http_ahead(struct http *h, const char *url);
+/* Free the handle (after any request made ahead ends) and wipe the key. */
 void	 http_free(struct http *h);
 
 #endif

@@ -40,6 +40,7 @@ struct run {
 	int			 have_cur;	/* else: the first page */
 	double			 cur_since;	/* mono time it was received, or -1 */
 	struct ds_buf		 next, url, why, kv;
+	struct ds_buf		 guess, aurl;	/* cursor and url requested ahead */
 	uint64_t		 rng;
 	double			 start;
 };
@@ -230,6 +231,32 @@ take_page(struct run *r, const struct page *pg)
 }
 
 /*
+ * With a 200 in r->resp and no wait due before the next request, request
+ * the page after it now, by the cursor body_next_guess() reads off the
+ * body, so the server makes that page while this one is checked and
+ * written; the next request takes the response if the cursor was right.
+ */
+static void
+request_ahead(struct run *r)
+{
+	const struct pager_opts *o = r->o;
+	const char *c;
+	size_t n;
+
+	if (*o->stop || (o->max_pages != 0 && r->st.pages + 1 >= o->max_pages) ||
+	    rl_pace(&r->rl, ds_mono()) > 0 ||
+	    !body_next_guess(r->resp.body.p, r->resp.body.len, &c, &n))
+		return;
+	ds_buf_reset(&r->guess);
+	if (ds_json_str_decode(c, n, &r->guess) != 0)
+		return;
+	ds_buf_terminate(&r->guess);
+	url_page(&r->aurl, o->events, o->limit, r->guess.p, r->guess.len, o->since,
+	    o->until);
+	http_ahead(r->http, r->aurl.p);
+}
+
+/*
  * One request for the current cursor. Returns 1 at the last page, 0 after
  * a page, or -1 on a transient failure with *cause set and *wait the
  * seconds a 429 asked for (-1: use backoff). Exits on permanent failures.
@@ -268,6 +295,7 @@ one_request(struct run *r, const char **cause, double *wait)
 	rl_observe(&r->rl, resp->rl_limit, resp->rl_remaining, resp->rl_reset, wall(),
 	    ds_mono());
 	if (resp->status == 200) {
+		request_ahead(r);
 		if (body_page(resp->body.p, resp->body.len, &pg, &r->why, &not_json) == 0)
 			return take_page(r, &pg);
 		*cause = not_json == 2 ? "truncated" : not_json ? "not_json" : "bad_shape";
@@ -416,6 +444,8 @@ pager_run(const struct pager_opts *o)
 	ds_buf_free(&r->url);
 	ds_buf_free(&r->why);
 	ds_buf_free(&r->kv);
+	ds_buf_free(&r->guess);
+	ds_buf_free(&r->aurl);
 	free(r);
 	return DS_EX_OK;
 }

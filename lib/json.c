@@ -138,16 +138,26 @@ string(struct ds_json *j, const char *p, const char *end)
 	const unsigned char *e = (const unsigned char *)end;
 
 	for (;;) {
-		/* Eight plain bytes at a time: none a quote, backslash, control or non-ASCII. */
+		/*
+		 * Eight bytes at a time, looking for a quote, backslash, control
+		 * or non-ASCII byte. A borrow only runs upwards from a byte that
+		 * is one, so the lowest flagged byte is the first such byte: on
+		 * a little-endian machine its index is the flag's bit count / 8.
+		 */
 		while (e - s >= 8) {
 			uint64_t v, t;
 
 			memcpy(&v, s, 8);
-			t = (v - 0x2020202020202020ULL) | v |
+			t = ((v - 0x2020202020202020ULL) | v |
 			    ((v ^ 0x2222222222222222ULL) - 0x0101010101010101ULL) |
-			    ((v ^ 0x5c5c5c5c5c5c5c5cULL) - 0x0101010101010101ULL);
-			if (t & 0x8080808080808080ULL)
+			    ((v ^ 0x5c5c5c5c5c5c5c5cULL) - 0x0101010101010101ULL)) &
+			    0x8080808080808080ULL;
+			if (t != 0) {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				s += __builtin_ctzll(t) >> 3;
+#endif
 				break;
+			}
 			s += 8;
 		}
 		while (s < e && strclass[*s] == 0)

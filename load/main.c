@@ -253,7 +253,7 @@ main(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case O_BBYTES:
-			batch_bytes = intarg("batch-bytes", optarg, 1, 1LL << 40);
+			batch_bytes = intarg("batch-bytes", optarg, 1, 1LL << 36);
 			break;
 		case O_BROWS:
 			batch_rows = intarg("batch-rows", optarg, 1, 100000000);

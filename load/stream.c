@@ -23,16 +23,37 @@ enum {
 
 static const struct field {
 	const char	*name;
+	size_t		 len;
 	unsigned	 bit;
 } fields[] = {
-	{ "$ds", F_DS }, { "stream", F_STREAM }, { "id", F_ID },
-	{ "type", F_TYPE }, { "ts", F_TS }, { "hash", F_HASH },
-	{ "data", F_DATA }, { "seq", F_SEQ }, { "cursor", F_CURSOR },
-	{ "has_more", F_HASMORE }, { "records", F_RECORDS },
-	{ "reason", F_REASON }, { "raw", F_RAW }, { "fields", F_FIELDS },
-	{ "added", F_ADDED }, { "removed", F_REMOVED }, { "changed", F_CHANGED },
-	{ "pagination", F_PAGE }, { "hasMore", F_PAGE }, { "nextCursor", F_PAGE },
+#define FIELD(name, bit)	{ name, sizeof(name) - 1, bit }
+	FIELD("$ds", F_DS), FIELD("stream", F_STREAM), FIELD("id", F_ID),
+	FIELD("type", F_TYPE), FIELD("ts", F_TS), FIELD("hash", F_HASH),
+	FIELD("data", F_DATA), FIELD("seq", F_SEQ), FIELD("cursor", F_CURSOR),
+	FIELD("has_more", F_HASMORE), FIELD("records", F_RECORDS),
+	FIELD("reason", F_REASON), FIELD("raw", F_RAW), FIELD("fields", F_FIELDS),
+	FIELD("added", F_ADDED), FIELD("removed", F_REMOVED), FIELD("changed", F_CHANGED),
+	FIELD("pagination", F_PAGE), FIELD("hasMore", F_PAGE), FIELD("nextCursor", F_PAGE),
+#undef FIELD
 };
+
+/* The field a member's raw key names, or NULL. */
+static const struct field *
+lookup(const char *key, size_t n)
+{
+	size_t i;
+
+	if (memchr(key, '\\', n) != NULL) {
+		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			if (ds_json_str_eq(key, n, fields[i].name))
+				return &fields[i];
+		return NULL;
+	}
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i].len == n && memcmp(key, fields[i].name, n) == 0)
+			return &fields[i];
+	return NULL;
+}
 
 /* Describe the error in err (what, which member, where); returns -1. */
 static int
@@ -142,12 +163,7 @@ ds_stream_parse(const char *line, size_t len, struct ds_line *out,
 	if (ds_json_obj_begin(&j, &p, end) != 0)
 		return fail(err, j.erroff, "not a JSON object", NULL);
 	while ((r = ds_json_obj_next(&j, &p, end, &m)) == 1) {
-		for (i = 0, f = NULL; i < sizeof(fields) / sizeof(fields[0]); i++)
-			if (ds_json_str_eq(m.key, m.keylen, fields[i].name)) {
-				f = &fields[i];
-				break;
-			}
-		if (f == NULL)
+		if ((f = lookup(m.key, m.keylen)) == NULL)
 			continue;
 		if (f->bit == F_DS) {
 			if (m.val[0] != '"')

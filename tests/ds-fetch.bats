@@ -567,6 +567,28 @@ pace() {
 	assert_equal "$(printf '%s\n' "$output" | jq -c '[.seq, .cursor, .has_more]')" "[1,\"$next\",false]"
 }
 
+@test "the next page is asked for while one is written, yet each cursor is requested once and none past --max-pages" {
+	start_mock --log --events 5000 --page-max 500
+	run --separate-stderr ds-fetch "$MOCK_URL"
+	assert_status 0
+	assert_equal "$(printf '%s\n' "$output" | wc -l)" 10
+	# the server saw each page's cursor once, in the order of the lines
+	printf '%s\n' "$output" | jq -r 'if .cursor then .cursor | @uri else "null" end' \
+		>"$BATS_TEST_TMPDIR/want"
+	sed -n 's/.*msg=request method=GET path="[^"]*events?limit=[0-9]*\(&cursor=\([^"&]*\)\)\{0,1\}" status=200.*/\2/p' \
+		"$MOCK_LOG" | sed 's/^$/null/' >"$BATS_TEST_TMPDIR/got"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/got")" "$(cat "$BATS_TEST_TMPDIR/want")"
+	assert_equal "$(grep -c 'msg=request ' "$MOCK_LOG")" 10
+	stop_mock
+
+	start_mock --log --events 5000 --page-max 500
+	run --separate-stderr ds-fetch --max-pages 3 "$MOCK_URL"
+	assert_status 0
+	assert_equal "$(printf '%s\n' "$output" | wc -l)" 3
+	assert_equal "$(grep -c 'msg=request ' "$MOCK_LOG")" 3
+	assert_equal "$stderr" "$(printf '%s\n' "$stderr" | grep 'msg=done pages=3 ')"
+}
+
 @test "--quiet keeps only errors; --verbose adds a line per page" {
 	start_mock --events 2000 --page-max 200 --fail-rate 0.5 --faults 503
 	run --separate-stderr ds-fetch --quiet --backoff-max 0.01 "$MOCK_URL"

@@ -179,3 +179,52 @@ UNIT_TEST(fetch_body_passes_records_the_next_stage_rejects)
 	ds_buf_free(&why);
 	ds_buf_free(&body);
 }
+
+UNIT_TEST(fetch_body_next_guess_reads_the_cursor_near_either_end)
+{
+	static const struct {
+		const char	*body;
+		const char	*guess;		/* NULL: no guess */
+	} rows[] = {
+		{ "{\"data\":[],\"pagination\":{\"hasMore\":true,\"nextCursor\":\"c1\"}}", "c1" },
+		{ "{\"data\":[],\"hasMore\":true,\"nextCursor\" : \"c\\\"2\\\\\"}", "c\\\"2\\\\" },
+		{ "{\"nextCursor\":\"first\",\"hasMore\":true,\"data\":[]}", "first" },
+		{ "{\"data\":[],\"hasMore\":false,\"nextCursor\":null}", NULL },
+		{ "{\"data\":[],\"hasMore\":false}", NULL },
+		{ "{\"data\":[],\"nextCursor\":\"cut", NULL },
+		{ "{\"data\":[],\"nextCursor\":\"bad \\x\"}", NULL },
+		{ "{\"data\":[{\"nextCursor\":\"in a record\"}],\"nextCursor\":\"c3\"}", "c3" },
+		{ "<html>nextCursor</html>", NULL },
+	};
+	const char *c;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		c = NULL;
+		if (rows[i].guess == NULL) {
+			CHECK(body_next_guess(rows[i].body, strlen(rows[i].body), &c, &n) == 0);
+			continue;
+		}
+		CHECK(body_next_guess(rows[i].body, strlen(rows[i].body), &c, &n) == 1);
+		if (c != NULL)
+			CHECK_MEM(c, n, rows[i].guess, strlen(rows[i].guess));
+	}
+}
+
+/* A cursor in neither window is not guessed (the page is then requested as usual). */
+UNIT_TEST(fetch_body_next_guess_looks_only_near_the_ends)
+{
+	struct ds_buf b = { 0 };
+	const char *c;
+	size_t n, i;
+
+	ds_buf_adds(&b, "{\"data\":[");
+	for (i = 0; i < 2 * GUESS_WINDOW / 8; i++)
+		ds_buf_adds(&b, "\"xxxxx\",");
+	ds_buf_adds(&b, "1],\"nextCursor\":\"mid\",\"meta\":{\"pad\":\"");
+	for (i = 0; i < GUESS_WINDOW; i++)
+		ds_buf_addc(&b, 'p');
+	ds_buf_adds(&b, "\"}}");
+	CHECK(body_next_guess(b.p, b.len, &c, &n) == 0);
+	ds_buf_free(&b);
+}

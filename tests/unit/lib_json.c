@@ -242,3 +242,61 @@ UNIT_TEST(json_test_suite_y_accepted_n_refused)
 	closedir(d);
 	CHECK(seen > 100);
 }
+
+/*
+ * Strings are scanned eight bytes at a time: a quote, backslash, control
+ * or non-ASCII byte at every offset of every length is found where it is
+ * (the error offset names it exactly) and never skipped.
+ */
+UNIT_TEST(json_string_scan_finds_each_special_byte_at_every_offset)
+{
+	static const struct {
+		const char	*put;
+		int		 ok;
+		const char	*what;
+	} specials[] = {
+		{ "\"", 0, "unexpected data after the JSON value" },	/* ends the string early */
+		{ "\\n", 1, NULL },
+		{ "\\q", 0, "invalid escape in string" },
+		{ "\x01", 0, "control character in string" },
+		{ "\x1f", 0, "control character in string" },
+		{ "\xc3\xa9", 1, NULL },
+		{ "\xc3(", 0, "invalid UTF-8 in string" },
+		{ "\x7f", 1, NULL },
+		{ " ", 1, NULL },
+		{ "!", 1, NULL },
+		{ "#", 1, NULL },
+		{ "[", 1, NULL },
+		{ "]", 1, NULL },
+	};
+	char in[64];
+	size_t len, at, k, pl;
+	struct ds_json j;
+	int rc;
+
+	for (len = 0; len <= 24; len++)
+		for (at = 0; at <= len; at++)
+			for (k = 0; k < sizeof(specials) / sizeof(specials[0]); k++) {
+				pl = strlen(specials[k].put);
+				/* '"', at a's, the special, the other a's, '"' */
+				in[0] = '"';
+				memset(in + 1, 'a', at);
+				memcpy(in + 1 + at, specials[k].put, pl);
+				memset(in + 1 + at + pl, 'a', len - at);
+				memcpy(in + 1 + len + pl, "\"", 2);
+				ds_json_init(&j, in);
+				rc = ds_json_validate(&j, in, in + strlen(in));
+				if ((rc == 0) != specials[k].ok) {
+					unit_fail(__FILE__, __LINE__, "len %zu at %zu special %zu: rc %d",
+					    len, at, k, rc);
+					continue;
+				}
+				if (rc == 0)
+					continue;
+				CHECK_STR(j.errmsg, specials[k].what);
+				/* a quote ends the string: the error is the byte after it */
+				if (j.erroff != 1 + at + (specials[k].put[0] == '"'))
+					unit_fail(__FILE__, __LINE__, "len %zu at %zu special %zu:"
+					    " offset %zu", len, at, k, j.erroff);
+			}
+}
