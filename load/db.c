@@ -15,6 +15,29 @@ ds_db_last_error(void)
 	return lasterr;
 }
 
+/*
+ * libpq notice receiver: a server NOTICE or WARNING becomes a log line
+ * (info or warn) with its text and SQLSTATE, not a raw line on stderr.
+ */
+static void
+notice(void *arg, const PGresult *res)
+{
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	struct ds_buf kv = { 0 };
+
+	(void)arg;
+	if (msg == NULL)
+		msg = PQresultErrorMessage(res);
+	ds_buf_adds(&kv, "message=");
+	ds_log_quote(&kv, msg, strcspn(msg, "\n"));
+	ds_buf_printf(&kv, " sqlstate=%s severity=%s", ds_db_sqlstate(res),
+	    sev != NULL ? sev : "NOTICE");
+	ds_logkv(sev != NULL && strcmp(sev, "WARNING") == 0 ? DS_LOG_WARN : DS_LOG_INFO,
+	    "server notice", "%s", kv.p);
+	ds_buf_free(&kv);
+}
+
 PGconn *
 ds_db_connect(const char *conninfo, const char *prog)
 {
@@ -44,6 +67,7 @@ ds_db_connect(const char *conninfo, const char *prog)
 		ds_diex(DS_EX_TEMP, "out of memory connecting to the database");
 	if (PQstatus(conn) != CONNECTION_OK)
 		ds_db_die(conn, NULL, "cannot connect to the database");
+	PQsetNoticeReceiver(conn, notice, NULL);
 	return conn;
 }
 

@@ -459,6 +459,20 @@ u3|t|h-u3|3|t"
 	assert_stderr_contains "duplicates=4"
 }
 
+@test "a server notice (a user's trigger warning) becomes a log line, not raw libpq text" {
+	pages 1 1 4 >"$T/in"
+	ds-load </dev/null 2>/dev/null		# the table, to put a trigger on
+	sql "create function audit() returns trigger language plpgsql as \$\$ begin
+		raise warning 'audit: rows arrived'; return null; end \$\$;
+		create trigger audit after insert on events for each statement execute function audit()" >/dev/null
+	run --separate-stderr ds-load <"$T/in"
+	assert_status 0
+	assert_equal "$(sql 'select count(*) from events')" 4
+	assert_stderr_contains 'level=warn prog=ds-load msg="server notice" message="audit: rows arrived" sqlstate=01000 severity=WARNING'
+	# every stderr line is a log line
+	assert_equal "$(printf '%s\n' "$stderr" | grep -vc '^ts=[^ ]* level=[a-z]* prog=ds-load msg=')" 0
+}
+
 @test "batches commit after --batch-rows at a checkpoint, one log line each" {
 	pages 1 6 10 >"$T/in"
 	run --separate-stderr ds-load --batch-rows 20 --batch-seconds 60 --stats "$T/stats" <"$T/in"
