@@ -130,20 +130,23 @@ ds_utf8_seq(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
-/* Scan a string whose opening quote is at p; return the byte after the closing quote. */
-static const char *
-string(struct ds_json *j, const char *p, const char *end)
+#if defined(__GNUC__)
+#define NOINLINE	__attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
+/*
+ * The rest of the string whose opening quote is at p, from s on: escapes,
+ * non-ASCII and errors. Kept out of string() so that its common case, a
+ * short plain string, costs no more than a leaf function.
+ */
+static NOINLINE const char *
+string_rest(struct ds_json *j, const char *p, const unsigned char *s, const char *end)
 {
-	const unsigned char *s = (const unsigned char *)p + 1;
 	const unsigned char *e = (const unsigned char *)end;
 
 	for (;;) {
-		/*
-		 * Eight bytes at a time, looking for a quote, backslash, control
-		 * or non-ASCII byte. A borrow only runs upwards from a byte that
-		 * is one, so the lowest flagged byte is the first such byte: on
-		 * a little-endian machine its index is the flag's bit count / 8.
-		 */
 		while (e - s >= 8) {
 			uint64_t v, t;
 
@@ -204,6 +207,38 @@ string(struct ds_json *j, const char *p, const char *end)
 			s += n;
 		}
 	}
+}
+
+/*
+ * Scan a string whose opening quote is at p; return the byte after the
+ * closing quote. Eight bytes at a time, looking for a quote, backslash,
+ * control or non-ASCII byte: a borrow only runs upwards from a byte that is
+ * one, so the lowest flagged byte is the first such byte, and on a
+ * little-endian machine its index is the flag's bit count / 8.
+ */
+static const char *
+string(struct ds_json *j, const char *p, const char *end)
+{
+	const unsigned char *s = (const unsigned char *)p + 1;
+	uint64_t v, t;
+
+	while (end - (const char *)s >= 8) {
+		memcpy(&v, s, 8);
+		t = ((v - 0x2020202020202020ULL) | v |
+		    ((v ^ 0x2222222222222222ULL) - 0x0101010101010101ULL) |
+		    ((v ^ 0x5c5c5c5c5c5c5c5cULL) - 0x0101010101010101ULL)) &
+		    0x8080808080808080ULL;
+		if (t != 0) {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			s += __builtin_ctzll(t) >> 3;
+			if (*s == '"')
+				return (const char *)s + 1;
+#endif
+			break;
+		}
+		s += 8;
+	}
+	return string_rest(j, p, s, end);
 }
 
 static const char *
