@@ -1,12 +1,14 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -25,7 +27,9 @@ struct http {
 
 	/* a request made ahead by http_ahead(), on its own thread */
 	pthread_t		 th;
-	int			 ahead;		/* th runs or has run: join it */
+	atomic_int		 ahead;		/* th runs or has run: join it */
+	atomic_int		 cancel;	/* stop th's transfer */
+	atomic_int		 running;	/* th has not finished it */
 	struct ds_buf		 aurl;
 	struct http_resp	 aresp;
 	int			 arc;
@@ -133,7 +137,7 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
 	struct http *h = arg;
 
 	(void)dt, (void)dn, (void)ut, (void)un;
-	return *h->stop != 0;
+	return *h->stop != 0 || atomic_load(&h->cancel) != 0;
 }
 
 /* Set a libcurl option or exit: only an out-of-date libcurl refuses one. */
@@ -272,6 +276,7 @@ ahead_run(void *arg)
 	struct http *h = arg;
 
 	h->arc = perform(h, h->aurl.p, &h->aresp);
+	atomic_store(&h->running, 0);
 	return NULL;
 }
 
@@ -279,10 +284,10 @@ ahead_run(void *arg)
 static int
 join_ahead(struct http *h, const char *url)
 {
-	if (!h->ahead)
+	if (!atomic_load(&h->ahead))
 		return 0;
 	pthread_join(h->th, NULL);
-	h->ahead = 0;
+	atomic_store(&h->ahead, 0);
 	return url != NULL && strcmp(h->aurl.p, url) == 0;
 }
 
@@ -291,7 +296,7 @@ http_ahead(struct http *h, const char *url)
 {
 	sigset_t block, old;
 
-	if (h->ahead)
+	if (atomic_load(&h->ahead))
 		return;
 	ds_buf_reset(&h->aurl);
 	ds_buf_adds(&h->aurl, url);
@@ -302,10 +307,28 @@ http_ahead(struct http *h, const char *url)
 	sigaddset(&block, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	/* without a thread, the request is simply made when asked for */
-	h->ahead = pthread_create(&h->th, NULL, ahead_run, h) == 0;
+	atomic_store(&h->running, 1);
+	atomic_store(&h->ahead, pthread_create(&h->th, NULL, ahead_run, h) == 0);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	/* let it send the request before the caller's work takes the core */
 	sched_yield();
+}
+
+void
+http_cancel(struct http *h)
+{
+	struct timespec ms = { 0, 1000000 };
+	int i;
+
+	if (h == NULL || !atomic_load(&h->ahead) || pthread_equal(pthread_self(), h->th))
+		return;
+	atomic_store(&h->cancel, 1);
+	/*
+	 * No join: another thread (the pager in http_get()) may be joining
+	 * it. The transfer ends at its next progress call, within a second.
+	 */
+	for (i = 0; i < 2000 && atomic_load(&h->running) != 0; i++)
+		(void)nanosleep(&ms, NULL);
 }
 
 int

@@ -51,6 +51,12 @@ int	 http_get(struct http *h, const char *url, struct http_resp *r);
  * handle is the thread's until then. Nothing happens when none can start.
  */
 void	 http_ahead(struct http *h, const char *url);
+/*
+ * Stop the request made ahead, if any, and wait (up to 2 s) for its
+ * transfer to end: for an exit hook, so that no transfer runs while the
+ * process tears down. From any thread; the handle is unusable after.
+ */
+void	 http_cancel(struct http *h);
 /* Free the handle (after any request made ahead ends) and wipe the key. */
 void	 http_free(struct http *h);
 

@@ -88,7 +88,10 @@ write_stats(struct run *r)
 	}
 }
 
-/* Exit hook: finish the archive segment and mark the stats failed. */
+/*
+ * Exit hook: stop a request made ahead, finish the archive segment and
+ * mark the stats failed.
+ */
 static void
 at_exit(void)
 {
@@ -97,6 +100,7 @@ at_exit(void)
 	if (r == NULL || finished)
 		return;
 	finished = 1;
+	http_cancel(r->http);
 	/* the line in flight goes out whole, unless its writing is what failed */
 	if (!writer_is_self(r->wr)) {
 		writer_free(r->wr);
@@ -368,7 +372,7 @@ pager_run(const struct pager_opts *o)
 	backoff_seed(&r->rng, 0);
 	if (o->archive != NULL)
 		r->arch = archive_open(o->archive, o->stream, o->segment_bytes);
-	r->wr = writer_new(r->arch);
+	r->wr = writer_new(r->arch, o->stop);
 	r->http = http_new(o->key, o->timeout_ms, o->insecure, o->max_body, o->stop);
 	running = r;
 	atexit(at_exit);

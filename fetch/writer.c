@@ -21,6 +21,7 @@ struct writer {
 	int		 busy;		/* the other one is handed over, not yet written */
 	int		 quit;
 	int		 err;		/* errno of a failed write to stdout, or 0 */
+	volatile sig_atomic_t *stop;	/* the pager's: set when err is */
 };
 
 /* Write and flush b to stdout; errno of the failure, or 0. */
@@ -54,8 +55,11 @@ run(void *arg)
 			archive_write(w->arch, b->p, b->len);
 		err = skip ? 0 : put_line(b);
 		pthread_mutex_lock(&w->mu);
-		if (err != 0)
+		if (err != 0) {
 			w->err = err;
+			if (*w->stop == 0)
+				*w->stop = SIGPIPE;
+		}
 		w->busy = 0;
 		pthread_cond_broadcast(&w->cv);
 	}
@@ -64,12 +68,13 @@ run(void *arg)
 }
 
 struct writer *
-writer_new(struct archive *arch)
+writer_new(struct archive *arch, volatile sig_atomic_t *stop)
 {
 	struct writer *w = ds_xcalloc(1, sizeof(*w));
 	sigset_t block, old;
 
 	w->arch = arch;
+	w->stop = stop;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	/* signals stay with the pager, whose waits they must cut short */

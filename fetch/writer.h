@@ -13,12 +13,19 @@
 #ifndef DS_FETCH_WRITER_H
 #define DS_FETCH_WRITER_H
 
+#include <signal.h>
+
 struct archive;
 struct ds_buf;
 struct writer;
 
-/* A writer for stdout (set up by ds_out_init()) and arch (or NULL). */
-struct writer *writer_new(struct archive *arch);
+/*
+ * A writer for stdout (set up by ds_out_init()) and arch (or NULL). When a
+ * write to stdout fails, *stop is set (to SIGPIPE, if still 0) so that the
+ * pager's waits end now, not at the next page; the pager then exits as the
+ * failed write would (writer_buf() or writer_drain()).
+ */
+struct writer *writer_new(struct archive *arch, volatile sig_atomic_t *stop);
 
 /*
  * The buffer to build the next line in (never the one being written).

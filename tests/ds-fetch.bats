@@ -520,6 +520,20 @@ pace() {
 	assert_equal "$stderr" ""
 }
 
+@test "a closed stdout exits 112 without waiting for the page asked for ahead" {
+	# every response takes 3 s; page 1 fits in the pipe, writing page 2 (at
+	# 6 s) fails while page 3 is asked for ahead (due at 9 s): exit at once
+	start_mock --events 50000 --page-max 1000 --fail-rate 1 --faults slow --slow-seconds 3
+	t0=$(date +%s%N)
+	run --separate-stderr bash -c 'ds-fetch --timeout 20 --limit 1000 "$1" | head -c 100 >/dev/null; echo "${PIPESTATUS[0]}"' _ "$MOCK_URL"
+	t1=$(date +%s%N)
+	assert_status 0
+	assert_equal "$output" 112
+	assert_equal "$stderr" ""
+	echo "# exited $(((t1 - t0) / 1000000)) ms after start (page 2 came at 6000 ms)" >&3
+	[ $(((t1 - t0) / 1000000)) -lt 8000 ]
+}
+
 @test "the archive replays byte for byte with zstdcat, in rotated 0600 segments" {
 	start_mock --events 3000 --page-max 500
 	run --separate-stderr ds-fetch --archive "$BATS_TEST_TMPDIR/arch" --archive-segment-bytes 60000 \
