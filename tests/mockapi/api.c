@@ -35,7 +35,7 @@ json_text(struct ds_buf *b, const char *s, size_t n)
 }
 
 /* Make out an error answer: {"error":code,"message":fmt...} with %s args escaped. */
-static void
+static void __attribute__((format(printf, 4, 5)))
 fail(struct reply *out, int status, const char *code, const char *fmt, ...)
 {
 	struct ds_buf msg = { 0 };
