@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "exits.h"
+#include "log.h"
 #include "seen.h"
 
 /*
@@ -154,6 +156,8 @@ ds_seen_add(struct ds_seen *s, const char *key, size_t n, const char *val,
 	if (*slot == 0)
 		cur->n++;
 	/* a batch's arena is bounded by --batch-bytes (at most 2^36) and a page */
+	if (cur->arena.len >= OFF_MASK)
+		ds_diex(DS_EX_TEMP, "a batch's keys passed 2^40 bytes");
 	*slot = TAG(h) | (uint64_t)(cur->arena.len + 1);
 	ds_buf_add(&cur->arena, &n, sizeof(n));
 	ds_buf_add(&cur->arena, key, n);
