@@ -46,26 +46,55 @@ guess_at(const char *k, const char *end, const char **cur, size_t *len)
 	return 1;
 }
 
+/* The last (last != 0) or first occurrence of the quoted key in [w, e), or NULL. */
+static const char *
+key_in(const char *w, const char *e, const char *key, int last)
+{
+	size_t kn = strlen(key);
+	const char *k, *found = NULL;
+
+	for (; (k = memchr(w, '"', (size_t)(e - w))) != NULL; w = k + 1)
+		if ((size_t)(e - k) >= kn && memcmp(k, key, kn) == 0) {
+			found = k;
+			if (!last)
+				break;
+		}
+	return found;
+}
+
+/* Non-zero when [w, e) holds "hasMore" with the value false. */
+static int
+no_more_in(const char *w, const char *e)
+{
+	const char *k = key_in(w, e, "\"hasMore\"", 1), *p;
+
+	if (k == NULL)
+		return 0;
+	p = ds_json_ws(k + sizeof("\"hasMore\"") - 1, e);
+	if (p >= e || *p != ':')
+		return 0;
+	p = ds_json_ws(p + 1, e);
+	return p < e && *p == 'f';
+}
+
 int
 body_next_guess(const char *p, size_t n, const char **cur, size_t *len)
 {
-	static const char key[] = "\"nextCursor\"";
-	const size_t kn = sizeof(key) - 1;
-	const char *end = p + n, *w, *k, *last = NULL;
+	const char *end = p + n, *w, *we, *k;
 
 	/* the last one near the end: the observed shape puts pagination last */
-	for (w = n > GUESS_WINDOW ? end - GUESS_WINDOW : p;
-	    (k = memchr(w, '"', (size_t)(end - w))) != NULL; w = k + 1)
-		if ((size_t)(end - k) >= kn && memcmp(k, key, kn) == 0)
-			last = k;
-	if (last != NULL)
-		return guess_at(last, end, cur, len);
-	/* else the first one near the start */
-	for (w = p; w < p + (n < GUESS_WINDOW ? n : GUESS_WINDOW) &&
-	    (k = memchr(w, '"', (size_t)(end - w))) != NULL; w = k + 1)
-		if ((size_t)(end - k) >= kn && memcmp(k, key, kn) == 0)
-			return guess_at(k, end, cur, len);
-	return 0;
+	w = n > GUESS_WINDOW ? end - GUESS_WINDOW : p;
+	we = end;
+	if ((k = key_in(w, we, "\"nextCursor\"", 1)) == NULL) {
+		/* else the first one near the start */
+		w = p;
+		we = p + (n < GUESS_WINDOW ? n : GUESS_WINDOW);
+		k = key_in(w, we, "\"nextCursor\"", 0);
+	}
+	/* a last page that names a cursor anyway asks for nothing more */
+	if (k == NULL || no_more_in(w, we))
+		return 0;
+	return guess_at(k, end, cur, len);
 }
 
 /* Fill pg from the pagination fields of an object member m (either level). */

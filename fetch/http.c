@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
@@ -21,15 +20,15 @@ struct http {
 	CURL			*curl;
 	struct curl_slist	*headers;
 	size_t			 maxbody;
-	volatile sig_atomic_t	*stop;
+	atomic_int	*stop;
 	struct http_resp	*r;	/* the response being filled */
 	char			 errbuf[CURL_ERROR_SIZE];
 
 	/* a request made ahead by http_ahead(), on its own thread */
 	pthread_t		 th;
 	atomic_int		 ahead;		/* th runs or has run: join it */
-	atomic_int		 cancel;	/* stop th's transfer */
-	atomic_int		 running;	/* th has not finished it */
+	pthread_t		 owner;		/* the thread that calls http_get() */
+	atomic_int		 cancel;	/* stop th's transfer (not another) */
 	struct ds_buf		 aurl;
 	struct http_resp	 aresp;
 	int			 arc;
@@ -137,7 +136,7 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
 	struct http *h = arg;
 
 	(void)dt, (void)dn, (void)ut, (void)un;
-	return *h->stop != 0 || atomic_load(&h->cancel) != 0;
+	return *h->stop != 0 || (h->r == &h->aresp && atomic_load(&h->cancel) != 0);
 }
 
 /* Set a libcurl option or exit: only an out-of-date libcurl refuses one. */
@@ -148,7 +147,7 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
 
 struct http *
 http_new(const char *key, long timeout_ms, int insecure, size_t maxbody,
-    volatile sig_atomic_t *stop)
+    atomic_int *stop)
 {
 	struct http *h = ds_xcalloc(1, sizeof(*h));
 	struct ds_buf hv = { 0 };
@@ -160,6 +159,7 @@ http_new(const char *key, long timeout_ms, int insecure, size_t maxbody,
 		ds_diex(DS_EX_TEMP, "libcurl could not make a handle");
 	h->maxbody = maxbody;
 	h->stop = stop;
+	h->owner = pthread_self();
 	if ((l = curl_slist_append(NULL, "Accept: application/json")) == NULL)
 		ds_diex(DS_EX_TEMP, "out of memory for request headers");
 	h->headers = l;
@@ -276,19 +276,27 @@ ahead_run(void *arg)
 	struct http *h = arg;
 
 	h->arc = perform(h, h->aurl.p, &h->aresp);
-	atomic_store(&h->running, 0);
 	return NULL;
 }
 
-/* Wait for the request made ahead, if any; non-zero when it was for url. */
+/*
+ * Wait for the request made ahead, if any; non-zero when it was for url.
+ * One for another url (or none: NULL) is stopped first, not waited out.
+ */
 static int
 join_ahead(struct http *h, const char *url)
 {
+	int same;
+
 	if (!atomic_load(&h->ahead))
 		return 0;
+	same = url != NULL && strcmp(h->aurl.p, url) == 0;
+	if (!same)
+		atomic_store(&h->cancel, 1);
 	pthread_join(h->th, NULL);
+	atomic_store(&h->cancel, 0);
 	atomic_store(&h->ahead, 0);
-	return url != NULL && strcmp(h->aurl.p, url) == 0;
+	return same;
 }
 
 void
@@ -307,7 +315,6 @@ http_ahead(struct http *h, const char *url)
 	sigaddset(&block, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	/* without a thread, the request is simply made when asked for */
-	atomic_store(&h->running, 1);
 	atomic_store(&h->ahead, pthread_create(&h->th, NULL, ahead_run, h) == 0);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	/* let it send the request before the caller's work takes the core */
@@ -317,18 +324,12 @@ http_ahead(struct http *h, const char *url)
 void
 http_cancel(struct http *h)
 {
-	struct timespec ms = { 0, 1000000 };
-	int i;
-
-	if (h == NULL || !atomic_load(&h->ahead) || pthread_equal(pthread_self(), h->th))
-		return;
-	atomic_store(&h->cancel, 1);
 	/*
-	 * No join: another thread (the pager in http_get()) may be joining
-	 * it. The transfer ends at its next progress call, within a second.
+	 * Only the owner joins: from another thread (the writer's exit) the
+	 * owner may be joining it itself, and goes on running regardless.
 	 */
-	for (i = 0; i < 2000 && atomic_load(&h->running) != 0; i++)
-		(void)nanosleep(&ms, NULL);
+	if (h != NULL && pthread_equal(pthread_self(), h->owner))
+		(void)join_ahead(h, NULL);
 }
 
 int

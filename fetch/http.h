@@ -5,6 +5,7 @@
 #ifndef DS_FETCH_HTTP_H
 #define DS_FETCH_HTTP_H
 
+#include <stdatomic.h>
 #include <signal.h>
 #include <stddef.h>
 
@@ -40,21 +41,21 @@ struct http;
  * *stop is polled during transfers: non-zero aborts them.
  */
 struct http *http_new(const char *key, long timeout_ms, int insecure,
-	    size_t maxbody, volatile sig_atomic_t *stop);
+	    size_t maxbody, atomic_int *stop);
 /* GET url into r (reset first; r->body is reused across calls). Returns 0
  * when a response came (any status), -1 on a transfer failure. */
 int	 http_get(struct http *h, const char *url, struct http_resp *r);
 /*
  * Start the GET of url now, on a thread of its own: the next http_get()
  * for the same url takes its response (waiting for it to end); one for
- * another url waits for it and drops it. At most one is made ahead; the
+ * another url stops it and drops it, as http_free() does. At most one is made ahead; the
  * handle is the thread's until then. Nothing happens when none can start.
  */
 void	 http_ahead(struct http *h, const char *url);
 /*
- * Stop the request made ahead, if any, and wait (up to 2 s) for its
- * transfer to end: for an exit hook, so that no transfer runs while the
- * process tears down. From any thread; the handle is unusable after.
+ * From the thread that makes the requests (else nothing happens): stop the
+ * request made ahead, if any, and wait for its thread, so that no transfer
+ * runs while the process tears down (an exit hook).
  */
 void	 http_cancel(struct http *h);
 /* Free the handle (after any request made ahead ends) and wipe the key. */

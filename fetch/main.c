@@ -1,6 +1,7 @@
 /*
  * ds-fetch - follow a paginated JSON API's cursor, one NDJSON line per page.
  */
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -23,7 +24,9 @@
 
 #define KEY_MAX		4096	/* longest API key file read */
 
-static volatile sig_atomic_t stop;
+/* set by the signal handler and the writer thread: lock-free, so both may */
+static atomic_int stop;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the stop flag must be lock-free");
 
 static void __attribute__((noreturn))
 usage(FILE *f, int status)
@@ -171,7 +174,7 @@ main(int argc, char *argv[])
 	struct sigaction sa;
 	const char *keyfile = NULL, *why;
 	char *events, *key;
-	int ch, quiet = 0;
+	int ch, quiet = 0, sig;
 
 	ds_log_init(argv[0]);
 	no_core();
@@ -269,9 +272,9 @@ main(int argc, char *argv[])
 		free(key);
 	}
 	free(events);
-	if (stop) {
-		signal(stop, SIG_DFL);
-		raise(stop);
+	if ((sig = atomic_load(&stop)) != 0) {
+		signal(sig, SIG_DFL);
+		raise(sig);
 	}
 	return DS_EX_OK;
 }

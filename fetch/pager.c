@@ -58,7 +58,11 @@ wall(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Sleep secs, or less when *stop is set; counts the time in waits_ms. */
+/*
+ * Sleep secs, or less when *stop is set; counts the time in waits_ms. A
+ * signal cuts the sleep short; the writer thread's failure (it sets *stop
+ * too) is seen within a slice of 100 ms.
+ */
 static void
 pause_for(struct run *r, double secs)
 {
@@ -66,6 +70,8 @@ pause_for(struct run *r, double secs)
 	struct timespec ts;
 
 	while (!*r->o->stop && (left = end - ds_mono()) > 0) {
+		if (left > 0.1)
+			left = 0.1;
 		ts.tv_sec = (time_t)left;
 		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
 		(void)nanosleep(&ts, NULL);

@@ -5,6 +5,7 @@
 #ifndef DS_FETCH_PAGER_H
 #define DS_FETCH_PAGER_H
 
+#include <stdatomic.h>
 #include <signal.h>
 #include <stddef.h>
 
@@ -26,7 +27,7 @@ struct pager_opts {
 	size_t		 segment_bytes;
 	const char	*key;		/* or NULL */
 	int		 verbose;
-	volatile sig_atomic_t *stop;	/* set to a signal number to stop */
+	atomic_int *stop;	/* set to a signal number to stop */
 };
 
 /*

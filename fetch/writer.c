@@ -1,3 +1,4 @@
+#include <stdatomic.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,7 +22,7 @@ struct writer {
 	int		 busy;		/* the other one is handed over, not yet written */
 	int		 quit;
 	int		 err;		/* errno of a failed write to stdout, or 0 */
-	volatile sig_atomic_t *stop;	/* the pager's: set when err is */
+	atomic_int *stop;	/* the pager's: set when err is */
 };
 
 /* Write and flush b to stdout; errno of the failure, or 0. */
@@ -57,8 +58,9 @@ run(void *arg)
 		pthread_mutex_lock(&w->mu);
 		if (err != 0) {
 			w->err = err;
-			if (*w->stop == 0)
-				*w->stop = SIGPIPE;
+			int none = 0;
+
+			(void)atomic_compare_exchange_strong(w->stop, &none, SIGPIPE);
 		}
 		w->busy = 0;
 		pthread_cond_broadcast(&w->cv);
@@ -68,7 +70,7 @@ run(void *arg)
 }
 
 struct writer *
-writer_new(struct archive *arch, volatile sig_atomic_t *stop)
+writer_new(struct archive *arch, atomic_int *stop)
 {
 	struct writer *w = ds_xcalloc(1, sizeof(*w));
 	sigset_t block, old;

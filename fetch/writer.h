@@ -13,6 +13,7 @@
 #ifndef DS_FETCH_WRITER_H
 #define DS_FETCH_WRITER_H
 
+#include <stdatomic.h>
 #include <signal.h>
 
 struct archive;
@@ -25,7 +26,7 @@ struct writer;
  * pager's waits end now, not at the next page; the pager then exits as the
  * failed write would (writer_buf() or writer_drain()).
  */
-struct writer *writer_new(struct archive *arch, volatile sig_atomic_t *stop);
+struct writer *writer_new(struct archive *arch, atomic_int *stop);
 
 /*
  * The buffer to build the next line in (never the one being written).

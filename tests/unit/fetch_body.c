@@ -195,6 +195,10 @@ UNIT_TEST(fetch_body_next_guess_reads_the_cursor_near_either_end)
 		{ "{\"data\":[],\"nextCursor\":\"bad \\x\"}", NULL },
 		{ "{\"data\":[{\"nextCursor\":\"in a record\"}],\"nextCursor\":\"c3\"}", "c3" },
 		{ "<html>nextCursor</html>", NULL },
+		{ "{\"data\":[],\"hasMore\":false,\"nextCursor\":\"end\"}", NULL },
+		{ "{\"data\":[],\"pagination\":{\"hasMore\" : false, \"nextCursor\":\"end\"}}", NULL },
+		{ "{\"hasMore\":false,\"nextCursor\":\"end\",\"data\":[]}", NULL },
+		{ "{\"data\":[{\"hasMore\":false}],\"hasMore\":true,\"nextCursor\":\"c4\"}", "c4" },
 	};
 	const char *c;
 	size_t i, n;
