@@ -2,7 +2,7 @@
  * fuzz_body.c - libFuzzer harness for fetch/body.c: any response body is
  * either a page whose spans lie inside it and whose record count matches
  * its data array, or refused with a reason; an error body's message stays
- * within its cap.
+ * within its cap; a next-cursor guess lies inside it and decodes.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -54,6 +54,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (why.len == 0 || not_json < 0 || not_json > 2)
 		abort();
 
+	if (body_next_guess(p, size, &q, &vl)) {
+		inside(p, size, q, vl);
+		ds_buf_reset(&msg);
+		(void)ds_json_str_decode(q, vl, &msg);
+	}
 	(void)body_error(p, size, &msg, MSGMAX);
 	if (msg.len > MSGMAX)
 		abort();
