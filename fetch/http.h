@@ -6,7 +6,6 @@
 #define DS_FETCH_HTTP_H
 
 #include <stdatomic.h>
-#include <signal.h>
 #include <stddef.h>
 
 #include "buf.h"

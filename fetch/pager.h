@@ -6,7 +6,6 @@
 #define DS_FETCH_PAGER_H
 
 #include <stdatomic.h>
-#include <signal.h>
 #include <stddef.h>
 
 struct pager_opts {

@@ -14,7 +14,6 @@
 #define DS_FETCH_WRITER_H
 
 #include <stdatomic.h>
-#include <signal.h>
 
 struct archive;
 struct ds_buf;
