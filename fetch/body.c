@@ -21,17 +21,26 @@ has_word(const char *p, size_t n, const char *word)
 	return 0;
 }
 
+/* The value after the quoted key (kn bytes) at k and its colon, or NULL. */
+static const char *
+value_after(const char *k, size_t kn, const char *end)
+{
+	const char *p = ds_json_ws(k + kn, end);
+
+	if (p >= end || *p != ':')
+		return NULL;
+	p = ds_json_ws(p + 1, end);
+	return p < end ? p : NULL;
+}
+
 /* The string value after the "nextCursor" key at k, as body_next_guess(). */
 static int
 guess_at(const char *k, const char *end, const char **cur, size_t *len)
 {
-	const char *p = ds_json_ws(k + sizeof("\"nextCursor\"") - 1, end), *q;
+	const char *p = value_after(k, sizeof("\"nextCursor\"") - 1, end), *q;
 	struct ds_json j;
 
-	if (p >= end || *p != ':')
-		return 0;
-	p = ds_json_ws(p + 1, end);
-	if (p >= end || *p != '"')
+	if (p == NULL || *p != '"')
 		return 0;
 	for (q = p + 1; q < end && *q != '"'; q++)
 		if (*q == '\\' && ++q == end)
@@ -68,13 +77,8 @@ no_more_in(const char *w, const char *e)
 {
 	const char *k = key_in(w, e, "\"hasMore\"", 1), *p;
 
-	if (k == NULL)
-		return 0;
-	p = ds_json_ws(k + sizeof("\"hasMore\"") - 1, e);
-	if (p >= e || *p != ':')
-		return 0;
-	p = ds_json_ws(p + 1, e);
-	return p < e && *p == 'f';
+	p = k != NULL ? value_after(k, sizeof("\"hasMore\"") - 1, e) : NULL;
+	return p != NULL && *p == 'f';
 }
 
 int

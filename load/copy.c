@@ -23,7 +23,7 @@ ds_copy_field(struct ds_buf *b, const char *s, size_t n)
 		/*
 		 * Copy eight bytes at a time while none is below 0x0e or a
 		 * backslash; the lowest flagged byte is the first such (see
-		 * string() in lib/json.c).
+		 * skip_plain() in lib/json.c).
 		 */
 		while (end - p >= 8) {
 			memcpy(&v, p, 8);
