@@ -1,5 +1,9 @@
 # ds - ingest paginated HTTP JSON APIs into PostgreSQL with small Unix filters.
 # Build: make   Test: make check   Demo: make demo   See README.md.
+# `make` never installs anything: it checks the build's libraries with pkg-config
+# and names the Debian package of any missing one. `make deps` installs the build,
+# test and demo packages (as root); `make check` and `make demo` run it first.
+# (DS_SKIP_DEPS=1, which once kept `make` from installing, is accepted and not needed.)
 
 PREFIX	?= /usr/local
 DESTDIR	?=
@@ -23,9 +27,8 @@ Z_LIBS		= $(call pc,libs,zlib)
 JQ_LIBS		= -ljq -lonig
 PQ_CFLAGS	= $(call pc,cflags,libpq)
 
-# A stage is built once its folder has a main.c.
-PROGS	= $(foreach p,fetch transform load checkpoint,$(if $(wildcard $(p)/main.c),$(BIN)/ds-$(p)))
-TOOLS	= $(if $(wildcard tests/mockapi/main.c),$(BIN)/ds-mockapi) $(BIN)/ds-unit
+PROGS	= $(BIN)/ds-fetch $(BIN)/ds-transform $(BIN)/ds-load $(BIN)/ds-checkpoint
+TOOLS	= $(BIN)/ds-mockapi $(BIN)/ds-unit
 SCRIPTS	= scripts/ds-run scripts/ds-pg
 
 LIB_SRC		= $(wildcard lib/*.c)
@@ -41,21 +44,19 @@ objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 LIB_OBJ = $(call objs,$(LIB_SRC))
 LIBDS	= $(OBJ)/libds.a
 
-.PHONY: all progs deps sanitize-unit check check-only sanitize demo bench install clean lint fuzz
+.PHONY: all build-deps deps sanitize-unit check check-only sanitize demo bench install clean lint fuzz
 
-all: deps-ok progs
-
-progs: $(PROGS) $(TOOLS)
+all: $(PROGS) $(TOOLS)
 
 # `make deps` installs what is missing (as root) or prints the apt-get line.
 deps:
 	@scripts/ds-deps install
 
-.PHONY: deps-ok
-deps-ok:
-	@[ -n "$(DS_SKIP_DEPS)" ] || scripts/ds-deps install
+# Before anything compiles: stop, naming the Debian package, if a library is missing.
+build-deps:
+	@CC="$(CC)" PKG_CONFIG="$(PKG_CONFIG)" scripts/ds-deps build
 
-$(OBJ)/%.o: %.c
+$(OBJ)/%.o: %.c | build-deps
 	@mkdir -p $(@D)
 	$(CC) $(DS_CFLAGS) $(PQ_CFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -75,7 +76,7 @@ $(BIN)/ds-transform: $(call objs,$(TRANSFORM_SRC)) $(LIBDS)
 # The migrations are compiled in: load/migrations.inc is generated from the .sql files.
 $(OBJ)/load/migrate.o: $(OBJ)/load/migrations.inc
 $(OBJ)/load/migrate.o: DS_CFLAGS += -I$(OBJ)/load
-$(OBJ)/load/migrations.inc: $(MIGRATIONS) scripts/ds-embed
+$(OBJ)/load/migrations.inc: $(MIGRATIONS) scripts/ds-embed | build-deps
 	@mkdir -p $(@D)
 	scripts/ds-embed $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
@@ -97,25 +98,27 @@ $(BIN)/ds-unit: $(call objs,$(UNIT_SRC)) $(UNIT_LINK) $(LIBDS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(PQ_LIBS) $(JQ_LIBS) $(CRYPTO_LIBS) $(ZSTD_LIBS) -lpthread -lm
 
-# The README's test command. Last line: "N passed, N failed".
-check: all
+# The README's test command: set-up included. Last line: "N passed, N failed".
+check: deps
+	@$(MAKE) --no-print-directory all
 	@DS_BIN=$(CURDIR)/$(BIN) tests/run
 
 check-only:
 	@DS_BIN=$(CURDIR)/$(BIN) tests/run
 
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-sanitize: deps-ok
+sanitize: deps
 	$(MAKE) BIN=build/san/bin OBJ=build/san/obj CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)"
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		DS_BIN=$(CURDIR)/build/san/bin DS_SANITIZE=1 tests/run
 
 # The unit tests alone under ASan+UBSan (CI runs this before make check).
-sanitize-unit: deps-ok
+sanitize-unit:
 	$(MAKE) BIN=build/san/bin OBJ=build/san/obj CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" build/san/bin/ds-unit
 	ASAN_OPTIONS=detect_leaks=1 build/san/bin/ds-unit
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@DS_BIN=$(CURDIR)/$(BIN) scripts/ds-demo
 
 # Fuzzing: clang's libFuzzer over lib/ and the stages' pure logic.
@@ -125,7 +128,7 @@ FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_OBJ = build/fuzz/obj
 FUZZ_STAGE_OBJ = $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(filter-out %/main.c,$(FETCH_SRC) $(TRANSFORM_SRC)))
-fuzz: deps-ok
+fuzz:
 	$(MAKE) CC=clang OBJ=$(FUZZ_OBJ) CFLAGS="$(FUZZ_FLAGS)" \
 		$(FUZZ_OBJ)/libds.a $(FUZZ_STAGE_OBJ)
 	@mkdir -p build/fuzz/bin
@@ -141,7 +144,7 @@ fuzz: deps-ok
 bench: all
 	@DS_BIN=$(CURDIR)/$(BIN) tests/bench/run
 
-lint: deps-ok
+lint:
 	shellcheck scripts/ds-* tests/run tests/*.bash tests/bench/run tests/bench/*.sh tests/fuzz/run .ci/run
 	shellcheck -S warning tests/*.bats
 	mandoc -Tlint -Wwarning man/*.[1-9]
