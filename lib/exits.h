@@ -24,7 +24,4 @@
 #define DS_EX_TEMP	111	/* temporary: retries exhausted, connection lost */
 #define DS_EX_PIPE	112	/* temporary: our stdout was closed (next stage died) */
 
-/* Nonzero when status s means "try again later" to a supervisor. */
-#define DS_EX_IS_TEMP(s) (((s) >= 110 && (s) <= 119) || (s) > 128)
-
 #endif

@@ -44,17 +44,6 @@ addc(struct ds_buf *b, char c)
 		ds_buf_addc(b, c);
 }
 
-/* First byte at or after p that is not JSON white space. */
-static inline const char *
-ws(const char *p, const char *end)
-{
-	if (p < end && (unsigned char)*p > ' ')
-		return p;
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
-}
-
 /*
  * Next UTF-16 code unit of a raw (validated) string text, or -1 at its end.
  * A surrogate escape not in a pair counts as U+FFFD, as the canonical form
@@ -604,7 +593,7 @@ object(struct ds_jcs *c, const char *p, const char *end, struct ds_buf *out)
 
 	addc(out, '{');
 	base = out->len;
-	p = ws(p + 1, end);
+	p = ds_json_ws(p + 1, end);
 	while (p < end && *p == '"') {
 		if (c->n == c->cap) {
 			c->cap = c->cap ? c->cap * 2 : 64;
@@ -620,13 +609,13 @@ object(struct ds_jcs *c, const char *p, const char *end, struct ds_buf *out)
 		m->keylen = (size_t)(p - 1 - m->key);
 		if (m->plain)
 			m->prefix = key_prefix(m->key, m->keylen, end);
-		p = ws(p, end);
+		p = ds_json_ws(p, end);
 		addc(out, ':');
 		p = value(c, p + 1, end, out);
 		c->m[c->n - 1].end = out->len;	/* c->m may have moved */
-		p = ws(p, end);
+		p = ds_json_ws(p, end);
 		if (p < end && *p == ',')
-			p = ws(p + 1, end);
+			p = ds_json_ws(p + 1, end);
 	}
 	if (c->n > first)	/* c->m is NULL until an object has members */
 		sort_members(c, c->m + first, c->n - first, base, out);
@@ -640,13 +629,13 @@ static const char *
 array(struct ds_jcs *c, const char *p, const char *end, struct ds_buf *out)
 {
 	addc(out, '[');
-	p = ws(p + 1, end);
+	p = ds_json_ws(p + 1, end);
 	while (p < end && *p != ']') {
 		p = value(c, p, end, out);
-		p = ws(p, end);
+		p = ds_json_ws(p, end);
 		if (p < end && *p == ',') {
 			addc(out, ',');
-			p = ws(p + 1, end);
+			p = ds_json_ws(p + 1, end);
 		}
 	}
 	addc(out, ']');
@@ -657,7 +646,7 @@ array(struct ds_jcs *c, const char *p, const char *end, struct ds_buf *out)
 static const char *
 value(struct ds_jcs *c, const char *p, const char *end, struct ds_buf *out)
 {
-	p = ws(p, end);
+	p = ds_json_ws(p, end);
 	if (p >= end)
 		return p;
 	switch (*p) {

@@ -44,16 +44,6 @@ fail(struct ds_json *j, const char *p, const char *msg)
 	return NULL;
 }
 
-const char *
-ds_json_ws(const char *p, const char *end)
-{
-	if (p < end && (unsigned char)*p > ' ')
-		return p;
-	while (p < end && wsclass[(unsigned char)*p])
-		p++;
-	return p;
-}
-
 static int
 hex4(const char *p, const char *end, unsigned *out)
 {

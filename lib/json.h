@@ -56,8 +56,16 @@ struct ds_json_member {
 /* Start a context over text starting at base. */
 void	ds_json_init(struct ds_json *j, const char *base);
 
-/* First non-whitespace byte at or after p (end if none). */
-const char *ds_json_ws(const char *p, const char *end);
+/* First non-whitespace byte at or after p (end if none). Inline: every scan calls it. */
+static inline const char *
+ds_json_ws(const char *p, const char *end)
+{
+	if (p < end && (unsigned char)*p > ' ')
+		return p;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
 
 /*
  * Validate one value starting at p (leading whitespace allowed) and return

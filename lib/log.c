@@ -28,12 +28,6 @@ ds_log_init(const char *argv0)
 				maxlevel = (enum ds_level)i;
 }
 
-const char *
-ds_log_prog(void)
-{
-	return prog;
-}
-
 void
 ds_log_setlevel(enum ds_level level)
 {
@@ -230,16 +224,6 @@ ds_warnx(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vlogmsg(DS_LOG_WARN, 0, fmt, ap);
-	va_end(ap);
-}
-
-void
-ds_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlogmsg(DS_LOG_INFO, 0, fmt, ap);
 	va_end(ap);
 }
 

@@ -21,7 +21,6 @@ struct ds_buf;
 
 /* Name the program (its basename is used) and read DS_LOG_LEVEL if set. */
 void	ds_log_init(const char *argv0);
-const char *ds_log_prog(void);
 void	ds_log_setlevel(enum ds_level level);
 int	ds_log_enabled(enum ds_level level);
 
@@ -37,7 +36,6 @@ void	ds_logkv(enum ds_level level, const char *msg, const char *kvfmt, ...)
 /* err(3)-like helpers: the formatted text becomes msg. The "x" forms omit strerror(errno). */
 void	ds_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	ds_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	ds_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	ds_die(int status, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 void	ds_diex(int status, const char *fmt, ...)

@@ -59,16 +59,6 @@ ds_out_flush(void)
 }
 
 void
-ds_out_check(void)
-{
-	if (ferror(stdout)) {
-		errno = EIO;
-		ds_out_flush();
-		failed();
-	}
-}
-
-void
 ds_out_close(void)
 {
 	ds_out_flush();

@@ -2,9 +2,10 @@
  * output.h - buffered stdout with write-error checking.
  *
  * ds_out_init() ignores SIGPIPE and gives stdout a large buffer. Writes go
- * through stdio; ds_out_check() and ds_out_close() turn a failed write into
- * an exit: EPIPE (the next stage went away) exits DS_EX_PIPE quietly, any
- * other error (a full disk) exits DS_EX_TEMP with a message.
+ * through stdio; ds_out_write(), ds_out_flush() and ds_out_close() turn a
+ * failed write into an exit: EPIPE (the next stage went away) exits
+ * DS_EX_PIPE quietly, any other error (a full disk) exits DS_EX_TEMP with a
+ * message.
  */
 #ifndef DS_OUTPUT_H
 #define DS_OUTPUT_H
@@ -18,8 +19,6 @@ void	ds_out_write(const void *p, size_t n);
 void	ds_out_flush(void);
 /* Exit as a write to stdout that failed with errnum does (above). */
 void	ds_out_fail(int errnum) __attribute__((noreturn));
-/* Exit as above if a write to stdout has failed so far. */
-void	ds_out_check(void);
 /* Flush and close stdout at the end of main(); exits as above on error. */
 void	ds_out_close(void);
 

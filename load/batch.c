@@ -234,12 +234,6 @@ ds_loader_rejects(const struct ds_loader *l)
 	return l->rejseen;
 }
 
-int
-ds_loader_paged(const struct ds_loader *l)
-{
-	return l->paged;
-}
-
 void
 ds_loader_inherit(struct ds_loader *l, const struct ds_loader *from)
 {

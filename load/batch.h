@@ -90,9 +90,6 @@ int	ds_loader_full(const struct ds_loader *l);
  */
 int	ds_loader_idle_due(const struct ds_loader *l);
 
-/* Non-zero once a checkpoint line has been read in this run. */
-int	ds_loader_paged(const struct ds_loader *l);
-
 /* Note that from (a loader of the same run) has read a checkpoint line, if it has. */
 void	ds_loader_inherit(struct ds_loader *l, const struct ds_loader *from);
 
