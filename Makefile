@@ -141,11 +141,13 @@ fuzz:
 	done
 	@tests/fuzz/run $(FUZZ_SECONDS)
 
-bench: all
-	@DS_BIN=$(CURDIR)/$(BIN) tests/bench/run
+# The benchmark scripts and their results (bench/results.md) live in bench/.
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@DS_BIN=$(CURDIR)/$(BIN) bench/run
 
 lint:
-	shellcheck scripts/ds-* tests/run tests/*.bash tests/bench/run tests/bench/*.sh tests/fuzz/run .ci/run
+	shellcheck scripts/ds-* tests/run tests/*.bash bench/run bench/*.sh tests/fuzz/run .ci/run
 	shellcheck -S warning tests/*.bats
 	mandoc -Tlint -Wwarning man/*.[1-9]
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/bench/transform.sh - ds-transform against `jq -c .` on the same input,
+# bench/transform.sh - ds-transform against `jq -c .` on the same input,
 # single core, in one run on this machine.
 #
 # Generates BENCH_TRANSFORM_EVENTS events (default 1000000) with ds-mockapi and
@@ -8,7 +8,7 @@
 # prints MB/s of input (wall clock and user CPU), the ratio, and ds-transform's
 # peak RSS; medians of BENCH_RUNS runs (default 3). Figures, never assertions.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
 : "${DS_BIN:=$top/bin}"
 PATH=$DS_BIN:$PATH
 events=${BENCH_TRANSFORM_EVENTS:-1000000}

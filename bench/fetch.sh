@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/bench/fetch.sh - ds-fetch against a shell loop of curl + jq that follows
+# bench/fetch.sh - ds-fetch against a shell loop of curl + jq that follows
 # the same cursors from the same ds-mockapi (faults off), in one run on this machine.
 #
 # Both fetch every page of BENCH_FETCH_EVENTS events (default 300000) with
@@ -9,7 +9,7 @@
 # serving rate: one curl (keep-alive, gzip) reading the very pages ds-fetch
 # read, by their cursors, into /dev/null. Figures, never assertions.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
 : "${DS_BIN:=$top/bin}"
 PATH=$DS_BIN:$PATH
 events=${BENCH_FETCH_EVENTS:-300000}

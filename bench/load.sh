@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/bench/load.sh - ds-load against psql's own \copy, in one run on this machine.
+# bench/load.sh - ds-load against psql's own \copy, in one run on this machine.
 #
 #   fresh:  N new records through ds-load vs `psql -c '\copy T from FILE'` of the
 #           same rows pre-made as COPY text, into the same table definition
@@ -11,7 +11,7 @@
 # peak RSS (/usr/bin/time -v). Figures, never assertions.
 # BENCH_EVENTS (default 1000000) records; BENCH_RUNS (default 3).
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
 : "${DS_BIN:=$top/bin}"
 PATH=$DS_BIN:$top/scripts:$PATH
 events=${BENCH_EVENTS:-1000000}
