@@ -57,7 +57,7 @@ intarg(const char *opt, const char *v, unsigned long long min, unsigned long lon
 	errno = 0;
 	if (*v < '0' || *v > '9' || (n = strtoull(v, &end, 10), errno != 0) ||
 	    *end != '\0' || n < min || n > max)
-		ds_diex(DS_EX_PERM, "--%s %s: want a whole number from %llu to %llu",
+		ds_diex(DS_EX_USAGE, "--%s %s: want a whole number from %llu to %llu",
 		    opt, v, min, max);
 	return n;
 }
@@ -73,7 +73,7 @@ msarg(const char *opt, const char *v)
 	d = strtod(v, &end);
 	if (*v < '0' || *v > '9' || errno != 0 || *end != '\0' || !(d > 0) ||
 	    d > 86400.0 * 365)
-		ds_diex(DS_EX_PERM, "--%s %s: want a positive number of seconds", opt, v);
+		ds_diex(DS_EX_USAGE, "--%s %s: want a positive number of seconds", opt, v);
 	return d * 1000 < 1 ? 1 : (long)llround(d * 1000);
 }
 

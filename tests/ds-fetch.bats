@@ -614,7 +614,7 @@ pace() {
 	assert_equal "$(printf '%s\n' "$stderr" | grep -c 'level=info prog=ds-fetch msg=page seq=')" 10
 }
 
-@test "usage errors exit 64 and bad option values exit 100" {
+@test "usage errors and bad option values exit 64" {
 	run --separate-stderr ds-fetch
 	assert_status 64
 	assert_equal "$output" ""
@@ -626,10 +626,10 @@ pace() {
 	assert_status 64
 	assert_stderr_contains "the URL must start with http:// or https://"
 	run --separate-stderr ds-fetch --limit 0 http://127.0.0.1:1/
-	assert_status 100
+	assert_status 64
 	assert_stderr_contains 'msg="--limit 0: want a whole number from 1 to 1000000000"'
 	run --separate-stderr ds-fetch --timeout -1 http://127.0.0.1:1/
-	assert_status 100
+	assert_status 64
 	assert_stderr_contains 'msg="--timeout -1: want a positive number of seconds"'
 	run --separate-stderr ds-fetch --help
 	assert_status 0
