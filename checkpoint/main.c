@@ -2,10 +2,12 @@
  * ds-checkpoint - read and change the stored position of each stream.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "exits.h"
 #include "log.h"
 #include "output.h"
@@ -60,15 +62,10 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(stdout, DS_EX_OK);
 		case O_MAXAGE:
-			if ((max_age = store_duration(optarg)) < 0)
-				ds_diex(DS_EX_USAGE, "--max-age %s: want a duration such as"
-				    " 90s, 15m, 2h or 1d", optarg);
+			max_age = llround(ds_arg_seconds("max-age", optarg, 0, 1LL << 40));
 			break;
 		case O_TABLE:
-			if (*optarg == '\0' || *optarg == '.' ||
-			    optarg[strlen(optarg) - 1] == '.')
-				ds_diex(DS_EX_USAGE, "--table: want NAME or SCHEMA.NAME");
-			table = optarg;
+			table = ds_arg_table("table", optarg);
 			break;
 		default:
 			usage(stderr, DS_EX_USAGE);

@@ -19,11 +19,4 @@ int	store_status(PGconn *conn, long long max_age);
 int	store_ack(PGconn *conn, const char *stream);
 int	store_newest(PGconn *conn, const char *stream, const char *table);
 
-/*
- * Parse a duration: a sum of whole numbers with units s, m, h, d (for
- * example 90s, 15m, 1h30m, 2d); a bare number means seconds. Returns the
- * seconds, or -1 when s is not a duration.
- */
-long long store_duration(const char *s);
-
 #endif

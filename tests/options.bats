@@ -111,6 +111,10 @@ check_rows() {
 		ds-checkpoint|table||want NAME or SCHEMA.NAME
 		ds-checkpoint|table|.|want NAME or SCHEMA.NAME
 		ds-checkpoint|table|raw.|want NAME or SCHEMA.NAME
+		ds-checkpoint|table|a.b.c|want NAME or SCHEMA.NAME, each 1 to 63 bytes
+		ds-checkpoint|table|abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl|want NAME or SCHEMA.NAME, each 1 to 63 bytes
+		ds-checkpoint|max-age|1e3|want a duration from 0 to
+		ds-checkpoint|max-age|1h 30m|want a duration from 0 to
 	EOF
 }
 
