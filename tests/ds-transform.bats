@@ -387,6 +387,22 @@ checkpoint'
 	assert_stderr_contains "records=1 rejects=1"
 }
 
+@test "--max-line-bytes and --max-record-bytes take K, M and G" {
+	{
+		printf '{"id":"long","timestamp":1,"pad":"'
+		head -c 2000 /dev/zero | tr '\0' 'x'
+		printf '"}\n{"id":"short","timestamp":1}\n'
+	} >"$TMP/in"
+	xf --max-line-bytes 1K --max-record-bytes 16M
+	assert_status 0
+	assert_equal "$(printf '%s\n' "$output" | grep -o '"reason":"[^"]*"')" '"reason":"line exceeds --max-line-bytes (1024)"'
+	assert_output_contains '"id":"short"'
+	xf --max-line-bytes 1M --max-record-bytes 1k
+	assert_status 0
+	assert_equal "$(printf '%s\n' "$output" | grep -o '"reason":"[^"]*"')" '"reason":"record exceeds --max-record-bytes (2036 > 1024)"'
+	assert_stderr_contains "records=1 rejects=1"
+}
+
 @test "a closed stdout ends the run with 112 (EPIPE)" {
 	seq 1 200000 | sed 's/.*/{"id":"&","timestamp":&}/' >"$TMP/in"
 	run --separate-stderr bash -c 'ds-transform <"$1" | head -n 1 >/dev/null; echo "${PIPESTATUS[0]}"' _ "$TMP/in"

@@ -77,6 +77,10 @@ check_rows() {
 		ds-transform|max-line-bytes|lots|want a whole number of bytes from 1 to
 		ds-transform|max-record-bytes|0|want a whole number of bytes from 1 to
 		ds-transform|max-record-bytes|1099511627777|want a whole number of bytes from 1 to
+		ds-transform|max-record-bytes|0K|want a whole number of bytes from 1 to
+		ds-transform|max-line-bytes|1.5M|want a whole number of bytes from 1 to
+		ds-transform|max-line-bytes|1T|want a whole number of bytes from 1 to
+		ds-transform|max-line-bytes|1025G|want a whole number of bytes from 1 to
 		ds-transform|stream||want a non-empty name
 	EOF
 }

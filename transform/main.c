@@ -2,13 +2,13 @@
  * ds-transform - normalise, validate and hash records: NDJSON in, the
  * stream format (ds-stream(5)) out.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "buf.h"
 #include "exits.h"
 #include "jcs.h"
@@ -32,21 +32,6 @@ usage(FILE *f, int status)
 	    "                    [--max-record-bytes n] [--stream name]\n"
 	    "                    [--ts-field path] [--type-field path]\n");
 	exit(status);
-}
-
-/* Parse a whole number of bytes in [1, 2^40], or exit with a usage error. */
-static size_t
-bytesarg(const char *opt, const char *v)
-{
-	unsigned long long n;
-	char *end;
-
-	errno = 0;
-	if (*v < '0' || *v > '9' || (n = strtoull(v, &end, 10), errno != 0) ||
-	    *end != '\0' || n < 1 || n > (1ULL << 40))
-		ds_diex(DS_EX_USAGE, "--%s %s: want a whole number of bytes from 1 to %llu",
-		    opt, v, 1ULL << 40);
-	return (size_t)n;
 }
 
 /* Refuse an empty field path or one with an empty component. */
@@ -159,6 +144,7 @@ main(int argc, char *argv[])
 		{ "type-field",		required_argument,	NULL, 'y' },
 		{ NULL,			0,			NULL, 0 }
 	};
+	static const char *const keys[] = { "id", "hash", NULL };
 	struct xf_opts o = { 0, "id", "timestamp", "type", 16 * MIB };
 	const char *stream = "events", *filter = NULL;
 	size_t maxline = 256 * MIB, len;
@@ -185,18 +171,13 @@ main(int argc, char *argv[])
 			filter = optarg;
 			break;
 		case 'k':
-			if (strcmp(optarg, "id") == 0)
-				o.key_hash = 0;
-			else if (strcmp(optarg, "hash") == 0)
-				o.key_hash = 1;
-			else
-				ds_diex(DS_EX_USAGE, "--key %s: want id or hash", optarg);
+			o.key_hash = ds_arg_choice("key", optarg, keys);
 			break;
 		case 'L':
-			maxline = bytesarg("max-line-bytes", optarg);
+			maxline = ds_arg_bytes("max-line-bytes", optarg, 1, 1ULL << 40);
 			break;
 		case 'R':
-			o.max_record = bytesarg("max-record-bytes", optarg);
+			o.max_record = ds_arg_bytes("max-record-bytes", optarg, 1, 1ULL << 40);
 			break;
 		case 's':
 			if (*optarg == '\0')
