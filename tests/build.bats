@@ -61,16 +61,19 @@ fake_pkg_config() {
 	[ ! -e "$tree/build/obj/lib/buf.o" ] || { echo "compiled despite the check" >&2; return 1; }
 }
 
-@test "make with the compiler or libjq missing names build-essential or libjq-dev" {
+@test "make with the compiler or libjq missing names build-essential, clang or libjq-dev" {
 	run --separate-stderr make -C "$tree" --no-print-directory CC=/nonexistent/cc
 	assert_status 2
 	assert_stderr_contains "missing build dependency the C compiler /nonexistent/cc: install the Debian package build-essential"
+	run --separate-stderr make -C "$tree" --no-print-directory CC=/nonexistent/clang-99
+	assert_status 2
+	assert_stderr_contains "missing build dependency the C compiler /nonexistent/clang-99: install the Debian package clang"
 	# A compiler that finds no jq.h: libjq has no .pc file on Debian 12.
 	printf '#!/bin/sh\necho "jq.h: No such file" >&2\nexit 1\n' >"$fake/nojqcc"
 	chmod +x "$fake/nojqcc"
 	run --separate-stderr make -C "$tree" --no-print-directory CC=nojqcc
 	assert_status 2
-	assert_stderr_contains "missing build dependency libjq (jq.h): install the Debian package libjq-dev"
+	assert_stderr_contains "missing build dependency jq.h: install the Debian package libjq-dev"
 	assert_stderr_lacks "libcurl4-openssl-dev"
 	assert_equal "$(cat "$calls")" ""
 }
