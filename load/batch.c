@@ -61,6 +61,7 @@ struct ds_loader {
 	char		*target;	/* quoted table and column list */
 	char		*pkey;		/* name of the table's primary key, or NULL */
 	int		 staging;	/* the temp tables: STAGING_* */
+	int		 notemp;	/* the role may not create them */
 	int		 update;
 	long long	 run;
 	char		*stream;
@@ -168,17 +169,22 @@ ds_loader_new(PGconn *conn, const char *table, int update, long long run,
  * Create the temp staging tables unless they exist: only a batch that
  * meets stored ids or refused rows, or holds rejects, needs them (and the
  * TEMP privilege), so a role without it loads fresh records. Made inside
- * an open transaction, they are forgotten if it rolls back (see rollback()).
- * Exits when they cannot be made.
+ * an open transaction (under a savepoint, so a refusal leaves it usable),
+ * they are forgotten if it rolls back (see rollback()). Returns 0, or -1
+ * when the role may not create temp tables; exits on other failures.
  */
-static void
+static int
 staging(struct ds_loader *l)
 {
 	int open = PQtransactionStatus(l->conn) == PQTRANS_INTRANS;
 	PGresult *res;
 
 	if (l->staging != STAGING_NONE)
-		return;
+		return 0;
+	if (l->notemp)
+		return -1;
+	if (open)
+		exec_or_die(l, "SAVEPOINT ds_temp", "cannot set a savepoint");
 	res = PQexec(l->conn, "CREATE TEMP TABLE IF NOT EXISTS ds_stage (id text,"
 	    " stream text, type text, ts timestamptz, hash text, data jsonb, n bigserial)"
 	    " ON COMMIT DELETE ROWS; CREATE TEMP TABLE IF NOT EXISTS ds_stage_text"
@@ -186,13 +192,35 @@ staging(struct ds_loader *l)
 	    " n bigserial) ON COMMIT DELETE ROWS; CREATE TEMP TABLE IF NOT EXISTS ds_stage_rej"
 	    " (stream text, seq bigint, reason text, raw text, n bigserial)"
 	    " ON COMMIT DELETE ROWS");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		ds_db_die(l->conn, res, strcmp(ds_db_sqlstate(res), "42501") == 0 ?
-		    "cannot create the staging tables: replayed ids, refused rows and"
-		    " rejects need the TEMP privilege (GRANT TEMP ON DATABASE ... TO the"
-		    " loading role)" : "cannot create the staging tables");
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		PQclear(res);
+		if (open)
+			exec_or_die(l, "RELEASE SAVEPOINT ds_temp", "cannot release a savepoint");
+		l->staging = open ? STAGING_OPEN : STAGING_MADE;
+		return 0;
+	}
+	if (PQstatus(l->conn) != CONNECTION_OK || strcmp(ds_db_sqlstate(res), "42501") != 0)
+		ds_db_die(l->conn, res, "cannot create the staging tables");
+	if (open)
+		exec_or_die(l, "ROLLBACK TO SAVEPOINT ds_temp; RELEASE SAVEPOINT ds_temp",
+		    "cannot roll back to a savepoint");
+	ds_logkv(DS_LOG_INFO, "no TEMP privilege: rejects are stored one by one;"
+	    " replays and refused rows among stored ids need it", NULL);
 	PQclear(res);
-	l->staging = open ? STAGING_OPEN : STAGING_MADE;
+	l->notemp = 1;
+	return -1;
+}
+
+/* Create the staging tables or exit: the batch cannot load without them. */
+static void
+need_staging(struct ds_loader *l)
+{
+	if (staging(l) != 0) {
+		ds_logkv(DS_LOG_ERROR, "cannot stage this batch (it holds ids stored"
+		    " already): the role needs the TEMP privilege (GRANT TEMP ON DATABASE"
+		    " ... TO it)", "status=permanent");
+		ds_db_exit(DS_EX_PERM);
+	}
 }
 
 void
@@ -326,7 +354,7 @@ open_copy(struct ds_loader *l)
 	if (l->copying != M_NONE)
 		return;
 	if (l->stage_next)
-		staging(l);
+		need_staging(l);
 	begin(l);
 	if ((res = ds_copy_begin(l->conn, l->stage_next ? TEXT COLUMNS : l->target)) != NULL)
 		ds_db_die(l->conn, res, "cannot start COPY");
@@ -614,10 +642,25 @@ context_line(const PGresult *res, const char *relname)
 	return 0;
 }
 
-/* Non-zero for errors that one row causes (so the row is refused): see db.c. */
+/*
+ * Non-zero for a failed res that one row causes (so the row is refused):
+ * the classes of ds_db_row_error(), but not a NOT NULL violation of a
+ * column ds-load does not write (the table is not what it expects).
+ */
 static int
-row_error(const char *st)
+row_error(const PGresult *res)
 {
+	static const char *const ours[] = { "id", "stream", "type", "ts", "hash", "data" };
+	const char *st = ds_db_sqlstate(res), *col;
+	size_t i;
+
+	if (strcmp(st, "23502") == 0 &&
+	    (col = PQresultErrorField(res, PG_DIAG_COLUMN_NAME)) != NULL) {
+		for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+			if (strcmp(col, ours[i]) == 0)
+				return 1;
+		return 0;
+	}
 	return ds_db_row_error(st);
 }
 
@@ -747,7 +790,7 @@ load_range(struct ds_loader *l, size_t lo, size_t hi, enum mode m)
 			PQclear(res);
 			return R_RETRY;
 		}
-		if (!row_error(st))
+		if (!row_error(res))
 			ds_db_die(l->conn, res, "cannot load rows");
 		if (line >= 1 && line <= n) {
 			bad = nth_live(l, lo, hi, line - 1);
@@ -883,7 +926,7 @@ merge_part(struct ds_loader *l, enum mode m, const long long *ns,
 	    "cannot roll back to a savepoint");
 	if (ds_db_retryable(res))
 		return failed(l, res, "cannot merge staged rows") - 1;
-	if (!row_error(ds_db_sqlstate(res)))
+	if (!row_error(res))
 		ds_db_die(l->conn, res, "cannot merge staged rows");
 	if (hi - lo == 1) {
 		refuse(l, row[lo], l->conn, res);
@@ -960,7 +1003,7 @@ merge(struct ds_loader *l, enum mode m, struct ds_counts *c)
 	ds_buf_free(&sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
 		st = ds_db_sqlstate(res);
-		if (PQstatus(l->conn) != CONNECTION_OK || !row_error(st))
+		if (PQstatus(l->conn) != CONNECTION_OK || !row_error(res))
 			return failed(l, res, "cannot merge staged rows") - 1;
 		if (m == M_TEXT && strncmp(st, "22", 2) == 0) {
 			PQclear(res);
@@ -981,13 +1024,109 @@ merge(struct ds_loader *l, enum mode m, struct ds_counts *c)
 }
 
 /*
+ * Insert the ds_rejects COPY lines of b one at a time, each unless stored
+ * already (a replayed page's): the way without a temp table. Adds the rows
+ * inserted to *n. NULL on success, else the failed result (caller clears).
+ */
+static PGresult *
+rejects_one_by_one(struct ds_loader *l, const struct ds_buf *b, long long *n)
+{
+	struct ds_buf f[4] = { { 0 } };
+	const char *p = b->p, *end = b->p + b->len, *eol, *tab, *vals[4];
+	PGresult *res = NULL;
+	int k;
+
+	for (; p != NULL && p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		for (k = 0; k < 4; k++) {
+			tab = k < 3 ? memchr(p, '\t', (size_t)(eol - p)) : eol;
+			ds_buf_reset(&f[k]);
+			ds_copy_unfield(&f[k], p, (size_t)(tab - p));
+			ds_buf_terminate(&f[k]);
+			vals[k] = tab - p == 2 && memcmp(p, "\\N", 2) == 0 ? NULL : f[k].p;
+			p = tab + 1;
+		}
+		res = PQexecParams(l->conn, "INSERT INTO ds_rejects (stream, seq, reason, raw)"
+		    " SELECT $1, $2::bigint, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM ds_rejects r"
+		    " WHERE r.stream IS NOT DISTINCT FROM $1 AND md5(r.raw) = md5($4)"
+		    " AND r.reason = $3)", 4, NULL, vals, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			break;
+		*n += strtoll(PQcmdTuples(res), NULL, 10);
+		PQclear(res);
+		res = NULL;
+	}
+	for (k = 0; k < 4; k++)
+		ds_buf_free(&f[k]);
+	return res;
+}
+
+/*
+ * Store the batch's rejects (from ds-transform) and refused rows in
+ * ds_rejects, each unless stored already (a replayed page's); the count
+ * stored goes to c. NULL on success, else the failed result (caller clears).
+ */
+static PGresult *
+store_rejects(struct ds_loader *l, struct ds_counts *c)
+{
+	struct ds_buf extra = { 0 };
+	PGresult *res = NULL;
+	size_t i;
+
+	for (i = 0; i < l->nref; i++) {
+		size_t r = l->ref[i].row, p = l->off[r];
+		const char *row = l->rows.p + p, *data = row;
+		struct ds_buf raw = { 0 };
+		int tabs;
+
+		/* the data column is the sixth */
+		for (tabs = 0; tabs < 5; tabs++)
+			data = strchr(data, '\t') + 1;
+		ds_copy_unfield(&raw, data, row_end(l, r) - 1 - (size_t)(data - l->rows.p));
+		add_reject(&extra, l->stream, l->pageseq[r], l->ref[i].msg,
+		    raw.p ? raw.p : "", raw.len);
+		ds_buf_free(&raw);
+	}
+	if (staging(l) != 0) {
+		c->rejects = 0;
+		if ((res = rejects_one_by_one(l, &l->rej, &c->rejects)) == NULL)
+			res = rejects_one_by_one(l, &extra, &c->rejects);
+		goto out;
+	}
+	if ((res = ds_copy_begin(l->conn,
+	    "pg_temp.ds_stage_rej (stream, seq, reason, raw)")) != NULL)
+		goto out;
+	if (ds_copy_put(l->conn, l->rej.p, l->rej.len) != 0 ||
+	    ds_copy_put(l->conn, extra.p, extra.len) != 0)
+		ds_db_die(l->conn, NULL, "lost the connection while storing rejects");
+	res = ds_copy_end(l->conn, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		goto out;
+	PQclear(res);
+	/* rejects of a replayed page are stored already */
+	res = PQexec(l->conn, "INSERT INTO ds_rejects (stream, seq, reason, raw)"
+	    " SELECT stream, seq, reason, raw FROM (SELECT DISTINCT ON (md5(raw), reason)"
+	    " * FROM pg_temp.ds_stage_rej ORDER BY md5(raw), reason, n) s"
+	    " WHERE NOT EXISTS (SELECT 1 FROM ds_rejects r"
+	    " WHERE r.stream IS NOT DISTINCT FROM s.stream AND md5(r.raw) = md5(s.raw)"
+	    " AND r.reason = s.reason) ORDER BY n");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		goto out;
+	c->rejects = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	res = NULL;
+out:
+	ds_buf_free(&extra);
+	return res;
+}
+
+/*
  * Store the batch's rejects, schema lines, catalog counts and checkpoint,
  * then COMMIT. Returns 0, or -1 when the batch must be retried.
  */
 static int
 finish(struct ds_loader *l, struct ds_counts *c)
 {
-	struct ds_buf extra = { 0 };
 	struct ds_counts cc;
 	PGresult *res;
 	size_t i;
@@ -996,44 +1135,8 @@ finish(struct ds_loader *l, struct ds_counts *c)
 	/* the bookkeeping rows are shared: batches write them in order */
 	if (l->ord.wait != NULL && l->ord.wait(l->ord.arg) != 0)
 		return -1;
-	if (l->nrej + l->nref > 0) {
-		staging(l);
-		for (i = 0; i < l->nref; i++) {
-			size_t r = l->ref[i].row, p = l->off[r];
-			const char *row = l->rows.p + p, *data = row;
-			struct ds_buf raw = { 0 };
-			int tabs;
-
-			/* the data column is the sixth */
-			for (tabs = 0; tabs < 5; tabs++)
-				data = strchr(data, '\t') + 1;
-			ds_copy_unfield(&raw, data, row_end(l, r) - 1 - (size_t)(data - l->rows.p));
-			add_reject(&extra, l->stream, l->pageseq[r], l->ref[i].msg,
-			    raw.p ? raw.p : "", raw.len);
-			ds_buf_free(&raw);
-		}
-		if ((res = ds_copy_begin(l->conn,
-		    "pg_temp.ds_stage_rej (stream, seq, reason, raw)")) != NULL)
-			goto fail;
-		if (ds_copy_put(l->conn, l->rej.p, l->rej.len) != 0 ||
-		    ds_copy_put(l->conn, extra.p, extra.len) != 0)
-			ds_db_die(l->conn, NULL, "lost the connection while storing rejects");
-		res = ds_copy_end(l->conn, NULL);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			goto fail;
-		PQclear(res);
-		/* rejects of a replayed page are stored already */
-		res = PQexec(l->conn, "INSERT INTO ds_rejects (stream, seq, reason, raw)"
-		    " SELECT stream, seq, reason, raw FROM (SELECT DISTINCT ON (md5(raw), reason)"
-		    " * FROM pg_temp.ds_stage_rej ORDER BY md5(raw), reason, n) s"
-		    " WHERE NOT EXISTS (SELECT 1 FROM ds_rejects r"
-		    " WHERE r.stream IS NOT DISTINCT FROM s.stream AND md5(r.raw) = md5(s.raw)"
-		    " AND r.reason = s.reason) ORDER BY n");
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			goto fail;
-		c->rejects = strtoll(PQcmdTuples(res), NULL, 10);
-		PQclear(res);
-	}
+	if (l->nrej + l->nref > 0 && (res = store_rejects(l, c)) != NULL)
+		goto fail;
 	for (i = 0; i < l->nsch; i++)
 		if ((res = ds_catalog_schema(l->conn, l->stream, l->table,
 		    l->sch[i].fields, l->sch[i].removed)) != NULL)
@@ -1058,7 +1161,6 @@ finish(struct ds_loader *l, struct ds_counts *c)
 fail:
 	failed(l, res, "cannot commit the batch");
 out:
-	ds_buf_free(&extra);
 	return rc;
 }
 
@@ -1115,7 +1217,7 @@ apply(struct ds_loader *l, enum mode m, struct ds_counts *c)
 		l->loaded = 0;
 		unskip(l);
 		if (m != M_TABLE)
-			staging(l);
+			need_staging(l);
 		begin(l);
 		r = load_range(l, 0, l->nrows, m);
 		if (r == R_UNIQUE) {
