@@ -666,8 +666,9 @@ row_error(const PGresult *res)
 
 /*
  * The reason stored for a refused row: the server's message and its detail,
- * but not a "Failing row contains" detail (it holds ingested_at, so a replay
- * would store the reject again). Caller frees b.
+ * but not a detail that changes from run to run ("Failing row contains"
+ * has ingested_at, "Index row references tuple" a location), so a replay
+ * finds the reject stored. Caller frees b.
  */
 static void
 reason(PGconn *conn, const PGresult *res, struct ds_buf *b)
@@ -675,7 +676,8 @@ reason(PGconn *conn, const PGresult *res, struct ds_buf *b)
 	const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char *d = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
 
-	if (m == NULL || d == NULL || strncmp(d, "Failing row contains", 20) != 0) {
+	if (m == NULL || d == NULL || (strncmp(d, "Failing row contains", 20) != 0 &&
+	    strncmp(d, "Index row references tuple", 26) != 0)) {
 		ds_db_message(conn, res, b);
 		return;
 	}
