@@ -336,11 +336,15 @@ mark_start(struct ds_loader *l)
 	}
 }
 
-/* Begin the batch's transaction. */
+/*
+ * Begin the batch's transaction. A user's deferred constraint is checked
+ * at each statement, so a row breaking it is found like any refused row,
+ * not at COMMIT.
+ */
 static void
 begin(struct ds_loader *l)
 {
-	exec_or_die(l, "BEGIN", "cannot begin a transaction");
+	exec_or_die(l, "BEGIN; SET CONSTRAINTS ALL IMMEDIATE", "cannot begin a transaction");
 	if (l->ord.begun != NULL)
 		l->ord.begun(l->ord.arg);
 }

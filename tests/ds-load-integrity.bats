@@ -351,3 +351,21 @@ first_half() {
 	assert_output_contains "msg=stopped records=$n "
 	assert_output_contains "batches=1 "
 }
+
+@test "a deferred constraint trigger that raises is checked per statement: its rows are rejects, not a failed COMMIT" {
+	ds-load --migrate-only 2>/dev/null
+	sql "create function late() returns trigger language plpgsql as \$\$ begin
+		if new.id like '%7' then raise exception 'late check refuses %', new.id; end if;
+		return null; end \$\$" >/dev/null
+	sql "create constraint trigger late after insert or update on events
+		deferrable initially deferred for each row execute function late()" >/dev/null
+	run --separate-stderr ds-load <"$IN"
+	assert_status 0
+	assert_stderr_contains 'sqlstate=P0001 error="late check refuses evt_'
+	assert_equal "$(sql "select count(*) from events where id like '%7'")" "0"
+	assert_equal "$(accounted_ids)" "$(valid_ids)"
+	before=$(snapshot)
+	run --separate-stderr ds-load <"$IN"
+	assert_status 0
+	assert_equal "$(snapshot)" "$before"
+}
