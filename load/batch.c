@@ -204,8 +204,8 @@ staging(struct ds_loader *l)
 	if (open)
 		exec_or_die(l, "ROLLBACK TO SAVEPOINT ds_temp; RELEASE SAVEPOINT ds_temp",
 		    "cannot roll back to a savepoint");
-	ds_logkv(DS_LOG_INFO, "no TEMP privilege: rejects are stored one by one;"
-	    " replays and refused rows among stored ids need it", NULL);
+	ds_logkv(DS_LOG_INFO, "no TEMP privilege: stored ids are looked up and rejects"
+	    " stored one by one (--on-conflict update needs it to replay)", NULL);
 	PQclear(res);
 	l->notemp = 1;
 	return -1;
@@ -216,11 +216,77 @@ static void
 need_staging(struct ds_loader *l)
 {
 	if (staging(l) != 0) {
-		ds_logkv(DS_LOG_ERROR, "cannot stage this batch (it holds ids stored"
-		    " already): the role needs the TEMP privilege (GRANT TEMP ON DATABASE"
-		    " ... TO it)", "status=permanent");
+		ds_logkv(DS_LOG_ERROR, "cannot stage this batch (--on-conflict update"
+		    " with ids stored already): the role needs the TEMP privilege"
+		    " (GRANT TEMP ON DATABASE ... TO it)", "status=permanent");
 		ds_db_exit(DS_EX_PERM);
 	}
+}
+
+/* Append id (n bytes) to b as an element of a text array literal. */
+static void
+array_elem(struct ds_buf *b, const char *id, size_t n)
+{
+	size_t i;
+
+	ds_buf_addc(b, '"');
+	for (i = 0; i < n; i++) {
+		if (id[i] == '"' || id[i] == '\\')
+			ds_buf_addc(b, '\\');
+		ds_buf_addc(b, id[i]);
+	}
+	ds_buf_addc(b, '"');
+}
+
+/*
+ * Mark the batch's live rows whose id is stored ROW_STORED, found with one
+ * query in the open transaction: how a role without TEMP skips the ids of
+ * a replay without staging tables.
+ */
+static void
+skip_stored(struct ds_loader *l)
+{
+	struct ds_buf arr = { 0 }, id = { 0 }, sql = { 0 };
+	struct ds_seen *stored = ds_seen_new(2);
+	const char *vals[1], *row;
+	PGresult *res;
+	size_t i;
+	int k;
+
+	ds_buf_addc(&arr, '{');
+	for (i = 0; i < l->nrows; i++) {
+		if (l->refused[i])
+			continue;
+		row = l->rows.p + l->off[i];
+		ds_buf_reset(&id);
+		ds_copy_unfield(&id, row, strcspn(row, "\t"));
+		if (arr.len > 1)
+			ds_buf_addc(&arr, ',');
+		array_elem(&arr, id.p ? id.p : "", id.len);
+	}
+	ds_buf_adds(&arr, "}");
+	ds_buf_printf(&sql, "SELECT id FROM %s WHERE id = ANY($1::text[])", l->qtable);
+	vals[0] = arr.p;
+	res = ds_db_execp(l->conn, sql.p, 1, vals, "cannot look up stored ids");
+	for (k = 0; k < PQntuples(res); k++)
+		(void)ds_seen_add(stored, PQgetvalue(res, k, 0),
+		    (size_t)PQgetlength(res, k, 0), "", 0);
+	for (i = 0; i < l->nrows && PQntuples(res) > 0; i++) {
+		if (l->refused[i])
+			continue;
+		row = l->rows.p + l->off[i];
+		ds_buf_reset(&id);
+		ds_copy_unfield(&id, row, strcspn(row, "\t"));
+		if (ds_seen_add(stored, id.p ? id.p : "", id.len, "", 0) == 1) {
+			l->refused[i] = ROW_STORED;
+			l->nskip++;
+		}
+	}
+	PQclear(res);
+	ds_seen_free(stored);
+	ds_buf_free(&arr);
+	ds_buf_free(&id);
+	ds_buf_free(&sql);
 }
 
 void
@@ -357,8 +423,8 @@ open_copy(struct ds_loader *l)
 
 	if (l->copying != M_NONE)
 		return;
-	if (l->stage_next)
-		need_staging(l);
+	if (l->stage_next && staging(l) != 0)
+		l->stage_next = 0;
 	begin(l);
 	if ((res = ds_copy_begin(l->conn, l->stage_next ? TEXT COLUMNS : l->target)) != NULL)
 		ds_db_die(l->conn, res, "cannot start COPY");
@@ -781,8 +847,8 @@ load_range(struct ds_loader *l, size_t lo, size_t hi, enum mode m)
 		    line < 1 || line > n || stored(l, res, nth_live(l, lo, hi, line - 1)))) {
 			/* a few stored ids are skipped here; many go to staging */
 			PQclear(res);
-			if (l->update || m != M_TABLE || l->nskip >= MAX_SKIPS ||
-			    line < 1 || line > n)
+			if (l->update || m != M_TABLE || (l->nskip >= MAX_SKIPS &&
+			    !l->notemp) || line < 1 || line > n)
 				return R_UNIQUE;
 			bad = nth_live(l, lo, hi, line - 1);
 			if ((r = load_range(l, lo, bad, m)) != R_OK)
@@ -1207,7 +1273,7 @@ static enum mode
 apply(struct ds_loader *l, enum mode m, struct ds_counts *c)
 {
 	enum outcome r;
-	int tries = 0, mr;
+	int tries = 0, mr, probe = 0;
 	struct timespec pause;
 
 	/* an id of a batch in flight changes: let that batch commit first */
@@ -1222,12 +1288,21 @@ apply(struct ds_loader *l, enum mode m, struct ds_counts *c)
 		memset(c, 0, sizeof(*c));
 		l->loaded = 0;
 		unskip(l);
-		if (m != M_TABLE)
-			need_staging(l);
+		if (m != M_TABLE && staging(l) != 0) {
+			/* no TEMP: skip the stored ids found by one query */
+			if (l->update)
+				need_staging(l);
+			m = M_TABLE;
+			probe = 1;
+		}
 		begin(l);
+		if (probe)
+			skip_stored(l);
 		r = load_range(l, 0, l->nrows, m);
 		if (r == R_UNIQUE) {
 			rollback(l);
+			if (probe)
+				need_staging(l);
 			m = M_TEXT;
 			continue;
 		}

@@ -171,7 +171,7 @@ first_half() {
 	assert_equal "$(sql "select count(*) from ds_rejects where reason = 'id too long for the report'")" "1"
 }
 
-@test "a role with only SELECT, INSERT, UPDATE (no CREATE, no TEMP) loads fresh data once the owner ran --migrate-only" {
+@test "a role with only SELECT, INSERT, UPDATE (no CREATE, no TEMP) loads and replays once the owner ran --migrate-only" {
 	db=${DATABASE_URL#postgresql:///}
 	db=${db%%\?*}
 	sql "create role ds_loader login" >/dev/null 2>&1 || true
@@ -195,19 +195,27 @@ first_half() {
 	run --separate-stderr ds-load --db "$LOADER" <"$IN"
 	assert_status 0
 	assert_stderr_lacks "migration applied"
-	assert_stderr_contains "no TEMP privilege: rejects are stored one by one"
+	assert_stderr_contains "no TEMP privilege: stored ids are looked up and rejects stored one by one"
 	assert_equal "$(sql "select id from events" | LC_ALL=C sort)" "$(valid_ids)"
 	assert_equal "$(sql "select count(*) from ds_rejects")" \
 		"$(awk -F '\t' '$1 == "bad"' "$BATS_FILE_TMPDIR/manifest" | wc -l)"
 	# no DDL ran: the loader owns nothing and made no temp table
 	assert_equal "$(sql "select count(*) from pg_class where relowner = 'ds_loader'::regrole")" "0"
-	# a replay needs staging, so TEMP: permanent, naming the grant
-	run --separate-stderr ds-load --db "$LOADER" <"$IN"
+	# a replay, and the same stream with one more page, without staging tables
+	before=$(snapshot)
+	for opts in "" "--batch-rows 20" "--jobs 1"; do
+		# shellcheck disable=SC2086 # opts is a list of words
+		run --separate-stderr ds-load --db "$LOADER" $opts <"$IN"
+		assert_status 0
+		assert_stderr_contains "records=0 duplicates=$(valid_ids | wc -l) "
+		assert_equal "$(snapshot)" "$before"
+	done
+	# --on-conflict update replays through staging: TEMP, permanent naming the grant
+	run --separate-stderr ds-load --db "$LOADER" --on-conflict update <"$IN"
 	assert_status 100
 	assert_stderr_contains "the role needs the TEMP privilege (GRANT TEMP ON DATABASE"
 	sql "grant temp on database $db to ds_loader" >/dev/null
-	before=$(snapshot)
-	run --separate-stderr ds-load --db "$LOADER" <"$IN"
+	run --separate-stderr ds-load --db "$LOADER" --on-conflict update <"$IN"
 	assert_status 0
 	assert_equal "$(snapshot)" "$before"
 }
