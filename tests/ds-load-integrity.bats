@@ -377,3 +377,35 @@ first_half() {
 	assert_status 0
 	assert_equal "$(snapshot)" "$before"
 }
+
+@test "too many connections (53300) is temporary (111)" {
+	sql "create role ds_one login connection limit 0" >/dev/null 2>&1 || true
+	run --separate-stderr ds-load --db "${DATABASE_URL/user=ds/user=ds_one}" <"$IN"
+	assert_status 111
+	assert_stderr_contains "too many connections for role"
+	assert_stderr_contains "status=temporary"
+}
+
+@test "a backend terminated by an administrator (57P01) mid-load is temporary (111); the rerun loads" {
+	ds-load --migrate-only 2>/dev/null
+	sql "create function slow() returns trigger language plpgsql as \$\$ begin
+		perform pg_sleep(0.01); return new; end \$\$" >/dev/null
+	sql "create trigger slow before insert on events for each row execute function slow()" >/dev/null
+	ds-load <"$IN" 2>"$T/err" &
+	pid=$!
+	for _ in $(seq 1 100); do
+		[ "$(sql "select count(*) from pg_stat_activity where application_name = 'ds-load' and query like 'COPY%'")" = 0 ] || break
+		sleep 0.1
+	done
+	sql "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'ds-load'" >/dev/null
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 111
+	run cat "$T/err"
+	assert_output_contains 'msg="lost the connection while loading rows"'
+	assert_output_contains "status=temporary"
+	sql "drop trigger slow on events" >/dev/null
+	run --separate-stderr ds-load <"$IN"
+	assert_status 0
+	assert_equal "$(sql "select id from events" | LC_ALL=C sort)" "$(valid_ids)"
+}
