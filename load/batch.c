@@ -25,6 +25,11 @@
 #define FLUSH_BYTES	(128 * 1024)	/* rows go to the server in chunks this big */
 #define MAX_SKIPS	16		/* stored ids skipped one by one before staging */
 
+/* Whether the temp tables exist (they are made on first need). */
+#define STAGING_NONE	0
+#define STAGING_MADE	1	/* committed */
+#define STAGING_OPEN	2	/* made in the open transaction */
+
 /* What refused[] says of a row. */
 #define ROW_LIVE	0
 #define ROW_REFUSED	1	/* stored in ds_rejects */
@@ -54,6 +59,9 @@ struct ds_loader {
 	char		*relname;	/* unqualified, as COPY's error context names it */
 	char		*qtable;	/* quoted table */
 	char		*target;	/* quoted table and column list */
+	char		*pkey;		/* name of the table's primary key, or NULL */
+	int		 staging;	/* the temp tables: STAGING_* */
+	int		 notemp;	/* the role may not create them */
 	int		 update;
 	long long	 run;
 	char		*stream;
@@ -110,6 +118,26 @@ exec_or_die(struct ds_loader *l, const char *sql, const char *doing)
 	PQclear(ds_db_exec(l->conn, sql, doing));
 }
 
+/*
+ * The name of qtable's primary key constraint (the one unique violation
+ * that means "this id is stored"), or NULL when it has none. Caller frees.
+ */
+static char *
+primary_key(PGconn *conn, const char *qtable)
+{
+	const char *vals[1] = { qtable };
+	PGresult *res;
+	char *name = NULL;
+
+	res = ds_db_execp(conn, "SELECT conname FROM pg_constraint WHERE"
+	    " conrelid = to_regclass($1) AND contype = 'p'", 1, vals,
+	    "cannot read the records table's primary key");
+	if (PQntuples(res) == 1)
+		name = ds_xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return name;
+}
+
 struct ds_loader *
 ds_loader_new(PGconn *conn, const char *table, int update, long long run,
     struct ds_seen *seen)
@@ -133,15 +161,132 @@ ds_loader_new(PGconn *conn, const char *table, int update, long long run,
 	l->tot.seq = -1;
 	l->own_seen = seen == NULL;
 	l->seen = seen != NULL ? seen : ds_seen_new(2);
-	exec_or_die(l, "CREATE TEMP TABLE IF NOT EXISTS ds_stage (id text, stream text,"
-	    " type text, ts timestamptz, hash text, data jsonb, n bigserial)"
+	l->pkey = primary_key(conn, l->qtable);
+	return l;
+}
+
+/*
+ * Create the temp staging tables unless they exist: only a batch that
+ * meets stored ids or refused rows, or holds rejects, needs them (and the
+ * TEMP privilege), so a role without it loads fresh records. Made inside
+ * an open transaction (under a savepoint, so a refusal leaves it usable),
+ * they are forgotten if it rolls back (see rollback()). Returns 0, or -1
+ * when the role may not create temp tables; exits on other failures.
+ */
+static int
+staging(struct ds_loader *l)
+{
+	int open = PQtransactionStatus(l->conn) == PQTRANS_INTRANS;
+	PGresult *res;
+
+	if (l->staging != STAGING_NONE)
+		return 0;
+	if (l->notemp)
+		return -1;
+	if (open)
+		exec_or_die(l, "SAVEPOINT ds_temp", "cannot set a savepoint");
+	res = PQexec(l->conn, "CREATE TEMP TABLE IF NOT EXISTS ds_stage (id text,"
+	    " stream text, type text, ts timestamptz, hash text, data jsonb, n bigserial)"
 	    " ON COMMIT DELETE ROWS; CREATE TEMP TABLE IF NOT EXISTS ds_stage_text"
 	    " (id text, stream text, type text, ts text, hash text, data text,"
 	    " n bigserial) ON COMMIT DELETE ROWS; CREATE TEMP TABLE IF NOT EXISTS ds_stage_rej"
 	    " (stream text, seq bigint, reason text, raw text, n bigserial)"
-	    " ON COMMIT DELETE ROWS",
-	    "cannot create the staging tables");
-	return l;
+	    " ON COMMIT DELETE ROWS");
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		PQclear(res);
+		if (open)
+			exec_or_die(l, "RELEASE SAVEPOINT ds_temp", "cannot release a savepoint");
+		l->staging = open ? STAGING_OPEN : STAGING_MADE;
+		return 0;
+	}
+	if (PQstatus(l->conn) != CONNECTION_OK || strcmp(ds_db_sqlstate(res), "42501") != 0)
+		ds_db_die(l->conn, res, "cannot create the staging tables");
+	if (open)
+		exec_or_die(l, "ROLLBACK TO SAVEPOINT ds_temp; RELEASE SAVEPOINT ds_temp",
+		    "cannot roll back to a savepoint");
+	ds_logkv(DS_LOG_INFO, "no TEMP privilege: stored ids are looked up and rejects"
+	    " stored one by one (--on-conflict update needs it to replay)", NULL);
+	PQclear(res);
+	l->notemp = 1;
+	return -1;
+}
+
+/* Create the staging tables or exit: the batch cannot load without them. */
+static void
+need_staging(struct ds_loader *l)
+{
+	if (staging(l) != 0) {
+		ds_logkv(DS_LOG_ERROR, "cannot stage this batch (--on-conflict update"
+		    " with ids stored already): the role needs the TEMP privilege"
+		    " (GRANT TEMP ON DATABASE ... TO it)", "status=permanent");
+		ds_db_exit(DS_EX_PERM);
+	}
+}
+
+/* Append id (n bytes) to b as an element of a text array literal. */
+static void
+array_elem(struct ds_buf *b, const char *id, size_t n)
+{
+	size_t i;
+
+	ds_buf_addc(b, '"');
+	for (i = 0; i < n; i++) {
+		if (id[i] == '"' || id[i] == '\\')
+			ds_buf_addc(b, '\\');
+		ds_buf_addc(b, id[i]);
+	}
+	ds_buf_addc(b, '"');
+}
+
+/*
+ * Mark the batch's live rows whose id is stored ROW_STORED, found with one
+ * query in the open transaction: how a role without TEMP skips the ids of
+ * a replay without staging tables.
+ */
+static void
+skip_stored(struct ds_loader *l)
+{
+	struct ds_buf arr = { 0 }, id = { 0 }, sql = { 0 };
+	struct ds_seen *stored = ds_seen_new(2);
+	const char *vals[1], *row;
+	PGresult *res;
+	size_t i;
+	int k;
+
+	ds_buf_addc(&arr, '{');
+	for (i = 0; i < l->nrows; i++) {
+		if (l->refused[i])
+			continue;
+		row = l->rows.p + l->off[i];
+		ds_buf_reset(&id);
+		ds_copy_unfield(&id, row, strcspn(row, "\t"));
+		if (arr.len > 1)
+			ds_buf_addc(&arr, ',');
+		array_elem(&arr, id.p ? id.p : "", id.len);
+	}
+	ds_buf_adds(&arr, "}");
+	ds_buf_printf(&sql, "SELECT id FROM %s WHERE id = ANY($1::text[])", l->qtable);
+	vals[0] = arr.p;
+	res = ds_db_execp(l->conn, sql.p, 1, vals, "cannot look up stored ids");
+	for (k = 0; k < PQntuples(res); k++)
+		(void)ds_seen_add(stored, PQgetvalue(res, k, 0),
+		    (size_t)PQgetlength(res, k, 0), "", 0);
+	for (i = 0; i < l->nrows && PQntuples(res) > 0; i++) {
+		if (l->refused[i])
+			continue;
+		row = l->rows.p + l->off[i];
+		ds_buf_reset(&id);
+		ds_copy_unfield(&id, row, strcspn(row, "\t"));
+		if (ds_seen_add(stored, id.p ? id.p : "", id.len, "", 0) == 1) {
+			l->refused[i] = ROW_STORED;
+			l->nskip++;
+		}
+	}
+	PQclear(res);
+	ds_seen_free(stored);
+	ds_buf_free(&arr);
+	ds_buf_free(&id);
+	ds_buf_free(&sql);
 }
 
 void
@@ -202,6 +347,7 @@ ds_loader_free(struct ds_loader *l)
 	free(l->relname);
 	free(l->target);
 	free(l->qtable);
+	free(l->pkey);
 	free(l->stream);
 	free(l->tot.cursor);
 	if (l->own_seen)
@@ -250,11 +396,15 @@ mark_start(struct ds_loader *l)
 	}
 }
 
-/* Begin the batch's transaction. */
+/*
+ * Begin the batch's transaction. A user's deferred constraint is checked
+ * at each statement, so a row breaking it is found like any refused row,
+ * not at COMMIT.
+ */
 static void
 begin(struct ds_loader *l)
 {
-	exec_or_die(l, "BEGIN", "cannot begin a transaction");
+	exec_or_die(l, "BEGIN; SET CONSTRAINTS ALL IMMEDIATE", "cannot begin a transaction");
 	if (l->ord.begun != NULL)
 		l->ord.begun(l->ord.arg);
 }
@@ -267,6 +417,8 @@ open_copy(struct ds_loader *l)
 
 	if (l->copying != M_NONE)
 		return;
+	if (l->stage_next && staging(l) != 0)
+		l->stage_next = 0;
 	begin(l);
 	if ((res = ds_copy_begin(l->conn, l->stage_next ? TEXT COLUMNS : l->target)) != NULL)
 		ds_db_die(l->conn, res, "cannot start COPY");
@@ -554,13 +706,76 @@ context_line(const PGresult *res, const char *relname)
 	return 0;
 }
 
-/* Non-zero for errors that one row's value causes (so the row is refused). */
+/*
+ * Non-zero for a failed res that one row causes (so the row is refused):
+ * the classes of ds_db_row_error(), but not a NOT NULL violation of a
+ * column ds-load does not write (the table is not what it expects).
+ */
 static int
-row_error(const char *st)
+row_error(const PGresult *res)
 {
-	/* data exceptions, a CHECK constraint, a value too large */
-	return strncmp(st, "22", 2) == 0 || strcmp(st, "23514") == 0 ||
-	    strncmp(st, "54", 2) == 0;
+	static const char *const ours[] = { "id", "stream", "type", "ts", "hash", "data" };
+	const char *st = ds_db_sqlstate(res), *col;
+	size_t i;
+
+	if (strcmp(st, "23502") == 0 &&
+	    (col = PQresultErrorField(res, PG_DIAG_COLUMN_NAME)) != NULL) {
+		for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+			if (strcmp(col, ours[i]) == 0)
+				return 1;
+		return 0;
+	}
+	return ds_db_row_error(st);
+}
+
+/*
+ * The reason stored for a refused row: the server's message and its detail,
+ * but not a detail that changes from run to run ("Failing row contains"
+ * has ingested_at, "Index row references tuple" a location), so a replay
+ * finds the reject stored. Caller frees b.
+ */
+static void
+reason(PGconn *conn, const PGresult *res, struct ds_buf *b)
+{
+	const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *d = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+
+	if (m == NULL || d == NULL || (strncmp(d, "Failing row contains", 20) != 0 &&
+	    strncmp(d, "Index row references tuple", 26) != 0)) {
+		ds_db_message(conn, res, b);
+		return;
+	}
+	ds_buf_add(b, m, strcspn(m, "\n"));
+	ds_buf_terminate(b);
+}
+
+/*
+ * Non-zero when a unique violation (23505, in res) by row i means its id
+ * is stored already: the table's primary key was violated, or another
+ * unique index was but the id is stored too. Else the row is refused.
+ * Runs a query: the transaction must not be in a failed state.
+ */
+static int
+stored(struct ds_loader *l, const PGresult *res, size_t i)
+{
+	const char *con = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	struct ds_buf id = { 0 }, sql = { 0 };
+	const char *vals[1];
+	PGresult *q;
+	int yes;
+
+	if (con == NULL || (l->pkey != NULL && strcmp(con, l->pkey) == 0))
+		return 1;
+	ds_copy_unfield(&id, l->rows.p + l->off[i], strcspn(l->rows.p + l->off[i], "\t"));
+	ds_buf_terminate(&id);
+	ds_buf_printf(&sql, "SELECT 1 FROM %s WHERE id = $1", l->qtable);
+	vals[0] = id.p;
+	q = ds_db_execp(l->conn, sql.p, 1, vals, "cannot look up a stored id");
+	yes = PQntuples(q) > 0;
+	PQclear(q);
+	ds_buf_free(&id);
+	ds_buf_free(&sql);
+	return yes;
 }
 
 /* Refuse row i with the server's message in res. */
@@ -570,7 +785,7 @@ refuse(struct ds_loader *l, size_t i, PGconn *conn, const PGresult *res)
 	struct ds_buf msg = { 0 }, id = { 0 }, kv = { 0 };
 	size_t idend;
 
-	ds_db_message(conn, res, &msg);
+	reason(conn, res, &msg);
 	if (l->nref == l->capref) {
 		l->capref = l->capref ? l->capref * 2 : 16;
 		l->ref = ds_xrealloc(l->ref, l->capref * sizeof(*l->ref));
@@ -622,11 +837,12 @@ load_range(struct ds_loader *l, size_t lo, size_t hi, enum mode m)
 		st = ds_db_sqlstate(res);
 		line = context_line(res, m == M_STAGE ? STAGE_REL : m == M_TEXT ?
 		    TEXT_REL : l->relname);
-		if (strcmp(st, "23505") == 0) {
+		if (strcmp(st, "23505") == 0 && (l->update || m != M_TABLE ||
+		    line < 1 || line > n || stored(l, res, nth_live(l, lo, hi, line - 1)))) {
 			/* a few stored ids are skipped here; many go to staging */
 			PQclear(res);
-			if (l->update || m != M_TABLE || l->nskip >= MAX_SKIPS ||
-			    line < 1 || line > n)
+			if (l->update || m != M_TABLE || (l->nskip >= MAX_SKIPS &&
+			    !l->notemp) || line < 1 || line > n)
 				return R_UNIQUE;
 			bad = nth_live(l, lo, hi, line - 1);
 			if ((r = load_range(l, lo, bad, m)) != R_OK)
@@ -640,7 +856,7 @@ load_range(struct ds_loader *l, size_t lo, size_t hi, enum mode m)
 			PQclear(res);
 			return R_RETRY;
 		}
-		if (!row_error(st))
+		if (!row_error(res))
 			ds_db_die(l->conn, res, "cannot load rows");
 		if (line >= 1 && line <= n) {
 			bad = nth_live(l, lo, hi, line - 1);
@@ -681,21 +897,16 @@ failed(struct ds_loader *l, PGresult *res, const char *doing)
 }
 
 /*
- * Move the rows staged in m's table into the table; counts go to c.
- * Returns 0; -1 when the batch must be retried; -2 when a text-staged row
- * fails its cast (the batch then goes through the typed staging table).
+ * Append to sql the statement that moves the rows staged in m's table into
+ * the table: all of them, or with lo <= hi those whose n is in [lo, hi].
  */
-static int
-merge(struct ds_loader *l, enum mode m, struct ds_counts *c)
+static void
+merge_sql(struct ds_loader *l, enum mode m, long long lo, long long hi,
+    struct ds_buf *sql)
 {
-	struct ds_buf sql = { 0 };
-	PGresult *res;
-	long long staged = l->loaded;
 	const char *from, *cast;
+	struct ds_buf range = { 0 };
 
-	/* probe the index for each staged id; never scan the table */
-	PQclear(ds_db_exec(l->conn, "SET LOCAL enable_hashjoin = off;"
-	    " SET LOCAL enable_mergejoin = off", "cannot set the merge plan"));
 	if (m == M_TEXT) {
 		from = TEXT;
 		cast = " SELECT id, stream, type, ts::timestamptz, hash, data::jsonb FROM ";
@@ -703,49 +914,276 @@ merge(struct ds_loader *l, enum mode m, struct ds_counts *c)
 		from = STAGE;
 		cast = " SELECT id, stream, type, ts, hash, data FROM ";
 	}
+	if (lo <= hi)
+		ds_buf_printf(&range, "n BETWEEN %lld AND %lld", lo, hi);
 	if (l->update)
-		ds_buf_adds(&sql, "WITH u AS (");
-	ds_buf_adds(&sql, "INSERT INTO ");
-	ds_buf_adds(&sql, l->qtable);
-	ds_buf_adds(&sql, " AS ds_t" COLUMNS);
-	ds_buf_adds(&sql, cast);
+		ds_buf_adds(sql, "WITH u AS (");
+	ds_buf_adds(sql, "INSERT INTO ");
+	ds_buf_adds(sql, l->qtable);
+	ds_buf_adds(sql, " AS ds_t" COLUMNS);
+	ds_buf_adds(sql, cast);
 	/* with update, the last of a batch's rows with one id wins */
 	if (l->update)
-		ds_buf_printf(&sql, "(SELECT DISTINCT ON (id) * FROM %s ORDER BY id, n DESC)", from);
+		ds_buf_printf(sql, "(SELECT DISTINCT ON (id) * FROM %s%s%s ORDER BY id, n DESC)",
+		    from, range.len ? " WHERE " : "", range.len ? range.p : "");
 	else
-		ds_buf_adds(&sql, from);
-	ds_buf_adds(&sql, " s WHERE NOT EXISTS (SELECT 1 FROM ");
-	ds_buf_adds(&sql, l->qtable);
-	ds_buf_adds(&sql, l->update ? " e WHERE e.id = s.id AND e.hash = s.hash)" :
+		ds_buf_adds(sql, from);
+	ds_buf_adds(sql, " s WHERE ");
+	if (range.len > 0 && !l->update) {
+		ds_buf_adds(sql, "s.");
+		ds_buf_adds(sql, range.p);
+		ds_buf_adds(sql, " AND ");
+	}
+	ds_buf_adds(sql, "NOT EXISTS (SELECT 1 FROM ");
+	ds_buf_adds(sql, l->qtable);
+	ds_buf_adds(sql, l->update ? " e WHERE e.id = s.id AND e.hash = s.hash)" :
 	    " e WHERE e.id = s.id)");
 	if (!l->update)
-		ds_buf_adds(&sql, " ON CONFLICT (id) DO NOTHING");
+		ds_buf_adds(sql, " ON CONFLICT (id) DO NOTHING");
 	else
-		ds_buf_adds(&sql, " ON CONFLICT (id) DO UPDATE SET"
+		ds_buf_adds(sql, " ON CONFLICT (id) DO UPDATE SET"
 		    " stream = EXCLUDED.stream, type = EXCLUDED.type, ts = EXCLUDED.ts,"
 		    " hash = EXCLUDED.hash, data = EXCLUDED.data, ingested_at = now()"
 		    " WHERE ds_t.hash IS DISTINCT FROM EXCLUDED.hash"
 		    " RETURNING (xmax = 0) AS fresh)"
 		    " SELECT count(*) FILTER (WHERE fresh), count(*) FILTER (WHERE NOT fresh)"
 		    " FROM u");
+	ds_buf_free(&range);
+}
+
+/* Add the rows a successful merge statement res inserted (and updated) to c. */
+static void
+merge_counts(const struct ds_loader *l, PGresult *res, struct ds_counts *c)
+{
+	if (l->update) {
+		c->records += strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		c->updated += strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	} else
+		c->records += strtoll(PQcmdTuples(res), NULL, 10);
+}
+
+/*
+ * Merge the staged rows ns[lo..hi) (their n values; row[k] is the batch row
+ * staged as ns[k]) under a savepoint, halving a range that fails with a
+ * row error down to the row, which is refused. Counts go to c. Returns 0,
+ * or -1 when the batch must be retried. Exits on other errors.
+ */
+static int
+merge_part(struct ds_loader *l, enum mode m, const long long *ns,
+    const size_t *row, size_t lo, size_t hi, struct ds_counts *c)
+{
+	struct ds_buf sql = { 0 };
+	PGresult *res;
+	size_t mid;
+
+	exec_or_die(l, "SAVEPOINT ds_merge", "cannot set a savepoint");
+	merge_sql(l, m, ns[lo], ns[hi - 1], &sql);
+	res = PQexec(l->conn, sql.p);
+	ds_buf_free(&sql);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK) {
+		merge_counts(l, res, c);
+		PQclear(res);
+		exec_or_die(l, "RELEASE SAVEPOINT ds_merge", "cannot release a savepoint");
+		return 0;
+	}
+	if (PQstatus(l->conn) != CONNECTION_OK)
+		ds_db_die(l->conn, res, "lost the connection while merging staged rows");
+	exec_or_die(l, "ROLLBACK TO SAVEPOINT ds_merge; RELEASE SAVEPOINT ds_merge",
+	    "cannot roll back to a savepoint");
+	if (ds_db_retryable(res))
+		return failed(l, res, "cannot merge staged rows") - 1;
+	if (!row_error(res))
+		ds_db_die(l->conn, res, "cannot merge staged rows");
+	if (hi - lo == 1) {
+		refuse(l, row[lo], l->conn, res);
+		PQclear(res);
+		return 0;
+	}
+	PQclear(res);
+	mid = lo + (hi - lo) / 2;
+	if (merge_part(l, m, ns, row, lo, mid, c) != 0)
+		return -1;
+	return merge_part(l, m, ns, row, mid, hi, c);
+}
+
+/*
+ * After the merge of all staged rows failed with a row error: merge them
+ * again by ranges (see merge_part), so the rows the server refuses are
+ * found and the others stored. The staged rows are the batch's live rows,
+ * in order. Returns 0, or -1 when the batch must be retried.
+ */
+static int
+merge_isolated(struct ds_loader *l, enum mode m, struct ds_counts *c)
+{
+	PGresult *res;
+	long long *ns;
+	size_t *row, k, i, nst;
+	int rc;
+
+	res = ds_db_exec(l->conn, m == M_TEXT ? "SELECT n FROM " TEXT " ORDER BY n" :
+	    "SELECT n FROM " STAGE " ORDER BY n", "cannot read the staged rows");
+	nst = (size_t)PQntuples(res);
+	if (nst != live(l, 0, l->nrows)) {
+		ds_logkv(DS_LOG_ERROR, "staged rows do not match the batch", "staged=%zu"
+		    " rows=%zu status=permanent", nst, live(l, 0, l->nrows));
+		ds_db_exit(DS_EX_PERM);
+	}
+	ns = ds_xcalloc(nst + 1, sizeof(*ns));
+	row = ds_xcalloc(nst + 1, sizeof(*row));
+	for (k = 0, i = 0; k < nst; k++, i++) {
+		ns[k] = strtoll(PQgetvalue(res, (int)k, 0), NULL, 10);
+		while (l->refused[i])
+			i++;
+		row[k] = i;
+	}
+	PQclear(res);
+	rc = nst > 0 ? merge_part(l, m, ns, row, 0, nst, c) : 0;
+	free(ns);
+	free(row);
+	return rc;
+}
+
+/*
+ * Move the rows staged in m's table into the table; counts go to c. A row
+ * the server refuses (a constraint, a trigger, a value too large) is found
+ * and refused, and the others merged. Returns 0; -1 when the batch must be
+ * retried; -2 when a text-staged row fails its cast (the batch then goes
+ * through the typed staging table, whose COPY names the row).
+ */
+static int
+merge(struct ds_loader *l, enum mode m, struct ds_counts *c)
+{
+	struct ds_buf sql = { 0 };
+	PGresult *res;
+	long long staged = l->loaded;
+	size_t refused = l->nref;
+	const char *st;
+
+	c->records = c->updated = 0;
+	/* probe the index for each staged id; never scan the table */
+	PQclear(ds_db_exec(l->conn, "SET LOCAL enable_hashjoin = off;"
+	    " SET LOCAL enable_mergejoin = off; SAVEPOINT ds_merge",
+	    "cannot set the merge plan"));
+	merge_sql(l, m, 1, 0, &sql);
 	res = PQexec(l->conn, sql.p);
 	ds_buf_free(&sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
-		if (m == M_TEXT && PQstatus(l->conn) == CONNECTION_OK &&
-		    row_error(ds_db_sqlstate(res))) {
+		st = ds_db_sqlstate(res);
+		if (PQstatus(l->conn) != CONNECTION_OK || !row_error(res))
+			return failed(l, res, "cannot merge staged rows") - 1;
+		if (m == M_TEXT && strncmp(st, "22", 2) == 0) {
 			PQclear(res);
 			return -2;
 		}
-		return failed(l, res, "cannot merge staged rows") - 1;
+		PQclear(res);
+		exec_or_die(l, "ROLLBACK TO SAVEPOINT ds_merge; RELEASE SAVEPOINT ds_merge",
+		    "cannot roll back to a savepoint");
+		if (merge_isolated(l, m, c) != 0)
+			return -1;
+	} else {
+		merge_counts(l, res, c);
+		PQclear(res);
+		exec_or_die(l, "RELEASE SAVEPOINT ds_merge", "cannot release a savepoint");
 	}
-	if (l->update) {
-		c->records = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		c->updated = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	} else
-		c->records = strtoll(PQcmdTuples(res), NULL, 10);
-	c->duplicates = staged - c->records;
-	PQclear(res);
+	c->duplicates = staged - c->records - (long long)(l->nref - refused);
 	return 0;
+}
+
+/*
+ * Insert the ds_rejects COPY lines of b one at a time, each unless stored
+ * already (a replayed page's): the way without a temp table. Adds the rows
+ * inserted to *n. NULL on success, else the failed result (caller clears).
+ */
+static PGresult *
+rejects_one_by_one(struct ds_loader *l, const struct ds_buf *b, long long *n)
+{
+	struct ds_buf f[4] = { { 0 } };
+	const char *p = b->p, *end = b->p + b->len, *eol, *tab, *vals[4];
+	PGresult *res = NULL;
+	int k;
+
+	for (; p != NULL && p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		for (k = 0; k < 4; k++) {
+			tab = k < 3 ? memchr(p, '\t', (size_t)(eol - p)) : eol;
+			ds_buf_reset(&f[k]);
+			ds_copy_unfield(&f[k], p, (size_t)(tab - p));
+			ds_buf_terminate(&f[k]);
+			vals[k] = tab - p == 2 && memcmp(p, "\\N", 2) == 0 ? NULL : f[k].p;
+			p = tab + 1;
+		}
+		res = PQexecParams(l->conn, "INSERT INTO ds_rejects (stream, seq, reason, raw)"
+		    " SELECT $1, $2::bigint, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM ds_rejects r"
+		    " WHERE r.stream IS NOT DISTINCT FROM $1 AND md5(r.raw) = md5($4)"
+		    " AND r.reason = $3)", 4, NULL, vals, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			break;
+		*n += strtoll(PQcmdTuples(res), NULL, 10);
+		PQclear(res);
+		res = NULL;
+	}
+	for (k = 0; k < 4; k++)
+		ds_buf_free(&f[k]);
+	return res;
+}
+
+/*
+ * Store the batch's rejects (from ds-transform) and refused rows in
+ * ds_rejects, each unless stored already (a replayed page's); the count
+ * stored goes to c. NULL on success, else the failed result (caller clears).
+ */
+static PGresult *
+store_rejects(struct ds_loader *l, struct ds_counts *c)
+{
+	struct ds_buf extra = { 0 };
+	PGresult *res = NULL;
+	size_t i;
+
+	for (i = 0; i < l->nref; i++) {
+		size_t r = l->ref[i].row, p = l->off[r];
+		const char *row = l->rows.p + p, *data = row;
+		struct ds_buf raw = { 0 };
+		int tabs;
+
+		/* the data column is the sixth */
+		for (tabs = 0; tabs < 5; tabs++)
+			data = strchr(data, '\t') + 1;
+		ds_copy_unfield(&raw, data, row_end(l, r) - 1 - (size_t)(data - l->rows.p));
+		add_reject(&extra, l->stream, l->pageseq[r], l->ref[i].msg,
+		    raw.p ? raw.p : "", raw.len);
+		ds_buf_free(&raw);
+	}
+	if (staging(l) != 0) {
+		c->rejects = 0;
+		if ((res = rejects_one_by_one(l, &l->rej, &c->rejects)) == NULL)
+			res = rejects_one_by_one(l, &extra, &c->rejects);
+		goto out;
+	}
+	if ((res = ds_copy_begin(l->conn,
+	    "pg_temp.ds_stage_rej (stream, seq, reason, raw)")) != NULL)
+		goto out;
+	if (ds_copy_put(l->conn, l->rej.p, l->rej.len) != 0 ||
+	    ds_copy_put(l->conn, extra.p, extra.len) != 0)
+		ds_db_die(l->conn, NULL, "lost the connection while storing rejects");
+	res = ds_copy_end(l->conn, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		goto out;
+	PQclear(res);
+	/* rejects of a replayed page are stored already */
+	res = PQexec(l->conn, "INSERT INTO ds_rejects (stream, seq, reason, raw)"
+	    " SELECT stream, seq, reason, raw FROM (SELECT DISTINCT ON (md5(raw), reason)"
+	    " * FROM pg_temp.ds_stage_rej ORDER BY md5(raw), reason, n) s"
+	    " WHERE NOT EXISTS (SELECT 1 FROM ds_rejects r"
+	    " WHERE r.stream IS NOT DISTINCT FROM s.stream AND md5(r.raw) = md5(s.raw)"
+	    " AND r.reason = s.reason) ORDER BY n");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		goto out;
+	c->rejects = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	res = NULL;
+out:
+	ds_buf_free(&extra);
+	return res;
 }
 
 /*
@@ -755,7 +1193,6 @@ merge(struct ds_loader *l, enum mode m, struct ds_counts *c)
 static int
 finish(struct ds_loader *l, struct ds_counts *c)
 {
-	struct ds_buf extra = { 0 };
 	struct ds_counts cc;
 	PGresult *res;
 	size_t i;
@@ -764,43 +1201,8 @@ finish(struct ds_loader *l, struct ds_counts *c)
 	/* the bookkeeping rows are shared: batches write them in order */
 	if (l->ord.wait != NULL && l->ord.wait(l->ord.arg) != 0)
 		return -1;
-	if (l->nrej + l->nref > 0) {
-		for (i = 0; i < l->nref; i++) {
-			size_t r = l->ref[i].row, p = l->off[r];
-			const char *row = l->rows.p + p, *data = row;
-			struct ds_buf raw = { 0 };
-			int tabs;
-
-			/* the data column is the sixth */
-			for (tabs = 0; tabs < 5; tabs++)
-				data = strchr(data, '\t') + 1;
-			ds_copy_unfield(&raw, data, row_end(l, r) - 1 - (size_t)(data - l->rows.p));
-			add_reject(&extra, l->stream, l->pageseq[r], l->ref[i].msg,
-			    raw.p ? raw.p : "", raw.len);
-			ds_buf_free(&raw);
-		}
-		if ((res = ds_copy_begin(l->conn,
-		    "pg_temp.ds_stage_rej (stream, seq, reason, raw)")) != NULL)
-			goto fail;
-		if (ds_copy_put(l->conn, l->rej.p, l->rej.len) != 0 ||
-		    ds_copy_put(l->conn, extra.p, extra.len) != 0)
-			ds_db_die(l->conn, NULL, "lost the connection while storing rejects");
-		res = ds_copy_end(l->conn, NULL);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			goto fail;
-		PQclear(res);
-		/* rejects of a replayed page are stored already */
-		res = PQexec(l->conn, "INSERT INTO ds_rejects (stream, seq, reason, raw)"
-		    " SELECT stream, seq, reason, raw FROM (SELECT DISTINCT ON (md5(raw), reason)"
-		    " * FROM pg_temp.ds_stage_rej ORDER BY md5(raw), reason, n) s"
-		    " WHERE NOT EXISTS (SELECT 1 FROM ds_rejects r"
-		    " WHERE r.stream IS NOT DISTINCT FROM s.stream AND md5(r.raw) = md5(s.raw)"
-		    " AND r.reason = s.reason) ORDER BY n");
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			goto fail;
-		c->rejects = strtoll(PQcmdTuples(res), NULL, 10);
-		PQclear(res);
-	}
+	if (l->nrej + l->nref > 0 && (res = store_rejects(l, c)) != NULL)
+		goto fail;
 	for (i = 0; i < l->nsch; i++)
 		if ((res = ds_catalog_schema(l->conn, l->stream, l->table,
 		    l->sch[i].fields, l->sch[i].removed)) != NULL)
@@ -816,6 +1218,8 @@ finish(struct ds_loader *l, struct ds_counts *c)
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		goto fail;
 	PQclear(res);
+	if (l->staging == STAGING_OPEN)
+		l->staging = STAGING_MADE;
 	if (l->ord.committed != NULL)
 		l->ord.committed(l->ord.arg);
 	rc = 0;
@@ -823,7 +1227,6 @@ finish(struct ds_loader *l, struct ds_counts *c)
 fail:
 	failed(l, res, "cannot commit the batch");
 out:
-	ds_buf_free(&extra);
 	return rc;
 }
 
@@ -852,6 +1255,8 @@ static void
 rollback(struct ds_loader *l)
 {
 	exec_or_die(l, "ROLLBACK", "cannot roll back");
+	if (l->staging == STAGING_OPEN)
+		l->staging = STAGING_NONE;
 }
 
 /*
@@ -862,7 +1267,7 @@ static enum mode
 apply(struct ds_loader *l, enum mode m, struct ds_counts *c)
 {
 	enum outcome r;
-	int tries = 0, mr;
+	int tries = 0, mr, probe = 0;
 	struct timespec pause;
 
 	/* an id of a batch in flight changes: let that batch commit first */
@@ -877,10 +1282,21 @@ apply(struct ds_loader *l, enum mode m, struct ds_counts *c)
 		memset(c, 0, sizeof(*c));
 		l->loaded = 0;
 		unskip(l);
+		if (m != M_TABLE && staging(l) != 0) {
+			/* no TEMP: skip the stored ids found by one query */
+			if (l->update)
+				need_staging(l);
+			m = M_TABLE;
+			probe = 1;
+		}
 		begin(l);
+		if (probe)
+			skip_stored(l);
 		r = load_range(l, 0, l->nrows, m);
 		if (r == R_UNIQUE) {
 			rollback(l);
+			if (probe)
+				need_staging(l);
 			m = M_TEXT;
 			continue;
 		}

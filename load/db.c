@@ -9,6 +9,9 @@
 
 static char *lasterr;
 
+static void	die_as(PGconn *, const PGresult *, const char *, const char *)
+		    __attribute__((noreturn));
+
 const char *
 ds_db_last_error(void)
 {
@@ -66,7 +69,9 @@ ds_db_connect(const char *conninfo, const char *prog)
 	if (conn == NULL)
 		ds_diex(DS_EX_TEMP, "out of memory connecting to the database");
 	if (PQstatus(conn) != CONNECTION_OK)
-		ds_db_die(conn, NULL, "cannot connect to the database");
+		die_as(conn, NULL, "cannot connect to the database",
+		    ds_db_connect_sqlstate(PQerrorMessage(conn),
+		    PQconnectionNeedsPassword(conn)));
 	PQsetNoticeReceiver(conn, notice, NULL);
 	return conn;
 }
@@ -87,6 +92,101 @@ ds_db_retryable(const PGresult *res)
 	return strncmp(ds_db_sqlstate(res), "40", 2) == 0;
 }
 
+/*
+ * What each SQLSTATE means to ds-load, by code or class prefix: the first
+ * entry whose prefix starts the code wins, so codes come before their
+ * class. ds-load(1) has this table as "SQLSTATE CLASSES"; keep them in step.
+ */
+static const struct ds_db_class classes[] = {
+	{ "08", DS_DB_TEMP, "connection failure: the server is unreachable or went away" },
+	{ "22", DS_DB_ROW, "data exception: a value of the row" },
+	{ "23", DS_DB_ROW, "integrity constraint violation: the row breaks a constraint" },
+	{ "25006", DS_DB_PERM, "the database is read-only: point --db at the primary" },
+	{ "27", DS_DB_ROW, "triggered data change violation" },
+	{ "28", DS_DB_PERM, "authentication failed: fix the role or password"
+	    " (--db, DATABASE_URL, ~/.pgpass) or pg_hba.conf" },
+	{ "2F", DS_DB_ROW, "SQL routine exception in a function the row ran" },
+	{ "38", DS_DB_ROW, "external routine exception in a function the row ran" },
+	{ "39", DS_DB_ROW, "external routine invocation exception" },
+	{ "3D000", DS_DB_PERM, "the database does not exist: fix --db or DATABASE_URL" },
+	{ "3F000", DS_DB_PERM, "the schema does not exist: create it or fix --table" },
+	{ "40", DS_DB_TEMP, "serialization failure or deadlock" },
+	{ "42501", DS_DB_PERM, "insufficient privilege: grant the role SELECT, INSERT,"
+	    " UPDATE on the ds tables and the records table (USAGE on their sequences),"
+	    " or run ds-load --migrate-only as their owner" },
+	{ "42", DS_DB_PERM, "syntax error or access rule violation: the table is not"
+	    " what ds-load expects" },
+	{ "44", DS_DB_ROW, "WITH CHECK OPTION violation" },
+	{ "53", DS_DB_TEMP, "insufficient resources: disk full, out of memory or too"
+	    " many connections" },
+	{ "54", DS_DB_ROW, "program limit exceeded: a value too large (for an index)" },
+	{ "55P03", DS_DB_TEMP, "lock not available (lock_timeout): another session"
+	    " holds a lock" },
+	{ "57014", DS_DB_TEMP, "query canceled (statement_timeout or a cancel request)" },
+	{ "57P04", DS_DB_PERM, "the database was dropped" },
+	{ "57P", DS_DB_TEMP, "the server is shutting down or starting up" },
+	{ "58", DS_DB_TEMP, "system error (I/O) on the server" },
+	{ "P0", DS_DB_ROW, "raised by a PL/pgSQL function (a trigger's RAISE)" },
+	{ "", DS_DB_PERM, "an error that retrying cannot fix" },
+};
+
+const struct ds_db_class *
+ds_db_classify(const char *st)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(classes) / sizeof(classes[0]) - 1; i++)
+		if (strncmp(st, classes[i].prefix, strlen(classes[i].prefix)) == 0)
+			return &classes[i];
+	return &classes[i];
+}
+
+int
+ds_db_row_error(const char *st)
+{
+	return *st != '\0' && ds_db_classify(st)->kind == DS_DB_ROW;
+}
+
+/*
+ * What a failed connection attempt's message (libpq gives no SQLSTATE for
+ * it) stands for: the server's FATAL texts of a missing database or role,
+ * refused authentication or CONNECT privilege, and libpq's own refusals of
+ * a bad option are permanent; anything else (no server) is 08006.
+ */
+const char *
+ds_db_connect_sqlstate(const char *msg, int needs_password)
+{
+	static const struct {
+		const char	*text, *st;
+	} fatal[] = {
+		{ "\" does not exist", NULL },	/* database "x" or role "x" */
+		{ "password authentication failed", "28P01" },
+		{ "no password supplied", "28P01" },
+		{ "authentication failed", "28000" },
+		{ "pg_hba.conf", "28000" },
+		{ "is not permitted to log in", "28000" },
+		{ "permission denied for database", "42501" },
+		{ "invalid port number", "42601" },
+		{ "invalid sslmode value", "42601" },
+		{ "invalid connection option", "42601" },
+	};
+	size_t i;
+
+	if (needs_password)
+		return "28P01";
+	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
+		if (strstr(msg, fatal[i].text) == NULL)
+			continue;
+		if (fatal[i].st != NULL)
+			return fatal[i].st;
+		if (strstr(msg, "FATAL:  database \"") != NULL)
+			return "3D000";
+		if (strstr(msg, "FATAL:  role \"") != NULL)
+			return "28000";
+	}
+	return "08006";
+}
+
 int
 ds_db_status(PGconn *conn, const PGresult *res)
 {
@@ -94,12 +194,7 @@ ds_db_status(PGconn *conn, const PGresult *res)
 
 	if (PQstatus(conn) != CONNECTION_OK || *st == '\0')
 		return DS_EX_TEMP;
-	/* 08 connection, 40 rollback, 53 resources, 57P shutdown/crash, 58 system */
-	if (strncmp(st, "08", 2) == 0 || strncmp(st, "40", 2) == 0 ||
-	    strncmp(st, "53", 2) == 0 || strncmp(st, "57P", 3) == 0 ||
-	    strncmp(st, "58", 2) == 0)
-		return DS_EX_TEMP;
-	return DS_EX_PERM;
+	return ds_db_classify(st)->kind == DS_DB_TEMP ? DS_EX_TEMP : DS_EX_PERM;
 }
 
 /* Append s up to its first newline, trailing spaces dropped. */
@@ -152,19 +247,29 @@ ds_db_exit(int status)
 	exit(status);
 }
 
-void
-ds_db_die(PGconn *conn, const PGresult *res, const char *doing)
+/*
+ * Log doing with the server's message, the SQLSTATE st (of res, or inferred
+ * for a failed connection) and what its class means; exit with its status.
+ */
+static void __attribute__((noreturn))
+die_as(PGconn *conn, const PGresult *res, const char *doing, const char *st)
 {
 	struct ds_buf m = { 0 }, kv = { 0 };
-	const char *st = ds_db_sqlstate(res);
-	int status = ds_db_status(conn, res);
+	const struct ds_db_class *cls = ds_db_classify(st);
+	int status;
 
+	if (res == NULL && PQstatus(conn) != CONNECTION_OK && *st != '\0')
+		status = cls->kind == DS_DB_TEMP ? DS_EX_TEMP : DS_EX_PERM;
+	else
+		status = ds_db_status(conn, res);
 	hold();
 	ds_db_message(conn, res, &m);
 	ds_buf_adds(&kv, "error=");
 	ds_log_quote(&kv, m.p, m.len);
-	if (*st != '\0')
-		ds_buf_printf(&kv, " sqlstate=%s", st);
+	if (*st != '\0') {
+		ds_buf_printf(&kv, " sqlstate=%s cause=", st);
+		ds_log_quote(&kv, cls->what, strlen(cls->what));
+	}
 	ds_buf_printf(&kv, " status=%s", status == DS_EX_TEMP ? "temporary" : "permanent");
 	ds_logkv(DS_LOG_ERROR, doing, "%s", kv.p);
 	free(lasterr);
@@ -175,6 +280,12 @@ ds_db_die(PGconn *conn, const PGresult *res, const char *doing)
 	ds_buf_free(&m);
 	ds_buf_free(&kv);
 	ds_db_exit(status);
+}
+
+void
+ds_db_die(PGconn *conn, const PGresult *res, const char *doing)
+{
+	die_as(conn, res, doing, ds_db_sqlstate(res));
 }
 
 /* Check that res is a success; die otherwise (clearing it). */

@@ -14,15 +14,37 @@ struct ds_buf;
 /*
  * Connect with conninfo (a URL or key=value string), else DATABASE_URL,
  * else libpq's PG* variables; set UTF8, UTC and an application_name.
- * Exits DS_EX_PERM on a malformed conninfo, DS_EX_TEMP when the server
- * cannot be reached. The caller finishes the connection with PQfinish().
+ * Exits DS_EX_PERM on a malformed conninfo, a missing database or role or
+ * refused authentication, DS_EX_TEMP when the server cannot be reached. The caller finishes the connection with PQfinish().
  */
 PGconn	*ds_db_connect(const char *conninfo, const char *prog);
 
+/* What an error means: retry later, a person must act, or one row's fault. */
+enum ds_db_kind { DS_DB_TEMP, DS_DB_PERM, DS_DB_ROW };
+
+struct ds_db_class {
+	const char	*prefix;	/* SQLSTATE or its class ("" matches all) */
+	enum ds_db_kind	 kind;
+	const char	*what;		/* cause, and what to fix when permanent */
+};
+
+/* The class of SQLSTATE st (static; never NULL). */
+const struct ds_db_class *ds_db_classify(const char *st);
+
+/* Non-zero when st is an error that one row causes (the row is a reject). */
+int	ds_db_row_error(const char *st);
+
+/*
+ * The SQLSTATE a failed connection's libpq message msg stands for (libpq
+ * has none for it): 3D000, 28000, 28P01, 42501, 42601 or else 08006.
+ */
+const char *ds_db_connect_sqlstate(const char *msg, int needs_password);
+
 /*
  * The exit status a failed result (or, with res NULL, a broken connection)
- * calls for: DS_EX_TEMP for lost connections, shutdowns, deadlocks and
- * serialization failures, resource shortages; DS_EX_PERM for the rest.
+ * calls for, from ds_db_classify(): DS_EX_TEMP for temporary classes and a
+ * lost connection, DS_EX_PERM for the rest (a row error outside a row's
+ * load included).
  */
 int	ds_db_status(PGconn *conn, const PGresult *res);
 

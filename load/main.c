@@ -37,6 +37,9 @@ static const char *stream_name;
 static long long run;
 static const char *statsfile;
 static int finished;
+static double t0;
+
+static void	summary(const char *, double);
 
 /* Print the synopsis to f and exit with status. */
 static void __attribute__((noreturn))
@@ -44,7 +47,7 @@ usage(FILE *f, int status)
 {
 	fprintf(f,
 	    "usage: ds-load [--batch-bytes n] [--batch-rows n] [--batch-seconds seconds]\n"
-	    "               [--db url] [--jobs n] [--max-rejects n]\n"
+	    "               [--db url] [--jobs n] [--max-rejects n] [--migrate-only]\n"
 	    "               [--on-conflict skip|update] [--stats file] [--table name]\n");
 	exit(status);
 }
@@ -62,6 +65,26 @@ intarg(const char *opt, const char *v, long long min, long long max)
 		ds_diex(DS_EX_USAGE, "--%s %s: want a whole number from %lld to %lld",
 		    opt, v, min, max);
 	return n;
+}
+
+/*
+ * Exit with a usage error unless name is NAME or SCHEMA.NAME with each
+ * part 1 to 63 bytes (PostgreSQL would cut a longer one silently).
+ */
+static void
+check_table(const char *name)
+{
+	const char *dot = strchr(name, '.'), *rel = dot ? dot + 1 : name;
+
+	if (dot != NULL && strchr(rel, '.') != NULL)
+		ds_diex(DS_EX_USAGE, "--table %s: want NAME or SCHEMA.NAME (one dot at most)",
+		    name);
+	if (*name == '\0' || *rel == '\0' || (dot != NULL && dot == name))
+		ds_diex(DS_EX_USAGE, "--table %s: want NAME or SCHEMA.NAME, no part empty",
+		    name);
+	if ((dot != NULL && dot - name > 63) || strlen(rel) > 63)
+		ds_diex(DS_EX_USAGE, "--table %s: a name or schema longer than 63 bytes"
+		    " (PostgreSQL's limit)", name);
 }
 
 /* Write the stats file with the committed totals and state. */
@@ -125,7 +148,8 @@ commit_idle(void *arg)
 
 /*
  * Stop early: commit through the last checkpoint line, record the run and
- * exit with status (the reason was logged by the caller).
+ * exit with status (the reason was logged by the caller). A run stopped by
+ * a signal logs its totals after that final commit.
  */
 static void __attribute__((noreturn))
 stop(int status, const char *runstatus, const char *error)
@@ -140,6 +164,8 @@ stop(int status, const char *runstatus, const char *error)
 	finished = 1;
 	stats("failed");
 	ds_catalog_run_end(conn, run, stream_name, runstatus, error);
+	if (strcmp(runstatus, "stopped") == 0)
+		summary("stopped", ds_mono() - t0);
 	ds_db_exit(status);
 }
 
@@ -181,9 +207,31 @@ reject_line(const struct ds_line *ln)
 }
 
 /*
- * After a line that failed to parse: non-zero when it is not even valid
- * JSON and the input ends with it (an upstream killed mid-line), which is
- * temporary, not a format error. Reads on; the line is invalid after.
+ * Non-zero when the n bytes at p are the start of a UTF-8 sequence cut
+ * short (a lead byte and fewer continuation bytes than it announces).
+ */
+static int
+cut_utf8(const unsigned char *p, size_t n)
+{
+	size_t need, i;
+
+	if (n == 0 || *p < 0xc2 || *p > 0xf4)
+		return 0;
+	need = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2;
+	if (n >= need)
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return 1;
+}
+
+/*
+ * After a line that failed to parse: non-zero when it is not valid JSON,
+ * but not for invalid UTF-8 other than a sequence cut at its end, and the
+ * input ends with it (an upstream killed mid-line), which is temporary,
+ * not a format error. A line holding invalid UTF-8 is a format error
+ * wherever it is. Reads on; the line is invalid after.
  */
 static int
 truncated(struct ds_reader *rd, const char *line, size_t len)
@@ -194,6 +242,10 @@ truncated(struct ds_reader *rd, const char *line, size_t len)
 
 	ds_json_init(&j, line);
 	if (ds_json_validate(&j, line, line + len) == 0)
+		return 0;
+	if (j.erroff < len && (strstr(j.errmsg, "UTF-8") != NULL ||
+	    (unsigned char)line[j.erroff] >= 0x80) &&
+	    !cut_utf8((const unsigned char *)line + j.erroff, len - j.erroff))
 		return 0;
 	return ds_reader_next(rd, &next, &n) == DS_READ_EOF;
 }
@@ -220,8 +272,8 @@ summary(const char *msg, double secs)
 int
 main(int argc, char *argv[])
 {
-	enum { O_BBYTES = 256, O_BROWS, O_BSECS, O_DB, O_JOBS, O_MAXREJ, O_CONFLICT, O_STATS,
-	    O_TABLE };
+	enum { O_BBYTES = 256, O_BROWS, O_BSECS, O_DB, O_JOBS, O_MAXREJ, O_MIGRATE,
+	    O_CONFLICT, O_STATS, O_TABLE };
 	static const struct option longopts[] = {
 		{ "batch-bytes", required_argument, NULL, O_BBYTES },
 		{ "batch-rows", required_argument, NULL, O_BROWS },
@@ -230,6 +282,7 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ "jobs", required_argument, NULL, O_JOBS },
 		{ "max-rejects", required_argument, NULL, O_MAXREJ },
+		{ "migrate-only", no_argument, NULL, O_MIGRATE },
 		{ "on-conflict", required_argument, NULL, O_CONFLICT },
 		{ "stats", required_argument, NULL, O_STATS },
 		{ "table", required_argument, NULL, O_TABLE },
@@ -243,11 +296,11 @@ main(int argc, char *argv[])
 	const char *db = NULL, *table = "events";
 	long long batch_rows = 50000, batch_bytes = BATCH_BYTES, max_rejects = -1;
 	long long jobs = JOBS;
-	double batch_secs = 2, t0;
+	double batch_secs = 2;
 	char *line, *end;
 	size_t len;
 	uint64_t lineno;
-	int ch, r, update = 0, sig;
+	int ch, r, update = 0, sig, migrate_only = 0;
 
 	ds_log_init(argv[0]);
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -277,6 +330,9 @@ main(int argc, char *argv[])
 		case O_MAXREJ:
 			max_rejects = intarg("max-rejects", optarg, 0, 1LL << 62);
 			break;
+		case O_MIGRATE:
+			migrate_only = 1;
+			break;
 		case O_CONFLICT:
 			if (strcmp(optarg, "update") == 0)
 				update = 1;
@@ -288,9 +344,7 @@ main(int argc, char *argv[])
 			statsfile = optarg;
 			break;
 		case O_TABLE:
-			if (*optarg == '\0' || optarg[strlen(optarg) - 1] == '.' ||
-			    *optarg == '.')
-				ds_diex(DS_EX_USAGE, "--table: want NAME or SCHEMA.NAME");
+			check_table(optarg);
 			table = optarg;
 			break;
 		default:
@@ -304,6 +358,13 @@ main(int argc, char *argv[])
 	ds_signals_init();
 	t0 = ds_mono();
 	conn = ds_db_connect(db, "ds-load");
+	if (migrate_only) {
+		r = ds_migrate(conn, table);
+		ds_logkv(DS_LOG_INFO, "schema ready", "table=%s migrations_applied=%d",
+		    table, r);
+		PQfinish(conn);
+		return DS_EX_OK;
+	}
 	ds_migrate(conn, table);
 	run = ds_catalog_run_start(conn, table);
 	pool = ds_pool_new(conn, db, (int)jobs, table, update, run, (size_t)batch_rows,
@@ -378,7 +439,6 @@ main(int argc, char *argv[])
 	if ((sig = ds_signals_caught()) != 0) {
 		ds_logkv(DS_LOG_INFO, "signal: committing through the last checkpoint",
 		    "signal=%d", sig);
-		summary("stopped", 0);
 		stop(128 + sig, "stopped", "stopped by a signal");
 	}
 	if (r == DS_READ_LONG) {

@@ -7,14 +7,33 @@
 
 #include <libpq-fe.h>
 
+struct ds_buf;
+
 /*
- * Apply the migrations not yet recorded in ds_schema_migrations, in order,
- * in one transaction under an advisory lock (so concurrent runs are safe);
- * with table non-NULL also create that records table (quoted: see
- * ds_db_ident) and its ts index if missing. Exits on failure.
- * Returns the number of migrations applied.
+ * Non-zero when the schema is current: every migration is recorded in
+ * ds_schema_migrations and (with table non-NULL) that table exists with an
+ * index on ts. Runs only SELECTs. Exits on failure.
+ */
+int	ds_schema_current(PGconn *conn, const char *table);
+
+/*
+ * Unless the schema is current (then no DDL is run, so a role without DDL
+ * rights may load): apply the migrations not yet recorded in
+ * ds_schema_migrations, in order, in one transaction under an advisory
+ * lock (so concurrent runs are safe); with table non-NULL also create that
+ * records table (quoted: see ds_db_ident) and its ts index if missing.
+ * Exits on failure, saying to run ds-load --migrate-only as the owner when
+ * the role lacks the privilege. Returns the number of migrations applied.
  */
 int	ds_migrate(PGconn *conn, const char *table);
+
+/*
+ * Append to b the name of the ts index of a table named relname
+ * (unquoted): relname_ts_idx, or when that exceeds PostgreSQL's 63 bytes a
+ * prefix of relname, a hash of all of it and _ts_idx, so that long names
+ * never collide.
+ */
+void	ds_migrate_index_name(const char *relname, struct ds_buf *b);
 
 /* Non-zero when the ds tables exist (ds_checkpoints is there). */
 int	ds_migrated(PGconn *conn);
