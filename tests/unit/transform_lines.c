@@ -149,13 +149,15 @@ UNIT_TEST(transform_page_without_records_is_one_reject)
 UNIT_TEST(transform_refuses_lines_of_another_stream)
 {
 	struct fixture f;
+	const char *line;
 
 	setup(&f, 0);
 	/* a plain record binds the run to "events" (no --stream) */
 	CHECK(strstr(feed(&f, "{\"id\":\"a\",\"timestamp\":1}"), "\"stream\":\"events\"") != NULL);
 	ds_buf_reset(&f.out);
-	CHECK(xf_line(&f.x, "{\"$ds\":\"checkpoint\",\"stream\":\"audit\",\"seq\":1}", 47,
-	    &f.out) == -1 && f.out.len == 0);
+	line = "{\"$ds\":\"checkpoint\",\"stream\":\"audit\",\"seq\":1}";
+	CHECK(xf_line(&f.x, line, strlen(line), &f.out) == -1 && f.out.len == 0);
+	ds_buf_terminate(&f.x.why);
 	CHECK(strstr(f.x.why.p, "names stream \"audit\", not the stream being transformed"
 	    " (\"events\")") != NULL);
 	/* a repeated key: the reader keeps the last one, so each is checked */
@@ -179,6 +181,7 @@ UNIT_TEST(transform_refuses_lines_of_another_stream)
 	teardown(&f);
 	setup(&f, 0);
 	CHECK_STR(feed(&f, "{\"stream\":\"x y\",\"seq\":1,\"next\":null,\"records\":[]}"), "");
+	ds_buf_terminate(&f.x.why);
 	CHECK(strstr(f.x.why.p, "a page names stream \"x y\": a stream name holds only") != NULL);
 	teardown(&f);
 }
