@@ -329,6 +329,14 @@ one_request(struct run *r, const char **cause, double *wait)
 	    cursor_text(r), o->events);
 }
 
+/* Whether no server has answered yet and one could not even be reached. */
+static int
+unreached(const struct run *r, const char *cause)
+{
+	return !r->answered && (strcmp(cause, "connect") == 0 ||
+	    strcmp(cause, "resolve") == 0);
+}
+
 /*
  * The retries allowed for a failure of cause: --retries, but no more than
  * UNREACHED_RETRIES while no server has answered and none could be reached
@@ -337,8 +345,7 @@ one_request(struct run *r, const char **cause, double *wait)
 static int
 retries_for(const struct run *r, const char *cause)
 {
-	if (!r->answered && r->o->retries > UNREACHED_RETRIES &&
-	    (strcmp(cause, "connect") == 0 || strcmp(cause, "resolve") == 0))
+	if (unreached(r, cause) && r->o->retries > UNREACHED_RETRIES)
 		return UNREACHED_RETRIES;
 	return r->o->retries;
 }
@@ -437,8 +444,8 @@ pager_run(const struct pager_opts *o)
 		} else if ((n = ++attempt) > retries_for(r, cause))
 			ds_diex(DS_EX_TEMP, "giving up at cursor %s after %d attempts: "
 			    "last cause %s: %s%s", cursor_text(r), n, cause,
-			    r->why.p != NULL ? r->why.p : "", r->answered ? "" :
-			    " (no server has answered yet: is the URL right?)");
+			    r->why.p != NULL ? r->why.p : "", unreached(r, cause) ?
+			    " (no server has answered yet: is the URL right?)" : "");
 		stats_retry(&r->st, cause);
 		backoff = (double)backoff_ms(&r->rng, n, o->backoff_base_ms,
 		    o->backoff_max_ms) / 1000;
