@@ -10,9 +10,25 @@
 #include "args.h"
 #include "exits.h"
 #include "log.h"
+#include "name.h"
 #include "output.h"
+#include "secure.h"
 #include "../load/db.h"
 #include "store.h"
+
+/*
+ * An option getopt did not know (optopt, or the argument before optind):
+ * say which, and that it is no stream name either, and exit DS_EX_USAGE.
+ */
+static void __attribute__((noreturn))
+unknown(char *argv[])
+{
+	char arg[3] = { '-', (char)optopt, '\0' };
+	const char *a = optopt > 0 && optopt < 256 ? arg : argv[optind - 1];
+
+	ds_diex(DS_EX_USAGE, "unknown option %s (not a stream name either: %s;"
+	    " ds-checkpoint -h shows the usage)", a, ds_name_why(a, strlen(a)));
+}
 
 /* Print the synopsis to f and exit with status. */
 static void __attribute__((noreturn))
@@ -54,7 +70,9 @@ main(int argc, char *argv[])
 	int ch, status;
 
 	ds_log_init(argv[0]);
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	ds_no_core();	/* it holds the database password */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case O_DB:
 			db = optarg;
@@ -67,8 +85,10 @@ main(int argc, char *argv[])
 		case O_TABLE:
 			table = ds_arg_table("table", optarg);
 			break;
+		case ':':
+			ds_diex(DS_EX_USAGE, "option %s needs a value", argv[optind - 1]);
 		default:
-			usage(stderr, DS_EX_USAGE);
+			unknown(argv);
 		}
 	}
 	argc -= optind;
@@ -87,8 +107,8 @@ main(int argc, char *argv[])
 		usage(stderr, DS_EX_USAGE);
 	if (max_age >= 0 && strcmp(verb, "status") != 0)
 		ds_diex(DS_EX_USAGE, "--max-age goes with status only");
-	if (verbs[i].args > 0 && argv[1][0] == '\0')
-		ds_diex(DS_EX_USAGE, "%s: the stream name is empty", verb);
+	if (verbs[i].args > 0)
+		ds_name_arg(verb, argv[1]);
 
 	ds_out_init();
 	conn = ds_db_connect(db, "ds-checkpoint");

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "exits.h"
 #include "log.h"
+#include "secure.h"
 #include "archive.h"
 
 struct archive {
@@ -64,11 +65,29 @@ name_counter(const char *name, const char *stream)
 	return (unsigned)c;
 }
 
-/* fsync fd and rename part (a path in a) to the name without ".part". */
+/*
+ * Exit for a failure to create or write an archive file: temporary when
+ * it may pass by itself (disk full, too many open files), else permanent
+ * (a name too long, no permission), so a supervisor does not retry forever.
+ */
+static void __attribute__((noreturn))
+fail(const char *what, const char *path)
+{
+	int e = errno;
+
+	ds_die(e == ENOSPC || e == EDQUOT || e == EMFILE || e == ENFILE || e == EIO ||
+	    e == ENOMEM || e == EINTR || e == EAGAIN ? DS_EX_TEMP : DS_EX_PERM,
+	    "archive: %s %s", what, path);
+}
+
+/*
+ * fsync fd and rename part (a path in a's directory) to the name without
+ * ".part", inside the directory opened at the start.
+ */
 static int
 finish(struct archive *a, int fd, const char *part)
 {
-	char *done = ds_xstrdup(part);
+	char *done = ds_xstrdup(part + strlen(a->dir) + 1);
 
 	done[strlen(done) - 5] = '\0';
 	if (fsync(fd) < 0) {
@@ -76,7 +95,7 @@ finish(struct archive *a, int fd, const char *part)
 		free(done);
 		return -1;
 	}
-	if (rename(part, done) < 0) {
+	if (renameat(a->dirfd, part + strlen(a->dir) + 1, a->dirfd, done) < 0) {
 		ds_warn("archive: rename %s", part);
 		free(done);
 		return -1;
@@ -110,7 +129,7 @@ scan(struct archive *a)
 			continue;
 		ds_buf_reset(&path);
 		ds_buf_printf(&path, "%s/%s", a->dir, de->d_name);
-		if ((fd = open(path.p, O_RDWR | O_CLOEXEC)) < 0)
+		if ((fd = openat(a->dirfd, de->d_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0)
 			continue;
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			ds_warnx("archive: finishing %s left by an earlier run", path.p);
@@ -126,11 +145,15 @@ struct archive *
 archive_open(const char *dir, const char *stream, size_t segbytes)
 {
 	struct archive *a = ds_xcalloc(1, sizeof(*a));
+	struct ds_buf why = { 0 };
 
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		ds_die(DS_EX_PERM, "archive: mkdir %s", dir);
 	if ((a->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		ds_die(DS_EX_PERM, "archive: open %s", dir);
+	if (ds_dir_trusted(a->dirfd, dir, &why) < 0)
+		ds_diex(DS_EX_PERM, "archive: refusing the directory: %s", why.p);
+	ds_buf_free(&why);
 	a->dir = ds_xstrdup(dir);
 	a->stream = ds_xstrdup(stream);
 	a->segbytes = segbytes;
@@ -153,14 +176,15 @@ start(struct archive *a)
 		ds_buf_reset(&path);
 		ds_buf_printf(&path, "%s/%s.part", a->dir, name.p);
 		a->part = path.p;
-		a->fd = open(a->part, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+		a->fd = openat(a->dirfd, a->part + strlen(a->dir) + 1, O_WRONLY | O_CREAT |
+		    O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (a->fd >= 0 || errno != EEXIST)
 			break;
 	}
 	ds_buf_free(&name);
 	a->part = path.p;
 	if (a->fd < 0)
-		ds_die(DS_EX_TEMP, "archive: create %s", a->part);
+		fail("create", a->part);
 	if (flock(a->fd, LOCK_EX | LOCK_NB) < 0)
 		ds_die(DS_EX_TEMP, "archive: lock %s", a->part);
 	a->size = 0;
@@ -202,7 +226,7 @@ archive_write(struct archive *a, const char *line, size_t n)
 		if ((w = write(a->fd, dst + off, len - off)) < 0) {
 			if (errno == EINTR)
 				continue;
-			ds_die(DS_EX_TEMP, "archive: write %s", a->part);
+			fail("write", a->part);
 		}
 		off += (size_t)w;
 	}

@@ -12,14 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sys/prctl.h>
-#include <sys/resource.h>
-
 #include "buf.h"
 #include "exits.h"
 #include "log.h"
+#include "name.h"
 #include "output.h"
 #include "pager.h"
+#include "secure.h"
 #include "url.h"
 
 #define KEY_MAX		4096	/* longest API key file read */
@@ -125,18 +124,6 @@ read_key(const char *file)
 	return b.p;
 }
 
-/* Keep the API key out of core files: no core, and not dumpable (nor ptrace-able). */
-static void
-no_core(void)
-{
-	struct rlimit rl = { 0, 0 };
-
-	if (setrlimit(RLIMIT_CORE, &rl) < 0)
-		ds_die(DS_EX_PERM, "setrlimit RLIMIT_CORE");
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		ds_die(DS_EX_PERM, "prctl PR_SET_DUMPABLE");
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -177,7 +164,7 @@ main(int argc, char *argv[])
 	int ch, quiet = 0, sig;
 
 	ds_log_init(argv[0]);
-	no_core();
+	ds_no_core();
 	while ((ch = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case O_KEYFILE:
@@ -224,8 +211,7 @@ main(int argc, char *argv[])
 			o.stats = optarg;
 			break;
 		case O_STREAM:
-			if (*optarg == '\0' || strchr(optarg, '/') != NULL)
-				ds_diex(DS_EX_USAGE, "--stream: want a name without '/'");
+			ds_name_arg("--stream", optarg);
 			o.stream = optarg;
 			break;
 		case O_TIMEOUT:

@@ -25,6 +25,7 @@
 
 #define ERRMSG_MAX	300	/* bytes of a server's error message quoted */
 #define THROTTLE_FACTOR	10	/* consecutive 429s with a wait allowed: 10 x --retries */
+#define UNREACHED_RETRIES 3	/* retries when no server ever answered (a wrong URL?) */
 
 /* The run, reachable from the exit hook that finishes the archive and stats. */
 struct run {
@@ -43,6 +44,7 @@ struct run {
 	struct ds_buf		 guess, aurl;	/* cursor and url requested ahead */
 	uint64_t		 rng;
 	double			 start;
+	int			 answered;	/* a server answered a request of this run */
 };
 
 static struct run *running;	/* stays set: what it holds is reachable at exit */
@@ -297,6 +299,7 @@ one_request(struct run *r, const char **cause, double *wait)
 		ds_buf_adds(&r->why, resp->error);
 		return -1;
 	}
+	r->answered = 1;
 	if (resp->status == 429) {
 		r->st.http_429++;
 		*wait = rl_wait_429(&r->rl, resp->retry_after, resp->rl_reset,
@@ -324,6 +327,27 @@ one_request(struct run *r, const char **cause, double *wait)
 		refused(r);
 	ds_diex(DS_EX_PERM, "unexpected HTTP %ld at cursor %s from %s", resp->status,
 	    cursor_text(r), o->events);
+}
+
+/* Whether no server has answered yet and one could not even be reached. */
+static int
+unreached(const struct run *r, const char *cause)
+{
+	return !r->answered && (strcmp(cause, "connect") == 0 ||
+	    strcmp(cause, "resolve") == 0);
+}
+
+/*
+ * The retries allowed for a failure of cause: --retries, but no more than
+ * UNREACHED_RETRIES while no server has answered and none could be reached
+ * or even resolved (a mistyped URL fails fast; the supervisor restarts us).
+ */
+static int
+retries_for(const struct run *r, const char *cause)
+{
+	if (unreached(r, cause) && r->o->retries > UNREACHED_RETRIES)
+		return UNREACHED_RETRIES;
+	return r->o->retries;
 }
 
 /* Log one retry: cause, attempt, wait, cursor and the failure's detail. */
@@ -417,10 +441,11 @@ pager_run(const struct pager_opts *o)
 				ds_diex(DS_EX_TEMP, "giving up at cursor %s after %d "
 				    "consecutive 429s: %s", cursor_text(r), n,
 				    r->why.p != NULL ? r->why.p : "");
-		} else if ((n = ++attempt) > o->retries)
+		} else if ((n = ++attempt) > retries_for(r, cause))
 			ds_diex(DS_EX_TEMP, "giving up at cursor %s after %d attempts: "
-			    "last cause %s: %s", cursor_text(r), n, cause,
-			    r->why.p != NULL ? r->why.p : "");
+			    "last cause %s: %s%s", cursor_text(r), n, cause,
+			    r->why.p != NULL ? r->why.p : "", unreached(r, cause) ?
+			    " (no server has answered yet: is the URL right?)" : "");
 		stats_retry(&r->st, cause);
 		backoff = (double)backoff_ms(&r->rng, n, o->backoff_base_ms,
 		    o->backoff_max_ms) / 1000;

@@ -1,11 +1,10 @@
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "buf.h"
+#include "secure.h"
 #include "stats.h"
 
 void
@@ -50,10 +49,8 @@ oneline(struct ds_buf *b, const char *s)
 int
 stats_write(const struct stats *s, const char *path)
 {
-	struct ds_buf b = { 0 }, tmp = { 0 };
-	ssize_t w;
-	size_t off = 0;
-	int fd, e;
+	struct ds_buf b = { 0 };
+	int rc, e;
 
 	ds_buf_printf(&b, "pages=%llu\nrecords=%llu\nbytes=%llu\nretries=%llu\n"
 	    "http_429=%llu\nwaits_ms=%llu\ntotal=", s->pages, s->records, s->bytes,
@@ -63,36 +60,11 @@ stats_write(const struct stats *s, const char *path)
 	oneline(&b, s->next);
 	ds_buf_printf(&b, "\nhas_more=%s\nstate=%s\n", s->has_more ? "true" : "false",
 	    s->state);
-	ds_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	if ((fd = open(tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
-		goto fail;
-	while (off < b.len) {
-		if ((w = write(fd, b.p + off, b.len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			e = errno;
-			close(fd);
-			unlink(tmp.p);
-			errno = e;
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) < 0 || rename(tmp.p, path) < 0) {
-		e = errno;
-		unlink(tmp.p);
-		errno = e;
-		goto fail;
-	}
-	ds_buf_free(&b);
-	ds_buf_free(&tmp);
-	return 0;
-fail:
+	rc = ds_replace_file(path, b.p, b.len, 0644);
 	e = errno;
 	ds_buf_free(&b);
-	ds_buf_free(&tmp);
 	errno = e;
-	return -1;
+	return rc;
 }
 
 void

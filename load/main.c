@@ -15,8 +15,10 @@
 #include "exits.h"
 #include "json.h"
 #include "log.h"
+#include "name.h"
 #include "output.h"
 #include "reader.h"
+#include "secure.h"
 #include "batch.h"
 #include "catalog.h"
 #include "db.h"
@@ -293,7 +295,7 @@ main(int argc, char *argv[])
 	struct ds_totals tot;
 	struct ds_line ln;
 	struct ds_buf err = { 0 }, name = { 0 }, stream = { 0 };
-	const char *db = NULL, *table = "events";
+	const char *db = NULL, *table = "events", *why = NULL;
 	long long batch_rows = 50000, batch_bytes = BATCH_BYTES, max_rejects = -1;
 	long long jobs = JOBS;
 	double batch_secs = 2;
@@ -303,6 +305,7 @@ main(int argc, char *argv[])
 	int ch, r, update = 0, sig, migrate_only = 0;
 
 	ds_log_init(argv[0]);
+	ds_no_core();	/* it holds the database password */
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case O_BBYTES:
@@ -396,9 +399,15 @@ main(int argc, char *argv[])
 		}
 		if (stream.len == 0) {
 			ds_buf_add(&stream, ln.stream.p, ln.stream.n);
-			if (decode(&ln.stream, &name) != 0 || name.len == 0) {
-				ds_logkv(DS_LOG_ERROR, "empty stream name or one holding \\u0000",
-				    "line=%llu", (unsigned long long)ds_reader_lineno(rd));
+			if (decode(&ln.stream, &name) != 0 ||
+			    (why = ds_name_why(name.p, name.len)) != NULL) {
+				ds_buf_reset(&err);
+				ds_log_quote(&err, ln.stream.p, ln.stream.n > 200 ? 200 :
+				    ln.stream.n);
+				ds_buf_terminate(&err);
+				ds_logkv(DS_LOG_ERROR, "bad stream name in the input", "line=%llu"
+				    " stream=%s why=\"%s\"", (unsigned long long)lineno, err.p,
+				    why != NULL ? why : "it holds \\u0000");
 				stop(DS_EX_PERM, "failed", "bad stream name");
 			}
 			ds_pool_set_stream(pool, name.p);

@@ -1,44 +1,31 @@
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
+#include "secure.h"
 #include "batch.h"
 #include "stats.h"
 
 void
 ds_stats_write(const char *path, const struct ds_totals *t, const char *state)
 {
-	struct ds_buf tmp = { 0 };
-	FILE *f;
-	int bad;
+	struct ds_buf b = { 0 };
 
 	if (path == NULL)
 		return;
-	ds_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	if ((f = fopen(tmp.p, "w")) == NULL) {
-		ds_warn("cannot write the stats file %s", tmp.p);
-		ds_buf_free(&tmp);
-		return;
-	}
-	fprintf(f, "records=%lld\nduplicates=%lld\nupdated=%lld\nrejects=%lld\n"
+	ds_buf_printf(&b, "records=%lld\nduplicates=%lld\nupdated=%lld\nrejects=%lld\n"
 	    "batches=%lld\n", t->c.records, t->c.duplicates, t->c.updated,
 	    t->c.rejects, t->batches);
 	if (t->committed_cp)
-		fprintf(f, "seq=%lld\n", t->seq);
+		ds_buf_printf(&b, "seq=%lld\n", t->seq);
 	else
-		fprintf(f, "seq=\n");
+		ds_buf_adds(&b, "seq=\n");
 	/* a cursor is one line of opaque text from the API; newlines are not expected */
-	fprintf(f, "cursor=%.*s\n", t->cursor ? (int)strcspn(t->cursor, "\n") : 0,
+	ds_buf_printf(&b, "cursor=%.*s\n", t->cursor ? (int)strcspn(t->cursor, "\n") : 0,
 	    t->cursor ? t->cursor : "");
-	fprintf(f, "has_more=%s\nstate=%s\n", t->committed_cp ? (t->has_more ?
+	ds_buf_printf(&b, "has_more=%s\nstate=%s\n", t->committed_cp ? (t->has_more ?
 	    "true" : "false") : "", state);
-	bad = ferror(f);
-	bad |= fclose(f) != 0;
-	if (bad || rename(tmp.p, path) != 0) {
+	if (ds_replace_file(path, b.p, b.len, 0644) < 0)
 		ds_warn("cannot write the stats file %s", path);
-		unlink(tmp.p);
-	}
-	ds_buf_free(&tmp);
+	ds_buf_free(&b);
 }

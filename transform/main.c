@@ -15,6 +15,7 @@
 #include "jqfilter.h"
 #include "json.h"
 #include "log.h"
+#include "name.h"
 #include "output.h"
 #include "page.h"
 #include "reader.h"
@@ -146,7 +147,7 @@ main(int argc, char *argv[])
 	};
 	static const char *const keys[] = { "id", "hash", NULL };
 	struct xf_opts o = { 0, "id", "timestamp", "type", 16 * MIB };
-	const char *stream = "events", *filter = NULL;
+	const char *stream = NULL, *filter = NULL;
 	size_t maxline = 256 * MIB, len;
 	struct ds_buf out = { 0 }, err = { 0 };
 	struct xf_jq *jq = NULL;
@@ -180,8 +181,7 @@ main(int argc, char *argv[])
 			o.max_record = ds_arg_bytes("max-record-bytes", optarg, 1, 1ULL << 40);
 			break;
 		case 's':
-			if (*optarg == '\0')
-				ds_diex(DS_EX_USAGE, "--stream: want a non-empty name");
+			ds_name_arg("--stream", optarg);
 			stream = optarg;
 			break;
 		case 't':
@@ -213,8 +213,12 @@ main(int argc, char *argv[])
 	while ((rc = next_line(rd, &line, &len, &out)) != DS_READ_EOF) {
 		if (rc == DS_READ_LONG)
 			xf_line_long(&x, line, len, maxline, &out);
-		else
-			xf_line(&x, line, len, &out);
+		else if (xf_line(&x, line, len, &out) < 0) {
+			ds_out_write(out.p, out.len);
+			ds_out_flush();
+			ds_diex(DS_EX_PERM, "line %llu: %s", (unsigned long long)
+			    ds_reader_lineno(rd), x.why.p);
+		}
 		if (out.len >= FLUSH_AT) {
 			ds_out_write(out.p, out.len);
 			out.len = 0;

@@ -1,8 +1,10 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "json.h"
+#include "name.h"
 #include "page.h"
 #include "record.h"
 #include "schema.h"
@@ -20,6 +22,9 @@ xf_lines_init(struct xf_lines *x, struct xf_rec *r, const char *stream)
 
 	memset(x, 0, sizeof(*x));
 	x->r = r;
+	x->bound = stream != NULL;
+	if (stream == NULL)
+		stream = "events";
 	ds_json_put_str(&b, stream, strlen(stream));
 	x->streamtok = b.p;
 	x->plain.stream = b.p;
@@ -32,6 +37,66 @@ void
 xf_lines_free(struct xf_lines *x)
 {
 	free(x->streamtok);
+	ds_buf_free(&x->why);
+}
+
+/*
+ * Whether a line of kind what, naming stream tok (a JSON token of n bytes),
+ * belongs to this run: 0 when so (the first such line binds the run to its
+ * stream when --stream did not), -1 with x->why set when it names another
+ * stream or is no valid stream name.
+ */
+static int
+same_stream(struct xf_lines *x, const char *what, const char *tok, size_t n)
+{
+	const char *bad;
+
+	if (!x->bound) {
+		if (n < 2 || *tok != '"' ||
+		    (bad = ds_name_why(tok + 1, n - 2)) != NULL) {
+			ds_buf_reset(&x->why);
+			ds_buf_printf(&x->why, "%s names stream %.*s: %s", what,
+			    (int)(n > 200 ? 200 : n), tok, n < 2 || *tok != '"' ?
+			    "not a string" : bad);
+			return -1;
+		}
+		free(x->streamtok);
+		x->streamtok = ds_xstrndup(tok, n);
+		x->plain.stream = x->streamtok;
+		x->plain.streamlen = n;
+		x->bound = 1;
+		return 0;
+	}
+	if (n == x->plain.streamlen && memcmp(tok, x->streamtok, n) == 0)
+		return 0;
+	ds_buf_reset(&x->why);
+	ds_buf_printf(&x->why, "%s names stream %.*s, not the stream being transformed"
+	    " (%s): refused, as its checkpoint would move another stream's position",
+	    what, (int)(n > 200 ? 200 : n), tok, x->streamtok);
+	return -1;
+}
+
+/*
+ * For a line of our own output at p (a "$ds" line): same_stream() of every
+ * "stream" member it has (a reader keeps the last of repeated keys), or of
+ * none. 0 when the line may pass, -1 as same_stream().
+ */
+static int
+own_line_stream(struct xf_lines *x, const char *what, const char *line, const char *end)
+{
+	const char *q = ds_json_ws(line, end);
+	struct ds_json_member m;
+	struct ds_json j;
+	int r;
+
+	ds_json_init(&j, line);
+	if (ds_json_obj_begin(&j, &q, end) != 0)
+		return 0;
+	while ((r = ds_json_obj_next(&j, &q, end, &m)) == 1)
+		if (ds_json_str_eq(m.key, m.keylen, "stream") &&
+		    same_stream(x, what, m.val, m.vallen) < 0)
+			return -1;
+	return 0;
 }
 
 /* Remember the output and counts, and open the schema journal, for one line. */
@@ -76,6 +141,7 @@ plain(struct xf_lines *x, const char *line, size_t len, struct ds_buf *out)
 	struct ds_json j;
 	struct mark m;
 
+	x->bound = 1;	/* a plain record is of --stream, or of "events" */
 	begin(x, &m, out);
 	if (xf_record(x->r, &x->plain, line, end, line, &recend, out) == XF_BROKEN) {
 		broken(x, &m, x->r->reason.p, line, len, out);
@@ -249,15 +315,16 @@ bad:
 	broken_json(x, &m, &j, line, len, out);
 }
 
-void
+int
 xf_line(struct xf_lines *x, const char *line, size_t len, struct ds_buf *out)
 {
 	const char *end = line + len, *q;
 	struct ds_json_member m1, m2;
 	struct ds_json j;
+	char what[64];
 
 	if (len == 0)
-		return;
+		return 0;
 	q = ds_json_ws(line, end);
 	if (q < end && *q == '{') {
 		ds_json_init(&j, line);
@@ -266,24 +333,34 @@ xf_line(struct xf_lines *x, const char *line, size_t len, struct ds_buf *out)
 			if (ds_json_str_eq(m1.key, m1.keylen, "$ds")) {
 				ds_json_init(&j, line);
 				if (ds_json_validate(&j, line, end) == 0) {
+					snprintf(what, sizeof(what), "a \"$ds\":%.*s line",
+					    (int)(m1.vallen > 24 ? 24 : m1.vallen), m1.val);
+					if (own_line_stream(x, what, line, end) < 0)
+						return -1;
 					pass(x, ds_json_ws(line, end), end, out);
-					return;
+					return 0;
 				}
 			} else if (ds_json_str_eq(m1.key, m1.keylen, "stream") && *m1.val == '"' &&
 			    ds_json_obj_next(&j, &q, end, &m2) == 1) {
 				if (ds_json_str_eq(m2.key, m2.keylen, "seq")) {
+					if (same_stream(x, "a page", m1.val, m1.vallen) < 0)
+						return -1;
 					page(x, line, len, &m1, &m2, q, out);
-					return;
+					return 0;
 				}
 				if (ds_json_str_eq(m2.key, m2.keylen, "id") &&
 				    is_output_record(line, q, end)) {
+					if (same_stream(x, "a record line", m1.val,
+					    m1.vallen) < 0)
+						return -1;
 					pass(x, ds_json_ws(line, end), end, out);
-					return;
+					return 0;
 				}
 			}
 		}
 	}
 	plain(x, line, len, out);
+	return 0;
 }
 
 void
@@ -292,6 +369,7 @@ xf_line_long(struct xf_lines *x, const char *line, size_t len, size_t max,
 {
 	struct ds_buf *why = &x->r->reason;
 
+	x->bound = 1;
 	ds_buf_reset(why);
 	ds_buf_printf(why, "line exceeds --max-line-bytes (%zu)", max);
 	xf_reject(x->r, &x->plain, why->p, line, len > XF_MAXRAW ? XF_MAXRAW : len, out);

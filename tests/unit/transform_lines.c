@@ -23,7 +23,7 @@ setup(struct fixture *f, int key_hash)
 	f->o.type_field = "type";
 	f->o.max_record = 1024;
 	xf_rec_init(&f->r, &f->o, NULL);
-	xf_lines_init(&f->x, &f->r, "events");
+	xf_lines_init(&f->x, &f->r, NULL);	/* no --stream */
 }
 
 static void
@@ -82,7 +82,8 @@ UNIT_TEST(transform_broken_page_rolls_back_schema)
 	setup(&f, 0);
 	/* the page's record would add key b; the page is broken, so nothing of it stays */
 	o = feed(&f, "{\"stream\":\"s\",\"seq\":1,\"records\":[{\"id\":\"a\",\"timestamp\":1,\"b\":1}] x");
-	CHECK(strncmp(o, "{\"$ds\":\"reject\",\"stream\":\"events\",\"seq\":null,", 45) == 0);
+	/* the page named the run's stream (no --stream): its reject line is of it */
+	CHECK(strncmp(o, "{\"$ds\":\"reject\",\"stream\":\"s\",\"seq\":null,", 40) == 0);
 	CHECK(strstr(o, "schema") == NULL);
 	CHECK(f.r.nrecords == 0 && f.r.nrejects == 1);
 	o = feed(&f, "{\"stream\":\"s\",\"seq\":2,\"next\":null,\"records\":[{\"id\":\"a\",\"timestamp\":1,\"b\":1}]}");
@@ -131,16 +132,56 @@ UNIT_TEST(transform_page_without_records_is_one_reject)
 
 	setup(&f, 0);
 	CHECK_STR(feed(&f, "{\"stream\":\"s\",\"seq\":4,\"next\":\"c\",\"records\":{}}"),
-	    "{\"$ds\":\"reject\",\"stream\":\"events\",\"seq\":null,"
+	    "{\"$ds\":\"reject\",\"stream\":\"s\",\"seq\":null,"
 	    "\"reason\":\"page line without a records array\","
 	    "\"raw\":\"{\\\"stream\\\":\\\"s\\\",\\\"seq\\\":4,\\\"next\\\":\\\"c\\\",\\\"records\\\":{}}\"}\n");
 	CHECK_STR(feed(&f, "{\"stream\":\"s\",\"seq\":5,\"next\":7,\"records\":[]}"),
-	    "{\"$ds\":\"reject\",\"stream\":\"events\",\"seq\":null,"
+	    "{\"$ds\":\"reject\",\"stream\":\"s\",\"seq\":null,"
 	    "\"reason\":\"page line: next is neither a string nor null\","
 	    "\"raw\":\"{\\\"stream\\\":\\\"s\\\",\\\"seq\\\":5,\\\"next\\\":7,\\\"records\\\":[]}\"}\n");
 	/* without has_more, a string cursor means more pages */
 	CHECK_STR(feed(&f, "{\"stream\":\"s\",\"seq\":6,\"next\":\"c7\",\"records\":[]}"),
 	    "{\"$ds\":\"checkpoint\",\"stream\":\"s\",\"seq\":6,\"cursor\":\"c7\",\"has_more\":true,\"records\":0}\n");
 	CHECK(f.x.pages == 1);
+	teardown(&f);
+}
+
+UNIT_TEST(transform_refuses_lines_of_another_stream)
+{
+	struct fixture f;
+	const char *line;
+
+	setup(&f, 0);
+	/* a plain record binds the run to "events" (no --stream) */
+	CHECK(strstr(feed(&f, "{\"id\":\"a\",\"timestamp\":1}"), "\"stream\":\"events\"") != NULL);
+	ds_buf_reset(&f.out);
+	line = "{\"$ds\":\"checkpoint\",\"stream\":\"audit\",\"seq\":1}";
+	CHECK(xf_line(&f.x, line, strlen(line), &f.out) == -1 && f.out.len == 0);
+	ds_buf_terminate(&f.x.why);
+	CHECK(strstr(f.x.why.p, "names stream \"audit\", not the stream being transformed"
+	    " (\"events\")") != NULL);
+	/* a repeated key: the reader keeps the last one, so each is checked */
+	CHECK_STR(feed(&f, "{\"$ds\":\"checkpoint\",\"stream\":\"events\",\"stream\":\"x\"}"), "");
+	CHECK_STR(feed(&f, "{\"stream\":\"x\",\"seq\":1,\"next\":null,\"records\":[]}"), "");
+	CHECK_STR(feed(&f, "{\"stream\":\"x\",\"id\":\"1\",\"type\":null,\"ts\":\"1970-01-01T00:00:00.000Z\","
+	    "\"hash\":\"00\",\"data\":{}}"), "");
+	CHECK_STR(feed(&f, "{\"$ds\":\"checkpoint\",\"stream\":\"events\"}"),
+	    "{\"$ds\":\"checkpoint\",\"stream\":\"events\"}\n");
+	teardown(&f);
+	/* --stream binds from the start; a page naming a bad name is refused unbound */
+	memset(&f, 0, sizeof(f));
+	f.o.id_field = "id";
+	f.o.ts_field = "timestamp";
+	f.o.type_field = "type";
+	f.o.max_record = 1024;
+	xf_rec_init(&f.r, &f.o, NULL);
+	xf_lines_init(&f.x, &f.r, "audit");
+	CHECK_STR(feed(&f, "{\"$ds\":\"checkpoint\",\"stream\":\"events\"}"), "");
+	CHECK(f.x.passed == 0);
+	teardown(&f);
+	setup(&f, 0);
+	CHECK_STR(feed(&f, "{\"stream\":\"x y\",\"seq\":1,\"next\":null,\"records\":[]}"), "");
+	ds_buf_terminate(&f.x.why);
+	CHECK(strstr(f.x.why.p, "a page names stream \"x y\": a stream name holds only") != NULL);
 	teardown(&f);
 }
