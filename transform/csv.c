@@ -1,0 +1,396 @@
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "exits.h"
+#include "csv.h"
+#include "file.h"
+#include "json.h"
+#include "log.h"
+#include "record.h"
+
+enum { ROW = 1, MORE = 0, UNTERMINATED = -1 };
+
+/* A field of the current row: its value in the csv's vals buffer. */
+struct field {
+	size_t	 off, len;
+	int	 quoted;
+};
+
+struct csv {
+	struct xf_file		*f;
+	const struct xf_csvopts	*o;
+	iconv_t			 cd;		/* (iconv_t)-1 without --encoding */
+	struct ds_buf		 vals, obj, conv, reason;
+	struct field		*fld;
+	size_t			 nfld, capfld;
+	char			**keys;		/* JSON tokens of the column names, with ':' */
+	size_t			*keylen;
+	size_t			 ncol;
+	size_t			 nulllen;
+	uint64_t		 row;		/* rows read, the header included */
+	size_t			 rowlen;	/* bytes of the row parsed last */
+	const char		*quote_at;	/* the opening quote of an unterminated field */
+};
+
+/*
+ * Add a field of the row: vals[off..] its value, from tail on its unquoted
+ * text; a CR there that ends the line (CRLF) is dropped.
+ */
+static void
+endfield(struct csv *c, size_t off, size_t tail, int quoted, int atnl)
+{
+	if (c->nfld == c->capfld) {
+		c->capfld = c->capfld ? c->capfld * 2 : 64;
+		c->fld = ds_xrealloc(c->fld, c->capfld * sizeof(*c->fld));
+	}
+	if (atnl && c->vals.len > tail && c->vals.p[c->vals.len - 1] == '\r')
+		c->vals.len--;
+	c->fld[c->nfld].off = off;
+	c->fld[c->nfld].len = c->vals.len - off;
+	c->fld[c->nfld].quoted = quoted;
+	c->nfld++;
+}
+
+/*
+ * Parse the row at [p, e) into c->fld: ROW (c->rowlen its bytes with the
+ * line end), MORE when the input held does not end it, UNTERMINATED when
+ * the input ends inside a quoted field (c->quote_at its quote).
+ */
+static int
+parse_row(struct csv *c, const char *p, const char *e, int eof)
+{
+	const char *start = p, *q, *u;
+	const char d = c->o->delim;
+	size_t off, tail;
+	int quoted;
+
+	c->nfld = 0;
+	ds_buf_reset(&c->vals);
+	for (;;) {
+		off = c->vals.len;
+		quoted = 0;
+		if (p < e && *p == '"') {
+			quoted = 1;
+			c->quote_at = p;
+			p++;
+			for (;;) {
+				if ((q = memchr(p, '"', (size_t)(e - p))) == NULL)
+					return eof ? UNTERMINATED : MORE;
+				ds_buf_add(&c->vals, p, (size_t)(q - p));
+				if (q + 1 == e && !eof)
+					return MORE;
+				if (q + 1 < e && q[1] == '"') {
+					ds_buf_addc(&c->vals, '"');
+					p = q + 2;
+					continue;
+				}
+				p = q + 1;
+				break;
+			}
+		}
+		/* unquoted text, or text after a closing quote (kept as it is) */
+		tail = c->vals.len;
+		for (u = p; u < e && *u != d && *u != '\n'; u++)
+			;
+		ds_buf_add(&c->vals, p, (size_t)(u - p));
+		p = u;
+		if (p == e) {
+			if (!eof)
+				return MORE;
+			endfield(c, off, tail, quoted, 1);
+			c->rowlen = (size_t)(p - start);
+			return ROW;
+		}
+		if (*p == d) {
+			endfield(c, off, tail, quoted, 0);
+			p++;
+			continue;
+		}
+		endfield(c, off, tail, quoted, 1);
+		c->rowlen = (size_t)(p + 1 - start);
+		return ROW;
+	}
+}
+
+/*
+ * The value of field i as UTF-8 in *v, *n (converted with --encoding into
+ * c->conv); -1 when its bytes are invalid in the encoding, -2 when it holds
+ * a NUL byte.
+ */
+static int
+value(struct csv *c, size_t i, const char **v, size_t *n)
+{
+	const unsigned char *s = (const unsigned char *)c->vals.p + c->fld[i].off;
+	const unsigned char *e = s + c->fld[i].len, *t;
+	size_t l;
+
+	if (c->cd != (iconv_t)-1) {
+		char *in = (char *)s, *outp;
+		size_t inleft = c->fld[i].len, outleft;
+
+		ds_buf_reset(&c->conv);
+		iconv(c->cd, NULL, NULL, NULL, NULL);
+		while (inleft > 0) {
+			ds_buf_reserve(&c->conv, inleft * 4 + 16);
+			outp = c->conv.p + c->conv.len;
+			outleft = c->conv.cap - c->conv.len - 1;
+			if (iconv(c->cd, &in, &inleft, &outp, &outleft) == (size_t)-1 &&
+			    errno != E2BIG)
+				return -1;
+			c->conv.len = (size_t)(outp - c->conv.p);
+		}
+		ds_buf_reserve(&c->conv, 16);
+		outp = c->conv.p + c->conv.len;
+		outleft = c->conv.cap - c->conv.len - 1;
+		if (iconv(c->cd, NULL, NULL, &outp, &outleft) == (size_t)-1)
+			return -1;
+		c->conv.len = (size_t)(outp - c->conv.p);
+		s = (const unsigned char *)c->conv.p;
+		e = s + c->conv.len;
+	}
+	*v = (const char *)s;
+	*n = (size_t)(e - s);
+	for (t = s; t < e; t++) {
+		if (*t == 0)
+			return -2;
+		if (*t >= 0x80) {
+			if ((l = ds_utf8_seq(t, e)) == 0)
+				return -1;
+			t += l - 1;
+		}
+	}
+	return 0;
+}
+
+/* Start c->reason with "row N at byte B: " for the row at raw. */
+static struct ds_buf *
+rowhead(struct csv *c, const char *raw)
+{
+	ds_buf_reset(&c->reason);
+	ds_buf_printf(&c->reason, "row %llu at byte %llu: ", (unsigned long long)c->row,
+	    (unsigned long long)XF_OFF(c->f, raw));
+	return &c->reason;
+}
+
+/* Reject the row at raw (its line end excluded from the raw text) for c->reason. */
+static void
+reject_row(struct csv *c, const char *raw)
+{
+	size_t n = c->rowlen;
+
+	while (n > 0 && (raw[n - 1] == '\n' || raw[n - 1] == '\r'))
+		n--;
+	xf_file_reject(c->f, c->reason.p, raw, n);
+}
+
+/* The column names: from the row just parsed (header) or from --csv-header. */
+static void
+set_header(struct csv *c, const char *raw)
+{
+	struct ds_buf k = { 0 };
+	const char *v;
+	size_t i, j, n;
+	int rc;
+
+	c->ncol = c->nfld;
+	c->keys = ds_xcalloc(c->ncol, sizeof(*c->keys));
+	c->keylen = ds_xcalloc(c->ncol, sizeof(*c->keylen));
+	for (i = 0; i < c->ncol; i++) {
+		if ((rc = value(c, i, &v, &n)) < 0)
+			xf_file_fail(c->f, "csv header (row %llu at byte %llu): column %zu %s",
+			    (unsigned long long)c->row, (unsigned long long)XF_OFF(c->f, raw),
+			    i + 1, rc == -2 ? "holds a NUL byte" : c->o->encoding ?
+			    "has bytes invalid in the --encoding" : "is not valid UTF-8");
+		ds_buf_reset(&k);
+		ds_json_put_str(&k, v, n);
+		for (j = 0; j < i; j++)
+			if (c->keylen[j] == k.len + 1 && memcmp(c->keys[j], k.p, k.len) == 0)
+				xf_file_fail(c->f, "csv header (row %llu at byte %llu): column %zu"
+				    " repeats the name of column %zu: %s",
+				    (unsigned long long)c->row,
+				    (unsigned long long)XF_OFF(c->f, raw), i + 1, j + 1, k.p);
+		ds_buf_addc(&k, ':');
+		c->keys[i] = ds_xstrndup(k.p, k.len);
+		c->keylen[i] = k.len;
+	}
+	ds_buf_free(&k);
+}
+
+/* --csv-header a,b,c: the column names as a parsed row. */
+static void
+header_option(struct csv *c)
+{
+	const char *s = c->o->header, *comma;
+	size_t off;
+
+	c->nfld = 0;
+	ds_buf_reset(&c->vals);
+	for (;;) {
+		comma = strchr(s, ',');
+		off = c->vals.len;
+		ds_buf_add(&c->vals, s, comma ? (size_t)(comma - s) : strlen(s));
+		if (c->nfld == c->capfld) {
+			c->capfld = c->capfld ? c->capfld * 2 : 64;
+			c->fld = ds_xrealloc(c->fld, c->capfld * sizeof(*c->fld));
+		}
+		c->fld[c->nfld].off = off;
+		c->fld[c->nfld].len = c->vals.len - off;
+		c->fld[c->nfld].quoted = 0;
+		c->nfld++;
+		if (comma == NULL)
+			break;
+		s = comma + 1;
+	}
+	set_header(c, c->o->header);
+}
+
+/* One data row (parsed into c->fld) at raw: a record or a reject line. */
+static void
+data_row(struct csv *c, const char *raw)
+{
+	struct ds_buf *o = &c->obj;
+	const char *v;
+	size_t i, n;
+	int rc;
+
+	if (c->nfld != c->ncol) {
+		ds_buf_printf(rowhead(c, raw), "%zu fields, the header has %zu", c->nfld,
+		    c->ncol);
+		reject_row(c, raw);
+		return;
+	}
+	ds_buf_reset(o);
+	ds_buf_addc(o, '{');
+	for (i = 0; i < c->ncol; i++) {
+		if (i > 0)
+			ds_buf_addc(o, ',');
+		ds_buf_add(o, c->keys[i], c->keylen[i]);
+		if (c->o->null != NULL && !c->fld[i].quoted && c->fld[i].len == c->nulllen &&
+		    memcmp(c->vals.p + c->fld[i].off, c->o->null, c->nulllen) == 0) {
+			ds_buf_add(o, "null", 4);
+			continue;
+		}
+		if ((rc = value(c, i, &v, &n)) < 0) {
+			ds_buf_printf(rowhead(c, raw), "field %zu %s", i + 1,
+			    rc == -2 ? "holds a NUL byte" : c->o->encoding != NULL ?
+			    "has bytes invalid in the --encoding" : "is not valid UTF-8");
+			reject_row(c, raw);
+			return;
+		}
+		ds_json_put_str(o, v, n);
+	}
+	ds_buf_addc(o, '}');
+	if (xf_file_record(c->f, o->p, o->len) == XF_BROKEN)
+		xf_file_fail(c->f, "row %llu at byte %llu: %s", (unsigned long long)c->row,
+		    (unsigned long long)XF_OFF(c->f, raw), c->f->r->reason.p);
+}
+
+/* --resume "offset=N row=R": skip the input up to byte N. */
+static void
+resume(struct csv *c)
+{
+	struct xf_file *f = c->f;
+	unsigned long long off, row;
+	int used = 0;
+
+	if (sscanf(c->o->resume, "offset=%llu row=%llu%n", &off, &row, &used) != 2 ||
+	    c->o->resume[used] != '\0')
+		ds_diex(DS_EX_USAGE, "--resume \"%s\": want \"offset=N row=R\" as a csv"
+		    " checkpoint's cursor", c->o->resume);
+	if (off < XF_OFF(f, f->in.p + f->pos))
+		ds_diex(DS_EX_USAGE, "--resume: offset %llu is inside the header (it ends"
+		    " at byte %llu)", off, (unsigned long long)XF_OFF(f, f->in.p + f->pos));
+	while (XF_OFF(f, f->in.p + f->in.len) < off) {
+		f->pos = f->in.len;
+		if (!xf_file_more(f))
+			xf_file_fail(f, "--resume: the input ends at byte %llu, before offset"
+			    " %llu", (unsigned long long)XF_OFF(f, f->in.p + f->in.len), off);
+	}
+	f->pos = (size_t)(off - f->base);
+	c->row = row;
+	xf_file_done(f, "offset=%llu row=%llu", off, row);
+}
+
+void
+xf_csv(struct xf_file *f, const struct xf_csvopts *o)
+{
+	struct csv c;
+	const char *p;
+	size_t i;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.f = f;
+	c.o = o;
+	c.cd = (iconv_t)-1;
+	c.nulllen = o->null ? strlen(o->null) : 0;
+	if (o->encoding != NULL && strcasecmp(o->encoding, "UTF-8") != 0 &&
+	    strcasecmp(o->encoding, "UTF8") != 0 &&
+	    (c.cd = iconv_open("UTF-8", o->encoding)) == (iconv_t)-1)
+		ds_diex(DS_EX_USAGE, "--encoding %s: iconv cannot convert it to UTF-8: %s",
+		    o->encoding, strerror(errno));
+	while (f->in.len < 3 && xf_file_more(f))
+		;
+	if (f->in.len >= 3 && memcmp(f->in.p, "\xef\xbb\xbf", 3) == 0)
+		f->pos = 3;
+	if (o->header != NULL) {
+		header_option(&c);
+		if (o->resume != NULL)
+			resume(&c);
+	}
+	for (;;) {
+		p = f->in.p + f->pos;
+		if (p == f->in.p + f->in.len && (f->eof || !xf_file_more(f)))
+			break;
+		p = f->in.p + f->pos;
+		rc = parse_row(&c, p, f->in.p + f->in.len, f->eof);
+		if (rc == MORE) {
+			if (f->in.len - f->pos > o->maxrow)
+				xf_file_fail(f, "row %llu at byte %llu exceeds --max-line-bytes"
+				    " (%llu)", (unsigned long long)c.row + 1,
+				    (unsigned long long)XF_OFF(f, p), o->maxrow);
+			xf_file_more(f);
+			continue;
+		}
+		if (rc == UNTERMINATED)
+			xf_file_fail(f, "row %llu at byte %llu: the input ends inside the quoted"
+			    " field opened at byte %llu", (unsigned long long)c.row + 1,
+			    (unsigned long long)XF_OFF(f, p),
+			    (unsigned long long)XF_OFF(f, c.quote_at));
+		c.row++;
+		if (c.nfld == 1 && c.fld[0].len == 0 && !c.fld[0].quoted)
+			;	/* an empty line */
+		else if (c.keys == NULL) {
+			set_header(&c, p);
+			f->pos += c.rowlen;
+			if (o->resume != NULL)
+				resume(&c);
+			continue;
+		} else
+			data_row(&c, p);
+		f->pos += c.rowlen;
+		xf_file_done(f, "offset=%llu row=%llu", (unsigned long long)XF_OFF(f, p + c.rowlen),
+		    (unsigned long long)c.row);
+	}
+	if (c.keys == NULL && o->resume != NULL)
+		ds_diex(DS_EX_USAGE, "--resume: the input has no header row");
+	xf_file_checkpoint(f, 0, NULL, 0);
+	xf_file_flush(f);
+	if (c.cd != (iconv_t)-1)
+		iconv_close(c.cd);
+	for (i = 0; i < c.ncol; i++)
+		free(c.keys[i]);
+	free(c.keys);
+	free(c.keylen);
+	free(c.fld);
+	ds_buf_free(&c.vals);
+	ds_buf_free(&c.obj);
+	ds_buf_free(&c.conv);
+	ds_buf_free(&c.reason);
+}
