@@ -16,10 +16,14 @@
 
 enum { ROW = 1, MORE = 0, UNTERMINATED = -1 };
 
-/* A field of the current row: its value in the csv's vals buffer. */
+/*
+ * A field of the current row: its text in the input (p), or in the csv's
+ * vals buffer from off when it had to be unquoted into a copy.
+ */
 struct field {
-	size_t	 off, len;
-	int	 quoted;
+	const char	*p;
+	size_t		 off, len;
+	int		 quoted, copied;
 };
 
 struct csv {
@@ -38,84 +42,105 @@ struct csv {
 	const char		*quote_at;	/* the opening quote of an unterminated field */
 };
 
-/*
- * Add a field of the row: vals[off..] its value, from tail on its unquoted
- * text; a CR there that ends the line (CRLF) is dropped.
- */
-static void
-endfield(struct csv *c, size_t off, size_t tail, int quoted, int atnl)
+/* A new field at the end of the row's fields. */
+static struct field *
+newfield(struct csv *c)
 {
 	if (c->nfld == c->capfld) {
 		c->capfld = c->capfld ? c->capfld * 2 : 64;
 		c->fld = ds_xrealloc(c->fld, c->capfld * sizeof(*c->fld));
 	}
-	if (atnl && c->vals.len > tail && c->vals.p[c->vals.len - 1] == '\r')
-		c->vals.len--;
-	c->fld[c->nfld].off = off;
-	c->fld[c->nfld].len = c->vals.len - off;
-	c->fld[c->nfld].quoted = quoted;
-	c->nfld++;
+	memset(&c->fld[c->nfld], 0, sizeof(c->fld[0]));
+	return &c->fld[c->nfld++];
+}
+
+/* Move field d's text into vals (to append the rest of its text there). */
+static void
+tocopy(struct csv *c, struct field *d)
+{
+	if (d->copied)
+		return;
+	d->off = c->vals.len;
+	ds_buf_add(&c->vals, d->p, d->len);
+	d->copied = 1;
+}
+
+/* Append [p, p + n) to field d's text. */
+static void
+append(struct csv *c, struct field *d, const char *p, size_t n)
+{
+	if (!d->copied && d->len == 0)
+		d->p = p;
+	else if (!d->copied || d->p + d->len != p) {
+		tocopy(c, d);
+		ds_buf_add(&c->vals, p, n);
+	}
+	d->len += n;
 }
 
 /*
  * Parse the row at [p, e) into c->fld: ROW (c->rowlen its bytes with the
  * line end), MORE when the input held does not end it, UNTERMINATED when
- * the input ends inside a quoted field (c->quote_at its quote).
+ * the input ends inside a quoted field (c->quote_at its quote). A field's
+ * text after its closing quote is kept as it is; a CR before the line's
+ * LF is part of the line end.
  */
 static int
 parse_row(struct csv *c, const char *p, const char *e, int eof)
 {
 	const char *start = p, *q, *u;
 	const char d = c->o->delim;
-	size_t off, tail;
-	int quoted;
+	struct field *fd;
 
 	c->nfld = 0;
 	ds_buf_reset(&c->vals);
 	for (;;) {
-		off = c->vals.len;
-		quoted = 0;
+		fd = newfield(c);
+		fd->p = p;
 		if (p < e && *p == '"') {
-			quoted = 1;
+			fd->quoted = 1;
 			c->quote_at = p;
 			p++;
+			fd->p = p;
 			for (;;) {
 				if ((q = memchr(p, '"', (size_t)(e - p))) == NULL)
 					return eof ? UNTERMINATED : MORE;
-				ds_buf_add(&c->vals, p, (size_t)(q - p));
 				if (q + 1 == e && !eof)
 					return MORE;
 				if (q + 1 < e && q[1] == '"') {
-					ds_buf_addc(&c->vals, '"');
+					append(c, fd, p, (size_t)(q + 1 - p));
 					p = q + 2;
 					continue;
 				}
+				append(c, fd, p, (size_t)(q - p));
 				p = q + 1;
 				break;
 			}
 		}
-		/* unquoted text, or text after a closing quote (kept as it is) */
-		tail = c->vals.len;
 		for (u = p; u < e && *u != d && *u != '\n'; u++)
 			;
-		ds_buf_add(&c->vals, p, (size_t)(u - p));
+		if (u == e && !eof)
+			return MORE;
+		q = u;
+		if ((u == e || *u == '\n') && q > p && q[-1] == '\r')
+			q--;
+		if (q > p)
+			append(c, fd, p, (size_t)(q - p));
 		p = u;
-		if (p == e) {
-			if (!eof)
-				return MORE;
-			endfield(c, off, tail, quoted, 1);
-			c->rowlen = (size_t)(p - start);
-			return ROW;
-		}
-		if (*p == d) {
-			endfield(c, off, tail, quoted, 0);
+		if (p < e && *p == d) {
 			p++;
 			continue;
 		}
-		endfield(c, off, tail, quoted, 1);
-		c->rowlen = (size_t)(p + 1 - start);
+		c->rowlen = (size_t)(p - start) + (p < e);
 		return ROW;
 	}
+}
+
+/* The raw text of field i. */
+static const char *
+text(const struct csv *c, size_t i)
+{
+	return c->fld[i].copied ? c->vals.p + c->fld[i].off : c->fld[i].p;
 }
 
 /*
@@ -126,7 +151,7 @@ parse_row(struct csv *c, const char *p, const char *e, int eof)
 static int
 value(struct csv *c, size_t i, const char **v, size_t *n)
 {
-	const unsigned char *s = (const unsigned char *)c->vals.p + c->fld[i].off;
+	const unsigned char *s = (const unsigned char *)text(c, i);
 	const unsigned char *e = s + c->fld[i].len, *t;
 	size_t l;
 
@@ -227,27 +252,31 @@ static void
 header_option(struct csv *c)
 {
 	const char *s = c->o->header, *comma;
-	size_t off;
+	struct field *fd;
 
 	c->nfld = 0;
-	ds_buf_reset(&c->vals);
 	for (;;) {
 		comma = strchr(s, ',');
-		off = c->vals.len;
-		ds_buf_add(&c->vals, s, comma ? (size_t)(comma - s) : strlen(s));
-		if (c->nfld == c->capfld) {
-			c->capfld = c->capfld ? c->capfld * 2 : 64;
-			c->fld = ds_xrealloc(c->fld, c->capfld * sizeof(*c->fld));
-		}
-		c->fld[c->nfld].off = off;
-		c->fld[c->nfld].len = c->vals.len - off;
-		c->fld[c->nfld].quoted = 0;
-		c->nfld++;
+		fd = newfield(c);
+		fd->p = s;
+		fd->len = comma ? (size_t)(comma - s) : strlen(s);
 		if (comma == NULL)
 			break;
 		s = comma + 1;
 	}
 	set_header(c, c->o->header);
+}
+
+/* Non-zero when [p, p + n) is printable ASCII without '"' or '\\': JSON as it is. */
+static int
+plain(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p, *e = s + n;
+
+	for (; s < e; s++)
+		if (*s < 0x20 || *s >= 0x7f || *s == '"' || *s == '\\')
+			return 0;
+	return 1;
 }
 
 /* One data row (parsed into c->fld) at raw: a record or a reject line. */
@@ -272,8 +301,16 @@ data_row(struct csv *c, const char *raw)
 			ds_buf_addc(o, ',');
 		ds_buf_add(o, c->keys[i], c->keylen[i]);
 		if (c->o->null != NULL && !c->fld[i].quoted && c->fld[i].len == c->nulllen &&
-		    memcmp(c->vals.p + c->fld[i].off, c->o->null, c->nulllen) == 0) {
+		    memcmp(text(c, i), c->o->null, c->nulllen) == 0) {
 			ds_buf_add(o, "null", 4);
+			continue;
+		}
+		if (c->cd == (iconv_t)-1 && plain(text(c, i), c->fld[i].len)) {
+			ds_buf_reserve(o, c->fld[i].len + 2);
+			o->p[o->len++] = '"';
+			memcpy(o->p + o->len, text(c, i), c->fld[i].len);
+			o->len += c->fld[i].len;
+			o->p[o->len++] = '"';
 			continue;
 		}
 		if ((rc = value(c, i, &v, &n)) < 0) {
@@ -314,7 +351,7 @@ resume(struct csv *c)
 	}
 	f->pos = (size_t)(off - f->base);
 	c->row = row;
-	xf_file_done(f, "offset=%llu row=%llu", off, row);
+	xf_file_done(f, off, "row", row);
 }
 
 void
@@ -364,7 +401,7 @@ xf_csv(struct xf_file *f, const struct xf_csvopts *o)
 			    (unsigned long long)XF_OFF(f, p),
 			    (unsigned long long)XF_OFF(f, c.quote_at));
 		c.row++;
-		if (c.nfld == 1 && c.fld[0].len == 0 && !c.fld[0].quoted)
+		if (c.nfld == 1 && c.fld[0].len == 0 && !c.fld[0].quoted && c.rowlen <= 2)
 			;	/* an empty line */
 		else if (c.keys == NULL) {
 			set_header(&c, p);
@@ -375,8 +412,7 @@ xf_csv(struct xf_file *f, const struct xf_csvopts *o)
 		} else
 			data_row(&c, p);
 		f->pos += c.rowlen;
-		xf_file_done(f, "offset=%llu row=%llu", (unsigned long long)XF_OFF(f, p + c.rowlen),
-		    (unsigned long long)c.row);
+		xf_file_done(f, XF_OFF(f, p + c.rowlen), "row", c.row);
 	}
 	if (c.keys == NULL && o->resume != NULL)
 		ds_diex(DS_EX_USAGE, "--resume: the input has no header row");

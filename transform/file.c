@@ -121,7 +121,10 @@ xf_file_checkpoint(struct xf_file *f, int has_more, const char *state, size_t n)
 	ds_buf_adds(&f->out, "{\"$ds\":\"checkpoint\",\"stream\":");
 	ds_buf_add(&f->out, f->w.stream, f->w.streamlen);
 	ds_buf_adds(&f->out, ",\"seq\":null,\"cursor\":");
-	if (f->cursor.len > 0)
+	if (f->unit != NULL)
+		ds_buf_printf(&f->out, "\"offset=%llu %s=%llu\"", (unsigned long long)f->off,
+		    f->unit, (unsigned long long)f->n);
+	else if (f->cursor.len > 0)
 		ds_json_put_str(&f->out, f->cursor.p, f->cursor.len);
 	else
 		ds_buf_adds(&f->out, "null");
@@ -136,17 +139,11 @@ xf_file_checkpoint(struct xf_file *f, int has_more, const char *state, size_t n)
 }
 
 void
-xf_file_done(struct xf_file *f, const char *fmt, ...)
+xf_file_done(struct xf_file *f, uint64_t off, const char *unit, uint64_t n)
 {
-	va_list ap;
-
-	ds_buf_reset(&f->cursor);
-	va_start(ap, fmt);
-	ds_buf_reserve(&f->cursor, 64);
-	f->cursor.len = (size_t)vsnprintf(f->cursor.p, f->cursor.cap - f->cursor.len, fmt, ap);
-	va_end(ap);
-	if (f->cursor.len >= f->cursor.cap)
-		ds_diex(DS_EX_TEMP, "resume state too long");
+	f->off = off;
+	f->unit = unit;
+	f->n = n;
 	if (f->pending >= f->every)
 		xf_file_checkpoint(f, 1, NULL, 0);
 	if (f->out.len >= FLUSH_AT)
@@ -160,7 +157,7 @@ xf_file_fail(struct xf_file *f, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (f->pending > 0 || f->cursor.len > 0)
+	if (f->pending > 0 || f->cursor.len > 0 || f->unit != NULL)
 		xf_file_checkpoint(f, 1, NULL, 0);
 	xf_file_flush(f);
 	ds_out_flush();

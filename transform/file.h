@@ -29,7 +29,10 @@ struct xf_file {
 	uint64_t	 every;		/* --checkpoint-every */
 	uint64_t	 pending;	/* records and rejects since the last checkpoint line */
 	uint64_t	 records;	/* records and rejects in all */
-	struct ds_buf	 cursor;	/* resume state after the last complete record */
+	struct ds_buf	 cursor;	/* resume state after the last complete record,
+					   when unit is NULL */
+	const char	*unit;		/* else it is "offset=<off> <unit>=<n>" */
+	uint64_t	 off, n;
 	struct ds_buf	 tmp;
 };
 
@@ -61,12 +64,12 @@ int	xf_file_record(struct xf_file *f, const char *p, size_t n);
 void	xf_file_reject(struct xf_file *f, const char *reason, const char *raw, size_t n);
 
 /*
- * The records so far are complete: set the resume state to the printf
- * text, and write a checkpoint line once --checkpoint-every records have
- * passed since the last one. Writes the output out when enough gathered.
+ * The records so far are complete: the resume state is "offset=off
+ * unit=n" (unit a static string: "row", "element", "feature"); write a
+ * checkpoint line once --checkpoint-every records have passed since the
+ * last one, and the output out when enough gathered.
  */
-void	xf_file_done(struct xf_file *f, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
+void	xf_file_done(struct xf_file *f, uint64_t off, const char *unit, uint64_t n);
 
 /*
  * Append a checkpoint line with the resume state as cursor (JSON null when

@@ -185,8 +185,7 @@ elements(struct ja *a, int after)
 		if (c < 0)
 			expected(a, "a value or ']'");
 		element(a);
-		xf_file_done(f, "offset=%llu %s=%llu", (unsigned long long)XF_OFF(f,
-		    f->in.p + f->pos), a->what, (unsigned long long)a->n);
+		xf_file_done(f, XF_OFF(f, f->in.p + f->pos), a->what, a->n);
 	}
 	for (;;) {
 		c = peekc(f);
@@ -200,8 +199,7 @@ elements(struct ja *a, int after)
 		if (peekc(f) < 0)
 			expected(a, "a value");
 		element(a);
-		xf_file_done(f, "offset=%llu %s=%llu", (unsigned long long)XF_OFF(f,
-		    f->in.p + f->pos), a->what, (unsigned long long)a->n);
+		xf_file_done(f, XF_OFF(f, f->in.p + f->pos), a->what, a->n);
 	}
 }
 
@@ -309,7 +307,7 @@ xf_jsonarray(struct xf_file *f, int geojson, const char *resume)
 		}
 		f->pos = (size_t)(off - f->base);
 		a.n = n;
-		xf_file_done(f, "offset=%llu %s=%llu", off, a.what, n);
+		xf_file_done(f, off, a.what, n);
 	} else
 		f->pos++;
 	if (geojson)
