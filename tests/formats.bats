@@ -225,3 +225,152 @@ xf() {
 	assert_status 100
 	assert_stderr_contains 'not a GeoJSON FeatureCollection: \"type\" is \"Topology\" at byte 8'
 }
+
+@test "csv into PostgreSQL through ds-load: values exact, and the same file loaded twice stores nothing twice" {
+	fresh_db
+	printf 'id,name,note\r\n1,"Smith, J","a ""q""\nb"\r\n2,Ünï,\r\n' >"$T/in"
+	ds-transform --input csv --csv-null '' <"$T/in" 2>/dev/null | ds-load 2>"$T/err1"
+	run --separate-stderr sql "select data::text from events order by data->>'id'"
+	assert_status 0
+	assert_equal "$output" "$(printf '%s\n' '{"id": "1", "name": "Smith, J", "note": "a \"q\"\nb"}' '{"id": "2", "name": "Ünï", "note": null}')"
+	ds-transform --input csv --csv-null '' <"$T/in" 2>/dev/null | ds-load 2>"$T/err2"
+	grep -q 'msg=done records=0 duplicates=2' "$T/err2"
+	assert_equal "$(sql "select count(*) from events")" 2
+	run --separate-stderr ds-checkpoint get events
+	assert_status 3
+}
+
+# start_chain FILTER_ARGS -- LOAD_ARGS: ds-transform ARGS <$T/fifo >$T/mid and
+# ds-load LOAD_ARGS <$T/mid >$T/echo in the background (XPID, LPID); fd 3
+# writes the input.
+start_chain() {
+	local -a xa=() la=()
+	while [ "$1" != -- ]; do xa+=("$1"); shift; done
+	shift
+	la=("$@")
+	mkfifo "$T/fifo" "$T/mid"
+	ds-transform "${xa[@]}" <"$T/fifo" >"$T/mid" 2>"$T/xerr" &
+	XPID=$!
+	ds-load "${la[@]}" <"$T/mid" >"$T/echo" 2>"$T/lerr" &
+	LPID=$!
+	exec 8>"$T/fifo"
+}
+
+# wait_for CMD...: up to 10 s for CMD to succeed.
+wait_for() {
+	local _
+	for _ in $(seq 1 100); do
+		if "$@"; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+
+has_cursor() {
+	[ -n "$(ds-checkpoint get events 2>/dev/null)" ]
+}
+
+@test "csv killed -9 mid-file resumes inside the file from the stored checkpoint's cursor: each row exactly once" {
+	fresh_db
+	{ echo 'n,text'; for i in $(seq 1 2000); do printf '%d,"row %d, ""quoted""\n"\n' "$i" "$i"; done; } >"$T/file"
+	size=$(stat -c %s "$T/file")
+	start_chain --input csv --checkpoint-every 100 -- --batch-rows 1 --jobs 1
+	head -c $((size / 2)) "$T/file" >&8
+	wait_for has_cursor
+	sleep 0.3
+	kill -9 "$XPID" "$LPID"
+	exec 8>&-
+	wait "$LPID" || true
+	cur=$(ds-checkpoint get events)
+	case "$cur" in offset=*' row='*) ;; *) echo "cursor: $cur" >&2; return 1 ;; esac
+	row=${cur#* row=}
+	done_rows=$(sql "select count(*) from events")
+	assert_equal "$done_rows" $((row - 1))
+	run --separate-stderr bash -c 'ds-transform --input csv --resume "$1" <"$2" | ds-load' _ "$cur" "$T/file"
+	assert_status 0
+	assert_stderr_contains "records=$((2000 - done_rows)) rejects=0"
+	assert_equal "$(sql "select count(*), count(distinct data->>'n'), min((data->>'n')::int), max((data->>'n')::int) from events")" "2000|2000|1|2000"
+	assert_equal "$(sql "select data->>'text' from events where data->>'n' = '1000'")" "$(printf 'row 1000, "quoted"\n')"
+	run --separate-stderr ds-checkpoint get events
+	assert_status 3
+}
+
+# The recorded output of a Singer tap with two streams: part 1 of a run
+# (killed after it), and the whole of the next run resumed from STATE 1.
+tap_part1() {
+	cat <<-'EOF'
+	{"type": "SCHEMA", "stream": "users", "schema": {"properties": {"id": {"type": "integer"}}}, "key_properties": ["id"]}
+	{"type": "SCHEMA", "stream": "orders", "schema": {"properties": {"id": {"type": "integer"}}}, "key_properties": ["shop", "id"]}
+	{"type": "RECORD", "stream": "users", "record": {"id": 1, "name": "Ann"}, "time_extracted": "2024-05-01T10:00:00Z"}
+	{"type": "RECORD", "stream": "orders", "record": {"shop": "a|b", "id": 1, "total": 12345678901234567890}}
+	{"type": "STATE", "value": {"bookmarks": {"users": {"since": "1"}}}}
+	EOF
+}
+tap_after1() {
+	cat <<-'EOF'
+	{"type": "RECORD", "stream": "users", "record": {"id": 2, "name": "Bo"}}
+	{"type": "RECORD", "stream": "orders", "record": {"shop": "a", "id": 2}}
+	EOF
+}
+tap_run2() {
+	cat <<-'EOF'
+	{"type": "SCHEMA", "stream": "users", "schema": {"properties": {"id": {"type": "integer"}}}, "key_properties": ["id"]}
+	{"type": "SCHEMA", "stream": "orders", "schema": {"properties": {"id": {"type": "integer"}}}, "key_properties": ["shop", "id"]}
+	{"type": "RECORD", "stream": "users", "record": {"id": 2, "name": "Bo"}}
+	{"type": "RECORD", "stream": "orders", "record": {"shop": "a", "id": 2}}
+	{"type": "STATE", "value": {"bookmarks": {"users": {"since": "2"}}}}
+	{"type": "RECORD", "stream": "users", "record": {"id": 3, "name": "Cy"}}
+	{"type": "ACTIVATE_VERSION", "stream": "users", "version": 1}
+	{"type": "STATE", "value": {"bookmarks": {"users": {"since": "3"}}}}
+	EOF
+}
+
+@test "singer: RECORDs become records (id from key_properties, type the Singer stream, ts time_extracted), STATEs checkpoint lines carrying the state" {
+	tap_part1 >"$T/in"
+	printf '%s\n' '{"type": "RECORD", "stream": "nope", "record": {"id": 1}}' '{"type": "RECORD", "stream": "orders", "record": {"id": 5}}' >>"$T/in"
+	xf --input singer --stream tap
+	assert_status 0
+	h=$(sha '{"id":1,"name":"Ann"}')
+	assert_equal "${lines[1]}" "{\"stream\":\"tap\",\"id\":\"[\\\"users\\\",1]\",\"type\":\"users\",\"ts\":\"2024-05-01T10:00:00.000Z\",\"hash\":\"$h\",\"data\":{\"id\": 1, \"name\": \"Ann\"}}"
+	h=$(sha '{"id":1,"shop":"a|b","total":12345678901234567000}')
+	assert_equal "${lines[3]}" "{\"stream\":\"tap\",\"id\":\"[\\\"orders\\\",\\\"a|b\\\",1]\",\"type\":\"orders\",\"ts\":null,\"hash\":\"$h\",\"data\":{\"shop\": \"a|b\", \"id\": 1, \"total\": 12345678901234567890}}"
+	assert_equal "${lines[4]}" '{"$ds":"checkpoint","stream":"tap","seq":null,"cursor":"{\"bookmarks\":{\"users\":{\"since\":\"1\"}}}","has_more":true,"records":2,"state":{"bookmarks":{"users":{"since":"1"}}}}'
+	assert_equal "${lines[5]}" '{"$ds":"reject","stream":"tap","seq":null,"reason":"Singer RECORD of stream \"nope\" before its SCHEMA","raw":"{\"type\": \"RECORD\", \"stream\": \"nope\", \"record\": {\"id\": 1}}"}'
+	assert_equal "${lines[6]}" '{"$ds":"reject","stream":"tap","seq":null,"reason":"Singer RECORD: missing key property shop","raw":"{\"type\": \"RECORD\", \"stream\": \"orders\", \"record\": {\"id\": 5}}"}'
+	tap_part1 >"$T/in"
+	xf
+	assert_status 0
+	assert_equal "${lines[4]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"{\"bookmarks\":{\"users\":{\"since\":\"1\"}}}","has_more":true,"records":2,"state":{"bookmarks":{"users":{"since":"1"}}}}'
+}
+
+has_echo() {
+	[ -s "$T/echo" ]
+}
+
+@test "singer round trip: a two-stream tap killed between two STATEs resumes from the state ds-checkpoint returns; exact, each STATE echoed only after its records commit" {
+	fresh_db
+	start_chain --input singer -- --batch-seconds 0 --jobs 1
+	tap_part1 >&8
+	wait_for has_echo
+	# the state is echoed once the records before it are committed
+	assert_equal "$(cat "$T/echo")" '{"bookmarks":{"users":{"since":"1"}}}'
+	assert_equal "$(sql "select id from events order by id")" "$(printf '%s\n' '["orders","a|b",1]' '["users",1]')"
+	tap_after1 >&8
+	sleep 0.5
+	kill -9 "$XPID" "$LPID"
+	exec 8>&-
+	wait "$LPID" || true
+	assert_equal "$(sql "select count(*) from events")" 2
+	run --separate-stderr ds-checkpoint get events
+	assert_status 0
+	assert_equal "$output" '{"bookmarks":{"users":{"since":"1"}}}'
+	tap_run2 >"$T/in"
+	run --separate-stderr bash -c 'ds-transform <"$1" | ds-load --batch-seconds 0' _ "$T/in"
+	assert_status 0
+	assert_equal "$output" "$(printf '%s\n' '{"bookmarks":{"users":{"since":"2"}}}' '{"bookmarks":{"users":{"since":"3"}}}')"
+	assert_equal "$(sql "select id, type, ts from events order by id")" "$(printf '%s\n' \
+	    '["orders","a",2]|orders|' '["orders","a|b",1]|orders|' '["users",1]|users|2024-05-01 10:00:00+00' \
+	    '["users",2]|users|' '["users",3]|users|')"
+	assert_equal "$(sql "select data->>'total' from events where id = '[\"orders\",\"a|b\",1]'")" 12345678901234567890
+	assert_equal "$(ds-checkpoint get events)" '{"bookmarks":{"users":{"since":"3"}}}'
+}
