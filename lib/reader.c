@@ -265,6 +265,15 @@ toolong:
 	return DS_READ_LONG;
 }
 
+/* Whether [p, end) holds the end of a line that is not blank. */
+static int
+first_line_ends(const char *p, const char *end)
+{
+	for (; p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'); p++)
+		;
+	return p < end && memchr(p, '\n', (size_t)(end - p)) != NULL;
+}
+
 int
 ds_reader_peek(struct ds_reader *r, size_t want, const char **p, size_t *n)
 {
@@ -272,7 +281,8 @@ ds_reader_peek(struct ds_reader *r, size_t want, const char **p, size_t *n)
 
 	if (!r->detected && detect(r) < 0)
 		return DS_READ_ERR;
-	while (!r->eof && !r->skipping && r->end - r->start < want) {
+	while (!r->eof && !r->skipping && r->end - r->start < want &&
+	    !first_line_ends(r->buf + r->start, r->buf + r->end)) {
 		if ((rc = fill(r)) < 0)
 			return DS_READ_ERR;
 		if (rc == 0)

@@ -42,9 +42,10 @@ int	ds_reader_next(struct ds_reader *r, char **line, size_t *len);
 void	ds_reader_on_idle(struct ds_reader *r, int (*fn)(void *), void *arg);
 
 /*
- * Without consuming anything, make at least want bytes (fewer at the end of
- * the input) ready and point *p at them, *n their count (the reader owns
- * them; valid until the next call). Returns 0, or DS_READ_ERR.
+ * Without consuming anything, read until the bytes ready hold the end of
+ * the first line that is not blank (white space alone), or want bytes, or
+ * the input ends; point *p at them, *n their count (the reader owns them;
+ * valid until the next call). Returns 0, or DS_READ_ERR.
  */
 int	ds_reader_peek(struct ds_reader *r, size_t want, const char **p, size_t *n);
 

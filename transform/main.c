@@ -190,7 +190,8 @@ singer_type(const struct ds_json_member *m)
 
 /*
  * Without --input: the format from the first bytes. A top-level array is
- * json; an object whose "type" is "FeatureCollection" geojson; a line
+ * json (unless it is whole on the first line and more lines follow: NDJSON
+ * whose first line is an array); an object whose "type" is "FeatureCollection" geojson; a line
  * whose first members are a Singer message type and "stream" or "value"
  * singer; anything else lines (ds-fetch pages or NDJSON records). CSV is
  * never guessed: it must be named.
@@ -198,7 +199,7 @@ singer_type(const struct ds_json_member *m)
 static int
 detect(struct ds_reader *rd)
 {
-	const char *p, *end;
+	const char *p, *end, *nl, *q;
 	struct ds_json_member m;
 	struct ds_json j;
 	size_t n;
@@ -210,8 +211,15 @@ detect(struct ds_reader *rd)
 	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
 	p = ds_json_ws(p, end);
-	if (p < end && *p == '[')
+	if (p < end && *p == '[') {
+		/* one array on its first line and more lines after it: NDJSON */
+		ds_json_init(&j, p);
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl != NULL && (q = ds_json_skip(&j, p, nl, NULL)) != NULL &&
+		    ds_json_ws(q, nl) == nl && ds_json_ws(nl, end) < end)
+			return IN_LINES;
 		return IN_JSON;
+	}
 	if (p >= end || *p != '{')
 		return IN_LINES;
 	ds_json_init(&j, p);
