@@ -30,7 +30,7 @@ struct csv {
 	struct xf_file		*f;
 	const struct xf_csvopts	*o;
 	iconv_t			 cd;		/* (iconv_t)-1 without --encoding */
-	struct ds_buf		 vals, obj, conv, reason;
+	struct ds_buf		 vals, obj, conv, reason, name;
 	struct field		*fld;
 	size_t			 nfld, capfld;
 	char			**keys;		/* JSON tokens of the column names, with ':' */
@@ -218,7 +218,7 @@ reject_row(struct csv *c, const char *raw)
 static void
 set_header(struct csv *c, const char *raw)
 {
-	struct ds_buf k = { 0 };
+	struct ds_buf *k = &c->name;
 	const char *v;
 	size_t i, j, n;
 	int rc;
@@ -232,19 +232,18 @@ set_header(struct csv *c, const char *raw)
 			    (unsigned long long)c->row, (unsigned long long)XF_OFF(c->f, raw),
 			    i + 1, rc == -2 ? "holds a NUL byte" : c->o->encoding ?
 			    "has bytes invalid in the --encoding" : "is not valid UTF-8");
-		ds_buf_reset(&k);
-		ds_json_put_str(&k, v, n);
+		ds_buf_reset(k);
+		ds_json_put_str(k, v, n);
 		for (j = 0; j < i; j++)
-			if (c->keylen[j] == k.len + 1 && memcmp(c->keys[j], k.p, k.len) == 0)
+			if (c->keylen[j] == k->len + 1 && memcmp(c->keys[j], k->p, k->len) == 0)
 				xf_file_fail(c->f, "csv header (row %llu at byte %llu): column %zu"
 				    " repeats the name of column %zu: %s",
 				    (unsigned long long)c->row,
-				    (unsigned long long)XF_OFF(c->f, raw), i + 1, j + 1, k.p);
-		ds_buf_addc(&k, ':');
-		c->keys[i] = ds_xstrndup(k.p, k.len);
-		c->keylen[i] = k.len;
+				    (unsigned long long)XF_OFF(c->f, raw), i + 1, j + 1, k->p);
+		ds_buf_addc(k, ':');
+		c->keys[i] = ds_xstrndup(k->p, k->len);
+		c->keylen[i] = k->len;
 	}
-	ds_buf_free(&k);
 }
 
 /* --csv-header a,b,c: the column names as a parsed row. */
@@ -354,12 +353,32 @@ resume(struct csv *c)
 	xf_file_done(f, off, "row", row);
 }
 
+/* Release what the csv state holds. */
+static void
+csv_free(void *arg)
+{
+	struct csv *c = arg;
+	size_t i;
+
+	if (c->cd != (iconv_t)-1)
+		iconv_close(c->cd);
+	for (i = 0; i < c->ncol; i++)
+		free(c->keys[i]);
+	free(c->keys);
+	free(c->keylen);
+	free(c->fld);
+	ds_buf_free(&c->vals);
+	ds_buf_free(&c->obj);
+	ds_buf_free(&c->conv);
+	ds_buf_free(&c->reason);
+	ds_buf_free(&c->name);
+}
+
 void
 xf_csv(struct xf_file *f, const struct xf_csvopts *o)
 {
 	struct csv c;
 	const char *p;
-	size_t i;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
@@ -367,6 +386,8 @@ xf_csv(struct xf_file *f, const struct xf_csvopts *o)
 	c.o = o;
 	c.cd = (iconv_t)-1;
 	c.nulllen = o->null ? strlen(o->null) : 0;
+	f->cleanup = csv_free;
+	f->cleanup_arg = &c;
 	if (o->encoding != NULL && strcasecmp(o->encoding, "UTF-8") != 0 &&
 	    strcasecmp(o->encoding, "UTF8") != 0 &&
 	    (c.cd = iconv_open("UTF-8", o->encoding)) == (iconv_t)-1)
@@ -418,15 +439,6 @@ xf_csv(struct xf_file *f, const struct xf_csvopts *o)
 		ds_diex(DS_EX_USAGE, "--resume: the input has no header row");
 	xf_file_checkpoint(f, 0, NULL, 0);
 	xf_file_flush(f);
-	if (c.cd != (iconv_t)-1)
-		iconv_close(c.cd);
-	for (i = 0; i < c.ncol; i++)
-		free(c.keys[i]);
-	free(c.keys);
-	free(c.keylen);
-	free(c.fld);
-	ds_buf_free(&c.vals);
-	ds_buf_free(&c.obj);
-	ds_buf_free(&c.conv);
-	ds_buf_free(&c.reason);
+	f->cleanup = NULL;
+	csv_free(&c);
 }

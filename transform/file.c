@@ -16,6 +16,8 @@
 #define FLUSH_AT	(256 * 1024)	/* output bytes gathered before a write */
 #define MINREAD		(64 * 1024)
 
+void (*xf_file_failhook)(const char *msg);
+
 void
 xf_file_init(struct xf_file *f, struct ds_reader *rd, struct xf_rec *r,
     const char *stream, uint64_t every)
@@ -168,5 +170,13 @@ xf_file_fail(struct xf_file *f, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg.p, (size_t)n + 1, fmt, ap);
 	va_end(ap);
+	if (xf_file_failhook != NULL) {
+		if (f->cleanup != NULL)
+			f->cleanup(f->cleanup_arg);
+		ds_buf_reset(&f->tmp);
+		ds_buf_add(&f->tmp, msg.p, (size_t)n);
+		ds_buf_free(&msg);
+		xf_file_failhook(f->tmp.p);
+	}
 	ds_diex(DS_EX_PERM, "%s", msg.p);
 }

@@ -34,7 +34,16 @@ struct xf_file {
 	const char	*unit;		/* else it is "offset=<off> <unit>=<n>" */
 	uint64_t	 off, n;
 	struct ds_buf	 tmp;
+	void		(*cleanup)(void *);	/* a format's state, freed before a */
+	void		*cleanup_arg;		/* fail hook is called */
 };
+
+/*
+ * Tests only: when set, xf_file_fail() frees the format's state and calls
+ * it with the message instead of exiting (it must not return: a fuzzing
+ * harness longjmps out).
+ */
+extern void (*xf_file_failhook)(const char *msg);
 
 /* Start over rd with the record path r and the stream name; free with xf_file_free(). */
 void	xf_file_init(struct xf_file *f, struct ds_reader *rd, struct xf_rec *r,

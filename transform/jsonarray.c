@@ -16,7 +16,18 @@ struct ja {
 	const char	*what;		/* "element" or "feature" */
 	uint64_t	 n;		/* elements read */
 	struct ds_buf	 raw;		/* the start of an element too large to keep */
+	struct ds_buf	 key;		/* the FeatureCollection member's name */
 };
+
+/* Release what the state holds. */
+static void
+ja_free(void *arg)
+{
+	struct ja *a = arg;
+
+	ds_buf_free(&a->raw);
+	ds_buf_free(&a->key);
+}
 
 /* Non-zero when byte i after f->pos is held, reading more when needed. */
 static int
@@ -231,7 +242,7 @@ static void
 collection(struct ja *a, int resumed)
 {
 	struct xf_file *f = a->f;
-	struct ds_buf key = { 0 };
+	struct ds_buf *key = &a->key;
 	uint64_t big;
 	size_t n;
 	int c, first = !resumed;
@@ -249,19 +260,19 @@ collection(struct ja *a, int resumed)
 		if (c != '"')
 			expected(a, "a member name");
 		n = value_end(a, 0, &big);
-		ds_buf_reset(&key);
-		ds_buf_add(&key, f->in.p + f->pos + 1, n - 2);
+		ds_buf_reset(key);
+		ds_buf_add(key, f->in.p + f->pos + 1, n - 2);
 		f->pos += n;
 		if (peekc(f) != ':')
 			expected(a, "':'");
 		f->pos++;
 		if (peekc(f) < 0)
 			expected(a, "a value");
-		if (ds_json_str_eq(key.p, key.len, "features") && f->in.p[f->pos] == '[') {
+		if (ds_json_str_eq(key->p, key->len, "features") && f->in.p[f->pos] == '[') {
 			f->pos++;
 			elements(a, 0);
 		} else
-			member(a, key.p, key.len);
+			member(a, key->p, key->len);
 next:
 		first = 0;
 		c = peekc(f);
@@ -273,7 +284,6 @@ next:
 			expected(a, "',' or '}'");
 		f->pos++;
 	}
-	ds_buf_free(&key);
 }
 
 void
@@ -288,6 +298,8 @@ xf_jsonarray(struct xf_file *f, int geojson, const char *resume)
 	a.f = f;
 	a.geojson = geojson;
 	a.what = geojson ? "feature" : "element";
+	f->cleanup = ja_free;
+	f->cleanup_arg = &a;
 	if (have(f, 2) && memcmp(f->in.p, "\xef\xbb\xbf", 3) == 0)
 		f->pos = 3;
 	if (resume != NULL && (sscanf(resume, "offset=%llu %15[a-z]=%llu%n", &off, word, &n,
@@ -319,5 +331,6 @@ xf_jsonarray(struct xf_file *f, int geojson, const char *resume)
 		    "array", (unsigned long long)XF_OFF(f, f->in.p + f->pos));
 	xf_file_checkpoint(f, 0, NULL, 0);
 	xf_file_flush(f);
-	ds_buf_free(&a.raw);
+	f->cleanup = NULL;
+	ja_free(&a);
 }

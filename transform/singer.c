@@ -259,16 +259,39 @@ message(struct singer *c, const char *line, size_t len)
 		record(c, &m, line, len);
 }
 
+/* Release what the state holds. */
+static void
+singer_free(void *arg)
+{
+	struct singer *c = arg;
+	size_t i, k;
+
+	for (i = 0; i < c->ns; i++) {
+		for (k = 0; k < c->s[i].nkeys; k++)
+			free(c->s[i].keys[k]);
+		free(c->s[i].keys);
+		free(c->s[i].name);
+	}
+	free(c->s);
+	ds_jcs_free(&c->jcs);
+	ds_buf_free(&c->id);
+	ds_buf_free(&c->tok);
+	ds_buf_free(&c->key);
+	ds_buf_free(&c->state);
+}
+
 void
 xf_singer(struct xf_file *f, size_t maxline, int tsset)
 {
 	struct singer c;
 	char *line;
-	size_t len, i, k;
+	size_t len;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
 	c.f = f;
+	f->cleanup = singer_free;
+	f->cleanup_arg = &c;
 	c.tsset = tsset;
 	while ((rc = ds_reader_next(f->rd, &line, &len)) != DS_READ_EOF) {
 		if (rc == DS_READ_ERR)
@@ -292,16 +315,6 @@ xf_singer(struct xf_file *f, size_t maxline, int tsset)
 	if (c.ignored > 0)
 		ds_logkv(DS_LOG_INFO, "Singer messages ignored (not SCHEMA, RECORD or STATE)",
 		    "messages=%llu", (unsigned long long)c.ignored);
-	for (i = 0; i < c.ns; i++) {
-		for (k = 0; k < c.s[i].nkeys; k++)
-			free(c.s[i].keys[k]);
-		free(c.s[i].keys);
-		free(c.s[i].name);
-	}
-	free(c.s);
-	ds_jcs_free(&c.jcs);
-	ds_buf_free(&c.id);
-	ds_buf_free(&c.tok);
-	ds_buf_free(&c.key);
-	ds_buf_free(&c.state);
+	f->cleanup = NULL;
+	singer_free(&c);
 }
