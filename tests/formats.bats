@@ -157,6 +157,15 @@ xf() {
 	assert_equal "${lines[6]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=108 element=4","has_more":false,"records":4}'
 }
 
+@test "json: a pretty-printed array gives one record line per element, its white space dropped" {
+	printf '[\n  {\n    "id": "a",\r\n    "n": [1, 2],\n    "s": "x y"\n  },\n  {"id": "b"}\n]\n' >"$T/in"
+	xf --id-field id
+	assert_status 0
+	assert_equal "${lines[1]}" "$(rec '{"id":"a","n":[1,2],"s":"x y"}' '"a"')"
+	assert_equal "${lines[2]}" "$(rec '{"id":"b"}' '"b"')"
+	assert_equal "${#lines[@]}" 4
+}
+
 @test "json: without --id-field a record's id is its content hash, the same however it is spelled" {
 	printf '[{"a":1,"b":"x"},{"b":"\\u0078","a":1.0}]' >"$T/in"
 	xf --input json

@@ -17,6 +17,7 @@ struct ja {
 	uint64_t	 n;		/* elements read */
 	struct ds_buf	 raw;		/* the start of an element too large to keep */
 	struct ds_buf	 key;		/* the FeatureCollection member's name */
+	struct ds_buf	 min;		/* an element without its line ends */
 };
 
 /* Release what the state holds. */
@@ -27,6 +28,7 @@ ja_free(void *arg)
 
 	ds_buf_free(&a->raw);
 	ds_buf_free(&a->key);
+	ds_buf_free(&a->min);
 }
 
 /* Non-zero when byte i after f->pos is held, reading more when needed. */
@@ -155,8 +157,8 @@ element(struct ja *a)
 	const size_t max = f->r->o->max_record;
 	struct ds_json j;
 	uint64_t big = 0, at = XF_OFF(f, f->in.p + f->pos);
-	const char *p;
-	size_t n;
+	const char *p, *rp;
+	size_t n, rn;
 
 	n = value_end(a, max, &big);
 	a->n++;
@@ -168,7 +170,20 @@ element(struct ja *a)
 		return;
 	}
 	p = f->in.p + f->pos;
-	if (xf_file_record(f, p, n) == XF_BROKEN) {
+	rp = p;
+	rn = n;
+	if ((memchr(p, '\n', n) != NULL || memchr(p, '\r', n) != NULL)) {
+		/* a record line is one line: a pretty-printed element loses its white space */
+		ds_json_init(&j, p);
+		if (ds_json_validate(&j, p, p + n) == 0) {
+			ds_buf_reset(&a->min);
+			ds_buf_reserve(&a->min, n);
+			a->min.len = ds_json_minify(p, n, a->min.p);
+			rp = a->min.p;
+			rn = a->min.len;
+		}
+	}
+	if (xf_file_record(f, rp, rn) == XF_BROKEN) {
 		ds_json_init(&j, f->in.p);
 		if (ds_json_skip(&j, p, p + n, NULL) != NULL) {
 			j.erroff = (size_t)(p + n - f->in.p);
