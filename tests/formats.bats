@@ -158,12 +158,12 @@ xf() {
 }
 
 @test "json: a pretty-printed array gives one record line per element, its white space dropped" {
-	printf '[\n  {\n    "id": "a",\r\n    "n": [1, 2],\n    "s": "x y"\n  },\n  {"id": "b"}\n]\n' >"$T/in"
+	printf '[\n  {\n    "id": "a",\r\n    "n": [1, 2],\n    "s": "x y"\n  },\n  {"id":"b"}\n]\n' >"$T/in"
 	xf --id-field id
 	assert_status 0
 	assert_equal "${lines[1]}" "$(rec '{"id":"a","n":[1,2],"s":"x y"}' '"a"')"
-	assert_equal "${lines[2]}" "$(rec '{"id":"b"}' '"b"')"
-	assert_equal "${#lines[@]}" 4
+	assert_equal "${lines[3]}" "$(rec '{"id":"b"}' '"b"')"
+	assert_equal "${#lines[@]}" 5
 }
 
 @test "json: without --id-field a record's id is its content hash, the same however it is spelled" {
