@@ -353,7 +353,7 @@ resume(struct csv *c)
 	xf_file_done(f, off, "row", row);
 }
 
-/* Release what the csv state holds. */
+/* Release the csv state and what it holds. */
 static void
 csv_free(void *arg)
 {
@@ -372,25 +372,25 @@ csv_free(void *arg)
 	ds_buf_free(&c->conv);
 	ds_buf_free(&c->reason);
 	ds_buf_free(&c->name);
+	free(c);
 }
 
 void
 xf_csv(struct xf_file *f, const struct xf_csvopts *o)
 {
-	struct csv c;
+	struct csv *c = ds_xcalloc(1, sizeof(*c));
 	const char *p;
 	int rc;
 
-	memset(&c, 0, sizeof(c));
-	c.f = f;
-	c.o = o;
-	c.cd = (iconv_t)-1;
-	c.nulllen = o->null ? strlen(o->null) : 0;
+	c->f = f;
+	c->o = o;
+	c->cd = (iconv_t)-1;
+	c->nulllen = o->null ? strlen(o->null) : 0;
 	f->cleanup = csv_free;
-	f->cleanup_arg = &c;
+	f->cleanup_arg = c;
 	if (o->encoding != NULL && strcasecmp(o->encoding, "UTF-8") != 0 &&
 	    strcasecmp(o->encoding, "UTF8") != 0 &&
-	    (c.cd = iconv_open("UTF-8", o->encoding)) == (iconv_t)-1)
+	    (c->cd = iconv_open("UTF-8", o->encoding)) == (iconv_t)-1)
 		ds_diex(DS_EX_USAGE, "--encoding %s: iconv cannot convert it to UTF-8: %s",
 		    o->encoding, strerror(errno));
 	while (f->in.len < 3 && xf_file_more(f))
@@ -398,47 +398,47 @@ xf_csv(struct xf_file *f, const struct xf_csvopts *o)
 	if (f->in.len >= 3 && memcmp(f->in.p, "\xef\xbb\xbf", 3) == 0)
 		f->pos = 3;
 	if (o->header != NULL) {
-		header_option(&c);
+		header_option(c);
 		if (o->resume != NULL)
-			resume(&c);
+			resume(c);
 	}
 	for (;;) {
 		p = f->in.p + f->pos;
 		if (p == f->in.p + f->in.len && (f->eof || !xf_file_more(f)))
 			break;
 		p = f->in.p + f->pos;
-		rc = parse_row(&c, p, f->in.p + f->in.len, f->eof);
+		rc = parse_row(c, p, f->in.p + f->in.len, f->eof);
 		if (rc == MORE) {
 			if (f->in.len - f->pos > o->maxrow)
 				xf_file_fail(f, "row %llu at byte %llu exceeds --max-line-bytes"
-				    " (%llu)", (unsigned long long)c.row + 1,
+				    " (%llu)", (unsigned long long)c->row + 1,
 				    (unsigned long long)XF_OFF(f, p), o->maxrow);
 			xf_file_more(f);
 			continue;
 		}
 		if (rc == UNTERMINATED)
 			xf_file_fail(f, "row %llu at byte %llu: the input ends inside the quoted"
-			    " field opened at byte %llu", (unsigned long long)c.row + 1,
+			    " field opened at byte %llu", (unsigned long long)c->row + 1,
 			    (unsigned long long)XF_OFF(f, p),
-			    (unsigned long long)XF_OFF(f, c.quote_at));
-		c.row++;
-		if (c.nfld == 1 && c.fld[0].len == 0 && !c.fld[0].quoted && c.rowlen <= 2)
+			    (unsigned long long)XF_OFF(f, c->quote_at));
+		c->row++;
+		if (c->nfld == 1 && c->fld[0].len == 0 && !c->fld[0].quoted && c->rowlen <= 2)
 			;	/* an empty line */
-		else if (c.keys == NULL) {
-			set_header(&c, p);
-			f->pos += c.rowlen;
+		else if (c->keys == NULL) {
+			set_header(c, p);
+			f->pos += c->rowlen;
 			if (o->resume != NULL)
-				resume(&c);
+				resume(c);
 			continue;
 		} else
-			data_row(&c, p);
-		f->pos += c.rowlen;
-		xf_file_done(f, XF_OFF(f, p + c.rowlen), "row", c.row);
+			data_row(c, p);
+		f->pos += c->rowlen;
+		xf_file_done(f, XF_OFF(f, p + c->rowlen), "row", c->row);
 	}
-	if (c.keys == NULL && o->resume != NULL)
+	if (c->keys == NULL && o->resume != NULL)
 		ds_diex(DS_EX_USAGE, "--resume: the input has no header row");
 	xf_file_checkpoint(f, 0, NULL, 0);
 	xf_file_flush(f);
 	f->cleanup = NULL;
-	csv_free(&c);
+	csv_free(c);
 }

@@ -20,7 +20,7 @@ struct ja {
 	struct ds_buf	 min;		/* an element without its line ends */
 };
 
-/* Release what the state holds. */
+/* Release the state and what it holds. */
 static void
 ja_free(void *arg)
 {
@@ -29,6 +29,7 @@ ja_free(void *arg)
 	ds_buf_free(&a->raw);
 	ds_buf_free(&a->key);
 	ds_buf_free(&a->min);
+	free(a);
 }
 
 /* Non-zero when byte i after f->pos is held, reading more when needed. */
@@ -304,26 +305,25 @@ next:
 void
 xf_jsonarray(struct xf_file *f, int geojson, const char *resume)
 {
-	struct ja a;
+	struct ja *a = ds_xcalloc(1, sizeof(*a));
 	unsigned long long off = 0, n = 0;
 	char word[16];
 	int c, used = 0;
 
-	memset(&a, 0, sizeof(a));
-	a.f = f;
-	a.geojson = geojson;
-	a.what = geojson ? "feature" : "element";
+	a->f = f;
+	a->geojson = geojson;
+	a->what = geojson ? "feature" : "element";
 	f->cleanup = ja_free;
-	f->cleanup_arg = &a;
+	f->cleanup_arg = a;
 	if (have(f, 2) && memcmp(f->in.p, "\xef\xbb\xbf", 3) == 0)
 		f->pos = 3;
 	if (resume != NULL && (sscanf(resume, "offset=%llu %15[a-z]=%llu%n", &off, word, &n,
-	    &used) != 3 || resume[used] != '\0' || strcmp(word, a.what) != 0))
+	    &used) != 3 || resume[used] != '\0' || strcmp(word, a->what) != 0))
 		ds_diex(DS_EX_USAGE, "--resume \"%s\": want \"offset=N %s=E\" as a %s"
-		    " checkpoint's cursor", resume, a.what, geojson ? "geojson" : "json");
+		    " checkpoint's cursor", resume, a->what, geojson ? "geojson" : "json");
 	c = peekc(f);
 	if (c != (geojson ? '{' : '['))
-		expected(&a, geojson ? "'{'" : "'['");
+		expected(a, geojson ? "'{'" : "'['");
 	if (resume != NULL) {
 		while (XF_OFF(f, f->in.p + f->in.len) < off) {
 			f->pos = f->in.len;
@@ -333,19 +333,19 @@ xf_jsonarray(struct xf_file *f, int geojson, const char *resume)
 				    f->in.len), off);
 		}
 		f->pos = (size_t)(off - f->base);
-		a.n = n;
-		xf_file_done(f, off, a.what, n);
+		a->n = n;
+		xf_file_done(f, off, a->what, n);
 	} else
 		f->pos++;
 	if (geojson)
-		collection(&a, resume != NULL);
+		collection(a, resume != NULL);
 	else
-		elements(&a, resume != NULL);
+		elements(a, resume != NULL);
 	if (peekc(f) >= 0)
 		xf_file_fail(f, "data after the %s at byte %llu", geojson ? "FeatureCollection" :
 		    "array", (unsigned long long)XF_OFF(f, f->in.p + f->pos));
 	xf_file_checkpoint(f, 0, NULL, 0);
 	xf_file_flush(f);
 	f->cleanup = NULL;
-	ja_free(&a);
+	ja_free(a);
 }

@@ -259,7 +259,7 @@ message(struct singer *c, const char *line, size_t len)
 		record(c, &m, line, len);
 }
 
-/* Release what the state holds. */
+/* Release the state and what it holds. */
 static void
 singer_free(void *arg)
 {
@@ -278,43 +278,43 @@ singer_free(void *arg)
 	ds_buf_free(&c->tok);
 	ds_buf_free(&c->key);
 	ds_buf_free(&c->state);
+	free(c);
 }
 
 void
 xf_singer(struct xf_file *f, size_t maxline, int tsset)
 {
-	struct singer c;
+	struct singer *c = ds_xcalloc(1, sizeof(*c));
 	char *line;
 	size_t len;
 	int rc;
 
-	memset(&c, 0, sizeof(c));
-	c.f = f;
+	c->f = f;
 	f->cleanup = singer_free;
-	f->cleanup_arg = &c;
-	c.tsset = tsset;
+	f->cleanup_arg = c;
+	c->tsset = tsset;
 	while ((rc = ds_reader_next(f->rd, &line, &len)) != DS_READ_EOF) {
 		if (rc == DS_READ_ERR)
 			xf_file_fail(f, "stdin: %s (after line %llu)", ds_reader_error(f->rd),
-			    (unsigned long long)c.line);
-		c.line++;
+			    (unsigned long long)c->line);
+		c->line++;
 		if (rc == DS_READ_LONG) {
 			ds_buf_reset(&f->tmp);
 			ds_buf_printf(&f->tmp, "line exceeds --max-line-bytes (%zu)", maxline);
 			xf_file_reject(f, f->tmp.p, line, len);
 		} else if (ds_json_ws(line, line + len) != line + len)
-			message(&c, line, len);
+			message(c, line, len);
 		if (f->out.len >= 256 * 1024)
 			xf_file_flush(f);
 	}
 	/* records after the last STATE: committed with that state, which they follow */
-	if (c.stated && f->pending > 0)
+	if (c->stated && f->pending > 0)
 		xf_file_checkpoint(f, 1, NULL, 0);
 	xf_file_flush(f);
 	f->base = ds_reader_offset(f->rd);
-	if (c.ignored > 0)
+	if (c->ignored > 0)
 		ds_logkv(DS_LOG_INFO, "Singer messages ignored (not SCHEMA, RECORD or STATE)",
-		    "messages=%llu", (unsigned long long)c.ignored);
+		    "messages=%llu", (unsigned long long)c->ignored);
 	f->cleanup = NULL;
-	singer_free(&c);
+	singer_free(c);
 }
