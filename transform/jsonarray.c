@@ -75,6 +75,22 @@ expected(struct ja *a, const char *what)
 }
 
 /*
+ * Inside a string, [a, b) holding no quote: whether the byte after it is
+ * escaped, given whether the byte at a was (esc).
+ */
+static int
+esc_after(const char *a, const char *b, int esc)
+{
+	const char *t = b;
+
+	while (t > a && t[-1] == '\\')
+		t--;
+	if (t == a)
+		return esc ^ (int)((b - t) & 1);
+	return (int)((b - t) & 1);
+}
+
+/*
  * Find the end of the JSON value at f->pos (its first byte, not white
  * space): its length. Only its structure is checked here (the record path
  * validates it). With limit non-zero, a value longer than limit is not
@@ -122,19 +138,27 @@ value_end(struct ja *a, size_t limit, uint64_t *bigp)
 			i++;
 			continue;
 		}
-		i++;
 		if (instr) {
-			if (esc)
-				esc = 0;
-			else if (c == '\\')
-				esc = 1;
-			else if (c == '"') {
-				instr = 0;
-				if (depth == 0)
-					break;
+			/* jump to the next quote; whether it is escaped is the
+			   parity of the backslashes before it */
+			const char *sp = f->in.p + f->pos + i, *e = f->in.p + f->in.len, *q;
+
+			if ((q = memchr(sp, '"', (size_t)(e - sp))) == NULL) {
+				esc = esc_after(sp, e, esc);
+				i = f->in.len - f->pos;
+				continue;
 			}
+			i = (size_t)(q + 1 - (f->in.p + f->pos));
+			if (esc_after(sp, q, esc)) {
+				esc = 0;
+				continue;
+			}
+			esc = instr = 0;
+			if (depth == 0)
+				break;
 			continue;
 		}
+		i++;
 		if (c == '"')
 			instr = 1;
 		else if (c == '{' || c == '[')
