@@ -69,9 +69,12 @@ tocopy(struct csv *c, struct field *d)
 static void
 append(struct csv *c, struct field *d, const char *p, size_t n)
 {
-	if (!d->copied && d->len == 0)
+	if (d->copied)
+		ds_buf_add(&c->vals, p, n);
+	else if (d->len == 0)
 		d->p = p;
-	else if (!d->copied || d->p + d->len != p) {
+	else if (d->p + d->len != p) {
+		/* not next to the text so far: a doubled quote was skipped */
 		tocopy(c, d);
 		ds_buf_add(&c->vals, p, n);
 	}
