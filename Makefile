@@ -26,7 +26,7 @@ PQ_CFLAGS	= $(call pc,cflags,libpq)
 # A stage is built once its folder has a main.c.
 PROGS	= $(foreach p,fetch transform load checkpoint,$(if $(wildcard $(p)/main.c),$(BIN)/ds-$(p)))
 TOOLS	= $(if $(wildcard tests/mockapi/main.c),$(BIN)/ds-mockapi) $(BIN)/ds-unit
-SCRIPTS	= scripts/ds-run scripts/ds-pg
+SCRIPTS	= scripts/ds-run scripts/ds-pg scripts/ds-files
 
 LIB_SRC		= $(wildcard lib/*.c)
 FETCH_SRC	= $(wildcard fetch/*.c)
