@@ -82,3 +82,42 @@ rows() {
 	run --separate-stderr ds-files --input xml "$T/dir"
 	assert_status 64
 }
+
+@test "a file URL is downloaded into --state-dir and loaded; the next run's conditional GET gets 304 and loads nothing" {
+	mkdir "$T/srv"
+	printf 'a,b\n1,x\n2,y\n' >"$T/srv/p.csv"
+	start_mock --files "$T/srv" --log
+	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/p.csv"
+	assert_status 0
+	assert_stderr_contains 'msg="done" loaded=1 skipped=0'
+	assert_equal "$(rows)" "$(printf '%s\n' 'p.csv|1|x' 'p.csv|2|y')"
+	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/p.csv"
+	assert_status 0
+	assert_stderr_contains "msg=\"not modified\" url=$MOCK_BASE/files/p.csv"
+	assert_stderr_contains 'msg="done" loaded=0 skipped=1'
+	grep -q 'path=/files/p.csv status=304' "$MOCK_LOG"
+	# a new version is downloaded and loaded as new
+	sleep 1.1
+	printf 'a,b\n1,x\n3,z\n' >"$T/srv/p.csv"
+	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/p.csv"
+	assert_status 0
+	assert_stderr_contains 'msg="done" loaded=1 skipped=0'
+	assert_equal "$(sql "select count(*) from events")" 3
+}
+
+@test "a file download cut short resumes with Range on the next run, then loads exactly once" {
+	mkdir "$T/srv"
+	{ echo 'a,b'; for i in $(seq 1 50); do echo "$i,v$i"; done; } >"$T/srv/big.csv"
+	start_mock --files "$T/srv" --files-cut 100 --log
+	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
+	assert_status 111
+	assert_stderr_contains 'msg="download failed: the next run resumes it"'
+	assert_equal "$(stat -c %s "$T/state/big.csv.part")" 100
+	assert_equal "$(sql "select count(*) from events" 2>/dev/null || echo 0)" 0
+	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
+	assert_status 0
+	assert_stderr_contains 'msg="resuming the download"'
+	grep -q 'path=/files/big.csv status=206' "$MOCK_LOG"
+	cmp "$T/state/big.csv" "$T/srv/big.csv"
+	assert_equal "$(sql "select count(*), count(distinct data->>'a') from events")" "50|50"
+}
