@@ -10,6 +10,7 @@
 #include "exits.h"
 #include "csv.h"
 #include "file.h"
+#include "jcs.h"
 #include "json.h"
 #include "log.h"
 #include "record.h"
@@ -40,6 +41,13 @@ struct csv {
 	uint64_t		 row;		/* rows read, the header included */
 	size_t			 rowlen;	/* bytes of the row parsed last */
 	const char		*quote_at;	/* the opening quote of an unterminated field */
+	/* The RFC 8785 form of a row whose names and values need no escape is
+	   the names sorted as RFC 8785 sorts them: order[] lists the columns
+	   so (NULL when some name needs an escape); vspan[] each value's token
+	   in obj. */
+	size_t			*order;
+	size_t			*vspan;
+	struct ds_buf		 canon;
 };
 
 /* A new field at the end of the row's fields. */
@@ -217,6 +225,62 @@ reject_row(struct csv *c, const char *raw)
 	xf_file_reject(c->f, c->reason.p, raw, n);
 }
 
+/* Non-zero when the JSON string token [p, p + n) holds no escape. */
+static int
+unescaped(const char *p, size_t n)
+{
+	return memchr(p, '\\', n) == NULL;
+}
+
+/*
+ * c->order: the columns in the order RFC 8785 sorts their names, found by
+ * canonicalising an object of the names; left NULL when a name needs an
+ * escape (such rows are canonicalised by the record path).
+ */
+static void
+canon_order(struct csv *c)
+{
+	struct ds_buf obj = { 0 }, out = { 0 };
+	struct ds_jcs jcs = { 0 };
+	struct ds_json_member m;
+	struct ds_json j;
+	const char *p, *end;
+	size_t i, n = 0;
+
+	for (i = 0; i < c->ncol; i++)
+		if (!unescaped(c->keys[i], c->keylen[i]))
+			return;
+	ds_buf_addc(&obj, '{');
+	for (i = 0; i < c->ncol; i++) {
+		ds_buf_add(&obj, c->keys[i], c->keylen[i]);
+		ds_buf_adds(&obj, i + 1 < c->ncol ? "0," : "0");
+	}
+	ds_buf_addc(&obj, '}');
+	ds_jcs(&jcs, obj.p, obj.len, &out);
+	c->order = ds_xcalloc(c->ncol, sizeof(*c->order));
+	p = out.p;
+	end = out.p + out.len;
+	ds_json_init(&j, p);
+	ds_json_obj_begin(&j, &p, end);
+	while (n < c->ncol && ds_json_obj_next(&j, &p, end, &m) == 1) {
+		for (i = 0; i < c->ncol; i++)
+			if (c->keylen[i] == m.keylen + 3 &&
+			    memcmp(c->keys[i] + 1, m.key, m.keylen) == 0)
+				break;
+		if (i == c->ncol)
+			break;
+		c->order[n++] = i;
+	}
+	if (n != c->ncol) {
+		free(c->order);
+		c->order = NULL;
+	}
+	c->vspan = ds_xcalloc(c->ncol, sizeof(*c->vspan));
+	ds_jcs_free(&jcs);
+	ds_buf_free(&obj);
+	ds_buf_free(&out);
+}
+
 /* The column names: from the row just parsed (header) or from --csv-header. */
 static void
 set_header(struct csv *c, const char *raw)
@@ -247,6 +311,7 @@ set_header(struct csv *c, const char *raw)
 		c->keys[i] = ds_xstrndup(k->p, k->len);
 		c->keylen[i] = k->len;
 	}
+	canon_order(c);
 }
 
 /* --csv-header a,b,c: the column names as a parsed row. */
@@ -287,8 +352,8 @@ data_row(struct csv *c, const char *raw)
 {
 	struct ds_buf *o = &c->obj;
 	const char *v;
-	size_t i, n;
-	int rc;
+	size_t i, k, n, start;
+	int rc, canon = 1;
 
 	if (c->nfld != c->ncol) {
 		ds_buf_printf(rowhead(c, raw), "%zu fields, the header has %zu", c->nfld,
@@ -302,6 +367,8 @@ data_row(struct csv *c, const char *raw)
 		if (i > 0)
 			ds_buf_addc(o, ',');
 		ds_buf_add(o, c->keys[i], c->keylen[i]);
+		if (c->order != NULL)
+			c->vspan[i] = o->len;
 		if (c->o->null != NULL && !c->fld[i].quoted && c->fld[i].len == c->nulllen &&
 		    memcmp(text(c, i), c->o->null, c->nulllen) == 0) {
 			ds_buf_add(o, "null", 4);
@@ -322,10 +389,32 @@ data_row(struct csv *c, const char *raw)
 			reject_row(c, raw);
 			return;
 		}
+		start = o->len;
 		ds_json_put_str(o, v, n);
+		if (!unescaped(o->p + start, o->len - start))
+			canon = 0;
 	}
 	ds_buf_addc(o, '}');
-	if (xf_file_record(c->f, o->p, o->len) == XF_BROKEN)
+	if (c->order != NULL && canon) {
+		ds_buf_reset(&c->canon);
+		ds_buf_reserve(&c->canon, o->len);
+		ds_buf_addc(&c->canon, '{');
+		for (i = 0; i < c->ncol; i++) {
+			k = c->order[i];
+			if (i > 0)
+				ds_buf_addc(&c->canon, ',');
+			ds_buf_add(&c->canon, c->keys[k], c->keylen[k]);
+			ds_buf_add(&c->canon, o->p + c->vspan[k], (k + 1 < c->ncol ?
+			    c->vspan[k + 1] - c->keylen[k + 1] - 1 : o->len - 1) -
+			    c->vspan[k]);
+		}
+		ds_buf_addc(&c->canon, '}');
+		c->f->r->canonv = c->canon.p;
+		c->f->r->canonvlen = c->canon.len;
+	}
+	rc = xf_file_record(c->f, o->p, o->len);
+	c->f->r->canonv = NULL;
+	if (rc == XF_BROKEN)
 		xf_file_fail(c->f, "row %llu at byte %llu: %s", (unsigned long long)c->row,
 		    (unsigned long long)XF_OFF(c->f, raw), c->f->r->reason.p);
 }
@@ -375,6 +464,9 @@ csv_free(void *arg)
 	ds_buf_free(&c->conv);
 	ds_buf_free(&c->reason);
 	ds_buf_free(&c->name);
+	ds_buf_free(&c->canon);
+	free(c->order);
+	free(c->vspan);
 	free(c);
 }
 

@@ -365,9 +365,13 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	} else if (lookup(r, &r->type, &typev, &typel) < 0 || *typev != '"')
 		typev = NULL;
 
-	ds_buf_reset(&r->canon);
-	ds_jcs(&r->jcs, s, n, &r->canon);
-	xf_sha256_hex(r, r->canon.p, r->canon.len, hex);
+	if (r->canonv != NULL && r->jq == NULL)
+		xf_sha256_hex(r, r->canonv, r->canonvlen, hex);
+	else {
+		ds_buf_reset(&r->canon);
+		ds_jcs(&r->jcs, s, n, &r->canon);
+		xf_sha256_hex(r, r->canon.p, r->canon.len, hex);
+	}
 	if (rc == DS_TIME_NONE)
 		memcpy(ts, "null", 5);
 	else

@@ -51,6 +51,10 @@ struct xf_rec {
 	   JSON tokens of its id (a string) and type, and its time's value. */
 	const char		*idtok, *typetok, *tsval;
 	size_t			 idtoklen, typetoklen, tsvallen;
+	/* Also for the next record only: its RFC 8785 form, when the format
+	   could write it directly (not used with --jq). */
+	const char		*canonv;
+	size_t			 canonvlen;
 };
 
 #define XF_RECORD	1	/* a record line (and maybe a schema line) was written */

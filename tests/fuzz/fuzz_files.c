@@ -4,7 +4,8 @@
  * input, the run ends (normally or by the bad-input path, never another
  * way), every output line is valid JSON of the stream format, and for
  * csv, json and geojson the checkpoint lines count every record and
- * reject line before them, the last one included.
+ * reject line before them, the last one included; every record's hash is
+ * the SHA-256 of its data's RFC 8785 form (csv writes that form itself).
  *
  * The first input byte picks the format (bits 0-1: csv, json, geojson,
  * singer) and options (bit 2: --csv-delimiter ';'; bit 3: --csv-null '';
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "jcs.h"
 #include "json.h"
 #include "output.h"
 #include "reader.h"
@@ -34,7 +36,8 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static jmp_buf	 failed;
 static FILE	*in;
-static struct ds_buf outtext;
+static struct ds_buf outtext, canon;
+static struct ds_jcs jcs;
 
 /* The bad-input path: back to the harness. */
 static void
@@ -66,6 +69,30 @@ starts(const char *p, size_t n, const char *prefix)
 	size_t k = strlen(prefix);
 
 	return n >= k && memcmp(p, prefix, k) == 0;
+}
+
+/* Abort unless the record line's hash is the SHA-256 of its data's RFC 8785 form. */
+static void
+check_hash(struct xf_rec *r, const char *p, const char *end)
+{
+	struct ds_json_member m, hash = { 0 }, data = { 0 };
+	struct ds_json j;
+	char hex[65];
+
+	ds_json_init(&j, p);
+	ds_json_obj_begin(&j, &p, end);
+	while (ds_json_obj_next(&j, &p, end, &m) == 1)
+		if (ds_json_str_eq(m.key, m.keylen, "hash"))
+			hash = m;
+		else if (ds_json_str_eq(m.key, m.keylen, "data"))
+			data = m;
+	if (hash.val == NULL || data.val == NULL || hash.vallen != 66)
+		abort();
+	ds_buf_reset(&canon);
+	ds_jcs(&jcs, data.val, data.vallen, &canon);
+	xf_sha256_hex(r, canon.p, canon.len, hex);
+	if (memcmp(hex, hash.val + 1, 64) != 0)
+		abort();
 }
 
 /* The "records" count of a checkpoint line. */
@@ -146,9 +173,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (starts(p, (size_t)(nl - p), "{\"$ds\":\"checkpoint\""))
 			ck += ckrecords(p, nl);
-		else if (starts(p, (size_t)(nl - p), "{\"$ds\":\"reject\"") ||
-		    starts(p, (size_t)(nl - p), "{\"stream\":"))
+		else if (starts(p, (size_t)(nl - p), "{\"$ds\":\"reject\""))
 			nrec++;
+		else if (starts(p, (size_t)(nl - p), "{\"stream\":")) {
+			check_hash(&r, p, nl);
+			nrec++;
+		}
 		else if (!starts(p, (size_t)(nl - p), "{\"$ds\":\"schema\""))
 			abort();
 	}
