@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/bench/formats.sh - ds-transform's file formats against the converters people
+# bench/formats.sh - ds-transform's file formats against the converters people
 # put in front of ds today, in one run on this machine:
 #
 #   csv:  ds-transform --input csv       vs  mlr --icsv --ojsonl cat   (target >= 6x)
@@ -14,7 +14,7 @@
 # measures ds-transform's peak RSS on about 1 GB of CSV and of JSON. Figures, never
 # assertions.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
 : "${DS_BIN:=$top/bin}"
 PATH=$DS_BIN:$top/scripts:$PATH
 rows=${BENCH_FORMAT_ROWS:-700000}
