@@ -41,9 +41,10 @@ struct csv {
 	uint64_t		 row;		/* rows read, the header included */
 	size_t			 rowlen;	/* bytes of the row parsed last */
 	const char		*quote_at;	/* the opening quote of an unterminated field */
-	/* The RFC 8785 form of a row whose names and values need no escape is
-	   the names sorted as RFC 8785 sorts them: order[] lists the columns
-	   so (NULL when some name needs an escape); vspan[] each value's token
+	/* The RFC 8785 form of a row is its members with the names sorted as
+	   RFC 8785 sorts them (its values written as ds_json_put_str writes
+	   them, unless one holds a \b or \f): order[] lists the columns so
+	   (NULL when some name needs an escape); vspan[] each value's token
 	   in obj. */
 	size_t			*order;
 	size_t			*vspan;
@@ -352,7 +353,7 @@ data_row(struct csv *c, const char *raw)
 {
 	struct ds_buf *o = &c->obj;
 	const char *v;
-	size_t i, k, n, start;
+	size_t i, k, n;
 	int rc, canon = 1;
 
 	if (c->nfld != c->ncol) {
@@ -389,10 +390,10 @@ data_row(struct csv *c, const char *raw)
 			reject_row(c, raw);
 			return;
 		}
-		start = o->len;
-		ds_json_put_str(o, v, n);
-		if (!unescaped(o->p + start, o->len - start))
+		/* its escapes are RFC 8785's, but for \b and \f (written \u00XX) */
+		if (memchr(v, '\b', n) != NULL || memchr(v, '\f', n) != NULL)
 			canon = 0;
+		ds_json_put_str(o, v, n);
 	}
 	ds_buf_addc(o, '}');
 	if (c->order != NULL && canon) {
