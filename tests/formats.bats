@@ -108,6 +108,14 @@ xf() {
 	assert_stderr_contains 'row 3 at byte 8: the input ends inside the quoted field opened at byte 10'
 }
 
+@test "csv: column names that need escapes in JSON (a quote, a tab) keep them, and the hash is still of the RFC 8785 form" {
+	printf '"na""me","t\tb",z\n1,2,3\n' >"$T/in"
+	xf --input csv
+	assert_status 0
+	h=$(sha '{"na\"me":"1","t\tb":"2","z":"3"}')
+	assert_equal "${lines[1]}" "{\"stream\":\"events\",\"id\":\"$h\",\"type\":null,\"ts\":null,\"hash\":\"$h\",\"data\":{\"na\\\"me\":\"1\",\"t\\tb\":\"2\",\"z\":\"3\"}}"
+}
+
 @test "csv: a header naming a column twice is refused" {
 	printf 'a,b,a\n1,2,3\n' >"$T/in"
 	xf --input csv

@@ -37,6 +37,7 @@ struct csv {
 	char			**keys;		/* JSON tokens of the column names, with ':' */
 	size_t			*keylen;
 	size_t			 ncol;
+	size_t			 keystotal;	/* bytes of all the name tokens */
 	size_t			 nulllen;
 	uint64_t		 row;		/* rows read, the header included */
 	size_t			 rowlen;	/* bytes of the row parsed last */
@@ -276,7 +277,6 @@ canon_order(struct csv *c)
 		free(c->order);
 		c->order = NULL;
 	}
-	c->vspan = ds_xcalloc(c->ncol, sizeof(*c->vspan));
 	ds_jcs_free(&jcs);
 	ds_buf_free(&obj);
 	ds_buf_free(&out);
@@ -293,6 +293,7 @@ set_header(struct csv *c, const char *raw)
 
 	c->ncol = c->nfld;
 	c->keys = ds_xcalloc(c->ncol, sizeof(*c->keys));
+	c->vspan = ds_xcalloc(c->ncol, sizeof(*c->vspan));
 	c->keylen = ds_xcalloc(c->ncol, sizeof(*c->keylen));
 	for (i = 0; i < c->ncol; i++) {
 		if ((rc = value(c, i, &v, &n)) < 0)
@@ -311,6 +312,7 @@ set_header(struct csv *c, const char *raw)
 		ds_buf_addc(k, ':');
 		c->keys[i] = ds_xstrndup(k->p, k->len);
 		c->keylen[i] = k->len;
+		c->keystotal += k->len;
 	}
 	canon_order(c);
 }
@@ -351,10 +353,11 @@ plain(const char *p, size_t n)
 static void
 data_row(struct csv *c, const char *raw)
 {
-	struct ds_buf *o = &c->obj;
-	const char *v;
-	size_t i, k, n;
+	struct ds_buf *o = &c->obj, *cn = &c->canon;
+	const char *v, *t;
+	size_t i, k, n, len;
 	int rc, canon = 1;
+	char *w;
 
 	if (c->nfld != c->ncol) {
 		ds_buf_printf(rowhead(c, raw), "%zu fields, the header has %zu", c->nfld,
@@ -362,25 +365,29 @@ data_row(struct csv *c, const char *raw)
 		reject_row(c, raw);
 		return;
 	}
+	/* room for the names and every value escaped at its longest (\u00XX) */
 	ds_buf_reset(o);
-	ds_buf_addc(o, '{');
+	w = ds_buf_reserve(o, c->keystotal + 6 * c->rowlen + 4 * c->ncol + 2);
+	*w++ = '{';
 	for (i = 0; i < c->ncol; i++) {
 		if (i > 0)
-			ds_buf_addc(o, ',');
-		ds_buf_add(o, c->keys[i], c->keylen[i]);
-		if (c->order != NULL)
-			c->vspan[i] = o->len;
-		if (c->o->null != NULL && !c->fld[i].quoted && c->fld[i].len == c->nulllen &&
-		    memcmp(text(c, i), c->o->null, c->nulllen) == 0) {
-			ds_buf_add(o, "null", 4);
+			*w++ = ',';
+		memcpy(w, c->keys[i], c->keylen[i]);
+		w += c->keylen[i];
+		c->vspan[i] = (size_t)(w - o->p);
+		t = text(c, i);
+		len = c->fld[i].len;
+		if (c->o->null != NULL && !c->fld[i].quoted && len == c->nulllen &&
+		    memcmp(t, c->o->null, c->nulllen) == 0) {
+			memcpy(w, "null", 4);
+			w += 4;
 			continue;
 		}
-		if (c->cd == (iconv_t)-1 && plain(text(c, i), c->fld[i].len)) {
-			ds_buf_reserve(o, c->fld[i].len + 2);
-			o->p[o->len++] = '"';
-			memcpy(o->p + o->len, text(c, i), c->fld[i].len);
-			o->len += c->fld[i].len;
-			o->p[o->len++] = '"';
+		if (c->cd == (iconv_t)-1 && plain(t, len)) {
+			*w++ = '"';
+			memcpy(w, t, len);
+			w += len;
+			*w++ = '"';
 			continue;
 		}
 		if ((rc = value(c, i, &v, &n)) < 0) {
@@ -393,25 +400,32 @@ data_row(struct csv *c, const char *raw)
 		/* its escapes are RFC 8785's, but for \b and \f (written \u00XX) */
 		if (memchr(v, '\b', n) != NULL || memchr(v, '\f', n) != NULL)
 			canon = 0;
+		o->len = (size_t)(w - o->p);
+		ds_buf_reserve(o, 6 * n + c->keystotal + 6 * c->rowlen + 4 * c->ncol + 2);
 		ds_json_put_str(o, v, n);
+		w = o->p + o->len;
 	}
-	ds_buf_addc(o, '}');
+	*w++ = '}';
+	o->len = (size_t)(w - o->p);
 	if (c->order != NULL && canon) {
-		ds_buf_reset(&c->canon);
-		ds_buf_reserve(&c->canon, o->len);
-		ds_buf_addc(&c->canon, '{');
+		ds_buf_reset(cn);
+		w = ds_buf_reserve(cn, o->len);
+		*w++ = '{';
 		for (i = 0; i < c->ncol; i++) {
 			k = c->order[i];
 			if (i > 0)
-				ds_buf_addc(&c->canon, ',');
-			ds_buf_add(&c->canon, c->keys[k], c->keylen[k]);
-			ds_buf_add(&c->canon, o->p + c->vspan[k], (k + 1 < c->ncol ?
-			    c->vspan[k + 1] - c->keylen[k + 1] - 1 : o->len - 1) -
-			    c->vspan[k]);
+				*w++ = ',';
+			memcpy(w, c->keys[k], c->keylen[k]);
+			w += c->keylen[k];
+			n = (k + 1 < c->ncol ? c->vspan[k + 1] - c->keylen[k + 1] - 1 :
+			    o->len - 1) - c->vspan[k];
+			memcpy(w, o->p + c->vspan[k], n);
+			w += n;
 		}
-		ds_buf_addc(&c->canon, '}');
-		c->f->r->canonv = c->canon.p;
-		c->f->r->canonvlen = c->canon.len;
+		*w++ = '}';
+		cn->len = (size_t)(w - cn->p);
+		c->f->r->canonv = cn->p;
+		c->f->r->canonvlen = cn->len;
 	}
 	rc = xf_file_record(c->f, o->p, o->len);
 	c->f->r->canonv = NULL;
