@@ -29,7 +29,7 @@ PQ_CFLAGS	= $(call pc,cflags,libpq)
 
 PROGS	= $(BIN)/ds-fetch $(BIN)/ds-transform $(BIN)/ds-load $(BIN)/ds-checkpoint
 TOOLS	= $(BIN)/ds-mockapi $(BIN)/ds-unit
-SCRIPTS	= scripts/ds-run scripts/ds-pg
+SCRIPTS	= scripts/ds-run scripts/ds-pg scripts/ds-files
 
 LIB_SRC		= $(wildcard lib/*.c)
 FETCH_SRC	= $(wildcard fetch/*.c)

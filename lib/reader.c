@@ -265,6 +265,58 @@ toolong:
 	return DS_READ_LONG;
 }
 
+/* Whether [p, end) holds the end of a line that is not blank. */
+static int
+first_line_ends(const char *p, const char *end)
+{
+	for (; p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'); p++)
+		;
+	return p < end && memchr(p, '\n', (size_t)(end - p)) != NULL;
+}
+
+int
+ds_reader_peek(struct ds_reader *r, size_t want, const char **p, size_t *n)
+{
+	int rc;
+
+	if (!r->detected && detect(r) < 0)
+		return DS_READ_ERR;
+	while (!r->eof && !r->skipping && r->end - r->start < want &&
+	    !first_line_ends(r->buf + r->start, r->buf + r->end)) {
+		if ((rc = fill(r)) < 0)
+			return DS_READ_ERR;
+		if (rc == 0)
+			r->eof = 1;
+	}
+	*p = r->buf + r->start;
+	*n = r->end - r->start;
+	return 0;
+}
+
+int
+ds_reader_chunk(struct ds_reader *r, char **p, size_t *n)
+{
+	int rc;
+
+	if (!r->detected && detect(r) < 0)
+		return DS_READ_ERR;
+	if (r->start == r->end) {
+		if (r->eof)
+			return DS_READ_EOF;
+		if ((rc = fill(r)) < 0)
+			return DS_READ_ERR;
+		if (rc == 0) {
+			r->eof = 1;
+			return DS_READ_EOF;
+		}
+	}
+	*p = r->buf + r->start;
+	*n = r->end - r->start;
+	r->off = r->consumed;
+	take(r, *n);
+	return DS_READ_LINE;
+}
+
 uint64_t
 ds_reader_offset(const struct ds_reader *r)
 {

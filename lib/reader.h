@@ -41,6 +41,22 @@ int	ds_reader_next(struct ds_reader *r, char **line, size_t *len);
  */
 void	ds_reader_on_idle(struct ds_reader *r, int (*fn)(void *), void *arg);
 
+/*
+ * Without consuming anything, read until the bytes ready hold the end of
+ * the first line that is not blank (white space alone), or want bytes, or
+ * the input ends; point *p at them, *n their count (the reader owns them;
+ * valid until the next call). Returns 0, or DS_READ_ERR.
+ */
+int	ds_reader_peek(struct ds_reader *r, size_t want, const char **p, size_t *n);
+
+/*
+ * The input as blocks rather than lines: the unread bytes (after any lines
+ * read so far), reading more when there are none. Returns DS_READ_LINE with
+ * *p and *n set (the reader owns them; valid until the next call), or
+ * DS_READ_EOF, or DS_READ_ERR.
+ */
+int	ds_reader_chunk(struct ds_reader *r, char **p, size_t *n);
+
 /* Byte offset (in the decompressed stream) of the last line's first byte. */
 uint64_t ds_reader_offset(const struct ds_reader *r);
 /* 1-based number of the last line returned. */

@@ -42,6 +42,8 @@ static int finished;
 static double t0;
 
 static void	summary(const char *, double);
+static int singer;		/* the input carries Singer states: echo them */
+static char *echoed;		/* the state echoed last */
 
 /* Print the synopsis to f and exit with status. */
 static void __attribute__((noreturn))
@@ -120,12 +122,38 @@ at_exit(void)
 	}
 }
 
+/*
+ * As a Singer target: once a checkpoint carrying a tap's state has
+ * committed, write that state to stdout (one line), as a tap's runner
+ * expects; each committed state once, never one not yet committed.
+ */
+static void
+echo_state(void)
+{
+	struct ds_totals t;
+
+	if (!singer)
+		return;
+	ds_pool_totals(pool, &t);
+	if (t.committed_cp && t.cursor != NULL &&
+	    (echoed == NULL || strcmp(echoed, t.cursor) != 0)) {
+		ds_out_write(t.cursor, strlen(t.cursor));
+		ds_out_write("\n", 1);
+		ds_out_flush();
+		free(echoed);
+		echoed = t.cursor;
+		return;
+	}
+	free(t.cursor);
+}
+
 /* Commit what is loaded (or hand it to a job) and write the stats. */
 static void
 commit(void)
 {
 	ds_pool_commit(pool);
 	stats("running");
+	echo_state();
 }
 
 /*
@@ -163,6 +191,7 @@ stop(int status, const char *runstatus, const char *error)
 		    "lines=%zu", dropped);
 	commit();
 	ds_pool_drain(pool);
+	echo_state();
 	finished = 1;
 	stats("failed");
 	ds_catalog_run_end(conn, run, stream_name, runstatus, error);
@@ -434,6 +463,7 @@ main(int argc, char *argv[])
 			ds_loader_schema(loader, &ln);
 			break;
 		case DS_LINE_CHECKPOINT:
+			singer |= ln.state.p != NULL;
 			if (ds_loader_checkpoint(loader, &ln))
 				commit();
 			break;
@@ -468,6 +498,7 @@ main(int argc, char *argv[])
 		    " the last checkpoint (the next run fetches them again)", NULL);
 	ds_pool_commit(pool);
 	ds_pool_drain(pool);
+	echo_state();
 	finished = 1;
 	ds_pool_totals(pool, &tot);
 	free(tot.cursor);
@@ -483,6 +514,7 @@ main(int argc, char *argv[])
 	ds_buf_free(&err);
 	ds_buf_free(&name);
 	ds_buf_free(&stream);
+	free(echoed);
 	ds_out_close();
 	return DS_EX_OK;
 }

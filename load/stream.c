@@ -13,7 +13,8 @@ enum {
 	F_CURSOR = 1 << 8, F_HASMORE = 1 << 9, F_RECORDS = 1 << 10,
 	F_REASON = 1 << 11, F_RAW = 1 << 12, F_FIELDS = 1 << 13,
 	F_ADDED = 1 << 14, F_REMOVED = 1 << 15, F_CHANGED = 1 << 16,
-	F_PAGE = 1 << 17	/* a member only raw ds-fetch pages have */
+	F_PAGE = 1 << 17,	/* a member only raw ds-fetch pages have */
+	F_STATE = 1 << 18
 };
 
 #define NEED_RECORD	(F_STREAM | F_ID | F_HASH | F_DATA)
@@ -33,7 +34,7 @@ static const struct field {
 	FIELD("has_more", F_HASMORE), FIELD("records", F_RECORDS),
 	FIELD("reason", F_REASON), FIELD("raw", F_RAW), FIELD("fields", F_FIELDS),
 	FIELD("added", F_ADDED), FIELD("removed", F_REMOVED), FIELD("changed", F_CHANGED),
-	FIELD("pagination", F_PAGE), FIELD("hasMore", F_PAGE), FIELD("nextCursor", F_PAGE),
+	FIELD("state", F_STATE), FIELD("pagination", F_PAGE), FIELD("hasMore", F_PAGE), FIELD("nextCursor", F_PAGE),
 #undef FIELD
 };
 
@@ -124,6 +125,10 @@ member(const struct ds_json_member *m, unsigned bit, struct ds_line *out)
 	case F_DATA:
 		out->data.p = m->val;
 		out->data.n = m->vallen;
+		return 0;
+	case F_STATE:
+		out->state.p = m->val;
+		out->state.n = m->vallen;
 		return 0;
 	case F_FIELDS:
 		out->fields.p = m->val;

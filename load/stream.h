@@ -2,7 +2,8 @@
  * stream.h - parse one line of ds-transform's stream format.
  *
  *   record:     {"stream":..,"id":..,"type":..|null,"ts":..|null,"hash":..,"data":<json>}
- *   checkpoint: {"$ds":"checkpoint","stream":..,"seq":N,"cursor":..|null,"has_more":B,"records":n}
+ *   checkpoint: {"$ds":"checkpoint","stream":..,"seq":N,"cursor":..|null,"has_more":B,"records":n
+ *                [,"state":<json>]}  (state: a Singer tap's, which ds-load echoes)
  *   reject:     {"$ds":"reject","stream":..,"seq":N|null,"reason":..,"raw":..}
  *   schema:     {"$ds":"schema","stream":..,"fields":{..},"added":[..],"removed":[..],"changed":[..]}
  *
@@ -38,6 +39,7 @@ struct ds_line {
 	struct ds_span	 cursor;
 	int		 has_more;
 	long long	 records;
+	struct ds_span	 state;		/* JSON text of a Singer state, or absent */
 	struct ds_span	 reason, raw;
 	/* schema: JSON text of each value */
 	struct ds_span	 fields, added, removed, changed;

@@ -370,7 +370,7 @@ checkpoint'
 @test "--help prints the usage on stdout and exits 0" {
 	run --separate-stderr ds-transform --help
 	assert_status 0
-	assert_output_contains "usage: ds-transform [--canonical] [--id-field path] [--jq filter]"
+	assert_output_contains "usage: ds-transform [--canonical] [--checkpoint-every n]"
 	assert_equal "$stderr" ""
 }
 

@@ -4,11 +4,11 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 # Programs and where they live.
-progs="ds-fetch ds-transform ds-load ds-checkpoint ds-run ds-pg"
+progs="ds-fetch ds-transform ds-load ds-checkpoint ds-run ds-pg ds-files"
 
 prog_path() {
 	case $1 in
-	ds-run|ds-pg) echo "$DS_TOP/scripts/$1" ;;
+	ds-run|ds-pg|ds-files) echo "$DS_TOP/scripts/$1" ;;
 	*) echo "$DS_BIN/$1" ;;
 	esac
 }

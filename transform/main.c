@@ -10,16 +10,20 @@
 
 #include "args.h"
 #include "buf.h"
+#include "csv.h"
 #include "exits.h"
+#include "file.h"
 #include "jcs.h"
 #include "jqfilter.h"
 #include "json.h"
+#include "jsonarray.h"
 #include "log.h"
 #include "name.h"
 #include "output.h"
 #include "page.h"
 #include "reader.h"
 #include "record.h"
+#include "singer.h"
 
 #define MIB		((size_t)1 << 20)
 #define FLUSH_AT	(256 * 1024)	/* output bytes gathered before a write */
@@ -28,10 +32,14 @@ static void __attribute__((noreturn))
 usage(FILE *f, int status)
 {
 	fprintf(f,
-	    "usage: ds-transform [--canonical] [--id-field path] [--jq filter]\n"
+	    "usage: ds-transform [--canonical] [--checkpoint-every n]\n"
+	    "                    [--csv-delimiter c] [--csv-header a,b,c]\n"
+	    "                    [--csv-null string] [--encoding name]\n"
+	    "                    [--id-field path] [--input format] [--jq filter]\n"
 	    "                    [--key id | hash] [--max-line-bytes n]\n"
-	    "                    [--max-record-bytes n] [--stream name]\n"
-	    "                    [--ts-field path] [--type-field path]\n");
+	    "                    [--max-record-bytes n] [--resume cursor]\n"
+	    "                    [--stream name] [--ts-field path]\n"
+	    "                    [--type-field path]\n");
 	exit(status);
 }
 
@@ -129,27 +137,124 @@ canonical(struct ds_reader *rd, size_t maxbytes)
 	ds_buf_free(&out);
 }
 
+enum { IN_DETECT, IN_LINES, IN_CSV, IN_JSON, IN_GEOJSON, IN_SINGER };
+
+/* The --input format named, or a usage error. */
+static int
+formatarg(const char *v)
+{
+	static const struct {
+		const char	*name;
+		int		 fmt;
+	} f[] = {
+		{ "pages", IN_LINES }, { "ndjson", IN_LINES }, { "csv", IN_CSV },
+		{ "json", IN_JSON }, { "geojson", IN_GEOJSON }, { "singer", IN_SINGER },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (strcmp(v, f[i].name) == 0)
+			return f[i].fmt;
+	ds_diex(DS_EX_USAGE, "--input %s: want pages, ndjson, csv, json, geojson or singer", v);
+}
+
+/* Non-zero when the JSON string token v is one of Singer's message types. */
+static int
+singer_type(const struct ds_json_member *m)
+{
+	static const char *const t[] = { "SCHEMA", "RECORD", "STATE", "ACTIVATE_VERSION",
+	    "BATCH" };
+	size_t i;
+
+	if (*m->val != '"')
+		return 0;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (ds_json_str_eq(m->val + 1, m->vallen - 2, t[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Without --input: the format from the first bytes. A top-level array is
+ * json (unless it is whole on the first line and more lines follow: NDJSON
+ * whose first line is an array); an object whose "type" is "FeatureCollection" geojson; a line
+ * whose first members are a Singer message type and "stream" or "value"
+ * singer; anything else lines (ds-fetch pages or NDJSON records). CSV is
+ * never guessed: it must be named.
+ */
+static int
+detect(struct ds_reader *rd)
+{
+	const char *p, *end, *nl, *q;
+	struct ds_json_member m;
+	struct ds_json j;
+	size_t n;
+	int rc, i;
+
+	if (ds_reader_peek(rd, 64 * 1024, &p, &n) != 0)
+		ds_diex(DS_EX_PERM, "stdin: %s", ds_reader_error(rd));
+	end = p + n;
+	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	p = ds_json_ws(p, end);
+	if (p < end && *p == '[') {
+		/* one array on its first line and more lines after it: NDJSON */
+		ds_json_init(&j, p);
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl != NULL && (q = ds_json_skip(&j, p, nl, NULL)) != NULL &&
+		    ds_json_ws(q, nl) == nl && ds_json_ws(nl, end) < end)
+			return IN_LINES;
+		return IN_JSON;
+	}
+	if (p >= end || *p != '{')
+		return IN_LINES;
+	ds_json_init(&j, p);
+	ds_json_obj_begin(&j, &p, end);
+	for (i = 0; (rc = ds_json_obj_next(&j, &p, end, &m)) == 1; i++) {
+		if (ds_json_str_eq(m.key, m.keylen, "type") && *m.val == '"' &&
+		    ds_json_str_eq(m.val + 1, m.vallen - 2, "FeatureCollection"))
+			return IN_GEOJSON;
+		if (i == 0 && !(ds_json_str_eq(m.key, m.keylen, "type") && singer_type(&m)))
+			i = -100;
+		if (i == 1 && (ds_json_str_eq(m.key, m.keylen, "stream") ||
+		    ds_json_str_eq(m.key, m.keylen, "value")))
+			return IN_SINGER;
+	}
+	return IN_LINES;
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "canonical",		no_argument,		NULL, 'C' },
+		{ "checkpoint-every",	required_argument,	NULL, 'E' },
+		{ "csv-delimiter",	required_argument,	NULL, 'D' },
+		{ "csv-header",		required_argument,	NULL, 'H' },
+		{ "csv-null",		required_argument,	NULL, 'N' },
+		{ "encoding",		required_argument,	NULL, 'e' },
 		{ "help",		no_argument,		NULL, 'h' },
 		{ "id-field",		required_argument,	NULL, 'i' },
+		{ "input",		required_argument,	NULL, 'I' },
 		{ "jq",			required_argument,	NULL, 'j' },
 		{ "key",		required_argument,	NULL, 'k' },
 		{ "max-line-bytes",	required_argument,	NULL, 'L' },
 		{ "max-record-bytes",	required_argument,	NULL, 'R' },
+		{ "resume",		required_argument,	NULL, 'r' },
 		{ "stream",		required_argument,	NULL, 's' },
 		{ "ts-field",		required_argument,	NULL, 't' },
 		{ "type-field",		required_argument,	NULL, 'y' },
 		{ NULL,			0,			NULL, 0 }
 	};
 	static const char *const keys[] = { "id", "hash", NULL };
-	struct xf_opts o = { 0, "id", "timestamp", "type", 16 * MIB };
+	struct xf_opts o = { 0, "id", "timestamp", "type", 16 * MIB, 0, 0 };
+	struct xf_csvopts co = { ',', NULL, NULL, NULL, NULL, 0 };
+	struct xf_file f;
+	uint64_t every = 10000;
+	int input = IN_DETECT, keyset = 0, idset = 0, tsset = 0;
 	const char *stream = NULL, *filter = NULL;
 	size_t maxline = 256 * MIB, len;
-	struct ds_buf out = { 0 }, err = { 0 };
+	struct ds_buf out = { 0 }, err = { 0 }, geoid = { 0 };
 	struct xf_jq *jq = NULL;
 	struct ds_reader *rd;
 	struct xf_lines x;
@@ -163,16 +268,47 @@ main(int argc, char *argv[])
 		case 'C':
 			canon = 1;
 			break;
+		case 'D':
+			if (strcmp(optarg, "\\t") == 0)
+				optarg = "\t";
+			if (strlen(optarg) != 1 || *optarg == '"' || *optarg == '\n' ||
+			    *optarg == '\r')
+				ds_diex(DS_EX_USAGE, "--csv-delimiter: want one byte other than"
+				    " a quote or a line end (\"\\t\" is a tab)");
+			co.delim = *optarg;
+			break;
+		case 'E':
+			every = (uint64_t)ds_arg_count("checkpoint-every", optarg, 1, 1000000000);
+			break;
+		case 'H':
+			co.header = optarg;
+			break;
+		case 'I':
+			input = formatarg(optarg);
+			break;
+		case 'N':
+			co.null = optarg;
+			break;
+		case 'e':
+			if (*optarg == '\0')
+				ds_diex(DS_EX_USAGE, "--encoding: want an iconv encoding name");
+			co.encoding = optarg;
+			break;
+		case 'r':
+			co.resume = optarg;
+			break;
 		case 'h':
 			usage(stdout, DS_EX_OK);
 		case 'i':
 			o.id_field = patharg("id-field", optarg);
+			idset = 1;
 			break;
 		case 'j':
 			filter = optarg;
 			break;
 		case 'k':
 			o.key_hash = ds_arg_choice("key", optarg, keys);
+			keyset = 1;
 			break;
 		case 'L':
 			maxline = ds_arg_bytes("max-line-bytes", optarg, 1, 1ULL << 40);
@@ -186,6 +322,7 @@ main(int argc, char *argv[])
 			break;
 		case 't':
 			o.ts_field = patharg("ts-field", optarg);
+			tsset = 1;
 			break;
 		case 'y':
 			o.type_field = patharg("type-field", optarg);
@@ -205,6 +342,48 @@ main(int argc, char *argv[])
 		canonical(rd, maxline);
 		ds_reader_free(rd);
 		ds_out_close();
+		return DS_EX_OK;
+	}
+	if (input == IN_DETECT)
+		input = detect(rd);
+	if ((co.header != NULL || co.null != NULL || co.encoding != NULL || co.delim != ',') &&
+	    input != IN_CSV)
+		ds_diex(DS_EX_USAGE, "--csv-delimiter, --csv-header, --csv-null and --encoding"
+		    " go with --input csv");
+	if (co.resume != NULL && input != IN_CSV && input != IN_JSON && input != IN_GEOJSON)
+		ds_diex(DS_EX_USAGE, "--resume goes with --input csv, json or geojson");
+	if (input != IN_LINES) {
+		o.files = 1;
+		if (!keyset && !idset)
+			o.key_hash = 1;
+		co.maxrow = maxline;
+		if (input == IN_GEOJSON) {
+			o.key_hash = 0;
+			o.id_or_hash = !idset;
+			if (idset) {
+				ds_buf_printf(&geoid, "properties.%s", o.id_field);
+				o.id_field = geoid.p;
+			}
+		}
+		xf_rec_init(&r, &o, jq);
+		xf_file_init(&f, rd, &r, stream != NULL ? stream : "events", every);
+		ds_reader_on_idle(rd, flush_idle, &f.out);
+		if (input == IN_CSV)
+			xf_csv(&f, &co);
+		else if (input == IN_SINGER)
+			xf_singer(&f, maxline, tsset);
+		else
+			xf_jsonarray(&f, input == IN_GEOJSON, co.resume);
+		ds_out_close();
+		ds_logkv(DS_LOG_INFO, "done", "bytes=%llu records=%llu rejects=%llu",
+		    (unsigned long long)(f.base + f.in.len), (unsigned long long)r.nrecords,
+		    (unsigned long long)r.nrejects);
+		xf_file_free(&f);
+		xf_rec_free(&r);
+		xf_jq_free(jq);
+		ds_reader_free(rd);
+		ds_buf_free(&err);
+		ds_buf_free(&geoid);
 		return DS_EX_OK;
 	}
 	xf_rec_init(&r, &o, jq);

@@ -13,6 +13,8 @@
 #include "schema.h"
 #include "timeparse.h"
 
+/* ds_time_parse_*() never returns it: the record has no time (ts null). */
+#define DS_TIME_NONE	(-100)
 /* Longest timestamp text quoted in a reject reason. */
 #define TSQUOTE		120
 /* Most top-level fields a record may have; members past it are not kept. */
@@ -80,6 +82,7 @@ xf_rec_free(struct xf_rec *r)
 	ds_buf_free(&r->reason);
 	ds_buf_free(&r->jqout);
 	ds_buf_free(&r->jqerr);
+	ds_buf_free(&r->idnum);
 	free(r->m);
 	EVP_MD_CTX_free(r->md);
 	EVP_MD_free(r->sha);
@@ -298,23 +301,44 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 		    " refuses it)", s, n, out);
 		return XF_REJECT;
 	}
-	if (!r->o->key_hash) {
+	if (r->idtok != NULL) {
+		idv = r->idtok;
+		idl = r->idtoklen;
+	} else if (!r->o->key_hash) {
 		if (lookup(r, &r->id, &idv, &idl) < 0) {
-			xf_reject(r, w, "missing id", s, n, out);
-			return XF_REJECT;
-		}
-		if (*idv != '"') {
+			if (!r->o->id_or_hash) {
+				xf_reject(r, w, "missing id", s, n, out);
+				return XF_REJECT;
+			}
+			idv = NULL;
+		} else if (r->o->files && (*idv == '-' || (*idv >= '0' && *idv <= '9'))) {
+			ds_buf_reset(&r->idnum);
+			ds_buf_addc(&r->idnum, '"');
+			ds_buf_add(&r->idnum, idv, idl);
+			ds_buf_addc(&r->idnum, '"');
+			idv = r->idnum.p;
+			idl = r->idnum.len;
+		} else if (*idv != '"') {
 			ds_buf_reset(&r->reason);
 			ds_buf_printf(&r->reason, "id is not a string (%s)", ds_json_type(idv));
 			xf_reject(r, w, r->reason.p, s, n, out);
 			return XF_REJECT;
 		}
 	}
-	if (lookup(r, &r->ts, &v, &vl) < 0) {
-		xf_reject(r, w, "missing timestamp", s, n, out);
-		return XF_REJECT;
+	if (r->tsval != NULL) {
+		v = r->tsval;
+		vl = r->tsvallen;
+	} else if (lookup(r, &r->ts, &v, &vl) < 0) {
+		if (!r->o->files) {
+			xf_reject(r, w, "missing timestamp", s, n, out);
+			return XF_REJECT;
+		}
+		v = "null";
+		vl = 4;
 	}
-	if (*v == '"') {
+	if (r->o->files && *v == 'n')
+		rc = DS_TIME_NONE;
+	else if (*v == '"') {
 		const char *tp = v + 1;
 		size_t tl = vl - 2;
 
@@ -335,20 +359,30 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 		xf_reject(r, w, "timestamp out of range", s, n, out);
 		return XF_REJECT;
 	}
-	if (lookup(r, &r->type, &typev, &typel) < 0 || *typev != '"')
+	if (r->typetok != NULL) {
+		typev = r->typetok;
+		typel = r->typetoklen;
+	} else if (lookup(r, &r->type, &typev, &typel) < 0 || *typev != '"')
 		typev = NULL;
 
-	ds_buf_reset(&r->canon);
-	ds_jcs(&r->jcs, s, n, &r->canon);
-	xf_sha256_hex(r, r->canon.p, r->canon.len, hex);
-	ds_time_format(&t, ts);
+	if (r->canonv != NULL && r->jq == NULL)
+		xf_sha256_hex(r, r->canonv, r->canonvlen, hex);
+	else {
+		ds_buf_reset(&r->canon);
+		ds_jcs(&r->jcs, s, n, &r->canon);
+		xf_sha256_hex(r, r->canon.p, r->canon.len, hex);
+	}
+	if (rc == DS_TIME_NONE)
+		memcpy(ts, "null", 5);
+	else
+		ds_time_format(&t, ts);
 
 	xf_schema_check(r->schemas, w->stream, w->streamlen, r->m, r->nm, out);
 	ds_buf_reserve(out, n + 256 + w->streamlen + idl + typel);
 	ds_buf_add(out, "{\"stream\":", 10);
 	ds_buf_add(out, w->stream, w->streamlen);
 	ds_buf_add(out, ",\"id\":", 6);
-	if (r->o->key_hash) {
+	if (idv == NULL) {
 		ds_buf_addc(out, '"');
 		ds_buf_add(out, hex, 64);
 		ds_buf_addc(out, '"');
@@ -359,9 +393,13 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 		ds_buf_add(out, typev, typel);
 	else
 		ds_buf_add(out, "null", 4);
-	ds_buf_add(out, ",\"ts\":\"", 7);
-	ds_buf_adds(out, ts);
-	ds_buf_add(out, "\",\"hash\":\"", 10);
+	if (rc == DS_TIME_NONE)
+		ds_buf_adds(out, ",\"ts\":null,\"hash\":\"");
+	else {
+		ds_buf_add(out, ",\"ts\":\"", 7);
+		ds_buf_adds(out, ts);
+		ds_buf_add(out, "\",\"hash\":\"", 10);
+	}
 	ds_buf_add(out, hex, 64);
 	ds_buf_add(out, "\",\"data\":", 9);
 	ds_buf_add(out, s, n);

@@ -22,6 +22,9 @@ struct xf_opts {
 	const char	*ts_field;
 	const char	*type_field;
 	size_t		 max_record;	/* --max-record-bytes */
+	int		 files;		/* a file format: a missing timestamp is null,
+					   a number id is taken as its text */
+	int		 id_or_hash;	/* a record without the id field gets the hash */
 };
 
 /* A dotted field path split into its components (pointers into one owned copy). */
@@ -38,12 +41,20 @@ struct xf_rec {
 	struct xf_jq		*jq;		/* NULL without --jq; not owned */
 	struct xf_schemas	*schemas;
 	struct ds_jcs		 jcs;
-	struct ds_buf		 canon, tmp, reason, jqout, jqerr;
+	struct ds_buf		 canon, tmp, reason, jqout, jqerr, idnum;
 	struct ds_json_member	*m;		/* the current record's top-level members */
 	size_t			 nm, capm;
 	void			*md;		/* EVP_MD_CTX */
 	void			*sha;		/* EVP_MD */
 	uint64_t		 nrecords, nrejects;
+	/* Set by a format for the next record only (NULL: from the fields):
+	   JSON tokens of its id (a string) and type, and its time's value. */
+	const char		*idtok, *typetok, *tsval;
+	size_t			 idtoklen, typetoklen, tsvallen;
+	/* Also for the next record only: its RFC 8785 form, when the format
+	   could write it directly (not used with --jq). */
+	const char		*canonv;
+	size_t			 canonvlen;
 };
 
 #define XF_RECORD	1	/* a record line (and maybe a schema line) was written */

@@ -30,7 +30,7 @@ starts(const char *p, size_t n, const char *prefix)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct xf_opts o = { 0, "id", "timestamp", "type", 16 << 20 };
+	struct xf_opts o = { 0, "id", "timestamp", "type", 16 << 20, 0, 0 };
 	struct ds_buf out = { 0 };
 	struct xf_lines x;
 	struct xf_rec r;

@@ -43,6 +43,8 @@ struct mock_config {
 	double		 bad_rate;
 	int		 gzip;
 	int		 log;
+	const char	*files;		/* --files: the directory /files/ serves, or NULL */
+	uint64_t	 files_cut;	/* --files-cut: bytes of a whole file sent, then cut */
 };
 
 extern struct mock_config mock_cfg;

@@ -44,7 +44,8 @@ static const char usage_text[] =
     "                  [--cursor-ttl SECONDS] [--rate N/SECONDS]\n"
     "                  [--reset-form delta|epoch|alternate] [--fail-rate R]\n"
     "                  [--faults LIST] [--slow-seconds S] [--dup-rate R]\n"
-    "                  [--bad-rate R] [--no-gzip] [--manifest FILE] [--log]\n";
+    "                  [--bad-rate R] [--no-gzip] [--manifest FILE] [--log]\n"
+    "                  [--files DIR [--files-cut BYTES]]\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -149,7 +150,7 @@ main(int argc, char *argv[])
 	enum {
 		O_PORT = 256, O_EVENTS, O_SEED, O_PAGEMAX, O_APIKEY, O_SHAPE, O_PRETTY,
 		O_TTL, O_RATE, O_RESET, O_FAILRATE, O_FAULTS, O_SLOW, O_DUP, O_BAD,
-		O_NOGZIP, O_MANIFEST, O_LOG, O_HELP, O_BIND, O_KEYFILE
+		O_NOGZIP, O_MANIFEST, O_LOG, O_HELP, O_BIND, O_KEYFILE, O_FILES, O_FILESCUT
 	};
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, O_PORT },
@@ -172,6 +173,8 @@ main(int argc, char *argv[])
 		{ "no-gzip", no_argument, NULL, O_NOGZIP },
 		{ "manifest", required_argument, NULL, O_MANIFEST },
 		{ "log", no_argument, NULL, O_LOG },
+		{ "files", required_argument, NULL, O_FILES },
+		{ "files-cut", required_argument, NULL, O_FILESCUT },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -271,6 +274,12 @@ main(int argc, char *argv[])
 			break;
 		case O_MANIFEST:
 			manifest = optarg;
+			break;
+		case O_FILES:
+			mock_cfg.files = optarg;
+			break;
+		case O_FILESCUT:
+			mock_cfg.files_cut = number("files-cut", optarg, 1, UINT64_C(1) << 40);
 			break;
 		case O_LOG:
 			mock_cfg.log = 1;

@@ -12,6 +12,7 @@
 #include "compress.h"
 #include "config.h"
 #include "faults.h"
+#include "files.h"
 #include "log.h"
 #include "request.h"
 #include "server.h"
@@ -159,6 +160,11 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 	if (*upload_size != 0) {
 		*upload_size = 0;
 		return MHD_YES;
+	}
+	if (files_answer(con, c->uri, method, &ret, &rp.status)) {
+		if (mock_cfg.log)
+			log_request(method, c->uri, rp.status, FAULT_NONE);
+		return ret;
 	}
 	memset(&rp, 0, sizeof(rp));
 	request_parse(&r, c->uri);

@@ -6,6 +6,7 @@
 
 #include <zstd.h>
 
+#include "buf.h"
 #include "reader.h"
 #include "unit.h"
 
@@ -127,6 +128,48 @@ UNIT_TEST(reader_truncated_zstd_is_an_error_with_offset)
 		;
 	CHECK(rc == DS_READ_ERR);
 	CHECK(strstr(ds_reader_error(r), "zstd") != NULL);
+	ds_reader_free(r);
+	close(fd);
+	free(z);
+}
+
+UNIT_TEST(reader_peek_sees_the_first_line_without_consuming_it)
+{
+	const char *s = "\n  \n{\"a\":1}\nrest";
+	int fd = memfd(s, strlen(s));
+	struct ds_reader *r = ds_reader_new(fd, 100);
+	const char *p;
+	char *line;
+	size_t n, len;
+
+	CHECK(ds_reader_peek(r, 65536, &p, &n) == 0);
+	CHECK(n == strlen(s) && memcmp(p, s, n) == 0);
+	CHECK(ds_reader_next(r, &line, &len) == DS_READ_LINE && len == 0);
+	CHECK(ds_reader_next(r, &line, &len) == DS_READ_LINE);
+	CHECK_STR(line, "  ");
+	CHECK(ds_reader_next(r, &line, &len) == DS_READ_LINE);
+	CHECK_STR(line, "{\"a\":1}");
+	ds_reader_free(r);
+	close(fd);
+}
+
+UNIT_TEST(reader_chunks_hand_out_the_bytes_after_the_lines_read_zstd_too)
+{
+	const char *s = "line1\nthe rest\nof it";
+	struct ds_buf got = { 0 };
+	size_t zlen, n, len;
+	char *z = zstd_of(s, &zlen), *p, *line;
+	int fd = memfd(z, zlen), rc;
+	struct ds_reader *r = ds_reader_new(fd, 100);
+
+	CHECK(ds_reader_next(r, &line, &len) == DS_READ_LINE);
+	CHECK_STR(line, "line1");
+	while ((rc = ds_reader_chunk(r, &p, &n)) == DS_READ_LINE)
+		ds_buf_add(&got, p, n);
+	CHECK(rc == DS_READ_EOF);
+	CHECK(got.len == strlen(s) - 6 && memcmp(got.p, s + 6, got.len) == 0);
+	CHECK(ds_reader_chunk(r, &p, &n) == DS_READ_EOF);
+	ds_buf_free(&got);
 	ds_reader_free(r);
 	close(fd);
 	free(z);

@@ -1,0 +1,123 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr is set by bats' run --separate-stderr
+# ds-files: files and directories of files loaded each exactly once.
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup_file() {
+	start_pg
+}
+
+teardown_file() {
+	ds_teardown
+}
+
+setup() {
+	fresh_db
+	T=$(ds_tmpdir)
+	mkdir "$T/dir"
+}
+
+teardown() {
+	rm -rf "$T"
+}
+
+# rows: every loaded record as "stream-prefix|a|b", in order.
+rows() {
+	sql "select split_part(stream, ':', 2), data->>'a', data->>'b' from events order by 2, 1"
+}
+
+@test "a directory's files load in name order, plain and gzip; a second run skips them; a file added later is the only one loaded next" {
+	printf 'a,b\n1,x\n2,y\n' >"$T/dir/b.csv"
+	printf 'a,b\n3,z\n' | gzip >"$T/dir/a.csv.gz"
+	run --separate-stderr ds-files "$T/dir"
+	assert_status 0
+	assert_stderr_contains "msg=\"loading\" file=$T/dir/a.csv.gz"
+	assert_stderr_contains 'msg="done" loaded=2 skipped=0'
+	[[ $stderr == *a.csv.gz*b.csv* ]]
+	assert_equal "$(rows)" "$(printf '%s\n' 'b.csv|1|x' 'b.csv|2|y' 'a.csv.gz|3|z')"
+	run --separate-stderr ds-files "$T/dir"
+	assert_status 0
+	assert_stderr_contains 'msg="done" loaded=0 skipped=2'
+	printf 'a,b\n4,w\n' >"$T/dir/c.csv"
+	run --separate-stderr ds-files "$T/dir"
+	assert_status 0
+	assert_stderr_contains 'msg="done" loaded=1 skipped=2'
+	assert_equal "$(sql "select count(*) from events")" 4
+}
+
+@test "a file whose content changed under the same name is loaded as new (rows it shares with the old content are stored once)" {
+	printf 'a,b\n1,x\n' >"$T/dir/f.csv"
+	ds-files "$T/dir" 2>/dev/null
+	printf 'a,b\n1,x\n2,changed\n' >"$T/dir/f.csv"
+	run --separate-stderr ds-files "$T/dir"
+	assert_status 0
+	assert_stderr_contains 'msg="done" loaded=1 skipped=0'
+	assert_equal "$(sql "select count(distinct stream), count(*) from events")" "2|2"
+	assert_equal "$(rows)" "$(printf '%s\n' 'f.csv|1|x' 'f.csv|2|changed')"
+}
+
+@test "a file whose load stopped midway resumes inside it from the stored checkpoint" {
+	{ echo 'a,b'; for i in $(seq 1 100); do echo "$i,v$i"; done; } >"$T/dir/big.csv"
+	sum=$(sha256sum "$T/dir/big.csv" | cut -c1-16)
+	# a run killed after committing through row 41 (40 records) left this checkpoint
+	off=$(head -n 41 "$T/dir/big.csv" | wc -c)
+	ds-checkpoint set "files:big.csv:$sum" "offset=$off row=41"
+	run --separate-stderr ds-files "$T/dir"
+	assert_status 0
+	assert_stderr_contains "msg=\"resuming inside the file\" file=$T/dir/big.csv stream=files:big.csv:$sum cursor=\"offset=$off row=41\""
+	assert_equal "$(sql "select count(*), min((data->>'a')::int), max((data->>'a')::int) from events")" "60|41|100"
+	run --separate-stderr ds-checkpoint get "files:big.csv:$sum"
+	assert_status 3
+}
+
+@test "a bad file stops the run with ds-transform's status, everything before its error loaded and checkpointed; a bad --input is a usage error" {
+	printf 'a,b\n1,x\n2,"open\n' >"$T/dir/bad.csv"
+	run --separate-stderr ds-files "$T/dir"
+	assert_status 100
+	assert_stderr_contains 'row 3 at byte 8: the input ends inside the quoted field opened at byte 10'
+	assert_stderr_contains "msg=\"stopped: the next run resumes this file from its last checkpoint\" file=$T/dir/bad.csv status=100"
+	assert_equal "$(rows)" 'bad.csv|1|x'
+	assert_equal "$(ds-checkpoint get "files:bad.csv:$(sha256sum "$T/dir/bad.csv" | cut -c1-16)")" 'offset=8 row=2'
+	run --separate-stderr ds-files --input xml "$T/dir"
+	assert_status 64
+}
+
+@test "a file URL is downloaded into --state-dir and loaded; the next run's conditional GET gets 304 and loads nothing" {
+	mkdir "$T/srv"
+	printf 'a,b\n1,x\n2,y\n' >"$T/srv/p.csv"
+	start_mock --files "$T/srv" --log
+	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/p.csv"
+	assert_status 0
+	assert_stderr_contains 'msg="done" loaded=1 skipped=0'
+	assert_equal "$(rows)" "$(printf '%s\n' 'p.csv|1|x' 'p.csv|2|y')"
+	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/p.csv"
+	assert_status 0
+	assert_stderr_contains "msg=\"not modified\" url=$MOCK_BASE/files/p.csv"
+	assert_stderr_contains 'msg="done" loaded=0 skipped=1'
+	grep -q 'path=/files/p.csv status=304' "$MOCK_LOG"
+	# a new version is downloaded and loaded as new
+	sleep 1.1
+	printf 'a,b\n1,x\n3,z\n' >"$T/srv/p.csv"
+	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/p.csv"
+	assert_status 0
+	assert_stderr_contains 'msg="done" loaded=1 skipped=0'
+	assert_equal "$(sql "select count(*) from events")" 3
+}
+
+@test "a file download cut short resumes with Range on the next run, then loads exactly once" {
+	mkdir "$T/srv"
+	{ echo 'a,b'; for i in $(seq 1 50); do echo "$i,v$i"; done; } >"$T/srv/big.csv"
+	start_mock --files "$T/srv" --files-cut 100 --log
+	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
+	assert_status 111
+	assert_stderr_contains 'msg="download failed: the next run resumes it"'
+	assert_equal "$(stat -c %s "$T/state/big.csv.part")" 100
+	assert_equal "$(sql "select count(*) from events" 2>/dev/null || echo 0)" 0
+	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
+	assert_status 0
+	assert_stderr_contains 'msg="resuming the download"'
+	grep -q 'path=/files/big.csv status=206' "$MOCK_LOG"
+	cmp "$T/state/big.csv" "$T/srv/big.csv"
+	assert_equal "$(sql "select count(*), count(distinct data->>'a') from events")" "50|50"
+}

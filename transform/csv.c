@@ -1,0 +1,554 @@
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "exits.h"
+#include "csv.h"
+#include "file.h"
+#include "jcs.h"
+#include "json.h"
+#include "log.h"
+#include "record.h"
+
+enum { ROW = 1, MORE = 0, UNTERMINATED = -1 };
+
+/*
+ * A field of the current row: its text in the input (p), or in the csv's
+ * vals buffer from off when it had to be unquoted into a copy.
+ */
+struct field {
+	const char	*p;
+	size_t		 off, len;
+	int		 quoted, copied;
+};
+
+struct csv {
+	struct xf_file		*f;
+	const struct xf_csvopts	*o;
+	iconv_t			 cd;		/* (iconv_t)-1 without --encoding */
+	struct ds_buf		 vals, obj, conv, reason, name;
+	struct field		*fld;
+	size_t			 nfld, capfld;
+	char			**keys;		/* JSON tokens of the column names, with ':' */
+	size_t			*keylen;
+	size_t			 ncol;
+	size_t			 keystotal;	/* bytes of all the name tokens */
+	size_t			 nulllen;
+	uint64_t		 row;		/* rows read, the header included */
+	size_t			 rowlen;	/* bytes of the row parsed last */
+	const char		*quote_at;	/* the opening quote of an unterminated field */
+	/* The RFC 8785 form of a row is its members with the names sorted as
+	   RFC 8785 sorts them (its values written as ds_json_put_str writes
+	   them, unless one holds a \b or \f): order[] lists the columns so
+	   (NULL when some name needs an escape); vspan[] each value's token
+	   in obj. */
+	size_t			*order;
+	size_t			*vspan;
+	struct ds_buf		 canon;
+};
+
+/* A new field at the end of the row's fields. */
+static struct field *
+newfield(struct csv *c)
+{
+	if (c->nfld == c->capfld) {
+		c->capfld = c->capfld ? c->capfld * 2 : 64;
+		c->fld = ds_xrealloc(c->fld, c->capfld * sizeof(*c->fld));
+	}
+	memset(&c->fld[c->nfld], 0, sizeof(c->fld[0]));
+	return &c->fld[c->nfld++];
+}
+
+/* Move field d's text into vals (to append the rest of its text there). */
+static void
+tocopy(struct csv *c, struct field *d)
+{
+	if (d->copied)
+		return;
+	d->off = c->vals.len;
+	ds_buf_add(&c->vals, d->p, d->len);
+	d->copied = 1;
+}
+
+/* Append [p, p + n) to field d's text. */
+static void
+append(struct csv *c, struct field *d, const char *p, size_t n)
+{
+	if (d->copied)
+		ds_buf_add(&c->vals, p, n);
+	else if (d->len == 0)
+		d->p = p;
+	else if (d->p + d->len != p) {
+		/* not next to the text so far: a doubled quote was skipped */
+		tocopy(c, d);
+		ds_buf_add(&c->vals, p, n);
+	}
+	d->len += n;
+}
+
+/*
+ * Parse the row at [p, e) into c->fld: ROW (c->rowlen its bytes with the
+ * line end), MORE when the input held does not end it, UNTERMINATED when
+ * the input ends inside a quoted field (c->quote_at its quote). A field's
+ * text after its closing quote is kept as it is; a CR before the line's
+ * LF is part of the line end.
+ */
+static int
+parse_row(struct csv *c, const char *p, const char *e, int eof)
+{
+	const char *start = p, *q, *u;
+	const char d = c->o->delim;
+	struct field *fd;
+
+	c->nfld = 0;
+	ds_buf_reset(&c->vals);
+	for (;;) {
+		fd = newfield(c);
+		fd->p = p;
+		if (p < e && *p == '"') {
+			fd->quoted = 1;
+			c->quote_at = p;
+			p++;
+			fd->p = p;
+			for (;;) {
+				if ((q = memchr(p, '"', (size_t)(e - p))) == NULL)
+					return eof ? UNTERMINATED : MORE;
+				if (q + 1 == e && !eof)
+					return MORE;
+				if (q + 1 < e && q[1] == '"') {
+					append(c, fd, p, (size_t)(q + 1 - p));
+					p = q + 2;
+					continue;
+				}
+				append(c, fd, p, (size_t)(q - p));
+				p = q + 1;
+				break;
+			}
+		}
+		for (u = p; u < e && *u != d && *u != '\n'; u++)
+			;
+		if (u == e && !eof)
+			return MORE;
+		q = u;
+		if ((u == e || *u == '\n') && q > p && q[-1] == '\r')
+			q--;
+		if (q > p)
+			append(c, fd, p, (size_t)(q - p));
+		p = u;
+		if (p < e && *p == d) {
+			p++;
+			continue;
+		}
+		c->rowlen = (size_t)(p - start) + (p < e);
+		return ROW;
+	}
+}
+
+/* The raw text of field i. */
+static const char *
+text(const struct csv *c, size_t i)
+{
+	return c->fld[i].copied ? c->vals.p + c->fld[i].off : c->fld[i].p;
+}
+
+/*
+ * The value of field i as UTF-8 in *v, *n (converted with --encoding into
+ * c->conv); -1 when its bytes are invalid in the encoding, -2 when it holds
+ * a NUL byte.
+ */
+static int
+value(struct csv *c, size_t i, const char **v, size_t *n)
+{
+	const unsigned char *s = (const unsigned char *)text(c, i);
+	const unsigned char *e = s + c->fld[i].len, *t;
+	size_t l;
+
+	if (c->cd != (iconv_t)-1) {
+		char *in = (char *)s, *outp;
+		size_t inleft = c->fld[i].len, outleft;
+
+		ds_buf_reset(&c->conv);
+		iconv(c->cd, NULL, NULL, NULL, NULL);
+		while (inleft > 0) {
+			ds_buf_reserve(&c->conv, inleft * 4 + 16);
+			outp = c->conv.p + c->conv.len;
+			outleft = c->conv.cap - c->conv.len - 1;
+			if (iconv(c->cd, &in, &inleft, &outp, &outleft) == (size_t)-1 &&
+			    errno != E2BIG)
+				return -1;
+			c->conv.len = (size_t)(outp - c->conv.p);
+		}
+		ds_buf_reserve(&c->conv, 16);
+		outp = c->conv.p + c->conv.len;
+		outleft = c->conv.cap - c->conv.len - 1;
+		if (iconv(c->cd, NULL, NULL, &outp, &outleft) == (size_t)-1)
+			return -1;
+		c->conv.len = (size_t)(outp - c->conv.p);
+		s = (const unsigned char *)c->conv.p;
+		e = s + c->conv.len;
+	}
+	*v = (const char *)s;
+	*n = (size_t)(e - s);
+	for (t = s; t < e; t++) {
+		if (*t == 0)
+			return -2;
+		if (*t >= 0x80) {
+			if ((l = ds_utf8_seq(t, e)) == 0)
+				return -1;
+			t += l - 1;
+		}
+	}
+	return 0;
+}
+
+/* Start c->reason with "row N at byte B: " for the row at raw. */
+static struct ds_buf *
+rowhead(struct csv *c, const char *raw)
+{
+	ds_buf_reset(&c->reason);
+	ds_buf_printf(&c->reason, "row %llu at byte %llu: ", (unsigned long long)c->row,
+	    (unsigned long long)XF_OFF(c->f, raw));
+	return &c->reason;
+}
+
+/* Reject the row at raw (its line end excluded from the raw text) for c->reason. */
+static void
+reject_row(struct csv *c, const char *raw)
+{
+	size_t n = c->rowlen;
+
+	while (n > 0 && (raw[n - 1] == '\n' || raw[n - 1] == '\r'))
+		n--;
+	xf_file_reject(c->f, c->reason.p, raw, n);
+}
+
+/* Non-zero when the JSON string token [p, p + n) holds no escape. */
+static int
+unescaped(const char *p, size_t n)
+{
+	return memchr(p, '\\', n) == NULL;
+}
+
+/*
+ * c->order: the columns in the order RFC 8785 sorts their names, found by
+ * canonicalising an object of the names; left NULL when a name needs an
+ * escape (such rows are canonicalised by the record path).
+ */
+static void
+canon_order(struct csv *c)
+{
+	struct ds_buf obj = { 0 }, out = { 0 };
+	struct ds_jcs jcs = { 0 };
+	struct ds_json_member m;
+	struct ds_json j;
+	const char *p, *end;
+	size_t i, n = 0;
+
+	for (i = 0; i < c->ncol; i++)
+		if (!unescaped(c->keys[i], c->keylen[i]))
+			return;
+	ds_buf_addc(&obj, '{');
+	for (i = 0; i < c->ncol; i++) {
+		ds_buf_add(&obj, c->keys[i], c->keylen[i]);
+		ds_buf_adds(&obj, i + 1 < c->ncol ? "0," : "0");
+	}
+	ds_buf_addc(&obj, '}');
+	ds_jcs(&jcs, obj.p, obj.len, &out);
+	c->order = ds_xcalloc(c->ncol, sizeof(*c->order));
+	p = out.p;
+	end = out.p + out.len;
+	ds_json_init(&j, p);
+	ds_json_obj_begin(&j, &p, end);
+	while (n < c->ncol && ds_json_obj_next(&j, &p, end, &m) == 1) {
+		for (i = 0; i < c->ncol; i++)
+			if (c->keylen[i] == m.keylen + 3 &&
+			    memcmp(c->keys[i] + 1, m.key, m.keylen) == 0)
+				break;
+		if (i == c->ncol)
+			break;
+		c->order[n++] = i;
+	}
+	if (n != c->ncol) {
+		free(c->order);
+		c->order = NULL;
+	}
+	ds_jcs_free(&jcs);
+	ds_buf_free(&obj);
+	ds_buf_free(&out);
+}
+
+/* The column names: from the row just parsed (header) or from --csv-header. */
+static void
+set_header(struct csv *c, const char *raw)
+{
+	struct ds_buf *k = &c->name;
+	const char *v;
+	size_t i, j, n;
+	int rc;
+
+	c->ncol = c->nfld;
+	c->keys = ds_xcalloc(c->ncol, sizeof(*c->keys));
+	c->vspan = ds_xcalloc(c->ncol, sizeof(*c->vspan));
+	c->keylen = ds_xcalloc(c->ncol, sizeof(*c->keylen));
+	for (i = 0; i < c->ncol; i++) {
+		if ((rc = value(c, i, &v, &n)) < 0)
+			xf_file_fail(c->f, "csv header (row %llu at byte %llu): column %zu %s",
+			    (unsigned long long)c->row, (unsigned long long)XF_OFF(c->f, raw),
+			    i + 1, rc == -2 ? "holds a NUL byte" : c->o->encoding ?
+			    "has bytes invalid in the --encoding" : "is not valid UTF-8");
+		ds_buf_reset(k);
+		ds_json_put_str(k, v, n);
+		for (j = 0; j < i; j++)
+			if (c->keylen[j] == k->len + 1 && memcmp(c->keys[j], k->p, k->len) == 0)
+				xf_file_fail(c->f, "csv header (row %llu at byte %llu): column %zu"
+				    " repeats the name of column %zu: %s",
+				    (unsigned long long)c->row,
+				    (unsigned long long)XF_OFF(c->f, raw), i + 1, j + 1, k->p);
+		ds_buf_addc(k, ':');
+		c->keys[i] = ds_xstrndup(k->p, k->len);
+		c->keylen[i] = k->len;
+		c->keystotal += k->len;
+	}
+	canon_order(c);
+}
+
+/* --csv-header a,b,c: the column names as a parsed row. */
+static void
+header_option(struct csv *c)
+{
+	const char *s = c->o->header, *comma;
+	struct field *fd;
+
+	c->nfld = 0;
+	for (;;) {
+		comma = strchr(s, ',');
+		fd = newfield(c);
+		fd->p = s;
+		fd->len = comma ? (size_t)(comma - s) : strlen(s);
+		if (comma == NULL)
+			break;
+		s = comma + 1;
+	}
+	set_header(c, c->o->header);
+}
+
+/* Non-zero when [p, p + n) is printable ASCII without '"' or '\\': JSON as it is. */
+static int
+plain(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p, *e = s + n;
+
+	for (; s < e; s++)
+		if (*s < 0x20 || *s >= 0x7f || *s == '"' || *s == '\\')
+			return 0;
+	return 1;
+}
+
+/* One data row (parsed into c->fld) at raw: a record or a reject line. */
+static void
+data_row(struct csv *c, const char *raw)
+{
+	struct ds_buf *o = &c->obj, *cn = &c->canon;
+	const char *v, *t;
+	size_t i, k, n, len;
+	int rc, canon = 1;
+	char *w;
+
+	if (c->nfld != c->ncol) {
+		ds_buf_printf(rowhead(c, raw), "%zu fields, the header has %zu", c->nfld,
+		    c->ncol);
+		reject_row(c, raw);
+		return;
+	}
+	/* room for the names and every value escaped at its longest (\u00XX) */
+	ds_buf_reset(o);
+	w = ds_buf_reserve(o, c->keystotal + 6 * c->rowlen + 4 * c->ncol + 2);
+	*w++ = '{';
+	for (i = 0; i < c->ncol; i++) {
+		if (i > 0)
+			*w++ = ',';
+		memcpy(w, c->keys[i], c->keylen[i]);
+		w += c->keylen[i];
+		c->vspan[i] = (size_t)(w - o->p);
+		t = text(c, i);
+		len = c->fld[i].len;
+		if (c->o->null != NULL && !c->fld[i].quoted && len == c->nulllen &&
+		    memcmp(t, c->o->null, c->nulllen) == 0) {
+			memcpy(w, "null", 4);
+			w += 4;
+			continue;
+		}
+		if (c->cd == (iconv_t)-1 && plain(t, len)) {
+			*w++ = '"';
+			memcpy(w, t, len);
+			w += len;
+			*w++ = '"';
+			continue;
+		}
+		if ((rc = value(c, i, &v, &n)) < 0) {
+			ds_buf_printf(rowhead(c, raw), "field %zu %s", i + 1,
+			    rc == -2 ? "holds a NUL byte" : c->o->encoding != NULL ?
+			    "has bytes invalid in the --encoding" : "is not valid UTF-8");
+			reject_row(c, raw);
+			return;
+		}
+		/* its escapes are RFC 8785's, but for \b and \f (written \u00XX) */
+		if (memchr(v, '\b', n) != NULL || memchr(v, '\f', n) != NULL)
+			canon = 0;
+		o->len = (size_t)(w - o->p);
+		ds_buf_reserve(o, 6 * n + c->keystotal + 6 * c->rowlen + 4 * c->ncol + 2);
+		ds_json_put_str(o, v, n);
+		w = o->p + o->len;
+	}
+	*w++ = '}';
+	o->len = (size_t)(w - o->p);
+	if (c->order != NULL && canon) {
+		ds_buf_reset(cn);
+		w = ds_buf_reserve(cn, o->len);
+		*w++ = '{';
+		for (i = 0; i < c->ncol; i++) {
+			k = c->order[i];
+			if (i > 0)
+				*w++ = ',';
+			memcpy(w, c->keys[k], c->keylen[k]);
+			w += c->keylen[k];
+			n = (k + 1 < c->ncol ? c->vspan[k + 1] - c->keylen[k + 1] - 1 :
+			    o->len - 1) - c->vspan[k];
+			memcpy(w, o->p + c->vspan[k], n);
+			w += n;
+		}
+		*w++ = '}';
+		cn->len = (size_t)(w - cn->p);
+		c->f->r->canonv = cn->p;
+		c->f->r->canonvlen = cn->len;
+	}
+	rc = xf_file_record(c->f, o->p, o->len);
+	c->f->r->canonv = NULL;
+	if (rc == XF_BROKEN)
+		xf_file_fail(c->f, "row %llu at byte %llu: %s", (unsigned long long)c->row,
+		    (unsigned long long)XF_OFF(c->f, raw), c->f->r->reason.p);
+}
+
+/* --resume "offset=N row=R": skip the input up to byte N. */
+static void
+resume(struct csv *c)
+{
+	struct xf_file *f = c->f;
+	unsigned long long off, row;
+	int used = 0;
+
+	if (sscanf(c->o->resume, "offset=%llu row=%llu%n", &off, &row, &used) != 2 ||
+	    c->o->resume[used] != '\0')
+		ds_diex(DS_EX_USAGE, "--resume \"%s\": want \"offset=N row=R\" as a csv"
+		    " checkpoint's cursor", c->o->resume);
+	if (off < XF_OFF(f, f->in.p + f->pos))
+		ds_diex(DS_EX_USAGE, "--resume: offset %llu is inside the header (it ends"
+		    " at byte %llu)", off, (unsigned long long)XF_OFF(f, f->in.p + f->pos));
+	while (XF_OFF(f, f->in.p + f->in.len) < off) {
+		f->pos = f->in.len;
+		if (!xf_file_more(f))
+			xf_file_fail(f, "--resume: the input ends at byte %llu, before offset"
+			    " %llu", (unsigned long long)XF_OFF(f, f->in.p + f->in.len), off);
+	}
+	f->pos = (size_t)(off - f->base);
+	c->row = row;
+	xf_file_done(f, off, "row", row);
+}
+
+/* Release the csv state and what it holds. */
+static void
+csv_free(void *arg)
+{
+	struct csv *c = arg;
+	size_t i;
+
+	if (c->cd != (iconv_t)-1)
+		iconv_close(c->cd);
+	for (i = 0; i < c->ncol; i++)
+		free(c->keys[i]);
+	free(c->keys);
+	free(c->keylen);
+	free(c->fld);
+	ds_buf_free(&c->vals);
+	ds_buf_free(&c->obj);
+	ds_buf_free(&c->conv);
+	ds_buf_free(&c->reason);
+	ds_buf_free(&c->name);
+	ds_buf_free(&c->canon);
+	free(c->order);
+	free(c->vspan);
+	free(c);
+}
+
+void
+xf_csv(struct xf_file *f, const struct xf_csvopts *o)
+{
+	struct csv *c = ds_xcalloc(1, sizeof(*c));
+	const char *p;
+	int rc;
+
+	c->f = f;
+	c->o = o;
+	c->cd = (iconv_t)-1;
+	c->nulllen = o->null ? strlen(o->null) : 0;
+	f->cleanup = csv_free;
+	f->cleanup_arg = c;
+	if (o->encoding != NULL && strcasecmp(o->encoding, "UTF-8") != 0 &&
+	    strcasecmp(o->encoding, "UTF8") != 0 &&
+	    (c->cd = iconv_open("UTF-8", o->encoding)) == (iconv_t)-1)
+		ds_diex(DS_EX_USAGE, "--encoding %s: iconv cannot convert it to UTF-8: %s",
+		    o->encoding, strerror(errno));
+	while (f->in.len < 3 && xf_file_more(f))
+		;
+	if (f->in.len >= 3 && memcmp(f->in.p, "\xef\xbb\xbf", 3) == 0)
+		f->pos = 3;
+	if (o->header != NULL) {
+		header_option(c);
+		if (o->resume != NULL)
+			resume(c);
+	}
+	for (;;) {
+		p = f->in.p + f->pos;
+		if (p == f->in.p + f->in.len && (f->eof || !xf_file_more(f)))
+			break;
+		p = f->in.p + f->pos;
+		rc = parse_row(c, p, f->in.p + f->in.len, f->eof);
+		if (rc == MORE) {
+			if (f->in.len - f->pos > o->maxrow)
+				xf_file_fail(f, "row %llu at byte %llu exceeds --max-line-bytes"
+				    " (%llu)", (unsigned long long)c->row + 1,
+				    (unsigned long long)XF_OFF(f, p), o->maxrow);
+			xf_file_more(f);
+			continue;
+		}
+		if (rc == UNTERMINATED)
+			xf_file_fail(f, "row %llu at byte %llu: the input ends inside the quoted"
+			    " field opened at byte %llu", (unsigned long long)c->row + 1,
+			    (unsigned long long)XF_OFF(f, p),
+			    (unsigned long long)XF_OFF(f, c->quote_at));
+		c->row++;
+		if (c->nfld == 1 && c->fld[0].len == 0 && !c->fld[0].quoted && c->rowlen <= 2)
+			;	/* an empty line */
+		else if (c->keys == NULL) {
+			set_header(c, p);
+			f->pos += c->rowlen;
+			if (o->resume != NULL)
+				resume(c);
+			continue;
+		} else
+			data_row(c, p);
+		f->pos += c->rowlen;
+		xf_file_done(f, XF_OFF(f, p + c->rowlen), "row", c->row);
+	}
+	if (c->keys == NULL && o->resume != NULL)
+		ds_diex(DS_EX_USAGE, "--resume: the input has no header row");
+	xf_file_checkpoint(f, 0, NULL, 0);
+	xf_file_flush(f);
+	f->cleanup = NULL;
+	csv_free(c);
+}

@@ -1,0 +1,182 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "exits.h"
+#include "file.h"
+#include "json.h"
+#include "log.h"
+#include "output.h"
+#include "reader.h"
+#include "record.h"
+#include "schema.h"
+
+#define FLUSH_AT	(256 * 1024)	/* output bytes gathered before a write */
+#define MINREAD		(64 * 1024)
+
+void (*xf_file_failhook)(const char *msg);
+
+void
+xf_file_init(struct xf_file *f, struct ds_reader *rd, struct xf_rec *r,
+    const char *stream, uint64_t every)
+{
+	struct ds_buf b = { 0 };
+
+	memset(f, 0, sizeof(*f));
+	f->rd = rd;
+	f->r = r;
+	f->every = every;
+	ds_json_put_str(&b, stream, strlen(stream));
+	f->streamtok = b.p;
+	f->w.stream = b.p;
+	f->w.streamlen = b.len;
+	f->w.seq = "null";
+	f->w.seqlen = 4;
+}
+
+void
+xf_file_free(struct xf_file *f)
+{
+	free(f->streamtok);
+	ds_buf_free(&f->in);
+	ds_buf_free(&f->out);
+	ds_buf_free(&f->cursor);
+	ds_buf_free(&f->tmp);
+}
+
+void
+xf_file_flush(struct xf_file *f)
+{
+	ds_out_write(f->out.p, f->out.len);
+	f->out.len = 0;
+}
+
+int
+xf_file_more(struct xf_file *f)
+{
+	size_t held, got = 0, n;
+	char *p;
+	int rc;
+
+	if (f->eof)
+		return 0;
+	if (f->pos > 0) {
+		memmove(f->in.p, f->in.p + f->pos, f->in.len - f->pos);
+		f->in.len -= f->pos;
+		f->base += f->pos;
+		f->pos = 0;
+	}
+	held = f->in.len;
+	do {
+		rc = ds_reader_chunk(f->rd, &p, &n);
+		if (rc == DS_READ_ERR) {
+			xf_file_fail(f, "stdin: %s (at byte %llu)", ds_reader_error(f->rd),
+			    (unsigned long long)(f->base + f->in.len));
+		}
+		if (rc == DS_READ_EOF) {
+			f->eof = 1;
+			break;
+		}
+		ds_buf_add(&f->in, p, n);
+		got += n;
+	} while (got < held && got < MINREAD * 1024);
+	ds_buf_terminate(&f->in);
+	return got > 0;
+}
+
+int
+xf_file_record(struct xf_file *f, const char *p, size_t n)
+{
+	size_t mark = f->out.len;
+	uint64_t nrec = f->r->nrecords, nrej = f->r->nrejects;
+	const char *recend;
+	int rc;
+
+	xf_schema_begin(f->r->schemas);
+	rc = xf_record(f->r, &f->w, p, p + n, p, &recend, &f->out);
+	if (rc == XF_BROKEN) {
+		f->out.len = mark;
+		f->r->nrecords = nrec;
+		f->r->nrejects = nrej;
+		xf_schema_rollback(f->r->schemas);
+		return rc;
+	}
+	xf_schema_commit(f->r->schemas);
+	f->pending++;
+	f->records++;
+	return rc;
+}
+
+void
+xf_file_reject(struct xf_file *f, const char *reason, const char *raw, size_t n)
+{
+	xf_reject(f->r, &f->w, reason, raw, n > XF_MAXRAW ? XF_MAXRAW : n, &f->out);
+	f->pending++;
+	f->records++;
+}
+
+void
+xf_file_checkpoint(struct xf_file *f, int has_more, const char *state, size_t n)
+{
+	ds_buf_adds(&f->out, "{\"$ds\":\"checkpoint\",\"stream\":");
+	ds_buf_add(&f->out, f->w.stream, f->w.streamlen);
+	ds_buf_adds(&f->out, ",\"seq\":null,\"cursor\":");
+	if (f->unit != NULL)
+		ds_buf_printf(&f->out, "\"offset=%llu %s=%llu\"", (unsigned long long)f->off,
+		    f->unit, (unsigned long long)f->n);
+	else if (f->cursor.len > 0)
+		ds_json_put_str(&f->out, f->cursor.p, f->cursor.len);
+	else
+		ds_buf_adds(&f->out, "null");
+	ds_buf_printf(&f->out, ",\"has_more\":%s,\"records\":%llu",
+	    has_more ? "true" : "false", (unsigned long long)f->pending);
+	if (state != NULL) {
+		ds_buf_adds(&f->out, ",\"state\":");
+		ds_buf_add(&f->out, state, n);
+	}
+	ds_buf_adds(&f->out, "}\n");
+	f->pending = 0;
+}
+
+void
+xf_file_done(struct xf_file *f, uint64_t off, const char *unit, uint64_t n)
+{
+	f->off = off;
+	f->unit = unit;
+	f->n = n;
+	if (f->pending >= f->every)
+		xf_file_checkpoint(f, 1, NULL, 0);
+	if (f->out.len >= FLUSH_AT)
+		xf_file_flush(f);
+}
+
+void
+xf_file_fail(struct xf_file *f, const char *fmt, ...)
+{
+	struct ds_buf msg = { 0 };
+	va_list ap;
+	int n;
+
+	if (f->pending > 0 || f->cursor.len > 0 || f->unit != NULL)
+		xf_file_checkpoint(f, 1, NULL, 0);
+	xf_file_flush(f);
+	ds_out_flush();
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	ds_buf_reserve(&msg, (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(msg.p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	if (xf_file_failhook != NULL) {
+		if (f->cleanup != NULL)
+			f->cleanup(f->cleanup_arg);
+		ds_buf_reset(&f->tmp);
+		ds_buf_add(&f->tmp, msg.p, (size_t)n);
+		ds_buf_free(&msg);
+		xf_file_failhook(f->tmp.p);
+	}
+	ds_diex(DS_EX_PERM, "%s", msg.p);
+}
