@@ -86,7 +86,9 @@ main(int argc, char *argv[])
 			table = ds_arg_table("table", optarg);
 			break;
 		case ':':
-			ds_diex(DS_EX_USAGE, "option %s needs a value", argv[optind - 1]);
+			ds_logkv(DS_LOG_ERROR, "an option needs a value", "option=%s",
+			    argv[optind - 1]);
+			usage(stderr, DS_EX_USAGE);
 		default:
 			unknown(argv);
 		}

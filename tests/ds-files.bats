@@ -22,9 +22,10 @@ teardown() {
 	rm -rf "$T"
 }
 
-# rows: every loaded record as "stream-prefix|a|b", in order.
+# rows: every loaded record as "file-name|a|b", in order (the stream is
+# files.NAME.SUM).
 rows() {
-	sql "select split_part(stream, ':', 2), data->>'a', data->>'b' from events order by 2, 1"
+	sql "select substring(stream from '^files[.](.*)[.][0-9a-f]{16}\$'), data->>'a', data->>'b' from events order by 2, 1"
 }
 
 @test "a directory's files load in name order, plain and gzip; a second run skips them; a file added later is the only one loaded next" {
@@ -62,12 +63,12 @@ rows() {
 	sum=$(sha256sum "$T/dir/big.csv" | cut -c1-16)
 	# a run killed after committing through row 41 (40 records) left this checkpoint
 	off=$(head -n 41 "$T/dir/big.csv" | wc -c)
-	ds-checkpoint set "files:big.csv:$sum" "offset=$off row=41"
+	ds-checkpoint set "files.big.csv.$sum" "offset=$off row=41"
 	run --separate-stderr ds-files "$T/dir"
 	assert_status 0
-	assert_stderr_contains "msg=\"resuming inside the file\" file=$T/dir/big.csv stream=files:big.csv:$sum cursor=\"offset=$off row=41\""
+	assert_stderr_contains "msg=\"resuming inside the file\" file=$T/dir/big.csv stream=files.big.csv.$sum cursor=\"offset=$off row=41\""
 	assert_equal "$(sql "select count(*), min((data->>'a')::int), max((data->>'a')::int) from events")" "60|41|100"
-	run --separate-stderr ds-checkpoint get "files:big.csv:$sum"
+	run --separate-stderr ds-checkpoint get "files.big.csv.$sum"
 	assert_status 3
 }
 
@@ -78,7 +79,7 @@ rows() {
 	assert_stderr_contains 'row 3 at byte 8: the input ends inside the quoted field opened at byte 10'
 	assert_stderr_contains "msg=\"stopped: the next run resumes this file from its last checkpoint\" file=$T/dir/bad.csv status=100"
 	assert_equal "$(rows)" 'bad.csv|1|x'
-	assert_equal "$(ds-checkpoint get "files:bad.csv:$(sha256sum "$T/dir/bad.csv" | cut -c1-16)")" 'offset=8 row=2'
+	assert_equal "$(ds-checkpoint get "files.bad.csv.$(sha256sum "$T/dir/bad.csv" | cut -c1-16)")" 'offset=8 row=2'
 	run --separate-stderr ds-files --input xml "$T/dir"
 	assert_status 64
 }
