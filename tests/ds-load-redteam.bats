@@ -417,3 +417,27 @@ trigger() {
 	assert_stderr_contains 'msg="row refused by PostgreSQL, stored in ds_rejects"'
 	assert_stderr_lacks ' seq=-1 '
 }
+
+@test "a records table made by a user without a unique index on id alone is refused (100) before loading, not loaded once and jammed on replays" {
+	for ddl in "create table events (id text not null, stream text not null, type text, ts timestamptz, hash text, data jsonb, ingested_at timestamptz not null default now(), primary key (stream, id))" \
+		"create table events (id text not null, stream text, type text, ts timestamptz not null, hash text, data jsonb, ingested_at timestamptz not null default now(), primary key (id, ts)) partition by range (ts); create table events_all partition of events default" \
+		"create table events (id text, stream text, type text, ts timestamptz, hash text, data jsonb, ingested_at timestamptz not null default now(), unique (id) deferrable)"; do
+		fresh_db
+		sql "$ddl" >/dev/null
+		run --separate-stderr ds-load <"$IN"
+		assert_status 100
+		assert_equal "$output" ""
+		assert_stderr_contains 'msg="the records table has no unique index on id alone, so a replay cannot tell stored ids: add one (ALTER TABLE ... ADD PRIMARY KEY (id))'
+		assert_stderr_contains "table=events status=permanent"
+		assert_equal "$(sql "select count(*) from events")" "0"
+		assert_equal "$(sql "select count(*) from ds_checkpoints")" "0"
+	done
+	# a user's table with a unique id column, extra columns and a varchar id loads and replays
+	fresh_db
+	sql "create table events (id varchar(40) unique not null, stream text, type text, ts timestamptz,
+		hash text, data jsonb, ingested_at timestamptz not null default now(), team text default 'a')" >/dev/null
+	run --separate-stderr ds-load <"$IN"
+	assert_status 0
+	assert_equal "$(accounted_ids)" "$(valid_ids)"
+	replays_change_nothing
+}
