@@ -482,3 +482,23 @@ trigger() {
 	assert_equal "$(accounted_ids)" "$(valid_ids)"
 	replays_change_nothing
 }
+
+@test "a statement-level trigger refusing every load (a maintenance freeze) stops the load (100), rejecting no row and keeping the checkpoint" {
+	skip "known: load_range() bisects a statement's error down to single rows, so every record lands in ds_rejects and the stream is marked finished"
+	ds-load --migrate-only 2>/dev/null
+	sql "create function frozen() returns trigger language plpgsql as \$\$ begin
+		raise exception 'events is frozen for maintenance'; end \$\$" >/dev/null
+	sql "create trigger frozen before insert on events for each statement execute function frozen()" >/dev/null
+	run --separate-stderr ds-load <"$IN"
+	assert_status 100
+	assert_equal "$output" ""
+	assert_stderr_contains 'error="events is frozen for maintenance" sqlstate=P0001'
+	assert_stderr_lacks "row refused by PostgreSQL"
+	assert_equal "$(sql "select count(*) from ds_rejects")" "0"
+	assert_equal "$(sql "select count(*) from ds_checkpoints")" "0"
+	# the freeze lifted, the rerun loads everything
+	sql "drop trigger frozen on events" >/dev/null
+	run --separate-stderr ds-load <"$IN"
+	assert_status 0
+	assert_equal "$(sql "select id from events" | LC_ALL=C sort)" "$(valid_ids)"
+}
