@@ -502,3 +502,20 @@ trigger() {
 	assert_status 0
 	assert_equal "$(sql "select id from events" | LC_ALL=C sort)" "$(valid_ids)"
 }
+
+@test "a trigger raising unique_violation itself (23505 naming no constraint) rejects its rows, never counts them as duplicates" {
+	for opts in "" "--on-conflict update --batch-rows 40"; do
+		fresh_db
+		ds-load --migrate-only 2>/dev/null
+		trigger "new.id like '%a'" "raise exception 'order % duplicates another', new.id using errcode = 'unique_violation';"
+		# shellcheck disable=SC2086 # opts is a list of words
+		run --separate-stderr ds-load $opts <"$IN"
+		assert_status 0
+		assert_equal "$output" ""
+		assert_stderr_contains 'sqlstate=23505 error="order evt_'
+		assert_stderr_contains "msg=done records=$(valid_ids | grep -vc 'a$') duplicates=0 "
+		assert_equal "$(sql "select count(*) from ds_rejects where reason like 'order % duplicates another'")" "$(valid_ids | grep -c 'a$')"
+		assert_equal "$(accounted_ids)" "$(valid_ids)"
+	done
+	replays_change_nothing
+}
