@@ -99,9 +99,14 @@ ds_db_retryable(const PGresult *res)
  */
 static const struct ds_db_class classes[] = {
 	{ "08", DS_DB_TEMP, "connection failure: the server is unreachable or went away" },
+	{ "0A000", DS_DB_PERM, "feature not supported (COPY into a table with row-level"
+	    " security: load as its owner or a role with BYPASSRLS)" },
 	{ "22", DS_DB_ROW, "data exception: a value of the row" },
+	{ "23502", DS_DB_ROW, "not-null violation: a column ds-load does not write needs"
+	    " a DEFAULT (or no NOT NULL)" },
 	{ "23", DS_DB_ROW, "integrity constraint violation: the row breaks a constraint" },
-	{ "25006", DS_DB_PERM, "the database is read-only: point --db at the primary" },
+	{ "25006", DS_DB_PERM, "the database is read-only: point --db at the primary, or"
+	    " turn default_transaction_read_only off for the role and database" },
 	{ "27", DS_DB_ROW, "triggered data change violation" },
 	{ "28", DS_DB_PERM, "authentication failed: fix the role or password"
 	    " (--db, DATABASE_URL, ~/.pgpass) or pg_hba.conf" },

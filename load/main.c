@@ -392,12 +392,14 @@ main(int argc, char *argv[])
 	conn = ds_db_connect(db, "ds-load");
 	if (migrate_only) {
 		r = ds_migrate(conn, table);
+		ds_check_table(conn, table);
 		ds_logkv(DS_LOG_INFO, "schema ready", "table=%s migrations_applied=%d",
 		    table, r);
 		PQfinish(conn);
 		return DS_EX_OK;
 	}
 	ds_migrate(conn, table);
+	ds_check_table(conn, table);
 	run = ds_catalog_run_start(conn, table);
 	pool = ds_pool_new(conn, db, (int)jobs, table, update, run, (size_t)batch_rows,
 	    (size_t)batch_bytes, batch_secs);

@@ -148,6 +148,34 @@ ds_schema_current(PGconn *conn, const char *table)
 	return ok;
 }
 
+void
+ds_check_table(PGconn *conn, const char *table)
+{
+	struct ds_buf q = { 0 };
+	const char *vals[1];
+	PGresult *res;
+	int ok;
+
+	ds_db_ident(conn, table, &q);
+	vals[0] = q.p;
+	/* ON CONFLICT (id) infers a unique, immediate, whole-table index on id */
+	res = ds_db_execp(conn, "SELECT EXISTS (SELECT 1 FROM pg_index i"
+	    " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
+	    " WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indimmediate"
+	    " AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL"
+	    " AND a.attname = 'id')", 1, vals, "cannot read the records table's indexes");
+	ok = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	ds_buf_free(&q);
+	if (!ok) {
+		ds_logkv(DS_LOG_ERROR, "the records table has no unique index on id alone,"
+		    " so a replay cannot tell stored ids: add one (ALTER TABLE ... ADD"
+		    " PRIMARY KEY (id)) or let ds-load create the table", "table=%s"
+		    " status=permanent", table);
+		ds_db_exit(DS_EX_PERM);
+	}
+}
+
 int
 ds_migrate(PGconn *conn, const char *table)
 {

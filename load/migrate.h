@@ -35,6 +35,14 @@ int	ds_migrate(PGconn *conn, const char *table);
  */
 void	ds_migrate_index_name(const char *relname, struct ds_buf *b);
 
+/*
+ * Exit (permanent) unless the records table has what ON CONFLICT (id)
+ * needs: a unique, not deferrable index on id alone, without predicate
+ * (the primary key ds-load creates is one). A table a user made with
+ * another key would load once and then fail every replay.
+ */
+void	ds_check_table(PGconn *conn, const char *table);
+
 /* Non-zero when the ds tables exist (ds_checkpoints is there). */
 int	ds_migrated(PGconn *conn);
 

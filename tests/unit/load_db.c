@@ -22,6 +22,7 @@ UNIT_TEST(load_db_classifies_each_sqlstate_class)
 		{ "57P04", DS_DB_PERM },	/* database dropped */
 		{ "XX000", DS_DB_PERM },	/* internal error */
 		{ "55000", DS_DB_PERM },	/* object not in prerequisite state */
+		{ "0A000", DS_DB_PERM },	/* feature not supported (COPY with RLS) */
 		/* will pass: retry later */
 		{ "55P03", DS_DB_TEMP },	/* lock_timeout */
 		{ "57014", DS_DB_TEMP },	/* statement_timeout */
