@@ -20,6 +20,16 @@ int	store_ack(PGconn *conn, const char *stream);
 int	store_newest(PGconn *conn, const char *stream, const char *table);
 
 /*
+ * The follow cycle of a stream, kept in ds_streams beside its checkpoint:
+ * get prints "since=T" while a cycle is in progress (nothing otherwise);
+ * start resets the checkpoint and records the cycle's since in one
+ * transaction; end forgets the cycle.
+ */
+int	store_follow_get(PGconn *conn, const char *stream);
+int	store_follow_start(PGconn *conn, const char *stream, const char *since);
+int	store_follow_end(PGconn *conn, const char *stream);
+
+/*
  * Parse a duration: a sum of whole numbers with units s, m, h, d (for
  * example 90s, 15m, 1h30m, 2d); a bare number means seconds. Returns the
  * seconds, or -1 when s is not a duration.
