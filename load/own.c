@@ -226,9 +226,13 @@ ds_own_claim(PGconn *conn, const char *stream, long long run)
 	ds_buf_free(&msg);
 }
 
-/* Log a refused checkpoint (msg, with the stream and kv) and exit 111. */
+/*
+ * Log a refused checkpoint (msg, with the stream and kv), roll back the
+ * batch's transaction on conn (its locks would hold up the exit handlers'
+ * statements on other connections) and exit 111.
+ */
 static void __attribute__((noreturn))
-refuse_cp(const char *stream, const char *msg, const char *kv)
+refuse_cp(PGconn *conn, const char *stream, const char *msg, const char *kv)
 {
 	struct ds_buf b = { 0 };
 
@@ -237,6 +241,7 @@ refuse_cp(const char *stream, const char *msg, const char *kv)
 	ds_buf_printf(&b, " %s", kv);
 	ds_logkv(DS_LOG_ERROR, msg, "%s", b.p);
 	ds_buf_free(&b);
+	PQclear(PQexec(conn, "ROLLBACK"));
 	ds_db_exit(DS_EX_TEMP);
 }
 
@@ -262,7 +267,7 @@ ds_own_checkpoint(PGconn *conn, const char *stream, long long seq,
 		return res;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		refuse_cp(stream, "the stream's row in ds_streams is gone (deleted while"
+		refuse_cp(conn, stream, "the stream's row in ds_streams is gone (deleted while"
 		    " this chain ran): checkpoint not stored", "");
 	}
 	epoch = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -273,13 +278,13 @@ ds_own_checkpoint(PGconn *conn, const char *stream, long long seq,
 		PQclear(res);
 		snprintf(kv, sizeof(kv), "owner_backend_pid=%d holder_backend_pid=%d",
 		    base.pid, holder);
-		refuse_cp(stream, "this chain lost the stream (its owner's lock was"
+		refuse_cp(conn, stream, "this chain lost the stream (its owner's lock was"
 		    " released): checkpoint not stored", kv);
 	}
 	if (epoch != base.epoch) {
 		PQclear(res);
 		snprintf(kv, sizeof(kv), "epoch=%lld stored_epoch=%lld", base.epoch, epoch);
-		refuse_cp(stream, "the stream was reset or set while this chain ran:"
+		refuse_cp(conn, stream, "the stream was reset or set while this chain ran:"
 		    " its checkpoint is out of date, not stored", kv);
 	}
 	/* since we took the stream, only we may have stored a checkpoint */
@@ -295,7 +300,7 @@ ds_own_checkpoint(PGconn *conn, const char *stream, long long seq,
 		    PQgetisnull(res, 0, 6) ? "none" : PQgetvalue(res, 0, 6),
 		    base.position, base.run);
 		PQclear(res);
-		refuse_cp(stream, "checkpoint would move backwards: another run stored one"
+		refuse_cp(conn, stream, "checkpoint would move backwards: another run stored one"
 		    " since this load took the stream; not stored", kv);
 	}
 	PQclear(res);
