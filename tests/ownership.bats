@@ -141,6 +141,22 @@ hold() {
 	assert_status 3
 }
 
+@test "ds-run killed alone while its chain waits on a slow API: the chain's watcher ends it within 2 s, and the stream is free" {
+	# one request per 6 s: after its first page the chain sits idle, so only
+	# the watcher (not a failed commit or write) can notice that ds-run died
+	start_mock --events 2000 --seed 73 --rate 1/6
+	bg R "$T/state" --limit 100 "$MOCK_URL"
+	wait_stage "$R" ds-load
+	sleep 3
+	stage_in "$R" ds-fetch >/dev/null
+	kill -KILL "$R"
+	wait "$R" || true
+	gone_within "$R" 20
+	run --separate-stderr ds-checkpoint --db "$DATABASE_URL" hold events </dev/null
+	assert_status 0
+	assert_output_contains "held "
+}
+
 @test "two ds-run of one stream with different state directories (two hosts): the second exits 111 naming the live holder; with --wait it waits, saying so; one ds-load at a time, the checkpoint never moves back, the table is exact" {
 	start_mock --events 6000 --seed 43 --rate 6/1 --manifest "$T/manifest"
 	bg A "$T/host-a" --limit 200 "$MOCK_URL"
