@@ -211,6 +211,22 @@ hold() {
 	assert_status 143
 }
 
+@test "an operator ends a stuck holder with pg_terminate_backend: its chain stores nothing more, its ds-run takes the stream again and finishes exactly" {
+	start_mock --events 6000 --seed 79 --rate 6/1 --manifest "$T/manifest"
+	bg A "$T/state" --limit 200 "$MOCK_URL"
+	wait_stage "$A" ds-load
+	sleep 1
+	backend=$(sql "select pid from pg_stat_activity where application_name = 'ds-run $A@$HOST'")
+	[ -n "$backend" ]
+	assert_equal "$(sql "select pg_terminate_backend($backend)")" "t"
+	wait "$A" || status=$?
+	assert_status 0
+	run cat "$T/A.err"
+	assert_output_contains "msg=\"lost the stream's lock (its holder or connection ended): taking it again\" stream=events"
+	assert_output_contains 'msg="done" stream=events'
+	ids_match "$T/manifest"
+}
+
 @test "a chain whose ds-run is gone is refused: DS_OWNER naming a backend that holds nothing loads nothing" {
 	start_mock --events 500 --seed 53
 	ds-fetch --limit 100 "$MOCK_URL" 2>/dev/null | ds-transform 2>/dev/null >"$T/pages"
