@@ -227,6 +227,29 @@ hold() {
 	ids_match "$T/manifest"
 }
 
+@test "two hand-run ds-load of one stream: the second exits 111 at once naming the first (ds-load PID@HOST), loads nothing; the first loads on" {
+	start_mock --events 500 --seed 83
+	ds-fetch --limit 100 "$MOCK_URL" 2>/dev/null | ds-transform 2>/dev/null >"$T/pages"
+	mkfifo "$T/first"
+	ds-load --db "$DATABASE_URL" <"$T/first" 2>"$T/first.err" &
+	first=$!
+	exec 8>"$T/first"
+	head -n 1 "$T/pages" >&8
+	for _ in $(seq 1 100); do
+		[ -n "$(sql "select pid from pg_stat_activity where application_name = 'ds-load $first@$HOST'")" ] && break
+		sleep 0.1
+	done
+	run --separate-stderr ds-load --db "$DATABASE_URL" --table other <"$T/pages"
+	assert_status 111
+	assert_stderr_contains "stream events is already running: held by ds-load $first@$HOST since 20"
+	assert_stderr_contains "nothing loaded"
+	assert_equal "$(sql "select count(*) from other")" "0"
+	tail -n +2 "$T/pages" >&8
+	exec 8>&-
+	wait "$first"
+	assert_equal "$(sql "select count(*) from events")" "500"
+}
+
 @test "a chain whose ds-run is gone is refused: DS_OWNER naming a backend that holds nothing loads nothing" {
 	start_mock --events 500 --seed 53
 	ds-fetch --limit 100 "$MOCK_URL" 2>/dev/null | ds-transform 2>/dev/null >"$T/pages"
