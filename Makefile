@@ -84,7 +84,7 @@ $(BIN)/ds-load: $(call objs,$(LOAD_SRC)) $(LIBDS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PQ_LIBS) $(ZSTD_LIBS) -lm
 
-$(BIN)/ds-checkpoint: $(call objs,$(CHECKPOINT_SRC)) $(OBJ)/load/migrate.o $(OBJ)/load/db.o $(LIBDS)
+$(BIN)/ds-checkpoint: $(call objs,$(CHECKPOINT_SRC)) $(OBJ)/load/migrate.o $(OBJ)/load/db.o $(OBJ)/load/own.o $(LIBDS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PQ_LIBS) $(ZSTD_LIBS) -lm
 

@@ -14,6 +14,7 @@
 #include "output.h"
 #include "secure.h"
 #include "../load/db.h"
+#include "../load/own.h"
 #include "store.h"
 
 /*
@@ -41,19 +42,24 @@ usage(FILE *f, int status)
 	    "       ds-checkpoint [--db url] list\n"
 	    "       ds-checkpoint [--db url] status [--max-age duration]\n"
 	    "       ds-checkpoint [--db url] ack stream\n"
-	    "       ds-checkpoint [--db url] [--table name] newest stream\n");
+	    "       ds-checkpoint [--db url] [--table name] newest stream\n"
+	    "       ds-checkpoint [--db url] [--wait] hold stream\n"
+	    "       ds-checkpoint [--db url] follow-get stream\n"
+	    "       ds-checkpoint [--db url] follow-start stream since\n"
+	    "       ds-checkpoint [--db url] follow-end stream\n");
 	exit(status);
 }
 
 int
 main(int argc, char *argv[])
 {
-	enum { O_DB = 256, O_MAXAGE, O_TABLE };
+	enum { O_DB = 256, O_MAXAGE, O_TABLE, O_WAIT };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "help", no_argument, NULL, 'h' },
 		{ "max-age", required_argument, NULL, O_MAXAGE },
 		{ "table", required_argument, NULL, O_TABLE },
+		{ "wait", no_argument, NULL, O_WAIT },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct verb {
@@ -62,12 +68,13 @@ main(int argc, char *argv[])
 	} verbs[] = {
 		{ "get", 1 }, { "set", 2 }, { "reset", 1 }, { "list", 0 },
 		{ "status", 0 }, { "ack", 1 }, { "newest", 1 },
+		{ "hold", 1 }, { "follow-get", 1 }, { "follow-start", 2 }, { "follow-end", 1 },
 	};
 	const char *db = NULL, *table = "events", *verb;
 	long long max_age = -1;
 	PGconn *conn;
 	size_t i;
-	int ch, status;
+	int ch, status, wait = 0;
 
 	ds_log_init(argv[0]);
 	ds_no_core();	/* it holds the database password */
@@ -89,6 +96,9 @@ main(int argc, char *argv[])
 			ds_logkv(DS_LOG_ERROR, "an option needs a value", "option=%s",
 			    argv[optind - 1]);
 			usage(stderr, DS_EX_USAGE);
+		case O_WAIT:
+			wait = 1;
+			break;
 		default:
 			unknown(argv);
 		}
@@ -109,6 +119,8 @@ main(int argc, char *argv[])
 		usage(stderr, DS_EX_USAGE);
 	if (max_age >= 0 && strcmp(verb, "status") != 0)
 		ds_diex(DS_EX_USAGE, "--max-age goes with status only");
+	if (wait && strcmp(verb, "hold") != 0)
+		ds_diex(DS_EX_USAGE, "--wait goes with hold only");
 	if (verbs[i].args > 0)
 		ds_name_arg(verb, argv[1]);
 
@@ -126,8 +138,16 @@ main(int argc, char *argv[])
 		status = store_status(conn, max_age);
 	else if (strcmp(verb, "ack") == 0)
 		status = store_ack(conn, argv[1]);
-	else
+	else if (strcmp(verb, "newest") == 0)
 		status = store_newest(conn, argv[1], table);
+	else if (strcmp(verb, "hold") == 0)
+		status = ds_own_hold(conn, argv[1], wait);
+	else if (strcmp(verb, "follow-get") == 0)
+		status = store_follow_get(conn, argv[1]);
+	else if (strcmp(verb, "follow-start") == 0)
+		status = store_follow_start(conn, argv[1], argv[2]);
+	else
+		status = store_follow_end(conn, argv[1]);
 	PQfinish(conn);
 	ds_out_close();
 	return status;

@@ -8,6 +8,7 @@
 #include "output.h"
 #include "../load/db.h"
 #include "../load/migrate.h"
+#include "../load/own.h"
 #include "store.h"
 
 /* Write s to standard output (exits on a write error). */
@@ -54,16 +55,43 @@ store_get(PGconn *conn, const char *stream)
 	return status;
 }
 
+/*
+ * Begin a transaction that changes stream's checkpoint by hand: refused
+ * while another run holds the stream; the stream's epoch is bumped (its row
+ * locked until COMMIT), so a chain that started before cannot store a
+ * checkpoint after. Returns the new epoch as text (caller frees).
+ */
+static char *
+begin_change(PGconn *conn, const char *stream, const char *what)
+{
+	const char *vals[1] = { stream };
+	PGresult *res;
+	char *epoch;
+
+	ds_migrate(conn, NULL);
+	ds_own_refuse_held(conn, stream, what);
+	PQclear(ds_db_exec(conn, "BEGIN", "cannot begin a transaction"));
+	res = ds_db_execp(conn, "INSERT INTO ds_streams AS s (stream, epoch) VALUES ($1, 1)"
+	    " ON CONFLICT (stream) DO UPDATE SET epoch = s.epoch + 1, updated_at = now()"
+	    " RETURNING epoch", 1, vals, "cannot bump the stream's epoch");
+	epoch = ds_xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return epoch;
+}
+
 int
 store_set(PGconn *conn, const char *stream, const char *cursor)
 {
-	const char *vals[2] = { stream, cursor };
+	char *epoch = begin_change(conn, stream, "set");
+	const char *vals[3] = { stream, cursor, epoch };
 
-	ds_migrate(conn, NULL);
 	PQclear(ds_db_execp(conn, "INSERT INTO ds_checkpoints AS k (stream, cursor,"
-	    " has_more, updated_at) VALUES ($1, $2, true, now()) ON CONFLICT (stream)"
-	    " DO UPDATE SET cursor = $2, seq = NULL, has_more = true, updated_at = now()",
-	    2, vals, "cannot store the checkpoint"));
+	    " has_more, updated_at, epoch, position) VALUES ($1, $2, true, now(), $3, 0)"
+	    " ON CONFLICT (stream) DO UPDATE SET cursor = $2, seq = NULL, has_more = true,"
+	    " updated_at = now(), epoch = $3, position = 0, run = NULL",
+	    3, vals, "cannot store the checkpoint"));
+	PQclear(ds_db_exec(conn, "COMMIT", "cannot store the checkpoint"));
+	free(epoch);
 	return DS_EX_OK;
 }
 
@@ -72,9 +100,55 @@ store_reset(PGconn *conn, const char *stream)
 {
 	const char *vals[1] = { stream };
 
-	ds_migrate(conn, NULL);
+	free(begin_change(conn, stream, "reset"));
 	PQclear(ds_db_execp(conn, "DELETE FROM ds_checkpoints WHERE stream = $1",
 	    1, vals, "cannot reset the checkpoint"));
+	PQclear(ds_db_exec(conn, "COMMIT", "cannot reset the checkpoint"));
+	return DS_EX_OK;
+}
+
+int
+store_follow_get(PGconn *conn, const char *stream)
+{
+	const char *vals[1] = { stream };
+	PGresult *res;
+
+	if (!ds_migrated(conn))
+		return DS_EX_OK;
+	ds_migrate(conn, NULL);
+	res = ds_db_execp(conn, "SELECT coalesce(follow_since, '') FROM ds_streams"
+	    " WHERE stream = $1 AND follow", 1, vals, "cannot read the follow cycle");
+	if (PQntuples(res) == 1) {
+		out("since=");
+		out(PQgetvalue(res, 0, 0));
+		out("\n");
+	}
+	PQclear(res);
+	return DS_EX_OK;
+}
+
+int
+store_follow_start(PGconn *conn, const char *stream, const char *since)
+{
+	const char *vals[2] = { stream, since };
+
+	free(begin_change(conn, stream, "a follow cycle"));
+	PQclear(ds_db_execp(conn, "UPDATE ds_streams SET follow = true, follow_since = $2"
+	    " WHERE stream = $1", 2, vals, "cannot record the follow cycle"));
+	PQclear(ds_db_execp(conn, "DELETE FROM ds_checkpoints WHERE stream = $1",
+	    1, vals, "cannot reset the checkpoint"));
+	PQclear(ds_db_exec(conn, "COMMIT", "cannot start the follow cycle"));
+	return DS_EX_OK;
+}
+
+int
+store_follow_end(PGconn *conn, const char *stream)
+{
+	const char *vals[1] = { stream };
+
+	ds_migrate(conn, NULL);
+	PQclear(ds_db_execp(conn, "UPDATE ds_streams SET follow = false, follow_since = NULL,"
+	    " updated_at = now() WHERE stream = $1", 1, vals, "cannot end the follow cycle"));
 	return DS_EX_OK;
 }
 

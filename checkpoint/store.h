@@ -19,4 +19,14 @@ int	store_status(PGconn *conn, long long max_age);
 int	store_ack(PGconn *conn, const char *stream);
 int	store_newest(PGconn *conn, const char *stream, const char *table);
 
+/*
+ * The follow cycle of a stream, kept in ds_streams beside its checkpoint:
+ * get prints "since=T" while a cycle is in progress (nothing otherwise);
+ * start resets the checkpoint and records the cycle's since in one
+ * transaction; end forgets the cycle.
+ */
+int	store_follow_get(PGconn *conn, const char *stream);
+int	store_follow_start(PGconn *conn, const char *stream, const char *since);
+int	store_follow_end(PGconn *conn, const char *stream);
+
 #endif

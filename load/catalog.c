@@ -6,6 +6,7 @@
 #include "log.h"
 #include "catalog.h"
 #include "db.h"
+#include "own.h"
 
 /* Run sql with n text parameters; NULL on success, else the failed result. */
 static PGresult *
@@ -66,17 +67,7 @@ PGresult *
 ds_catalog_checkpoint(PGconn *conn, const char *stream, long long seq,
     const char *cursor, int has_more, long long inserted)
 {
-	char sq[24], ins[24];
-	const char *vals[5] = { stream, cursor, sq, has_more ? "t" : "f", ins };
-
-	snprintf(sq, sizeof(sq), "%lld", seq);
-	snprintf(ins, sizeof(ins), "%lld", inserted);
-	if (seq < 0)
-		vals[2] = NULL;
-	return exec1(conn, "INSERT INTO ds_checkpoints AS k (stream, cursor, seq,"
-	    " has_more, records, updated_at) VALUES ($1, $2, $3, $4, $5, now())"
-	    " ON CONFLICT (stream) DO UPDATE SET cursor = $2, seq = $3,"
-	    " has_more = $4, records = k.records + $5, updated_at = now()", 5, vals);
+	return ds_own_checkpoint(conn, stream, seq, cursor, has_more, inserted);
 }
 
 PGresult *

@@ -25,7 +25,11 @@ long long ds_catalog_run_start(PGconn *conn, const char *table);
 PGresult *ds_catalog_add(PGconn *conn, long long run, const char *stream,
 	    const char *table, const struct ds_counts *c);
 
-/* Store the stream's checkpoint; inserted counts toward its records. */
+/*
+ * Store the stream's checkpoint; inserted counts toward its records. The
+ * ownership, epoch and backwards checks of own.h come first (a failed one
+ * exits DS_EX_TEMP).
+ */
 PGresult *ds_catalog_checkpoint(PGconn *conn, const char *stream,
 	    long long seq, const char *cursor, int has_more, long long inserted);
 

@@ -23,6 +23,7 @@
 #include "catalog.h"
 #include "db.h"
 #include "migrate.h"
+#include "own.h"
 #include "pool.h"
 #include "signals.h"
 #include "stats.h"
@@ -441,6 +442,8 @@ main(int argc, char *argv[])
 				    why != NULL ? why : "it holds \\u0000");
 				stop(DS_EX_PERM, "failed", "bad stream name");
 			}
+			/* one chain per stream: nothing is written for it before this */
+			ds_own_claim(conn, name.p, run);
 			ds_pool_set_stream(pool, name.p);
 			stream_name = ds_loader_stream(loader);
 		} else if (ln.stream.n != stream.len ||

@@ -80,7 +80,9 @@ load_page() {
 	run --separate-stderr ds-checkpoint reset events
 	assert_status 0
 	assert_equal "$output" ""
-	assert_equal "$(sql "select name from ds_schema_migrations")" "0001_core"
+	assert_equal "$(sql "select count(*) from ds_schema_migrations where name in ('0001_core', '0002_ownership')")" "2"
+	# and bumps the stream's epoch (a chain started before cannot commit after)
+	assert_equal "$(sql "select epoch from ds_streams where stream = 'events'")" "1"
 }
 
 @test "list shows stream, cursor, records, rejects, updated and age" {

@@ -124,10 +124,11 @@ a2|t|2024-01-01 00:00:00+00|h-a2"
 	    "id:text,stream:text,type:text,ts:timestamp with time zone,hash:text,data:jsonb,ingested_at:timestamp with time zone"
 	assert_equal "$(sql "select indexdef like '%(ts)' from pg_indexes where tablename = 'events' and indexname = 'events_ts_idx'")" "t"
 	assert_equal "$(sql "select string_agg(column_name, ',' order by ordinal_position) from information_schema.columns where table_name = 'ds_checkpoints'")" \
-	    "stream,cursor,seq,has_more,records,updated_at"
+	    "stream,cursor,seq,has_more,records,updated_at,epoch,position,run"
 	assert_equal "$(sql "select string_agg(column_name, ',' order by ordinal_position) from information_schema.columns where table_name = 'ds_rejects'")" \
 	    "id,stream,seq,reason,raw,at"
-	assert_equal "$(sql "select name from ds_schema_migrations")" "0001_core"
+	assert_equal "$(sql "select string_agg(name, ' ' order by name) from ds_schema_migrations")" \
+	    "$(cd "$DS_TOP/load/migrations" && ls -- *.sql | sed 's/\.sql$//' | paste -sd ' ')"
 }
 
 @test "zstd input loads like plain input" {
@@ -221,14 +222,16 @@ a2|t|2024-01-01 00:00:00+00|h-a2"
 	assert_equal "$(sql "select hash, data->>'v' from events")" "h-r1|1"
 }
 
-@test "overlapping replays running at the same time store every id once" {
+@test "overlapping replays of three streams into one table running at the same time store every id once" {
+	# (one stream has one ds-load at a time: see ownership.bats)
 	pages 1 20 500 >"$T/a"
-	pages 10 30 500 events 30 >"$T/b"
+	pages 10 30 500 s2 30 >"$T/b"
+	pages 1 20 500 s3 >"$T/c"
 	ds-load --batch-rows 1000 <"$T/a" 2>"$T/a.err" &
 	pa=$!
 	ds-load --batch-rows 1000 <"$T/b" 2>"$T/b.err" &
 	pb=$!
-	ds-load --batch-rows 1000 <"$T/a" 2>"$T/c.err" &
+	ds-load --batch-rows 1000 <"$T/c" 2>"$T/c.err" &
 	pc=$!
 	st=0
 	wait "$pa" || st=$?
@@ -443,7 +446,7 @@ u3|t|h-u3|3|t"
 	run --separate-stderr ds-load </dev/null
 	assert_status 0
 	assert_stderr_lacks "migration applied"
-	assert_equal "$(sql "select count(*) from ds_schema_migrations")" "1"
+	assert_equal "$(sql "select count(*) from ds_schema_migrations")" "$(ls "$DS_TOP"/load/migrations/*.sql | wc -l)"
 	assert_equal "$(sql "select count(*) from pg_tables where tablename in ('t0', 't1', 'events')")" "3"
 }
 
@@ -690,14 +693,15 @@ state=done"
 	assert_equal "$(sql "select seq, has_more from ds_checkpoints")" "8|f"
 }
 
-@test "--jobs 3: overlapping replays running at the same time store every id once" {
+@test "--jobs 3: overlapping replays of three streams into one table running at the same time store every id once" {
 	pages 1 20 500 >"$T/a"
-	pages 10 30 500 events 30 >"$T/b"
+	pages 10 30 500 s2 30 >"$T/b"
+	pages 1 20 500 s3 >"$T/c"
 	timeout 120 ds-load --jobs 3 --batch-rows 1000 <"$T/a" 2>"$T/a.err" &
 	pa=$!
 	timeout 120 ds-load --jobs 2 --batch-rows 1000 <"$T/b" 2>"$T/b.err" &
 	pb=$!
-	timeout 120 ds-load --jobs 3 --batch-rows 1500 <"$T/a" 2>"$T/c.err" &
+	timeout 120 ds-load --jobs 3 --batch-rows 1500 <"$T/c" 2>"$T/c.err" &
 	pc=$!
 	st=0
 	wait "$pa" || st=$?

@@ -131,7 +131,8 @@ ids_match() {
 	wait_bg
 	assert_status 0
 	run cat "$BG_ERR"
-	assert_output_contains 'msg="ds-checkpoint get failed: restarting"'
+	# The stream's lock is taken first, in the same database.
+	assert_output_contains 'msg="cannot take the stream'"'"'s lock: retrying"'
 	# The pauses grow: 1 s, then 2 s.
 	assert_output_contains 'backoff_s=1'
 	assert_output_contains 'backoff_s=2'
@@ -224,7 +225,7 @@ expired_setup() {
 	assert_stderr_lacks "restarting"
 }
 
-@test "a second ds-run of the same stream exits at once with 111: already running" {
+@test "a second ds-run of the same stream exits at once with 111: already running, naming the live ds-run" {
 	# 150 pages at 3 requests/s: the first run is still going when it is killed.
 	start_mock --events 30000 --rate 3/1
 	start_bg --limit 200 "$MOCK_URL"
@@ -233,7 +234,7 @@ expired_setup() {
 	ds_run --limit 200 "$MOCK_URL"
 	assert_status 111
 	assert_equal "$output" ""
-	assert_stderr_contains "stream events is already running (pid $BG)"
+	assert_stderr_contains "stream events is already running (ds-run pid $BG on this host)"
 	[ "$SECONDS" -le 2 ]
 	# Another stream is not held back by it (from a server of its own: the
 	# first one's budget is the first run's, which must still be running).
@@ -292,7 +293,10 @@ expired_setup() {
 	ids_match "$T/manifest"
 	run --separate-stderr ds-checkpoint --db "$DATABASE_URL" get events
 	assert_status 3
-	[ ! -e "$STATE/events.follow" ]
+	# the cycle is over: nothing of it is left beside the checkpoint
+	run --separate-stderr ds-checkpoint --db "$DATABASE_URL" follow-get events
+	assert_status 0
+	assert_equal "$output" ""
 }
 
 @test "--follow: a cycle interrupted by SIGKILL is continued with the same since" {
@@ -304,7 +308,9 @@ expired_setup() {
 	sleep 3
 	kill_session "$BG"
 	wait "$BG" || true
-	since=$(sed -n 's/^since=//p' "$STATE/events.follow")
+	# the cycle's since is kept beside the checkpoint, not in the state directory
+	since=$(ds-checkpoint --db "$DATABASE_URL" follow-get events)
+	since=${since#since=}
 	[ -n "$since" ]
 	ds_run --follow --overlap 30m --limit 100 "$MOCK_URL"
 	assert_status 0
@@ -312,7 +318,7 @@ expired_setup() {
 	# Every request after the first run carried the cycle's since.
 	assert_equal "$(grep 'msg=request' "$MOCK_LOG" | tail -n +2 | grep -vc "since=${since//:/%3A}")" "0"
 	ids_match "$T/manifest"
-	[ ! -e "$STATE/events.follow" ]
+	assert_equal "$(ds-checkpoint --db "$DATABASE_URL" follow-get events)" ""
 }
 
 @test "--config reads KEY=value settings: URL, DB, STREAM, LIMIT, METRICS" {
