@@ -60,7 +60,7 @@ closed_url() {
 		--db "postgresql:///nodb?host=$T/nosocket" "$CLOSED"
 	assert_status 111
 	assert_equal "$output" ""
-	assert_stderr_contains "prog=ds-run msg=\"ds-checkpoint get failed: restarting\" stream=events status=111 backoff_s=1"
+	assert_stderr_contains "prog=ds-run msg=\"cannot take the stream's lock: retrying\" stream=events backoff_s=1"
 	assert_stderr_contains "s (--give-up-after 1s): giving up; last error: ds-checkpoint: cannot connect to the database error="
 	assert_stderr_contains "$T/nosocket/.s.PGSQL.5432"
 }

@@ -95,7 +95,7 @@ try() {
 	assert_stderr_contains 'msg="unknown option --frobnicate'
 	run --separate-stderr ds-checkpoint get --db
 	assert_status 64
-	assert_stderr_contains 'msg="option --db needs a value"'
+	assert_stderr_contains 'msg="an option needs a value" option=--db'
 }
 
 @test "a valid name of 128 bytes works end to end: archive segments, checkpoint, state files" {
