@@ -29,6 +29,10 @@ TOOLS	= $(if $(wildcard tests/mockapi/main.c),$(BIN)/ds-mockapi) $(BIN)/ds-unit
 SCRIPTS	= scripts/ds-run scripts/ds-pg
 
 LIB_SRC		= $(wildcard lib/*.c)
+
+# Where `make install` puts the connector presets (lib/deffile.c looks there last).
+CONNECTORS_DIR = $(PREFIX)/share/ds/connectors
+$(OBJ)/lib/deffile.o: DS_CFLAGS += -DDS_CONNECTORS_DIR=\"$(CONNECTORS_DIR)\"
 FETCH_SRC	= $(wildcard fetch/*.c)
 TRANSFORM_SRC	= $(wildcard transform/*.c)
 LOAD_SRC	= $(wildcard load/*.c)
