@@ -563,6 +563,18 @@ gen_take(struct run *r, const struct gpage *pg, int more)
 }
 
 /*
+ * Non-zero for a 403 that is a rate limit, not a refusal: it says the budget
+ * is spent (X-RateLimit-Remaining: 0) or when to come back (Retry-After),
+ * as GitHub's primary and secondary rate limits do.
+ */
+static int
+limited_403(const struct http_resp *resp)
+{
+	return resp->status == 403 && (strcmp(resp->rl_remaining, "0") == 0 ||
+	    resp->retry_after[0] != '\0');
+}
+
+/*
  * One request of a defined stream (every style but DataSync's), as
  * one_request().
  */
@@ -596,9 +608,8 @@ gen_one(struct run *r, const char **cause, double *wait)
 		ds_buf_adds(&r->why, resp->error);
 		return -1;
 	}
-	/* a 403 that says the budget is spent is a rate limit (GitHub) */
-	if (resp->status == 429 || (resp->status == 403 &&
-	    strcmp(resp->rl_remaining, "0") == 0)) {
+	/* a 403 that says the budget is spent, or when to come back, is a rate limit (GitHub) */
+	if (resp->status == 429 || limited_403(resp)) {
 		r->st.http_429++;
 		*wait = rl_wait_429(&r->rl, resp->retry_after, resp->rl_reset,
 		    resp->rl_remaining, wall(), &src);
@@ -645,8 +656,7 @@ gen_one(struct run *r, const char **cause, double *wait)
 		return gen_take(r, &pg, verdict == STOP_MORE);
 	}
 	ds_buf_reset(&r->why);
-	if (*wait >= 0 || resp->status == 429 || (resp->status == 403 &&
-	    strcmp(resp->rl_remaining, "0") == 0) ||
+	if (*wait >= 0 || resp->status == 429 || limited_403(resp) ||
 	    (resp->status >= 500 && resp->status <= 599)) {
 		*cause = status_cause(resp->status == 403 ? 429 : resp->status);
 		if (src != NULL)

@@ -21,21 +21,39 @@ request(const struct def *d, const char *st, size_t n, struct ds_buf *url)
 		url_add_param(url, d->after_param, strlen(d->after_param), st, n);
 }
 
-/* The after-field of the last record; none after an empty page. */
+/*
+ * The after-field of the last record that has one (a malformed record at
+ * the end does not end the stream); none after an empty page.
+ */
 static int
 next(const struct def *d, const struct gpage *pg, const struct style_resp *sr,
     struct ds_buf *out, struct ds_buf *why)
 {
-	struct gval last, id;
+	struct ds_json j;
+	struct gval id;
+	const char *p = pg->data, *end = pg->data + pg->datalen, *e, *found = NULL;
+	size_t en, foundlen = 0;
 
 	(void)sr;
 	ds_buf_reset(out);
-	if (pg->records == 0 || !gbody_last(pg->data, pg->datalen, &last))
+	if (pg->records == 0)
 		return 0;
-	if (!gbody_find(last.v, last.n, d->after_field, &id) ||
-	    gbody_text(&id, out) < 0 || out->len == 0) {
-		ds_buf_printf(why, "after-field %s: the last record (byte %zu) has no "
-		    "string or number there", d->after_field, (size_t)(last.v - pg->body));
+	ds_json_init(&j, pg->data);
+	j.maxdepth = DS_JSON_PASSDEPTH + 8;
+	if (ds_json_arr_begin(&j, &p, end) < 0)
+		return 0;
+	while (ds_json_arr_next(&j, &p, end, &e, &en) == 1)
+		if (*e == '{' && gbody_find(e, en, d->after_field, &id) &&
+		    (*id.v == '"' || *id.v == '-' || (*id.v >= '0' && *id.v <= '9'))) {
+			found = id.v;
+			foundlen = id.n;
+		}
+	id.v = found;
+	id.n = foundlen;
+	if (found == NULL || gbody_text(&id, out) < 0 || out->len == 0) {
+		ds_buf_printf(why, "after-field %s: no record of the page (%zu records, "
+		    "from byte %zu) has a string or number there", d->after_field,
+		    pg->records, (size_t)(pg->data - pg->body));
 		return -1;
 	}
 	return 1;

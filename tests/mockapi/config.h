@@ -9,6 +9,9 @@
 
 enum mock_shape { SHAPE_NESTED, SHAPE_FLAT };
 enum mock_reset { RESET_DELTA, RESET_EPOCH, RESET_ALTERNATE };
+/* --style: whose API the mock follows (styles.c), DataSync's by default */
+enum mock_style { STYLE_DATASYNC, STYLE_SOCRATA, STYLE_ARCGIS, STYLE_CKAN,
+	STYLE_GITHUB, STYLE_STRIPE, STYLE_JSONAPI };
 
 /* Fault kinds, as bits for --faults. */
 enum mock_fault {
@@ -43,6 +46,7 @@ struct mock_config {
 	double		 bad_rate;
 	int		 gzip;
 	int		 log;
+	enum mock_style	 style;
 };
 
 extern struct mock_config mock_cfg;

@@ -21,6 +21,7 @@
 #include "manifest.h"
 #include "output.h"
 #include "server.h"
+#include "styles.h"
 
 struct mock_config mock_cfg = {
 	.events = 3000000,
@@ -44,7 +45,8 @@ static const char usage_text[] =
     "                  [--cursor-ttl SECONDS] [--rate N/SECONDS]\n"
     "                  [--reset-form delta|epoch|alternate] [--fail-rate R]\n"
     "                  [--faults LIST] [--slow-seconds S] [--dup-rate R]\n"
-    "                  [--bad-rate R] [--no-gzip] [--manifest FILE] [--log]\n";
+    "                  [--bad-rate R] [--no-gzip] [--manifest FILE] [--log]\n"
+    "                  [--style datasync|socrata|arcgis|ckan|github|stripe|jsonapi]\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -149,7 +151,7 @@ main(int argc, char *argv[])
 	enum {
 		O_PORT = 256, O_EVENTS, O_SEED, O_PAGEMAX, O_APIKEY, O_SHAPE, O_PRETTY,
 		O_TTL, O_RATE, O_RESET, O_FAILRATE, O_FAULTS, O_SLOW, O_DUP, O_BAD,
-		O_NOGZIP, O_MANIFEST, O_LOG, O_HELP, O_BIND, O_KEYFILE
+		O_NOGZIP, O_MANIFEST, O_LOG, O_HELP, O_BIND, O_KEYFILE, O_STYLE
 	};
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, O_PORT },
@@ -172,6 +174,7 @@ main(int argc, char *argv[])
 		{ "no-gzip", no_argument, NULL, O_NOGZIP },
 		{ "manifest", required_argument, NULL, O_MANIFEST },
 		{ "log", no_argument, NULL, O_LOG },
+		{ "style", required_argument, NULL, O_STYLE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -274,6 +277,13 @@ main(int argc, char *argv[])
 			break;
 		case O_LOG:
 			mock_cfg.log = 1;
+			break;
+		case O_STYLE:
+			if (styles_parse(optarg, &mock_cfg.style) != 0) {
+				ds_warnx("--style: expected datasync, socrata, arcgis, ckan, "
+				    "github, stripe or jsonapi; got '%s'", optarg);
+				usage();
+			}
 			break;
 		case O_HELP:
 			fputs(usage_text, stdout);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "request.h"
 #include "server.h"
+#include "styles.h"
 
 static atomic_int stopping;
 
@@ -98,12 +99,24 @@ add_headers(struct MHD_Response *resp, const struct reply *rp, int gzipped)
 	struct tm tm;
 
 	MHD_add_response_header(resp, "Content-Type",
-	    rp->html ? "text/html; charset=utf-8" : "application/json");
+	    rp->html ? "text/html; charset=utf-8" : rp->ctype ? rp->ctype :
+	    "application/json");
+	if (rp->link.len > 0)
+		MHD_add_response_header(resp, "Link", rp->link.p);
 	if (gzipped)
 		MHD_add_response_header(resp, "Content-Encoding", "gzip");
 	if (mock_cfg.gzip)
 		MHD_add_response_header(resp, "Vary", "Accept-Encoding");
-	if (rp->rate.limited) {
+	if (rp->rate.limited && rp->rate_form == 1) {
+		/* GitHub: lower case, the reset as epoch seconds */
+		snprintf(v, sizeof(v), "%u", rp->rate.limit);
+		MHD_add_response_header(resp, "x-ratelimit-limit", v);
+		snprintf(v, sizeof(v), "%u", rp->rate.over ? 0 : rp->rate.remaining);
+		MHD_add_response_header(resp, "x-ratelimit-remaining", v);
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)rp->rate.reset_at);
+		MHD_add_response_header(resp, "x-ratelimit-reset", v);
+		MHD_add_response_header(resp, "x-ratelimit-resource", "core");
+	} else if (rp->rate.limited && rp->rate_form == 0) {
 		snprintf(v, sizeof(v), "%u", rp->rate.limit);
 		MHD_add_response_header(resp, "X-RateLimit-Limit", v);
 		snprintf(v, sizeof(v), "%u", rp->rate.remaining);
@@ -161,10 +174,21 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 		return MHD_YES;
 	}
 	memset(&rp, 0, sizeof(rp));
-	request_parse(&r, c->uri);
-	api_answer(method, &r, MHD_lookup_connection_value(con, MHD_HEADER_KIND,
-	    "X-API-Key"), time(NULL), &rp);
-	request_free(&r);
+	if (mock_cfg.style != STYLE_DATASYNC) {
+		struct style_req sq = {
+			method, c->uri,
+			MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization"),
+			MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-App-Token"),
+			MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Host")
+		};
+
+		styles_answer(&sq, time(NULL), &rp);
+	} else {
+		request_parse(&r, c->uri);
+		api_answer(method, &r, MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+		    "X-API-Key"), time(NULL), &rp);
+		request_free(&r);
+	}
 	if (mock_cfg.log)
 		log_request(method, c->uri, rp.fault == FAULT_DROP ? 0 : rp.status,
 		    rp.fault);
@@ -198,6 +222,7 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 	add_headers(resp, &rp, gzipped);
 	ret = MHD_queue_response(con, (unsigned)rp.status, resp);
 	MHD_destroy_response(resp);
+	ds_buf_free(&rp.link);
 	return ret;
 }
 
