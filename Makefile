@@ -160,6 +160,8 @@ install: all
 	for m in man/*.1; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man1/; done; true
 	for m in man/*.5; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man5/; done; true
 	for m in man/*.7; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man7/; done; true
+	install -d $(DESTDIR)$(CONNECTORS_DIR)
+	install -m 0644 connectors/*.conf $(DESTDIR)$(CONNECTORS_DIR)/
 
 clean:
 	rm -rf bin build

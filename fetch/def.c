@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "deffile.h"
 #include "exits.h"
 #include "log.h"
 #include "def.h"
@@ -57,10 +58,6 @@ static const char *const auths[] = {
 	"none"
 };
 
-/* The settings of ds-transform: a definition file may hold them too. */
-static const char *const transform_settings[] = {
-	"id-field", "ts-field", "type-field", "key", NULL
-};
 
 void
 def_init(struct def *d)
@@ -95,12 +92,7 @@ def_arg(size_t i)
 int
 def_other_stage(const char *name)
 {
-	size_t i;
-
-	for (i = 0; transform_settings[i] != NULL; i++)
-		if (strcmp(transform_settings[i], name) == 0)
-			return 1;
-	return 0;
+	return ds_def_stage(name) == 't';
 }
 
 void

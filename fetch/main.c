@@ -389,6 +389,7 @@ main(int argc, char *argv[])
 	key = read_key(keyfile);
 	ds_log_secret(key);	/* a server may quote it back in an error */
 	o.events = events;
+	o.have_key = key != NULL;
 
 	/* the headers of every request: the definition's, then the credential */
 	hdrs = ds_xcalloc(d.header.n + 1, sizeof(*hdrs));

@@ -182,7 +182,7 @@ refused(struct run *r)
 	ds_buf_terminate(&msg);
 	if ((st == 401 || st == 403) && r->o->def->style != &style_datasync)
 		ds_diex(DS_EX_AUTH, "credentials refused: HTTP %ld at cursor %s: %s%s", st,
-		    cursor_text(r), msg.p, r->o->key == NULL ? " (no key given: set "
+		    cursor_text(r), msg.p, !r->o->have_key ? " (no key given: set "
 		    "DS_API_KEY or use --api-key-file)" : "");
 	if (st == 401 || st == 403)
 		ds_diex(DS_EX_AUTH, "API key refused: HTTP %ld: %s%s", st, msg.p,
@@ -459,12 +459,13 @@ body_failure(struct run *r, const struct gpage *pg, const char **cause)
 	    gbody_find(pg->error.v, pg->error.n, "status", &code)))
 		st = strtol(*code.v == '"' ? code.v + 1 : code.v, NULL, 10);
 	ds_buf_reset(&r->why);
-	ds_buf_printf(&r->why, "error-path %s at byte %zu: %s%s", d->error_path,
-	    (size_t)(pg->error.v - pg->body), st ? "" : "", msg.p);
+	ds_buf_printf(&r->why, "error-path %s at byte %zu: %s", d->error_path,
+	    (size_t)(pg->error.v - pg->body), msg.p);
 	ds_buf_free(&msg);
 	if (st == 401 || st == 403 || st == 498 || st == 499)
 		ds_diex(DS_EX_AUTH, "credentials refused: code %ld in a 200 body at cursor "
-		    "%s: %s", st, cursor_text(r), r->why.p);
+		    "%s: %s%s", st, cursor_text(r), r->why.p, !r->o->have_key ?
+		    " (no key given: set DS_API_KEY or use --api-key-file)" : "");
 	if (st == 429 || (st >= 500 && st <= 599) || (st == 0 && d->error_transient) ||
 	    (st != 0 && (st < 400 || st > 599) && d->error_transient)) {
 		*cause = "body_error";

@@ -35,6 +35,7 @@ struct pager_opts {
 	const char *const *headers;	/* request header lines */
 	size_t		 nheaders;
 	const char	*userpass;	/* HTTP Basic "user:password", or NULL */
+	int		 have_key;	/* a credential was given (for messages) */
 	int		 verbose;
 	atomic_int *stop;	/* set to a signal number to stop */
 };

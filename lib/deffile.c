@@ -16,6 +16,31 @@
 
 #define DEF_LINE_MAX	65536	/* a longer line is refused, not truncated */
 
+static const char *const fetch_names[] = {
+	"paginate", "records", "error-path", "error-class", "cursor-path",
+	"cursor-param", "next-path", "offset-param", "page-param", "page-start",
+	"after-param", "after-field", "limit-param", "has-more-path", "more-path",
+	"total-path", "stop-on-empty", "stop-on-short", "param", "header", "method",
+	"body", "filter", "auth", "auth-name", "auth-scheme", "limit", NULL
+};
+static const char *const transform_names[] = {
+	"id-field", "ts-field", "type-field", "key", NULL
+};
+
+int
+ds_def_stage(const char *name)
+{
+	size_t i;
+
+	for (i = 0; fetch_names[i] != NULL; i++)
+		if (strcmp(fetch_names[i], name) == 0)
+			return 'f';
+	for (i = 0; transform_names[i] != NULL; i++)
+		if (strcmp(transform_names[i], name) == 0)
+			return 't';
+	return 0;
+}
+
 /* s without leading and trailing white space (in place). */
 static char *
 trim(char *s)

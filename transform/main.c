@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "deffile.h"
 #include "exits.h"
 #include "jcs.h"
 #include "jqfilter.h"
@@ -27,7 +28,8 @@ static void __attribute__((noreturn))
 usage(FILE *f, int status)
 {
 	fprintf(f,
-	    "usage: ds-transform [--canonical] [--id-field path] [--jq filter]\n"
+	    "usage: ds-transform [--canonical] [--connector name] [--definition file]\n"
+	    "                    [--id-field path] [--jq filter]\n"
 	    "                    [--key id | hash] [--max-line-bytes n]\n"
 	    "                    [--max-record-bytes n] [--stream name]\n"
 	    "                    [--ts-field path] [--type-field path]\n");
@@ -143,11 +145,56 @@ canonical(struct ds_reader *rd, size_t maxbytes)
 	ds_buf_free(&out);
 }
 
+/* The settings a definition file may give, and which the command line gave. */
+struct xf_def {
+	struct xf_opts	*o;
+	int		 given[4];	/* id-field, ts-field, type-field, key */
+	char		*kept[3];	/* the paths read from files (owned) */
+};
+
+/*
+ * A definition line: ds-transform's settings are taken (unless given on
+ * the command line), ds-fetch's skipped, any other exits 64.
+ */
+static int
+def_setting(void *arg, const char *name, const char *value, const char *where)
+{
+	static const char *const names[] = { "id-field", "ts-field", "type-field" };
+	struct xf_def *d = arg;
+	const char **field[3];
+	size_t i;
+
+	field[0] = &d->o->id_field;
+	field[1] = &d->o->ts_field;
+	field[2] = &d->o->type_field;
+	if (ds_def_stage(name) == 'f')
+		return 0;
+	for (i = 0; i < 3; i++)
+		if (strcmp(name, names[i]) == 0) {
+			if (!d->given[i]) {
+				free(d->kept[i]);
+				d->kept[i] = ds_xstrdup(value);
+				*field[i] = patharg(names[i], d->kept[i]);
+			}
+			return 0;
+		}
+	if (strcmp(name, "key") == 0) {
+		if (strcmp(value, "id") != 0 && strcmp(value, "hash") != 0)
+			ds_diex(DS_EX_USAGE, "%s: setting key: want id or hash", where);
+		if (!d->given[3])
+			d->o->key_hash = strcmp(value, "hash") == 0;
+		return 0;
+	}
+	ds_diex(DS_EX_USAGE, "%s: unknown setting %s", where, name);
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "canonical",		no_argument,		NULL, 'C' },
+		{ "connector",		required_argument,	NULL, 'c' },
+		{ "definition",		required_argument,	NULL, 'd' },
 		{ "help",		no_argument,		NULL, 'h' },
 		{ "id-field",		required_argument,	NULL, 'i' },
 		{ "jq",			required_argument,	NULL, 'j' },
@@ -160,7 +207,9 @@ main(int argc, char *argv[])
 		{ NULL,			0,			NULL, 0 }
 	};
 	struct xf_opts o = { 0, "id", "timestamp", "type", 16 * MIB };
-	const char *stream = "events", *filter = NULL;
+	const char *stream = "events", *filter = NULL, *connector = NULL;
+	const char *definition = NULL;
+	struct xf_def def = { &o, { 0, 0, 0, 0 }, { NULL, NULL, NULL } };
 	size_t maxline = 256 * MIB, len;
 	struct ds_buf out = { 0 }, err = { 0 };
 	struct xf_jq *jq = NULL;
@@ -176,15 +225,23 @@ main(int argc, char *argv[])
 		case 'C':
 			canon = 1;
 			break;
+		case 'c':
+			connector = optarg;
+			break;
+		case 'd':
+			definition = optarg;
+			break;
 		case 'h':
 			usage(stdout, DS_EX_OK);
 		case 'i':
 			o.id_field = patharg("id-field", optarg);
+			def.given[0] = 1;
 			break;
 		case 'j':
 			filter = optarg;
 			break;
 		case 'k':
+			def.given[3] = 1;
 			if (strcmp(optarg, "id") == 0)
 				o.key_hash = 0;
 			else if (strcmp(optarg, "hash") == 0)
@@ -205,9 +262,11 @@ main(int argc, char *argv[])
 			break;
 		case 't':
 			o.ts_field = patharg("ts-field", optarg);
+			def.given[1] = 1;
 			break;
 		case 'y':
 			o.type_field = patharg("type-field", optarg);
+			def.given[2] = 1;
 			break;
 		default:
 			usage(stderr, DS_EX_USAGE);
@@ -215,6 +274,15 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(stderr, DS_EX_USAGE);
+	/* a definition's settings, where the command line gave none */
+	if (connector != NULL) {
+		char *conf = ds_def_connector(connector);
+
+		ds_def_read(conf, def_setting, &def);
+		free(conf);
+	}
+	if (definition != NULL)
+		ds_def_read(definition, def_setting, &def);
 	if (filter != NULL && (jq = xf_jq_new(filter, &err)) == NULL)
 		ds_diex(DS_EX_USAGE, "--jq: %s", err.p);
 
@@ -251,5 +319,8 @@ main(int argc, char *argv[])
 	ds_reader_free(rd);
 	ds_buf_free(&out);
 	ds_buf_free(&err);
+	free(def.kept[0]);
+	free(def.kept[1]);
+	free(def.kept[2]);
 	return DS_EX_OK;
 }
