@@ -130,8 +130,8 @@ gbody_page(const struct def *d, const char *body, size_t n, struct gpage *pg,
 		if (ds_json_validate(&w->j, body, end) < 0)
 			goto bad_json;
 		if (*v != '[') {
-			ds_buf_printf(why, "records .: the body is a%s %s, not an array "
-			    "(byte %zu)", *v == 'o' || *v == 'a' ? "n" : "", ds_json_type(v),
+			ds_buf_printf(why, "records .: the body is %s, not an array "
+			    "(byte %zu)", gbody_kind(v),
 			    (size_t)(v - body));
 			rc = -1;
 			goto out;
@@ -150,8 +150,8 @@ gbody_page(const struct def *d, const char *body, size_t n, struct gpage *pg,
 	if (*v != '{') {
 		if (ds_json_validate(&w->j, body, end) < 0)
 			goto bad_json;
-		ds_buf_printf(why, "records %s: the body is a%s %s, not an object (byte %zu)",
-		    d->records, *v == 'a' ? "n" : "", ds_json_type(v), (size_t)(v - body));
+		ds_buf_printf(why, "records %s: the body is %s, not an object (byte %zu)",
+		    d->records, gbody_kind(v), (size_t)(v - body));
 		rc = -1;
 		goto out;
 	}
@@ -190,9 +190,8 @@ gbody_page(const struct def *d, const char *body, size_t n, struct gpage *pg,
 		goto out;
 	}
 	if (*rec.v != '[') {
-		ds_buf_printf(why, "records %s: a%s %s at byte %zu, not an array",
-		    d->records, *rec.v == 'o' || *rec.v == 'a' ? "n" : "",
-		    ds_json_type(rec.v), (size_t)(rec.v - body));
+		ds_buf_printf(why, "records %s: %s at byte %zu, not an array",
+		    d->records, gbody_kind(rec.v), (size_t)(rec.v - body));
 		rc = -1;
 		goto out;
 	}
@@ -285,4 +284,24 @@ gbody_text(const struct gval *g, struct ds_buf *out)
 		return -1;
 	ds_buf_terminate(out);
 	return 0;
+}
+
+const char *
+gbody_kind(const char *v)
+{
+	switch (*v) {
+	case '{':
+		return "an object";
+	case '[':
+		return "an array";
+	case '"':
+		return "a string";
+	case 't':
+	case 'f':
+		return "a boolean";
+	case 'n':
+		return "null";
+	default:
+		return "a number";
+	}
 }

@@ -64,4 +64,7 @@ int	gbody_bool(const struct gval *g);
  */
 int	gbody_text(const struct gval *g, struct ds_buf *out);
 
+/* "an object", "an array", "a string", "a number", "a boolean" or "null" for a value. */
+const char *gbody_kind(const char *v);
+
 #endif

@@ -501,7 +501,15 @@ stop_inputs(struct run *r, const struct gpage *pg, int has_next, struct stop_in 
 	in->has_next = has_next;
 	in->records = pg->records;
 	in->limit = d->limit_param != NULL ? r->o->limit : 0;
-	in->has_more = d->has_more_path != NULL ? gbody_bool(&pg->has_more) : -1;
+	in->has_more = -1;
+	if (d->has_more_path != NULL && (in->has_more = gbody_bool(&pg->has_more)) < 0) {
+		if (pg->has_more.v == NULL)
+			ds_diex(DS_EX_PERM, "response at cursor %s: has-more-path %s: no "
+			    "such member in the body", cursor_text(r), d->has_more_path);
+		ds_diex(DS_EX_PERM, "response at cursor %s: has-more-path %s: %s at "
+		    "byte %zu, not true or false", cursor_text(r), d->has_more_path,
+		    gbody_kind(pg->has_more.v), (size_t)(pg->has_more.v - pg->body));
+	}
 	in->more = -1;
 	if (d->more_path.n > 0) {
 		in->more = 0;

@@ -30,9 +30,8 @@ next(const struct def *d, const struct gpage *pg, const struct style_resp *sr,
 	if (pg->cursor.v == NULL || *pg->cursor.v == 'n')
 		return 0;
 	if (gbody_text(&pg->cursor, out) < 0 || out->len == 0) {
-		ds_buf_printf(why, "cursor-path %s: a%s %s at byte %zu, not a non-empty "
-		    "string or number", d->cursor_path, *pg->cursor.v == 'o' ||
-		    *pg->cursor.v == 'a' ? "n" : "", ds_json_type(pg->cursor.v),
+		ds_buf_printf(why, "cursor-path %s: %s at byte %zu, not a non-empty "
+		    "string or number", d->cursor_path, gbody_kind(pg->cursor.v),
 		    (size_t)(pg->cursor.v - pg->body));
 		return -1;
 	}

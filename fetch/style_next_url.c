@@ -27,9 +27,8 @@ next(const struct def *d, const struct gpage *pg, const struct style_resp *sr,
 	    (pg->cursor.n == 2 && *pg->cursor.v == '"'))
 		return 0;
 	if (*pg->cursor.v != '"' || gbody_text(&pg->cursor, &raw) < 0) {
-		ds_buf_printf(why, "next-path %s: a%s %s at byte %zu, not a URL",
-		    d->next_path, *pg->cursor.v == 'o' || *pg->cursor.v == 'a' ? "n" : "",
-		    ds_json_type(pg->cursor.v), (size_t)(pg->cursor.v - pg->body));
+		ds_buf_printf(why, "next-path %s: %s at byte %zu, not a URL",
+		    d->next_path, gbody_kind(pg->cursor.v), (size_t)(pg->cursor.v - pg->body));
 		rc = -1;
 	} else if (url_resolve(sr->url, raw.p, raw.len, out, &bad) < 0) {
 		ds_buf_printf(why, "next-path %s: the string at byte %zu is not a URL "

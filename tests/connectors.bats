@@ -202,3 +202,124 @@ auth_refused() {
 @test "github: bad credentials exit 101, the secret nowhere" { auth_refused github; }
 @test "stripe: an invalid API key exits 101, the secret nowhere" { auth_refused stripe; }
 @test "jsonapi: a refused bearer token exits 101, the secret nowhere" { auth_refused jsonapi; }
+
+@test "a definition file: unknown setting, missing required one, two styles, a setting twice: 64 naming file, line and setting" {
+	printf 'paginate = cursor\n# a comment\nrecrods = data\n' >"$T/d1"
+	run --separate-stderr ds-fetch --definition "$T/d1" http://127.0.0.1:9/x
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains "$T/d1:3: unknown setting recrods"
+	printf 'paginate = cursor\ncursor-param = after\n' >"$T/d2"
+	run --separate-stderr ds-fetch --definition "$T/d2" http://127.0.0.1:9/x
+	assert_status 64
+	assert_stderr_contains "$T/d2:1: setting paginate: cursor needs setting cursor-path"
+	printf 'paginate = offset\noffset-param = skip\nnext-path = links.next\n' >"$T/d3"
+	run --separate-stderr ds-fetch --definition "$T/d3" http://127.0.0.1:9/x
+	assert_status 64
+	assert_stderr_contains "$T/d3:3: setting next-path: belongs to paginate next-url, but paginate is offset ($T/d3:1): two pagination styles"
+	printf 'paginate = offset\npaginate = link\n' >"$T/d4"
+	run --separate-stderr ds-fetch --definition "$T/d4" http://127.0.0.1:9/x
+	assert_status 64
+	assert_stderr_contains "$T/d4:2: setting paginate: set twice (also at $T/d4:1): a contradiction"
+	printf 'this line has no equals sign\n' >"$T/d5"
+	run --separate-stderr ds-fetch --definition "$T/d5" http://127.0.0.1:9/x
+	assert_status 64
+	assert_stderr_contains "$T/d5:1: expected \\\"name = value\\\""
+	run --separate-stderr ds-transform --definition "$T/d1"
+	assert_status 64
+	assert_stderr_contains "$T/d1:3: unknown setting recrods"
+}
+
+@test "a definition is data: \$(...) and backquotes are kept as text, never run" {
+	printf 'paginate = none\nrecords = .\nparam = q=$(touch %s/pwned)`touch %s/pwned2`\n' "$T" "$T" >"$T/def"
+	start_mock --style socrata --events 3 --log
+	run --separate-stderr ds-fetch -q --definition "$T/def" "$MOCK_BASE/resource/abcd-1234.json"
+	assert_status 0
+	[ ! -e "$T/pwned" ] && [ ! -e "$T/pwned2" ]
+	grep -q 'touch' "$MOCK_LOG"
+}
+
+@test "the command line overrides the preset and the definition file; --connector of no such preset is 64" {
+	start_mock --style github --events 30 --page-max 100
+	printf 'limit = 7\n' >"$T/def"
+	run --separate-stderr ds-fetch -q --connector github --definition "$T/def" --limit 10 \
+		"$MOCK_BASE/repos/o/r/issues"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "3"
+	run --separate-stderr ds-fetch -q --connector github --definition "$T/def" \
+		"$MOCK_BASE/repos/o/r/issues"
+	assert_equal "$(wc -l <<<"$output")" "5"
+	run --separate-stderr ds-fetch --connector nosuch "$MOCK_BASE/x"
+	assert_status 64
+	assert_stderr_contains "--connector nosuch: no such connector (looked in"
+	run --separate-stderr ds-fetch --connector github --since 2026-01-01T00:00:00Z \
+		--filter 'q={until}' "$MOCK_BASE/x"
+	assert_status 64
+	assert_stderr_contains "--since: paginate link sends no time filter: set filter (or a body) with {since}"
+}
+
+@test "a key sent as a query parameter (arcgis token) is in no page line, archive, stats file, checkpoint or log" {
+	mockdef arcgis
+	start_mock --style arcgis --events 250 --page-max 100 --api-key-file "$T/key"
+	run --separate-stderr ds-fetch -v --connector arcgis --definition "$T/def" \
+		--api-key-file "$T/key" --archive "$T/arch" --stats "$T/stats" --limit 100 \
+		"$(url_of arcgis)"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "3"
+	assert_stderr_contains 'msg=page seq=3'
+	printf '%s\n' "$output" >"$T/pages"
+	run grep -rl 'mock-secret-4f9a2c' "$T/pages" "$T/stats" <(zstdcat "$T"/arch/*.zst) <(printf '%s' "$stderr")
+	assert_equal "$output" ""
+	printf '%s\n' "$(cat "$T/pages")" | ds-transform --definition "$T/def" | ds-load >/dev/null 2>&1
+	assert_equal "$(sql "select count(*) from ds_checkpoints where cursor like '%mock-secret%'")" "0"
+	assert_equal "$(sql "select count(*) from events")" "250"
+}
+
+@test "ckan: next link on an empty page stops there (stop-on-empty), said why, one request past the end" {
+	start_mock --style ckan --events 250 --page-max 100 --log
+	# CKAN's own next link, with neither a total nor a flag to stop it
+	printf 'paginate = next-url\nnext-path = result._links.next\nrecords = result.records\nerror-path = error\nauth = authorization\nlimit-param = limit\nlimit = 100\n' >"$T/def"
+	run --separate-stderr ds-fetch -v --definition "$T/def" \
+		"$MOCK_BASE/api/3/action/datastore_search?resource_id=r"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "4"
+	assert_stderr_contains 'msg="last page" reason="empty page"'
+	assert_equal "$(grep -c 'msg=request' "$MOCK_LOG")" "4"
+	tail -n 1 <<<"$output" | grep -q '"next":null,"has_more":false'
+}
+
+@test "a flag that says more over empty pages again and again fails with 100 naming the rule, never loops" {
+	start_mock --style ckan --events 150 --page-max 100 --log
+	printf 'paginate = next-url\nnext-path = result._links.next\nrecords = result.records\nmore-path = success\nlimit-param = limit\nlimit = 100\n' >"$T/def"
+	run --separate-stderr ds-fetch --definition "$T/def" \
+		"$MOCK_BASE/api/3/action/datastore_search?resource_id=r"
+	assert_status 100
+	assert_stderr_contains 'empty pages in a row while a flag says there is more'
+	# two pages of records, three empty ones allowed, the fourth fails
+	assert_equal "$(grep -c 'msg=request' "$MOCK_LOG")" "6"
+}
+
+@test "a has-more flag that is not a boolean, or a record path with no array, exits 100 naming the setting, path and byte" {
+	start_mock --style stripe --events 20
+	run --separate-stderr ds-fetch --connector stripe --has-more-path object "$MOCK_BASE/v1/events"
+	assert_status 100
+	assert_equal "$output" ""
+	assert_stderr_contains 'has-more-path object: a string at byte'
+	run --separate-stderr ds-fetch --connector stripe --records url "$MOCK_BASE/v1/events"
+	assert_status 100
+	assert_stderr_contains 'does not match the definition: records url: a string at byte'
+}
+
+@test "stripe: HTTP Basic with the key as the user name is accepted (auth basic)" {
+	start_mock --style stripe --events 30 --api-key-file "$T/key"
+	printf 'mock-secret-4f9a2c:\n' >"$T/basic"
+	run --separate-stderr ds-fetch -q --connector stripe --auth basic --api-key-file "$T/basic" \
+		"$MOCK_BASE/v1/events"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "1"
+	run --separate-stderr ds-fetch -q --connector stripe --auth basic --api-key-file "$T/key" \
+		"$MOCK_BASE/v1/events"
+	assert_status 64
+	assert_stderr_contains 'auth basic: the secret'
+	assert_stderr_lacks 'mock-secret-4f9a2c'
+}
