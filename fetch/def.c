@@ -48,6 +48,8 @@ static const struct setting {
 	{ "auth", K_AUTH, 0, "scheme" },
 	{ "auth-name", K_STR, offsetof(struct def, auth_name), "name" },
 	{ "auth-scheme", K_STR, offsetof(struct def, auth_scheme), "word" },
+	{ "token-url", K_STR, offsetof(struct def, token_url), "url" },
+	{ "token-scope", K_STR, offsetof(struct def, token_scope), "scope" },
 	{ "limit", K_LIMIT, 0, "n" },
 };
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
@@ -55,7 +57,7 @@ _Static_assert(NSETTINGS <= 32, "def.where[] holds every setting");
 
 static const char *const auths[] = {
 	"x-api-key", "header", "bearer", "scheme", "authorization", "basic", "query",
-	"none"
+	"none", "oauth2"
 };
 
 
@@ -233,7 +235,7 @@ def_set(struct def *d, const char *name, const char *value, const char *where)
 				break;
 		if (v == (long)(sizeof(auths) / sizeof(auths[0])))
 			bad(where, name, "want x-api-key, header, bearer, scheme, "
-			    "authorization, basic, query or none", value);
+			    "authorization, basic, query, oauth2 or none", value);
 		d->auth = (enum def_auth)v;
 		break;
 	}
@@ -305,6 +307,18 @@ def_check(const struct def *d, int have_since, int have_until)
 	if ((d->auth == AUTH_HEADER || d->auth == AUTH_QUERY) && d->auth_name == NULL)
 		ds_diex(DS_EX_USAGE, "%s: setting auth: %s needs setting auth-name",
 		    d->where[index_of("auth")], auths[d->auth]);
+	if (d->auth == AUTH_OAUTH2 && d->token_url == NULL)
+		ds_diex(DS_EX_USAGE, "%s: setting auth: oauth2 needs setting token-url",
+		    d->where[index_of("auth")]);
+	if (d->auth != AUTH_OAUTH2 && (d->token_url != NULL || d->token_scope != NULL))
+		ds_diex(DS_EX_USAGE, "%s: setting %s: only for auth oauth2: a "
+		    "contradiction", d->where[index_of(d->token_url ? "token-url" :
+		    "token-scope")], d->token_url ? "token-url" : "token-scope");
+	if (d->style == &style_datasync && (d->auth == AUTH_QUERY ||
+	    d->auth == AUTH_OAUTH2))
+		ds_diex(DS_EX_USAGE, "%s: setting auth: %s is not for paginate "
+		    "datasync: a contradiction", d->where[index_of("auth")],
+		    auths[d->auth]);
 	if (d->auth == AUTH_SCHEME && d->auth_scheme == NULL)
 		ds_diex(DS_EX_USAGE, "%s: setting auth: scheme needs setting auth-scheme",
 		    d->where[index_of("auth")]);

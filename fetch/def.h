@@ -23,7 +23,8 @@ enum def_auth {
 	AUTH_AUTHORIZATION,	/* Authorization: KEY */
 	AUTH_BASIC,		/* HTTP Basic, KEY is user:password */
 	AUTH_QUERY,		/* ?AUTH-NAME=KEY, redacted everywhere */
-	AUTH_NONE
+	AUTH_NONE,
+	AUTH_OAUTH2		/* client credentials: KEY is id:secret */
 };
 
 struct def_list {
@@ -55,6 +56,7 @@ struct def {
 	char		*filter;	/* NAME=TEMPLATE, filled from --since/--until */
 	enum def_auth	 auth;
 	char		*auth_name, *auth_scheme;
+	char		*token_url, *token_scope;	/* auth oauth2 */
 	long		 limit;		/* limit from a file, or -1 */
 	char		*where[32];	/* where each setting was set (table order) */
 	int		 layer[32];

@@ -426,6 +426,13 @@ http_header(struct http *h, const char *line)
 }
 
 void
+http_bearer(struct http *h, const char *token)
+{
+	SETOPT(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+	SETOPT(h->curl, CURLOPT_XOAUTH2_BEARER, token);
+}
+
+void
 http_basic(struct http *h, const char *userpass)
 {
 	h->userpass = ds_xstrdup(userpass);

@@ -63,6 +63,8 @@ void	 http_cancel(struct http *h);
  * wiped from memory when the handle is freed (it may hold a credential).
  */
 void	 http_header(struct http *h, const char *line);
+/* Send Authorization: Bearer token (copied by libcurl) from now on. */
+void	 http_bearer(struct http *h, const char *token);
 /* Send HTTP Basic credentials (userpass is "user:password") with every request. */
 void	 http_basic(struct http *h, const char *userpass);
 /*

@@ -55,7 +55,8 @@ usage(FILE *f, int status)
 	    "  stop rules: --has-more-path path --more-path path --total-path path\n"
 	    "              --stop-on-empty yes|no --stop-on-short yes|no\n"
 	    "  auth:       --auth x-api-key|header|bearer|scheme|authorization|basic|\n"
-	    "              query|none --auth-name name --auth-scheme word\n");
+	    "              query|oauth2|none --auth-name name --auth-scheme word\n"
+	    "              --token-url url --token-scope scope\n");
 	exit(status);
 }
 
@@ -422,6 +423,13 @@ main(int argc, char *argv[])
 			break;
 		case AUTH_QUERY:
 			o.query_key = key;
+			break;
+		case AUTH_OAUTH2:
+			if (strchr(key, ':') == NULL)
+				ds_diex(DS_EX_USAGE, "auth oauth2: the secret (from %s) "
+				    "must be client_id:client_secret", keyfile ? keyfile :
+				    "DS_API_KEY");
+			o.oauth_cred = key;
 			break;
 		case AUTH_NONE:
 			break;

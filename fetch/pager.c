@@ -18,6 +18,7 @@
 #include "gbody.h"
 #include "emit.h"
 #include "http.h"
+#include "oauth.h"
 #include "pager.h"
 #include "ratelimit.h"
 #include "seen.h"
@@ -48,6 +49,7 @@ struct run {
 	struct ds_buf		 guess, aurl;	/* cursor and url requested ahead */
 	struct ds_buf		 surl, body;	/* url with secrets; POST body */
 	unsigned		 empty_run;	/* empty pages in a row */
+	struct oauth		*oauth;		/* auth oauth2, or NULL */
 	uint64_t		 rng;
 	double			 start;
 };
@@ -596,13 +598,21 @@ gen_one(struct run *r, const char **cause, double *wait)
 	struct style_resp sr;
 	struct stop_in in;
 	struct gpage pg;
-	const char *src = NULL, *why;
-	int not_json, has_next, verdict;
+	const char *src = NULL, *why, *tok;
+	int not_json, has_next, verdict, renewed = 0;
 
 	*wait = -1;
 	gen_request(r);
 	if (d->body != NULL)
 		http_post(r->http, r->body.p);
+again:
+	if (r->oauth != NULL) {
+		if (oauth_token(r->oauth, renewed, &tok, &r->why) < 0) {
+			*cause = "token";
+			return -1;
+		}
+		http_bearer(r->http, tok);
+	}
 	if (http_get(r->http, r->surl.p, resp) < 0) {
 		if (resp->aborted)
 			return -1;
@@ -616,6 +626,11 @@ gen_one(struct run *r, const char **cause, double *wait)
 		ds_buf_reset(&r->why);
 		ds_buf_adds(&r->why, resp->error);
 		return -1;
+	}
+	/* a token refused: renew it once, at once (it may have been revoked) */
+	if (resp->status == 401 && r->oauth != NULL && !renewed) {
+		renewed = 1;
+		goto again;
 	}
 	/* a 403 that says the budget is spent, or when to come back, is a rate limit (GitHub) */
 	if (resp->status == 429 || limited_403(resp)) {
@@ -738,6 +753,9 @@ pager_run(const struct pager_opts *o)
 		http_header(r->http, o->headers[n]);
 	if (o->userpass != NULL)
 		http_basic(r->http, o->userpass);
+	if (o->oauth_cred != NULL)
+		r->oauth = oauth_new(o->def->token_url, o->oauth_cred, o->def->token_scope,
+		    o->timeout_ms, o->insecure);
 	running = r;
 	atexit(at_exit);
 	write_stats(r);
@@ -804,6 +822,7 @@ pager_run(const struct pager_opts *o)
 	finished = 1;
 	running = NULL;
 	http_free(r->http);
+	oauth_free(r->oauth);
 	ds_buf_free(&r->resp.body);
 	seen_free(&r->seen);
 	stats_free(&r->st);

@@ -36,6 +36,7 @@ struct pager_opts {
 	size_t		 nheaders;
 	const char	*userpass;	/* HTTP Basic "user:password", or NULL */
 	int		 have_key;	/* a credential was given (for messages) */
+	const char	*oauth_cred;	/* auth oauth2: "client_id:secret", or NULL */
 	int		 verbose;
 	atomic_int *stop;	/* set to a signal number to stop */
 };

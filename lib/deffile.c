@@ -21,7 +21,8 @@ static const char *const fetch_names[] = {
 	"cursor-param", "next-path", "offset-param", "page-param", "page-start",
 	"after-param", "after-field", "limit-param", "has-more-path", "more-path",
 	"total-path", "stop-on-empty", "stop-on-short", "param", "header", "method",
-	"body", "filter", "auth", "auth-name", "auth-scheme", "limit", NULL
+	"body", "filter", "auth", "auth-name", "auth-scheme", "token-url",
+	"token-scope", "limit", NULL
 };
 static const char *const transform_names[] = {
 	"id-field", "ts-field", "type-field", "key", NULL

@@ -323,3 +323,53 @@ auth_refused() {
 	assert_stderr_contains 'auth basic: the secret'
 	assert_stderr_lacks 'mock-secret-4f9a2c'
 }
+
+@test "auth oauth2: the token is fetched with the client credentials, renewed before it expires, never shown" {
+	mockdef jsonapi
+	printf 'client-1:client-secret-93be\n' >"$T/client"
+	start_mock --style jsonapi --oauth2 --token-ttl 2 --api-key-file "$T/client" \
+		--events 1000 --page-max 100 --rate 3/1 --log --manifest "$T/manifest"
+	printf 'auth = oauth2\ntoken-url = %s/oauth/token\n' "$MOCK_BASE" >>"$T/def"
+	ds_run --connector jsonapi --definition "$T/def" --api-key-file "$T/client" --limit 100 \
+		"$MOCK_BASE/api/events"
+	assert_status 0
+	ids_match "$T/manifest"
+	tokens=$(grep -c 'path=/oauth/token status=200' "$MOCK_LOG")
+	[ "$tokens" -ge 2 ]
+	assert_equal "$(grep -c 'status=401' "$MOCK_LOG")" "0"
+	assert_stderr_lacks 'client-secret-93be'
+	assert_stderr_lacks 'tok-'
+}
+
+@test "auth oauth2: a client the token URL refuses exits 101, the secret nowhere" {
+	printf 'client-1:client-secret-93be\n' >"$T/client"
+	printf 'client-1:not-the-secret-5a\n' >"$T/wrong"
+	start_mock --style jsonapi --oauth2 --api-key-file "$T/client" --events 10
+	run --separate-stderr ds-fetch --connector jsonapi --auth oauth2 \
+		--token-url "$MOCK_BASE/oauth/token" --api-key-file "$T/wrong" "$MOCK_BASE/api/events"
+	assert_status 101
+	assert_equal "$output" ""
+	assert_stderr_contains 'credentials refused by the token URL'
+	assert_stderr_contains 'invalid_client'
+	assert_stderr_lacks 'not-the-secret-5a'
+	run --separate-stderr ds-fetch --connector jsonapi --token-url "$MOCK_BASE/oauth/token" \
+		"$MOCK_BASE/api/events"
+	assert_status 64
+	assert_stderr_contains 'setting token-url: only for auth oauth2'
+}
+
+@test "auth oauth2: a token the API refuses (revoked) is renewed once, at once, and the run goes on" {
+	mockdef jsonapi
+	printf 'client-1:client-secret-93be\n' >"$T/client"
+	start_mock --style jsonapi --oauth2 --revoke-every 4 --api-key-file "$T/client" \
+		--events 1000 --page-max 100 --log --manifest "$T/manifest"
+	printf 'auth = oauth2\ntoken-url = %s/oauth/token\n' "$MOCK_BASE" >>"$T/def"
+	run --separate-stderr ds-fetch -q --connector jsonapi --definition "$T/def" \
+		--api-key-file "$T/client" --limit 100 "$MOCK_BASE/api/events"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "10"
+	assert_equal "$stderr" ""
+	# every 401 was followed by a new token and the same page again
+	assert_equal "$(grep -c 'status=401' "$MOCK_LOG")" "$(($(grep -c 'path=/oauth/token status=200' "$MOCK_LOG") - 1))"
+	[ "$(grep -c 'status=401' "$MOCK_LOG")" -ge 2 ]
+}

@@ -47,6 +47,9 @@ struct mock_config {
 	int		 gzip;
 	int		 log;
 	enum mock_style	 style;
+	int		 oauth2;	/* --oauth2: api_key is client_id:secret */
+	unsigned	 token_ttl;	/* --token-ttl: seconds a token lives */
+	unsigned	 revoke_every;	/* --revoke-every N: revoke the token in use */
 };
 
 extern struct mock_config mock_cfg;

@@ -22,6 +22,7 @@ static atomic_int stopping;
 /* What one request keeps between libmicrohttpd's callbacks. */
 struct conn {
 	char	*uri;		/* raw request target, owned */
+	int	 started;	/* a POST's first call has been seen */
 };
 
 /* A body cut off half-way: the Content-Length says len, we send len/2. */
@@ -39,6 +40,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 	(void)cls;
 	(void)con;
 	c->uri = ds_xstrdup(uri);
+	c->started = 0;
 	return c;
 }
 
@@ -171,6 +173,11 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 	(void)upload;
 	if (*upload_size != 0) {
 		*upload_size = 0;
+		return MHD_YES;
+	}
+	/* a POST is answered once its body has been read */
+	if (strcmp(method, "POST") == 0 && !c->started) {
+		c->started = 1;
 		return MHD_YES;
 	}
 	memset(&rp, 0, sizeof(rp));

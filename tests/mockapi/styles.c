@@ -1,4 +1,5 @@
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ struct sq {
 	const char		*query;	/* raw, after '?', or "" */
 	struct reply		*out;
 	int64_t			 since;	/* ms, INT64_MIN when not given */
+	time_t			 now;
 	uint64_t		 lo, hi;	/* the range as event indices */
 };
 
@@ -348,6 +350,79 @@ fault(struct sq *q, uint64_t off)
 	}
 }
 
+/* Append the base64 (RFC 4648, padded) of in to out. */
+static void
+base64(struct ds_buf *out, const struct ds_buf *in)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/";
+	size_t i;
+
+	for (i = 0; i < in->len; i += 3) {
+		unsigned x = (unsigned)(unsigned char)in->p[i] << 16;
+
+		if (i + 1 < in->len)
+			x |= (unsigned)(unsigned char)in->p[i + 1] << 8;
+		if (i + 2 < in->len)
+			x |= (unsigned char)in->p[i + 2];
+		ds_buf_addc(out, b64[x >> 18 & 63]);
+		ds_buf_addc(out, b64[x >> 12 & 63]);
+		ds_buf_addc(out, i + 1 < in->len ? b64[x >> 6 & 63] : '=');
+		ds_buf_addc(out, i + 2 < in->len ? b64[x & 63] : '=');
+	}
+	ds_buf_terminate(out);
+}
+
+static atomic_uint tokens;	/* tokens issued */
+static atomic_uint revoked;	/* tokens up to this number are revoked */
+static atomic_uint uses;	/* requests made with a valid token */
+
+/* The OAuth 2.0 token endpoint (--oauth2): client credentials by HTTP Basic. */
+static void
+token_endpoint(struct sq *q)
+{
+	struct ds_buf want = { 0 }, plain = { 0 };
+	const char *a = q->rq->authorization;
+
+	if (strcmp(q->rq->method, "POST") != 0) {
+		answer(q->out, 405, "{\"error\":\"invalid_request\"}");
+		return;
+	}
+	ds_buf_adds(&plain, mock_cfg.api_key);
+	base64(&want, &plain);
+	if (a == NULL || strncasecmp(a, "Basic ", 6) != 0 || strcmp(a + 6, want.p) != 0)
+		answer(q->out, 401, "{\"error\":\"invalid_client\",\"error_description\":"
+		    "\"Client authentication failed\"}");
+	else
+		answer(q->out, 200, "{\"access_token\":\"tok-%u-%lld\",\"token_type\":"
+		    "\"Bearer\",\"expires_in\":%u}", atomic_fetch_add(&tokens, 1) + 1,
+		    (long long)q->now, mock_cfg.token_ttl);
+	ds_buf_free(&want);
+	ds_buf_free(&plain);
+}
+
+/* Non-zero when t is a token this mock issued that has not expired. */
+static int
+token_valid(const struct sq *q, const char *t)
+{
+	unsigned n;
+	long long at;
+	char end;
+
+	if (sscanf(t, "tok-%u-%lld%c", &n, &at, &end) != 2 || n == 0 ||
+	    n > atomic_load(&tokens) || n <= atomic_load(&revoked))
+		return 0;
+	/* issued at a whole second: it lives until that second plus the ttl, at least */
+	if ((long long)q->now > at + (long long)mock_cfg.token_ttl)
+		return 0;
+	if (mock_cfg.revoke_every > 0 &&
+	    (atomic_fetch_add(&uses, 1) + 1) % mock_cfg.revoke_every == 0) {
+		atomic_store(&revoked, n);
+		return 0;
+	}
+	return 1;
+}
+
 /* Check the credential in the style's form; 0 when it passes, else answered. */
 static int
 auth(struct sq *q)
@@ -358,6 +433,14 @@ auth(struct sq *q)
 
 	if (mock_cfg.api_key == NULL)
 		return 0;
+	if (mock_cfg.oauth2) {
+		if (a == NULL || strncasecmp(a, "Bearer ", 7) != 0 || !token_valid(q, a + 7)) {
+			error(q, 401, "invalid_token", "The access token is missing, "
+			    "invalid or expired");
+			return 1;
+		}
+		return 0;
+	}
 	switch (mock_cfg.style) {
 	case STYLE_SOCRATA:
 		key = q->rq->app_token;
@@ -380,25 +463,10 @@ auth(struct sq *q)
 			key = a + 7;
 		else if (a != NULL && strncasecmp(a, "Basic ", 6) == 0) {
 			/* the key as the user name, no password: base64("KEY:") */
-			static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"
-			    "klmnopqrstuvwxyz0123456789+/";
 			struct ds_buf want = { 0 }, plain = { 0 };
-			size_t i;
 
 			ds_buf_printf(&plain, "%s:", mock_cfg.api_key);
-			for (i = 0; i < plain.len; i += 3) {
-				unsigned x = (unsigned char)plain.p[i] << 16;
-
-				if (i + 1 < plain.len)
-					x |= (unsigned char)plain.p[i + 1] << 8;
-				if (i + 2 < plain.len)
-					x |= (unsigned char)plain.p[i + 2];
-				ds_buf_addc(&want, b64[x >> 18 & 63]);
-				ds_buf_addc(&want, b64[x >> 12 & 63]);
-				ds_buf_addc(&want, i + 1 < plain.len ? b64[x >> 6 & 63] : '=');
-				ds_buf_addc(&want, i + 2 < plain.len ? b64[x & 63] : '=');
-			}
-			ds_buf_terminate(&want);
+			base64(&want, &plain);
 			key = strcmp(a + 6, want.p) == 0 ? mock_cfg.api_key : "wrong";
 			ds_buf_free(&want);
 			ds_buf_free(&plain);
@@ -878,6 +946,7 @@ styles_answer(const struct style_req *rq, time_t now, struct reply *out)
 	q.rq = rq;
 	q.out = out;
 	q.since = INT64_MIN;
+	q.now = now;
 	q.query = qm != NULL ? qm + 1 : "";
 	decode(&path, rq->uri, qm != NULL ? (size_t)(qm - rq->uri) : strlen(rq->uri));
 	q.path = path.p != NULL ? path.p : "";
@@ -885,6 +954,10 @@ styles_answer(const struct style_req *rq, time_t now, struct reply *out)
 	out->rate_form = mock_cfg.style == STYLE_GITHUB ? 1 :
 	    mock_cfg.style == STYLE_SOCRATA || mock_cfg.style == STYLE_CKAN ||
 	    mock_cfg.style == STYLE_STRIPE ? 2 : 0;
+	if (mock_cfg.oauth2 && strcmp(q.path, "/oauth/token") == 0) {
+		token_endpoint(&q);
+		goto out;
+	}
 	if (strcmp(rq->method, "GET") != 0) {
 		error(&q, 405, "method_not_allowed", "only GET is allowed");
 		goto out;
