@@ -28,11 +28,11 @@ static void __attribute__((noreturn))
 usage(FILE *f, int status)
 {
 	fprintf(f,
-	    "usage: ds-transform [--canonical] [--connector name] [--definition file]\n"
-	    "                    [--id-field path] [--jq filter]\n"
+	    "usage: ds-transform [--canonical] [--id-field path] [--jq filter]\n"
 	    "                    [--key id | hash] [--max-line-bytes n]\n"
 	    "                    [--max-record-bytes n] [--stream name]\n"
-	    "                    [--ts-field path] [--type-field path]\n");
+	    "                    [--ts-field path] [--type-field path]\n"
+	    "                    [--connector name] [--definition file]\n");
 	exit(status);
 }
 
