@@ -43,6 +43,22 @@ put_time(struct ds_buf *out, int64_t us, const char *spec, size_t n)
 	return 0;
 }
 
+/*
+ * Non-zero when p starts a placeholder: '{', a name of [a-z_], then '}' or
+ * ':'. Any other '{' (a JSON body's) is text.
+ */
+static int
+placeholder(const char *p)
+{
+	const char *q = p + 1;
+
+	if (*p != '{')
+		return 0;
+	while ((*q >= 'a' && *q <= 'z') || *q == '_')
+		q++;
+	return q > p + 1 && (*q == '}' || *q == ':');
+}
+
 int
 tmpl_has(const char *tmpl, const char *name)
 {
@@ -65,12 +81,7 @@ tmpl_fill(const char *tmpl, int64_t since_us, int64_t until_us,
 	int64_t t;
 
 	while (*p != '\0') {
-		if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
-			ds_buf_addc(out, *p);
-			p += 2;
-			continue;
-		}
-		if (*p != '{') {
+		if (!placeholder(p)) {
 			ds_buf_addc(out, *p++);
 			continue;
 		}

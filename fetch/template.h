@@ -4,9 +4,10 @@
  * {since} and {until} become the time as ISO 8601 UTC (2026-01-02T03:04:05Z),
  * {since:epoch} epoch seconds, {since:epoch_ms} epoch milliseconds, and
  * {since:FORMAT} the time formatted by strftime(3) FORMAT in UTC (for
- * example {since:%Y-%m-%d %H:%M:%S}). {{ and }} are literal braces. Other
- * names are looked up in the extra table (the body's {limit}, {offset},
- * {page}, {cursor}).
+ * example {since:%Y-%m-%d %H:%M:%S}). Other names are looked up in the
+ * extra table (the body's {limit}, {offset}, {page}, {cursor}). A '{' that
+ * is not followed by a name of [a-z_] and '}' or ':' is text, so a JSON
+ * body template needs no escapes.
  */
 #ifndef DS_FETCH_TEMPLATE_H
 #define DS_FETCH_TEMPLATE_H

@@ -373,3 +373,26 @@ auth_refused() {
 	assert_equal "$(grep -c 'status=401' "$MOCK_LOG")" "$(($(grep -c 'path=/oauth/token status=200' "$MOCK_LOG") - 1))"
 	[ "$(grep -c 'status=401' "$MOCK_LOG")" -ge 2 ]
 }
+
+@test "a POST body template pages through the body: {page} and {limit} filled, total-path stops" {
+	mockdef jsonapi
+	start_mock --style jsonapi --events 250 --page-max 100 --log --manifest "$T/manifest"
+	printf 'paginate = page\npage-param = page\npage-start = 1\ntotal-path = meta.total\nmethod = POST\nbody = {"page":{"number":{page},"size":{limit}}}\nlimit-param = size\nlimit = 100\nid-field = id\nts-field = attributes.timestamp\n' >"$T/post.def"
+	run --separate-stderr ds-fetch -q --definition "$T/post.def" "$MOCK_BASE/api/search"
+	assert_status 0
+	assert_equal "$stderr" ""
+	assert_equal "$(wc -l <<<"$output")" "3"
+	# the state went in the body, not the query; the total ended it without an empty page
+	assert_equal "$(grep -c 'method=POST path=/api/search status=200' "$MOCK_LOG")" "3"
+	printf '%s\n' "$output" | ds-transform --definition "$T/post.def" | ds-load >/dev/null 2>&1
+	ids_match "$T/manifest"
+}
+
+@test "github: the older token scheme (auth scheme, auth-scheme token) is accepted" {
+	start_mock --style github --events 30 --api-key-file "$T/key"
+	run --separate-stderr ds-fetch -q --connector github --auth scheme --auth-scheme token \
+		--api-key-file "$T/key" "$MOCK_BASE/repos/o/r/issues"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "1"
+	assert_equal "$stderr" ""
+}

@@ -21,9 +21,12 @@ static atomic_int stopping;
 
 /* What one request keeps between libmicrohttpd's callbacks. */
 struct conn {
-	char	*uri;		/* raw request target, owned */
-	int	 started;	/* a POST's first call has been seen */
+	char		*uri;		/* raw request target, owned */
+	int		 started;	/* a POST's first call has been seen */
+	struct ds_buf	 body;		/* a POST's body, up to POST_MAX bytes */
 };
+
+#define POST_MAX	65536
 
 /* A body cut off half-way: the Content-Length says len, we send len/2. */
 struct truncated {
@@ -41,6 +44,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 	(void)con;
 	c->uri = ds_xstrdup(uri);
 	c->started = 0;
+	memset(&c->body, 0, sizeof(c->body));
 	return c;
 }
 
@@ -55,6 +59,7 @@ on_done(void *cls, struct MHD_Connection *con, void **con_cls,
 	(void)why;
 	if (c != NULL) {
 		free(c->uri);
+		ds_buf_free(&c->body);
 		free(c);
 		*con_cls = NULL;
 	}
@@ -172,6 +177,8 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 	(void)version;
 	(void)upload;
 	if (*upload_size != 0) {
+		if (c->body.len + *upload_size <= POST_MAX)
+			ds_buf_add(&c->body, upload, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -186,8 +193,11 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 			method, c->uri,
 			MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization"),
 			MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-App-Token"),
-			MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Host")
+			MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Host"),
+			c->body.p != NULL ? c->body.p : ""
 		};
+
+		ds_buf_terminate(&c->body);
 
 		styles_answer(&sq, time(NULL), &rp);
 	} else {

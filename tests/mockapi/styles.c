@@ -874,6 +874,60 @@ out:
 	ds_buf_free(&m);
 }
 
+/* The whole number after "key": in a JSON body, or -1. */
+static long long
+body_number(const char *body, const char *key)
+{
+	const char *p = strstr(body, key);
+	long long n = 0;
+
+	if (p == NULL)
+		return -1;
+	p += strlen(key);
+	while (*p == ' ' || *p == ':' || *p == '"')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9' && n < INT64_MAX / 20; p++)
+		n = n * 10 + (*p - '0');
+	return n;
+}
+
+/*
+ * A search that pages through its POST body (JSON:API style):
+ * POST /api/search {"page":{"number":N,"size":S}} gives page N.
+ */
+static void
+jsonapi_search(struct sq *q)
+{
+	long long size = body_number(q->rq->body, "\"size\""),
+	    page = body_number(q->rq->body, "\"number\"");
+	uint64_t from, to;
+
+	q->out->ctype = "application/vnd.api+json";
+	if (auth(q))
+		return;
+	if (size < 1 || page < 1) {
+		error(q, 400, "Bad Request", "the body needs page.number and page.size, "
+		    "whole numbers from 1");
+		return;
+	}
+	if (size > mock_cfg.page_max)
+		size = mock_cfg.page_max;
+	range(q);
+	from = q->lo + (uint64_t)(page - 1) * (uint64_t)size;
+	if (from > q->hi)
+		from = q->hi;
+	if (fault(q, from))
+		return;
+	to = from + (uint64_t)size < q->hi ? from + (uint64_t)size : q->hi;
+	q->out->status = 200;
+	ds_buf_adds(&q->out->body, "{\"data\":[");
+	records(&q->out->body, from, to);
+	ds_buf_printf(&q->out->body, "],\"meta\":{\"total\":%llu}}",
+	    (unsigned long long)(q->hi - q->lo));
+}
+
 /* JSON:API: page[size]/page[number], links.next (relative or absolute, null at the end). */
 static void
 jsonapi(struct sq *q)
@@ -956,6 +1010,11 @@ styles_answer(const struct style_req *rq, time_t now, struct reply *out)
 	    mock_cfg.style == STYLE_STRIPE ? 2 : 0;
 	if (mock_cfg.oauth2 && strcmp(q.path, "/oauth/token") == 0) {
 		token_endpoint(&q);
+		goto out;
+	}
+	if (mock_cfg.style == STYLE_JSONAPI && strcmp(q.path, "/api/search") == 0 &&
+	    strcmp(rq->method, "POST") == 0 && !out->rate.over) {
+		jsonapi_search(&q);
 		goto out;
 	}
 	if (strcmp(rq->method, "GET") != 0) {

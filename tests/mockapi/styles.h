@@ -19,6 +19,7 @@ struct style_req {
 	const char	*authorization;	/* header values, or NULL */
 	const char	*app_token;	/* X-App-Token */
 	const char	*host;
+	const char	*body;		/* a POST's body, or "" */
 };
 
 /* Parse a --style name; returns 0 or -1. */
