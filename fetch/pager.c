@@ -344,16 +344,16 @@ one_request(struct run *r, const char **cause, double *wait)
 }
 
 
-/* Append the filter parameter, filled from --since/--until, to r->url. */
+/* Append the filter parameter, filled from --since/--until, to url. */
 static void
-add_filter(struct run *r, const char *filter)
+add_filter(struct run *r, struct ds_buf *url, const char *filter)
 {
 	const char *eq = strchr(filter, '='), *why;
 	struct ds_buf v = { 0 };
 
 	if (tmpl_fill(eq + 1, r->o->since_us, r->o->until_us, NULL, &v, &why) < 0)
 		ds_diex(DS_EX_USAGE, "setting filter: %s: %s", filter, why);
-	url_add_param(&r->url, filter, (size_t)(eq - filter), v.p, v.len);
+	url_add_param(url, filter, (size_t)(eq - filter), v.p, v.len);
 	ds_buf_free(&v);
 }
 
@@ -370,50 +370,66 @@ replaced(const struct def *d, size_t i, int filtering)
 }
 
 /*
- * Build the request of the current state: r->url without secrets (for
- * messages and the stored state), r->surl as sent, r->body for a POST.
+ * Build the request URL of state st (n bytes; NULL for the first page):
+ * url without secrets (for messages and the stored state), surl as sent.
+ */
+static void
+gen_url(struct run *r, const char *st, size_t n, struct ds_buf *url, struct ds_buf *surl)
+{
+	const struct pager_opts *o = r->o;
+	const struct def *d = o->def;
+	const char *eq;
+	int filtering = o->since_us != INT64_MIN || o->until_us != INT64_MIN;
+	char lim[24];
+	size_t i;
+
+	snprintf(lim, sizeof(lim), "%ld", o->limit);
+	ds_buf_reset(url);
+	if (d->style->url_state && st != NULL)
+		ds_buf_add(url, st, n);
+	else {
+		ds_buf_adds(url, o->events);
+		for (i = 0; i < d->param.n; i++) {
+			if (replaced(d, i, filtering))
+				continue;
+			eq = strchr(d->param.v[i], '=');
+			url_add_param(url, d->param.v[i], (size_t)(eq - d->param.v[i]),
+			    eq + 1, strlen(eq + 1));
+		}
+		if (d->limit_param != NULL && !(d->body && tmpl_has(d->body, "limit")))
+			url_add_param(url, d->limit_param, strlen(d->limit_param), lim,
+			    strlen(lim));
+		if (filtering && d->filter != NULL)
+			add_filter(r, url, d->filter);
+		if (d->style->request != NULL && !(d->body != NULL &&
+		    (tmpl_has(d->body, "offset") || tmpl_has(d->body, "page") ||
+		    tmpl_has(d->body, "cursor"))))
+			d->style->request(d, st, n, url);
+	}
+	ds_buf_terminate(url);
+	ds_buf_reset(surl);
+	ds_buf_add(surl, url->p, url->len);
+	if (o->query_key != NULL)
+		url_add_param(surl, d->auth_name, strlen(d->auth_name), o->query_key,
+		    strlen(o->query_key));
+	ds_buf_terminate(surl);
+}
+
+/*
+ * Build the request of the current state: r->url, r->surl (gen_url()) and
+ * r->body for a POST.
  */
 static void
 gen_request(struct run *r)
 {
 	const struct pager_opts *o = r->o;
 	const struct def *d = o->def;
-	const char *st = r->have_cur ? r->cur.p : NULL, *eq, *why;
-	int filtering = o->since_us != INT64_MIN || o->until_us != INT64_MIN;
+	const char *st = r->have_cur ? r->cur.p : NULL, *why;
 	char lim[24], page[24];
 	struct ds_buf cur = { 0 };
-	size_t i;
 
+	gen_url(r, st, r->cur.len, &r->url, &r->surl);
 	snprintf(lim, sizeof(lim), "%ld", o->limit);
-	ds_buf_reset(&r->url);
-	if (d->style->url_state && st != NULL)
-		ds_buf_add(&r->url, r->cur.p, r->cur.len);
-	else {
-		ds_buf_adds(&r->url, o->events);
-		for (i = 0; i < d->param.n; i++) {
-			if (replaced(d, i, filtering))
-				continue;
-			eq = strchr(d->param.v[i], '=');
-			url_add_param(&r->url, d->param.v[i], (size_t)(eq - d->param.v[i]),
-			    eq + 1, strlen(eq + 1));
-		}
-		if (d->limit_param != NULL && !(d->body && tmpl_has(d->body, "limit")))
-			url_add_param(&r->url, d->limit_param, strlen(d->limit_param), lim,
-			    strlen(lim));
-		if (filtering && d->filter != NULL)
-			add_filter(r, d->filter);
-		if (d->style->request != NULL && !(d->body != NULL &&
-		    (tmpl_has(d->body, "offset") || tmpl_has(d->body, "page") ||
-		    tmpl_has(d->body, "cursor"))))
-			d->style->request(d, st, r->cur.len, &r->url);
-	}
-	ds_buf_terminate(&r->url);
-	ds_buf_reset(&r->surl);
-	ds_buf_add(&r->surl, r->url.p, r->url.len);
-	if (o->query_key != NULL)
-		url_add_param(&r->surl, d->auth_name, strlen(d->auth_name), o->query_key,
-		    strlen(o->query_key));
-	ds_buf_terminate(&r->surl);
 	if (d->body == NULL)
 		return;
 	/* the body's own placeholders: {limit}, {offset}, {page}, {cursor} */
@@ -574,6 +590,25 @@ gen_take(struct run *r, const struct gpage *pg, int more)
 }
 
 /*
+ * With the next state decided and no wait due, request that page now, so
+ * the server makes it (and libcurl inflates it) while this one is written;
+ * the next request takes the response (http_ahead()). Not for POST bodies
+ * or OAuth tokens, which may change between requests.
+ */
+static void
+gen_ahead(struct run *r)
+{
+	const struct pager_opts *o = r->o;
+
+	if (o->def->body != NULL || r->oauth != NULL || *o->stop ||
+	    (o->max_pages != 0 && r->st.pages + 1 >= o->max_pages) ||
+	    rl_pace(&r->rl, ds_mono()) > 0)
+		return;
+	gen_url(r, r->next.p, r->next.len, &r->guess, &r->aurl);
+	http_ahead(r->http, r->aurl.p);
+}
+
+/*
  * Non-zero for a 403 that is a rate limit, not a refusal: it says the budget
  * is spent (X-RateLimit-Remaining: 0) or when to come back (Retry-After),
  * as GitHub's primary and secondary rate limits do.
@@ -674,6 +709,8 @@ again:
 			ds_diex(DS_EX_PERM, "pagination stopped at cursor %s (page %llu, "
 			    "%zu records): %s", cursor_text(r), r->st.pages + 1,
 			    pg.records, why);
+		if (verdict == STOP_MORE)
+			gen_ahead(r);
 		if (verdict == STOP_LAST && o->verbose)
 			ds_logkv(DS_LOG_INFO, "last page", "reason=\"%s\" %s", why,
 			    cursor_kv(r));
