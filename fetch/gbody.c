@@ -62,7 +62,9 @@ key_is(const char *k, size_t kn, const char *c, size_t cn)
 
 /*
  * Walk the object at *pp (depth components of the wanted paths matched so
- * far, by the wants in mask), noting the values found. Returns 0 or -1.
+ * far, by the wants in mask), noting the values found; every byte is
+ * scanned once (a member on a wanted path is descended into, not skipped
+ * first). Returns 0 with *pp past the object, or -1.
  */
 static int
 walk_obj(struct walk *w, const char **pp, const char *end, size_t depth, unsigned mask)
@@ -70,38 +72,45 @@ walk_obj(struct walk *w, const char **pp, const char *end, size_t depth, unsigne
 	struct ds_json_member m;
 	const char *c, *q;
 	size_t i, cn;
-	unsigned sub;
-	int rc, last;
+	unsigned sub, leaf;
+	int rc;
 
 	if (ds_json_obj_begin(&w->j, pp, end) < 0)
 		return -1;
 	for (;;) {
-		w->j.flags &= ~DS_JSON_WS;
-		if ((rc = ds_json_obj_next(&w->j, pp, end, &m)) != 1)
+		if ((rc = ds_json_obj_key(&w->j, pp, end, &m)) != 1)
 			return rc;
-		sub = 0;
+		sub = leaf = 0;
 		for (i = 0; i < w->nw; i++) {
 			if (!(mask & (1u << i)) || !component(w->w[i].path, depth, &c, &cn) ||
 			    !key_is(m.key, m.keylen, c, cn))
 				continue;
-			last = !component(w->w[i].path, depth + 1, &c, &cn);
-			if (!last) {
+			if (component(w->w[i].path, depth + 1, &c, &cn))
 				sub |= 1u << i;
+			else
+				leaf |= 1u << i;
+		}
+		w->j.flags &= ~DS_JSON_WS;
+		if (sub != 0 && *m.val == '{') {
+			q = m.val;
+			if (walk_obj(w, &q, end, depth + 1, sub) < 0)
+				return -1;
+		} else if ((q = ds_json_skip(&w->j, m.val, end, NULL)) == NULL)
+			return -1;
+		for (i = 0; i < w->nw; i++) {
+			if (!(leaf & (1u << i)))
 				continue;
-			}
 			w->w[i].out->v = m.val;
-			w->w[i].out->n = m.vallen;
+			w->w[i].out->n = (size_t)(q - m.val);
 			if (w->w[i].records && *m.val == '[') {
 				/* the array closed last: its count and white space */
 				w->pg->records = w->j.arrlen;
 				w->pg->spaced = (w->j.flags & DS_JSON_WS) != 0;
 			}
 		}
-		if (sub != 0 && *m.val == '{') {
-			q = m.val;
-			if (walk_obj(w, &q, m.val + m.vallen, depth + 1, sub) < 0)
-				return -1;
-		}
+		*pp = q;
+		if (ds_json_obj_after(&w->j, pp, end) < 0)
+			return -1;
 	}
 }
 
