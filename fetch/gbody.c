@@ -145,12 +145,10 @@ gbody_page(const struct def *d, const char *body, size_t n, struct gpage *pg,
 			rc = -1;
 			goto out;
 		}
+		/* the array's extent: up to its closing bracket (white space follows) */
+		for (p = end; p > v && p[-1] != ']'; p--)
+			;
 		pg->data = v;
-		pg->datalen = (size_t)(ds_json_ws(v, end) - v);
-		/* the array's extent: up to its closing bracket */
-		p = end;
-		while (p > v && p[-1] != ']')
-			p--;
 		pg->datalen = (size_t)(p - v);
 		pg->records = w->j.arrlen;
 		pg->spaced = (w->j.flags & DS_JSON_WS) != 0;

@@ -396,3 +396,18 @@ auth_refused() {
 	assert_equal "$(wc -l <<<"$output")" "1"
 	assert_equal "$stderr" ""
 }
+
+@test "ds-run --config: CONNECTOR and DEFINITION reach ds-fetch and ds-transform" {
+	mockdef stripe
+	start_mock --style stripe --events 300 --api-key-file "$T/key" --manifest "$T/manifest"
+	printf 'URL=%s/v1/events\nCONNECTOR=stripe\nDEFINITION=%s\nAPI_KEY_FILE=%s\n' \
+		"$MOCK_BASE" "$T/def" "$T/key" >"$T/run.conf"
+	ds_run --config "$T/run.conf"
+	assert_status 0
+	assert_equal "$output" ""
+	ids_match "$T/manifest"
+	printf 'CONNECTOR=no such\n' >"$T/bad.conf"
+	ds_run --config "$T/bad.conf" --stream other "$MOCK_BASE/v1/events"
+	assert_status 64
+	assert_stderr_contains 'not a connector name'
+}
