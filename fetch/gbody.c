@@ -134,6 +134,11 @@ gbody_page(const struct def *d, const char *body, size_t n, struct gpage *pg,
 	ds_json_init(&w->j, body);
 	w->j.maxdepth = DS_JSON_PASSDEPTH + 8;
 	v = ds_json_ws(p, end);
+	if (v >= end) {
+		/* empty, or white space alone: not JSON (validation says where) */
+		(void)ds_json_validate(&w->j, body, end);
+		goto bad_json;
+	}
 	if (strcmp(d->records, ".") == 0) {
 		/* the body is the record array */
 		if (ds_json_validate(&w->j, body, end) < 0)

@@ -492,6 +492,11 @@ ds_json_obj_key(struct ds_json *j, const char **pp, const char *end,
 		return -1;
 	}
 	p = ds_json_ws(p + 1, end);
+	if (p >= end) {
+		/* so the caller may look at the value's first byte */
+		fail(j, p, "expected a JSON value");
+		return -1;
+	}
 	m->val = p;
 	m->vallen = 0;
 	*pp = p;

@@ -8,6 +8,10 @@ load helpers
 
 setup_file() {
 	start_pg
+	# bin/ finds ../connectors by itself; another build (make sanitize's) is told
+	if [ "$DS_BIN" != "$DS_TOP/bin" ]; then
+		export DS_CONNECTORS=$DS_TOP/connectors
+	fi
 }
 
 teardown_file() {

@@ -328,6 +328,13 @@ UNIT_TEST(gbody_names_the_setting_path_and_offset_of_a_mismatch)
 	CHECK_STR(why.p, "records data: an object at byte 8, not an array");
 	CHECK(gbody_page(&d, cut, strlen(cut), &pg, &why, &nj) < 0);
 	CHECK(nj == 2);
+	/* fuzz_gbody: white space alone was read past its end */
+	CHECK(gbody_page(&d, " ", 1, &pg, &why, &nj) < 0);
+	CHECK(nj != 0);
+	CHECK(gbody_page(&d, "", 0, &pg, &why, &nj) < 0);
+	/* fuzz_gbody: a key and its colon at the very end */
+	CHECK(gbody_page(&d, "{\"data\":", 8, &pg, &why, &nj) < 0);
+	CHECK(nj == 2);
 	CHECK(gbody_page(&d, arr, strlen(arr), &pg, &why, &nj) < 0);
 	CHECK(strstr(why.p, "not an object") != NULL);
 	(void)def_set(&d, "records", ".", "t");
