@@ -415,3 +415,16 @@ auth_refused() {
 	assert_status 64
 	assert_stderr_contains 'not a connector name'
 }
+
+@test "arcgis: pages shorter than asked while exceededTransferLimit is true: the offset advances by what came, nothing lost" {
+	start_mock --style arcgis --events 2000 --page-max 100 --seed 3
+	run --separate-stderr ds-fetch -q --connector arcgis --limit 100 "$(url_of arcgis)"
+	assert_status 0
+	assert_equal "$stderr" ""
+	printf '%s\n' "$output" >"$T/pages"
+	# some page came short with more to come, and the next offset counted what came
+	jq -e -s '[.[] | select(.has_more and (.records | length) < 100)] | length > 0' "$T/pages"
+	jq -e -s 'all(.[]; .next == null or (.next | tonumber) == ((.cursor // "0") | tonumber) + (.records | length))' "$T/pages"
+	assert_equal "$(jq -s '[.[].records[].attributes.id] | unique | length' "$T/pages")" "2000"
+	jq -e -s '.[-1].has_more == false and .[-1].next == null' "$T/pages"
+}
