@@ -48,6 +48,7 @@ struct run {
 	struct ds_buf		 next, url, why, kv;
 	struct ds_buf		 guess, aurl;	/* cursor and url requested ahead */
 	struct ds_buf		 surl, body;	/* url with secrets; POST body */
+	struct ds_buf		 eurl, estate;	/* the url asked early, its state */
 	unsigned		 empty_run;	/* empty pages in a row */
 	struct oauth		*oauth;		/* auth oauth2, or NULL */
 	uint64_t		 rng;
@@ -605,7 +606,52 @@ gen_ahead(struct run *r)
 	    rl_pace(&r->rl, ds_mono()) > 0)
 		return;
 	gen_url(r, r->next.p, r->next.len, &r->guess, &r->aurl);
+	if (r->eurl.len > 0) {
+		if (strcmp(r->eurl.p, r->aurl.p) == 0)
+			return;		/* asked early, rightly */
+		http_cancel(r->http);	/* asked early, wrongly */
+	}
 	http_ahead(r->http, r->aurl.p);
+}
+
+/*
+ * Before the body is read, request the page after it when its state is
+ * known without reading it: the Link header's next (exact), the next page
+ * number (exact), the offset after a full page (a guess: a short or last
+ * page makes gen_ahead() stop it). The server's work then overlaps with
+ * the body's scan too, as DataSync's request ahead does.
+ */
+static void
+gen_ahead_early(struct run *r)
+{
+	const struct pager_opts *o = r->o;
+	const struct def *d = o->def;
+	unsigned long long at;
+	const char *why;
+
+	ds_buf_reset(&r->eurl);
+	ds_buf_terminate(&r->eurl);
+	if (d->body != NULL || r->oauth != NULL || *o->stop ||
+	    (o->max_pages != 0 && r->st.pages + 1 >= o->max_pages) ||
+	    rl_pace(&r->rl, ds_mono()) > 0)
+		return;
+	ds_buf_reset(&r->estate);
+	if (d->style == &style_link) {
+		if (r->resp.link_next.len == 0 || url_resolve(r->url.p, r->resp.link_next.p,
+		    r->resp.link_next.len, &r->estate, &why) < 0)
+			return;
+		if (d->auth == AUTH_QUERY)
+			url_strip_param(&r->estate, d->auth_name);
+	} else if (d->style == &style_page || d->style == &style_offset) {
+		at = r->have_cur ? strtoull(r->cur.p, NULL, 10) : d->style == &style_page ?
+		    (unsigned long long)d->page_start : 0;
+		ds_buf_printf(&r->estate, "%llu", at + (d->style == &style_page ? 1 :
+		    (unsigned long long)o->limit));
+	} else
+		return;
+	ds_buf_terminate(&r->estate);
+	gen_url(r, r->estate.p, r->estate.len, &r->guess, &r->eurl);
+	http_ahead(r->http, r->eurl.p);
 }
 
 /*
@@ -676,6 +722,7 @@ again:
 	rl_observe(&r->rl, resp->rl_limit, resp->rl_remaining, resp->rl_reset, wall(),
 	    ds_mono());
 	if (resp->status == 200) {
+		gen_ahead_early(r);
 		if (gbody_page(d, resp->body.p, resp->body.len, &pg, &r->why,
 		    &not_json) < 0) {
 			if (not_json) {
@@ -711,6 +758,8 @@ again:
 			    pg.records, why);
 		if (verdict == STOP_MORE)
 			gen_ahead(r);
+		else if (r->eurl.len > 0)
+			http_cancel(r->http);	/* nothing is asked past a last page */
 		if (verdict == STOP_LAST && o->verbose)
 			ds_logkv(DS_LOG_INFO, "last page", "reason=\"%s\" %s", why,
 			    cursor_kv(r));
@@ -872,6 +921,8 @@ pager_run(const struct pager_opts *o)
 	ds_buf_free(&r->aurl);
 	ds_buf_free(&r->surl);
 	ds_buf_free(&r->body);
+	ds_buf_free(&r->eurl);
+	ds_buf_free(&r->estate);
 	ds_buf_free(&r->resp.link_next);
 	free(r);
 	return DS_EX_OK;

@@ -122,7 +122,7 @@ full_run() {
 # goes on from the stored state: exactly the manifest's ids, once.
 resume_run() {
 	mockdef "$1"
-	start_mock --style "$1" --events 2000 --seed 8 --page-max 100 --rate 4/1 \
+	start_mock --style "$1" --events 2000 --seed 8 --page-max 100 --rate 2/1 \
 		--manifest "$T/manifest"
 	start_bg --connector "$1" --definition "$T/def" --limit 100 "$(url_of "$1")"
 	wait_for_stage ds-load

@@ -8,7 +8,9 @@
 # URLs ds-fetch requested (read back from the mock's log) into /dev/null, one
 # after another. Prints the median seconds of BENCH_RUNS runs (default 3) of
 # each and the ratio (curl time / ds-fetch time: ds-fetch's rate as a share of
-# curl's; target >= 0.9). Figures, never assertions.
+# curl's; target >= 0.9), and the CPU seconds (user + system) each used, which
+# a loaded machine disturbs less than the elapsed time. Figures, never
+# assertions.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 : "${DS_BIN:=$top/bin}"
@@ -35,6 +37,7 @@ now() { date +%s.%N; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+cpu() { awk '{ printf "%.2f", $1 + $2 }' "$1"; }
 
 # start_mock STYLE: ds-mockapi of that style; sets base.
 start_mock() {
@@ -66,29 +69,33 @@ limit() {
 	esac
 }
 
-printf '| style: %s events, median of %s | pages | ds-fetch s | curl, same URLs, s | ratio (target ≥ 0.9) |\n' \
+printf '| style: %s events, median of %s | pages | ds-fetch s | curl, same URLs, s | ratio (target ≥ 0.9) | CPU s ds-fetch / curl |\n' \
 	"$events" "$runs"
-printf '|---|---|---|---|---|\n'
+printf '|---|---|---|---|---|---|\n'
 for style in socrata arcgis ckan github stripe jsonapi; do
 	start_mock "$style"
 	url=$(endpoint "$style")
-	ds=() raw=()
+	ds=() raw=() dcpu=() rcpu=()
 	for r in $(seq 1 "$runs"); do
 		: >"$work/mock.err"
 		t0=$(now)
-		ds-fetch --quiet --connector "$style" --limit "$(limit "$style")" "$url" >"$work/ds.out"
+		/usr/bin/time -f '%U %S' -o "$work/dcpu" \
+			ds-fetch --quiet --connector "$style" --limit "$(limit "$style")" "$url" >"$work/ds.out"
 		ds+=("$(elapsed "$t0" "$(now)")")
+		dcpu+=("$(cpu "$work/dcpu")")
 		# the URLs ds-fetch asked for, in order, as one curl's config
 		sed -n 's/.*msg=request method=GET path=\("\{0,1\}\)\([^" ]*\)\1 .*/\2/p' "$work/mock.err" |
 			awk -v b="$base" '{ print "url = \"" b $0 "\"\noutput = /dev/null" }' >"$work/curl.cfg"
 		t0=$(now)
-		curl -sf --compressed -K "$work/curl.cfg"
+		/usr/bin/time -f '%U %S' -o "$work/rcpu" curl -sf --compressed -K "$work/curl.cfg"
 		raw+=("$(elapsed "$t0" "$(now)")")
+		rcpu+=("$(cpu "$work/rcpu")")
 		say "$style run $r: ds-fetch ${ds[-1]}s, curl ${raw[-1]}s"
 	done
 	pages=$(wc -l <"$work/ds.out")
 	md=$(median "${ds[@]}")
 	mr=$(median "${raw[@]}")
-	printf '| %s | %s | %s | %s | %s× |\n' "$style" "$pages" "$md" "$mr" "$(ratio "$mr" "$md")"
+	printf '| %s | %s | %s | %s | %s× | %s / %s |\n' "$style" "$pages" "$md" "$mr" \
+		"$(ratio "$mr" "$md")" "$(median "${dcpu[@]}")" "$(median "${rcpu[@]}")"
 	stop_mock
 done
