@@ -385,6 +385,13 @@ main(int argc, char *argv[])
 			ds_diex(DS_EX_USAGE, "%s", why);
 	} else
 		events = url_given(argv[0], &d);
+	/* a URL state to start from must not lead the credentials elsewhere */
+	if (d.style->url_state && o.cursor != NULL && *o.cursor != '\0') {
+		ds_buf_reset(&hl);
+		if (url_resolve(events, o.cursor, strlen(o.cursor), &hl, &why) < 0)
+			ds_diex(DS_EX_USAGE, "--cursor %s: not a URL to follow from %s: %s",
+			    o.cursor, events, why);
+	}
 	if (o.backoff_base_ms > o.backoff_max_ms)
 		o.backoff_base_ms = o.backoff_max_ms;
 	key = read_key(keyfile);

@@ -428,3 +428,11 @@ auth_refused() {
 	assert_equal "$(jq -s '[.[].records[].attributes.id] | unique | length' "$T/pages")" "2000"
 	jq -e -s '.[-1].has_more == false and .[-1].next == null' "$T/pages"
 }
+
+@test "a start cursor that is a URL on another origin is refused with 64: the credentials go nowhere else" {
+	run --separate-stderr ds-fetch --connector github --cursor 'https://evil.example/repos/o/r/issues?page=2' \
+		http://127.0.0.1:9/repos/o/r/issues
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains 'not a URL to follow from http://127.0.0.1:9/repos/o/r/issues: it leads to another origin'
+}
