@@ -54,6 +54,7 @@ start_mock() {
 # endpoint STYLE and limit STYLE: the API's URL and a page size it allows.
 endpoint() {
 	case $1 in
+	datasync) echo "$base/api/v1" ;;
 	socrata) echo "$base/resource/abcd-1234.json" ;;
 	arcgis) echo "$base/arcgis/rest/services/Events/FeatureServer/0/query" ;;
 	ckan) echo "$base/api/3/action/datastore_search?resource_id=events" ;;
@@ -72,7 +73,8 @@ limit() {
 printf '| style: %s events, median of %s | pages | ds-fetch s | curl, same URLs, s | ratio (target ≥ 0.9) | CPU s ds-fetch / curl |\n' \
 	"$events" "$runs"
 printf '|---|---|---|---|---|---|\n'
-for style in socrata arcgis ckan github stripe jsonapi; do
+# datasync first: the reference row, the same measure of the default path
+for style in datasync socrata arcgis ckan github stripe jsonapi; do
 	start_mock "$style"
 	url=$(endpoint "$style")
 	ds=() raw=() dcpu=() rcpu=()
