@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/bench/styles.sh - ds-fetch against curl for each connector preset, each
+# bench/styles.sh - ds-fetch against curl for each connector preset, each
 # against ds-mockapi --style of that API (faults off), in one run on this machine.
 #
 # For each style ds-fetch fetches every page of BENCH_STYLE_EVENTS events
@@ -12,7 +12,7 @@
 # a loaded machine disturbs less than the elapsed time. Figures, never
 # assertions.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
 : "${DS_BIN:=$top/bin}"
 PATH=$DS_BIN:$PATH
 events=${BENCH_STYLE_EVENTS:-100000}
