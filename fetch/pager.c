@@ -49,6 +49,7 @@ struct run {
 	struct ds_buf		 guess, aurl;	/* cursor and url requested ahead */
 	struct ds_buf		 surl, body;	/* url with secrets; POST body */
 	struct ds_buf		 eurl, estate;	/* the url asked early, its state */
+	long long		 last_total;	/* total-path of the last page, or -1 */
 	unsigned		 empty_run;	/* empty pages in a row */
 	struct oauth		*oauth;		/* auth oauth2, or NULL */
 	uint64_t		 rng;
@@ -573,6 +574,7 @@ gen_take(struct run *r, const struct gpage *pg, int more)
 	r->st.has_more = more;
 	if (pg->total.v != NULL && gval_count(&pg->total) >= 0)
 		stats_set(&r->st.total, pg->total.v, pg->total.n);
+	r->last_total = gval_count(&pg->total);
 	stats_set(&r->st.next, more ? r->next.p : NULL, r->next.len);
 	if (!more)
 		r->st.state = "done";
@@ -619,14 +621,17 @@ gen_ahead(struct run *r)
  * known without reading it: the Link header's next (exact), the next page
  * number (exact), the offset after a full page (a guess: a short or last
  * page makes gen_ahead() stop it). The server's work then overlaps with
- * the body's scan too, as DataSync's request ahead does.
+ * the body's scan too, as DataSync's request ahead does. Not when a flag
+ * of this page decides whether there is a next one, nor when the last
+ * page's total says this page ends the stream: nothing is asked past a
+ * last page the definition can tell.
  */
 static void
 gen_ahead_early(struct run *r)
 {
 	const struct pager_opts *o = r->o;
 	const struct def *d = o->def;
-	unsigned long long at;
+	unsigned long long at, end;
 	const char *why;
 
 	ds_buf_reset(&r->eurl);
@@ -643,8 +648,17 @@ gen_ahead_early(struct run *r)
 		if (d->auth == AUTH_QUERY)
 			url_strip_param(&r->estate, d->auth_name);
 	} else if (d->style == &style_page || d->style == &style_offset) {
+		if (d->has_more_path != NULL || d->more_path.n > 0)
+			return;
 		at = r->have_cur ? strtoull(r->cur.p, NULL, 10) : d->style == &style_page ?
 		    (unsigned long long)d->page_start : 0;
+		/* the records up to this page's end, were it full */
+		end = d->style == &style_offset ? at + (unsigned long long)o->limit :
+		    (at - (unsigned long long)d->page_start + 1) *
+		    (unsigned long long)o->limit;
+		if (d->total_path != NULL && r->last_total >= 0 &&
+		    end >= (unsigned long long)r->last_total)
+			return;
 		ds_buf_printf(&r->estate, "%llu", at + (d->style == &style_page ? 1 :
 		    (unsigned long long)o->limit));
 	} else
@@ -824,6 +838,7 @@ pager_run(const struct pager_opts *o)
 	r->st.state = "running";
 	r->st.has_more = 1;
 	r->cur_since = -1;
+	r->last_total = -1;
 	if (o->cursor != NULL && *o->cursor != '\0') {
 		ds_buf_adds(&r->cur, o->cursor);
 		r->have_cur = 1;

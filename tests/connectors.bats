@@ -436,3 +436,30 @@ auth_refused() {
 	assert_equal "$output" ""
 	assert_stderr_contains 'not a URL to follow from http://127.0.0.1:9/repos/o/r/issues: it leads to another origin'
 }
+
+@test "paginate cursor: DataSync's own API described as a generic cursor definition, cursors with + / = sent back encoded" {
+	start_mock --events 2500 --page-max 1000 --manifest "$T/manifest" --log
+	printf 'paginate = cursor\ncursor-path = pagination.nextCursor\ncursor-param = cursor\nrecords = data\nhas-more-path = pagination.hasMore\ntotal-path = meta.total\nlimit-param = limit\nlimit = 1000\n' >"$T/cur.def"
+	run --separate-stderr ds-fetch -q --definition "$T/cur.def" "$MOCK_URL/events"
+	assert_status 0
+	assert_equal "$stderr" ""
+	assert_equal "$(wc -l <<<"$output")" "3"
+	# the state is the server's cursor, as the page line's cursor and next
+	jq -e -s '.[0].cursor == null and (.[0].next | test("^[+]/[+]/")) and .[1].cursor == .[0].next and .[2].next == null' <<<"$output"
+	printf '%s\n' "$output" | ds-transform | ds-load >/dev/null 2>&1
+	ids_match "$T/manifest"
+	grep -q 'cursor=%2B%2F%2B%2F' "$MOCK_LOG"
+}
+
+@test "paginate page: JSON:API page[number] from 1 by GET, the total stops it without an empty page" {
+	mockdef jsonapi
+	start_mock --style jsonapi --events 250 --page-max 100 --log --manifest "$T/manifest"
+	printf 'paginate = page\npage-param = page[number]\npage-start = 1\nrecords = data\ntotal-path = meta.total\nlimit-param = page[size]\nlimit = 100\n' >>"$T/def"
+	run --separate-stderr ds-fetch -q --definition "$T/def" "$MOCK_BASE/api/events"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "3"
+	jq -e -s '[.[].cursor] == [null, "2", "3"] and [.[].has_more] == [true, true, false]' <<<"$output"
+	assert_equal "$(grep -c 'msg=request' "$MOCK_LOG")" "3"
+	printf '%s\n' "$output" | ds-transform --definition "$T/def" | ds-load >/dev/null 2>&1
+	ids_match "$T/manifest"
+}
