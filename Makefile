@@ -32,6 +32,10 @@ TOOLS	= $(BIN)/ds-mockapi $(BIN)/ds-unit
 SCRIPTS	= scripts/ds-run scripts/ds-pg scripts/ds-files
 
 LIB_SRC		= $(wildcard lib/*.c)
+
+# Where `make install` puts the connector presets (lib/deffile.c looks there last).
+CONNECTORS_DIR = $(PREFIX)/share/ds/connectors
+$(OBJ)/lib/deffile.o: DS_CFLAGS += -DDS_CONNECTORS_DIR=\"$(CONNECTORS_DIR)\"
 FETCH_SRC	= $(wildcard fetch/*.c)
 TRANSFORM_SRC	= $(wildcard transform/*.c)
 LOAD_SRC	= $(wildcard load/*.c)
@@ -161,6 +165,8 @@ install: all
 	for m in man/*.1; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man1/; done; true
 	for m in man/*.5; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man5/; done; true
 	for m in man/*.7; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man7/; done; true
+	install -d $(DESTDIR)$(CONNECTORS_DIR)
+	install -m 0644 connectors/*.conf $(DESTDIR)$(CONNECTORS_DIR)/
 
 clean:
 	rm -rf bin build

@@ -32,6 +32,9 @@ struct http {
 	struct ds_buf		 aurl;
 	struct http_resp	 aresp;
 	int			 arc;
+	struct ds_buf		 post;		/* the POST body, when post_set */
+	int			 post_set;
+	char			*userpass;	/* Basic credentials, or NULL */
 };
 
 /* libcurl write callback: keep the body, refusing more than maxbody bytes. */
@@ -84,6 +87,57 @@ clear_headers(struct http_resp *r)
 {
 	r->retry_after[0] = r->rl_limit[0] = r->rl_remaining[0] = '\0';
 	r->rl_reset[0] = r->content_encoding[0] = '\0';
+	ds_buf_reset(&r->link_next);
+}
+
+int
+http_link_next(const char *v, size_t n, struct ds_buf *out)
+{
+	const char *p = v, *e = v + n, *u, *ue, *q, *pe;
+	int next;
+
+	ds_buf_reset(out);
+	while (p < e) {
+		while (p < e && (*p == ' ' || *p == '\t' || *p == ','))
+			p++;
+		if (p >= e || *p != '<')
+			return 0;
+		u = p + 1;
+		if ((ue = memchr(u, '>', (size_t)(e - u))) == NULL)
+			return 0;
+		/* the parameters up to the next link (a ',' outside quotes) */
+		next = 0;
+		for (q = ue + 1, pe = q; pe < e && *pe != ','; pe++)
+			if (*pe == '"' && (pe = memchr(pe + 1, '"', (size_t)(e - pe - 1))) == NULL)
+				return 0;
+		for (; q < pe; q++) {
+			if (strncasecmp(q, "rel=", 4) != 0)
+				continue;
+			q += 4;
+			if (*q == '"') {
+				/* a space-separated list of relation types */
+				for (q++; q < pe && *q != '"'; ) {
+					const char *w = q;
+
+					while (q < pe && *q != '"' && *q != ' ')
+						q++;
+					if (q - w == 4 && strncasecmp(w, "next", 4) == 0)
+						next = 1;
+					while (q < pe && *q == ' ')
+						q++;
+				}
+			} else if (pe - q >= 4 && strncasecmp(q, "next", 4) == 0 &&
+			    (q + 4 == pe || q[4] == ';' || q[4] == ' '))
+				next = 1;
+		}
+		if (next) {
+			ds_buf_add(out, u, (size_t)(ue - u));
+			ds_buf_terminate(out);
+			return 1;
+		}
+		p = pe;
+	}
+	return 0;
 }
 
 /*
@@ -117,6 +171,16 @@ on_header(char *p, size_t size, size_t nitems, void *arg)
 	if (++h->r->nheaders > HTTP_HDR_COUNT_MAX)
 		return bad_headers(h->r, "more than %d response header lines",
 		    HTTP_HDR_COUNT_MAX);
+	if (n > 5 && strncasecmp(p, "link:", 5) == 0) {
+		struct ds_buf t = { 0 };
+
+		/* the first rel="next" wins */
+		if (h->r->link_next.len == 0 && http_link_next(p + 5, n - 5, &t))
+			ds_buf_add(&h->r->link_next, t.p, t.len);
+		ds_buf_terminate(&h->r->link_next);
+		ds_buf_free(&t);
+		return n;
+	}
 	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
 		k = strlen(keep[i].name);
 		if (n > k && p[k] == ':' && strncasecmp(p, keep[i].name, k) == 0) {
@@ -247,6 +311,10 @@ perform(struct http *h, const char *url, struct http_resp *r)
 	clear_headers(r);
 	h->errbuf[0] = '\0';
 	SETOPT(h->curl, CURLOPT_URL, url);
+	if (h->post_set) {
+		SETOPT(h->curl, CURLOPT_POSTFIELDS, h->post.p);
+		SETOPT(h->curl, CURLOPT_POSTFIELDSIZE, (long)h->post.len);
+	}
 	c = curl_easy_perform(h->curl);
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
 	ds_buf_terminate(&r->body);
@@ -347,6 +415,48 @@ http_get(struct http *h, const char *url, struct http_resp *r)
 }
 
 void
+http_header(struct http *h, const char *line)
+{
+	struct curl_slist *l;
+
+	if ((l = curl_slist_append(h->headers, line)) == NULL)
+		ds_diex(DS_EX_TEMP, "out of memory for request headers");
+	h->headers = l;
+	SETOPT(h->curl, CURLOPT_HTTPHEADER, h->headers);
+}
+
+void
+http_bearer(struct http *h, const char *token)
+{
+	SETOPT(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+	SETOPT(h->curl, CURLOPT_XOAUTH2_BEARER, token);
+}
+
+void
+http_basic(struct http *h, const char *userpass)
+{
+	h->userpass = ds_xstrdup(userpass);
+	SETOPT(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+	SETOPT(h->curl, CURLOPT_USERPWD, h->userpass);
+}
+
+void
+http_post(struct http *h, const char *body)
+{
+	if (body == NULL) {
+		h->post_set = 0;
+		SETOPT(h->curl, CURLOPT_HTTPGET, 1L);
+		return;
+	}
+	if (!h->post_set)
+		http_header(h, "Content-Type: application/json");
+	ds_buf_reset(&h->post);
+	ds_buf_adds(&h->post, body);
+	ds_buf_terminate(&h->post);
+	h->post_set = 1;
+}
+
+void
 http_free(struct http *h)
 {
 	struct curl_slist *l;
@@ -355,7 +465,13 @@ http_free(struct http *h)
 		return;
 	(void)join_ahead(h, NULL);
 	ds_buf_free(&h->aresp.body);
+	ds_buf_free(&h->aresp.link_next);
 	ds_buf_free(&h->aurl);
+	ds_buf_free(&h->post);
+	if (h->userpass != NULL) {
+		explicit_bzero(h->userpass, strlen(h->userpass));
+		free(h->userpass);
+	}
 	for (l = h->headers; l != NULL; l = l->next)
 		explicit_bzero(l->data, strlen(l->data));
 	curl_slist_free_all(h->headers);

@@ -30,6 +30,7 @@ struct http_resp {
 	char		 rl_remaining[HTTP_HDR_MAX];
 	char		 rl_reset[HTTP_HDR_MAX];
 	char		 content_encoding[HTTP_HDR_MAX];
+	struct ds_buf	 link_next;	/* Link: rel="next" target; len 0 when none */
 };
 
 struct http;
@@ -57,6 +58,25 @@ void	 http_ahead(struct http *h, const char *url);
  * runs while the process tears down (an exit hook).
  */
 void	 http_cancel(struct http *h);
+/*
+ * Add a request header line ("Name: value") to every request; the line is
+ * wiped from memory when the handle is freed (it may hold a credential).
+ */
+void	 http_header(struct http *h, const char *line);
+/* Send Authorization: Bearer token (copied by libcurl) from now on. */
+void	 http_bearer(struct http *h, const char *token);
+/* Send HTTP Basic credentials (userpass is "user:password") with every request. */
+void	 http_basic(struct http *h, const char *userpass);
+/*
+ * Make the next requests POST body (JSON, copied), or GET again when body
+ * is NULL.
+ */
+void	 http_post(struct http *h, const char *body);
+/*
+ * The target of the rel="next" link of a Link header value (RFC 8288),
+ * into out (reset first). Returns 1 when there is one, else 0.
+ */
+int	 http_link_next(const char *v, size_t n, struct ds_buf *out);
 /* Free the handle (after any request made ahead ends) and wipe the key. */
 void	 http_free(struct http *h);
 

@@ -10,15 +10,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "deffile.h"
+#include "def.h"
 #include "exits.h"
 #include "log.h"
 #include "name.h"
 #include "output.h"
 #include "pager.h"
 #include "secure.h"
+#include "style.h"
+#include "timeparse.h"
 #include "url.h"
 
 #define KEY_MAX		4096	/* longest API key file read */
@@ -35,7 +40,22 @@ usage(FILE *f, int status)
 	    "                [--archive-segment-bytes n] [--backoff-max seconds]\n"
 	    "                [--cursor cursor] [--insecure] [--limit n] [--max-body-bytes n]\n"
 	    "                [--max-pages n] [--retries n] [--since time] [--stats file]\n"
-	    "                [--stream name] [--timeout seconds] [--until time] url\n");
+	    "                [--stream name] [--timeout seconds] [--until time]\n"
+	    "                [--connector name] [--definition file] [setting ...] url\n"
+	    "stream definition settings (also \"name = value\" lines of a definition):\n"
+	    "  request:    --param name=value --header 'Name: value' --limit-param name\n"
+	    "              --method GET|POST --body template --filter name=template\n"
+	    "  records:    --records path --error-path path\n"
+	    "              --error-class permanent|transient\n"
+	    "  pagination: --paginate datasync|cursor|link|next-url|offset|page|after-id|none\n"
+	    "              --cursor-path path --cursor-param name --next-path path\n"
+	    "              --offset-param name --page-param name --page-start 0|1\n"
+	    "              --after-param name --after-field path\n"
+	    "  stop rules: --has-more-path path --more-path path --total-path path\n"
+	    "              --stop-on-empty yes|no --stop-on-short yes|no\n"
+	    "  auth:       --auth x-api-key|header|bearer|scheme|authorization|basic|\n"
+	    "              query|oauth2|none --auth-name name --auth-scheme word\n"
+	    "              --token-url url --token-scope scope\n");
 	exit(status);
 }
 
@@ -124,13 +144,68 @@ read_key(const char *file)
 	return b.p;
 }
 
+/* A definition file's line: a ds-fetch setting, or one of ds-transform's (skipped). */
+static int
+file_setting(void *arg, const char *name, const char *value, const char *where)
+{
+	if (def_set(arg, name, value, where) == 0 || def_other_stage(name))
+		return 0;
+	ds_diex(DS_EX_USAGE, "%s: unknown setting %s", where, name);
+}
+
+/* The URL as given, checked: http(s), a host, no credentials in it. */
+static char *
+url_given(const char *url, const struct def *d)
+{
+	struct ds_buf b = { 0 };
+	const char *h;
+
+	if (strncasecmp(url, "http://", 7) == 0)
+		h = url + 7;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		h = url + 8;
+	else
+		ds_diex(DS_EX_USAGE, "the URL must start with http:// or https://");
+	if (*h == '\0' || *h == '/' || *h == '?' || *h == '#')
+		ds_diex(DS_EX_USAGE, "the URL has no host");
+	if (url_has_api_key(url))
+		ds_diex(DS_EX_USAGE, "the URL holds api_key=: pass the key in "
+		    "DS_API_KEY or --api-key-file instead");
+	if (d->auth == AUTH_QUERY) {
+		ds_buf_printf(&b, "%s", url);
+		url_strip_param(&b, d->auth_name);
+		if (strcmp(b.p, url) != 0)
+			ds_diex(DS_EX_USAGE, "the URL holds the auth-name parameter %s: "
+			    "pass the key in DS_API_KEY or --api-key-file instead",
+			    d->auth_name);
+		ds_buf_free(&b);
+	}
+	/* a fragment is never sent */
+	return ds_xstrndup(url, strcspn(url, "#"));
+}
+
+/* --since/--until as microseconds for templates, or INT64_MIN. */
+static int64_t
+time_us(const char *opt, const char *v)
+{
+	struct ds_time t;
+
+	if (v == NULL)
+		return INT64_MIN;
+	if (ds_time_parse_text(v, strlen(v), &t) != DS_TIME_OK)
+		ds_diex(DS_EX_USAGE, "--%s %s: not an ISO 8601 time or epoch seconds",
+		    opt, v);
+	return t.us;
+}
+
 int
 main(int argc, char *argv[])
 {
 	enum {
 		O_KEYFILE = 256, O_ARCHIVE, O_SEGBYTES, O_BACKOFF, O_CURSOR,
 		O_INSECURE, O_LIMIT, O_MAXBODY, O_MAXPAGES, O_RETRIES, O_SINCE,
-		O_STATS, O_STREAM, O_TIMEOUT, O_UNTIL
+		O_STATS, O_STREAM, O_TIMEOUT, O_UNTIL, O_CONNECTOR, O_DEFINITION,
+		O_SETTING = 1024
 	};
 	static const struct option longopts[] = {
 		{ "api-key-file", required_argument, NULL, O_KEYFILE },
@@ -159,14 +234,45 @@ main(int argc, char *argv[])
 		.max_body = 64u << 20, .segment_bytes = 64u << 20, .stop = &stop,
 	};
 	struct sigaction sa;
-	const char *keyfile = NULL, *why;
-	char *events, *key;
-	int ch, quiet = 0, sig;
+	struct def d;
+	struct option *opts;
+	struct ds_buf hl = { 0 };
+	const char *keyfile = NULL, *why, *connector = NULL, *definition = NULL;
+	const char **setname = NULL, **setval = NULL, **hdrs = NULL;
+	char *events, *key, *conf;
+	size_t nlong = sizeof(longopts) / sizeof(longopts[0]) - 1, i, nset = 0, nh = 0;
+	int ch, quiet = 0, sig, limit_given = 0;
 
 	ds_log_init(argv[0]);
 	ds_no_core();
-	while ((ch = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
+	/* the options: the fixed ones, then one per setting, then the two files */
+	opts = ds_xcalloc(nlong + def_count() + 3, sizeof(*opts));
+	memcpy(opts, longopts, nlong * sizeof(*opts));
+	for (i = 0; i < def_count(); i++) {
+		if (strcmp(def_name(i), "limit") == 0)
+			continue;
+		opts[nlong].name = def_name(i);
+		opts[nlong].has_arg = required_argument;
+		opts[nlong].val = O_SETTING + (int)i;
+		nlong++;
+	}
+	opts[nlong++] = (struct option){ "connector", required_argument, NULL, O_CONNECTOR };
+	opts[nlong++] = (struct option){ "definition", required_argument, NULL, O_DEFINITION };
+	setname = ds_xcalloc((size_t)argc + 1, sizeof(*setname));
+	setval = ds_xcalloc((size_t)argc + 1, sizeof(*setval));
+	while ((ch = getopt_long(argc, argv, "hqv", opts, NULL)) != -1) {
+		if (ch >= O_SETTING && ch < O_SETTING + (int)def_count()) {
+			setname[nset] = def_name((size_t)(ch - O_SETTING));
+			setval[nset++] = optarg;
+			continue;
+		}
 		switch (ch) {
+		case O_CONNECTOR:
+			connector = optarg;
+			break;
+		case O_DEFINITION:
+			definition = optarg;
+			break;
 		case O_KEYFILE:
 			keyfile = optarg;
 			break;
@@ -190,6 +296,7 @@ main(int argc, char *argv[])
 			break;
 		case O_LIMIT:
 			o.limit = (long)intarg("limit", optarg, 1, 1000000000);
+			limit_given = 1;
 			break;
 		case O_MAXBODY:
 			o.max_body = intarg("max-body-bytes", optarg, 1,
@@ -233,14 +340,98 @@ main(int argc, char *argv[])
 		usage(stderr, DS_EX_USAGE);
 	if (quiet)
 		ds_log_setlevel(DS_LOG_ERROR);
-	if ((events = url_events(argv[0], &why)) == NULL)
-		ds_diex(DS_EX_USAGE, "%s", why);
+
+	/* the definition: preset, file, then the command line's settings */
+	def_init(&d);
+	if (connector != NULL) {
+		def_layer(&d);
+		conf = ds_def_connector(connector);
+		ds_def_read(conf, file_setting, &d);
+		free(conf);
+	}
+	if (definition != NULL) {
+		def_layer(&d);
+		ds_def_read(definition, file_setting, &d);
+	}
+	def_layer(&d);
+	for (i = 0; i < nset; i++) {
+		ds_buf_reset(&hl);
+		ds_buf_printf(&hl, "--%s", setname[i]);
+		(void)def_set(&d, setname[i], setval[i], hl.p);
+	}
+	def_check(&d, o.since != NULL, o.until != NULL);
+	if (!limit_given && d.limit > 0)
+		o.limit = d.limit;
+	o.def = &d;
+	/* DataSync sends --since/--until as they are; templates need the time */
+	o.since_us = d.style == &style_datasync ? INT64_MIN : time_us("since", o.since);
+	o.until_us = d.style == &style_datasync ? INT64_MIN : time_us("until", o.until);
+	if (d.style == &style_datasync) {
+		if ((events = url_events(argv[0], &why)) == NULL)
+			ds_diex(DS_EX_USAGE, "%s", why);
+	} else
+		events = url_given(argv[0], &d);
+	/* a URL state to start from must not lead the credentials elsewhere */
+	if (d.style->url_state && o.cursor != NULL && *o.cursor != '\0') {
+		ds_buf_reset(&hl);
+		if (url_resolve(events, o.cursor, strlen(o.cursor), &hl, &why) < 0)
+			ds_diex(DS_EX_USAGE, "--cursor %s: not a URL to follow from %s: %s",
+			    o.cursor, events, why);
+	}
 	if (o.backoff_base_ms > o.backoff_max_ms)
 		o.backoff_base_ms = o.backoff_max_ms;
 	key = read_key(keyfile);
 	ds_log_secret(key);	/* a server may quote it back in an error */
-	o.key = key;
 	o.events = events;
+	o.have_key = key != NULL;
+
+	/* the headers of every request: the definition's, then the credential */
+	hdrs = ds_xcalloc(d.header.n + 1, sizeof(*hdrs));
+	for (i = 0; i < d.header.n; i++)
+		hdrs[nh++] = d.header.v[i];
+	ds_buf_reset(&hl);
+	if (key != NULL) {
+		switch (d.auth) {
+		case AUTH_X_API_KEY:
+			o.key = key;
+			break;
+		case AUTH_HEADER:
+			ds_buf_printf(&hl, "%s: %s", d.auth_name, key);
+			break;
+		case AUTH_BEARER:
+			ds_buf_printf(&hl, "Authorization: Bearer %s", key);
+			break;
+		case AUTH_SCHEME:
+			ds_buf_printf(&hl, "Authorization: %s %s", d.auth_scheme, key);
+			break;
+		case AUTH_AUTHORIZATION:
+			ds_buf_printf(&hl, "Authorization: %s", key);
+			break;
+		case AUTH_BASIC:
+			if (strchr(key, ':') == NULL)
+				ds_diex(DS_EX_USAGE, "auth basic: the secret (from %s) "
+				    "must be user:password", keyfile ? keyfile :
+				    "DS_API_KEY");
+			o.userpass = key;
+			break;
+		case AUTH_QUERY:
+			o.query_key = key;
+			break;
+		case AUTH_OAUTH2:
+			if (strchr(key, ':') == NULL)
+				ds_diex(DS_EX_USAGE, "auth oauth2: the secret (from %s) "
+				    "must be client_id:client_secret", keyfile ? keyfile :
+				    "DS_API_KEY");
+			o.oauth_cred = key;
+			break;
+		case AUTH_NONE:
+			break;
+		}
+	}
+	if (hl.len > 0)
+		hdrs[nh++] = hl.p;
+	o.headers = hdrs;
+	o.nheaders = nh;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -253,6 +444,14 @@ main(int argc, char *argv[])
 	(void)pager_run(&o);
 	ds_out_close();
 	ds_log_secret(NULL);
+	if (hl.p != NULL)
+		explicit_bzero(hl.p, hl.len);
+	ds_buf_free(&hl);
+	free(hdrs);
+	free(setname);
+	free(setval);
+	free(opts);
+	def_free(&d);
 	if (key != NULL) {
 		explicit_bzero(key, strlen(key));
 		free(key);

@@ -7,9 +7,15 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
+
+struct def;
 
 struct pager_opts {
-	const char	*events;	/* the events URL (url_events()) */
+	const char	*events;	/* the events URL (url_events()), or the URL as given */
+	const struct def *def;		/* the stream definition */
+	int64_t		 since_us;	/* --since, --until for templates, or INT64_MIN */
+	int64_t		 until_us;
 	const char	*cursor;	/* start cursor, or NULL for the beginning */
 	long		 limit;
 	const char	*since, *until;	/* or NULL */
@@ -25,6 +31,12 @@ struct pager_opts {
 	const char	*archive;	/* --archive DIR, or NULL */
 	size_t		 segment_bytes;
 	const char	*key;		/* or NULL */
+	const char	*query_key;	/* sent as the auth-name query parameter, or NULL */
+	const char *const *headers;	/* request header lines */
+	size_t		 nheaders;
+	const char	*userpass;	/* HTTP Basic "user:password", or NULL */
+	int		 have_key;	/* a credential was given (for messages) */
+	const char	*oauth_cred;	/* auth oauth2: "client_id:secret", or NULL */
 	int		 verbose;
 	atomic_int *stop;	/* set to a signal number to stop */
 };

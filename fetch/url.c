@@ -124,3 +124,121 @@ url_page(struct ds_buf *b, const char *events, long limit, const char *cursor,
 	}
 	ds_buf_terminate(b);
 }
+
+void
+url_add_param(struct ds_buf *b, const char *name, size_t nn, const char *val, size_t vn)
+{
+	ds_buf_addc(b, b->len > 0 && memchr(b->p, '?', b->len) != NULL ? '&' : '?');
+	url_encode(b, name, nn);
+	ds_buf_addc(b, '=');
+	url_encode(b, val, vn);
+	ds_buf_terminate(b);
+}
+
+/* Length of the scheme and authority of u ("http://h:1"), or 0 when u is not http(s). */
+static size_t
+origin_len(const char *u, size_t n)
+{
+	size_t k;
+
+	if (n >= 7 && strncasecmp(u, "http://", 7) == 0)
+		k = 7;
+	else if (n >= 8 && strncasecmp(u, "https://", 8) == 0)
+		k = 8;
+	else
+		return 0;
+	while (k < n && u[k] != '/' && u[k] != '?' && u[k] != '#')
+		k++;
+	return k;
+}
+
+int
+url_resolve(const char *base, const char *ref, size_t n, struct ds_buf *out,
+    const char **why)
+{
+	size_t i, bo = origin_len(base, strlen(base)), ro, pathend, dir;
+
+	ds_buf_reset(out);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)ref[i] <= ' ' || ref[i] == 0x7f) {
+			*why = "it holds white space or a control byte";
+			return -1;
+		}
+	if (n == 0) {
+		*why = "it is empty";
+		return -1;
+	}
+	for (i = 0; i < n && (isalnum((unsigned char)ref[i]) || ref[i] == '+' ||
+	    ref[i] == '-' || ref[i] == '.'); i++)
+		;
+	if (i < n && i > 0 && ref[i] == ':' && isalpha((unsigned char)ref[0])) {
+		/* absolute */
+		if ((ro = origin_len(ref, n)) == 0) {
+			*why = "it is not an http or https URL";
+			return -1;
+		}
+		ds_buf_add(out, ref, n);
+	} else if (n >= 2 && ref[0] == '/' && ref[1] == '/') {
+		ds_buf_add(out, base, (size_t)(strchr(base, ':') - base) + 1);
+		ds_buf_add(out, ref, n);
+	} else if (ref[0] == '/') {
+		ds_buf_add(out, base, bo);
+		ds_buf_add(out, ref, n);
+	} else {
+		pathend = bo + strcspn(base + bo, "?#");
+		if (ref[0] == '?') {
+			ds_buf_add(out, base, pathend);
+		} else {
+			for (dir = pathend; dir > bo && base[dir - 1] != '/'; dir--)
+				;
+			ds_buf_add(out, base, dir);
+			if (dir == bo)
+				ds_buf_addc(out, '/');
+		}
+		ds_buf_add(out, ref, n);
+	}
+	ds_buf_terminate(out);
+	ro = origin_len(out->p, out->len);
+	if (ro == 0 || ro != bo || strncasecmp(out->p, base, bo) != 0) {
+		*why = "it leads to another origin (scheme, host, port) than the URL "
+		    "given, where the credentials must not go";
+		return -1;
+	}
+	return 0;
+}
+
+void
+url_strip_param(struct ds_buf *b, const char *name)
+{
+	struct ds_buf enc = { 0 }, out = { 0 };
+	const char *q, *p, *e;
+	size_t nn = strlen(name);
+	int first = 1;
+
+	if (b->p == NULL || (q = strchr(b->p, '?')) == NULL)
+		return;
+	url_encode(&enc, name, nn);
+	ds_buf_terminate(&enc);
+	ds_buf_add(&out, b->p, (size_t)(q - b->p));
+	for (p = q + 1; *p != '\0'; p = *e ? e + 1 : e) {
+		e = p + strcspn(p, "&#");
+		if (((size_t)(e - p) > nn && strncmp(p, name, nn) == 0 && p[nn] == '=') ||
+		    ((size_t)(e - p) > enc.len && strncmp(p, enc.p, enc.len) == 0 &&
+		    p[enc.len] == '=')) {
+			if (*e == '#')
+				break;
+			continue;
+		}
+		ds_buf_addc(&out, first ? '?' : '&');
+		first = 0;
+		ds_buf_add(&out, p, (size_t)(e - p));
+		if (*e == '#')
+			break;
+	}
+	ds_buf_terminate(&out);
+	ds_buf_reset(b);
+	ds_buf_add(b, out.p, out.len);
+	ds_buf_terminate(b);
+	ds_buf_free(&out);
+	ds_buf_free(&enc);
+}

@@ -29,4 +29,21 @@ void	 url_encode(struct ds_buf *b, const char *s, size_t n);
 void	 url_page(struct ds_buf *b, const char *events, long limit,
 	    const char *cursor, size_t n, const char *since, const char *until);
 
+/* Append "?name=value" or "&name=value" to b, both percent-encoded. */
+void	 url_add_param(struct ds_buf *b, const char *name, size_t nn, const char *val,
+	    size_t vn);
+
+/*
+ * Reset out to the absolute URL of ref (n bytes: absolute, scheme-relative,
+ * absolute path, query or relative path) against the URL base. Returns 0,
+ * or -1 with *why (static text) when ref is not a URL: white space or a
+ * control byte, another scheme than http(s), or another origin (scheme,
+ * host and port) than base, where the credentials must not go.
+ */
+int	 url_resolve(const char *base, const char *ref, size_t n, struct ds_buf *out,
+	    const char **why);
+
+/* Remove every name=value pair of the query of the URL in b (name as it is or encoded). */
+void	 url_strip_param(struct ds_buf *b, const char *name);
+
 #endif

@@ -458,6 +458,61 @@ ds_json_obj_next(struct ds_json *j, const char **pp, const char *end,
 }
 
 int
+ds_json_obj_key(struct ds_json *j, const char **pp, const char *end,
+    struct ds_json_member *m)
+{
+	const char *p = ds_json_ws(*pp, end), *k;
+
+	if (p < end && *p == '}') {
+		*pp = p + 1;
+		return 0;
+	}
+	if (p >= end || *p != '"') {
+		fail(j, p, "expected string key");
+		return -1;
+	}
+	k = p;
+	if ((p = string(j, p, end)) == NULL)
+		return -1;
+	m->key = k + 1;
+	m->keylen = (size_t)(p - k) - 2;
+	p = ds_json_ws(p, end);
+	if (p >= end || *p != ':') {
+		fail(j, p, "expected ':'");
+		return -1;
+	}
+	p = ds_json_ws(p + 1, end);
+	if (p >= end) {
+		/* so the caller may look at the value's first byte */
+		fail(j, p, "expected a JSON value");
+		return -1;
+	}
+	m->val = p;
+	m->vallen = 0;
+	*pp = p;
+	return 1;
+}
+
+int
+ds_json_obj_after(struct ds_json *j, const char **pp, const char *end)
+{
+	const char *p = ds_json_ws(*pp, end);
+
+	if (p < end && *p == ',') {
+		p = ds_json_ws(p + 1, end);
+		if (p >= end || *p != '"') {
+			fail(j, p, "expected string key");
+			return -1;
+		}
+	} else if (p >= end || *p != '}') {
+		fail(j, p, "expected ',' or '}'");
+		return -1;
+	}
+	*pp = p;
+	return 0;
+}
+
+int
 ds_json_arr_begin(struct ds_json *j, const char **pp, const char *end)
 {
 	const char *p = ds_json_ws(*pp, end);

@@ -91,6 +91,19 @@ int	ds_json_obj_begin(struct ds_json *j, const char **pp, const char *end);
 int	ds_json_obj_next(struct ds_json *j, const char **pp, const char *end,
 	    struct ds_json_member *m);
 
+/*
+ * Object iteration that leaves each value to the caller, so a value is
+ * scanned once whether it is skipped (ds_json_skip()) or descended into:
+ * ds_json_obj_key returns 1 with the next key in m (m->val its first byte,
+ * which is inside the text, m->vallen 0) and *pp at the value, or 0 after
+ * the closing '}' (with *pp
+ * just past it), or -1. Once *pp is past the value, ds_json_obj_after
+ * takes the ',' or sees the '}'; it returns 0 or -1.
+ */
+int	ds_json_obj_key(struct ds_json *j, const char **pp, const char *end,
+	    struct ds_json_member *m);
+int	ds_json_obj_after(struct ds_json *j, const char **pp, const char *end);
+
 /* Array iteration, likewise: *val and *vallen receive each validated element. */
 int	ds_json_arr_begin(struct ds_json *j, const char **pp, const char *end);
 int	ds_json_arr_next(struct ds_json *j, const char **pp, const char *end,

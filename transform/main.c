@@ -11,6 +11,7 @@
 #include "args.h"
 #include "buf.h"
 #include "csv.h"
+#include "deffile.h"
 #include "exits.h"
 #include "file.h"
 #include "jcs.h"
@@ -39,7 +40,8 @@ usage(FILE *f, int status)
 	    "                    [--key id | hash] [--max-line-bytes n]\n"
 	    "                    [--max-record-bytes n] [--resume cursor]\n"
 	    "                    [--stream name] [--ts-field path]\n"
-	    "                    [--type-field path]\n");
+	    "                    [--type-field path] [--connector name]\n"
+	    "                    [--definition file]\n");
 	exit(status);
 }
 
@@ -223,6 +225,49 @@ detect(struct ds_reader *rd)
 	return IN_LINES;
 }
 
+/* The settings a definition file may give, and which the command line gave. */
+struct xf_def {
+	struct xf_opts	*o;
+	int		 given[4];	/* id-field, ts-field, type-field, key */
+	char		*kept[3];	/* the paths read from files (owned) */
+};
+
+/*
+ * A definition line: ds-transform's settings are taken (unless given on
+ * the command line), ds-fetch's skipped, any other exits 64.
+ */
+static int
+def_setting(void *arg, const char *name, const char *value, const char *where)
+{
+	static const char *const names[] = { "id-field", "ts-field", "type-field" };
+	struct xf_def *d = arg;
+	const char **field[3];
+	size_t i;
+
+	field[0] = &d->o->id_field;
+	field[1] = &d->o->ts_field;
+	field[2] = &d->o->type_field;
+	if (ds_def_stage(name) == 'f')
+		return 0;
+	for (i = 0; i < 3; i++)
+		if (strcmp(name, names[i]) == 0) {
+			if (!d->given[i]) {
+				free(d->kept[i]);
+				d->kept[i] = ds_xstrdup(value);
+				*field[i] = patharg(names[i], d->kept[i]);
+			}
+			return 0;
+		}
+	if (strcmp(name, "key") == 0) {
+		if (strcmp(value, "id") != 0 && strcmp(value, "hash") != 0)
+			ds_diex(DS_EX_USAGE, "%s: setting key: want id or hash", where);
+		if (!d->given[3])
+			d->o->key_hash = strcmp(value, "hash") == 0;
+		return 0;
+	}
+	ds_diex(DS_EX_USAGE, "%s: unknown setting %s", where, name);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -233,6 +278,8 @@ main(int argc, char *argv[])
 		{ "csv-header",		required_argument,	NULL, 'H' },
 		{ "csv-null",		required_argument,	NULL, 'N' },
 		{ "encoding",		required_argument,	NULL, 'e' },
+		{ "connector",		required_argument,	NULL, 'c' },
+		{ "definition",		required_argument,	NULL, 'd' },
 		{ "help",		no_argument,		NULL, 'h' },
 		{ "id-field",		required_argument,	NULL, 'i' },
 		{ "input",		required_argument,	NULL, 'I' },
@@ -252,7 +299,9 @@ main(int argc, char *argv[])
 	struct xf_file f;
 	uint64_t every = 10000;
 	int input = IN_DETECT, keyset = 0, idset = 0, tsset = 0;
-	const char *stream = NULL, *filter = NULL;
+	const char *stream = NULL, *filter = NULL, *connector = NULL;
+	const char *definition = NULL;
+	struct xf_def def = { &o, { 0, 0, 0, 0 }, { NULL, NULL, NULL } };
 	size_t maxline = 256 * MIB, len;
 	struct ds_buf out = { 0 }, err = { 0 }, geoid = { 0 };
 	struct xf_jq *jq = NULL;
@@ -297,11 +346,18 @@ main(int argc, char *argv[])
 		case 'r':
 			co.resume = optarg;
 			break;
+		case 'c':
+			connector = optarg;
+			break;
+		case 'd':
+			definition = optarg;
+			break;
 		case 'h':
 			usage(stdout, DS_EX_OK);
 		case 'i':
 			o.id_field = patharg("id-field", optarg);
 			idset = 1;
+			def.given[0] = 1;
 			break;
 		case 'j':
 			filter = optarg;
@@ -309,6 +365,7 @@ main(int argc, char *argv[])
 		case 'k':
 			o.key_hash = ds_arg_choice("key", optarg, keys);
 			keyset = 1;
+			def.given[3] = 1;
 			break;
 		case 'L':
 			maxline = ds_arg_bytes("max-line-bytes", optarg, 1, 1ULL << 40);
@@ -323,9 +380,11 @@ main(int argc, char *argv[])
 		case 't':
 			o.ts_field = patharg("ts-field", optarg);
 			tsset = 1;
+			def.given[1] = 1;
 			break;
 		case 'y':
 			o.type_field = patharg("type-field", optarg);
+			def.given[2] = 1;
 			break;
 		default:
 			usage(stderr, DS_EX_USAGE);
@@ -333,6 +392,18 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(stderr, DS_EX_USAGE);
+	/* a definition's settings, where the command line gave none */
+	if (connector != NULL) {
+		char *conf = ds_def_connector(connector);
+
+		ds_def_read(conf, def_setting, &def);
+		free(conf);
+	}
+	if (definition != NULL)
+		ds_def_read(definition, def_setting, &def);
+	/* for file input, a definition's id or ts path counts as given */
+	idset |= def.kept[0] != NULL;
+	tsset |= def.kept[1] != NULL;
 	if (filter != NULL && (jq = xf_jq_new(filter, &err)) == NULL)
 		ds_diex(DS_EX_USAGE, "--jq: %s", err.p);
 
@@ -415,5 +486,8 @@ main(int argc, char *argv[])
 	ds_reader_free(rd);
 	ds_buf_free(&out);
 	ds_buf_free(&err);
+	free(def.kept[0]);
+	free(def.kept[1]);
+	free(def.kept[2]);
 	return DS_EX_OK;
 }

@@ -9,6 +9,9 @@
 
 enum mock_shape { SHAPE_NESTED, SHAPE_FLAT };
 enum mock_reset { RESET_DELTA, RESET_EPOCH, RESET_ALTERNATE };
+/* --style: whose API the mock follows (styles.c), DataSync's by default */
+enum mock_style { STYLE_DATASYNC, STYLE_SOCRATA, STYLE_ARCGIS, STYLE_CKAN,
+	STYLE_GITHUB, STYLE_STRIPE, STYLE_JSONAPI };
 
 /* Fault kinds, as bits for --faults. */
 enum mock_fault {
@@ -45,6 +48,10 @@ struct mock_config {
 	int		 log;
 	const char	*files;		/* --files: the directory /files/ serves, or NULL */
 	uint64_t	 files_cut;	/* --files-cut: bytes of a whole file sent, then cut */
+	enum mock_style	 style;
+	int		 oauth2;	/* --oauth2: api_key is client_id:secret */
+	unsigned	 token_ttl;	/* --token-ttl: seconds a token lives */
+	unsigned	 revoke_every;	/* --revoke-every N: revoke the token in use */
 };
 
 extern struct mock_config mock_cfg;

@@ -21,6 +21,7 @@
 #include "manifest.h"
 #include "output.h"
 #include "server.h"
+#include "styles.h"
 
 struct mock_config mock_cfg = {
 	.events = 3000000,
@@ -32,6 +33,7 @@ struct mock_config mock_cfg = {
 	.faults = FAULT_ALL,
 	.slow_secs = 5,
 	.gzip = 1,
+	.token_ttl = 3600,
 };
 
 /* The write end of the pipe on_signal() wakes main() through. */
@@ -45,7 +47,9 @@ static const char usage_text[] =
     "                  [--reset-form delta|epoch|alternate] [--fail-rate R]\n"
     "                  [--faults LIST] [--slow-seconds S] [--dup-rate R]\n"
     "                  [--bad-rate R] [--no-gzip] [--manifest FILE] [--log]\n"
-    "                  [--files DIR [--files-cut BYTES]]\n";
+    "                  [--files DIR [--files-cut BYTES]]\n"
+    "                  [--style datasync|socrata|arcgis|ckan|github|stripe|jsonapi]\n"
+    "                  [--oauth2] [--token-ttl SECONDS] [--revoke-every N]\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -150,7 +154,8 @@ main(int argc, char *argv[])
 	enum {
 		O_PORT = 256, O_EVENTS, O_SEED, O_PAGEMAX, O_APIKEY, O_SHAPE, O_PRETTY,
 		O_TTL, O_RATE, O_RESET, O_FAILRATE, O_FAULTS, O_SLOW, O_DUP, O_BAD,
-		O_NOGZIP, O_MANIFEST, O_LOG, O_HELP, O_BIND, O_KEYFILE, O_FILES, O_FILESCUT
+		O_NOGZIP, O_MANIFEST, O_LOG, O_HELP, O_BIND, O_KEYFILE, O_FILES, O_FILESCUT, O_STYLE,
+		O_OAUTH2, O_TOKENTTL, O_REVOKE
 	};
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, O_PORT },
@@ -175,6 +180,10 @@ main(int argc, char *argv[])
 		{ "log", no_argument, NULL, O_LOG },
 		{ "files", required_argument, NULL, O_FILES },
 		{ "files-cut", required_argument, NULL, O_FILESCUT },
+		{ "style", required_argument, NULL, O_STYLE },
+		{ "oauth2", no_argument, NULL, O_OAUTH2 },
+		{ "token-ttl", required_argument, NULL, O_TOKENTTL },
+		{ "revoke-every", required_argument, NULL, O_REVOKE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -283,6 +292,23 @@ main(int argc, char *argv[])
 			break;
 		case O_LOG:
 			mock_cfg.log = 1;
+			break;
+		case O_OAUTH2:
+			mock_cfg.oauth2 = 1;
+			break;
+		case O_TOKENTTL:
+			mock_cfg.token_ttl = (unsigned)number("token-ttl", optarg, 1, 86400);
+			break;
+		case O_REVOKE:
+			mock_cfg.revoke_every = (unsigned)number("revoke-every", optarg, 1,
+			    1000000);
+			break;
+		case O_STYLE:
+			if (styles_parse(optarg, &mock_cfg.style) != 0) {
+				ds_warnx("--style: expected datasync, socrata, arcgis, ckan, "
+				    "github, stripe or jsonapi; got '%s'", optarg);
+				usage();
+			}
 			break;
 		case O_HELP:
 			fputs(usage_text, stdout);

@@ -16,13 +16,18 @@
 #include "log.h"
 #include "request.h"
 #include "server.h"
+#include "styles.h"
 
 static atomic_int stopping;
 
 /* What one request keeps between libmicrohttpd's callbacks. */
 struct conn {
-	char	*uri;		/* raw request target, owned */
+	char		*uri;		/* raw request target, owned */
+	int		 started;	/* a POST's first call has been seen */
+	struct ds_buf	 body;		/* a POST's body, up to POST_MAX bytes */
 };
+
+#define POST_MAX	65536
 
 /* A body cut off half-way: the Content-Length says len, we send len/2. */
 struct truncated {
@@ -39,6 +44,8 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 	(void)cls;
 	(void)con;
 	c->uri = ds_xstrdup(uri);
+	c->started = 0;
+	memset(&c->body, 0, sizeof(c->body));
 	return c;
 }
 
@@ -53,6 +60,7 @@ on_done(void *cls, struct MHD_Connection *con, void **con_cls,
 	(void)why;
 	if (c != NULL) {
 		free(c->uri);
+		ds_buf_free(&c->body);
 		free(c);
 		*con_cls = NULL;
 	}
@@ -99,12 +107,24 @@ add_headers(struct MHD_Response *resp, const struct reply *rp, int gzipped)
 	struct tm tm;
 
 	MHD_add_response_header(resp, "Content-Type",
-	    rp->html ? "text/html; charset=utf-8" : "application/json");
+	    rp->html ? "text/html; charset=utf-8" : rp->ctype ? rp->ctype :
+	    "application/json");
+	if (rp->link.len > 0)
+		MHD_add_response_header(resp, "Link", rp->link.p);
 	if (gzipped)
 		MHD_add_response_header(resp, "Content-Encoding", "gzip");
 	if (mock_cfg.gzip)
 		MHD_add_response_header(resp, "Vary", "Accept-Encoding");
-	if (rp->rate.limited) {
+	if (rp->rate.limited && rp->rate_form == 1) {
+		/* GitHub: lower case, the reset as epoch seconds */
+		snprintf(v, sizeof(v), "%u", rp->rate.limit);
+		MHD_add_response_header(resp, "x-ratelimit-limit", v);
+		snprintf(v, sizeof(v), "%u", rp->rate.over ? 0 : rp->rate.remaining);
+		MHD_add_response_header(resp, "x-ratelimit-remaining", v);
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)rp->rate.reset_at);
+		MHD_add_response_header(resp, "x-ratelimit-reset", v);
+		MHD_add_response_header(resp, "x-ratelimit-resource", "core");
+	} else if (rp->rate.limited && rp->rate_form == 0) {
 		snprintf(v, sizeof(v), "%u", rp->rate.limit);
 		MHD_add_response_header(resp, "X-RateLimit-Limit", v);
 		snprintf(v, sizeof(v), "%u", rp->rate.remaining);
@@ -158,7 +178,14 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 	(void)version;
 	(void)upload;
 	if (*upload_size != 0) {
+		if (c->body.len + *upload_size <= POST_MAX)
+			ds_buf_add(&c->body, upload, *upload_size);
 		*upload_size = 0;
+		return MHD_YES;
+	}
+	/* a POST is answered once its body has been read */
+	if (strcmp(method, "POST") == 0 && !c->started) {
+		c->started = 1;
 		return MHD_YES;
 	}
 	if (files_answer(con, c->uri, method, &ret, &rp.status)) {
@@ -167,10 +194,24 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 		return ret;
 	}
 	memset(&rp, 0, sizeof(rp));
-	request_parse(&r, c->uri);
-	api_answer(method, &r, MHD_lookup_connection_value(con, MHD_HEADER_KIND,
-	    "X-API-Key"), time(NULL), &rp);
-	request_free(&r);
+	if (mock_cfg.style != STYLE_DATASYNC) {
+		struct style_req sq = {
+			method, c->uri,
+			MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization"),
+			MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-App-Token"),
+			MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Host"),
+			c->body.p != NULL ? c->body.p : ""
+		};
+
+		ds_buf_terminate(&c->body);
+
+		styles_answer(&sq, time(NULL), &rp);
+	} else {
+		request_parse(&r, c->uri);
+		api_answer(method, &r, MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+		    "X-API-Key"), time(NULL), &rp);
+		request_free(&r);
+	}
 	if (mock_cfg.log)
 		log_request(method, c->uri, rp.fault == FAULT_DROP ? 0 : rp.status,
 		    rp.fault);
@@ -204,6 +245,7 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 	add_headers(resp, &rp, gzipped);
 	ret = MHD_queue_response(con, (unsigned)rp.status, resp);
 	MHD_destroy_response(resp);
+	ds_buf_free(&rp.link);
 	return ret;
 }
 

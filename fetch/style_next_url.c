@@ -1,0 +1,42 @@
+/*
+ * style_next_url.c - the URL of the next page read at next-path, absolute
+ * or relative to the request's URL.
+ */
+#include <string.h>
+
+#include "buf.h"
+#include "def.h"
+#include "gbody.h"
+#include "json.h"
+#include "style.h"
+#include "url.h"
+
+static const char *const needs[] = { "next-path", NULL };
+
+/* The string at next-path resolved; none when null, absent or empty. */
+static int
+next(const struct def *d, const struct gpage *pg, const struct style_resp *sr,
+    struct ds_buf *out, struct ds_buf *why)
+{
+	struct ds_buf raw = { 0 };
+	const char *bad;
+	int rc = 1;
+
+	ds_buf_reset(out);
+	if (pg->cursor.v == NULL || *pg->cursor.v == 'n' ||
+	    (pg->cursor.n == 2 && *pg->cursor.v == '"'))
+		return 0;
+	if (*pg->cursor.v != '"' || gbody_text(&pg->cursor, &raw) < 0) {
+		ds_buf_printf(why, "next-path %s: %s at byte %zu, not a URL",
+		    d->next_path, gbody_kind(pg->cursor.v), (size_t)(pg->cursor.v - pg->body));
+		rc = -1;
+	} else if (url_resolve(sr->url, raw.p, raw.len, out, &bad) < 0) {
+		ds_buf_printf(why, "next-path %s: the string at byte %zu is not a URL "
+		    "to follow: %s", d->next_path, (size_t)(pg->cursor.v - pg->body), bad);
+		rc = -1;
+	}
+	ds_buf_free(&raw);
+	return rc;
+}
+
+const struct style style_next_url = { "next-url", needs, needs, 1, NULL, next };

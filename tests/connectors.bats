@@ -1,0 +1,465 @@
+#!/usr/bin/env bats
+# Stream definitions and connector presets: each preset against ds-mockapi
+# --style of the same API, through ds-fetch | ds-transform | ds-load into a
+# real PostgreSQL (under ds-run), with faults, rate limits, kills and auth.
+# shellcheck disable=SC2154 # bats' run sets status, output and stderr
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup_file() {
+	start_pg
+	# bin/ finds ../connectors by itself; another build (make sanitize's) is told
+	if [ "$DS_BIN" != "$DS_TOP/bin" ]; then
+		export DS_CONNECTORS=$DS_TOP/connectors
+	fi
+}
+
+teardown_file() {
+	ds_teardown
+}
+
+setup() {
+	T=$(ds_tmpdir)
+	STATE=$T/state
+	fresh_db
+	printf 'mock-secret-4f9a2c\n' >"$T/key"
+	printf 'wrong-secret-77d1e0\n' >"$T/badkey"
+}
+
+teardown() {
+	local p
+	for p in ${BG_PIDS:-}; do
+		kill_session "$p"
+	done
+	stop_mock
+	rm -rf "$T"
+}
+
+# ds_run ARGS...: ds-run on this test's database and state directory.
+ds_run() {
+	run --separate-stderr ds-run --state-dir "$STATE" --db "$DATABASE_URL" "$@"
+}
+
+# start_bg ARGS...: ds-run in a session of its own, in the background.
+start_bg() {
+	BG_OUT=$T/bg.out BG_ERR=$T/bg.err
+	setsid env --default-signal=INT ds-run --state-dir "$STATE" --db "$DATABASE_URL" "$@" >"$BG_OUT" 2>"$BG_ERR" &
+	BG=$!
+	BG_PIDS="${BG_PIDS:-} $BG"
+}
+
+# wait_for_stage NAME: wait (up to 20 s) until the stage runs in $BG's session.
+wait_for_stage() {
+	local _ p
+	for _ in $(seq 1 200); do
+		for p in $(session_pids "$BG"); do
+			if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$1" ]; then
+				return 0
+			fi
+		done
+		sleep 0.1
+	done
+	echo "$1 never ran" >&2
+	return 1
+}
+
+# ids_match MANIFEST: the table holds exactly the manifest's valid ids.
+ids_match() {
+	awk -F '\t' '$1 == "valid" { print $2 }' "$1" | LC_ALL=C sort >"$T/want"
+	sql "select id from events" | LC_ALL=C sort >"$T/got"
+	if ! cmp -s "$T/want" "$T/got"; then
+		echo "ids differ (< manifest, > table):" >&2
+		diff "$T/want" "$T/got" | head -n 20 >&2
+		return 1
+	fi
+}
+
+# mockdef PRESET: $T/def, where the mock's records keep their id and time
+# (the presets name the real APIs' fields).
+mockdef() {
+	case $1 in
+	arcgis) printf 'id-field = attributes.id\nts-field = attributes.timestamp\n' ;;
+	jsonapi) printf 'id-field = id\nts-field = attributes.timestamp\nfilter = filter[since]={since}\n' ;;
+	*) printf 'id-field = id\nts-field = timestamp\n' ;;
+	esac >"$T/def"
+}
+
+# url_of PRESET: the mock's endpoint in that API's form.
+url_of() {
+	case $1 in
+	socrata) echo "$MOCK_BASE/resource/abcd-1234.json" ;;
+	arcgis) echo "$MOCK_BASE/arcgis/rest/services/Events/FeatureServer/0/query" ;;
+	ckan) echo "$MOCK_BASE/api/3/action/datastore_search?resource_id=events" ;;
+	github) echo "$MOCK_BASE/repos/octo/events/issues" ;;
+	stripe) echo "$MOCK_BASE/v1/events" ;;
+	jsonapi) echo "$MOCK_BASE/api/events" ;;
+	esac
+}
+
+# full_run PRESET: faults, a rate limit and bad records; the table equals
+# the manifest, the rejects are the bad records.
+full_run() {
+	mockdef "$1"
+	start_mock --style "$1" --events 3000 --seed 5 --page-max 100 --fail-rate 0.15 \
+		--faults 500,503,html,truncate,429 --rate 40/1 --bad-rate 0.01 \
+		--api-key-file "$T/key" --manifest "$T/manifest" --log
+	ds_run --connector "$1" --definition "$T/def" --api-key-file "$T/key" --limit 100 \
+		"$(url_of "$1")"
+	assert_status 0
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg="done"'
+	ids_match "$T/manifest"
+	assert_equal "$(sql "select count(*) from ds_rejects")" \
+		"$(grep -c '^bad' "$T/manifest")"
+	run --separate-stderr ds-checkpoint --db "$DATABASE_URL" get events
+	assert_status 3
+	# the retries met the faults and the rate limit
+	grep -q 'fault=500\|fault=503\|fault=html\|fault=truncate\|fault=429' "$MOCK_LOG"
+	assert_stderr_lacks 'mock-secret-4f9a2c'
+}
+
+# resume_run PRESET: SIGKILL of the whole chain mid-run, then a new run
+# goes on from the stored state: exactly the manifest's ids, once.
+resume_run() {
+	mockdef "$1"
+	start_mock --style "$1" --events 2000 --seed 8 --page-max 100 --rate 2/1 \
+		--manifest "$T/manifest"
+	start_bg --connector "$1" --definition "$T/def" --limit 100 "$(url_of "$1")"
+	wait_for_stage ds-load
+	sleep 3
+	kill_session "$BG"
+	wait "$BG" || true
+	run --separate-stderr ds-checkpoint --db "$DATABASE_URL" get events
+	assert_status 0
+	[ -n "$output" ]
+	before=$(sql "select count(*) from events")
+	[ "$before" -gt 0 ] && [ "$before" -lt 2000 ]
+	ds_run --connector "$1" --definition "$T/def" --limit 100 "$(url_of "$1")"
+	assert_status 0
+	ids_match "$T/manifest"
+	assert_equal "$(sql "select count(*) - count(distinct id) from events")" "0"
+	# the second run began where the first stopped, not at the start
+	fetched=$(sed -n 's/.*msg="done" stream=events records=\([0-9]*\).*/\1/p' <<<"$stderr")
+	[ "$fetched" -lt 2000 ]
+}
+
+# follow_run PRESET: new events appear; --follow asks only since the newest
+# stored time minus the overlap, through the preset's filter.
+follow_run() {
+	mockdef "$1"
+	start_mock --style "$1" --events 1500 --seed 9 --page-max 100
+	ds_run --connector "$1" --definition "$T/def" --limit 100 "$(url_of "$1")"
+	assert_status 0
+	stop_mock
+	start_mock --style "$1" --events 2000 --seed 9 --page-max 100 --log \
+		--manifest "$T/manifest"
+	newest=$(sql "select max(ts) from events")
+	since=$(date -u -d "@$(($(date -u -d "$newest" +%s) - 300))" +%Y-%m-%dT%H:%M:%SZ)
+	inwindow=$(sql "select count(*) from events where ts >= '$since'")
+	ds_run --follow --overlap 5m --connector "$1" --definition "$T/def" --limit 100 \
+		"$(url_of "$1")"
+	assert_status 0
+	assert_stderr_contains "msg=\"stream finished earlier: following what is new\" stream=events since=$since"
+	assert_stderr_contains "records=500 duplicates=$inwindow rejects=0"
+	ids_match "$T/manifest"
+}
+
+# auth_refused PRESET: a wrong credential exits 101; the secret is nowhere.
+auth_refused() {
+	mockdef "$1"
+	start_mock --style "$1" --events 100 --api-key-file "$T/key"
+	run --separate-stderr ds-fetch --connector "$1" --definition "$T/def" \
+		--api-key-file "$T/badkey" "$(url_of "$1")"
+	assert_status 101
+	assert_equal "$output" ""
+	assert_stderr_contains 'credentials refused'
+	assert_stderr_lacks 'wrong-secret-77d1e0'
+	assert_stderr_lacks 'mock-secret-4f9a2c'
+	run --separate-stderr ds-fetch --connector "$1" --definition "$T/def" "$(url_of "$1")"
+	assert_status 101
+	assert_stderr_contains 'no key given'
+}
+
+@test "socrata: a full run through faults and 429s stores exactly the manifest's ids" { full_run socrata; }
+@test "arcgis: a full run through faults, short pages and 429s stores exactly the manifest's ids" { full_run arcgis; }
+@test "ckan: a full run through faults and 429s stores exactly the manifest's ids" { full_run ckan; }
+@test "github: a full run through faults and 403 rate limits stores exactly the manifest's ids" { full_run github; }
+@test "stripe: a full run through faults and 429s stores exactly the manifest's ids" { full_run stripe; }
+@test "jsonapi: a full run through faults and 429s stores exactly the manifest's ids" { full_run jsonapi; }
+
+@test "socrata: SIGKILL mid-run, then a new run resumes from the stored offset, exact" { resume_run socrata; }
+@test "arcgis: SIGKILL mid-run, then a new run resumes from the stored offset, exact" { resume_run arcgis; }
+@test "ckan: SIGKILL mid-run, then a new run resumes from the stored offset, exact" { resume_run ckan; }
+@test "github: SIGKILL mid-run, then a new run resumes from the stored next URL, exact" { resume_run github; }
+@test "stripe: SIGKILL mid-run, then a new run resumes from the stored last id, exact" { resume_run stripe; }
+@test "jsonapi: SIGKILL mid-run, then a new run resumes from the stored next URL, exact" { resume_run jsonapi; }
+
+@test "socrata: --follow asks \$where :updated_at >= since, storing only what is new" { follow_run socrata; }
+@test "arcgis: --follow asks where EditDate >= since, storing only what is new" { follow_run arcgis; }
+@test "github: --follow asks since=, storing only what is new" { follow_run github; }
+@test "stripe: --follow asks created[gte]=epoch, storing only what is new" { follow_run stripe; }
+@test "jsonapi: --follow with a filter setting, storing only what is new" { follow_run jsonapi; }
+
+@test "socrata: a refused app token exits 101, the secret nowhere" { auth_refused socrata; }
+@test "arcgis: a refused token (498 in a 200 body) exits 101, the secret nowhere" { auth_refused arcgis; }
+@test "ckan: a refused API token exits 101, the secret nowhere" { auth_refused ckan; }
+@test "github: bad credentials exit 101, the secret nowhere" { auth_refused github; }
+@test "stripe: an invalid API key exits 101, the secret nowhere" { auth_refused stripe; }
+@test "jsonapi: a refused bearer token exits 101, the secret nowhere" { auth_refused jsonapi; }
+
+@test "a definition file: unknown setting, missing required one, two styles, a setting twice: 64 naming file, line and setting" {
+	printf 'paginate = cursor\n# a comment\nrecrods = data\n' >"$T/d1"
+	run --separate-stderr ds-fetch --definition "$T/d1" http://127.0.0.1:9/x
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains "$T/d1:3: unknown setting recrods"
+	printf 'paginate = cursor\ncursor-param = after\n' >"$T/d2"
+	run --separate-stderr ds-fetch --definition "$T/d2" http://127.0.0.1:9/x
+	assert_status 64
+	assert_stderr_contains "$T/d2:1: setting paginate: cursor needs setting cursor-path"
+	printf 'paginate = offset\noffset-param = skip\nnext-path = links.next\n' >"$T/d3"
+	run --separate-stderr ds-fetch --definition "$T/d3" http://127.0.0.1:9/x
+	assert_status 64
+	assert_stderr_contains "$T/d3:3: setting next-path: belongs to paginate next-url, but paginate is offset ($T/d3:1): two pagination styles"
+	printf 'paginate = offset\npaginate = link\n' >"$T/d4"
+	run --separate-stderr ds-fetch --definition "$T/d4" http://127.0.0.1:9/x
+	assert_status 64
+	assert_stderr_contains "$T/d4:2: setting paginate: set twice (also at $T/d4:1): a contradiction"
+	printf 'this line has no equals sign\n' >"$T/d5"
+	run --separate-stderr ds-fetch --definition "$T/d5" http://127.0.0.1:9/x
+	assert_status 64
+	assert_stderr_contains "$T/d5:1: expected \\\"name = value\\\""
+	run --separate-stderr ds-transform --definition "$T/d1"
+	assert_status 64
+	assert_stderr_contains "$T/d1:3: unknown setting recrods"
+}
+
+@test "a definition is data: \$(...) and backquotes are kept as text, never run" {
+	printf 'paginate = none\nrecords = .\nparam = q=$(touch %s/pwned)`touch %s/pwned2`\n' "$T" "$T" >"$T/def"
+	start_mock --style socrata --events 3 --log
+	run --separate-stderr ds-fetch -q --definition "$T/def" "$MOCK_BASE/resource/abcd-1234.json"
+	assert_status 0
+	[ ! -e "$T/pwned" ] && [ ! -e "$T/pwned2" ]
+	grep -q 'touch' "$MOCK_LOG"
+}
+
+@test "the command line overrides the preset and the definition file; --connector of no such preset is 64" {
+	start_mock --style github --events 30 --page-max 100
+	printf 'limit = 7\n' >"$T/def"
+	run --separate-stderr ds-fetch -q --connector github --definition "$T/def" --limit 10 \
+		"$MOCK_BASE/repos/o/r/issues"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "3"
+	run --separate-stderr ds-fetch -q --connector github --definition "$T/def" \
+		"$MOCK_BASE/repos/o/r/issues"
+	assert_equal "$(wc -l <<<"$output")" "5"
+	run --separate-stderr ds-fetch --connector nosuch "$MOCK_BASE/x"
+	assert_status 64
+	assert_stderr_contains "--connector nosuch: no such connector (looked in"
+	run --separate-stderr ds-fetch --connector github --since 2026-01-01T00:00:00Z \
+		--filter 'q={until}' "$MOCK_BASE/x"
+	assert_status 64
+	assert_stderr_contains "--since: paginate link sends no time filter: set filter (or a body) with {since}"
+}
+
+@test "a key sent as a query parameter (arcgis token) is in no page line, archive, stats file, checkpoint or log" {
+	mockdef arcgis
+	start_mock --style arcgis --events 250 --page-max 100 --api-key-file "$T/key"
+	run --separate-stderr ds-fetch -v --connector arcgis --definition "$T/def" \
+		--api-key-file "$T/key" --archive "$T/arch" --stats "$T/stats" --limit 100 \
+		"$(url_of arcgis)"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "3"
+	assert_stderr_contains 'msg=page seq=3'
+	printf '%s\n' "$output" >"$T/pages"
+	run grep -rl 'mock-secret-4f9a2c' "$T/pages" "$T/stats" <(zstdcat "$T"/arch/*.zst) <(printf '%s' "$stderr")
+	assert_equal "$output" ""
+	printf '%s\n' "$(cat "$T/pages")" | ds-transform --definition "$T/def" | ds-load >/dev/null 2>&1
+	assert_equal "$(sql "select count(*) from ds_checkpoints where cursor like '%mock-secret%'")" "0"
+	assert_equal "$(sql "select count(*) from events")" "250"
+}
+
+@test "ckan: next link on an empty page stops there (stop-on-empty), said why, one request past the end" {
+	start_mock --style ckan --events 250 --page-max 100 --log
+	# CKAN's own next link, with neither a total nor a flag to stop it
+	printf 'paginate = next-url\nnext-path = result._links.next\nrecords = result.records\nerror-path = error\nauth = authorization\nlimit-param = limit\nlimit = 100\n' >"$T/def"
+	run --separate-stderr ds-fetch -v --definition "$T/def" \
+		"$MOCK_BASE/api/3/action/datastore_search?resource_id=r"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "4"
+	assert_stderr_contains 'msg="last page" reason="empty page"'
+	assert_equal "$(grep -c 'msg=request' "$MOCK_LOG")" "4"
+	tail -n 1 <<<"$output" | grep -q '"next":null,"has_more":false'
+}
+
+@test "a flag that says more over empty pages again and again fails with 100 naming the rule, never loops" {
+	start_mock --style ckan --events 150 --page-max 100 --log
+	printf 'paginate = next-url\nnext-path = result._links.next\nrecords = result.records\nmore-path = success\nlimit-param = limit\nlimit = 100\n' >"$T/def"
+	run --separate-stderr ds-fetch --definition "$T/def" \
+		"$MOCK_BASE/api/3/action/datastore_search?resource_id=r"
+	assert_status 100
+	assert_stderr_contains 'empty pages in a row while a flag says there is more'
+	# two pages of records, three empty ones allowed, the fourth fails
+	assert_equal "$(grep -c 'msg=request' "$MOCK_LOG")" "6"
+}
+
+@test "a has-more flag that is not a boolean, or a record path with no array, exits 100 naming the setting, path and byte" {
+	start_mock --style stripe --events 20
+	run --separate-stderr ds-fetch --connector stripe --has-more-path object "$MOCK_BASE/v1/events"
+	assert_status 100
+	assert_equal "$output" ""
+	assert_stderr_contains 'has-more-path object: a string at byte'
+	run --separate-stderr ds-fetch --connector stripe --records url "$MOCK_BASE/v1/events"
+	assert_status 100
+	assert_stderr_contains 'does not match the definition: records url: a string at byte'
+}
+
+@test "stripe: HTTP Basic with the key as the user name is accepted (auth basic)" {
+	start_mock --style stripe --events 30 --api-key-file "$T/key"
+	printf 'mock-secret-4f9a2c:\n' >"$T/basic"
+	run --separate-stderr ds-fetch -q --connector stripe --auth basic --api-key-file "$T/basic" \
+		"$MOCK_BASE/v1/events"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "1"
+	run --separate-stderr ds-fetch -q --connector stripe --auth basic --api-key-file "$T/key" \
+		"$MOCK_BASE/v1/events"
+	assert_status 64
+	assert_stderr_contains 'auth basic: the secret'
+	assert_stderr_lacks 'mock-secret-4f9a2c'
+}
+
+@test "auth oauth2: the token is fetched with the client credentials, renewed before it expires, never shown" {
+	mockdef jsonapi
+	printf 'client-1:client-secret-93be\n' >"$T/client"
+	start_mock --style jsonapi --oauth2 --token-ttl 2 --api-key-file "$T/client" \
+		--events 1000 --page-max 100 --rate 3/1 --log --manifest "$T/manifest"
+	printf 'auth = oauth2\ntoken-url = %s/oauth/token\n' "$MOCK_BASE" >>"$T/def"
+	ds_run --connector jsonapi --definition "$T/def" --api-key-file "$T/client" --limit 100 \
+		"$MOCK_BASE/api/events"
+	assert_status 0
+	ids_match "$T/manifest"
+	tokens=$(grep -c 'path=/oauth/token status=200' "$MOCK_LOG")
+	[ "$tokens" -ge 2 ]
+	assert_equal "$(grep -c 'status=401' "$MOCK_LOG")" "0"
+	assert_stderr_lacks 'client-secret-93be'
+	assert_stderr_lacks 'tok-'
+}
+
+@test "auth oauth2: a client the token URL refuses exits 101, the secret nowhere" {
+	printf 'client-1:client-secret-93be\n' >"$T/client"
+	printf 'client-1:not-the-secret-5a\n' >"$T/wrong"
+	start_mock --style jsonapi --oauth2 --api-key-file "$T/client" --events 10
+	run --separate-stderr ds-fetch --connector jsonapi --auth oauth2 \
+		--token-url "$MOCK_BASE/oauth/token" --api-key-file "$T/wrong" "$MOCK_BASE/api/events"
+	assert_status 101
+	assert_equal "$output" ""
+	assert_stderr_contains 'credentials refused by the token URL'
+	assert_stderr_contains 'invalid_client'
+	assert_stderr_lacks 'not-the-secret-5a'
+	run --separate-stderr ds-fetch --connector jsonapi --token-url "$MOCK_BASE/oauth/token" \
+		"$MOCK_BASE/api/events"
+	assert_status 64
+	assert_stderr_contains 'setting token-url: only for auth oauth2'
+}
+
+@test "auth oauth2: a token the API refuses (revoked) is renewed once, at once, and the run goes on" {
+	mockdef jsonapi
+	printf 'client-1:client-secret-93be\n' >"$T/client"
+	start_mock --style jsonapi --oauth2 --revoke-every 4 --api-key-file "$T/client" \
+		--events 1000 --page-max 100 --log --manifest "$T/manifest"
+	printf 'auth = oauth2\ntoken-url = %s/oauth/token\n' "$MOCK_BASE" >>"$T/def"
+	run --separate-stderr ds-fetch -q --connector jsonapi --definition "$T/def" \
+		--api-key-file "$T/client" --limit 100 "$MOCK_BASE/api/events"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "10"
+	assert_equal "$stderr" ""
+	# every 401 was followed by a new token and the same page again
+	assert_equal "$(grep -c 'status=401' "$MOCK_LOG")" "$(($(grep -c 'path=/oauth/token status=200' "$MOCK_LOG") - 1))"
+	[ "$(grep -c 'status=401' "$MOCK_LOG")" -ge 2 ]
+}
+
+@test "a POST body template pages through the body: {page} and {limit} filled, total-path stops" {
+	mockdef jsonapi
+	start_mock --style jsonapi --events 250 --page-max 100 --log --manifest "$T/manifest"
+	printf 'paginate = page\npage-param = page\npage-start = 1\ntotal-path = meta.total\nmethod = POST\nbody = {"page":{"number":{page},"size":{limit}}}\nlimit-param = size\nlimit = 100\nid-field = id\nts-field = attributes.timestamp\n' >"$T/post.def"
+	run --separate-stderr ds-fetch -q --definition "$T/post.def" "$MOCK_BASE/api/search"
+	assert_status 0
+	assert_equal "$stderr" ""
+	assert_equal "$(wc -l <<<"$output")" "3"
+	# the state went in the body, not the query; the total ended it without an empty page
+	assert_equal "$(grep -c 'method=POST path=/api/search status=200' "$MOCK_LOG")" "3"
+	printf '%s\n' "$output" | ds-transform --definition "$T/post.def" | ds-load >/dev/null 2>&1
+	ids_match "$T/manifest"
+}
+
+@test "github: the older token scheme (auth scheme, auth-scheme token) is accepted" {
+	start_mock --style github --events 30 --api-key-file "$T/key"
+	run --separate-stderr ds-fetch -q --connector github --auth scheme --auth-scheme token \
+		--api-key-file "$T/key" "$MOCK_BASE/repos/o/r/issues"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "1"
+	assert_equal "$stderr" ""
+}
+
+@test "ds-run --config: CONNECTOR and DEFINITION reach ds-fetch and ds-transform" {
+	mockdef stripe
+	start_mock --style stripe --events 300 --api-key-file "$T/key" --manifest "$T/manifest"
+	printf 'URL=%s/v1/events\nCONNECTOR=stripe\nDEFINITION=%s\nAPI_KEY_FILE=%s\n' \
+		"$MOCK_BASE" "$T/def" "$T/key" >"$T/run.conf"
+	ds_run --config "$T/run.conf"
+	assert_status 0
+	assert_equal "$output" ""
+	ids_match "$T/manifest"
+	printf 'CONNECTOR=no such\n' >"$T/bad.conf"
+	ds_run --config "$T/bad.conf" --stream other "$MOCK_BASE/v1/events"
+	assert_status 64
+	assert_stderr_contains 'not a connector name'
+}
+
+@test "arcgis: pages shorter than asked while exceededTransferLimit is true: the offset advances by what came, nothing lost" {
+	start_mock --style arcgis --events 2000 --page-max 100 --seed 3
+	run --separate-stderr ds-fetch -q --connector arcgis --limit 100 "$(url_of arcgis)"
+	assert_status 0
+	assert_equal "$stderr" ""
+	printf '%s\n' "$output" >"$T/pages"
+	# some page came short with more to come, and the next offset counted what came
+	jq -e -s '[.[] | select(.has_more and (.records | length) < 100)] | length > 0' "$T/pages"
+	jq -e -s 'all(.[]; .next == null or (.next | tonumber) == ((.cursor // "0") | tonumber) + (.records | length))' "$T/pages"
+	assert_equal "$(jq -s '[.[].records[].attributes.id] | unique | length' "$T/pages")" "2000"
+	jq -e -s '.[-1].has_more == false and .[-1].next == null' "$T/pages"
+}
+
+@test "a start cursor that is a URL on another origin is refused with 64: the credentials go nowhere else" {
+	run --separate-stderr ds-fetch --connector github --cursor 'https://evil.example/repos/o/r/issues?page=2' \
+		http://127.0.0.1:9/repos/o/r/issues
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains 'not a URL to follow from http://127.0.0.1:9/repos/o/r/issues: it leads to another origin'
+}
+
+@test "paginate cursor: DataSync's own API described as a generic cursor definition, cursors with + / = sent back encoded" {
+	start_mock --events 2500 --page-max 1000 --manifest "$T/manifest" --log
+	printf 'paginate = cursor\ncursor-path = pagination.nextCursor\ncursor-param = cursor\nrecords = data\nhas-more-path = pagination.hasMore\ntotal-path = meta.total\nlimit-param = limit\nlimit = 1000\n' >"$T/cur.def"
+	run --separate-stderr ds-fetch -q --definition "$T/cur.def" "$MOCK_URL/events"
+	assert_status 0
+	assert_equal "$stderr" ""
+	assert_equal "$(wc -l <<<"$output")" "3"
+	# the state is the server's cursor, as the page line's cursor and next
+	jq -e -s '.[0].cursor == null and (.[0].next | test("^[+]/[+]/")) and .[1].cursor == .[0].next and .[2].next == null' <<<"$output"
+	printf '%s\n' "$output" | ds-transform | ds-load >/dev/null 2>&1
+	ids_match "$T/manifest"
+	grep -q 'cursor=%2B%2F%2B%2F' "$MOCK_LOG"
+}
+
+@test "paginate page: JSON:API page[number] from 1 by GET, the total stops it without an empty page" {
+	mockdef jsonapi
+	start_mock --style jsonapi --events 250 --page-max 100 --log --manifest "$T/manifest"
+	printf 'paginate = page\npage-param = page[number]\npage-start = 1\nrecords = data\ntotal-path = meta.total\nlimit-param = page[size]\nlimit = 100\n' >>"$T/def"
+	run --separate-stderr ds-fetch -q --definition "$T/def" "$MOCK_BASE/api/events"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "3"
+	jq -e -s '[.[].cursor] == [null, "2", "3"] and [.[].has_more] == [true, true, false]' <<<"$output"
+	assert_equal "$(grep -c 'msg=request' "$MOCK_LOG")" "3"
+	printf '%s\n' "$output" | ds-transform --definition "$T/def" | ds-load >/dev/null 2>&1
+	ids_match "$T/manifest"
+}

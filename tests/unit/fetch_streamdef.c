@@ -1,0 +1,426 @@
+/*
+ * Unit tests of the stream definition machinery: the stop rules and their
+ * disagreements (fetch/stop.c), the templates (fetch/template.c), the URL
+ * helpers that keep secrets out of stored state (fetch/url.c), the Link
+ * header (fetch/http.c), the paths of a body (fetch/gbody.c), the styles.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "buf.h"
+#include "deffile.h"
+#include "unit.h"
+#include "../../fetch/def.h"
+#include "../../fetch/gbody.h"
+#include "../../fetch/http.h"
+#include "../../fetch/stop.h"
+#include "../../fetch/style.h"
+#include "../../fetch/template.h"
+#include "../../fetch/url.h"
+
+/* A page of n records, asked for 10, a next state, no flags. */
+static struct stop_in
+page(size_t n)
+{
+	struct stop_in in;
+
+	memset(&in, 0, sizeof(in));
+	in.has_next = 1;
+	in.records = n;
+	in.limit = 10;
+	in.has_more = -1;
+	in.more = -1;
+	in.total = -1;
+	in.position = -1;
+	in.stop_on_empty = 1;
+	return in;
+}
+
+UNIT_TEST(stop_full_page_with_next_continues)
+{
+	struct stop_in in = page(10);
+	const char *why;
+
+	CHECK(stop_decide(&in, &why) == STOP_MORE);
+}
+
+UNIT_TEST(stop_has_more_false_stops_even_with_a_next_link)
+{
+	struct stop_in in = page(10);
+	const char *why;
+
+	in.has_more = 0;
+	CHECK(stop_decide(&in, &why) == STOP_LAST);
+	CHECK_STR(why, "has-more is false");
+}
+
+UNIT_TEST(stop_more_path_none_true_stops_absent_counts_as_false)
+{
+	struct stop_in in = page(10);
+	const char *why;
+
+	in.more = 0;
+	CHECK(stop_decide(&in, &why) == STOP_LAST);
+	in.more = 1;
+	CHECK(stop_decide(&in, &why) == STOP_MORE);
+}
+
+UNIT_TEST(stop_no_next_state_stops)
+{
+	struct stop_in in = page(10);
+	const char *why;
+
+	in.has_next = 0;
+	CHECK(stop_decide(&in, &why) == STOP_LAST);
+}
+
+UNIT_TEST(stop_has_more_true_without_a_next_state_fails_not_loops)
+{
+	struct stop_in in = page(10);
+	const char *why;
+
+	in.has_next = 0;
+	in.has_more = 1;
+	CHECK(stop_decide(&in, &why) == STOP_FAIL);
+	in.has_more = -1;
+	in.more = 1;
+	CHECK(stop_decide(&in, &why) == STOP_FAIL);
+}
+
+UNIT_TEST(stop_total_reached_stops_unless_a_flag_says_more)
+{
+	struct stop_in in = page(10);
+	const char *why;
+
+	in.total = 30;
+	in.position = 20;
+	CHECK(stop_decide(&in, &why) == STOP_MORE);
+	in.position = 30;
+	CHECK(stop_decide(&in, &why) == STOP_LAST);
+	CHECK_STR(why, "total reached");
+	in.has_more = 1;
+	CHECK(stop_decide(&in, &why) == STOP_MORE);
+}
+
+UNIT_TEST(stop_empty_page_with_a_next_link_stops_by_default)
+{
+	struct stop_in in = page(0);
+	const char *why;
+
+	CHECK(stop_decide(&in, &why) == STOP_LAST);
+	CHECK_STR(why, "empty page");
+	in.stop_on_empty = 0;
+	CHECK(stop_decide(&in, &why) == STOP_MORE);
+}
+
+UNIT_TEST(stop_empty_pages_while_has_more_true_fail_after_the_bound)
+{
+	struct stop_in in = page(0);
+	const char *why;
+
+	in.has_more = 1;
+	in.empty_run = STOP_EMPTY_MAX - 1;
+	CHECK(stop_decide(&in, &why) == STOP_MORE);
+	in.empty_run = STOP_EMPTY_MAX;
+	CHECK(stop_decide(&in, &why) == STOP_FAIL);
+}
+
+UNIT_TEST(stop_short_page_only_when_opted_in_and_no_flag_says_more)
+{
+	struct stop_in in = page(7);
+	const char *why;
+
+	CHECK(stop_decide(&in, &why) == STOP_MORE);
+	in.stop_on_short = 1;
+	CHECK(stop_decide(&in, &why) == STOP_LAST);
+	CHECK_STR(why, "short page");
+	in.more = 1;
+	CHECK(stop_decide(&in, &why) == STOP_MORE);
+}
+
+/* tmpl_fill into a fresh buffer; returns the text or the refusal. */
+static char *
+fill(const char *t, int64_t since, int64_t until)
+{
+	static struct ds_buf b;
+	const struct tmpl_var vars[] = { { "limit", "100" }, { "page", NULL },
+		{ NULL, NULL } };
+	const char *why;
+
+	ds_buf_reset(&b);
+	if (tmpl_fill(t, since, until, vars, &b, &why) < 0) {
+		ds_buf_reset(&b);
+		ds_buf_adds(&b, why);
+	}
+	ds_buf_terminate(&b);
+	return b.p;
+}
+
+UNIT_TEST(template_since_forms)
+{
+	int64_t t = INT64_C(1767236645) * 1000000 + 250000;	/* 2026-01-01T03:04:05.25Z */
+
+	CHECK_STR(fill("x>'{since}'", t, INT64_MIN), "x>'2026-01-01T03:04:05Z'");
+	CHECK_STR(fill("created[gte]={since:epoch}", t, INT64_MIN),
+	    "created[gte]=1767236645");
+	CHECK_STR(fill("{since:epoch_ms}", t, INT64_MIN), "1767236645250");
+	CHECK_STR(fill("EditDate >= timestamp '{since:%Y-%m-%d %H:%M:%S}'", t, INT64_MIN),
+	    "EditDate >= timestamp '2026-01-01 03:04:05'");
+	CHECK_STR(fill("{since}..{until:epoch}", t, t + 1000000),
+	    "2026-01-01T03:04:05Z..1767236646");
+	CHECK_STR(fill("{\"q\":{\"limit\": {limit}}}", INT64_MIN, INT64_MIN),
+	    "{\"q\":{\"limit\": 100}}");
+}
+
+UNIT_TEST(template_refuses_what_it_cannot_fill)
+{
+	CHECK_STR(fill("{since}", INT64_MIN, INT64_MIN), "{since} needs --since");
+	CHECK(strstr(fill("{since:bogus}", 0, INT64_MIN), "time form") != NULL);
+	CHECK(strstr(fill("{nope}", 0, INT64_MIN), "unknown placeholder") != NULL);
+	CHECK(strstr(fill("{page}", 0, INT64_MIN), "unknown placeholder") != NULL);
+	CHECK_STR(fill("a{since", 0, INT64_MIN), "a{since");
+	CHECK_STR(fill("{ \"a\": {\"b\":1} }", 0, INT64_MIN), "{ \"a\": {\"b\":1} }");
+	CHECK(tmpl_has("{\"o\":{offset}}", "offset"));
+	CHECK(!tmpl_has("{\"o\":{offsets}}", "offset"));
+}
+
+UNIT_TEST(url_strip_param_removes_a_secret_in_either_spelling)
+{
+	struct ds_buf b = { 0 };
+
+	ds_buf_adds(&b, "http://h/q?a=1&token=SECRET&b=2");
+	url_strip_param(&b, "token");
+	CHECK_STR(b.p, "http://h/q?a=1&b=2");
+	ds_buf_reset(&b);
+	ds_buf_adds(&b, "http://h/q?token=S&page%5Bn%5D=2&page[n]=3");
+	url_strip_param(&b, "page[n]");
+	CHECK_STR(b.p, "http://h/q?token=S");
+	url_strip_param(&b, "token");
+	CHECK_STR(b.p, "http://h/q");
+	ds_buf_free(&b);
+}
+
+/* url_resolve's result, or its refusal. */
+static char *
+resolve(const char *base, const char *ref)
+{
+	static struct ds_buf b;
+	const char *why;
+
+	if (url_resolve(base, ref, strlen(ref), &b, &why) < 0) {
+		ds_buf_reset(&b);
+		ds_buf_adds(&b, why);
+		ds_buf_terminate(&b);
+	}
+	return b.p;
+}
+
+UNIT_TEST(url_resolve_relative_and_absolute_next_links)
+{
+	const char *base = "http://h:8/api/3/action/datastore_search?resource_id=x";
+
+	CHECK_STR(resolve(base, "/api/3/action/datastore_search?offset=100"),
+	    "http://h:8/api/3/action/datastore_search?offset=100");
+	CHECK_STR(resolve(base, "?offset=5"), "http://h:8/api/3/action/datastore_search?offset=5");
+	CHECK_STR(resolve(base, "other?p=2"), "http://h:8/api/3/action/other?p=2");
+	CHECK_STR(resolve(base, "http://H:8/x?p=2"), "http://H:8/x?p=2");
+	CHECK_STR(resolve("http://h", "p?x=1"), "http://h/p?x=1");
+}
+
+UNIT_TEST(url_resolve_refuses_what_is_not_a_url_to_follow)
+{
+	const char *base = "https://api.example.com/v1/items";
+
+	CHECK(strstr(resolve(base, "https://evil.example.com/v1/items"),
+	    "another origin") != NULL);
+	CHECK(strstr(resolve(base, "//evil.example.com/x"), "another origin") != NULL);
+	CHECK(strstr(resolve(base, "http://api.example.com/v1"), "another origin") != NULL);
+	CHECK(strstr(resolve(base, "javascript:alert(1)"), "not an http") != NULL);
+	CHECK(strstr(resolve(base, "/a b"), "white space") != NULL);
+	CHECK(strstr(resolve(base, ""), "empty") != NULL);
+}
+
+/* The rel="next" target of a Link value, or "". */
+static char *
+link_next(const char *v)
+{
+	static struct ds_buf b;
+
+	if (!http_link_next(v, strlen(v), &b)) {
+		ds_buf_reset(&b);
+		ds_buf_terminate(&b);
+		ds_buf_adds(&b, "");
+	}
+	ds_buf_terminate(&b);
+	return b.p;
+}
+
+UNIT_TEST(link_header_next_among_others)
+{
+	CHECK_STR(link_next("<https://api.github.com/repositories/1/issues?page=2>; "
+	    "rel=\"prev\", <https://api.github.com/repositories/1/issues?page=4>; "
+	    "rel=\"next\", <https://api.github.com/repositories/1/issues?page=515>; "
+	    "rel=\"last\""), "https://api.github.com/repositories/1/issues?page=4");
+	CHECK_STR(link_next("<a>; rel=\"first\", <b>; title=\"x, y\"; rel=next"), "b");
+	CHECK_STR(link_next("<c>; rel=\"next last\""), "c");
+	CHECK_STR(link_next("<d>; rel=\"nextish\", <e>; rel=\"prev\""), "");
+	CHECK_STR(link_next("garbage"), "");
+}
+
+/* A definition with records at rec and the other paths given. */
+static void
+mkdef(struct def *d, const char *rec)
+{
+	def_init(d);
+	def_layer(d);
+	(void)def_set(d, "paginate", "cursor", "t");
+	(void)def_set(d, "records", rec, "t");
+	(void)def_set(d, "cursor-path", "meta.next", "t");
+	(void)def_set(d, "cursor-param", "after", "t");
+	(void)def_set(d, "has-more-path", "meta.more", "t");
+	(void)def_set(d, "more-path", "exceeded", "t");
+	(void)def_set(d, "more-path", "properties.exceeded", "t");
+	(void)def_set(d, "total-path", "result.total", "t");
+	(void)def_set(d, "error-path", "error", "t");
+}
+
+UNIT_TEST(gbody_reads_every_path_in_one_walk)
+{
+	static const char body[] =
+	    "{\"result\":{\"records\":[{\"id\":1}, {\"id\":2}],\"total\":7},"
+	    "\"meta\":{\"more\":\"true\",\"next\":\"c\\u0032\"},"
+	    "\"properties\":{\"exceeded\":true}}";
+	struct ds_buf why = { 0 }, t = { 0 };
+	struct gpage pg;
+	struct def d;
+	int nj;
+
+	mkdef(&d, "result.records");
+	CHECK(gbody_page(&d, body, strlen(body), &pg, &why, &nj) == 0);
+	CHECK(pg.records == 2);
+	CHECK(pg.spaced);
+	CHECK_MEM(pg.data, pg.datalen, "[{\"id\":1}, {\"id\":2}]", 20);
+	CHECK(gbody_bool(&pg.has_more) == 1);
+	CHECK(pg.more[0].v == NULL);
+	CHECK(gbody_bool(&pg.more[1]) == 1);
+	CHECK_MEM(pg.total.v, pg.total.n, "7", 1);
+	CHECK(pg.error.v == NULL);
+	CHECK(gbody_text(&pg.cursor, &t) == 0);
+	CHECK_STR(t.p, "c2");
+	def_free(&d);
+	ds_buf_free(&why);
+	ds_buf_free(&t);
+}
+
+UNIT_TEST(gbody_names_the_setting_path_and_offset_of_a_mismatch)
+{
+	static const char notarr[] = "{\"data\":{\"x\":1}}";
+	static const char cut[] = "{\"data\":[1,2";
+	static const char arr[] = " [1, 2,3]\n";
+	struct ds_buf why = { 0 };
+	struct gpage pg;
+	struct def d;
+	int nj;
+
+	def_init(&d);
+	CHECK(gbody_page(&d, notarr, strlen(notarr), &pg, &why, &nj) < 0);
+	CHECK(nj == 0);
+	CHECK_STR(why.p, "records data: an object at byte 8, not an array");
+	CHECK(gbody_page(&d, cut, strlen(cut), &pg, &why, &nj) < 0);
+	CHECK(nj == 2);
+	/* fuzz_gbody: white space alone was read past its end */
+	CHECK(gbody_page(&d, " ", 1, &pg, &why, &nj) < 0);
+	CHECK(nj != 0);
+	CHECK(gbody_page(&d, "", 0, &pg, &why, &nj) < 0);
+	/* fuzz_gbody: a key and its colon at the very end */
+	CHECK(gbody_page(&d, "{\"data\":", 8, &pg, &why, &nj) < 0);
+	CHECK(nj == 2);
+	CHECK(gbody_page(&d, arr, strlen(arr), &pg, &why, &nj) < 0);
+	CHECK(strstr(why.p, "not an object") != NULL);
+	(void)def_set(&d, "records", ".", "t");
+	CHECK(gbody_page(&d, arr, strlen(arr), &pg, &why, &nj) == 0);
+	CHECK(pg.records == 3);
+	CHECK_MEM(pg.data, pg.datalen, "[1, 2,3]", 8);
+	def_free(&d);
+	ds_buf_free(&why);
+}
+
+UNIT_TEST(gbody_flags_accept_booleans_and_their_string_forms)
+{
+	struct gval g;
+
+	g.v = "false";
+	g.n = 5;
+	CHECK(gbody_bool(&g) == 0);
+	g.v = "\"FALSE\"";
+	g.n = 7;
+	CHECK(gbody_bool(&g) == 0);
+	g.v = "\"True\"";
+	g.n = 6;
+	CHECK(gbody_bool(&g) == 1);
+	g.v = "1";
+	g.n = 1;
+	CHECK(gbody_bool(&g) == 1);
+	g.v = "null";
+	g.n = 4;
+	CHECK(gbody_bool(&g) == -1);
+}
+
+/* The next state style s reads off body, from state st (or NULL). */
+static char *
+next_of(const char *style, const char *body, const char *st, int *rc)
+{
+	static struct ds_buf out;
+	struct ds_buf why = { 0 };
+	struct style_resp sr = { "http://h/x?y=1", NULL, st, st ? strlen(st) : 0, 10 };
+	struct gpage pg;
+	struct def d;
+	int nj;
+
+	def_init(&d);
+	def_layer(&d);
+	(void)def_set(&d, "paginate", style, "t");
+	(void)def_set(&d, "next-path", "links.next", "t");
+	(void)def_set(&d, "after-field", "id", "t");
+	CHECK(gbody_page(&d, body, strlen(body), &pg, &why, &nj) == 0);
+	*rc = d.style->next(&d, &pg, &sr, &out, &why);
+	if (*rc < 0) {
+		ds_buf_reset(&out);
+		ds_buf_adds(&out, why.p);
+	}
+	ds_buf_terminate(&out);
+	def_free(&d);
+	ds_buf_free(&why);
+	return out.p;
+}
+
+UNIT_TEST(styles_read_the_next_state)
+{
+	int rc;
+
+	CHECK_STR(next_of("offset", "{\"data\":[1,2,3]}", "40", &rc), "43");
+	CHECK_STR(next_of("offset", "{\"data\":[1,2,3]}", NULL, &rc), "3");
+	/* an empty page a flag says is not the last advances by the page size */
+	CHECK_STR(next_of("offset", "{\"data\":[]}", "40", &rc), "50");
+	CHECK_STR(next_of("page", "{\"data\":[1]}", "4", &rc), "5");
+	CHECK_STR(next_of("after-id", "{\"data\":[{\"id\":\"a\"},{\"id\":\"b\"},"
+	    "{\"x\":1}]}", NULL, &rc), "b");
+	CHECK(next_of("after-id", "{\"data\":[]}", NULL, &rc) != NULL && rc == 0);
+	CHECK_STR(next_of("next-url", "{\"data\":[],\"links\":{\"next\":\"?y=2\"}}",
+	    NULL, &rc), "http://h/x?y=2");
+	CHECK(next_of("next-url", "{\"data\":[],\"links\":{\"next\":null}}", NULL,
+	    &rc) != NULL && rc == 0);
+	CHECK(strstr(next_of("next-url", "{\"data\":[],\"links\":{\"next\":7}}", NULL,
+	    &rc), "next-path links.next: a number at byte 27, not a URL") != NULL);
+	CHECK(rc < 0);
+}
+
+UNIT_TEST(every_fetch_setting_is_in_the_shared_table)
+{
+	size_t i;
+
+	for (i = 0; i < def_count(); i++)
+		CHECK(ds_def_stage(def_name(i)) == 'f');
+	CHECK(ds_def_stage("id-field") == 't');
+	CHECK(ds_def_stage("nope") == 0);
+}
