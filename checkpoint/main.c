@@ -11,7 +11,7 @@
 #include "exits.h"
 #include "log.h"
 #include "output.h"
-#include "../load/db.h"
+#include "../db/db.h"
 #include "store.h"
 
 /* Print the synopsis to f and exit with status. */

@@ -6,8 +6,8 @@
 #include "exits.h"
 #include "log.h"
 #include "output.h"
-#include "../load/db.h"
-#include "../load/migrate.h"
+#include "../db/db.h"
+#include "../db/migrate.h"
 #include "store.h"
 
 /* Write s to standard output (exits on a write error). */

@@ -12,7 +12,7 @@
 #include "batch.h"
 #include "catalog.h"
 #include "copy.h"
-#include "db.h"
+#include "../db/db.h"
 #include "seen.h"
 #include "stream.h"
 

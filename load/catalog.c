@@ -5,7 +5,7 @@
 #include "exits.h"
 #include "log.h"
 #include "catalog.h"
-#include "db.h"
+#include "../db/db.h"
 
 /* Run sql with n text parameters; NULL on success, else the failed result. */
 static PGresult *

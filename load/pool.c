@@ -11,7 +11,7 @@
 #include "exits.h"
 #include "log.h"
 #include "batch.h"
-#include "db.h"
+#include "../db/db.h"
 #include "pool.h"
 #include "seen.h"
 

@@ -1,6 +1,6 @@
 /*
  * migrate.h - versioned schema migrations, compiled in from
- * load/migrations/NNNN_name.sql, and the target table's definition.
+ * db/migrations/NNNN_name.sql, and the target table's definition.
  */
 #ifndef DS_LOAD_MIGRATE_H
 #define DS_LOAD_MIGRATE_H
