@@ -2,8 +2,8 @@
  * migrate.h - versioned schema migrations, compiled in from
  * db/migrations/NNNN_name.sql, and the target table's definition.
  */
-#ifndef DS_LOAD_MIGRATE_H
-#define DS_LOAD_MIGRATE_H
+#ifndef DS_DB_MIGRATE_H
+#define DS_DB_MIGRATE_H
 
 #include <libpq-fe.h>
 
