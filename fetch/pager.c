@@ -18,7 +18,7 @@
 #include "http.h"
 #include "pager.h"
 #include "ratelimit.h"
-#include "seen.h"
+#include "cursorset.h"
 #include "stats.h"
 #include "url.h"
 #include "writer.h"
