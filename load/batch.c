@@ -13,7 +13,7 @@
 #include "catalog.h"
 #include "copy.h"
 #include "../db/db.h"
-#include "seen.h"
+#include "keyset.h"
 #include "stream.h"
 
 #define COLUMNS		" (id, stream, type, ts, hash, data)"
@@ -76,7 +76,7 @@ struct ds_loader {
 	size_t		 nref, capref;
 	unsigned char	*refused;	/* per row: ROW_* */
 	size_t		 nskip;		/* rows marked ROW_STORED */
-	struct ds_seen	*seen;		/* keys of this batch and the last (or shared) */
+	struct ds_keyset	*seen;		/* keys of this batch and the last (or shared) */
 	int		 own_seen;	/* seen is this loader's: rotate it at commit */
 	int		 serial;	/* an id of an earlier batch with another hash:
 					   load after that batch committed */
@@ -140,7 +140,7 @@ primary_key(PGconn *conn, const char *qtable)
 
 struct ds_loader *
 ds_loader_new(PGconn *conn, const char *table, int update, long long run,
-    struct ds_seen *seen)
+    struct ds_keyset *seen)
 {
 	struct ds_loader *l = ds_xcalloc(1, sizeof(*l));
 	struct ds_buf t = { 0 };
@@ -160,7 +160,7 @@ ds_loader_new(PGconn *conn, const char *table, int update, long long run,
 	l->batch_seconds = 2;
 	l->tot.seq = -1;
 	l->own_seen = seen == NULL;
-	l->seen = seen != NULL ? seen : ds_seen_new(2);
+	l->seen = seen != NULL ? seen : ds_keyset_new(2);
 	l->pkey = primary_key(conn, l->qtable);
 	return l;
 }
@@ -247,7 +247,7 @@ static void
 skip_stored(struct ds_loader *l)
 {
 	struct ds_buf arr = { 0 }, id = { 0 }, sql = { 0 };
-	struct ds_seen *stored = ds_seen_new(2);
+	struct ds_keyset *stored = ds_keyset_new(2);
 	const char *vals[1], *row;
 	PGresult *res;
 	size_t i;
@@ -269,7 +269,7 @@ skip_stored(struct ds_loader *l)
 	vals[0] = arr.p;
 	res = ds_db_execp(l->conn, sql.p, 1, vals, "cannot look up stored ids");
 	for (k = 0; k < PQntuples(res); k++)
-		(void)ds_seen_add(stored, PQgetvalue(res, k, 0),
+		(void)ds_keyset_add(stored, PQgetvalue(res, k, 0),
 		    (size_t)PQgetlength(res, k, 0), "", 0);
 	for (i = 0; i < l->nrows && PQntuples(res) > 0; i++) {
 		if (l->refused[i])
@@ -277,13 +277,13 @@ skip_stored(struct ds_loader *l)
 		row = l->rows.p + l->off[i];
 		ds_buf_reset(&id);
 		ds_copy_unfield(&id, row, strcspn(row, "\t"));
-		if (ds_seen_add(stored, id.p ? id.p : "", id.len, "", 0) == 1) {
+		if (ds_keyset_add(stored, id.p ? id.p : "", id.len, "", 0) == 1) {
 			l->refused[i] = ROW_STORED;
 			l->nskip++;
 		}
 	}
 	PQclear(res);
-	ds_seen_free(stored);
+	ds_keyset_free(stored);
 	ds_buf_free(&arr);
 	ds_buf_free(&id);
 	ds_buf_free(&sql);
@@ -351,7 +351,7 @@ ds_loader_free(struct ds_loader *l)
 	free(l->stream);
 	free(l->tot.cursor);
 	if (l->own_seen)
-		ds_seen_free(l->seen);
+		ds_keyset_free(l->seen);
 	free(l);
 }
 
@@ -450,11 +450,11 @@ repeated(struct ds_loader *l, size_t start)
 	int r;
 
 	if (!l->update)
-		return ds_seen_add(l->seen, row, (size_t)(id_end - row), "", 0) == 1;
+		return ds_keyset_add(l->seen, row, (size_t)(id_end - row), "", 0) == 1;
 	hash = l->rows.p + l->rows.len - 1;	/* the row ends with "hash\t" */
 	while (hash[-1] != '\t')
 		hash--;
-	r = ds_seen_add(l->seen, row, (size_t)(id_end - row), hash,
+	r = ds_keyset_add(l->seen, row, (size_t)(id_end - row), hash,
 	    (size_t)(l->rows.p + l->rows.len - hash));
 	/* a new version of an id an earlier batch (maybe in flight) holds */
 	if (r == 2)
@@ -1386,7 +1386,7 @@ ds_loader_commit(struct ds_loader *l)
 
 	c.duplicates += l->repeats;
 	if (l->own_seen)
-		ds_seen_rotate(l->seen);
+		ds_keyset_rotate(l->seen);
 	t = ds_mono();
 	secs = t - l->started;
 	l->tot.c.records += c.records;

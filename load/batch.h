@@ -20,7 +20,7 @@
 
 struct ds_line;
 struct ds_loader;
-struct ds_seen;
+struct ds_keyset;
 
 struct ds_totals {
 	struct ds_counts c;		/* over the whole run */
@@ -39,7 +39,7 @@ struct ds_totals {
  * NULL for a set of the loader's own. Free with ds_loader_free().
  */
 struct ds_loader *ds_loader_new(PGconn *conn, const char *table, int update,
-	    long long run, struct ds_seen *seen);
+	    long long run, struct ds_keyset *seen);
 void	ds_loader_free(struct ds_loader *l);
 
 /*
