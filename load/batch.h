@@ -9,6 +9,7 @@
  * INSERT .. ON CONFLICT; a row the server refuses is found (from COPY's
  * error context, else by bisection), stored in ds_rejects with the
  * server's message, and the rest of the batch loads.
+ * (How: loader.h lists the modules behind this interface.)
  */
 #ifndef DS_LOAD_BATCH_H
 #define DS_LOAD_BATCH_H
