@@ -17,7 +17,6 @@
 #include "loader.h"
 #include "stream.h"
 
-#define COLUMNS		" (id, stream, type, ts, hash, data)"
 #define MAX_TRIES	5		/* deadlock/serialization retries of a batch */
 #define FLUSH_BYTES	(128 * 1024)	/* rows go to the server in chunks this big */
 
@@ -88,8 +87,13 @@ ds_loader_new(PGconn *conn, const char *table, int update, long long run,
 	l->relname = ds_xstrdup(dot ? dot + 1 : table);
 	ds_db_ident(conn, table, &t);
 	l->qtable = ds_xstrdup(t.p);
-	ds_buf_adds(&t, COLUMNS);
+	ds_columns_sql_make(ds_columns, ds_ncolumns, &l->cols);
+	ds_buf_adds(&t, l->cols.list);
 	l->target = t.p;
+	l->stage_target = ds_xmalloc(strlen(DS_STAGE) + strlen(l->cols.list) + 1);
+	strcat(strcpy(l->stage_target, DS_STAGE), l->cols.list);
+	l->text_target = ds_xmalloc(strlen(DS_TEXT) + strlen(l->cols.list) + 1);
+	strcat(strcpy(l->text_target, DS_TEXT), l->cols.list);
 	l->update = update;
 	l->run = run;
 	l->batch_rows = 50000;
@@ -149,6 +153,9 @@ ds_loader_free(struct ds_loader *l)
 	free(l->table);
 	free(l->relname);
 	free(l->target);
+	free(l->stage_target);
+	free(l->text_target);
+	ds_columns_sql_free(&l->cols);
 	free(l->qtable);
 	free(l->pkey);
 	free(l->stream);
@@ -200,24 +207,20 @@ mark_start(struct ds_loader *l)
 }
 
 /*
- * Non-zero when the row being built at start (its fields up to hash) is
- * stored already or will be with this batch: its id was met in this batch
- * or the last (with --on-conflict update: with the same hash as last time).
+ * Non-zero when the row built at start is stored already or will be with
+ * this batch: its key (ending at idend) was met in this batch or the last
+ * (with --on-conflict update: with the same version, the bytes [vstart,
+ * vend), as last time).
  */
 static int
-repeated(struct ds_loader *l, size_t start)
+repeated(struct ds_loader *l, size_t start, size_t idend, size_t vstart, size_t vend)
 {
-	const struct ds_buf *b = &l->rows.text;
-	const char *row = b->p + start, *id_end = strchr(row, '\t'), *hash;
+	const char *p = l->rows.text.p;
 	int r;
 
 	if (!l->update)
-		return ds_keyset_add(l->seen, row, (size_t)(id_end - row), "", 0) == 1;
-	hash = b->p + b->len - 1;	/* the row ends with "hash\t" */
-	while (hash[-1] != '\t')
-		hash--;
-	r = ds_keyset_add(l->seen, row, (size_t)(id_end - row), hash,
-	    (size_t)(b->p + b->len - hash));
+		return ds_keyset_add(l->seen, p + start, idend - start, "", 0) == 1;
+	r = ds_keyset_add(l->seen, p + start, idend - start, p + vstart, vend - vstart);
 	/* a new version of an id an earlier batch (maybe in flight) holds */
 	if (r == 2)
 		l->serial = 1;
@@ -228,34 +231,34 @@ int
 ds_loader_record(struct ds_loader *l, const struct ds_line *ln)
 {
 	struct ds_buf *b = &l->rows.text;
-	size_t start = b->len;
-	struct ds_span sp;
+	const size_t n = l->cols.nloaded, ver = l->cols.version;
+	size_t start = b->len, idend = 0, vstart = 0, vend = 0, i;
+	const struct ds_column *col;
+	const struct ds_span *sp;
 
 	mark_start(l);
-	if (ds_copy_jstr(b, &ln->id) != 0)
-		goto nul;
-	ds_buf_addc(b, '\t');
-	if (ds_copy_jstr(b, &ln->stream) != 0)
-		goto nul;
-	ds_buf_addc(b, '\t');
-	if (ds_copy_jstr(b, &ln->type) != 0)
-		goto nul;
-	ds_buf_addc(b, '\t');
-	if (ds_copy_jstr(b, &ln->ts) != 0)
-		goto nul;
-	ds_buf_addc(b, '\t');
-	if (ds_copy_jstr(b, &ln->hash) != 0)
-		goto nul;
-	ds_buf_addc(b, '\t');
-	if (repeated(l, start)) {
+	/* the loaded columns, filled as the table says; the key is the first */
+	for (i = 0; i < n; i++) {
+		col = &ds_columns[i];
+		sp = (const struct ds_span *)(const void *)((const char *)ln + col->from);
+		if (i == ver)
+			vstart = b->len;
+		if (col->fill == DS_FILL_JSON && sp->p != NULL)
+			ds_copy_field(b, sp->p, sp->n);
+		else if (ds_copy_jstr(b, sp) != 0)
+			goto nul;
+		if (i == 0)
+			idend = b->len;
+		else if (i == ver)
+			vend = b->len;
+		ds_buf_addc(b, i + 1 < n ? '\t' : '\n');
+	}
+	if (repeated(l, start, idend, vstart, vend)) {
 		b->len = start;
 		ds_buf_terminate(b);
 		l->repeats++;
 		return 0;
 	}
-	sp = ln->data;
-	ds_copy_field(b, sp.p, sp.n);
-	ds_buf_addc(b, '\n');
 	ds_rows_push(&l->rows, start);
 	if (b->len - l->rows.off[l->sent] >= FLUSH_BYTES)
 		ds_strategy_flush(l);

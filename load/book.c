@@ -7,9 +7,6 @@
 #include "../db/db.h"
 #include "loader.h"
 
-/* The column of a record's JSON text in a row (recovered for ds_rejects). */
-#define RAW_COLUMN	5
-
 /*
  * The reason stored for a refused row: the server's message and its detail,
  * but not a detail that changes from run to run ("Failing row contains"
@@ -134,7 +131,7 @@ store_rejects(struct ds_loader *l, struct ds_counts *c)
 	struct ds_buf refused = { 0 };
 	PGresult *res;
 
-	ds_rows_refusals(&l->rows, l->stream, RAW_COLUMN, &refused);
+	ds_rows_refusals(&l->rows, l->stream, l->cols.raw, &refused);
 	if (ds_strategy_staging(l) == DS_DONE)
 		res = rejects_staged(l, &refused, c);
 	else {

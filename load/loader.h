@@ -3,6 +3,7 @@
  * interface: see batch.h).
  *
  *   batch.c     the public calls and the commit flow
+ *   columns.c   the records table's columns (columns.h)
  *   rows.c      the row buffer (rows.h)
  *   strategy.c  how rows reach the table: streamed COPY, isolation of
  *               refused rows, staging and merge, skipping stored ids
@@ -20,6 +21,7 @@
 
 #include "batch.h"
 #include "catalog.h"
+#include "columns.h"
 #include "rows.h"
 
 #define DS_STAGE	"pg_temp.ds_stage"
@@ -57,7 +59,10 @@ struct ds_loader {
 	char		*table;		/* as given */
 	char		*relname;	/* unqualified, as COPY's error context names it */
 	char		*qtable;	/* quoted table */
+	struct ds_columns_sql cols;		/* the SQL the columns give */
 	char		*target;	/* quoted table and column list */
+	char		*stage_target;	/* the typed staging table and column list */
+	char		*text_target;	/* the text staging table and column list */
 	char		*pkey;		/* name of the table's primary key, or NULL */
 	enum ds_staging	 staging;	/* the temp tables */
 	int		 notemp;	/* the role may not create them */

@@ -6,18 +6,12 @@
 #include "rows.h"
 
 void
-ds_rows_push(struct ds_rows *r, size_t start)
+ds_rows_grow(struct ds_rows *r)
 {
-	if (r->n + 1 >= r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 4096;
-		r->off = ds_xrealloc(r->off, r->cap * sizeof(*r->off));
-		r->state = ds_xrealloc(r->state, r->cap);
-		r->pageseq = ds_xrealloc(r->pageseq, r->cap * sizeof(*r->pageseq));
-	}
-	r->off[r->n] = start;
-	r->state[r->n] = DS_ROW_LIVE;
-	r->pageseq[r->n] = -1;
-	r->n++;
+	r->cap = r->cap ? r->cap * 2 : 4096;
+	r->off = ds_xrealloc(r->off, r->cap * sizeof(*r->off));
+	r->state = ds_xrealloc(r->state, r->cap);
+	r->pageseq = ds_xrealloc(r->pageseq, r->cap * sizeof(*r->pageseq));
 }
 
 size_t

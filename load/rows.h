@@ -46,8 +46,20 @@ ds_rows_end(const struct ds_rows *r, size_t i)
 	return i + 1 < r->n ? r->off[i + 1] : r->text.len;
 }
 
+/* Make room for one more row (ds_rows_push() calls it). */
+void	ds_rows_grow(struct ds_rows *r);
+
 /* Make the text appended to r->text since start (ending in '\n') a live row. */
-void	ds_rows_push(struct ds_rows *r, size_t start);
+static inline void
+ds_rows_push(struct ds_rows *r, size_t start)
+{
+	if (r->n + 1 >= r->cap)
+		ds_rows_grow(r);
+	r->off[r->n] = start;
+	r->state[r->n] = DS_ROW_LIVE;
+	r->pageseq[r->n] = -1;
+	r->n++;
+}
 
 /* Rows in [lo, hi) still live. */
 size_t	ds_rows_live(const struct ds_rows *r, size_t lo, size_t hi);

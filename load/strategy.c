@@ -9,12 +9,11 @@
 #include "keyset.h"
 #include "loader.h"
 
-#define COLUMNS		" (id, stream, type, ts, hash, data)"
-
 enum ds_outcome
 ds_strategy_staging(struct ds_loader *l)
 {
 	int open = PQtransactionStatus(l->conn) == PQTRANS_INTRANS;
+	struct ds_buf sql = { 0 };
 	PGresult *res;
 
 	if (l->staging != DS_STAGING_NONE)
@@ -23,13 +22,12 @@ ds_strategy_staging(struct ds_loader *l)
 		return DS_NOTEMP;
 	if (open)
 		ds_loader_exec(l, "SAVEPOINT ds_temp", "cannot set a savepoint");
-	res = PQexec(l->conn, "CREATE TEMP TABLE IF NOT EXISTS ds_stage (id text,"
-	    " stream text, type text, ts timestamptz, hash text, data jsonb, n bigserial)"
-	    " ON COMMIT DELETE ROWS; CREATE TEMP TABLE IF NOT EXISTS ds_stage_text"
-	    " (id text, stream text, type text, ts text, hash text, data text,"
-	    " n bigserial) ON COMMIT DELETE ROWS; CREATE TEMP TABLE IF NOT EXISTS ds_stage_rej"
+	ds_buf_adds(&sql, l->cols.staging);
+	ds_buf_adds(&sql, "; CREATE TEMP TABLE IF NOT EXISTS ds_stage_rej"
 	    " (stream text, seq bigint, reason text, raw text, n bigserial)"
 	    " ON COMMIT DELETE ROWS");
+	res = PQexec(l->conn, sql.p);
+	ds_buf_free(&sql);
 	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
 		PQclear(res);
 		if (open)
@@ -128,7 +126,7 @@ stream_open(struct ds_loader *l)
 	if (l->stage_next && ds_strategy_staging(l) != DS_DONE)
 		l->stage_next = 0;
 	ds_loader_begin(l);
-	if ((res = ds_copy_begin(l->conn, l->stage_next ? DS_TEXT COLUMNS : l->target)) != NULL)
+	if ((res = ds_copy_begin(l->conn, l->stage_next ? l->text_target : l->target)) != NULL)
 		ds_db_die(l->conn, res, "cannot start COPY");
 	l->copying = l->stage_next ? DS_M_TEXT : DS_M_TABLE;
 }
@@ -195,8 +193,8 @@ copy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 	PGresult *res;
 	size_t i, run;
 
-	if ((res = ds_copy_begin(l->conn, m == DS_M_STAGE ? DS_STAGE COLUMNS :
-	    m == DS_M_TEXT ? DS_TEXT COLUMNS : l->target)) != NULL)
+	if ((res = ds_copy_begin(l->conn, m == DS_M_STAGE ? l->stage_target :
+	    m == DS_M_TEXT ? l->text_target : l->target)) != NULL)
 		return res;
 	for (i = lo; i < hi; ) {
 		if (rows->state[i] != DS_ROW_LIVE) {
@@ -238,17 +236,13 @@ context_line(const PGresult *res, const char *relname)
 static int
 row_error(const PGresult *res)
 {
-	static const char *const ours[] = { "id", "stream", "type", "ts", "hash", "data" };
-	const char *st = ds_db_sqlstate(res), *col;
-	size_t i;
+	const char *st = ds_db_sqlstate(res), *name;
+	const struct ds_column *col;
 
 	if (strcmp(st, "23502") == 0 &&
-	    (col = PQresultErrorField(res, PG_DIAG_COLUMN_NAME)) != NULL) {
-		for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
-			if (strcmp(col, ours[i]) == 0)
-				return 1;
-		return 0;
-	}
+	    (name = PQresultErrorField(res, PG_DIAG_COLUMN_NAME)) != NULL)
+		return (col = ds_columns_find(ds_columns, ds_ncolumns, name)) != NULL &&
+		    col->fill != DS_FILL_NONE;
 	return ds_db_row_error(st);
 }
 
@@ -360,24 +354,17 @@ static void
 merge_sql(struct ds_loader *l, enum ds_mode m, long long lo, long long hi,
     struct ds_buf *sql)
 {
-	const char *from, *cast;
+	const char *from = m == DS_M_TEXT ? DS_TEXT : DS_STAGE;
 	struct ds_buf range = { 0 };
 
-	if (m == DS_M_TEXT) {
-		from = DS_TEXT;
-		cast = " SELECT id, stream, type, ts::timestamptz, hash, data::jsonb FROM ";
-	} else {
-		from = DS_STAGE;
-		cast = " SELECT id, stream, type, ts, hash, data FROM ";
-	}
 	if (lo <= hi)
 		ds_buf_printf(&range, "n BETWEEN %lld AND %lld", lo, hi);
 	if (l->update)
 		ds_buf_adds(sql, "WITH u AS (");
 	ds_buf_adds(sql, "INSERT INTO ");
 	ds_buf_adds(sql, l->qtable);
-	ds_buf_adds(sql, " AS ds_t" COLUMNS);
-	ds_buf_adds(sql, cast);
+	ds_buf_printf(sql, " AS ds_t%s SELECT %s FROM ", l->cols.list,
+	    m == DS_M_TEXT ? l->cols.casts : l->cols.names);
 	/* with update, the last of a batch's rows with one id wins */
 	if (l->update)
 		ds_buf_printf(sql, "(SELECT DISTINCT ON (id) * FROM %s%s%s ORDER BY id, n DESC)",
@@ -397,10 +384,10 @@ merge_sql(struct ds_loader *l, enum ds_mode m, long long lo, long long hi,
 	if (!l->update)
 		ds_buf_adds(sql, " ON CONFLICT (id) DO NOTHING");
 	else
-		ds_buf_adds(sql, " ON CONFLICT (id) DO UPDATE SET"
-		    " stream = EXCLUDED.stream, type = EXCLUDED.type, ts = EXCLUDED.ts,"
-		    " hash = EXCLUDED.hash, data = EXCLUDED.data, ingested_at = now()"
-		    " WHERE ds_t.hash IS DISTINCT FROM EXCLUDED.hash"
+		ds_buf_printf(sql, " ON CONFLICT (id) DO UPDATE SET %s"
+		    " WHERE ds_t.hash IS DISTINCT FROM EXCLUDED.hash", l->cols.set);
+	if (l->update)
+		ds_buf_adds(sql,
 		    " RETURNING (xmax = 0) AS fresh)"
 		    " SELECT count(*) FILTER (WHERE fresh), count(*) FILTER (WHERE NOT fresh)"
 		    " FROM u");

@@ -127,7 +127,8 @@ a2|t|2024-01-01 00:00:00+00|h-a2"
 	    "stream,cursor,seq,has_more,records,updated_at"
 	assert_equal "$(sql "select string_agg(column_name, ',' order by ordinal_position) from information_schema.columns where table_name = 'ds_rejects'")" \
 	    "id,stream,seq,reason,raw,at"
-	assert_equal "$(sql "select name from ds_schema_migrations")" "0001_core"
+	assert_equal "$(sql "select string_agg(name, ',' order by name) from ds_schema_migrations")" \
+	    "0001_core,events:0001_table"
 }
 
 @test "zstd input loads like plain input" {
@@ -440,11 +441,12 @@ u3|t|h-u3|3|t"
 	fails=0
 	for job in $(jobs -p); do wait "$job" || fails=$((fails + 1)); done
 	assert_equal "$fails" 0
-	run --separate-stderr ds-load </dev/null
+	run --separate-stderr ds-load --table t1 </dev/null
 	assert_status 0
 	assert_stderr_lacks "migration applied"
-	assert_equal "$(sql "select count(*) from ds_schema_migrations")" "1"
-	assert_equal "$(sql "select count(*) from pg_tables where tablename in ('t0', 't1', 'events')")" "3"
+	assert_equal "$(sql "select string_agg(name, ',' order by name) from ds_schema_migrations")" \
+	    "0001_core,t0:0001_table,t1:0001_table"
+	assert_equal "$(sql "select count(*) from pg_tables where tablename in ('t0', 't1')")" "2"
 }
 
 @test "table names with quotes, spaces and a schema are quoted, never spliced" {
