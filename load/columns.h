@@ -31,11 +31,11 @@ enum ds_role {
 };
 
 struct ds_column {
-	const char	*name;		/* a plain lower-case SQL identifier */
-	const char	*type;		/* SQL type in the table and the typed staging table */
-	const char	*set;		/* its value under --on-conflict update, or NULL: kept */
+	const char	*name;	/* a plain lower-case SQL identifier */
+	const char	*type;	/* SQL type in the table and the typed staging table */
+	const char	*set;	/* its value under --on-conflict update, or NULL: kept */
 	enum ds_fill	 fill;
-	size_t		 from;		/* offsetof(struct ds_line, its span) when filled */
+	size_t		 from;	/* offsetof(struct ds_line, its span) when filled */
 	enum ds_role	 role;
 };
 

@@ -130,7 +130,10 @@ enum ds_outcome ds_strategy_staging(struct ds_loader *l);
 /* Create the staging tables or exit saying the role needs TEMP. */
 void	ds_strategy_need_staging(struct ds_loader *l);
 
-/* Stream the rows not yet sent into the streamed COPY, opening it (not when batches are ordered). */
+/*
+ * Stream the rows not yet sent into the streamed COPY, opening it and its
+ * transaction (not when batches are ordered: they load from memory).
+ */
 void	ds_strategy_flush(struct ds_loader *l);
 
 /*

@@ -36,7 +36,8 @@ struct ds_rows {
 	size_t		 nref, capref;
 	struct ds_buf	 rej;		/* ds_rejects COPY lines */
 	size_t		 nrej;
-	size_t		 rejpage, nrejpage; /* rej's length and count at the last checkpoint */
+	size_t		 rejpage;	/* rej's length at the last checkpoint */
+	size_t		 nrejpage;	/* nrej then */
 };
 
 /* End of row i's text (one past its newline). */

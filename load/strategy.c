@@ -31,7 +31,8 @@ ds_strategy_staging(struct ds_loader *l)
 	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
 		PQclear(res);
 		if (open)
-			ds_loader_exec(l, "RELEASE SAVEPOINT ds_temp", "cannot release a savepoint");
+			ds_loader_exec(l, "RELEASE SAVEPOINT ds_temp",
+			    "cannot release a savepoint");
 		l->staging = open ? DS_STAGING_OPEN : DS_STAGING_MADE;
 		return DS_DONE;
 	}
@@ -295,7 +296,8 @@ ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
 			l->loaded += strtoll(PQcmdTuples(res), NULL, 10);
 			PQclear(res);
-			ds_loader_exec(l, "RELEASE SAVEPOINT ds_rows", "cannot release a savepoint");
+			ds_loader_exec(l, "RELEASE SAVEPOINT ds_rows",
+			    "cannot release a savepoint");
 			return DS_DONE;
 		}
 		if (PQstatus(l->conn) != CONNECTION_OK)
