@@ -40,9 +40,11 @@ FETCH_SRC	= $(wildcard fetch/*.c)
 TRANSFORM_SRC	= $(wildcard transform/*.c)
 LOAD_SRC	= $(wildcard load/*.c)
 CHECKPOINT_SRC	= $(wildcard checkpoint/*.c)
+DB_SRC		= $(wildcard db/*.c)
 MOCK_SRC	= $(wildcard tests/mockapi/*.c)
 UNIT_SRC	= $(wildcard tests/unit/*.c)
-MIGRATIONS	= $(sort $(wildcard load/migrations/*.sql))
+MIGRATIONS	= $(sort $(wildcard db/migrations/*.sql))
+TABLE_MIGRATIONS = $(sort $(wildcard db/migrations/table/*.sql))
 
 objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 LIB_OBJ = $(call objs,$(LIB_SRC))
@@ -77,18 +79,22 @@ $(BIN)/ds-transform: $(call objs,$(TRANSFORM_SRC)) $(LIBDS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JQ_LIBS) $(CRYPTO_LIBS) $(ZSTD_LIBS) -lm
 
-# The migrations are compiled in: load/migrations.inc is generated from the .sql files.
-$(OBJ)/load/migrate.o: $(OBJ)/load/migrations.inc
-$(OBJ)/load/migrate.o: DS_CFLAGS += -I$(OBJ)/load
-$(OBJ)/load/migrations.inc: $(MIGRATIONS) scripts/ds-embed | build-deps
+# The migrations are compiled in: db/migrations.inc (the ds tables) and
+# db/table_migrations.inc (each records table) are generated from the .sql files.
+$(OBJ)/db/migrate.o: $(OBJ)/db/migrations.inc $(OBJ)/db/table_migrations.inc
+$(OBJ)/db/migrate.o: DS_CFLAGS += -I$(OBJ)/db
+$(OBJ)/db/migrations.inc: $(MIGRATIONS) scripts/ds-embed | build-deps
 	@mkdir -p $(@D)
 	scripts/ds-embed $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+$(OBJ)/db/table_migrations.inc: $(TABLE_MIGRATIONS) scripts/ds-embed | build-deps
+	@mkdir -p $(@D)
+	scripts/ds-embed $(TABLE_MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-$(BIN)/ds-load: $(call objs,$(LOAD_SRC)) $(LIBDS)
+$(BIN)/ds-load: $(call objs,$(LOAD_SRC) $(DB_SRC)) $(LIBDS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PQ_LIBS) $(ZSTD_LIBS) -lm
 
-$(BIN)/ds-checkpoint: $(call objs,$(CHECKPOINT_SRC)) $(OBJ)/load/migrate.o $(OBJ)/load/db.o $(OBJ)/load/own.o $(LIBDS)
+$(BIN)/ds-checkpoint: $(call objs,$(CHECKPOINT_SRC) $(DB_SRC)) $(LIBDS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PQ_LIBS) $(ZSTD_LIBS) -lm
 
@@ -97,7 +103,7 @@ $(BIN)/ds-mockapi: $(call objs,$(MOCK_SRC)) $(LIBDS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(MHD_LIBS) $(Z_LIBS) $(ZSTD_LIBS) -lpthread -lm
 
 # Unit tests link every stage's pure logic: each stage keeps main() in main.c.
-UNIT_LINK = $(call objs,$(filter-out %/main.c,$(FETCH_SRC) $(TRANSFORM_SRC)) load/copy.c load/db.c load/seen.c)
+UNIT_LINK = $(call objs,$(filter-out %/main.c,$(FETCH_SRC) $(TRANSFORM_SRC)) load/copy.c load/columns.c load/rows.c db/db.c db/migrate.c load/keyset.c)
 $(BIN)/ds-unit: $(call objs,$(UNIT_SRC)) $(UNIT_LINK) $(LIBDS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(PQ_LIBS) $(JQ_LIBS) $(CRYPTO_LIBS) $(ZSTD_LIBS) -lpthread -lm
@@ -155,7 +161,7 @@ lint:
 	shellcheck -S warning tests/*.bats
 	mandoc -Tlint -Wwarning man/*.[1-9]
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--inline-suppr -Ilib lib fetch transform load checkpoint tests/mockapi
+		--inline-suppr -Ilib lib db fetch transform load checkpoint tests/mockapi
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

@@ -13,8 +13,8 @@
 #include "name.h"
 #include "output.h"
 #include "secure.h"
-#include "../load/db.h"
-#include "../load/own.h"
+#include "../db/db.h"
+#include "../db/own.h"
 #include "store.h"
 
 /*

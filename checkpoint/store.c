@@ -6,9 +6,9 @@
 #include "exits.h"
 #include "log.h"
 #include "output.h"
-#include "../load/db.h"
-#include "../load/migrate.h"
-#include "../load/own.h"
+#include "../db/db.h"
+#include "../db/migrate.h"
+#include "../db/own.h"
 #include "store.h"
 
 /* Write s to standard output (exits on a write error). */

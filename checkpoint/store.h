@@ -3,7 +3,7 @@
  * ds_catalog, ds_schema_changes and the records table.
  *
  * Each verb writes its output through lib/output.h and returns the exit
- * status; database failures exit (see load/db.h).
+ * status; database failures exit (see db/db.h).
  */
 #ifndef DS_CHECKPOINT_STORE_H
 #define DS_CHECKPOINT_STORE_H

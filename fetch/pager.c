@@ -21,7 +21,7 @@
 #include "oauth.h"
 #include "pager.h"
 #include "ratelimit.h"
-#include "seen.h"
+#include "cursorset.h"
 #include "stats.h"
 #include "stop.h"
 #include "style.h"

@@ -9,6 +9,7 @@
  * INSERT .. ON CONFLICT; a row the server refuses is found (from COPY's
  * error context, else by bisection), stored in ds_rejects with the
  * server's message, and the rest of the batch loads.
+ * (How: loader.h lists the modules behind this interface.)
  */
 #ifndef DS_LOAD_BATCH_H
 #define DS_LOAD_BATCH_H
@@ -20,7 +21,7 @@
 
 struct ds_line;
 struct ds_loader;
-struct ds_seen;
+struct ds_keyset;
 
 struct ds_totals {
 	struct ds_counts c;		/* over the whole run */
@@ -39,7 +40,7 @@ struct ds_totals {
  * NULL for a set of the loader's own. Free with ds_loader_free().
  */
 struct ds_loader *ds_loader_new(PGconn *conn, const char *table, int update,
-	    long long run, struct ds_seen *seen);
+	    long long run, struct ds_keyset *seen);
 void	ds_loader_free(struct ds_loader *l);
 
 /*

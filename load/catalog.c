@@ -5,8 +5,8 @@
 #include "exits.h"
 #include "log.h"
 #include "catalog.h"
-#include "db.h"
-#include "own.h"
+#include "../db/db.h"
+#include "../db/own.h"
 
 /* Run sql with n text parameters; NULL on success, else the failed result. */
 static PGresult *

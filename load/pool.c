@@ -11,9 +11,9 @@
 #include "exits.h"
 #include "log.h"
 #include "batch.h"
-#include "db.h"
+#include "../db/db.h"
 #include "pool.h"
-#include "seen.h"
+#include "keyset.h"
 
 struct slot {
 	struct ds_pool	*pool;
@@ -43,7 +43,7 @@ struct ds_pool {
 	int		 n, cur;	/* slots; the one being filled */
 	long long	 handed;	/* batches handed over */
 	int		 key;		/* advisory lock class of this process */
-	struct ds_seen	*seen;
+	struct ds_keyset *seen;
 };
 
 /* Run the lock function fn on the batch's advisory lock; -1 on a deadlock. */
@@ -201,7 +201,7 @@ ds_pool_new(PGconn *conn, const char *db, int jobs, const char *table,
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	p->key = (int)(((unsigned)getpid() * 2654435761u ^ (unsigned)ts.tv_nsec) & 0x7fffffff);
-	p->seen = ds_seen_new(p->n + 1);
+	p->seen = ds_keyset_new(p->n + 1);
 	/* signals are the reading thread's to see */
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
@@ -257,7 +257,7 @@ ds_pool_commit(struct ds_pool *p)
 	s->busy = 1;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
-	ds_seen_rotate(p->seen);
+	ds_keyset_rotate(p->seen);
 	p->cur = (p->cur + 1) % p->n;
 	/* once the input has checkpoint lines, batches end only at one */
 	ds_loader_inherit(p->s[p->cur].l, s->l);
@@ -343,7 +343,7 @@ ds_pool_free(struct ds_pool *p)
 		if (p->s[i].conn != NULL)
 			PQfinish(p->s[i].conn);
 	}
-	ds_seen_free(p->seen);
+	ds_keyset_free(p->seen);
 	free(p->cursor);
 	free(p->s);
 	pthread_mutex_destroy(&p->mu);

@@ -186,7 +186,7 @@ first_half() {
 	# the owner prepares the schema once
 	run --separate-stderr ds-load --migrate-only
 	assert_status 0
-	assert_stderr_contains 'msg="schema ready" table=events migrations_applied=1'
+	assert_stderr_contains 'msg="schema ready" table=events migrations_applied=2'
 	run --separate-stderr ds-load --migrate-only
 	assert_status 0
 	assert_stderr_contains "migrations_applied=0"
@@ -218,6 +218,54 @@ first_half() {
 	run --separate-stderr ds-load --db "$LOADER" --on-conflict update <"$IN"
 	assert_status 0
 	assert_equal "$(snapshot)" "$before"
+}
+
+@test "a table an older ds-load made (no table migration recorded) is adopted without DDL: recorded by a role that may insert" {
+	db=${DATABASE_URL#postgresql:///}
+	db=${db%%\?*}
+	sql "create role ds_loader login" >/dev/null 2>&1 || true
+	ds-load --migrate-only 2>/dev/null
+	# what ds-load before table migrations left: the table, no record of it
+	sql "delete from ds_schema_migrations where name like 'events:%'" >/dev/null
+	sql "revoke temp on database $db from public; revoke create on schema public from public;
+		grant select, insert, update on all tables in schema public to ds_loader;
+		grant usage on all sequences in schema public to ds_loader;
+		revoke insert on ds_schema_migrations from ds_loader" >/dev/null
+	LOADER=${DATABASE_URL/user=ds/user=ds_loader}
+	# a role that may not record it loads all the same
+	run --separate-stderr ds-load --db "$LOADER" <"$IN"
+	assert_status 0
+	assert_equal "$output" ""
+	assert_stderr_lacks "adopted"
+	assert_stderr_lacks "migration applied"
+	assert_equal "$(sql "select id from events" | LC_ALL=C sort)" "$(valid_ids)"
+	assert_equal "$(sql "select count(*) from ds_schema_migrations where name like 'events:%'")" "0"
+	# one that may, records it, with no DDL: the table is what it would make
+	sql "grant insert on ds_schema_migrations to ds_loader" >/dev/null
+	before=$(snapshot)
+	run --separate-stderr ds-load --db "$LOADER" <"$IN"
+	assert_status 0
+	assert_stderr_contains 'msg="records table adopted" name=events:0001_table'
+	assert_stderr_lacks "migration applied"
+	assert_equal "$(sql "select string_agg(name, ',' order by name) from ds_schema_migrations")" \
+	    "0001_core,events:0001_table"
+	assert_equal "$(sql "select count(*) from pg_class where relowner = 'ds_loader'::regrole")" "0"
+	assert_equal "$(snapshot)" "$before"
+	run --separate-stderr ds-load --migrate-only
+	assert_status 0
+	assert_stderr_contains "migrations_applied=0"
+	assert_stderr_lacks "adopted"
+}
+
+@test "a dropped records table is made again by its table migrations" {
+	ds-load --migrate-only 2>/dev/null
+	sql "drop table events" >/dev/null
+	run --separate-stderr ds-load <"$IN"
+	assert_status 0
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg="migration applied" name=events:0001_table'
+	assert_equal "$(sql "select id from events" | LC_ALL=C sort)" "$(valid_ids)"
+	assert_equal "$(sql "select count(*) from ds_schema_migrations where name = 'events:0001_table'")" "1"
 }
 
 @test "a database or role that does not exist is permanent (100) saying what to fix" {

@@ -1,11 +1,11 @@
-/* Unit tests of fetch/emit.c and fetch/seen.c: the page line, repeated cursors. */
+/* Unit tests of fetch/emit.c and fetch/cursorset.c: the page line, repeated cursors. */
 #include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
 #include "unit.h"
 #include "../../fetch/emit.h"
-#include "../../fetch/seen.h"
+#include "../../fetch/cursorset.h"
 
 UNIT_TEST(fetch_emit_line_keys_in_order_records_minified)
 {

@@ -1,11 +1,11 @@
-/* Unit tests of load/copy.c (COPY text fields) and load/seen.c (the key set). */
+/* Unit tests of load/copy.c (COPY text fields) and load/keyset.c (the key set). */
 #include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
 #include "unit.h"
 #include "../../load/copy.h"
-#include "../../load/seen.h"
+#include "../../load/keyset.h"
 
 /* The COPY text escaping, byte by byte, for comparison. */
 static void
@@ -79,33 +79,33 @@ UNIT_TEST(load_copy_field_matches_bytewise_rule_at_every_offset)
 	ds_buf_free(&want);
 }
 
-UNIT_TEST(load_seen_tells_repeats_changes_and_forgets_old_batches)
+UNIT_TEST(load_keyset_tells_repeats_changes_and_forgets_old_batches)
 {
-	struct ds_seen *s = ds_seen_new(2);
+	struct ds_keyset *s = ds_keyset_new(2);
 	char key[32];
 	int i;
 
-	CHECK(ds_seen_add(s, "a", 1, "h1", 2) == 0);
-	CHECK(ds_seen_add(s, "a", 1, "h1", 2) == 1);	/* same key, same value */
-	CHECK(ds_seen_add(s, "b", 1, "", 0) == 0);
-	ds_seen_rotate(s);
-	CHECK(ds_seen_add(s, "a", 1, "h2", 2) == 2);	/* the last batch had another value */
-	CHECK(ds_seen_add(s, "a", 1, "h2", 2) == 1);	/* this batch's value decides now */
-	CHECK(ds_seen_add(s, "b", 1, "", 0) == 1);
-	ds_seen_rotate(s);
-	ds_seen_rotate(s);
-	CHECK(ds_seen_add(s, "a", 1, "h2", 2) == 0);	/* two batches on: forgotten */
+	CHECK(ds_keyset_add(s, "a", 1, "h1", 2) == 0);
+	CHECK(ds_keyset_add(s, "a", 1, "h1", 2) == 1);	/* same key, same value */
+	CHECK(ds_keyset_add(s, "b", 1, "", 0) == 0);
+	ds_keyset_rotate(s);
+	CHECK(ds_keyset_add(s, "a", 1, "h2", 2) == 2);	/* the last batch had another value */
+	CHECK(ds_keyset_add(s, "a", 1, "h2", 2) == 1);	/* this batch's value decides now */
+	CHECK(ds_keyset_add(s, "b", 1, "", 0) == 1);
+	ds_keyset_rotate(s);
+	ds_keyset_rotate(s);
+	CHECK(ds_keyset_add(s, "a", 1, "h2", 2) == 0);	/* two batches on: forgotten */
 	/* many keys (the table grows), each found again with its value */
 	for (i = 0; i < 20000; i++) {
 		snprintf(key, sizeof(key), "evt-%09d", i);
-		CHECK(ds_seen_add(s, key, strlen(key), key, 4) == 0);
+		CHECK(ds_keyset_add(s, key, strlen(key), key, 4) == 0);
 	}
 	for (i = 0; i < 20000; i++) {
 		snprintf(key, sizeof(key), "evt-%09d", i);
-		CHECK(ds_seen_add(s, key, strlen(key), key, 4) == 1);
+		CHECK(ds_keyset_add(s, key, strlen(key), key, 4) == 1);
 	}
-	CHECK(ds_seen_add(s, "evt-", 4, "", 0) == 0);	/* a prefix is another key */
-	ds_seen_drop(s);
-	CHECK(ds_seen_add(s, "evt-000000001", 13, "evt-", 4) == 0);
-	ds_seen_free(s);
+	CHECK(ds_keyset_add(s, "evt-", 4, "", 0) == 0);	/* a prefix is another key */
+	ds_keyset_drop(s);
+	CHECK(ds_keyset_add(s, "evt-000000001", 13, "evt-", 4) == 0);
+	ds_keyset_free(s);
 }

@@ -8,14 +8,23 @@
 #include "db.h"
 #include "migrate.h"
 
-static const struct migration {
+struct migration {
 	const char	*name;
 	const char	*sql;
-} migrations[] = {
+};
+
+/* The ds tables' migrations. */
+static const struct migration migrations[] = {
 #include "migrations.inc"
 };
 
+/* Each records table's, templated on its name (see ds_migrate_expand). */
+static const struct migration table_migrations[] = {
+#include "table_migrations.inc"
+};
+
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
+#define NTABLE_MIGRATIONS (sizeof(table_migrations) / sizeof(table_migrations[0]))
 
 /* Any constant: the key of the advisory lock that serialises schema changes. */
 #define MIGRATE_LOCK	"7105332145071851009"
@@ -66,27 +75,101 @@ ds_migrate_index_name(const char *relname, struct ds_buf *b)
 	ds_buf_printf(b, "_%08x_ts_idx", (unsigned)h);
 }
 
-/* Create the records table and its ts index, as ds-load expects them. */
-static void
-create_table(PGconn *conn, const char *table)
+void
+ds_migrate_expand(const char *tmpl, const char *qtable, const char *qindex,
+    struct ds_buf *b)
 {
-	struct ds_buf sql = { 0 }, idx = { 0 };
-	const char *dot = strchr(table, '.');
+	const char *p = tmpl, *at;
 
+	while ((at = strchr(p, '@')) != NULL) {
+		ds_buf_add(b, p, (size_t)(at - p));
+		if (strncmp(at, "@TABLE@", 7) == 0) {
+			ds_buf_adds(b, qtable);
+			p = at + 7;
+		} else if (strncmp(at, "@TS_INDEX@", 10) == 0) {
+			ds_buf_adds(b, qindex);
+			p = at + 10;
+		} else {
+			ds_buf_addc(b, '@');
+			p = at + 1;
+		}
+	}
+	ds_buf_adds(b, p);
+}
+
+/* Append the name table migration i is recorded under for table to b. */
+static void
+table_migration_name(const char *table, size_t i, struct ds_buf *b)
+{
+	ds_buf_reset(b);
+	ds_buf_printf(b, "%s:%s", table, table_migrations[i].name);
+}
+
+/* Non-zero when res (names of applied migrations) lacks name. */
+static int
+missing(const PGresult *res, const char *name)
+{
+	int j;
+
+	for (j = 0; j < PQntuples(res); j++)
+		if (strcmp(PQgetvalue(res, j, 0), name) == 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * Apply the table migrations of table not recorded (all of them when the
+ * table does not exist), in the open migration transaction; their count.
+ */
+static int
+migrate_table(PGconn *conn, const char *table)
+{
+	struct ds_buf qt = { 0 }, idx = { 0 }, qi = { 0 }, sql = { 0 }, name = { 0 };
+	struct ds_buf doing = { 0 };
+	const char *dot = strchr(table, '.'), *vals[1];
+	PGresult *res;
+	size_t i;
+	int applied = 0;
+
+	ds_db_ident(conn, table, &qt);
 	ds_migrate_index_name(dot ? dot + 1 : table, &idx);
-	ds_buf_adds(&sql, "CREATE TABLE IF NOT EXISTS ");
-	ds_db_ident(conn, table, &sql);
-	ds_buf_adds(&sql, " (id text PRIMARY KEY, stream text NOT NULL, type text,"
-	    " ts timestamptz, hash text NOT NULL, data jsonb NOT NULL,"
-	    " ingested_at timestamptz NOT NULL DEFAULT now());"
-	    " CREATE INDEX IF NOT EXISTS ");
-	ds_db_ident(conn, idx.p, &sql);	/* the index lives in the table's schema */
-	ds_buf_adds(&sql, " ON ");
-	ds_db_ident(conn, table, &sql);
-	ds_buf_adds(&sql, " (ts)");
-	ddl(conn, sql.p, "cannot create the records table");
-	ds_buf_free(&sql);
+	ds_db_ident(conn, idx.p, &qi);	/* the index lives in the table's schema */
+	vals[0] = qt.p;
+	res = ds_db_execp(conn, "SELECT to_regclass($1) IS NULL", 1, vals,
+	    "cannot look for the records table");
+	vals[0] = table;
+	if (PQgetvalue(res, 0, 0)[0] == 't')	/* dropped: made again from the first */
+		PQclear(ds_db_execp(conn, "DELETE FROM ds_schema_migrations"
+		    " WHERE left(name, length($1) + 1) = $1 || ':'", 1, vals,
+		    "cannot forget a dropped table's migrations"));
+	PQclear(res);
+	res = ds_db_execp(conn, "SELECT name FROM ds_schema_migrations"
+	    " WHERE left(name, length($1) + 1) = $1 || ':'", 1, vals,
+	    "cannot read ds_schema_migrations");
+	for (i = 0; i < NTABLE_MIGRATIONS; i++) {
+		table_migration_name(table, i, &name);
+		if (!missing(res, name.p))
+			continue;
+		ds_buf_reset(&sql);
+		ds_migrate_expand(table_migrations[i].sql, qt.p, qi.p, &sql);
+		ds_buf_reset(&doing);
+		ds_buf_printf(&doing, "migration %s of the records table failed",
+		    table_migrations[i].name);
+		ddl(conn, sql.p, doing.p);
+		vals[0] = name.p;
+		PQclear(ds_db_execp(conn, "INSERT INTO ds_schema_migrations (name)"
+		    " VALUES ($1)", 1, vals, "cannot record a migration"));
+		ds_logkv(DS_LOG_INFO, "migration applied", "name=%s", name.p);
+		applied++;
+	}
+	PQclear(res);
+	ds_buf_free(&qt);
 	ds_buf_free(&idx);
+	ds_buf_free(&qi);
+	ds_buf_free(&sql);
+	ds_buf_free(&name);
+	ds_buf_free(&doing);
+	return applied;
 }
 
 int
@@ -102,22 +185,10 @@ ds_migrated(PGconn *conn)
 	return yes;
 }
 
-/* Non-zero when res (names of applied migrations) lacks migration i. */
-static int
-missing(const PGresult *res, size_t i)
-{
-	int j;
-
-	for (j = 0; j < PQntuples(res); j++)
-		if (strcmp(PQgetvalue(res, j, 0), migrations[i].name) == 0)
-			return 0;
-	return 1;
-}
-
 int
 ds_schema_current(PGconn *conn, const char *table)
 {
-	struct ds_buf q = { 0 };
+	struct ds_buf q = { 0 }, name = { 0 };
 	const char *vals[1];
 	PGresult *res;
 	size_t i;
@@ -143,8 +214,15 @@ ds_schema_current(PGconn *conn, const char *table)
 	res = ds_db_exec(conn, "SELECT name FROM ds_schema_migrations",
 	    "cannot read ds_schema_migrations");
 	for (i = 0; i < NMIGRATIONS && ok; i++)
-		ok = !missing(res, i);
+		ok = !missing(res, migrations[i].name);
+	for (i = 0; table != NULL && i < NTABLE_MIGRATIONS && ok; i++) {
+		table_migration_name(table, i, &name);
+		/* the first: the table exists with its ts index, made by it or adopted */
+		if (missing(res, name.p))
+			ok = i == 0 ? 2 : 0;
+	}
 	PQclear(res);
+	ds_buf_free(&name);
 	return ok;
 }
 
@@ -176,6 +254,31 @@ ds_check_table(PGconn *conn, const char *table)
 	}
 }
 
+/*
+ * Record the first table migration of table, made by an older ds-load
+ * (it is what that made): an INSERT, no DDL. A role that may not insert
+ * leaves it to the next run that may.
+ */
+static void
+adopt(PGconn *conn, const char *table)
+{
+	struct ds_buf name = { 0 };
+	const char *vals[1];
+	PGresult *res;
+
+	table_migration_name(table, 0, &name);
+	vals[0] = name.p;
+	res = PQexecParams(conn, "INSERT INTO ds_schema_migrations (name) VALUES ($1)"
+	    " ON CONFLICT DO NOTHING", 1, NULL, vals, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		if (strcmp(PQcmdTuples(res), "1") == 0)
+			ds_logkv(DS_LOG_INFO, "records table adopted", "name=%s", name.p);
+	} else if (strcmp(ds_db_sqlstate(res), "42501") != 0)
+		ds_db_die(conn, res, "cannot record a migration");
+	PQclear(res);
+	ds_buf_free(&name);
+}
+
 int
 ds_migrate(PGconn *conn, const char *table)
 {
@@ -185,8 +288,13 @@ ds_migrate(PGconn *conn, const char *table)
 	size_t i;
 	int applied = 0;
 
-	if (ds_schema_current(conn, table))
+	switch (ds_schema_current(conn, table)) {
+	case 1:
 		return 0;
+	case 2:
+		adopt(conn, table);
+		return 0;
+	}
 	ddl(conn, "SET client_min_messages = warning; BEGIN;"
 	    " SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ");"
 	    " CREATE TABLE IF NOT EXISTS ds_schema_migrations (name text PRIMARY KEY,"
@@ -195,7 +303,7 @@ ds_migrate(PGconn *conn, const char *table)
 	res = ds_db_exec(conn, "SELECT name FROM ds_schema_migrations",
 	    "cannot read ds_schema_migrations");
 	for (i = 0; i < NMIGRATIONS; i++) {
-		if (!missing(res, i))
+		if (!missing(res, migrations[i].name))
 			continue;
 		ds_buf_reset(&doing);
 		ds_buf_printf(&doing, "migration %s failed", migrations[i].name);
@@ -209,7 +317,7 @@ ds_migrate(PGconn *conn, const char *table)
 	PQclear(res);
 	ds_buf_free(&doing);
 	if (table != NULL)
-		create_table(conn, table);
+		applied += migrate_table(conn, table);
 	PQclear(ds_db_exec(conn, "COMMIT; RESET client_min_messages",
 	    "cannot commit the migrations"));
 	return applied;

@@ -1,11 +1,11 @@
 /*
  * db.h - the PostgreSQL connection and what its errors mean.
  *
- * Shared by ds-load and ds-checkpoint (checkpoint/db.c is a link to this
- * file). Conninfo and URLs may hold a password: they are never logged.
+ * Shared by ds-load and ds-checkpoint. Conninfo and URLs may hold a
+ * password: they are never logged.
  */
-#ifndef DS_LOAD_DB_H
-#define DS_LOAD_DB_H
+#ifndef DS_DB_DB_H
+#define DS_DB_DB_H
 
 #include <libpq-fe.h>
 

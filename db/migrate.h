@@ -1,9 +1,11 @@
 /*
- * migrate.h - versioned schema migrations, compiled in from
- * load/migrations/NNNN_name.sql, and the target table's definition.
+ * migrate.h - versioned schema migrations, compiled in: the ds tables'
+ * from db/migrations/NNNN_name.sql (recorded in ds_schema_migrations as
+ * NNNN_name), each records table's from db/migrations/table/NNNN_name.sql
+ * (recorded as TABLE:NNNN_name, TABLE as given to --table).
  */
-#ifndef DS_LOAD_MIGRATE_H
-#define DS_LOAD_MIGRATE_H
+#ifndef DS_DB_MIGRATE_H
+#define DS_DB_MIGRATE_H
 
 #include <libpq-fe.h>
 
@@ -12,16 +14,20 @@ struct ds_buf;
 /*
  * Non-zero when the schema is current: every migration is recorded in
  * ds_schema_migrations and (with table non-NULL) that table exists with an
- * index on ts. Runs only SELECTs. Exits on failure.
+ * index on ts and its table migrations are recorded: 1. 2 when the first of
+ * those is not (the table was made by an older ds-load, which recorded
+ * none): it is what that migration makes. Runs only SELECTs. Exits on failure.
  */
 int	ds_schema_current(PGconn *conn, const char *table);
 
 /*
  * Unless the schema is current (then no DDL is run, so a role without DDL
- * rights may load): apply the migrations not yet recorded in
+ * rights may load; a table an older ds-load made has its first table
+ * migration recorded, if the role may insert): apply the migrations not yet recorded in
  * ds_schema_migrations, in order, in one transaction under an advisory
- * lock (so concurrent runs are safe); with table non-NULL also create that
- * records table (quoted: see ds_db_ident) and its ts index if missing.
+ * lock (so concurrent runs are safe); with table non-NULL also that
+ * records table's (quoted: see ds_db_ident). A table that does not exist
+ * gets all its table migrations again.
  * Exits on failure, saying to run ds-load --migrate-only as the owner when
  * the role lacks the privilege. Returns the number of migrations applied.
  */
@@ -42,6 +48,13 @@ void	ds_migrate_index_name(const char *relname, struct ds_buf *b);
  * another key would load once and then fail every replay.
  */
 void	ds_check_table(PGconn *conn, const char *table);
+
+/*
+ * Append to b the table migration text tmpl with @TABLE@ replaced by
+ * qtable and @TS_INDEX@ by qindex (both quoted already).
+ */
+void	ds_migrate_expand(const char *tmpl, const char *qtable, const char *qindex,
+	    struct ds_buf *b);
 
 /* Non-zero when the ds tables exist (ds_checkpoints is there). */
 int	ds_migrated(PGconn *conn);

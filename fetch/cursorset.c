@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "buf.h"
-#include "seen.h"
+#include "cursorset.h"
 
 uint64_t
 seen_hash(const char *p, size_t n)

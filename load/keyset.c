@@ -5,7 +5,7 @@
 #include "buf.h"
 #include "exits.h"
 #include "log.h"
-#include "seen.h"
+#include "keyset.h"
 
 /*
  * One batch's keys: open addressing over offsets into an arena. A slot
@@ -23,7 +23,7 @@ struct gen {
 	size_t		 nslot, n;
 };
 
-struct ds_seen {
+struct ds_keyset {
 	struct gen	*g;		/* a ring of ngen batches' keys */
 	int		 ngen, cur;
 };
@@ -90,10 +90,10 @@ grow(struct gen *g)
 	free(old);
 }
 
-struct ds_seen *
-ds_seen_new(int batches)
+struct ds_keyset *
+ds_keyset_new(int batches)
 {
-	struct ds_seen *s = ds_xcalloc(1, sizeof(*s));
+	struct ds_keyset *s = ds_xcalloc(1, sizeof(*s));
 
 	s->ngen = batches < 2 ? 2 : batches;
 	s->g = ds_xcalloc((size_t)s->ngen, sizeof(*s->g));
@@ -101,7 +101,7 @@ ds_seen_new(int batches)
 }
 
 void
-ds_seen_free(struct ds_seen *s)
+ds_keyset_free(struct ds_keyset *s)
 {
 	int i;
 
@@ -129,7 +129,7 @@ same(const struct gen *g, uint64_t v, const char *val, size_t vn)
 }
 
 int
-ds_seen_add(struct ds_seen *s, const char *key, size_t n, const char *val,
+ds_keyset_add(struct ds_keyset *s, const char *key, size_t n, const char *val,
     size_t vn)
 {
 	struct gen *cur = &s->g[s->cur], *old;
@@ -167,7 +167,7 @@ ds_seen_add(struct ds_seen *s, const char *key, size_t n, const char *val,
 }
 
 void
-ds_seen_drop(struct ds_seen *s)
+ds_keyset_drop(struct ds_keyset *s)
 {
 	struct gen *g = &s->g[s->cur];
 
@@ -178,8 +178,8 @@ ds_seen_drop(struct ds_seen *s)
 }
 
 void
-ds_seen_rotate(struct ds_seen *s)
+ds_keyset_rotate(struct ds_keyset *s)
 {
 	s->cur = (s->cur + 1) % s->ngen;
-	ds_seen_drop(s);
+	ds_keyset_drop(s);
 }

@@ -1,11 +1,11 @@
 /*
- * seen.h - the cursors followed in this run, to refuse endless pagination.
+ * cursorset.h - the cursors followed in this run, to refuse endless pagination.
  *
  * Only a 64-bit hash of each cursor is kept (8 bytes a page, in a table
  * that doubles), so memory grows with the page count, never the page size.
  */
-#ifndef DS_FETCH_SEEN_H
-#define DS_FETCH_SEEN_H
+#ifndef DS_FETCH_CURSORSET_H
+#define DS_FETCH_CURSORSET_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
-/* Unit tests of load/db.c: what each SQLSTATE and failed connection means. */
+/* Unit tests of db/db.c: what each SQLSTATE and failed connection means. */
 #include <string.h>
 
 #include "unit.h"
-#include "../../load/db.h"
+#include "../../db/db.h"
 
 UNIT_TEST(load_db_classifies_each_sqlstate_class)
 {

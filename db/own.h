@@ -15,8 +15,8 @@
  *
  * Shared by ds-load and ds-checkpoint (linked into both).
  */
-#ifndef DS_LOAD_OWN_H
-#define DS_LOAD_OWN_H
+#ifndef DS_DB_OWN_H
+#define DS_DB_OWN_H
 
 #include <libpq-fe.h>
 

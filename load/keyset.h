@@ -1,5 +1,5 @@
 /*
- * seen.h - the record keys of the current batch and the last few.
+ * keyset.h - the record keys of the current batch and the last few.
  *
  * An at-least-once source repeats records mostly across a page boundary;
  * a key met in one of these batches is stored (or will be with its batch),
@@ -7,16 +7,16 @@
  * covers the N - 1 batches that may be in flight plus the last committed
  * one, so batches in flight never share a key. Memory: N + 1 batches of keys.
  */
-#ifndef DS_LOAD_SEEN_H
-#define DS_LOAD_SEEN_H
+#ifndef DS_LOAD_KEYSET_H
+#define DS_LOAD_KEYSET_H
 
 #include <stddef.h>
 
-struct ds_seen;
+struct ds_keyset;
 
-/* An empty set remembering batches (at least 2) batches; free with ds_seen_free(). */
-struct ds_seen *ds_seen_new(int batches);
-void	ds_seen_free(struct ds_seen *s);
+/* An empty set remembering batches (at least 2) batches; free with ds_keyset_free(). */
+struct ds_keyset *ds_keyset_new(int batches);
+void	ds_keyset_free(struct ds_keyset *s);
 
 /*
  * 1 when key (n bytes) was last met, in the current batch or else the
@@ -24,13 +24,13 @@ void	ds_seen_free(struct ds_seen *s);
  * key and val in the current batch and return 2 when an earlier batch met
  * the key with another value, 0 when none met it.
  */
-int	ds_seen_add(struct ds_seen *s, const char *key, size_t n, const char *val,
+int	ds_keyset_add(struct ds_keyset *s, const char *key, size_t n, const char *val,
 	    size_t vn);
 
 /* The current batch is complete: a new one starts, the oldest is forgotten. */
-void	ds_seen_rotate(struct ds_seen *s);
+void	ds_keyset_rotate(struct ds_keyset *s);
 
 /* Forget the current batch's keys (its lines were dropped). */
-void	ds_seen_drop(struct ds_seen *s);
+void	ds_keyset_drop(struct ds_keyset *s);
 
 #endif

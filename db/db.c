@@ -5,7 +5,7 @@
 #include "buf.h"
 #include "exits.h"
 #include "log.h"
-#include "../load/db.h"
+#include "db.h"
 
 static char *lasterr;
 

@@ -1,0 +1,69 @@
+/*
+ * columns.h - the records table's columns, described once.
+ *
+ * Each row of ds_columns[] says how one column is loaded; from the table
+ * come the COPY column list, the staging tables' DDL, the casts of the text
+ * staging merge, the --on-conflict update SET list and the place of each
+ * field in a row's COPY text. The user table itself is made and changed by
+ * the table migrations (db/migrations/table/): a new column is one row here
+ * plus one migration there.
+ */
+#ifndef DS_LOAD_COLUMNS_H
+#define DS_LOAD_COLUMNS_H
+
+#include <stddef.h>
+
+struct ds_buf;
+
+/* How a record line fills a column. */
+enum ds_fill {
+	DS_FILL_NONE,		/* not loaded: the table's default */
+	DS_FILL_STRING,		/* a JSON string (or null) of the line, decoded */
+	DS_FILL_JSON		/* a JSON value of the line, as its text */
+};
+
+/* What ds-load itself uses a column for. */
+enum ds_role {
+	DS_ROLE_NONE,
+	DS_ROLE_KEY,		/* the id: the primary key (the first column) */
+	DS_ROLE_VERSION,	/* the hash: a changed record has another */
+	DS_ROLE_RAW		/* the record: stored in ds_rejects when refused */
+};
+
+struct ds_column {
+	const char	*name;	/* a plain lower-case SQL identifier */
+	const char	*type;	/* SQL type in the table and the typed staging table */
+	const char	*set;	/* its value under --on-conflict update, or NULL: kept */
+	enum ds_fill	 fill;
+	size_t		 from;	/* offsetof(struct ds_line, its span) when filled */
+	enum ds_role	 role;
+};
+
+/* The records table's columns: the loaded ones first, the key first of all. */
+extern const struct ds_column ds_columns[];
+extern const size_t ds_ncolumns;
+
+/* What the columns give, as SQL text and field positions. */
+struct ds_columns_sql {
+	char	*names;		/* "id, stream, ...": the loaded columns */
+	char	*list;		/* " (id, stream, ...)": the same for COPY and INSERT */
+	char	*staging;	/* CREATE TEMP TABLE of ds_stage (typed) and ds_stage_text */
+	char	*casts;		/* "id, ..., ts::timestamptz, ...": from ds_stage_text */
+	char	*set;		/* "stream = EXCLUDED.stream, ...": the SET list */
+	size_t	 nloaded;	/* fields of a row */
+	size_t	 version;	/* field of the DS_ROLE_VERSION column */
+	size_t	 raw;		/* field of the DS_ROLE_RAW column */
+};
+
+/*
+ * Fill out from the n columns cols (loaded columns first, the key first).
+ * The strings are malloc'd: free them with ds_columns_sql_free().
+ */
+void	ds_columns_sql_make(const struct ds_column *cols, size_t n, struct ds_columns_sql *out);
+void	ds_columns_sql_free(struct ds_columns_sql *s);
+
+/* The column named name among cols, or NULL. */
+const struct ds_column *ds_columns_find(const struct ds_column *cols, size_t n,
+	    const char *name);
+
+#endif

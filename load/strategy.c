@@ -1,0 +1,525 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "exits.h"
+#include "log.h"
+#include "copy.h"
+#include "../db/db.h"
+#include "keyset.h"
+#include "loader.h"
+
+enum ds_outcome
+ds_strategy_staging(struct ds_loader *l)
+{
+	int open = PQtransactionStatus(l->conn) == PQTRANS_INTRANS;
+	struct ds_buf sql = { 0 };
+	PGresult *res;
+
+	if (l->staging != DS_STAGING_NONE)
+		return DS_DONE;
+	if (l->notemp)
+		return DS_NOTEMP;
+	if (open)
+		ds_loader_exec(l, "SAVEPOINT ds_temp", "cannot set a savepoint");
+	ds_buf_adds(&sql, l->cols.staging);
+	ds_buf_adds(&sql, "; CREATE TEMP TABLE IF NOT EXISTS ds_stage_rej"
+	    " (stream text, seq bigint, reason text, raw text, n bigserial)"
+	    " ON COMMIT DELETE ROWS");
+	res = PQexec(l->conn, sql.p);
+	ds_buf_free(&sql);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		PQclear(res);
+		if (open)
+			ds_loader_exec(l, "RELEASE SAVEPOINT ds_temp",
+			    "cannot release a savepoint");
+		l->staging = open ? DS_STAGING_OPEN : DS_STAGING_MADE;
+		return DS_DONE;
+	}
+	if (PQstatus(l->conn) != CONNECTION_OK || strcmp(ds_db_sqlstate(res), "42501") != 0)
+		ds_db_die(l->conn, res, "cannot create the staging tables");
+	if (open)
+		ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_temp; RELEASE SAVEPOINT ds_temp",
+		    "cannot roll back to a savepoint");
+	ds_logkv(DS_LOG_INFO, "no TEMP privilege: stored ids are looked up and rejects"
+	    " stored one by one (--on-conflict update needs it to replay)", NULL);
+	PQclear(res);
+	l->notemp = 1;
+	return DS_NOTEMP;
+}
+
+void
+ds_strategy_need_staging(struct ds_loader *l)
+{
+	if (ds_strategy_staging(l) != DS_DONE) {
+		ds_logkv(DS_LOG_ERROR, "cannot stage this batch (--on-conflict update"
+		    " with ids stored already): the role needs the TEMP privilege"
+		    " (GRANT TEMP ON DATABASE ... TO it)", "status=permanent");
+		ds_db_exit(DS_EX_PERM);
+	}
+}
+
+/* Append id (n bytes) to b as an element of a text array literal. */
+static void
+array_elem(struct ds_buf *b, const char *id, size_t n)
+{
+	size_t i;
+
+	ds_buf_addc(b, '"');
+	for (i = 0; i < n; i++) {
+		if (id[i] == '"' || id[i] == '\\')
+			ds_buf_addc(b, '\\');
+		ds_buf_addc(b, id[i]);
+	}
+	ds_buf_addc(b, '"');
+}
+
+void
+ds_strategy_skip_stored(struct ds_loader *l)
+{
+	struct ds_buf arr = { 0 }, id = { 0 }, sql = { 0 };
+	struct ds_keyset *stored = ds_keyset_new(2);
+	const char *vals[1];
+	PGresult *res;
+	size_t i;
+	int k;
+
+	ds_buf_addc(&arr, '{');
+	for (i = 0; i < l->rows.n; i++) {
+		if (l->rows.state[i] != DS_ROW_LIVE)
+			continue;
+		ds_buf_reset(&id);
+		ds_rows_field(&l->rows, i, 0, &id);
+		if (arr.len > 1)
+			ds_buf_addc(&arr, ',');
+		array_elem(&arr, id.p, id.len);
+	}
+	ds_buf_adds(&arr, "}");
+	ds_buf_printf(&sql, "SELECT id FROM %s WHERE id = ANY($1::text[])", l->qtable);
+	vals[0] = arr.p;
+	res = ds_db_execp(l->conn, sql.p, 1, vals, "cannot look up stored ids");
+	for (k = 0; k < PQntuples(res); k++)
+		(void)ds_keyset_add(stored, PQgetvalue(res, k, 0),
+		    (size_t)PQgetlength(res, k, 0), "", 0);
+	for (i = 0; i < l->rows.n && PQntuples(res) > 0; i++) {
+		if (l->rows.state[i] != DS_ROW_LIVE)
+			continue;
+		ds_buf_reset(&id);
+		ds_rows_field(&l->rows, i, 0, &id);
+		if (ds_keyset_add(stored, id.p, id.len, "", 0) == 1)
+			ds_rows_skip(&l->rows, i);
+	}
+	PQclear(res);
+	ds_keyset_free(stored);
+	ds_buf_free(&arr);
+	ds_buf_free(&id);
+	ds_buf_free(&sql);
+}
+
+/* Open the streamed COPY (and its transaction) if none is open. */
+static void
+stream_open(struct ds_loader *l)
+{
+	PGresult *res;
+
+	if (l->copying != DS_M_NONE)
+		return;
+	if (l->stage_next && ds_strategy_staging(l) != DS_DONE)
+		l->stage_next = 0;
+	ds_loader_begin(l);
+	if ((res = ds_copy_begin(l->conn, l->stage_next ? l->text_target : l->target)) != NULL)
+		ds_db_die(l->conn, res, "cannot start COPY");
+	l->copying = l->stage_next ? DS_M_TEXT : DS_M_TABLE;
+}
+
+void
+ds_strategy_flush(struct ds_loader *l)
+{
+	if (l->sent == l->rows.n || l->ord.wait != NULL)
+		return;
+	stream_open(l);
+	if (ds_copy_put(l->conn, l->rows.text.p + l->rows.off[l->sent],
+	    l->rows.text.len - l->rows.off[l->sent]) != 0)
+		ds_db_die(l->conn, NULL, "lost the connection while sending rows");
+	l->sent = l->rows.n;
+}
+
+enum ds_outcome
+ds_strategy_stream_end(struct ds_loader *l, enum ds_mode *m, struct ds_counts *c)
+{
+	PGresult *res;
+	enum ds_outcome r = DS_DONE;
+
+	*m = l->copying;
+	l->copying = DS_M_NONE;
+	res = ds_copy_end(l->conn, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		if (PQstatus(l->conn) != CONNECTION_OK)
+			ds_db_die(l->conn, res, "lost the connection while loading rows");
+		/* a stored id (to stage) or a refused row (to isolate) */
+		r = *m != DS_M_TABLE || (l->update &&
+		    strcmp(ds_db_sqlstate(res), "23505") == 0) ? DS_STORED : DS_RETRY;
+		*m = r == DS_STORED ? DS_M_TEXT : DS_M_TABLE;
+		PQclear(res);
+		ds_loader_rollback(l);
+		return r;
+	}
+	l->loaded = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	c->records = l->loaded;
+	if (*m == DS_M_TABLE || (r = ds_strategy_merge(l, *m, c)) == DS_DONE)
+		return DS_DONE;
+	ds_loader_rollback(l);
+	if (r == DS_RECAST)
+		*m = DS_M_STAGE;
+	return r;
+}
+
+void
+ds_strategy_stream_abort(struct ds_loader *l)
+{
+	PQclear(ds_copy_end(l->conn, "a partial page is dropped"));
+	if (PQstatus(l->conn) != CONNECTION_OK)
+		ds_db_die(l->conn, NULL, "lost the connection while loading rows");
+	ds_loader_rollback(l);
+	l->copying = DS_M_NONE;
+	l->sent = 0;
+}
+
+/* COPY the live rows of [lo, hi) into mode's table; the result (caller clears). */
+static PGresult *
+copy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
+{
+	const struct ds_rows *rows = &l->rows;
+	PGresult *res;
+	size_t i, run;
+
+	if ((res = ds_copy_begin(l->conn, m == DS_M_STAGE ? l->stage_target :
+	    m == DS_M_TEXT ? l->text_target : l->target)) != NULL)
+		return res;
+	for (i = lo; i < hi; ) {
+		if (rows->state[i] != DS_ROW_LIVE) {
+			i++;
+			continue;
+		}
+		for (run = i; run < hi && rows->state[run] == DS_ROW_LIVE; run++)
+			;
+		if (ds_copy_put(l->conn, rows->text.p + rows->off[i],
+		    ds_rows_end(rows, run - 1) - rows->off[i]) != 0)
+			ds_db_die(l->conn, NULL, "lost the connection while sending rows");
+		i = run;
+	}
+	return ds_copy_end(l->conn, NULL);
+}
+
+/*
+ * The 1-based line of COPY's input that a failed res names, or 0: the
+ * context has a line "COPY <relname>, line N" (other lines hold data).
+ */
+static size_t
+context_line(const PGresult *res, const char *relname)
+{
+	const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT), *p;
+	size_t rl = strlen(relname);
+
+	for (p = ctx; p != NULL && *p != '\0'; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, "COPY ", 5) == 0 && strncmp(p + 5, relname, rl) == 0 &&
+		    strncmp(p + 5 + rl, ", line ", 7) == 0)
+			return (size_t)strtoull(p + 12 + rl, NULL, 10);
+	return 0;
+}
+
+/*
+ * Non-zero for a failed res that one row causes (so the row is refused):
+ * the classes of ds_db_row_error(), but not a NOT NULL violation of a
+ * column ds-load does not write (the table is not what it expects).
+ */
+static int
+row_error(const PGresult *res)
+{
+	const char *st = ds_db_sqlstate(res), *name;
+	const struct ds_column *col;
+
+	if (strcmp(st, "23502") == 0 &&
+	    (name = PQresultErrorField(res, PG_DIAG_COLUMN_NAME)) != NULL)
+		return (col = ds_columns_find(ds_columns, ds_ncolumns, name)) != NULL &&
+		    col->fill != DS_FILL_NONE;
+	return ds_db_row_error(st);
+}
+
+/*
+ * Non-zero when a unique violation (23505, in res) by row i means its id
+ * is stored already: the table's primary key was violated, or another
+ * unique index was but the id is stored too. Else the row is refused.
+ * Runs a query: the transaction must not be in a failed state.
+ */
+static int
+stored(struct ds_loader *l, const PGresult *res, size_t i)
+{
+	const char *con = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	struct ds_buf id = { 0 }, sql = { 0 };
+	const char *vals[1];
+	PGresult *q;
+	int yes;
+
+	if (con == NULL || (l->pkey != NULL && strcmp(con, l->pkey) == 0))
+		return 1;
+	ds_rows_field(&l->rows, i, 0, &id);
+	ds_buf_printf(&sql, "SELECT 1 FROM %s WHERE id = $1", l->qtable);
+	vals[0] = id.p;
+	q = ds_db_execp(l->conn, sql.p, 1, vals, "cannot look up a stored id");
+	yes = PQntuples(q) > 0;
+	PQclear(q);
+	ds_buf_free(&id);
+	ds_buf_free(&sql);
+	return yes;
+}
+
+/* Row k (0-based, of n) of the live rows of [lo, hi) that COPY's line names, or hi. */
+static size_t
+named_row(const struct ds_loader *l, size_t lo, size_t hi, size_t line, size_t n)
+{
+	return line >= 1 && line <= n ? ds_rows_nth_live(&l->rows, lo, hi, line - 1) : hi;
+}
+
+enum ds_outcome
+ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
+{
+	PGresult *res;
+	enum ds_outcome r;
+	size_t n, bad, mid;
+	const char *st;
+
+	while ((n = ds_rows_live(&l->rows, lo, hi)) > 0) {
+		ds_loader_exec(l, "SAVEPOINT ds_rows", "cannot set a savepoint");
+		res = copy_rows(l, lo, hi, m);
+		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+			l->loaded += strtoll(PQcmdTuples(res), NULL, 10);
+			PQclear(res);
+			ds_loader_exec(l, "RELEASE SAVEPOINT ds_rows",
+			    "cannot release a savepoint");
+			return DS_DONE;
+		}
+		if (PQstatus(l->conn) != CONNECTION_OK)
+			ds_db_die(l->conn, res, "lost the connection while loading rows");
+		ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_rows; RELEASE SAVEPOINT ds_rows",
+		    "cannot roll back to a savepoint");
+		st = ds_db_sqlstate(res);
+		bad = named_row(l, lo, hi, context_line(res, m == DS_M_STAGE ? DS_STAGE_REL :
+		    m == DS_M_TEXT ? DS_TEXT_REL : l->relname), n);
+		if (strcmp(st, "23505") == 0 && (l->update || m != DS_M_TABLE ||
+		    bad == hi || stored(l, res, bad))) {
+			/* a few stored ids are skipped here; many go to staging */
+			PQclear(res);
+			if (l->update || m != DS_M_TABLE || bad == hi ||
+			    (l->rows.nskip >= DS_MAX_SKIPS && !l->notemp))
+				return DS_STORED;
+			if ((r = ds_strategy_rows(l, lo, bad, m)) != DS_DONE)
+				return r;
+			ds_rows_skip(&l->rows, bad);
+			lo = bad + 1;
+			continue;
+		}
+		if (strncmp(st, "40", 2) == 0) {
+			PQclear(res);
+			return DS_RETRY;
+		}
+		if (!row_error(res))
+			ds_db_die(l->conn, res, "cannot load rows");
+		if (bad == hi && n == 1)
+			bad = ds_rows_nth_live(&l->rows, lo, hi, 0);
+		if (bad != hi) {
+			/* the row the server names (or the only one) is refused */
+			if ((r = ds_strategy_rows(l, lo, bad, m)) != DS_DONE) {
+				PQclear(res);
+				return r;
+			}
+			ds_book_refuse(l, bad, res);
+			PQclear(res);
+			lo = bad + 1;
+			continue;
+		}
+		PQclear(res);
+		mid = ds_rows_nth_live(&l->rows, lo, hi, n / 2);
+		if ((r = ds_strategy_rows(l, lo, mid, m)) != DS_DONE)
+			return r;
+		lo = mid;
+	}
+	return DS_DONE;
+}
+
+/*
+ * Append to sql the statement that moves the rows staged in m's table into
+ * the table: all of them, or with lo <= hi those whose n is in [lo, hi].
+ */
+static void
+merge_sql(struct ds_loader *l, enum ds_mode m, long long lo, long long hi,
+    struct ds_buf *sql)
+{
+	const char *from = m == DS_M_TEXT ? DS_TEXT : DS_STAGE;
+	struct ds_buf range = { 0 };
+
+	if (lo <= hi)
+		ds_buf_printf(&range, "n BETWEEN %lld AND %lld", lo, hi);
+	if (l->update)
+		ds_buf_adds(sql, "WITH u AS (");
+	ds_buf_adds(sql, "INSERT INTO ");
+	ds_buf_adds(sql, l->qtable);
+	ds_buf_printf(sql, " AS ds_t%s SELECT %s FROM ", l->cols.list,
+	    m == DS_M_TEXT ? l->cols.casts : l->cols.names);
+	/* with update, the last of a batch's rows with one id wins */
+	if (l->update)
+		ds_buf_printf(sql, "(SELECT DISTINCT ON (id) * FROM %s%s%s ORDER BY id, n DESC)",
+		    from, range.len ? " WHERE " : "", range.len ? range.p : "");
+	else
+		ds_buf_adds(sql, from);
+	ds_buf_adds(sql, " s WHERE ");
+	if (range.len > 0 && !l->update) {
+		ds_buf_adds(sql, "s.");
+		ds_buf_adds(sql, range.p);
+		ds_buf_adds(sql, " AND ");
+	}
+	ds_buf_adds(sql, "NOT EXISTS (SELECT 1 FROM ");
+	ds_buf_adds(sql, l->qtable);
+	ds_buf_adds(sql, l->update ? " e WHERE e.id = s.id AND e.hash = s.hash)" :
+	    " e WHERE e.id = s.id)");
+	if (!l->update)
+		ds_buf_adds(sql, " ON CONFLICT (id) DO NOTHING");
+	else
+		ds_buf_printf(sql, " ON CONFLICT (id) DO UPDATE SET %s"
+		    " WHERE ds_t.hash IS DISTINCT FROM EXCLUDED.hash", l->cols.set);
+	if (l->update)
+		ds_buf_adds(sql,
+		    " RETURNING (xmax = 0) AS fresh)"
+		    " SELECT count(*) FILTER (WHERE fresh), count(*) FILTER (WHERE NOT fresh)"
+		    " FROM u");
+	ds_buf_free(&range);
+}
+
+/* Add the rows a successful merge statement res inserted (and updated) to c. */
+static void
+merge_counts(const struct ds_loader *l, PGresult *res, struct ds_counts *c)
+{
+	if (l->update) {
+		c->records += strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		c->updated += strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	} else
+		c->records += strtoll(PQcmdTuples(res), NULL, 10);
+}
+
+/*
+ * Merge the staged rows ns[lo..hi) (their n values; row[k] is the batch row
+ * staged as ns[k]) under a savepoint, halving a range that fails with a
+ * row error down to the row, which is refused. Counts go to c. DS_DONE or
+ * DS_RETRY; exits on other errors.
+ */
+static enum ds_outcome
+merge_part(struct ds_loader *l, enum ds_mode m, const long long *ns,
+    const size_t *row, size_t lo, size_t hi, struct ds_counts *c)
+{
+	struct ds_buf sql = { 0 };
+	PGresult *res;
+	size_t mid;
+
+	ds_loader_exec(l, "SAVEPOINT ds_merge", "cannot set a savepoint");
+	merge_sql(l, m, ns[lo], ns[hi - 1], &sql);
+	res = PQexec(l->conn, sql.p);
+	ds_buf_free(&sql);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK) {
+		merge_counts(l, res, c);
+		PQclear(res);
+		ds_loader_exec(l, "RELEASE SAVEPOINT ds_merge", "cannot release a savepoint");
+		return DS_DONE;
+	}
+	if (PQstatus(l->conn) != CONNECTION_OK)
+		ds_db_die(l->conn, res, "lost the connection while merging staged rows");
+	ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_merge; RELEASE SAVEPOINT ds_merge",
+	    "cannot roll back to a savepoint");
+	if (ds_db_retryable(res))
+		return ds_loader_conflict(l, res, "cannot merge staged rows");
+	if (!row_error(res))
+		ds_db_die(l->conn, res, "cannot merge staged rows");
+	if (hi - lo == 1) {
+		ds_book_refuse(l, row[lo], res);
+		PQclear(res);
+		return DS_DONE;
+	}
+	PQclear(res);
+	mid = lo + (hi - lo) / 2;
+	if (merge_part(l, m, ns, row, lo, mid, c) != DS_DONE)
+		return DS_RETRY;
+	return merge_part(l, m, ns, row, mid, hi, c);
+}
+
+/*
+ * After the merge of all staged rows failed with a row error: merge them
+ * again by ranges (see merge_part), so the rows the server refuses are
+ * found and the others stored. The staged rows are the batch's live rows,
+ * in order. DS_DONE or DS_RETRY.
+ */
+static enum ds_outcome
+merge_isolated(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
+{
+	PGresult *res;
+	long long *ns;
+	size_t *row, k, i, nst, nlive = ds_rows_live(&l->rows, 0, l->rows.n);
+	enum ds_outcome r;
+
+	res = ds_db_exec(l->conn, m == DS_M_TEXT ? "SELECT n FROM " DS_TEXT " ORDER BY n" :
+	    "SELECT n FROM " DS_STAGE " ORDER BY n", "cannot read the staged rows");
+	nst = (size_t)PQntuples(res);
+	if (nst != nlive) {
+		ds_logkv(DS_LOG_ERROR, "staged rows do not match the batch", "staged=%zu"
+		    " rows=%zu status=permanent", nst, nlive);
+		ds_db_exit(DS_EX_PERM);
+	}
+	ns = ds_xcalloc(nst + 1, sizeof(*ns));
+	row = ds_xcalloc(nst + 1, sizeof(*row));
+	for (k = 0, i = 0; k < nst; k++, i++) {
+		ns[k] = strtoll(PQgetvalue(res, (int)k, 0), NULL, 10);
+		while (l->rows.state[i] != DS_ROW_LIVE)
+			i++;
+		row[k] = i;
+	}
+	PQclear(res);
+	r = nst > 0 ? merge_part(l, m, ns, row, 0, nst, c) : DS_DONE;
+	free(ns);
+	free(row);
+	return r;
+}
+
+enum ds_outcome
+ds_strategy_merge(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
+{
+	struct ds_buf sql = { 0 };
+	PGresult *res;
+	long long staged = l->loaded;
+	size_t refused = l->rows.nref;
+
+	c->records = c->updated = 0;
+	/* probe the index for each staged id; never scan the table */
+	PQclear(ds_db_exec(l->conn, "SET LOCAL enable_hashjoin = off;"
+	    " SET LOCAL enable_mergejoin = off; SAVEPOINT ds_merge",
+	    "cannot set the merge plan"));
+	merge_sql(l, m, 1, 0, &sql);
+	res = PQexec(l->conn, sql.p);
+	ds_buf_free(&sql);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK) {
+		merge_counts(l, res, c);
+		PQclear(res);
+		ds_loader_exec(l, "RELEASE SAVEPOINT ds_merge", "cannot release a savepoint");
+	} else if (PQstatus(l->conn) != CONNECTION_OK || !row_error(res)) {
+		return ds_loader_conflict(l, res, "cannot merge staged rows");
+	} else if (m == DS_M_TEXT && strncmp(ds_db_sqlstate(res), "22", 2) == 0) {
+		PQclear(res);
+		return DS_RECAST;
+	} else {
+		PQclear(res);
+		ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_merge; RELEASE SAVEPOINT ds_merge",
+		    "cannot roll back to a savepoint");
+		if (merge_isolated(l, m, c) != DS_DONE)
+			return DS_RETRY;
+	}
+	c->duplicates = staged - c->records - (long long)(l->rows.nref - refused);
+	return DS_DONE;
+}

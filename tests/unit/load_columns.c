@@ -1,0 +1,88 @@
+/*
+ * Unit tests of load/columns.c (the records table's columns, described
+ * once) and of the table migration templates of db/migrate.c: adding a
+ * column is one row in the table plus one migration.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "buf.h"
+#include "unit.h"
+#include "../../db/migrate.h"
+#include "../../load/columns.h"
+#include "../../load/rows.h"
+#include "../../load/stream.h"
+
+UNIT_TEST(load_columns_give_the_copy_list_staging_casts_and_set_list)
+{
+	struct ds_columns_sql s;
+
+	ds_columns_sql_make(ds_columns, ds_ncolumns, &s);
+	CHECK_STR(s.names, "id, stream, type, ts, hash, data");
+	CHECK_STR(s.list, " (id, stream, type, ts, hash, data)");
+	CHECK_STR(s.staging, "CREATE TEMP TABLE IF NOT EXISTS ds_stage (id text,"
+	    " stream text, type text, ts timestamptz, hash text, data jsonb, n bigserial)"
+	    " ON COMMIT DELETE ROWS; CREATE TEMP TABLE IF NOT EXISTS ds_stage_text"
+	    " (id text, stream text, type text, ts text, hash text, data text,"
+	    " n bigserial) ON COMMIT DELETE ROWS");
+	CHECK_STR(s.casts, "id, stream, type, ts::timestamptz, hash, data::jsonb");
+	CHECK_STR(s.set, "stream = EXCLUDED.stream, type = EXCLUDED.type, ts = EXCLUDED.ts,"
+	    " hash = EXCLUDED.hash, data = EXCLUDED.data, ingested_at = now()");
+	CHECK(s.nloaded == 6);
+	CHECK(s.version == 4);
+	CHECK(s.raw == 5);
+	CHECK(ds_columns[0].role == DS_ROLE_KEY);
+	CHECK(ds_columns_find(ds_columns, ds_ncolumns, "ingested_at")->fill == DS_FILL_NONE);
+	CHECK(ds_columns_find(ds_columns, ds_ncolumns, "nope") == NULL);
+	ds_columns_sql_free(&s);
+}
+
+/*
+ * A new column: one row (here a typed one, filled from the record's ts,
+ * placed before the record so the record's field moves) and one table
+ * migration adding it. Everything ds-load sends follows from the row.
+ */
+UNIT_TEST(load_columns_a_new_column_is_one_row_plus_one_migration)
+{
+	struct ds_column cols[16];
+	struct ds_columns_sql s;
+	struct ds_rows r = { 0 };
+	struct ds_buf b = { 0 };
+	const struct ds_column seen_at = { "seen_at", "timestamptz", "EXCLUDED.seen_at",
+	    DS_FILL_STRING, offsetof(struct ds_line, ts), DS_ROLE_NONE };
+	const char *migration = "ALTER TABLE @TABLE@ ADD COLUMN IF NOT EXISTS seen_at timestamptz;"
+	    " CREATE INDEX IF NOT EXISTS @TS_INDEX@ ON @TABLE@ (ts); -- a @ stays";
+
+	CHECK(ds_ncolumns + 1 <= sizeof(cols) / sizeof(cols[0]));
+	memcpy(cols, ds_columns, 5 * sizeof(cols[0]));
+	cols[5] = seen_at;
+	memcpy(cols + 6, ds_columns + 5, (ds_ncolumns - 5) * sizeof(cols[0]));
+	ds_columns_sql_make(cols, ds_ncolumns + 1, &s);
+	CHECK_STR(s.list, " (id, stream, type, ts, hash, seen_at, data)");
+	CHECK(strstr(s.staging, "hash text, seen_at timestamptz, data jsonb, n bigserial)") != NULL);
+	CHECK(strstr(s.staging, "hash text, seen_at text, data text, n bigserial)") != NULL);
+	CHECK_STR(s.casts, "id, stream, type, ts::timestamptz, hash, seen_at::timestamptz,"
+	    " data::jsonb");
+	CHECK_STR(s.set, "stream = EXCLUDED.stream, type = EXCLUDED.type, ts = EXCLUDED.ts,"
+	    " hash = EXCLUDED.hash, seen_at = EXCLUDED.seen_at, data = EXCLUDED.data,"
+	    " ingested_at = now()");
+	CHECK(s.nloaded == 7);
+	CHECK(s.raw == 6);
+
+	/* a refused row's record is found in its new place */
+	ds_buf_adds(&r.text, "e1\tevents\tt\t2024-01-01\th1\t2024-01-02\t{\"a\":\"x\\\\ty\"}\n");
+	ds_rows_push(&r, 0);
+	ds_rows_field(&r, 0, s.raw, &b);
+	CHECK_STR(b.p, "{\"a\":\"x\\ty\"}");
+	ds_buf_reset(&b);
+	ds_rows_field(&r, 0, 0, &b);
+	CHECK_STR(b.p, "e1");
+
+	ds_buf_reset(&b);
+	ds_migrate_expand(migration, "\"s\".\"my t\"", "\"my t_ts_idx\"", &b);
+	CHECK_STR(b.p, "ALTER TABLE \"s\".\"my t\" ADD COLUMN IF NOT EXISTS seen_at timestamptz;"
+	    " CREATE INDEX IF NOT EXISTS \"my t_ts_idx\" ON \"s\".\"my t\" (ts); -- a @ stays");
+	ds_buf_free(&b);
+	ds_rows_free(&r);
+	ds_columns_sql_free(&s);
+}
