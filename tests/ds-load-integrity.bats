@@ -186,7 +186,8 @@ first_half() {
 	# the owner prepares the schema once
 	run --separate-stderr ds-load --migrate-only
 	assert_status 0
-	assert_stderr_contains 'msg="schema ready" table=events migrations_applied=2'
+	# every migration of the ds tables, and the records table's one
+	assert_stderr_contains "msg=\"schema ready\" table=events migrations_applied=$(($(ls "$DS_TOP"/db/migrations/*.sql | wc -l) + 1))"
 	run --separate-stderr ds-load --migrate-only
 	assert_status 0
 	assert_stderr_contains "migrations_applied=0"
@@ -248,7 +249,7 @@ first_half() {
 	assert_stderr_contains 'msg="records table adopted" name=events:0001_table'
 	assert_stderr_lacks "migration applied"
 	assert_equal "$(sql "select string_agg(name, ',' order by name) from ds_schema_migrations")" \
-	    "0001_core,events:0001_table"
+	    "$( (cd "$DS_TOP/db/migrations" && ls -- *.sql | sed 's/\.sql$//'; echo events:0001_table) | sort | paste -sd ',')"
 	assert_equal "$(sql "select count(*) from pg_class where relowner = 'ds_loader'::regrole")" "0"
 	assert_equal "$(snapshot)" "$before"
 	run --separate-stderr ds-load --migrate-only
