@@ -75,13 +75,15 @@ ids_match() {
 }
 
 # mockdef PRESET: $T/def, where the mock's records keep their id and time
-# (the presets name the real APIs' fields).
+# (the presets name the real APIs' fields), their time in any form of the
+# API contract (ts-form = auto).
 mockdef() {
 	case $1 in
 	arcgis) printf 'id-field = attributes.id\nts-field = attributes.timestamp\n' ;;
 	jsonapi) printf 'id-field = id\nts-field = attributes.timestamp\nfilter = filter[since]={since}\n' ;;
 	*) printf 'id-field = id\nts-field = timestamp\n' ;;
 	esac >"$T/def"
+	echo 'ts-form = auto' >>"$T/def"
 }
 
 # url_of PRESET: the mock's endpoint in that API's form.
