@@ -201,6 +201,28 @@ auth_refused() {
 @test "github: --follow asks since=, storing only what is new" { follow_run github; }
 @test "stripe: --follow asks created[gte]=epoch, storing only what is new" { follow_run stripe; }
 @test "jsonapi: --follow with a filter setting, storing only what is new" { follow_run jsonapi; }
+@test "ckan: a re-read from the start (ds-checkpoint reset) stores only the new rows; --follow is refused (64) before any request, datastore_search having no range filter" {
+	mockdef ckan
+	start_mock --style ckan --events 300 --seed 9 --page-max 100
+	ds_run --connector ckan --definition "$T/def" --limit 100 "$(url_of ckan)"
+	assert_status 0
+	stop_mock
+	start_mock --style ckan --events 400 --seed 9 --page-max 100 --log \
+		--manifest "$T/manifest"
+	run --separate-stderr ds-checkpoint --db "$DATABASE_URL" reset events
+	assert_status 0
+	ds_run --connector ckan --definition "$T/def" --limit 100 "$(url_of ckan)"
+	assert_status 0
+	assert_stderr_contains "records=100 duplicates=300 rejects=0"
+	ids_match "$T/manifest"
+	: >"$MOCK_LOG"
+	ds_run --follow --overlap 5m --connector ckan --definition "$T/def" --limit 100 \
+		"$(url_of ckan)"
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains 'paginate offset sends no time filter'
+	run ! grep -q 'datastore_search' "$MOCK_LOG"
+}
 
 @test "socrata: a refused app token exits 101, the secret nowhere" { auth_refused socrata; }
 @test "arcgis: a refused token (498 in a 200 body) exits 101, the secret nowhere" { auth_refused arcgis; }
