@@ -332,6 +332,18 @@ checkpoint'
 	assert_stderr_contains "records=2 rejects=1"
 }
 
+@test "a composite id works in file formats too: GeoJSON paths are properties, CSV values are text" {
+	printf '%s' '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"a":"x","n":3,"t":1622548800000},"geometry":null}]}' >"$TMP/in"
+	xf --input geojson --id-field a,n --ts-field properties.t --ts-form epoch-ms
+	assert_status 0
+	assert_output_contains '"id":"[\"x\",3]","type":"Feature","ts":"2021-06-01T12:00:00.000Z"'
+	printf 'a,n,t\nx,3,1622548800\n' >"$TMP/in"
+	xf --input csv --id-field a,n --ts-field t --ts-form epoch
+	assert_status 0
+	assert_output_contains '"id":"[\"x\",\"3\"]","type":null,"ts":"2021-06-01T12:00:00.000Z"'
+	assert_stderr_contains "records=1 rejects=0"
+}
+
 @test "--ts-form names the timestamp form: iso-local takes a floating time as UTC or --ts-zone, epoch forms take numbers and strings" {
 	printf '%s\n' '{"id":"f","at":"2021-06-01T12:00:00.000"}' >"$TMP/in"
 	xf --ts-field at
