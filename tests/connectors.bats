@@ -225,6 +225,20 @@ auth_refused() {
 }
 
 @test "socrata: a refused app token exits 101, the secret nowhere" { auth_refused socrata; }
+@test "socrata: a floating_timestamp column is the time with ts-form iso-local and the publisher's ts-zone" {
+	printf 'id-field = id\nts-field = inspected_at\nts-form = iso-local\nts-zone = -06:00\n' >"$T/def"
+	start_mock --style socrata --events 300 --seed 5 --page-max 100 --bad-rate 0 \
+		--manifest "$T/manifest"
+	ds_run --connector socrata --definition "$T/def" --limit 100 "$(url_of socrata)"
+	assert_status 0
+	assert_equal "$output" ""
+	ids_match "$T/manifest"
+	# the floating local time plus six hours is the event's own UTC time
+	assert_equal "$(sql "select count(*) from events where data->>'inspected_at' !~ '^[0-9-]{10}T[0-9:.]{12}\$'")" "0"
+	assert_equal "$(sql "select count(*) from events where data->>'timestamp' like '%Z' and ts <> (data->>'timestamp')::timestamptz")" "0"
+	[ "$(sql "select count(*) from events where data->>'timestamp' like '%Z'")" -gt 0 ]
+	assert_equal "$(sql "select count(*) from events where ts at time zone 'UTC' <> (data->>'inspected_at')::timestamp + interval '6 hours'")" "0"
+}
 @test "arcgis: a refused token (498 in a 200 body) exits 101, the secret nowhere" { auth_refused arcgis; }
 @test "ckan: a refused API token exits 101, the secret nowhere" { auth_refused ckan; }
 @test "github: bad credentials exit 101, the secret nowhere" { auth_refused github; }
