@@ -328,7 +328,7 @@ checkpoint'
 	ids=$(printf '%s\n' "$output" | grep -o '"id":"[^}]*","type"')
 	assert_equal "$ids" '"id":"[\"x,y\",2.5]","type"
 "id":"[\"x\",\"y,2.5\"]","type"'
-	assert_output_contains '"reason":"missing id"'
+	assert_output_contains '"reason":"missing id (n of org,n)"'
 	assert_stderr_contains "records=2 rejects=1"
 }
 

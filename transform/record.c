@@ -273,9 +273,10 @@ reject_size(struct xf_rec *r, const struct xf_where *w, const char *s, size_t n,
 
 /*
  * The composite id of the record: the RFC 8785 text of the JSON array of
- * the values at r->ids, as a JSON string in r->idnum; -1 if one is missing.
+ * the values at r->ids, as a JSON string in r->idnum; 0, or 1 + the index
+ * of the first path the record lacks.
  */
-static int
+static size_t
 composite_id(struct xf_rec *r)
 {
 	const char *v;
@@ -285,7 +286,7 @@ composite_id(struct xf_rec *r)
 	ds_buf_addc(&r->tmp, '[');
 	for (i = 0; i < r->nids; i++) {
 		if (lookup(r, &r->ids[i], &v, &vl) < 0)
-			return -1;
+			return i + 1;
 		if (i > 0)
 			ds_buf_addc(&r->tmp, ',');
 		ds_buf_add(&r->tmp, v, vl);
@@ -360,9 +361,14 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 		idv = r->idtok;
 		idl = r->idtoklen;
 	} else if (!r->o->key_hash && r->nids > 0) {
-		if (composite_id(r) < 0) {
+		size_t miss = composite_id(r);
+
+		if (miss > 0) {
 			if (!r->o->id_or_hash) {
-				xf_reject(r, w, "missing id", s, n, out);
+				ds_buf_reset(&r->reason);
+				ds_buf_printf(&r->reason, "missing id (%s of %s)",
+				    r->ids[miss - 1].text, r->o->id_field);
+				xf_reject(r, w, r->reason.p, s, n, out);
 				return XF_REJECT;
 			}
 		} else {
