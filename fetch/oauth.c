@@ -110,6 +110,7 @@ oauth_token(struct oauth *o, int force, const char **tok, struct ds_buf *why)
 	    gbody_text(&v, &o->token) < 0 || o->token.len == 0)
 		ds_diex(DS_EX_PERM, "the token URL %s answered without an access_token "
 		    "string", o->url);
+	ds_log_secret_add(o->token.p);	/* a server may echo the token back */
 	if (gbody_find(o->body.p, o->body.len, "expires_in", &v) && gbody_text(&v, &msg) == 0)
 		life = strtod(msg.p, NULL);
 	if (!(life > 0))

@@ -12,7 +12,10 @@
 static const char *prog = "ds";
 static enum ds_level maxlevel = DS_LOG_INFO;
 static const char *const names[] = { "error", "warn", "info", "debug" };
-static struct ds_buf secret[2];		/* as it is, and quoted (or empty) */
+#define NSECRETS	8	/* the key and the last few tokens added */
+/* secret 0 (ds_log_secret) and the added ones, each as it is and quoted (or empty) */
+static struct ds_buf secret[2 * NSECRETS];
+static int nadded;			/* ds_log_secret_add() calls since the last reset */
 
 void
 ds_log_init(const char *argv0)
@@ -101,26 +104,60 @@ vappend(struct ds_buf *b, const char *fmt, va_list ap)
 	b->len += (size_t)n;
 }
 
-void
-ds_log_secret(const char *s)
+/* Wipe and free secret slot k (both forms). */
+static void
+slot_clear(int k)
 {
-	struct ds_buf q = { 0 };
 	int i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 2 * k; i < 2 * k + 2; i++) {
 		if (secret[i].p != NULL)
 			explicit_bzero(secret[i].p, secret[i].len);
 		ds_buf_free(&secret[i]);
 	}
-	if (s == NULL || *s == '\0')
-		return;
-	ds_buf_adds(&secret[0], s);
+}
+
+/* Put s (not empty) in slot k, as it is and as ds_log_quote() writes it. */
+static void
+slot_set(int k, const char *s)
+{
+	struct ds_buf q = { 0 };
+
+	slot_clear(k);
+	ds_buf_adds(&secret[2 * k], s);
 	ds_log_quote(&q, s, strlen(s));
 	/* quoted only when it holds bytes that quoting escapes: drop the quotes */
-	if (q.len > 2 && *q.p == '"' && q.len - 2 != secret[0].len)
-		ds_buf_add(&secret[1], q.p + 1, q.len - 2);
+	if (q.len > 2 && *q.p == '"' && q.len - 2 != secret[2 * k].len)
+		ds_buf_add(&secret[2 * k + 1], q.p + 1, q.len - 2);
 	explicit_bzero(q.p, q.len);
 	ds_buf_free(&q);
+}
+
+void
+ds_log_secret(const char *s)
+{
+	int k;
+
+	for (k = 0; k < NSECRETS; k++)
+		slot_clear(k);
+	nadded = 0;
+	if (s == NULL || *s == '\0')
+		return;
+	slot_set(0, s);
+}
+
+void
+ds_log_secret_add(const char *s)
+{
+	int k;
+
+	if (s == NULL || *s == '\0')
+		return;
+	for (k = 0; k < NSECRETS; k++)
+		if (secret[2 * k].len == strlen(s) && memcmp(secret[2 * k].p, s,
+		    secret[2 * k].len) == 0)
+			return;
+	slot_set(1 + nadded++ % (NSECRETS - 1), s);
 }
 
 /* Replace each occurrence of the secret's forms in b with [redacted]. */
@@ -132,7 +169,7 @@ redact(struct ds_buf *b)
 	size_t at, keep;
 	int i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 2 * NSECRETS; i++) {
 		s = &secret[i];
 		if (s->len == 0)
 			continue;

@@ -49,6 +49,14 @@ void	ds_diex(int status, const char *fmt, ...)
  */
 void	ds_log_secret(const char *secret);
 
+/*
+ * Never log secret either, beside the one of ds_log_secret() (which
+ * forgets these too): for secrets obtained while running, such as an
+ * OAuth2 access token. The last seven added are kept; one already
+ * known is not added again.
+ */
+void	ds_log_secret_add(const char *secret);
+
 /* Append s (n bytes) to b as a logfmt value: bare when safe, else "quoted". */
 void	ds_log_quote(struct ds_buf *b, const char *s, size_t n);
 

@@ -48,8 +48,12 @@ in_range(int64_t us)
 	return us >= MIN_US && us <= MAX_US;
 }
 
-int
-ds_time_parse_number(const char *s, size_t n, struct ds_time *t)
+/*
+ * The number [s, s+n) as epoch time: unit 's' seconds, 'm' milliseconds,
+ * 'a' by magnitude (see timeparse.h).
+ */
+static int
+number(const char *s, size_t n, int unit, struct ds_time *t)
 {
 	const char *p = s, *end = s + n;
 	char dig[MAXDIGITS];
@@ -110,7 +114,7 @@ ds_time_parse_number(const char *s, size_t n, struct ds_time *t)
 		nd--;
 		e++;
 	}
-	ms = nd > 0 && nd + e >= 12;
+	ms = unit == 'a' ? nd > 0 && nd + e >= 12 : unit == 'm';
 	t->micro = prec + (ms ? 3 : 6) < 3;
 	if (nd == 0) {
 		t->us = 0;
@@ -132,6 +136,12 @@ ds_time_parse_number(const char *s, size_t n, struct ds_time *t)
 	return in_range(t->us) ? DS_TIME_OK : DS_TIME_RANGE;
 }
 
+int
+ds_time_parse_number(const char *s, size_t n, struct ds_time *t)
+{
+	return number(s, n, 'a', t);
+}
+
 /* Read exactly n digits at *pp into *v; 0 or -1. */
 static int
 digits(const char **pp, const char *end, int n, int *v)
@@ -151,8 +161,12 @@ digits(const char **pp, const char *end, int n, int *v)
 	return 0;
 }
 
-int
-ds_time_parse_iso(const char *s, size_t n, struct ds_time *t)
+/*
+ * An ISO 8601 date-time; without a zone (only when local is set) it is
+ * taken as UTC plus zone_s seconds.
+ */
+static int
+iso(const char *s, size_t n, int local, long zone_s, struct ds_time *t)
 {
 	static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	const char *p = s, *end = s + n;
@@ -179,9 +193,15 @@ ds_time_parse_iso(const char *s, size_t n, struct ds_time *t)
 				return DS_TIME_BAD;
 		}
 	}
-	if (p >= end)
+	if (p >= end && !local)
 		return DS_TIME_BAD;
-	if (*p == 'Z' || *p == 'z')
+	if (p >= end) {
+		long a = zone_s < 0 ? -zone_s : zone_s;
+
+		sign = zone_s < 0 ? -1 : 1;
+		oh = (int)(a / 3600);
+		om = (int)(a / 60 % 60);
+	} else if (*p == 'Z' || *p == 'z')
 		p++;
 	else if (*p == '+' || *p == '-') {
 		sign = *p++ == '-' ? -1 : 1;
@@ -210,6 +230,30 @@ ds_time_parse_iso(const char *s, size_t n, struct ds_time *t)
 	us -= (int64_t)sign * (oh * 3600 + om * 60) * US_PER_SEC;
 	t->us = us;
 	return y >= 1 && in_range(us) ? DS_TIME_OK : DS_TIME_RANGE;
+}
+
+int
+ds_time_parse_iso(const char *s, size_t n, struct ds_time *t)
+{
+	return iso(s, n, 0, 0, t);
+}
+
+int
+ds_time_parse_form(int form, long zone_s, const char *s, size_t n, int quoted,
+    struct ds_time *t)
+{
+	switch (form) {
+	case DS_TSF_ISO:
+		return quoted ? iso(s, n, 0, 0, t) : DS_TIME_BAD;
+	case DS_TSF_ISO_LOCAL:
+		return quoted ? iso(s, n, 1, zone_s, t) : DS_TIME_BAD;
+	case DS_TSF_EPOCH:
+		return number(s, n, 's', t);
+	case DS_TSF_EPOCH_MS:
+		return number(s, n, 'm', t);
+	default:
+		return quoted ? ds_time_parse_text(s, n, t) : number(s, n, 'a', t);
+	}
 }
 
 int

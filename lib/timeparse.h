@@ -35,6 +35,27 @@ int	ds_time_parse_number(const char *s, size_t n, struct ds_time *t);
 int	ds_time_parse_iso(const char *s, size_t n, struct ds_time *t);
 
 /*
+ * The timestamp forms a stream definition names (ts-form): auto (the
+ * rules above), iso (a zone required), iso-local (a floating date-time
+ * without zone, as Socrata's floating_timestamp, taken as UTC plus the
+ * ts-zone offset; an explicit zone still wins), epoch (seconds) and
+ * epoch-ms (milliseconds), each as a number or the same text in a string.
+ */
+#define DS_TSF_AUTO	0
+#define DS_TSF_ISO	1
+#define DS_TSF_ISO_LOCAL 2
+#define DS_TSF_EPOCH	3
+#define DS_TSF_EPOCH_MS	4
+
+/*
+ * Parse [s, s+n) in form: the decoded text of a string value when quoted,
+ * else a JSON number token. zone_s is the ts-zone offset east of UTC in
+ * seconds (iso-local only).
+ */
+int	ds_time_parse_form(int form, long zone_s, const char *s, size_t n, int quoted,
+	    struct ds_time *t);
+
+/*
  * Write t as YYYY-MM-DDTHH:MM:SS.mmmZ (or .uuuuuuZ when t->micro) into out
  * (room for DS_TIME_FMTMAX bytes); returns the length without the NUL.
  */

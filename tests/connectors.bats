@@ -75,13 +75,15 @@ ids_match() {
 }
 
 # mockdef PRESET: $T/def, where the mock's records keep their id and time
-# (the presets name the real APIs' fields).
+# (the presets name the real APIs' fields), their time in any form of the
+# API contract (ts-form = auto).
 mockdef() {
 	case $1 in
 	arcgis) printf 'id-field = attributes.id\nts-field = attributes.timestamp\n' ;;
 	jsonapi) printf 'id-field = id\nts-field = attributes.timestamp\nfilter = filter[since]={since}\n' ;;
 	*) printf 'id-field = id\nts-field = timestamp\n' ;;
 	esac >"$T/def"
+	echo 'ts-form = auto' >>"$T/def"
 }
 
 # url_of PRESET: the mock's endpoint in that API's form.
@@ -199,8 +201,44 @@ auth_refused() {
 @test "github: --follow asks since=, storing only what is new" { follow_run github; }
 @test "stripe: --follow asks created[gte]=epoch, storing only what is new" { follow_run stripe; }
 @test "jsonapi: --follow with a filter setting, storing only what is new" { follow_run jsonapi; }
+@test "ckan: a re-read from the start (ds-checkpoint reset) stores only the new rows; --follow is refused (64) before any request, datastore_search having no range filter" {
+	mockdef ckan
+	start_mock --style ckan --events 300 --seed 9 --page-max 100
+	ds_run --connector ckan --definition "$T/def" --limit 100 "$(url_of ckan)"
+	assert_status 0
+	stop_mock
+	start_mock --style ckan --events 400 --seed 9 --page-max 100 --log \
+		--manifest "$T/manifest"
+	run --separate-stderr ds-checkpoint --db "$DATABASE_URL" reset events
+	assert_status 0
+	ds_run --connector ckan --definition "$T/def" --limit 100 "$(url_of ckan)"
+	assert_status 0
+	assert_stderr_contains "records=100 duplicates=300 rejects=0"
+	ids_match "$T/manifest"
+	: >"$MOCK_LOG"
+	ds_run --follow --overlap 5m --connector ckan --definition "$T/def" --limit 100 \
+		"$(url_of ckan)"
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains 'paginate offset sends no time filter'
+	run ! grep -q 'datastore_search' "$MOCK_LOG"
+}
 
 @test "socrata: a refused app token exits 101, the secret nowhere" { auth_refused socrata; }
+@test "socrata: a floating_timestamp column is the time with ts-form iso-local and the publisher's ts-zone" {
+	printf 'id-field = id\nts-field = inspected_at\nts-form = iso-local\nts-zone = -06:00\n' >"$T/def"
+	start_mock --style socrata --events 300 --seed 5 --page-max 100 --bad-rate 0 \
+		--manifest "$T/manifest"
+	ds_run --connector socrata --definition "$T/def" --limit 100 "$(url_of socrata)"
+	assert_status 0
+	assert_equal "$output" ""
+	ids_match "$T/manifest"
+	# the floating local time plus six hours is the event's own UTC time
+	assert_equal "$(sql "select count(*) from events where data->>'inspected_at' !~ '^[0-9-]{10}T[0-9:.]{12}\$'")" "0"
+	assert_equal "$(sql "select count(*) from events where data->>'timestamp' like '%Z' and ts <> (data->>'timestamp')::timestamptz")" "0"
+	[ "$(sql "select count(*) from events where data->>'timestamp' like '%Z'")" -gt 0 ]
+	assert_equal "$(sql "select count(*) from events where ts at time zone 'UTC' <> (data->>'inspected_at')::timestamp + interval '6 hours'")" "0"
+}
 @test "arcgis: a refused token (498 in a 200 body) exits 101, the secret nowhere" { auth_refused arcgis; }
 @test "ckan: a refused API token exits 101, the secret nowhere" { auth_refused ckan; }
 @test "github: bad credentials exit 101, the secret nowhere" { auth_refused github; }

@@ -317,6 +317,79 @@ checkpoint'
 	assert_stderr_contains "records=1 rejects=0"
 }
 
+@test "a composite --id-field a,b is the RFC 8785 text of the array of its values; a missing part is a missing id" {
+	cat >"$TMP/in" <<-'EOF'
+	{"org":"x,y","n":2.50,"timestamp":1}
+	{"org":"x","n":"y,2.5","timestamp":1}
+	{"org":"x","timestamp":1}
+	EOF
+	xf --id-field org,n
+	assert_status 0
+	ids=$(printf '%s\n' "$output" | grep -o '"id":"[^}]*","type"')
+	assert_equal "$ids" '"id":"[\"x,y\",2.5]","type"
+"id":"[\"x\",\"y,2.5\"]","type"'
+	assert_output_contains '"reason":"missing id (n of org,n)"'
+	assert_stderr_contains "records=2 rejects=1"
+}
+
+@test "a composite id works in file formats too: GeoJSON paths are properties, CSV values are text" {
+	printf '%s' '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"a":"x","n":3,"t":1622548800000},"geometry":null}]}' >"$TMP/in"
+	xf --input geojson --id-field a,n --ts-field properties.t --ts-form epoch-ms
+	assert_status 0
+	assert_output_contains '"id":"[\"x\",3]","type":"Feature","ts":"2021-06-01T12:00:00.000Z"'
+	printf 'a,n,t\nx,3,1622548800\n' >"$TMP/in"
+	xf --input csv --id-field a,n --ts-field t --ts-form epoch
+	assert_status 0
+	assert_output_contains '"id":"[\"x\",\"3\"]","type":null,"ts":"2021-06-01T12:00:00.000Z"'
+	assert_stderr_contains "records=1 rejects=0"
+}
+
+@test "--ts-form names the timestamp form: iso-local takes a floating time as UTC or --ts-zone, epoch forms take numbers and strings" {
+	printf '%s\n' '{"id":"f","at":"2021-06-01T12:00:00.000"}' >"$TMP/in"
+	xf --ts-field at
+	assert_status 0
+	assert_output_contains '"reason":"unparseable timestamp: '
+	xf --ts-field at --ts-form iso-local
+	assert_status 0
+	assert_output_contains '"id":"f","type":null,"ts":"2021-06-01T12:00:00.000Z"'
+	xf --ts-field at --ts-form iso-local --ts-zone -05:00
+	assert_status 0
+	assert_output_contains '"id":"f","type":null,"ts":"2021-06-01T17:00:00.000Z"'
+	xf --ts-field at --ts-form iso
+	assert_status 0
+	assert_output_contains '"reason":"unparseable timestamp: '
+	printf '%s\n' '{"id":"s","timestamp":"100000000000"}' '{"id":"m","timestamp":1000}' >"$TMP/in"
+	xf --ts-form epoch
+	assert_status 0
+	assert_output_contains '"id":"s","type":null,"ts":"5138-11-16T09:46:40.000Z"'
+	assert_output_contains '"id":"m","type":null,"ts":"1970-01-01T00:16:40.000Z"'
+	xf --ts-form epoch-ms
+	assert_status 0
+	assert_output_contains '"id":"s","type":null,"ts":"1973-03-03T09:46:40.000Z"'
+	assert_output_contains '"id":"m","type":null,"ts":"1970-01-01T00:00:01.000Z"'
+	assert_stderr_contains "records=2 rejects=0"
+}
+
+@test "ts-form and ts-zone are definition settings too; a bad one exits 64 naming the file, line and setting" {
+	printf '%s\n' '{"id":"f","at":"2021-06-01T12:00:00.000"}' >"$TMP/in"
+	printf 'ts-field = at\nts-form = iso-local\nts-zone = +05:30\n' >"$TMP/def"
+	xf --definition "$TMP/def"
+	assert_status 0
+	assert_output_contains '"id":"f","type":null,"ts":"2021-06-01T06:30:00.000Z"'
+	printf 'ts-field = at\nts-form = floating\n' >"$TMP/def"
+	xf --definition "$TMP/def"
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains "$TMP/def:2: setting ts-form \\\"floating\\\": want iso, iso-local"
+	printf 'ts-zone = CET\n' >"$TMP/def"
+	xf --definition "$TMP/def"
+	assert_status 64
+	assert_stderr_contains "$TMP/def:1: setting ts-zone \\\"CET\\\": want Z or an offset"
+	xf --ts-form epoch --ts-zone 5
+	assert_status 64
+	assert_stderr_contains '--ts-zone \"5\": want Z or an offset'
+}
+
 @test "--canonical prints the RFC 8785 form of every JCS test vector byte for byte" {
 	need_corpora
 	n=0

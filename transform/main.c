@@ -2,6 +2,7 @@
  * ds-transform - normalise, validate and hash records: NDJSON in, the
  * stream format (ds-stream(5)) out.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "reader.h"
 #include "record.h"
 #include "singer.h"
+#include "timeparse.h"
 
 #define MIB		((size_t)1 << 20)
 #define FLUSH_AT	(256 * 1024)	/* output bytes gathered before a write */
@@ -40,8 +42,9 @@ usage(FILE *f, int status)
 	    "                    [--key id | hash] [--max-line-bytes n]\n"
 	    "                    [--max-record-bytes n] [--resume cursor]\n"
 	    "                    [--stream name] [--ts-field path]\n"
-	    "                    [--type-field path] [--connector name]\n"
-	    "                    [--definition file]\n");
+	    "                    [--ts-form iso | iso-local | epoch | epoch-ms | auto]\n"
+	    "                    [--ts-zone offset] [--type-field path]\n"
+	    "                    [--connector name] [--definition file]\n");
 	exit(status);
 }
 
@@ -51,9 +54,74 @@ patharg(const char *opt, const char *v)
 {
 	size_t n = strlen(v);
 
-	if (n == 0 || v[0] == '.' || v[n - 1] == '.' || strstr(v, "..") != NULL)
+	if (n == 0 || v[0] == '.' || v[n - 1] == '.' || strstr(v, "..") != NULL ||
+	    v[0] == ',' || v[n - 1] == ',' || strstr(v, ",,") != NULL ||
+	    strstr(v, ".,") != NULL || strstr(v, ",.") != NULL)
 		ds_diex(DS_EX_USAGE, "--%s \"%s\": want a key or a dotted path of keys", opt, v);
 	return v;
+}
+
+/* The DS_TSF_* form named v, or -1. */
+static int
+tsform(const char *v)
+{
+	static const char *const names[] = { "auto", "iso", "iso-local", "epoch",
+	    "epoch-ms" };
+	static const int forms[] = { DS_TSF_AUTO, DS_TSF_ISO, DS_TSF_ISO_LOCAL,
+	    DS_TSF_EPOCH, DS_TSF_EPOCH_MS };
+	size_t i;
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		if (strcmp(v, names[i]) == 0)
+			return forms[i];
+	return -1;
+}
+
+/* The offset v (Z, +HH, +HH:MM, +HHMM, or with -) in seconds east of UTC; 0 or -1. */
+static int
+tszone(const char *v, long *zone)
+{
+	int sign, h, m = 0;
+
+	if (strcmp(v, "Z") == 0 || strcmp(v, "z") == 0) {
+		*zone = 0;
+		return 0;
+	}
+	if ((*v != '+' && *v != '-') || !isdigit((unsigned char)v[1]) ||
+	    !isdigit((unsigned char)v[2]))
+		return -1;
+	sign = *v == '-' ? -1 : 1;
+	h = (v[1] - '0') * 10 + (v[2] - '0');
+	v += 3;
+	if (*v == ':')
+		v++;
+	if (*v != '\0') {
+		if (!isdigit((unsigned char)v[0]) || !isdigit((unsigned char)v[1]) ||
+		    v[2] != '\0')
+			return -1;
+		m = (v[0] - '0') * 10 + (v[1] - '0');
+	}
+	if (h > 23 || m > 59)
+		return -1;
+	*zone = sign * (h * 3600L + m * 60L);
+	return 0;
+}
+
+/* Die naming opt (an option or a definition's place) on a bad ts-form or ts-zone. */
+static void
+tsarg(struct xf_opts *o, int zone, const char *opt, const char *v)
+{
+	int f;
+
+	if (zone) {
+		if (tszone(v, &o->ts_zone) < 0)
+			ds_diex(DS_EX_USAGE, "%s \"%s\": want Z or an offset such as -05:00",
+			    opt, v);
+	} else if ((f = tsform(v)) < 0)
+		ds_diex(DS_EX_USAGE, "%s \"%s\": want iso, iso-local, epoch, epoch-ms"
+		    " or auto", opt, v);
+	else
+		o->ts_form = f;
 }
 
 /*
@@ -228,7 +296,8 @@ detect(struct ds_reader *rd)
 /* The settings a definition file may give, and which the command line gave. */
 struct xf_def {
 	struct xf_opts	*o;
-	int		 given[4];	/* id-field, ts-field, type-field, key */
+	int		 given[6];	/* id-field, ts-field, type-field, key,
+					   ts-form, ts-zone */
 	char		*kept[3];	/* the paths read from files (owned) */
 };
 
@@ -258,6 +327,18 @@ def_setting(void *arg, const char *name, const char *value, const char *where)
 			}
 			return 0;
 		}
+	if (strcmp(name, "ts-form") == 0 || strcmp(name, "ts-zone") == 0) {
+		int zone = strcmp(name, "ts-zone") == 0;
+
+		if (!d->given[4 + zone]) {
+			char *opt = ds_xmalloc(strlen(where) + 20);
+
+			snprintf(opt, strlen(where) + 20, "%s: setting %s", where, name);
+			tsarg(d->o, zone, opt, value);
+			free(opt);
+		}
+		return 0;
+	}
 	if (strcmp(name, "key") == 0) {
 		if (strcmp(value, "id") != 0 && strcmp(value, "hash") != 0)
 			ds_diex(DS_EX_USAGE, "%s: setting key: want id or hash", where);
@@ -290,18 +371,20 @@ main(int argc, char *argv[])
 		{ "resume",		required_argument,	NULL, 'r' },
 		{ "stream",		required_argument,	NULL, 's' },
 		{ "ts-field",		required_argument,	NULL, 't' },
+		{ "ts-form",		required_argument,	NULL, 'F' },
+		{ "ts-zone",		required_argument,	NULL, 'Z' },
 		{ "type-field",		required_argument,	NULL, 'y' },
 		{ NULL,			0,			NULL, 0 }
 	};
 	static const char *const keys[] = { "id", "hash", NULL };
-	struct xf_opts o = { 0, "id", "timestamp", "type", 16 * MIB, 0, 0 };
+	struct xf_opts o = { 0, "id", "timestamp", "type", 16 * MIB, 0, 0, 0, 0 };
 	struct xf_csvopts co = { ',', NULL, NULL, NULL, NULL, 0 };
 	struct xf_file f;
 	uint64_t every = 10000;
 	int input = IN_DETECT, keyset = 0, idset = 0, tsset = 0;
 	const char *stream = NULL, *filter = NULL, *connector = NULL;
 	const char *definition = NULL;
-	struct xf_def def = { &o, { 0, 0, 0, 0 }, { NULL, NULL, NULL } };
+	struct xf_def def = { &o, { 0, 0, 0, 0, 0, 0 }, { NULL, NULL, NULL } };
 	size_t maxline = 256 * MIB, len;
 	struct ds_buf out = { 0 }, err = { 0 }, geoid = { 0 };
 	struct xf_jq *jq = NULL;
@@ -382,6 +465,14 @@ main(int argc, char *argv[])
 			tsset = 1;
 			def.given[1] = 1;
 			break;
+		case 'F':
+			tsarg(&o, 0, "--ts-form", optarg);
+			def.given[4] = 1;
+			break;
+		case 'Z':
+			tsarg(&o, 1, "--ts-zone", optarg);
+			def.given[5] = 1;
+			break;
 		case 'y':
 			o.type_field = patharg("type-field", optarg);
 			def.given[2] = 1;
@@ -432,7 +523,14 @@ main(int argc, char *argv[])
 			o.key_hash = 0;
 			o.id_or_hash = !idset;
 			if (idset) {
-				ds_buf_printf(&geoid, "properties.%s", o.id_field);
+				const char *c, *p = o.id_field;
+
+				/* each path of a composite id is a property */
+				while ((c = strchr(p, ',')) != NULL) {
+					ds_buf_printf(&geoid, "properties.%.*s,", (int)(c - p), p);
+					p = c + 1;
+				}
+				ds_buf_printf(&geoid, "properties.%s", p);
 				o.id_field = geoid.p;
 			}
 		}

@@ -54,6 +54,30 @@ path_free(struct xf_path *p)
 	free(p->len);
 }
 
+/* A composite id-field (paths joined by commas): one r-owned path each. */
+static void
+ids_init(struct xf_rec *r, const char *s)
+{
+	const char *c;
+	char *one;
+	size_t n;
+
+	if (strchr(s, ',') == NULL)
+		return;
+	for (;;) {
+		n = (c = strchr(s, ',')) != NULL ? (size_t)(c - s) : strlen(s);
+		r->ids = ds_xrealloc(r->ids, (r->nids + 1) * sizeof(*r->ids));
+		one = ds_xmalloc(n + 1);
+		memcpy(one, s, n);
+		one[n] = '\0';
+		path_init(&r->ids[r->nids++], one);
+		free(one);
+		if (c == NULL)
+			break;
+		s = c + 1;
+	}
+}
+
 void
 xf_rec_init(struct xf_rec *r, const struct xf_opts *o, struct xf_jq *jq)
 {
@@ -61,6 +85,7 @@ xf_rec_init(struct xf_rec *r, const struct xf_opts *o, struct xf_jq *jq)
 	r->o = o;
 	r->jq = jq;
 	path_init(&r->id, o->id_field);
+	ids_init(r, o->id_field);
 	path_init(&r->ts, o->ts_field);
 	path_init(&r->type, o->type_field);
 	r->schemas = xf_schema_new();
@@ -73,6 +98,9 @@ void
 xf_rec_free(struct xf_rec *r)
 {
 	path_free(&r->id);
+	while (r->nids > 0)
+		path_free(&r->ids[--r->nids]);
+	free(r->ids);
 	path_free(&r->ts);
 	path_free(&r->type);
 	xf_schema_free(r->schemas);
@@ -243,6 +271,34 @@ reject_size(struct xf_rec *r, const struct xf_where *w, const char *s, size_t n,
 	return XF_REJECT;
 }
 
+/*
+ * The composite id of the record: the RFC 8785 text of the JSON array of
+ * the values at r->ids, as a JSON string in r->idnum; 0, or 1 + the index
+ * of the first path the record lacks.
+ */
+static size_t
+composite_id(struct xf_rec *r)
+{
+	const char *v;
+	size_t i, vl;
+
+	ds_buf_reset(&r->tmp);
+	ds_buf_addc(&r->tmp, '[');
+	for (i = 0; i < r->nids; i++) {
+		if (lookup(r, &r->ids[i], &v, &vl) < 0)
+			return i + 1;
+		if (i > 0)
+			ds_buf_addc(&r->tmp, ',');
+		ds_buf_add(&r->tmp, v, vl);
+	}
+	ds_buf_addc(&r->tmp, ']');
+	ds_buf_reset(&r->canon);
+	ds_jcs(&r->jcs, r->tmp.p, r->tmp.len, &r->canon);
+	ds_buf_reset(&r->idnum);
+	ds_json_put_str(&r->idnum, r->canon.p, r->canon.len);
+	return 0;
+}
+
 /* The record path without jq: checks, fields, hash, schema, the record line. */
 static int
 normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
@@ -304,6 +360,21 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	if (r->idtok != NULL) {
 		idv = r->idtok;
 		idl = r->idtoklen;
+	} else if (!r->o->key_hash && r->nids > 0) {
+		size_t miss = composite_id(r);
+
+		if (miss > 0) {
+			if (!r->o->id_or_hash) {
+				ds_buf_reset(&r->reason);
+				ds_buf_printf(&r->reason, "missing id (%s of %s)",
+				    r->ids[miss - 1].text, r->o->id_field);
+				xf_reject(r, w, r->reason.p, s, n, out);
+				return XF_REJECT;
+			}
+		} else {
+			idv = r->idnum.p;
+			idl = r->idnum.len;
+		}
 	} else if (!r->o->key_hash) {
 		if (lookup(r, &r->id, &idv, &idl) < 0) {
 			if (!r->o->id_or_hash) {
@@ -348,9 +419,9 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 			tp = r->tmp.p;
 			tl = r->tmp.len;
 		}
-		rc = ds_time_parse_text(tp, tl, &t);
+		rc = ds_time_parse_form(r->o->ts_form, r->o->ts_zone, tp, tl, 1, &t);
 	} else if (*v == '-' || (*v >= '0' && *v <= '9'))
-		rc = ds_time_parse_number(v, vl, &t);
+		rc = ds_time_parse_form(r->o->ts_form, r->o->ts_zone, v, vl, 0, &t);
 	else
 		rc = DS_TIME_BAD;
 	if (rc == DS_TIME_BAD)

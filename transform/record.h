@@ -25,6 +25,8 @@ struct xf_opts {
 	int		 files;		/* a file format: a missing timestamp is null,
 					   a number id is taken as its text */
 	int		 id_or_hash;	/* a record without the id field gets the hash */
+	int		 ts_form;	/* --ts-form: DS_TSF_* of timeparse.h */
+	long		 ts_zone;	/* --ts-zone: seconds east of UTC (iso-local) */
 };
 
 /* A dotted field path split into its components (pointers into one owned copy). */
@@ -38,6 +40,8 @@ struct xf_path {
 struct xf_rec {
 	const struct xf_opts	*o;
 	struct xf_path		 id, ts, type;
+	struct xf_path		*ids;		/* a composite id's paths (id-field a,b) */
+	size_t			 nids;
 	struct xf_jq		*jq;		/* NULL without --jq; not owned */
 	struct xf_schemas	*schemas;
 	struct ds_jcs		 jcs;

@@ -277,6 +277,19 @@ add_record(struct ds_buf *b, uint64_t i)
 	b->len += event_write(i, p);
 	if (mock_cfg.style == STYLE_JSONAPI)
 		ds_buf_addc(b, '}');
+	if (mock_cfg.style == STYLE_SOCRATA && *p == '{' && b->p[b->len - 1] == '}') {
+		/*
+		 * a dataset column of Socrata's floating_timestamp type: the
+		 * event's time in the publisher's zone (-06:00), no zone written
+		 */
+		char t[32];
+		size_t n = rfc3339_format(t, event_ms(i), 1, -360);
+
+		b->len--;
+		ds_buf_adds(b, ",\"inspected_at\":\"");
+		ds_buf_add(b, t, n - 6);
+		ds_buf_adds(b, "\"}");
+	}
 }
 
 /* A 429 (or GitHub's 403) in the style's form, for a spent budget or an injected burst. */

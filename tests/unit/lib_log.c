@@ -85,3 +85,48 @@ UNIT_TEST(log_secret_is_redacted_as_is_and_quoted)
 	logged(NULL, "k3y", "", line, sizeof(line));
 	CHECK(strstr(line, "msg=k3y") != NULL);
 }
+
+/* Log msg to a temporary stderr with the secrets as they are; the line written. */
+static void
+logline(const char *msg, char *out, size_t outsz)
+{
+	FILE *f = tmpfile();
+	size_t n;
+	int saved = dup(STDERR_FILENO);
+
+	CHECK(f != NULL && saved >= 0);
+	fflush(stderr);
+	dup2(fileno(f), STDERR_FILENO);
+	ds_logkv(DS_LOG_ERROR, msg, "%s", "");
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(out, 1, outsz - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
+UNIT_TEST(log_secret_add_redacts_tokens_beside_the_key)
+{
+	static const char *const toks[] = { "tok-1", "tok-2", "tok-3", "tok-4", "tok-5",
+	    "tok-6", "tok-7", "tok-8" };
+	char line[512];
+	size_t i;
+
+	ds_log_secret("client-s3cret");
+	ds_log_secret_add("tok-0");
+	ds_log_secret_add("tok-0");
+	logline("echo client-s3cret tok-0", line, sizeof(line));
+	CHECK(strstr(line, "msg=\"echo [redacted] [redacted]\"") != NULL);
+	/* renewed tokens: the key and the last seven stay redacted */
+	for (i = 0; i < sizeof(toks) / sizeof(toks[0]); i++)
+		ds_log_secret_add(toks[i]);
+	logline("client-s3cret tok-2 tok-8", line, sizeof(line));
+	CHECK(strstr(line, "msg=\"[redacted] [redacted] [redacted]\"") != NULL);
+	logline("tok-1", line, sizeof(line));
+	CHECK(strstr(line, "msg=tok-1") != NULL);
+	/* ds_log_secret() forgets the added ones too */
+	ds_log_secret(NULL);
+	logline("tok-8", line, sizeof(line));
+	CHECK(strstr(line, "msg=tok-8") != NULL);
+}

@@ -94,3 +94,63 @@ UNIT_TEST(time_rejects_other_text_and_out_of_range)
 	bad("-62135596801", 1, DS_TIME_RANGE);
 	bad("253402300800000", 1, DS_TIME_RANGE);
 }
+
+/* ts-form: each form against inputs it takes and refuses, as string or number. */
+UNIT_TEST(time_forms_table)
+{
+	static const struct {
+		int		 form;
+		long		 zone;
+		const char	*in;
+		int		 quoted;
+		int		 rc;
+		const char	*want;
+	} c[] = {
+		{ DS_TSF_ISO, 0, "2021-06-01T12:00:00.000Z", 1, DS_TIME_OK,
+		    "2021-06-01T12:00:00.000Z" },
+		{ DS_TSF_ISO, 0, "2021-06-01T12:00:00.000", 1, DS_TIME_BAD, NULL },
+		{ DS_TSF_ISO, 0, "1622548800", 0, DS_TIME_BAD, NULL },
+		{ DS_TSF_ISO_LOCAL, 0, "2021-06-01T12:00:00.000", 1, DS_TIME_OK,
+		    "2021-06-01T12:00:00.000Z" },
+		{ DS_TSF_ISO_LOCAL, -5 * 3600, "2021-06-01T12:00:00.000", 1, DS_TIME_OK,
+		    "2021-06-01T17:00:00.000Z" },
+		{ DS_TSF_ISO_LOCAL, 5 * 3600 + 1800, "2021-06-01T12:00:00", 1, DS_TIME_OK,
+		    "2021-06-01T06:30:00.000Z" },
+		{ DS_TSF_ISO_LOCAL, -5 * 3600, "2021-06-01T12:00:00Z", 1, DS_TIME_OK,
+		    "2021-06-01T12:00:00.000Z" },
+		{ DS_TSF_ISO_LOCAL, 0, "2021-06-01", 1, DS_TIME_BAD, NULL },
+		{ DS_TSF_ISO_LOCAL, 0, "0001-01-01T00:00:00", 1, DS_TIME_OK,
+		    "0001-01-01T00:00:00.000Z" },
+		{ DS_TSF_ISO_LOCAL, 3600, "0001-01-01T00:00:00", 1, DS_TIME_RANGE, NULL },
+		{ DS_TSF_EPOCH, 0, "1622548800", 0, DS_TIME_OK, "2021-06-01T12:00:00.000Z" },
+		{ DS_TSF_EPOCH, 0, "1622548800", 1, DS_TIME_OK, "2021-06-01T12:00:00.000Z" },
+		{ DS_TSF_EPOCH, 0, "100000000000", 0, DS_TIME_OK, "5138-11-16T09:46:40.000Z" },
+		{ DS_TSF_EPOCH, 0, "2021-06-01T12:00:00Z", 1, DS_TIME_BAD, NULL },
+		{ DS_TSF_EPOCH_MS, 0, "1622548800000", 0, DS_TIME_OK,
+		    "2021-06-01T12:00:00.000Z" },
+		{ DS_TSF_EPOCH_MS, 0, "1622548800000", 1, DS_TIME_OK,
+		    "2021-06-01T12:00:00.000Z" },
+		{ DS_TSF_EPOCH_MS, 0, "1000", 0, DS_TIME_OK, "1970-01-01T00:00:01.000Z" },
+		{ DS_TSF_EPOCH_MS, 0, "x", 1, DS_TIME_BAD, NULL },
+		{ DS_TSF_AUTO, 0, "1622548800000", 0, DS_TIME_OK, "2021-06-01T12:00:00.000Z" },
+		{ DS_TSF_AUTO, 0, "2021-06-01T12:00:00.000", 1, DS_TIME_BAD, NULL },
+	};
+	struct ds_time t;
+	char out[DS_TIME_FMTMAX];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		rc = ds_time_parse_form(c[i].form, c[i].zone, c[i].in, strlen(c[i].in),
+		    c[i].quoted, &t);
+		if (rc != c[i].rc) {
+			unit_fail(__FILE__, __LINE__, "case %zu \"%s\": got %d, want %d", i,
+			    c[i].in, rc, c[i].rc);
+			continue;
+		}
+		if (c[i].want != NULL) {
+			ds_time_format(&t, out);
+			CHECK_STR(out, c[i].want);
+		}
+	}
+}
