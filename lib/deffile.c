@@ -25,7 +25,8 @@ static const char *const fetch_names[] = {
 	"token-scope", "limit", NULL
 };
 static const char *const transform_names[] = {
-	"id-field", "ts-field", "type-field", "key", "ts-form", "ts-zone", NULL
+	"id-field", "id-numbers", "ts-field", "type-field", "key", "ts-form", "ts-zone",
+	NULL
 };
 
 int

@@ -332,6 +332,29 @@ checkpoint'
 	assert_stderr_contains "records=2 rejects=1"
 }
 
+@test "a number id is a reject by default (the DataSync contract); --id-numbers yes stores its text" {
+	cat >"$TMP/in" <<-'EOF'
+	{"id":12345,"timestamp":1}
+	{"id":-7,"timestamp":1}
+	{"id":"s","timestamp":1}
+	EOF
+	xf
+	assert_status 0
+	assert_output_contains '"reason":"id is not a string (number)"'
+	assert_stderr_contains "records=1 rejects=2"
+	xf --id-numbers yes
+	assert_status 0
+	ids=$(printf '%s\n' "$output" | grep -o '"id":"[^"]*","type"')
+	assert_equal "$ids" '"id":"12345","type"
+"id":"-7","type"
+"id":"s","type"'
+	assert_stderr_contains "records=3 rejects=0"
+	printf 'id-numbers = yes\n' >"$TMP/def"
+	xf --definition "$TMP/def"
+	assert_status 0
+	assert_stderr_contains "records=3 rejects=0"
+}
+
 @test "a composite id works in file formats too: GeoJSON paths are properties, CSV values are text" {
 	printf '%s' '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"a":"x","n":3,"t":1622548800000},"geometry":null}]}' >"$TMP/in"
 	xf --input geojson --id-field a,n --ts-field properties.t --ts-form epoch-ms

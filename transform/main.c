@@ -38,7 +38,8 @@ usage(FILE *f, int status)
 	    "usage: ds-transform [--canonical] [--checkpoint-every n]\n"
 	    "                    [--csv-delimiter c] [--csv-header a,b,c]\n"
 	    "                    [--csv-null string] [--encoding name]\n"
-	    "                    [--id-field path] [--input format] [--jq filter]\n"
+	    "                    [--id-field path] [--id-numbers yes | no]\n"
+	    "                    [--input format] [--jq filter]\n"
 	    "                    [--key id | hash] [--max-line-bytes n]\n"
 	    "                    [--max-record-bytes n] [--resume cursor]\n"
 	    "                    [--stream name] [--ts-field path]\n"
@@ -296,8 +297,8 @@ detect(struct ds_reader *rd)
 /* The settings a definition file may give, and which the command line gave. */
 struct xf_def {
 	struct xf_opts	*o;
-	int		 given[6];	/* id-field, ts-field, type-field, key,
-					   ts-form, ts-zone */
+	int		 given[7];	/* id-field, ts-field, type-field, key,
+					   ts-form, ts-zone, id-numbers */
 	char		*kept[3];	/* the paths read from files (owned) */
 };
 
@@ -339,6 +340,13 @@ def_setting(void *arg, const char *name, const char *value, const char *where)
 		}
 		return 0;
 	}
+	if (strcmp(name, "id-numbers") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			ds_diex(DS_EX_USAGE, "%s: setting id-numbers: want yes or no", where);
+		if (!d->given[6])
+			d->o->id_numbers = strcmp(value, "yes") == 0;
+		return 0;
+	}
 	if (strcmp(name, "key") == 0) {
 		if (strcmp(value, "id") != 0 && strcmp(value, "hash") != 0)
 			ds_diex(DS_EX_USAGE, "%s: setting key: want id or hash", where);
@@ -363,6 +371,7 @@ main(int argc, char *argv[])
 		{ "definition",		required_argument,	NULL, 'd' },
 		{ "help",		no_argument,		NULL, 'h' },
 		{ "id-field",		required_argument,	NULL, 'i' },
+		{ "id-numbers",		required_argument,	NULL, 'N' + 256 },
 		{ "input",		required_argument,	NULL, 'I' },
 		{ "jq",			required_argument,	NULL, 'j' },
 		{ "key",		required_argument,	NULL, 'k' },
@@ -377,14 +386,16 @@ main(int argc, char *argv[])
 		{ NULL,			0,			NULL, 0 }
 	};
 	static const char *const keys[] = { "id", "hash", NULL };
-	struct xf_opts o = { 0, "id", "timestamp", "type", 16 * MIB, 0, 0, 0, 0 };
+	static const char *const yesno[] = { "no", "yes", NULL };
+	struct xf_opts o = { .id_field = "id", .ts_field = "timestamp",
+	    .type_field = "type", .max_record = 16 * MIB };
 	struct xf_csvopts co = { ',', NULL, NULL, NULL, NULL, 0 };
 	struct xf_file f;
 	uint64_t every = 10000;
 	int input = IN_DETECT, keyset = 0, idset = 0, tsset = 0;
 	const char *stream = NULL, *filter = NULL, *connector = NULL;
 	const char *definition = NULL;
-	struct xf_def def = { &o, { 0, 0, 0, 0, 0, 0 }, { NULL, NULL, NULL } };
+	struct xf_def def = { &o, { 0, 0, 0, 0, 0, 0, 0 }, { NULL, NULL, NULL } };
 	size_t maxline = 256 * MIB, len;
 	struct ds_buf out = { 0 }, err = { 0 }, geoid = { 0 };
 	struct xf_jq *jq = NULL;
@@ -441,6 +452,10 @@ main(int argc, char *argv[])
 			o.id_field = patharg("id-field", optarg);
 			idset = 1;
 			def.given[0] = 1;
+			break;
+		case 'N' + 256:
+			o.id_numbers = ds_arg_choice("id-numbers", optarg, yesno);
+			def.given[6] = 1;
 			break;
 		case 'j':
 			filter = optarg;

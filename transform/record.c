@@ -382,7 +382,8 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 				return XF_REJECT;
 			}
 			idv = NULL;
-		} else if (r->o->files && (*idv == '-' || (*idv >= '0' && *idv <= '9'))) {
+		} else if ((r->o->files || r->o->id_numbers) &&
+		    (*idv == '-' || (*idv >= '0' && *idv <= '9'))) {
 			ds_buf_reset(&r->idnum);
 			ds_buf_addc(&r->idnum, '"');
 			ds_buf_add(&r->idnum, idv, idl);

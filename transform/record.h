@@ -27,6 +27,7 @@ struct xf_opts {
 	int		 id_or_hash;	/* a record without the id field gets the hash */
 	int		 ts_form;	/* --ts-form: DS_TSF_* of timeparse.h */
 	long		 ts_zone;	/* --ts-zone: seconds east of UTC (iso-local) */
+	int		 id_numbers;	/* --id-numbers yes: a number id is taken as its text */
 };
 
 /* A dotted field path split into its components (pointers into one owned copy). */

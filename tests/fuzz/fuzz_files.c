@@ -114,7 +114,8 @@ ckrecords(const char *p, const char *end)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct xf_opts o = { 1, "id", "timestamp", "type", 16 << 20, 1, 0 };
+	struct xf_opts o = { .key_hash = 1, .id_field = "id", .ts_field = "timestamp",
+	    .type_field = "type", .max_record = 16 << 20, .files = 1 };
 	struct xf_csvopts co = { ',', NULL, NULL, NULL, NULL, 1 << 20 };
 	struct ds_reader *rd;
 	struct xf_file f;

@@ -30,7 +30,8 @@ starts(const char *p, size_t n, const char *prefix)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct xf_opts o = { 0, "id", "timestamp", "type", 16 << 20, 0, 0 };
+	struct xf_opts o = { .id_field = "id", .ts_field = "timestamp",
+	    .type_field = "type", .max_record = 16 << 20 };
 	struct ds_buf out = { 0 };
 	struct xf_lines x;
 	struct xf_rec r;
