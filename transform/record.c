@@ -267,6 +267,15 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 		return XF_REJECT;
 	}
 	q = s;
+	if (r->premembers) {
+		r->premembers = 0;
+		if (r->jq == NULL) {
+			/* the format built this object and filled r->m: no second scan */
+			q = end;
+			nfields = r->nm;
+			goto scanned;
+		}
+	}
 	ds_json_obj_begin(&j, &q, end);
 	r->nm = 0;
 	for (;;) {
@@ -281,6 +290,7 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	}
 	if (rc < 0)
 		return scan_failed(r, w, &j, s, end, base, recend, out);
+scanned:
 	*recend = q;
 	n = (size_t)(q - s);
 	if (n > r->o->max_record)
@@ -406,6 +416,26 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	ds_buf_add(out, "}\n", 2);
 	r->nrecords++;
 	return XF_RECORD;
+}
+
+/*
+ * For a format that builds each record's object itself (valid JSON, no
+ * \u0000, no lone surrogate, at most MAXFIELDS members): room in r->m for
+ * its n members, to fill before the next xf_record() on exactly that object,
+ * which then skips its own scan; NULL when n is over MAXFIELDS. r owns it.
+ */
+struct ds_json_member *
+xf_record_members(struct xf_rec *r, size_t n)
+{
+	if (n > MAXFIELDS)
+		return NULL;
+	if (n > r->capm) {
+		r->capm = n;
+		r->m = ds_xrealloc(r->m, r->capm * sizeof(*r->m));
+	}
+	r->nm = n;
+	r->premembers = 1;
+	return r->m;
 }
 
 /* The record path with --jq: validate, run the program, normalise each output. */
