@@ -152,18 +152,14 @@ scan_failed(struct xf_rec *r, const struct xf_where *w, const struct ds_json *j,
 	return XF_REJECT;
 }
 
-/* Non-zero when the raw key equals name (n bytes). */
-static int
-keyeq(const char *key, size_t keylen, const char *name, size_t n)
+/* Non-zero when the raw key (escaped, so longer than name's n bytes) spells name. */
+static int __attribute__((noinline))
+keyeq_escaped(const char *key, size_t keylen, const char *name, size_t n)
 {
 	struct ds_buf b = { 0 };
 	int eq;
 
-	if (keylen == n)
-		return memcmp(key, name, n) == 0;
-	/* an escaped spelling of name is longer and starts with name[0] or '\\' */
-	if (keylen < n || n == 0 || (key[0] != name[0] && key[0] != '\\') ||
-	    memchr(key, '\\', keylen) == NULL)
+	if (memchr(key, '\\', keylen) == NULL)
 		return 0;
 	if (ds_json_str_decode(key, keylen, &b) < 0) {
 		ds_buf_free(&b);
@@ -172,6 +168,18 @@ keyeq(const char *key, size_t keylen, const char *name, size_t n)
 	eq = b.len == n && memcmp(b.p, name, n) == 0;
 	ds_buf_free(&b);
 	return eq;
+}
+
+/* Non-zero when the raw key equals name (n bytes). */
+static inline int
+keyeq(const char *key, size_t keylen, const char *name, size_t n)
+{
+	if (keylen == n)
+		return memcmp(key, name, n) == 0;
+	/* an escaped spelling of name is longer and starts with name[0] or '\\' */
+	if (keylen < n || n == 0 || (key[0] != name[0] && key[0] != '\\'))
+		return 0;
+	return keyeq_escaped(key, keylen, name, n);
 }
 
 /* Find path in the current record's members (the last of repeated keys wins); 0 or -1. */
