@@ -494,6 +494,37 @@ ds_jcs_number(const char *p, size_t n, char *out)
 	return es_format(neg, d, k, (int)(x + 1), out);
 }
 
+/*
+ * Whether the valid JSON number p (n bytes) is already in its canonical form
+ * as a plain decimal: [-]I.F with no exponent, F not ending in 0, at most 15
+ * significant digits (so the double's shortest round trip is these digits)
+ * and a value of at least 1e-6 (smaller ones are written with an exponent).
+ */
+static int
+plain_decimal(const char *p, size_t n)
+{
+	const char *s = p, *end = p + n, *dot;
+	int sig = 0;
+
+	if (*s == '-')
+		s++;
+	if ((dot = memchr(s, '.', (size_t)(end - s))) == NULL || end[-1] == '0')
+		return 0;
+	if (*s == '0') {
+		/* 0.F: F's leading zeros are not significant, at most five of them */
+		for (s = dot + 1; s < end && *s == '0'; s++)
+			;
+		if (s - dot - 1 > 5)
+			return 0;
+		sig = (int)(end - s);
+	} else
+		sig = (int)(end - s) - 1;
+	for (s = dot + 1; s < end; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return sig <= 15;
+}
+
 /* p at a number: write its canonical form, return the byte after it. */
 static const char *
 number(const char *p, const char *end, struct ds_buf *out)
@@ -513,6 +544,10 @@ number(const char *p, const char *end, struct ds_buf *out)
 	}
 	n = (size_t)(s - p);
 	if (simple && n - (*p == '-') <= 15 && !(n == 2 && p[0] == '-' && p[1] == '0')) {
+		add(out, p, n);
+		return s;
+	}
+	if (plain_decimal(p, n)) {
 		add(out, p, n);
 		return s;
 	}

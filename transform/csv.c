@@ -349,6 +349,24 @@ plain(const char *p, size_t n)
 	return 1;
 }
 
+/* Hand the members of the row's object c->obj to the record path (no rescan). */
+static void
+members(struct csv *c)
+{
+	struct ds_json_member *m;
+	size_t i, e;
+
+	if (c->f->r->jq != NULL || (m = xf_record_members(c->f->r, c->ncol)) == NULL)
+		return;
+	for (i = 0; i < c->ncol; i++) {
+		m[i].key = c->keys[i] + 1;
+		m[i].keylen = c->keylen[i] - 3;
+		m[i].val = c->obj.p + c->vspan[i];
+		e = i + 1 < c->ncol ? c->vspan[i + 1] - c->keylen[i + 1] - 1 : c->obj.len - 1;
+		m[i].vallen = e - c->vspan[i];
+	}
+}
+
 /* One data row (parsed into c->fld) at raw: a record or a reject line. */
 static void
 data_row(struct csv *c, const char *raw)
@@ -427,6 +445,7 @@ data_row(struct csv *c, const char *raw)
 		c->f->r->canonv = cn->p;
 		c->f->r->canonvlen = cn->len;
 	}
+	members(c);
 	rc = xf_file_record(c->f, o->p, o->len);
 	c->f->r->canonv = NULL;
 	if (rc == XF_BROKEN)

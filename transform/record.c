@@ -180,18 +180,14 @@ scan_failed(struct xf_rec *r, const struct xf_where *w, const struct ds_json *j,
 	return XF_REJECT;
 }
 
-/* Non-zero when the raw key equals name (n bytes). */
-static int
-keyeq(const char *key, size_t keylen, const char *name, size_t n)
+/* Non-zero when the raw key (escaped, so longer than name's n bytes) spells name. */
+static int __attribute__((noinline))
+keyeq_escaped(const char *key, size_t keylen, const char *name, size_t n)
 {
 	struct ds_buf b = { 0 };
 	int eq;
 
-	if (keylen == n)
-		return memcmp(key, name, n) == 0;
-	/* an escaped spelling of name is longer and starts with name[0] or '\\' */
-	if (keylen < n || n == 0 || (key[0] != name[0] && key[0] != '\\') ||
-	    memchr(key, '\\', keylen) == NULL)
+	if (memchr(key, '\\', keylen) == NULL)
 		return 0;
 	if (ds_json_str_decode(key, keylen, &b) < 0) {
 		ds_buf_free(&b);
@@ -200,6 +196,18 @@ keyeq(const char *key, size_t keylen, const char *name, size_t n)
 	eq = b.len == n && memcmp(b.p, name, n) == 0;
 	ds_buf_free(&b);
 	return eq;
+}
+
+/* Non-zero when the raw key equals name (n bytes). */
+static inline int
+keyeq(const char *key, size_t keylen, const char *name, size_t n)
+{
+	if (keylen == n)
+		return memcmp(key, name, n) == 0;
+	/* an escaped spelling of name is longer and starts with name[0] or '\\' */
+	if (keylen < n || n == 0 || (key[0] != name[0] && key[0] != '\\'))
+		return 0;
+	return keyeq_escaped(key, keylen, name, n);
 }
 
 /* Find path in the current record's members (the last of repeated keys wins); 0 or -1. */
@@ -323,6 +331,15 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 		return XF_REJECT;
 	}
 	q = s;
+	if (r->premembers) {
+		r->premembers = 0;
+		if (r->jq == NULL) {
+			/* the format built this object and filled r->m: no second scan */
+			q = end;
+			nfields = r->nm;
+			goto scanned;
+		}
+	}
 	ds_json_obj_begin(&j, &q, end);
 	r->nm = 0;
 	for (;;) {
@@ -337,6 +354,7 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	}
 	if (rc < 0)
 		return scan_failed(r, w, &j, s, end, base, recend, out);
+scanned:
 	*recend = q;
 	n = (size_t)(q - s);
 	if (n > r->o->max_record)
@@ -478,6 +496,26 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	ds_buf_add(out, "}\n", 2);
 	r->nrecords++;
 	return XF_RECORD;
+}
+
+/*
+ * For a format that builds each record's object itself (valid JSON, no
+ * \u0000, no lone surrogate, at most MAXFIELDS members): room in r->m for
+ * its n members, to fill before the next xf_record() on exactly that object,
+ * which then skips its own scan; NULL when n is over MAXFIELDS. r owns it.
+ */
+struct ds_json_member *
+xf_record_members(struct xf_rec *r, size_t n)
+{
+	if (n > MAXFIELDS)
+		return NULL;
+	if (n > r->capm) {
+		r->capm = n;
+		r->m = ds_xrealloc(r->m, r->capm * sizeof(*r->m));
+	}
+	r->nm = n;
+	r->premembers = 1;
+	return r->m;
 }
 
 /* The record path with --jq: validate, run the program, normalise each output. */

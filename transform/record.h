@@ -60,6 +60,9 @@ struct xf_rec {
 	   could write it directly (not used with --jq). */
 	const char		*canonv;
 	size_t			 canonvlen;
+	/* Also for the next record only: m[0..nm) already hold the members
+	   of the valid object the format built (xf_record_members()). */
+	int			 premembers;
 };
 
 #define XF_RECORD	1	/* a record line (and maybe a schema line) was written */
@@ -67,6 +70,7 @@ struct xf_rec {
 #define XF_BROKEN	(-1)	/* the text is not JSON: r->reason says where; nothing written */
 
 void	xf_rec_init(struct xf_rec *r, const struct xf_opts *o, struct xf_jq *jq);
+struct ds_json_member *xf_record_members(struct xf_rec *r, size_t n);
 void	xf_rec_free(struct xf_rec *r);
 
 /*
