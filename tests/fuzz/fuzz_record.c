@@ -39,6 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *line, *p, *end, *nl;
 	size_t len, nrec = 0, nrej = 0, nck = 0, nlines = 0, ckrec = 0;
 	const char *c;
+	int rc;
 
 	if (size == 0)
 		return 0;
@@ -52,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	xf_rec_init(&r, &o, NULL);
 	xf_lines_init(&x, &r, "events");
-	xf_line(&x, line, len, &out);
+	rc = xf_line(&x, line, len, &out);
 
 	for (p = out.p, end = out.p + out.len; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
@@ -72,7 +73,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else if (starts(p, (size_t)(nl - p), "{\"stream\":"))
 			nrec++;
 	}
-	if (x.passed != 0) {
+	if (rc < 0) {
+		/* refused (a line of another stream): nothing of it is written */
+		if (nlines != 0)
+			abort();
+	} else if (x.passed != 0) {
 		/* our own output line: copied through alone */
 		if (x.passed != 1 || nlines != 1 || r.nrecords + r.nrejects != 0)
 			abort();
