@@ -319,10 +319,10 @@ fault_case() {
 
 @test "another 4xx fails at once with the server's message, no retry" {
 	start_mock --events 100
-	run --separate-stderr ds-fetch --since yesterday "$MOCK_URL"
+	run --separate-stderr ds-fetch --cursor garbage "$MOCK_URL"
 	assert_status 100
 	assert_equal "$output" ""
-	assert_stderr_contains "msg=\"HTTP 400 at cursor null: since: not an RFC 3339 time: 'yesterday'\""
+	assert_stderr_contains "msg=\"HTTP 400 at cursor garbage: cursor: not a cursor of this API: 'garbage'\""
 	assert_stderr_lacks "msg=retry"
 	run --separate-stderr ds-fetch "$MOCK_BASE/nope/v9"
 	assert_status 100
