@@ -630,7 +630,7 @@ pace() {
 	assert_stderr_contains 'msg="--limit 0: want a whole number from 1 to 1000000000"'
 	run --separate-stderr ds-fetch --timeout -1 http://127.0.0.1:1/
 	assert_status 64
-	assert_stderr_contains 'msg="--timeout -1: want a positive number of seconds"'
+	assert_stderr_contains 'msg="--timeout -1: want a duration from 0.001 to 31536000 seconds'
 	run --separate-stderr ds-fetch --help
 	assert_status 0
 	assert_equal "$stderr" ""
