@@ -27,9 +27,9 @@ Z_LIBS		= $(call pc,libs,zlib)
 JQ_LIBS		= -ljq -lonig
 PQ_CFLAGS	= $(call pc,cflags,libpq)
 
-PROGS	= $(BIN)/ds-fetch $(BIN)/ds-transform $(BIN)/ds-load $(BIN)/ds-checkpoint
+PROGS	= $(BIN)/ds-fetch $(BIN)/ds-transform $(BIN)/ds-load $(BIN)/ds-checkpoint $(BIN)/ds-status
 TOOLS	= $(BIN)/ds-mockapi $(BIN)/ds-unit
-SCRIPTS	= scripts/ds-run scripts/ds-pg scripts/ds-files
+SCRIPTS	= scripts/ds-run scripts/ds-run-config scripts/ds-run-report scripts/ds-pg scripts/ds-files
 
 LIB_SRC		= $(wildcard lib/*.c)
 
@@ -40,6 +40,7 @@ FETCH_SRC	= $(wildcard fetch/*.c)
 TRANSFORM_SRC	= $(wildcard transform/*.c)
 LOAD_SRC	= $(wildcard load/*.c)
 CHECKPOINT_SRC	= $(wildcard checkpoint/*.c)
+STATUS_SRC	= $(wildcard status/*.c)
 DB_SRC		= $(wildcard db/*.c)
 MOCK_SRC	= $(wildcard tests/mockapi/*.c)
 UNIT_SRC	= $(wildcard tests/unit/*.c)
@@ -97,6 +98,10 @@ $(BIN)/ds-load: $(call objs,$(LOAD_SRC) $(DB_SRC)) $(LIBDS)
 $(BIN)/ds-checkpoint: $(call objs,$(CHECKPOINT_SRC) $(DB_SRC)) $(LIBDS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PQ_LIBS) $(ZSTD_LIBS) -lm
+
+$(BIN)/ds-status: $(call objs,$(STATUS_SRC)) $(LIBDS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(BIN)/ds-mockapi: $(call objs,$(MOCK_SRC)) $(LIBDS)
 	@mkdir -p $(@D)
@@ -161,7 +166,7 @@ lint:
 	shellcheck -S warning tests/*.bats
 	mandoc -Tlint -Wwarning man/*.[1-9]
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--inline-suppr -Ilib lib db fetch transform load checkpoint tests/mockapi
+		--inline-suppr -Ilib lib db fetch transform load checkpoint status tests/mockapi
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "buf.h"
 #include "deffile.h"
 #include "def.h"
@@ -66,34 +68,13 @@ on_signal(int sig)
 	stop = sig;
 }
 
-/* Parse a whole non-negative integer option value in [min, max], or exit. */
-static unsigned long long
-intarg(const char *opt, const char *v, unsigned long long min, unsigned long long max)
-{
-	unsigned long long n;
-	char *end;
-
-	errno = 0;
-	if (*v < '0' || *v > '9' || (n = strtoull(v, &end, 10), errno != 0) ||
-	    *end != '\0' || n < min || n > max)
-		ds_diex(DS_EX_USAGE, "--%s %s: want a whole number from %llu to %llu",
-		    opt, v, min, max);
-	return n;
-}
-
-/* Parse a positive number of seconds into milliseconds, or exit. */
+/* A positive number of seconds (option --opt) in milliseconds, or exit 64. */
 static long
 msarg(const char *opt, const char *v)
 {
-	double d;
-	char *end;
+	double d = ds_arg_seconds(opt, v, 0.001, 86400.0 * 365);
 
-	errno = 0;
-	d = strtod(v, &end);
-	if (*v < '0' || *v > '9' || errno != 0 || *end != '\0' || !(d > 0) ||
-	    d > 86400.0 * 365)
-		ds_diex(DS_EX_USAGE, "--%s %s: want a positive number of seconds", opt, v);
-	return d * 1000 < 1 ? 1 : (long)llround(d * 1000);
+	return (long)llround(d * 1000);
 }
 
 /*
@@ -280,8 +261,8 @@ main(int argc, char *argv[])
 			o.archive = optarg;
 			break;
 		case O_SEGBYTES:
-			o.segment_bytes = intarg("archive-segment-bytes", optarg, 1,
-			    (unsigned long long)1 << 40);
+			o.segment_bytes = ds_arg_bytes("archive-segment-bytes", optarg, 1,
+			    (uint64_t)1 << 40);
 			break;
 		case O_BACKOFF:
 			o.backoff_max_ms = msarg("backoff-max", optarg);
@@ -295,24 +276,25 @@ main(int argc, char *argv[])
 			o.insecure = 1;
 			break;
 		case O_LIMIT:
-			o.limit = (long)intarg("limit", optarg, 1, 1000000000);
+			o.limit = (long)ds_arg_count("limit", optarg, 1, 1000000000);
 			limit_given = 1;
 			break;
 		case O_MAXBODY:
-			o.max_body = intarg("max-body-bytes", optarg, 1,
-			    (unsigned long long)1 << 40);
+			o.max_body = ds_arg_bytes("max-body-bytes", optarg, 1,
+			    (uint64_t)1 << 40);
 			break;
 		case O_MAXPAGES:
-			o.max_pages = intarg("max-pages", optarg, 1, ~0ULL >> 1);
+			o.max_pages = ds_arg_count("max-pages", optarg, 1, LLONG_MAX);
 			break;
 		case 'q':
 			quiet = 1;
 			break;
 		case O_RETRIES:
-			o.retries = (int)intarg("retries", optarg, 0, 1000000);
+			o.retries = (int)ds_arg_count("retries", optarg, 0, 1000000);
 			break;
 		case O_SINCE:
 			o.since = optarg;
+			(void)time_us("since", optarg);
 			break;
 		case O_STATS:
 			o.stats = optarg;
@@ -326,6 +308,7 @@ main(int argc, char *argv[])
 			break;
 		case O_UNTIL:
 			o.until = optarg;
+			(void)time_us("until", optarg);
 			break;
 		case 'v':
 			o.verbose = 1;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "buf.h"
 #include "clock.h"
 #include "exits.h"
@@ -55,41 +56,6 @@ usage(FILE *f, int status)
 	    "               [--db url] [--jobs n] [--max-rejects n] [--migrate-only]\n"
 	    "               [--on-conflict skip|update] [--stats file] [--table name]\n");
 	exit(status);
-}
-
-/* Parse a whole number option value in [min, max], or exit with a usage error. */
-static long long
-intarg(const char *opt, const char *v, long long min, long long max)
-{
-	long long n;
-	char *end;
-
-	errno = 0;
-	n = strtoll(v, &end, 10);
-	if (*v < '0' || *v > '9' || errno != 0 || *end != '\0' || n < min || n > max)
-		ds_diex(DS_EX_USAGE, "--%s %s: want a whole number from %lld to %lld",
-		    opt, v, min, max);
-	return n;
-}
-
-/*
- * Exit with a usage error unless name is NAME or SCHEMA.NAME with each
- * part 1 to 63 bytes (PostgreSQL would cut a longer one silently).
- */
-static void
-check_table(const char *name)
-{
-	const char *dot = strchr(name, '.'), *rel = dot ? dot + 1 : name;
-
-	if (dot != NULL && strchr(rel, '.') != NULL)
-		ds_diex(DS_EX_USAGE, "--table %s: want NAME or SCHEMA.NAME (one dot at most)",
-		    name);
-	if (*name == '\0' || *rel == '\0' || (dot != NULL && dot == name))
-		ds_diex(DS_EX_USAGE, "--table %s: want NAME or SCHEMA.NAME, no part empty",
-		    name);
-	if ((dot != NULL && dot - name > 63) || strlen(rel) > 63)
-		ds_diex(DS_EX_USAGE, "--table %s: a name or schema longer than 63 bytes"
-		    " (PostgreSQL's limit)", name);
 }
 
 /* Write the stats file with the committed totals and state. */
@@ -320,6 +286,7 @@ main(int argc, char *argv[])
 		{ "table", required_argument, NULL, O_TABLE },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const char *const conflicts[] = { "skip", "update", NULL };
 	struct ds_reader *rd;
 	struct ds_loader *loader;
 	struct ds_totals tot;
@@ -329,7 +296,7 @@ main(int argc, char *argv[])
 	long long batch_rows = 50000, batch_bytes = BATCH_BYTES, max_rejects = -1;
 	long long jobs = JOBS;
 	double batch_secs = 2;
-	char *line, *end;
+	char *line;
 	size_t len;
 	uint64_t lineno;
 	int ch, r, update = 0, sig, migrate_only = 0;
@@ -339,18 +306,13 @@ main(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case O_BBYTES:
-			batch_bytes = intarg("batch-bytes", optarg, 1, 1LL << 36);
+			batch_bytes = (long long)ds_arg_bytes("batch-bytes", optarg, 1, (uint64_t)1 << 36);
 			break;
 		case O_BROWS:
-			batch_rows = intarg("batch-rows", optarg, 1, 100000000);
+			batch_rows = ds_arg_count("batch-rows", optarg, 1, 100000000);
 			break;
 		case O_BSECS:
-			errno = 0;
-			batch_secs = strtod(optarg, &end);
-			if (*optarg < '0' || *optarg > '9' || errno != 0 || *end != '\0' ||
-			    batch_secs > 86400)
-				ds_diex(DS_EX_USAGE, "--batch-seconds %s: want a number of"
-				    " seconds from 0 to 86400", optarg);
+			batch_secs = ds_arg_seconds("batch-seconds", optarg, 0, 86400);
 			break;
 		case O_DB:
 			db = optarg;
@@ -358,27 +320,22 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(stdout, DS_EX_OK);
 		case O_JOBS:
-			jobs = intarg("jobs", optarg, 1, MAX_JOBS);
+			jobs = ds_arg_count("jobs", optarg, 1, MAX_JOBS);
 			break;
 		case O_MAXREJ:
-			max_rejects = intarg("max-rejects", optarg, 0, 1LL << 62);
+			max_rejects = ds_arg_count("max-rejects", optarg, 0, 1LL << 62);
 			break;
 		case O_MIGRATE:
 			migrate_only = 1;
 			break;
 		case O_CONFLICT:
-			if (strcmp(optarg, "update") == 0)
-				update = 1;
-			else if (strcmp(optarg, "skip") != 0)
-				ds_diex(DS_EX_USAGE, "--on-conflict %s: want skip or update",
-				    optarg);
+			update = ds_arg_choice("on-conflict", optarg, conflicts);
 			break;
 		case O_STATS:
 			statsfile = optarg;
 			break;
 		case O_TABLE:
-			check_table(optarg);
-			table = optarg;
+			table = ds_arg_table("table", optarg);
 			break;
 		default:
 			usage(stderr, DS_EX_USAGE);

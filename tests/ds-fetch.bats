@@ -319,10 +319,10 @@ fault_case() {
 
 @test "another 4xx fails at once with the server's message, no retry" {
 	start_mock --events 100
-	run --separate-stderr ds-fetch --since yesterday "$MOCK_URL"
+	run --separate-stderr ds-fetch --cursor garbage "$MOCK_URL"
 	assert_status 100
 	assert_equal "$output" ""
-	assert_stderr_contains "msg=\"HTTP 400 at cursor null: since: not an RFC 3339 time: 'yesterday'\""
+	assert_stderr_contains "msg=\"HTTP 400 at cursor garbage: cursor: not a cursor of this API: 'garbage'\""
 	assert_stderr_lacks "msg=retry"
 	run --separate-stderr ds-fetch "$MOCK_BASE/nope/v9"
 	assert_status 100
@@ -630,7 +630,7 @@ pace() {
 	assert_stderr_contains 'msg="--limit 0: want a whole number from 1 to 1000000000"'
 	run --separate-stderr ds-fetch --timeout -1 http://127.0.0.1:1/
 	assert_status 64
-	assert_stderr_contains 'msg="--timeout -1: want a positive number of seconds"'
+	assert_stderr_contains 'msg="--timeout -1: want a duration from 0.001 to 31536000 seconds'
 	run --separate-stderr ds-fetch --help
 	assert_status 0
 	assert_equal "$stderr" ""

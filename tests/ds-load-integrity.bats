@@ -354,9 +354,9 @@ first_half() {
 		assert_stderr_contains "--table $t: "
 	done
 	run --separate-stderr ds-load --table "a.b.c" </dev/null
-	assert_stderr_contains "want NAME or SCHEMA.NAME (one dot at most)"
+	assert_stderr_contains "want NAME or SCHEMA.NAME, each 1 to 63 bytes"
 	run --separate-stderr ds-load --table "$n64" </dev/null
-	assert_stderr_contains "longer than 63 bytes"
+	assert_stderr_contains "want NAME or SCHEMA.NAME, each 1 to 63 bytes"
 	assert_equal "$(sql "select count(*) from pg_tables where schemaname = 'public'")" "0"
 }
 

@@ -515,7 +515,7 @@ state=done"
 	assert_equal "$(grep -c 'msg=commit' <<<"$stderr")" 3
 	run --separate-stderr ds-load --batch-bytes 0
 	assert_status 64
-	assert_stderr_contains "--batch-bytes 0: want a whole number from 1 to"
+	assert_stderr_contains "--batch-bytes 0: want a whole number of bytes from 1 to"
 }
 
 @test "a quiet upstream: a batch ending at a checkpoint commits once --batch-seconds old, not at the next page" {

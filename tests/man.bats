@@ -4,7 +4,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 # Programs and where they live.
-progs="ds-fetch ds-transform ds-load ds-checkpoint ds-run ds-pg ds-files"
+progs="ds-fetch ds-transform ds-load ds-checkpoint ds-status ds-run ds-pg ds-files"
 
 prog_path() {
 	case $1 in
@@ -52,6 +52,9 @@ prog_path() {
 	for p in $progs; do
 		[ -x "$d/usr/local/bin/$p" ] || { echo "not installed: $p" >&2; return 1; }
 		[ -f "$d/usr/local/share/man/man1/$p.1" ] || { echo "no man page: $p" >&2; return 1; }
+	done
+	for h in ds-run-config ds-run-report; do
+		[ -x "$d/usr/local/bin/$h" ] || { echo "not installed beside ds-run: $h" >&2; return 1; }
 	done
 	[ -f "$d/usr/local/share/man/man7/ds.7" ]
 	rm -rf "$d"

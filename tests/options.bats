@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Every bad option value of every C program exits 64 (usage), writes nothing on
+# Every bad option value of every program (the C programs and ds-run) exits 64 (usage), writes nothing on
 # stdout, and says which option was wrong and what it wants, before any
 # network or database work. One row per bad value:
 #   program | option | value | what the message must also hold
@@ -12,7 +12,7 @@ load helpers
 # Extra arguments each program needs besides the bad option.
 args_for() {
 	case $1 in
-	ds-fetch) echo "http://127.0.0.1:1/" ;;
+	ds-fetch | ds-run) echo "http://127.0.0.1:1/" ;;
 	ds-checkpoint) echo "list" ;;
 	esac
 }
@@ -38,28 +38,39 @@ check_rows() {
 
 @test "ds-fetch: every bad option value exits 64 naming the option" {
 	check_rows <<-'EOF'
-		ds-fetch|archive-segment-bytes|0|want a whole number from 1 to 1099511627776
-		ds-fetch|archive-segment-bytes|1099511627777|want a whole number from 1 to
-		ds-fetch|archive-segment-bytes|64M|want a whole number
-		ds-fetch|backoff-max|0|want a positive number of seconds
-		ds-fetch|backoff-max|soon|want a positive number of seconds
+		ds-fetch|archive-segment-bytes|0|want a whole number of bytes from 1 to 1099511627776
+		ds-fetch|archive-segment-bytes|1099511627777|want a whole number of bytes from 1 to
+		ds-fetch|archive-segment-bytes|64T|want a whole number of bytes
+		ds-fetch|archive-segment-bytes|1025G|want a whole number of bytes
+		ds-fetch|backoff-max|0|want a duration from 0.001 to 31536000 seconds
+		ds-fetch|backoff-max|soon|want a duration from 0.001 to
+		ds-fetch|backoff-max|366d|want a duration from 0.001 to
+		ds-fetch|connector||not a connector name
+		ds-fetch|connector|No/Such|not a connector name
 		ds-fetch|limit|0|want a whole number from 1 to 1000000000
 		ds-fetch|limit|-5|want a whole number from 1 to 1000000000
 		ds-fetch|limit|1000000001|want a whole number from 1 to 1000000000
 		ds-fetch|limit|ten|want a whole number from 1 to 1000000000
 		ds-fetch|limit||want a whole number from 1 to 1000000000
-		ds-fetch|max-body-bytes|0|want a whole number from 1 to
-		ds-fetch|max-body-bytes|1e6|want a whole number from 1 to
+		ds-fetch|max-body-bytes|0|want a whole number of bytes from 1 to
+		ds-fetch|max-body-bytes|1e6|want a whole number of bytes from 1 to
+		ds-fetch|max-body-bytes|2T|want a whole number of bytes from 1 to
 		ds-fetch|max-pages|0|want a whole number from 1 to
 		ds-fetch|max-pages|all|want a whole number from 1 to
 		ds-fetch|retries|-1|want a whole number from 0 to 1000000
 		ds-fetch|retries|1000001|want a whole number from 0 to 1000000
+		ds-fetch|retries|many|want a whole number from 0 to 1000000
+		ds-fetch|since|yesterday|not an ISO 8601 time or epoch seconds
+		ds-fetch|since||not an ISO 8601 time or epoch seconds
+		ds-fetch|since|2026-13-01T00:00:00Z|not an ISO 8601 time or epoch seconds
+		ds-fetch|until|tomorrow|not an ISO 8601 time or epoch seconds
+		ds-fetch|until|2026-01-01T25:00:00Z|not an ISO 8601 time or epoch seconds
 		ds-fetch|stream||a stream name is empty
 		ds-fetch|stream|a/b|a stream name holds only letters, digits
-		ds-fetch|timeout|abc|want a positive number of seconds
-		ds-fetch|timeout|0|want a positive number of seconds
-		ds-fetch|timeout|-1|want a positive number of seconds
-		ds-fetch|timeout|1e9|want a positive number of seconds
+		ds-fetch|timeout|abc|want a duration from 0.001 to 31536000 seconds
+		ds-fetch|timeout|0|want a duration from 0.001 to
+		ds-fetch|timeout|-1|want a duration from 0.001 to
+		ds-fetch|timeout|1e9|want a duration from 0.001 to
 	EOF
 }
 
@@ -87,22 +98,29 @@ check_rows() {
 
 @test "ds-load: every bad option value exits 64 naming the option" {
 	check_rows <<-'EOF'
-		ds-load|batch-bytes|0|want a whole number from 1 to
-		ds-load|batch-bytes|many|want a whole number from 1 to
+		ds-load|batch-bytes|0|want a whole number of bytes from 1 to 68719476736
+		ds-load|batch-bytes|many|want a whole number of bytes from 1 to
+		ds-load|batch-bytes|65G|want a whole number of bytes from 1 to
+		ds-load|batch-rows|100000001|want a whole number from 1 to 100000000
+		ds-load|batch-rows|lots|want a whole number from 1 to
 		ds-load|batch-rows|0|want a whole number from 1 to
 		ds-load|batch-rows|-1|want a whole number from 1 to
-		ds-load|batch-seconds|soon|want a number of seconds from 0 to 86400
-		ds-load|batch-seconds|-1|want a number of seconds from 0 to 86400
-		ds-load|batch-seconds|86401|want a number of seconds from 0 to 86400
+		ds-load|batch-seconds|soon|want a duration from 0 to 86400 seconds
+		ds-load|batch-seconds|-1|want a duration from 0 to 86400 seconds
+		ds-load|batch-seconds|86401|want a duration from 0 to 86400 seconds
+		ds-load|batch-seconds|2d|want a duration from 0 to 86400 seconds
 		ds-load|jobs|0|want a whole number from 1 to 64
 		ds-load|jobs|65|want a whole number from 1 to 64
 		ds-load|jobs|two|want a whole number from 1 to 64
 		ds-load|max-rejects|-1|want a whole number from 0 to
 		ds-load|max-rejects|none|want a whole number from 0 to
 		ds-load|on-conflict|replace|want skip or update
+		ds-load|on-conflict||want skip or update
 		ds-load|table||want NAME or SCHEMA.NAME
 		ds-load|table|.events|want NAME or SCHEMA.NAME
 		ds-load|table|raw.|want NAME or SCHEMA.NAME
+		ds-load|table|a.b.c|want NAME or SCHEMA.NAME, each 1 to 63 bytes
+		ds-load|table|abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl|want NAME or SCHEMA.NAME, each 1 to 63 bytes
 	EOF
 }
 
@@ -119,6 +137,25 @@ check_rows() {
 		ds-checkpoint|table|abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl|want NAME or SCHEMA.NAME, each 1 to 63 bytes
 		ds-checkpoint|max-age|1e3|want a duration from 0 to
 		ds-checkpoint|max-age|1h 30m|want a duration from 0 to
+	EOF
+}
+
+@test "ds-run: every bad option value exits 64 naming the option" {
+	check_rows <<-'EOF'
+		ds-run|limit|ten|LIMIT must be a non-negative integer
+		ds-run|limit||LIMIT must be a non-negative integer
+		ds-run|retries|-1|RETRIES must be a non-negative integer
+		ds-run|max-rejects|none|MAX_REJECTS must be a non-negative integer
+		ds-run|jobs|two|JOBS must be a non-negative integer
+		ds-run|timeout|1.5|TIMEOUT must be a non-negative integer
+		ds-run|backoff-max|soon|BACKOFF_MAX must be a non-negative integer
+		ds-run|progress-interval|10s|PROGRESS_INTERVAL must be a non-negative integer
+		ds-run|on-expired|retry|ON_EXPIRED must be restart or fail
+		ds-run|on-conflict|replace|ON_CONFLICT must be skip or update
+		ds-run|overlap|5 minutes|OVERLAP must be a duration like 300, 90s, 5m or 1h
+		ds-run|overlap|m5|OVERLAP must be a duration
+		ds-run|give-up-after|never|GIVE_UP_AFTER must be a duration like 300, 90s, 5m or 1h
+		ds-run|give-up-after||GIVE_UP_AFTER must be a duration
 	EOF
 }
 
