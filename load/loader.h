@@ -181,4 +181,7 @@ enum ds_outcome ds_book_commit(struct ds_loader *l, struct ds_counts *c);
 /* Append the refused row i and log it: the server's message in res. */
 void	ds_book_refuse(struct ds_loader *l, size_t i, const PGresult *res);
 
+/* Append the refused row i and log it: msg says why (no server error). */
+void	ds_book_refuse_msg(struct ds_loader *l, size_t i, const char *msg);
+
 #endif

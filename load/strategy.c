@@ -74,8 +74,12 @@ array_elem(struct ds_buf *b, const char *id, size_t n)
 	ds_buf_addc(b, '"');
 }
 
-void
-ds_strategy_skip_stored(struct ds_loader *l)
+/*
+ * The ids of the live rows of [lo, hi) that the table holds, found with one
+ * query in the open transaction (caller frees the key set).
+ */
+static struct ds_keyset *
+stored_ids(struct ds_loader *l, size_t lo, size_t hi)
 {
 	struct ds_buf arr = { 0 }, id = { 0 }, sql = { 0 };
 	struct ds_keyset *stored = ds_keyset_new(2);
@@ -85,7 +89,7 @@ ds_strategy_skip_stored(struct ds_loader *l)
 	int k;
 
 	ds_buf_addc(&arr, '{');
-	for (i = 0; i < l->rows.n; i++) {
+	for (i = lo; i < hi; i++) {
 		if (l->rows.state[i] != DS_ROW_LIVE)
 			continue;
 		ds_buf_reset(&id);
@@ -101,19 +105,56 @@ ds_strategy_skip_stored(struct ds_loader *l)
 	for (k = 0; k < PQntuples(res); k++)
 		(void)ds_keyset_add(stored, PQgetvalue(res, k, 0),
 		    (size_t)PQgetlength(res, k, 0), "", 0);
-	for (i = 0; i < l->rows.n && PQntuples(res) > 0; i++) {
-		if (l->rows.state[i] != DS_ROW_LIVE)
-			continue;
-		ds_buf_reset(&id);
-		ds_rows_field(&l->rows, i, 0, &id);
-		if (ds_keyset_add(stored, id.p, id.len, "", 0) == 1)
-			ds_rows_skip(&l->rows, i);
-	}
 	PQclear(res);
-	ds_keyset_free(stored);
 	ds_buf_free(&arr);
 	ds_buf_free(&id);
 	ds_buf_free(&sql);
+	return stored;
+}
+
+/* Non-zero when the id of row i is in ks (and adds it when it is not). */
+static int
+row_in(struct ds_loader *l, struct ds_keyset *ks, size_t i, struct ds_buf *id)
+{
+	ds_buf_reset(id);
+	ds_rows_field(&l->rows, i, 0, id);
+	return ds_keyset_add(ks, id->p, id->len, "", 0) == 1;
+}
+
+void
+ds_strategy_skip_stored(struct ds_loader *l)
+{
+	struct ds_keyset *stored = stored_ids(l, 0, l->rows.n);
+	struct ds_buf id = { 0 };
+	size_t i;
+
+	for (i = 0; i < l->rows.n; i++)
+		if (l->rows.state[i] == DS_ROW_LIVE && row_in(l, stored, i, &id))
+			ds_rows_skip(&l->rows, i);
+	ds_keyset_free(stored);
+	ds_buf_free(&id);
+}
+
+/*
+ * Fewer rows of [lo, hi) than were live reached the table: a BEFORE INSERT
+ * trigger returned NULL for some. Refuse each live row whose id the table
+ * does not hold, saying so.
+ */
+static void
+refuse_dropped(struct ds_loader *l, size_t lo, size_t hi)
+{
+	struct ds_keyset *stored = stored_ids(l, lo, hi);
+	struct ds_buf id = { 0 }, msg = { 0 };
+	size_t i;
+
+	ds_buf_printf(&msg, "not stored: a BEFORE INSERT trigger on %s returned NULL",
+	    l->table);
+	for (i = lo; i < hi; i++)
+		if (l->rows.state[i] == DS_ROW_LIVE && !row_in(l, stored, i, &id))
+			ds_book_refuse_msg(l, i, msg.p);
+	ds_keyset_free(stored);
+	ds_buf_free(&id);
+	ds_buf_free(&msg);
 }
 
 /* Open the streamed COPY (and its transaction) if none is open. */
@@ -166,6 +207,8 @@ ds_strategy_stream_end(struct ds_loader *l, enum ds_mode *m, struct ds_counts *c
 	}
 	l->loaded = strtoll(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
+	if (*m == DS_M_TABLE && (size_t)l->loaded < l->rows.n - l->rows.nskip - l->rows.nref)
+		refuse_dropped(l, 0, l->rows.n);
 	c->records = l->loaded;
 	if (*m == DS_M_TABLE || (r = ds_strategy_merge(l, *m, c)) == DS_DONE)
 		return DS_DONE;
@@ -288,16 +331,20 @@ ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 	PGresult *res;
 	enum ds_outcome r;
 	size_t n, bad, mid;
+	long long got;
 	const char *st;
 
 	while ((n = ds_rows_live(&l->rows, lo, hi)) > 0) {
 		ds_loader_exec(l, "SAVEPOINT ds_rows", "cannot set a savepoint");
 		res = copy_rows(l, lo, hi, m);
 		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-			l->loaded += strtoll(PQcmdTuples(res), NULL, 10);
+			got = strtoll(PQcmdTuples(res), NULL, 10);
+			l->loaded += got;
 			PQclear(res);
 			ds_loader_exec(l, "RELEASE SAVEPOINT ds_rows",
 			    "cannot release a savepoint");
+			if (m == DS_M_TABLE && (size_t)got < n)
+				refuse_dropped(l, lo, hi);
 			return DS_DONE;
 		}
 		if (PQstatus(l->conn) != CONNECTION_OK)
@@ -488,6 +535,78 @@ merge_isolated(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 	return r;
 }
 
+/*
+ * After a merge without update: the staged rows still live whose id the
+ * table lacks were either dropped by a BEFORE INSERT trigger returning NULL
+ * or met a key a trigger rewrote NEW.id to. Each is inserted again without
+ * ON CONFLICT under a savepoint: a unique violation means stored (a
+ * duplicate); no row inserted means dropped, refused saying so. Counts
+ * rows inserted now to c. DS_DONE or DS_RETRY.
+ */
+static enum ds_outcome
+merge_dropped(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
+{
+	const char *from = m == DS_M_TEXT ? DS_TEXT : DS_STAGE;
+	struct ds_buf sql = { 0 }, id = { 0 }, msg = { 0 };
+	struct ds_keyset *absent = ds_keyset_new(2);
+	enum ds_outcome r = DS_DONE;
+	PGresult *res;
+	const char *vals[1];
+	size_t i;
+	int k, nabs;
+
+	ds_buf_printf(&sql, "SELECT s.id FROM %s s WHERE NOT EXISTS"
+	    " (SELECT 1 FROM %s e WHERE e.id = s.id)", from, l->qtable);
+	res = ds_db_exec(l->conn, sql.p, "cannot look up the merged rows");
+	for (k = 0; k < PQntuples(res); k++)
+		(void)ds_keyset_add(absent, PQgetvalue(res, k, 0),
+		    (size_t)PQgetlength(res, k, 0), "", 0);
+	nabs = PQntuples(res);
+	PQclear(res);
+	ds_buf_printf(&msg, "not stored: a BEFORE INSERT trigger on %s returned NULL",
+	    l->table);
+	ds_buf_reset(&sql);
+	ds_buf_printf(&sql, "INSERT INTO %s AS ds_t%s SELECT %s FROM %s s WHERE s.id = $1",
+	    l->qtable, l->cols.list, m == DS_M_TEXT ? l->cols.casts : l->cols.names, from);
+	for (i = 0; i < l->rows.n && nabs > 0 && r == DS_DONE; i++) {
+		if (l->rows.state[i] != DS_ROW_LIVE || !row_in(l, absent, i, &id))
+			continue;
+		ds_loader_exec(l, "SAVEPOINT ds_drop", "cannot set a savepoint");
+		vals[0] = id.p;
+		res = PQexecParams(l->conn, sql.p, 1, NULL, vals, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+			ds_loader_exec(l, "RELEASE SAVEPOINT ds_drop",
+			    "cannot release a savepoint");
+			if (strtoll(PQcmdTuples(res), NULL, 10) > 0)
+				c->records++;
+			else
+				ds_book_refuse_msg(l, i, msg.p);
+			PQclear(res);
+			continue;
+		}
+		if (PQstatus(l->conn) != CONNECTION_OK)
+			ds_db_die(l->conn, res, "lost the connection while merging staged rows");
+		ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_drop; RELEASE SAVEPOINT ds_drop",
+		    "cannot roll back to a savepoint");
+		if (ds_db_retryable(res)) {
+			r = ds_loader_conflict(l, res, "cannot merge staged rows");
+			continue;
+		}
+		/* a unique violation: a trigger rewrote the id to a stored one */
+		if (strcmp(ds_db_sqlstate(res), "23505") != 0) {
+			if (!row_error(res))
+				ds_db_die(l->conn, res, "cannot merge staged rows");
+			ds_book_refuse(l, i, res);
+		}
+		PQclear(res);
+	}
+	ds_keyset_free(absent);
+	ds_buf_free(&sql);
+	ds_buf_free(&id);
+	ds_buf_free(&msg);
+	return r;
+}
+
 enum ds_outcome
 ds_strategy_merge(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 {
@@ -520,6 +639,8 @@ ds_strategy_merge(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 		if (merge_isolated(l, m, c) != DS_DONE)
 			return DS_RETRY;
 	}
+	if (!l->update && merge_dropped(l, m, c) != DS_DONE)
+		return DS_RETRY;
 	c->duplicates = staged - c->records - (long long)(l->rows.nref - refused);
 	return DS_DONE;
 }

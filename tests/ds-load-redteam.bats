@@ -221,7 +221,6 @@ trigger() {
 }
 
 @test "a BEFORE INSERT trigger that returns NULL: the rows it drops are rejects saying so, not lost nor counted as duplicates" {
-	skip "known: a row a trigger drops (COPY/INSERT count below the rows sent) is counted nowhere on first load and as a duplicate on replays"
 	ds-load --migrate-only 2>/dev/null
 	sql "create function drop_a() returns trigger language plpgsql as \$\$ begin
 		if new.id like '%a' then return null; end if; return new; end \$\$" >/dev/null
