@@ -318,6 +318,38 @@ stored(struct ds_loader *l, const PGresult *res, size_t i)
 	return yes;
 }
 
+/*
+ * Non-zero when row i, which the server refused, is stored already (with
+ * --on-conflict update: with the same hash), so a replay skips it: a rule
+ * added after the load (a CHECK ... NOT VALID, a trigger) refuses it only
+ * as a new row. Runs a query: the transaction must not be in a failed state.
+ */
+static int
+kept(struct ds_loader *l, size_t i)
+{
+	struct ds_buf id = { 0 }, hash = { 0 }, sql = { 0 };
+	const char *vals[2];
+	PGresult *q;
+	int yes;
+
+	ds_rows_field(&l->rows, i, 0, &id);
+	vals[0] = id.p;
+	ds_buf_printf(&sql, "SELECT 1 FROM %s WHERE id = $1", l->qtable);
+	if (l->update) {
+		ds_rows_field(&l->rows, i, l->cols.version, &hash);
+		vals[1] = hash.p;
+		ds_buf_adds(&sql, " AND hash = $2");
+	}
+	q = ds_db_execp(l->conn, sql.p, l->update ? 2 : 1, vals,
+	    "cannot look up a stored id");
+	yes = PQntuples(q) > 0;
+	PQclear(q);
+	ds_buf_free(&id);
+	ds_buf_free(&hash);
+	ds_buf_free(&sql);
+	return yes;
+}
+
 /* Row k (0-based, of n) of the live rows of [lo, hi) that COPY's line names, or hi. */
 static size_t
 named_row(const struct ds_loader *l, size_t lo, size_t hi, size_t line, size_t n)
@@ -381,7 +413,10 @@ ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 				PQclear(res);
 				return r;
 			}
-			ds_book_refuse(l, bad, res);
+			if (kept(l, bad))
+				ds_rows_skip(&l->rows, bad);
+			else
+				ds_book_refuse(l, bad, res);
 			PQclear(res);
 			lo = bad + 1;
 			continue;
@@ -487,7 +522,10 @@ merge_part(struct ds_loader *l, enum ds_mode m, const long long *ns,
 	if (!row_error(res))
 		ds_db_die(l->conn, res, "cannot merge staged rows");
 	if (hi - lo == 1) {
-		ds_book_refuse(l, row[lo], res);
+		if (kept(l, row[lo]))
+			ds_rows_skip(&l->rows, row[lo]);
+		else
+			ds_book_refuse(l, row[lo], res);
 		PQclear(res);
 		return DS_DONE;
 	}
