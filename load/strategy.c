@@ -273,21 +273,46 @@ context_line(const PGresult *res, const char *relname)
 }
 
 /*
+ * Non-zero when a failed res was raised by a RAISE or ASSERT statement of
+ * a PL/pgSQL function (the innermost line of its context says so): a
+ * user's trigger refusing a row, with whatever SQLSTATE it chose.
+ */
+static int
+raised(const PGresult *res)
+{
+	const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
+	size_t n;
+
+	if (ctx == NULL || strncmp(ctx, "PL/pgSQL function ", 18) != 0)
+		return 0;
+	n = strcspn(ctx, "\n");
+	return (n > 9 && memcmp(ctx + n - 9, " at RAISE", 9) == 0) ||
+	    (n > 10 && memcmp(ctx + n - 10, " at ASSERT", 10) == 0);
+}
+
+/*
  * Non-zero for a failed res that one row causes (so the row is refused):
- * the classes of ds_db_row_error(), but not a NOT NULL violation of a
- * column ds-load does not write (the table is not what it expects).
+ * the classes of ds_db_row_error(), a row-level security policy's WITH
+ * CHECK, and an error a PL/pgSQL RAISE or ASSERT throws unless its class
+ * is temporary; but not a NOT NULL violation of a column ds-load does not
+ * write (the table is not what it expects).
  */
 static int
 row_error(const PGresult *res)
 {
-	const char *st = ds_db_sqlstate(res), *name;
+	const char *st = ds_db_sqlstate(res), *name, *msg;
 	const struct ds_column *col;
 
 	if (strcmp(st, "23502") == 0 &&
 	    (name = PQresultErrorField(res, PG_DIAG_COLUMN_NAME)) != NULL)
 		return (col = ds_columns_find(ds_columns, ds_ncolumns, name)) != NULL &&
 		    col->fill != DS_FILL_NONE;
-	return ds_db_row_error(st);
+	if (strcmp(st, "42501") == 0)
+		return (msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)) != NULL &&
+		    strncmp(msg, "new row violates row-level security policy", 42) == 0;
+	if (ds_db_row_error(st))
+		return 1;
+	return *st != '\0' && ds_db_classify(st)->kind != DS_DB_TEMP && raised(res);
 }
 
 /*

@@ -188,7 +188,6 @@ trigger() {
 }
 
 @test "a trigger raising a SQLSTATE outside the table's row classes (XX000, a user's DS001, 09000) rejects its row; reruns exit 0" {
-	skip "known: row_error() in load/batch.c classifies by SQLSTATE only; a RAISE with class XX, 09 or a user's code stops the stream (100) on every run"
 	for code in XX000 DS001 09000; do
 		fresh_db
 		ds-load --migrate-only 2>/dev/null
@@ -204,8 +203,34 @@ trigger() {
 	done
 }
 
+@test "a trigger RAISE or ASSERT with 0A000 rejects its row; a trigger reading a missing table (42P01) stops the load (100), nothing refused" {
+	ds-load --migrate-only 2>/dev/null
+	trigger "new.id like '%a'" "raise exception 'not supported for %', new.id using errcode = '0A000';"
+	sql "create function rt_assert() returns trigger language plpgsql as \$\$ begin
+		assert new.id not like '%b', 'ids ending in b fail the assertion'; return new; end \$\$" >/dev/null
+	sql "create trigger rt_assert before insert on events for each row execute function rt_assert()" >/dev/null
+	run --separate-stderr ds-load <"$IN"
+	assert_status 0
+	assert_equal "$output" ""
+	assert_stderr_contains 'sqlstate=0A000 error="not supported for evt_'
+	assert_stderr_contains 'sqlstate=P0004 error="ids ending in b fail the assertion"'
+	assert_equal "$(sql "select count(*) from events where id like '%a' or id like '%b'")" "0"
+	assert_equal "$(accounted_ids)" "$(valid_ids)"
+	replays_change_nothing
+	fresh_db
+	ds-load --migrate-only 2>/dev/null
+	trigger "new.id like '%a'" "perform 1 from rt_missing_table;"
+	run --separate-stderr ds-load <"$IN"
+	assert_status 100
+	assert_equal "$output" ""
+	assert_stderr_contains 'relation \"rt_missing_table\" does not exist'
+	assert_stderr_contains "status=permanent"
+	assert_stderr_lacks "row refused by PostgreSQL"
+	assert_equal "$(sql "select count(*) from ds_rejects")" "0"
+	assert_equal "$(sql "select count(*) from ds_checkpoints")" "0"
+}
+
 @test "--on-conflict update: a BEFORE UPDATE trigger raising XX000 rejects the new versions; the stored rows stay" {
-	skip "known: row_error() in load/batch.c classifies by SQLSTATE only; merge_part exits 100 on XX000 raised by a trigger"
 	ds-load --migrate-only 2>/dev/null
 	ds-load <"$IN" 2>/dev/null
 	sql "create function frozen() returns trigger language plpgsql as \$\$ begin
