@@ -382,6 +382,37 @@ named_row(const struct ds_loader *l, size_t lo, size_t hi, size_t line, size_t n
 	return line >= 1 && line <= n ? ds_rows_nth_live(&l->rows, lo, hi, line - 1) : hi;
 }
 
+/*
+ * A row error that names no row: load no row (an empty COPY into m's
+ * table, or with merge the merge of an empty range) under a savepoint.
+ * When that fails too, the statement itself is refused (a statement-level
+ * trigger or a rule): exit naming it, refusing no row. Else return.
+ */
+static void	merge_sql(struct ds_loader *, enum ds_mode, long long, long long,
+		    struct ds_buf *);
+
+static void
+statement_check(struct ds_loader *l, enum ds_mode m, int merge)
+{
+	struct ds_buf sql = { 0 };
+	PGresult *res;
+
+	ds_loader_exec(l, "SAVEPOINT ds_empty", "cannot set a savepoint");
+	if (merge) {
+		merge_sql(l, m, 0, 0, &sql);
+		res = PQexec(l->conn, sql.p);
+		ds_buf_free(&sql);
+	} else
+		res = copy_rows(l, 0, 0, m);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ds_buf_printf(&sql, "cannot load into %s: the statement fails with no row"
+		    " in it (a statement-level trigger or a rule refuses it)", l->table);
+		ds_db_die(l->conn, res, sql.p);
+	}
+	PQclear(res);
+	ds_loader_exec(l, "RELEASE SAVEPOINT ds_empty", "cannot release a savepoint");
+}
+
 enum ds_outcome
 ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 {
@@ -430,6 +461,8 @@ ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 		}
 		if (!row_error(res))
 			ds_db_die(l->conn, res, "cannot load rows");
+		if (bad == hi)
+			statement_check(l, m, 0);
 		if (bad == hi && n == 1)
 			bad = ds_rows_nth_live(&l->rows, lo, hi, 0);
 		if (bad != hi) {
@@ -699,6 +732,7 @@ ds_strategy_merge(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 		PQclear(res);
 		ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_merge; RELEASE SAVEPOINT ds_merge",
 		    "cannot roll back to a savepoint");
+		statement_check(l, m, 1);
 		if (merge_isolated(l, m, c) != DS_DONE)
 			return DS_RETRY;
 	}
