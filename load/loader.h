@@ -66,6 +66,8 @@ struct ds_loader {
 	char		*pkey;		/* name of the table's primary key, or NULL */
 	enum ds_staging	 staging;	/* the temp tables */
 	int		 notemp;	/* the role may not create them */
+	int		 rls;		/* row-level security refuses COPY into the table:
+					   every batch loads through staging */
 	int		 update;
 	long long	 run;
 	char		*stream;

@@ -51,6 +51,13 @@ ds_strategy_staging(struct ds_loader *l)
 void
 ds_strategy_need_staging(struct ds_loader *l)
 {
+	if (ds_strategy_staging(l) != DS_DONE && l->rls) {
+		ds_logkv(DS_LOG_ERROR, "cannot load: row-level security on the table refuses"
+		    " COPY and staging needs the TEMP privilege: GRANT TEMP ON DATABASE ..."
+		    " TO the role, or load as the table's owner or a BYPASSRLS role",
+		    "table=%s status=permanent", l->table);
+		ds_db_exit(DS_EX_PERM);
+	}
 	if (ds_strategy_staging(l) != DS_DONE) {
 		ds_logkv(DS_LOG_ERROR, "cannot stage this batch (--on-conflict update"
 		    " with ids stored already): the role needs the TEMP privilege"
@@ -157,20 +164,46 @@ refuse_dropped(struct ds_loader *l, size_t lo, size_t hi)
 	ds_buf_free(&msg);
 }
 
+/*
+ * Non-zero when a failed res is COPY's refusal of a table with row-level
+ * security (0A000): INSERT ... SELECT from staging works under it.
+ */
+static int
+rls_copy(const PGresult *res)
+{
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	return strcmp(ds_db_sqlstate(res), "0A000") == 0 && msg != NULL &&
+	    strstr(msg, "row-level security") != NULL;
+}
+
 /* Open the streamed COPY (and its transaction) if none is open. */
 static void
 stream_open(struct ds_loader *l)
 {
 	PGresult *res;
+	int stage;
 
 	if (l->copying != DS_M_NONE)
 		return;
+	if (l->rls)
+		ds_strategy_need_staging(l);
 	if (l->stage_next && ds_strategy_staging(l) != DS_DONE)
 		l->stage_next = 0;
+	stage = l->stage_next || l->rls;
 	ds_loader_begin(l);
-	if ((res = ds_copy_begin(l->conn, l->stage_next ? l->text_target : l->target)) != NULL)
-		ds_db_die(l->conn, res, "cannot start COPY");
-	l->copying = l->stage_next ? DS_M_TEXT : DS_M_TABLE;
+	if ((res = ds_copy_begin(l->conn, stage ? l->text_target : l->target)) != NULL) {
+		if (stage || PQstatus(l->conn) != CONNECTION_OK || !rls_copy(res))
+			ds_db_die(l->conn, res, "cannot start COPY");
+		PQclear(res);
+		ds_loader_rollback(l);
+		l->rls = 1;
+		ds_logkv(DS_LOG_INFO, "row-level security refuses COPY into the table:"
+		    " loading through staging", "table=%s", l->table);
+		stream_open(l);
+		return;
+	}
+	l->copying = stage ? DS_M_TEXT : DS_M_TABLE;
 }
 
 void
@@ -439,6 +472,11 @@ ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 			ds_db_die(l->conn, res, "lost the connection while loading rows");
 		ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_rows; RELEASE SAVEPOINT ds_rows",
 		    "cannot roll back to a savepoint");
+		if (m == DS_M_TABLE && rls_copy(res)) {
+			PQclear(res);
+			l->rls = 1;
+			return DS_STORED;
+		}
 		st = ds_db_sqlstate(res);
 		bad = named_row(l, lo, hi, context_line(res, m == DS_M_STAGE ? DS_STAGE_REL :
 		    m == DS_M_TEXT ? DS_TEXT_REL : l->relname), n);
