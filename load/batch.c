@@ -396,7 +396,7 @@ from_memory(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 		ds_rows_unskip(&l->rows);
 		if (m != DS_M_TABLE && ds_strategy_staging(l) != DS_DONE) {
 			/* no TEMP: skip the stored ids found by one query */
-			if (l->update)
+			if (l->update || l->rls)
 				ds_strategy_need_staging(l);
 			m = DS_M_TABLE;
 			probe = 1;
@@ -479,7 +479,7 @@ ds_loader_commit(struct ds_loader *l)
 	}
 	l->sent = l->sent > l->rows.n ? l->rows.n : l->sent;
 	ds_strategy_flush(l);
-	m = l->ord.wait != NULL && l->stage_next ? DS_M_TEXT : DS_M_TABLE;
+	m = (l->ord.wait != NULL && l->stage_next) || l->rls ? DS_M_TEXT : DS_M_TABLE;
 	rowless = l->copying == DS_M_NONE && l->rows.n == 0;
 	if (l->copying != DS_M_NONE) {
 		if ((r = ds_strategy_stream_end(l, &m, &c)) == DS_DONE &&

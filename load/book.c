@@ -28,23 +28,37 @@ reason(PGconn *conn, const PGresult *res, struct ds_buf *b)
 	ds_buf_terminate(b);
 }
 
-void
-ds_book_refuse(struct ds_loader *l, size_t i, const PGresult *res)
+/* Refuse row i with msg (taken over; malloc'd) and log it with sqlstate. */
+static void
+refuse(struct ds_loader *l, size_t i, char *msg, size_t len, const char *sqlstate)
 {
-	struct ds_buf msg = { 0 }, id = { 0 }, kv = { 0 };
+	struct ds_buf id = { 0 }, kv = { 0 };
 
-	reason(l->conn, res, &msg);
-	ds_rows_refuse(&l->rows, i, msg.p);
-	l->rejseen++;
 	ds_rows_field(&l->rows, i, 0, &id);
 	ds_buf_adds(&kv, "id=");
 	ds_log_quote(&kv, id.p, id.len);
-	ds_buf_printf(&kv, " seq=%lld sqlstate=%s error=", l->rows.pageseq[i],
-	    ds_db_sqlstate(res));
-	ds_log_quote(&kv, msg.p, msg.len);
+	ds_buf_printf(&kv, " seq=%lld sqlstate=%s error=", l->rows.pageseq[i], sqlstate);
+	ds_log_quote(&kv, msg, len);
+	ds_rows_refuse(&l->rows, i, msg);
+	l->rejseen++;
 	ds_logkv(DS_LOG_WARN, "row refused by PostgreSQL, stored in ds_rejects", "%s", kv.p);
 	ds_buf_free(&id);
 	ds_buf_free(&kv);
+}
+
+void
+ds_book_refuse(struct ds_loader *l, size_t i, const PGresult *res)
+{
+	struct ds_buf msg = { 0 };
+
+	reason(l->conn, res, &msg);
+	refuse(l, i, msg.p, msg.len, ds_db_sqlstate(res));
+}
+
+void
+ds_book_refuse_msg(struct ds_loader *l, size_t i, const char *msg)
+{
+	refuse(l, i, ds_xstrdup(msg), strlen(msg), "none");
 }
 
 /*

@@ -66,6 +66,8 @@ struct ds_loader {
 	char		*pkey;		/* name of the table's primary key, or NULL */
 	enum ds_staging	 staging;	/* the temp tables */
 	int		 notemp;	/* the role may not create them */
+	int		 rls;		/* row-level security refuses COPY into the table:
+					   every batch loads through staging */
 	int		 update;
 	long long	 run;
 	char		*stream;
@@ -180,5 +182,8 @@ enum ds_outcome ds_book_commit(struct ds_loader *l, struct ds_counts *c);
 
 /* Append the refused row i and log it: the server's message in res. */
 void	ds_book_refuse(struct ds_loader *l, size_t i, const PGresult *res);
+
+/* Append the refused row i and log it: msg says why (no server error). */
+void	ds_book_refuse_msg(struct ds_loader *l, size_t i, const char *msg);
 
 #endif

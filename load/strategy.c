@@ -51,6 +51,13 @@ ds_strategy_staging(struct ds_loader *l)
 void
 ds_strategy_need_staging(struct ds_loader *l)
 {
+	if (ds_strategy_staging(l) != DS_DONE && l->rls) {
+		ds_logkv(DS_LOG_ERROR, "cannot load: row-level security on the table refuses"
+		    " COPY and staging needs the TEMP privilege: GRANT TEMP ON DATABASE ..."
+		    " TO the role, or load as the table's owner or a BYPASSRLS role",
+		    "table=%s status=permanent", l->table);
+		ds_db_exit(DS_EX_PERM);
+	}
 	if (ds_strategy_staging(l) != DS_DONE) {
 		ds_logkv(DS_LOG_ERROR, "cannot stage this batch (--on-conflict update"
 		    " with ids stored already): the role needs the TEMP privilege"
@@ -74,8 +81,12 @@ array_elem(struct ds_buf *b, const char *id, size_t n)
 	ds_buf_addc(b, '"');
 }
 
-void
-ds_strategy_skip_stored(struct ds_loader *l)
+/*
+ * The ids of the live rows of [lo, hi) that the table holds, found with one
+ * query in the open transaction (caller frees the key set).
+ */
+static struct ds_keyset *
+stored_ids(struct ds_loader *l, size_t lo, size_t hi)
 {
 	struct ds_buf arr = { 0 }, id = { 0 }, sql = { 0 };
 	struct ds_keyset *stored = ds_keyset_new(2);
@@ -85,7 +96,7 @@ ds_strategy_skip_stored(struct ds_loader *l)
 	int k;
 
 	ds_buf_addc(&arr, '{');
-	for (i = 0; i < l->rows.n; i++) {
+	for (i = lo; i < hi; i++) {
 		if (l->rows.state[i] != DS_ROW_LIVE)
 			continue;
 		ds_buf_reset(&id);
@@ -101,19 +112,69 @@ ds_strategy_skip_stored(struct ds_loader *l)
 	for (k = 0; k < PQntuples(res); k++)
 		(void)ds_keyset_add(stored, PQgetvalue(res, k, 0),
 		    (size_t)PQgetlength(res, k, 0), "", 0);
-	for (i = 0; i < l->rows.n && PQntuples(res) > 0; i++) {
-		if (l->rows.state[i] != DS_ROW_LIVE)
-			continue;
-		ds_buf_reset(&id);
-		ds_rows_field(&l->rows, i, 0, &id);
-		if (ds_keyset_add(stored, id.p, id.len, "", 0) == 1)
-			ds_rows_skip(&l->rows, i);
-	}
 	PQclear(res);
-	ds_keyset_free(stored);
 	ds_buf_free(&arr);
 	ds_buf_free(&id);
 	ds_buf_free(&sql);
+	return stored;
+}
+
+/* Non-zero when the id of row i is in ks (and adds it when it is not). */
+static int
+row_in(struct ds_loader *l, struct ds_keyset *ks, size_t i, struct ds_buf *id)
+{
+	ds_buf_reset(id);
+	ds_rows_field(&l->rows, i, 0, id);
+	return ds_keyset_add(ks, id->p, id->len, "", 0) == 1;
+}
+
+void
+ds_strategy_skip_stored(struct ds_loader *l)
+{
+	struct ds_keyset *stored = stored_ids(l, 0, l->rows.n);
+	struct ds_buf id = { 0 };
+	size_t i;
+
+	for (i = 0; i < l->rows.n; i++)
+		if (l->rows.state[i] == DS_ROW_LIVE && row_in(l, stored, i, &id))
+			ds_rows_skip(&l->rows, i);
+	ds_keyset_free(stored);
+	ds_buf_free(&id);
+}
+
+/*
+ * Fewer rows of [lo, hi) than were live reached the table: a BEFORE INSERT
+ * trigger returned NULL for some. Refuse each live row whose id the table
+ * does not hold, saying so.
+ */
+static void
+refuse_dropped(struct ds_loader *l, size_t lo, size_t hi)
+{
+	struct ds_keyset *stored = stored_ids(l, lo, hi);
+	struct ds_buf id = { 0 }, msg = { 0 };
+	size_t i;
+
+	ds_buf_printf(&msg, "not stored: a BEFORE INSERT trigger on %s returned NULL",
+	    l->table);
+	for (i = lo; i < hi; i++)
+		if (l->rows.state[i] == DS_ROW_LIVE && !row_in(l, stored, i, &id))
+			ds_book_refuse_msg(l, i, msg.p);
+	ds_keyset_free(stored);
+	ds_buf_free(&id);
+	ds_buf_free(&msg);
+}
+
+/*
+ * Non-zero when a failed res is COPY's refusal of a table with row-level
+ * security (0A000): INSERT ... SELECT from staging works under it.
+ */
+static int
+rls_copy(const PGresult *res)
+{
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	return strcmp(ds_db_sqlstate(res), "0A000") == 0 && msg != NULL &&
+	    strstr(msg, "row-level security") != NULL;
 }
 
 /* Open the streamed COPY (and its transaction) if none is open. */
@@ -121,15 +182,28 @@ static void
 stream_open(struct ds_loader *l)
 {
 	PGresult *res;
+	int stage;
 
 	if (l->copying != DS_M_NONE)
 		return;
+	if (l->rls)
+		ds_strategy_need_staging(l);
 	if (l->stage_next && ds_strategy_staging(l) != DS_DONE)
 		l->stage_next = 0;
+	stage = l->stage_next || l->rls;
 	ds_loader_begin(l);
-	if ((res = ds_copy_begin(l->conn, l->stage_next ? l->text_target : l->target)) != NULL)
-		ds_db_die(l->conn, res, "cannot start COPY");
-	l->copying = l->stage_next ? DS_M_TEXT : DS_M_TABLE;
+	if ((res = ds_copy_begin(l->conn, stage ? l->text_target : l->target)) != NULL) {
+		if (stage || PQstatus(l->conn) != CONNECTION_OK || !rls_copy(res))
+			ds_db_die(l->conn, res, "cannot start COPY");
+		PQclear(res);
+		ds_loader_rollback(l);
+		l->rls = 1;
+		ds_logkv(DS_LOG_INFO, "row-level security refuses COPY into the table:"
+		    " loading through staging", "table=%s", l->table);
+		stream_open(l);
+		return;
+	}
+	l->copying = stage ? DS_M_TEXT : DS_M_TABLE;
 }
 
 void
@@ -166,6 +240,8 @@ ds_strategy_stream_end(struct ds_loader *l, enum ds_mode *m, struct ds_counts *c
 	}
 	l->loaded = strtoll(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
+	if (*m == DS_M_TABLE && (size_t)l->loaded < l->rows.n - l->rows.nskip - l->rows.nref)
+		refuse_dropped(l, 0, l->rows.n);
 	c->records = l->loaded;
 	if (*m == DS_M_TABLE || (r = ds_strategy_merge(l, *m, c)) == DS_DONE)
 		return DS_DONE;
@@ -230,21 +306,46 @@ context_line(const PGresult *res, const char *relname)
 }
 
 /*
+ * Non-zero when a failed res was raised by a RAISE or ASSERT statement of
+ * a PL/pgSQL function (the innermost line of its context says so): a
+ * user's trigger refusing a row, with whatever SQLSTATE it chose.
+ */
+static int
+raised(const PGresult *res)
+{
+	const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
+	size_t n;
+
+	if (ctx == NULL || strncmp(ctx, "PL/pgSQL function ", 18) != 0)
+		return 0;
+	n = strcspn(ctx, "\n");
+	return (n > 9 && memcmp(ctx + n - 9, " at RAISE", 9) == 0) ||
+	    (n > 10 && memcmp(ctx + n - 10, " at ASSERT", 10) == 0);
+}
+
+/*
  * Non-zero for a failed res that one row causes (so the row is refused):
- * the classes of ds_db_row_error(), but not a NOT NULL violation of a
- * column ds-load does not write (the table is not what it expects).
+ * the classes of ds_db_row_error(), a row-level security policy's WITH
+ * CHECK, and an error a PL/pgSQL RAISE or ASSERT throws unless its class
+ * is temporary; but not a NOT NULL violation of a column ds-load does not
+ * write (the table is not what it expects).
  */
 static int
 row_error(const PGresult *res)
 {
-	const char *st = ds_db_sqlstate(res), *name;
+	const char *st = ds_db_sqlstate(res), *name, *msg;
 	const struct ds_column *col;
 
 	if (strcmp(st, "23502") == 0 &&
 	    (name = PQresultErrorField(res, PG_DIAG_COLUMN_NAME)) != NULL)
 		return (col = ds_columns_find(ds_columns, ds_ncolumns, name)) != NULL &&
 		    col->fill != DS_FILL_NONE;
-	return ds_db_row_error(st);
+	if (strcmp(st, "42501") == 0)
+		return (msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)) != NULL &&
+		    strncmp(msg, "new row violates row-level security policy", 42) == 0;
+	if (ds_db_row_error(st))
+		return 1;
+	return *st != '\0' && ds_db_classify(st)->kind != DS_DB_TEMP && raised(res);
 }
 
 /*
@@ -275,11 +376,74 @@ stored(struct ds_loader *l, const PGresult *res, size_t i)
 	return yes;
 }
 
+/*
+ * Non-zero when row i, which the server refused, is stored already (with
+ * --on-conflict update: with the same hash), so a replay skips it: a rule
+ * added after the load (a CHECK ... NOT VALID, a trigger) refuses it only
+ * as a new row. Runs a query: the transaction must not be in a failed state.
+ */
+static int
+kept(struct ds_loader *l, size_t i)
+{
+	struct ds_buf id = { 0 }, hash = { 0 }, sql = { 0 };
+	const char *vals[2];
+	PGresult *q;
+	int yes;
+
+	ds_rows_field(&l->rows, i, 0, &id);
+	vals[0] = id.p;
+	ds_buf_printf(&sql, "SELECT 1 FROM %s WHERE id = $1", l->qtable);
+	if (l->update) {
+		ds_rows_field(&l->rows, i, l->cols.version, &hash);
+		vals[1] = hash.p;
+		ds_buf_adds(&sql, " AND hash = $2");
+	}
+	q = ds_db_execp(l->conn, sql.p, l->update ? 2 : 1, vals,
+	    "cannot look up a stored id");
+	yes = PQntuples(q) > 0;
+	PQclear(q);
+	ds_buf_free(&id);
+	ds_buf_free(&hash);
+	ds_buf_free(&sql);
+	return yes;
+}
+
 /* Row k (0-based, of n) of the live rows of [lo, hi) that COPY's line names, or hi. */
 static size_t
 named_row(const struct ds_loader *l, size_t lo, size_t hi, size_t line, size_t n)
 {
 	return line >= 1 && line <= n ? ds_rows_nth_live(&l->rows, lo, hi, line - 1) : hi;
+}
+
+/*
+ * A row error that names no row: load no row (an empty COPY into m's
+ * table, or with merge the merge of an empty range) under a savepoint.
+ * When that fails too, the statement itself is refused (a statement-level
+ * trigger or a rule): exit naming it, refusing no row. Else return.
+ */
+static void	merge_sql(struct ds_loader *, enum ds_mode, long long, long long,
+		    struct ds_buf *);
+
+static void
+statement_check(struct ds_loader *l, enum ds_mode m, int merge)
+{
+	struct ds_buf sql = { 0 };
+	PGresult *res;
+
+	ds_loader_exec(l, "SAVEPOINT ds_empty", "cannot set a savepoint");
+	if (merge) {
+		merge_sql(l, m, 0, 0, &sql);
+		res = PQexec(l->conn, sql.p);
+		ds_buf_free(&sql);
+	} else
+		res = copy_rows(l, 0, 0, m);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ds_buf_printf(&sql, "cannot load into %s: the statement fails with no row"
+		    " in it (a statement-level trigger or a rule refuses it)", l->table);
+		ds_db_die(l->conn, res, sql.p);
+	}
+	PQclear(res);
+	ds_loader_exec(l, "RELEASE SAVEPOINT ds_empty", "cannot release a savepoint");
 }
 
 enum ds_outcome
@@ -288,22 +452,31 @@ ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 	PGresult *res;
 	enum ds_outcome r;
 	size_t n, bad, mid;
+	long long got;
 	const char *st;
 
 	while ((n = ds_rows_live(&l->rows, lo, hi)) > 0) {
 		ds_loader_exec(l, "SAVEPOINT ds_rows", "cannot set a savepoint");
 		res = copy_rows(l, lo, hi, m);
 		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-			l->loaded += strtoll(PQcmdTuples(res), NULL, 10);
+			got = strtoll(PQcmdTuples(res), NULL, 10);
+			l->loaded += got;
 			PQclear(res);
 			ds_loader_exec(l, "RELEASE SAVEPOINT ds_rows",
 			    "cannot release a savepoint");
+			if (m == DS_M_TABLE && (size_t)got < n)
+				refuse_dropped(l, lo, hi);
 			return DS_DONE;
 		}
 		if (PQstatus(l->conn) != CONNECTION_OK)
 			ds_db_die(l->conn, res, "lost the connection while loading rows");
 		ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_rows; RELEASE SAVEPOINT ds_rows",
 		    "cannot roll back to a savepoint");
+		if (m == DS_M_TABLE && rls_copy(res)) {
+			PQclear(res);
+			l->rls = 1;
+			return DS_STORED;
+		}
 		st = ds_db_sqlstate(res);
 		bad = named_row(l, lo, hi, context_line(res, m == DS_M_STAGE ? DS_STAGE_REL :
 		    m == DS_M_TEXT ? DS_TEXT_REL : l->relname), n);
@@ -326,6 +499,8 @@ ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 		}
 		if (!row_error(res))
 			ds_db_die(l->conn, res, "cannot load rows");
+		if (bad == hi)
+			statement_check(l, m, 0);
 		if (bad == hi && n == 1)
 			bad = ds_rows_nth_live(&l->rows, lo, hi, 0);
 		if (bad != hi) {
@@ -334,7 +509,10 @@ ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 				PQclear(res);
 				return r;
 			}
-			ds_book_refuse(l, bad, res);
+			if (kept(l, bad))
+				ds_rows_skip(&l->rows, bad);
+			else
+				ds_book_refuse(l, bad, res);
 			PQclear(res);
 			lo = bad + 1;
 			continue;
@@ -440,7 +618,10 @@ merge_part(struct ds_loader *l, enum ds_mode m, const long long *ns,
 	if (!row_error(res))
 		ds_db_die(l->conn, res, "cannot merge staged rows");
 	if (hi - lo == 1) {
-		ds_book_refuse(l, row[lo], res);
+		if (kept(l, row[lo]))
+			ds_rows_skip(&l->rows, row[lo]);
+		else
+			ds_book_refuse(l, row[lo], res);
 		PQclear(res);
 		return DS_DONE;
 	}
@@ -488,6 +669,78 @@ merge_isolated(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 	return r;
 }
 
+/*
+ * After a merge without update: the staged rows still live whose id the
+ * table lacks were either dropped by a BEFORE INSERT trigger returning NULL
+ * or met a key a trigger rewrote NEW.id to. Each is inserted again without
+ * ON CONFLICT under a savepoint: a unique violation means stored (a
+ * duplicate); no row inserted means dropped, refused saying so. Counts
+ * rows inserted now to c. DS_DONE or DS_RETRY.
+ */
+static enum ds_outcome
+merge_dropped(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
+{
+	const char *from = m == DS_M_TEXT ? DS_TEXT : DS_STAGE;
+	struct ds_buf sql = { 0 }, id = { 0 }, msg = { 0 };
+	struct ds_keyset *absent = ds_keyset_new(2);
+	enum ds_outcome r = DS_DONE;
+	PGresult *res;
+	const char *vals[1];
+	size_t i;
+	int k, nabs;
+
+	ds_buf_printf(&sql, "SELECT s.id FROM %s s WHERE NOT EXISTS"
+	    " (SELECT 1 FROM %s e WHERE e.id = s.id)", from, l->qtable);
+	res = ds_db_exec(l->conn, sql.p, "cannot look up the merged rows");
+	for (k = 0; k < PQntuples(res); k++)
+		(void)ds_keyset_add(absent, PQgetvalue(res, k, 0),
+		    (size_t)PQgetlength(res, k, 0), "", 0);
+	nabs = PQntuples(res);
+	PQclear(res);
+	ds_buf_printf(&msg, "not stored: a BEFORE INSERT trigger on %s returned NULL",
+	    l->table);
+	ds_buf_reset(&sql);
+	ds_buf_printf(&sql, "INSERT INTO %s AS ds_t%s SELECT %s FROM %s s WHERE s.id = $1",
+	    l->qtable, l->cols.list, m == DS_M_TEXT ? l->cols.casts : l->cols.names, from);
+	for (i = 0; i < l->rows.n && nabs > 0 && r == DS_DONE; i++) {
+		if (l->rows.state[i] != DS_ROW_LIVE || !row_in(l, absent, i, &id))
+			continue;
+		ds_loader_exec(l, "SAVEPOINT ds_drop", "cannot set a savepoint");
+		vals[0] = id.p;
+		res = PQexecParams(l->conn, sql.p, 1, NULL, vals, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+			ds_loader_exec(l, "RELEASE SAVEPOINT ds_drop",
+			    "cannot release a savepoint");
+			if (strtoll(PQcmdTuples(res), NULL, 10) > 0)
+				c->records++;
+			else
+				ds_book_refuse_msg(l, i, msg.p);
+			PQclear(res);
+			continue;
+		}
+		if (PQstatus(l->conn) != CONNECTION_OK)
+			ds_db_die(l->conn, res, "lost the connection while merging staged rows");
+		ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_drop; RELEASE SAVEPOINT ds_drop",
+		    "cannot roll back to a savepoint");
+		if (ds_db_retryable(res)) {
+			r = ds_loader_conflict(l, res, "cannot merge staged rows");
+			continue;
+		}
+		/* a unique violation: a trigger rewrote the id to a stored one */
+		if (strcmp(ds_db_sqlstate(res), "23505") != 0) {
+			if (!row_error(res))
+				ds_db_die(l->conn, res, "cannot merge staged rows");
+			ds_book_refuse(l, i, res);
+		}
+		PQclear(res);
+	}
+	ds_keyset_free(absent);
+	ds_buf_free(&sql);
+	ds_buf_free(&id);
+	ds_buf_free(&msg);
+	return r;
+}
+
 enum ds_outcome
 ds_strategy_merge(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 {
@@ -517,9 +770,12 @@ ds_strategy_merge(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 		PQclear(res);
 		ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_merge; RELEASE SAVEPOINT ds_merge",
 		    "cannot roll back to a savepoint");
+		statement_check(l, m, 1);
 		if (merge_isolated(l, m, c) != DS_DONE)
 			return DS_RETRY;
 	}
+	if (!l->update && merge_dropped(l, m, c) != DS_DONE)
+		return DS_RETRY;
 	c->duplicates = staged - c->records - (long long)(l->rows.nref - refused);
 	return DS_DONE;
 }
