@@ -101,7 +101,7 @@ $(BIN)/ds-checkpoint: $(call objs,$(CHECKPOINT_SRC) $(DB_SRC)) $(LIBDS)
 
 $(BIN)/ds-status: $(call objs,$(STATUS_SRC)) $(LIBDS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
 
 $(BIN)/ds-mockapi: $(call objs,$(MOCK_SRC)) $(LIBDS)
 	@mkdir -p $(@D)

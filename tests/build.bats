@@ -82,7 +82,7 @@ fake_pkg_config() {
 	run --separate-stderr make -C "$tree" --no-print-directory -j2 CFLAGS=-O0
 	assert_status 0
 	assert_stderr_lacks "ds-deps"
-	for p in ds-fetch ds-transform ds-load ds-checkpoint ds-mockapi ds-unit; do
+	for p in ds-fetch ds-transform ds-load ds-checkpoint ds-status ds-mockapi ds-unit; do
 		[ -x "$tree/bin/$p" ] || { echo "bin/$p not built" >&2; return 1; }
 	done
 	assert_equal "$(cat "$calls")" ""
