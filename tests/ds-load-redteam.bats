@@ -438,7 +438,7 @@ trigger() {
 	run --separate-stderr ds-load --table "${e31}é" <"$T/in"
 	assert_status 64
 	assert_equal "$output" ""
-	assert_stderr_contains "longer than 63 bytes"
+	assert_stderr_contains "want NAME or SCHEMA.NAME, each 1 to 63 bytes"
 }
 
 @test "a refused row's warning names the seq of its page" {
