@@ -242,7 +242,7 @@ row_error(const PGresult *res)
 
 	if (strcmp(st, "23502") == 0 &&
 	    (name = PQresultErrorField(res, PG_DIAG_COLUMN_NAME)) != NULL)
-		return (col = ds_columns_find(ds_columns, ds_ncolumns, name)) != NULL &&
+		return (col = ds_columns_find(ds_cols, ds_ncols, name)) != NULL &&
 		    col->fill != DS_FILL_NONE;
 	return ds_db_row_error(st);
 }

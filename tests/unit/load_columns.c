@@ -49,7 +49,7 @@ UNIT_TEST(load_columns_a_new_column_is_one_row_plus_one_migration)
 	struct ds_rows r = { 0 };
 	struct ds_buf b = { 0 };
 	const struct ds_column seen_at = { "seen_at", "timestamptz", "EXCLUDED.seen_at",
-	    DS_FILL_STRING, offsetof(struct ds_line, ts), DS_ROLE_NONE };
+	    DS_FILL_STRING, offsetof(struct ds_line, ts), DS_ROLE_NONE, NULL };
 	const char *migration = "ALTER TABLE @TABLE@ ADD COLUMN IF NOT EXISTS seen_at timestamptz;"
 	    " CREATE INDEX IF NOT EXISTS @TS_INDEX@ ON @TABLE@ (ts); -- a @ stays";
 
