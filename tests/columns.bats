@@ -142,3 +142,26 @@ bills:index:kind"
 	assert_stderr_contains 'msg="--column amount: type nosuchtype: type \"nosuchtype\" does not exist"'
 	assert_stderr_lacks "migration applied"
 }
+
+@test "declared columns: --on-conflict update replaces them with a changed record's values" {
+	{ rec u1 '{"amount":1,"n":1}'; cp_line 1 false; } >"$T/p1"
+	{ printf '{"stream":"bills","id":"u1","type":"bill","ts":null,"hash":"h-u1-v2","data":{"amount":"2.5","n":"bad"}}\n'
+	  printf '{"stream":"bills","id":"u2","type":"bill","ts":null,"hash":"h-u2","data":{"amount":3,"n":2}}\n'
+	  cp_line 2 false; } >"$T/p2"
+	ds-load --table bills --column 'amount numeric amount' --column 'qty bigint n' <"$T/p1" 2>/dev/null
+	run --separate-stderr ds-load --table bills --on-conflict update \
+	    --column 'amount numeric amount' --column 'qty bigint n' <"$T/p2"
+	assert_status 0
+	assert_stderr_contains "rejects=1"
+	assert_equal "$(sql "select id, amount, qty, hash from bills order by id")" "u1|1|1|h-u1
+u2|3|2|h-u2"
+	assert_equal "$(sql "select reason from ds_rejects")" \
+	    'invalid input syntax for type bigint: "bad" (column qty)'
+	printf '{"stream":"bills","id":"u1","type":"bill","ts":null,"hash":"h-u1-v3","data":{"amount":"2.5","n":5}}\n' >"$T/p3"
+	cp_line 3 false >>"$T/p3"
+	run --separate-stderr ds-load --table bills --on-conflict update \
+	    --column 'amount numeric amount' --column 'qty bigint n' <"$T/p3"
+	assert_status 0
+	assert_equal "$(sql "select id, amount, qty, hash from bills order by id")" "u1|2.5|5|h-u1-v3
+u2|3|2|h-u2"
+}
