@@ -36,7 +36,7 @@ usage(FILE *f, int status)
 	    "usage: ds-transform [--canonical] [--checkpoint-every n]\n"
 	    "                    [--csv-delimiter c] [--csv-header a,b,c]\n"
 	    "                    [--csv-null string] [--encoding name]\n"
-	    "                    [--id-field path] [--input format] [--jq filter]\n"
+	    "                    [--id-field path[,path...]] [--input format] [--jq filter]\n"
 	    "                    [--key id | hash] [--max-line-bytes n]\n"
 	    "                    [--max-record-bytes n] [--resume cursor]\n"
 	    "                    [--stream name] [--ts-field path]\n"
@@ -51,8 +51,12 @@ patharg(const char *opt, const char *v)
 {
 	size_t n = strlen(v);
 
-	if (n == 0 || v[0] == '.' || v[n - 1] == '.' || strstr(v, "..") != NULL)
-		ds_diex(DS_EX_USAGE, "--%s \"%s\": want a key or a dotted path of keys", opt, v);
+	if (n == 0 || v[0] == '.' || v[n - 1] == '.' || strstr(v, "..") != NULL ||
+	    (strchr(v, ',') != NULL && (strcmp(opt, "id-field") != 0 || v[0] == ',' ||
+	    v[n - 1] == ',' || strstr(v, ",,") != NULL || strstr(v, ".,") != NULL ||
+	    strstr(v, ",.") != NULL)))
+		ds_diex(DS_EX_USAGE, "--%s \"%s\": want a key or a dotted path of keys%s", opt,
+		    v, strcmp(opt, "id-field") == 0 ? " (or several, comma-separated)" : "");
 	return v;
 }
 

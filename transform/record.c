@@ -54,6 +54,59 @@ path_free(struct xf_path *p)
 	free(p->len);
 }
 
+static int	lookup(struct xf_rec *, const struct xf_path *, const char **, size_t *);
+
+/* Split id_field "a,b" into the paths of a composite id (none for one field). */
+static void
+composite_init(struct xf_rec *r, const char *id_field)
+{
+	const char *p = id_field, *comma;
+	char *part;
+
+	if (strchr(id_field, ',') == NULL)
+		return;
+	for (;;) {
+		comma = strchr(p, ',');
+		part = ds_xstrndup(p, comma ? (size_t)(comma - p) : strlen(p));
+		r->keys = ds_xrealloc(r->keys, (r->nkeys + 1) * sizeof(*r->keys));
+		path_init(&r->keys[r->nkeys++], part);
+		free(part);
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+}
+
+/*
+ * The composite id of the current record: the RFC 8785 text of the JSON
+ * array of its key values, as a JSON string in r->idnum. 0, or -1 with the
+ * first missing key's path in *missing.
+ */
+static int
+composite_id(struct xf_rec *r, const char **missing)
+{
+	const char *v;
+	size_t vl, i;
+
+	ds_buf_reset(&r->keyval);
+	ds_buf_addc(&r->keyval, '[');
+	for (i = 0; i < r->nkeys; i++) {
+		if (lookup(r, &r->keys[i], &v, &vl) < 0 || *v == 'n') {
+			*missing = r->keys[i].text;
+			return -1;
+		}
+		if (i > 0)
+			ds_buf_addc(&r->keyval, ',');
+		ds_buf_add(&r->keyval, v, vl);
+	}
+	ds_buf_addc(&r->keyval, ']');
+	ds_buf_reset(&r->tmp);
+	ds_jcs(&r->jcs, r->keyval.p, r->keyval.len, &r->tmp);
+	ds_buf_reset(&r->idnum);
+	ds_json_put_str(&r->idnum, r->tmp.p, r->tmp.len);
+	return 0;
+}
+
 void
 xf_rec_init(struct xf_rec *r, const struct xf_opts *o, struct xf_jq *jq)
 {
@@ -61,6 +114,7 @@ xf_rec_init(struct xf_rec *r, const struct xf_opts *o, struct xf_jq *jq)
 	r->o = o;
 	r->jq = jq;
 	path_init(&r->id, o->id_field);
+	composite_init(r, o->id_field);
 	path_init(&r->ts, o->ts_field);
 	path_init(&r->type, o->type_field);
 	r->schemas = xf_schema_new();
@@ -73,6 +127,10 @@ void
 xf_rec_free(struct xf_rec *r)
 {
 	path_free(&r->id);
+	while (r->nkeys > 0)
+		path_free(&r->keys[--r->nkeys]);
+	free(r->keys);
+	ds_buf_free(&r->keyval);
 	path_free(&r->ts);
 	path_free(&r->type);
 	xf_schema_free(r->schemas);
@@ -249,7 +307,7 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
     const char *end, const char *base, const char **recend, struct ds_buf *out)
 {
 	struct ds_json j;
-	const char *s, *q, *v, *idv = NULL, *typev = NULL;
+	const char *s, *q, *v, *idv = NULL, *typev = NULL, *miss = NULL;
 	size_t n, vl, idl = 0, typel = 0, nfields = 0;
 	struct ds_time t;
 	char hex[65], ts[DS_TIME_FMTMAX];
@@ -304,6 +362,16 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	if (r->idtok != NULL) {
 		idv = r->idtok;
 		idl = r->idtoklen;
+	} else if (!r->o->key_hash && r->nkeys > 0) {
+		if (composite_id(r, &miss) < 0) {
+			ds_buf_reset(&r->reason);
+			ds_buf_printf(&r->reason, "missing id field %s (of --id-field %s)", miss,
+			    r->o->id_field);
+			xf_reject(r, w, r->reason.p, s, n, out);
+			return XF_REJECT;
+		}
+		idv = r->idnum.p;
+		idl = r->idnum.len;
 	} else if (!r->o->key_hash) {
 		if (lookup(r, &r->id, &idv, &idl) < 0) {
 			if (!r->o->id_or_hash) {

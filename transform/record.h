@@ -38,6 +38,9 @@ struct xf_path {
 struct xf_rec {
 	const struct xf_opts	*o;
 	struct xf_path		 id, ts, type;
+	struct xf_path		*keys;		/* --id-field a,b: the parts of a composite id */
+	size_t			 nkeys;		/* 0 for a single id field */
+	struct ds_buf		 keyval;	/* the composite id's JSON array */
 	struct xf_jq		*jq;		/* NULL without --jq; not owned */
 	struct xf_schemas	*schemas;
 	struct ds_jcs		 jcs;
