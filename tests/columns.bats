@@ -165,3 +165,27 @@ u2|3|2|h-u2"
 	assert_equal "$(sql "select id, amount, qty, hash from bills order by id")" "u1|2.5|5|h-u1-v3
 u2|3|2|h-u2"
 }
+
+# krec REGION N V: a source record whose identity is (region, n)
+krec() {
+	printf '{"region":"%s","n":%s,"timestamp":"2024-01-01T00:00:00Z","v":"%s"}\n' "$1" "$2" "$3"
+}
+
+@test "composite keys: --id-field region,n is the row's identity; duplicates within and across runs are skipped, a changed one replaced" {
+	{ krec eu 1 a; krec eu 2 b; krec eu 1 a; krec 'eu,1' 2 c; } >"$T/r1"
+	{ krec eu 1 a; krec us 1 d; printf '{"n":1.0,"region":"eu","timestamp":"2024-01-01T00:00:00Z","v":"a"}\n'; krec eu 2 B; } >"$T/r2"
+	run --separate-stderr bash -c 'ds-transform --id-field region,n <"$1" | ds-load --column "region text region" --column "num bigint n"' _ "$T/r1"
+	assert_status 0
+	assert_stderr_contains "records=3 duplicates=1"
+	run --separate-stderr bash -c 'ds-transform --id-field region,n <"$1" | ds-load --on-conflict update --column "region text region" --column "num bigint n"' _ "$T/r2"
+	assert_status 0
+	assert_stderr_contains "records=1 duplicates=3 updated=1"
+	assert_equal "$(sql "select id, region, num, data->>'v' from events order by id")" \
+'["eu",1]|eu|1|a
+["eu",2]|eu|2|B
+["eu,1",2]|eu,1|2|c
+["us",1]|us|1|d'
+	run --separate-stderr bash -c 'ds-transform --id-field region,n <"$1" | ds-load --on-conflict update --column "region text region" --column "num bigint n"' _ "$T/r2"
+	assert_status 0
+	assert_stderr_contains "records=0 duplicates=4 updated=0"
+}
