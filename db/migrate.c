@@ -322,3 +322,129 @@ ds_migrate(PGconn *conn, const char *table)
 	    "cannot commit the migrations"));
 	return applied;
 }
+
+/*
+ * The index name of declared column col of the table relname: relname_col_idx,
+ * or ds_<8 hex of both>_idx when that is longer than 63 bytes. Appended to b.
+ */
+static void
+column_index_name(const char *relname, const char *col, struct ds_buf *b)
+{
+	uint32_t h = 2166136261u;
+	const unsigned char *p;
+
+	if (strlen(relname) + strlen(col) + 5 <= 63) {
+		ds_buf_printf(b, "%s_%s_idx", relname, col);
+		return;
+	}
+	for (p = (const unsigned char *)relname; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	h = (h ^ '.') * 16777619u;
+	for (p = (const unsigned char *)col; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	ds_buf_printf(b, "ds_%08x_%.40s_idx", (unsigned)h, col);
+}
+
+/*
+ * One pass over the declared columns of table: with apply zero, count the
+ * migrations missing (SELECTs only); else apply them in the open
+ * transaction. Exits (DS_EX_PERM) when a column exists with another type.
+ */
+static int
+columns_pass(PGconn *conn, const char *table, const struct ds_declared *cols,
+    size_t n, int apply)
+{
+	struct ds_buf qt = { 0 }, qc = { 0 }, sql = { 0 }, name = { 0 }, idx = { 0 };
+	struct ds_buf qi = { 0 };
+	const char *dot = strchr(table, '.'), *vals[2];
+	PGresult *res;
+	size_t i;
+	int need = 0, has, rec;
+
+	ds_db_ident(conn, table, &qt);
+	for (i = 0; i < n; i++) {
+		vals[0] = qt.p;
+		vals[1] = cols[i].name;
+		res = ds_db_execp(conn, "SELECT format_type(atttypid, NULL) FROM pg_attribute"
+		    " WHERE attrelid = to_regclass($1) AND attname = $2 AND attnum > 0"
+		    " AND NOT attisdropped", 2, vals, "cannot read the records table's columns");
+		has = PQntuples(res) == 1;
+		if (has && strcmp(PQgetvalue(res, 0, 0), cols[i].type) != 0) {
+			ds_logkv(DS_LOG_ERROR, "a declared column exists with another type:"
+			    " change the declaration or the table (ALTER TABLE ... ALTER COLUMN"
+			    " ... TYPE)", "table=%s column=%s declared=%s stored=%s"
+			    " status=permanent", table, cols[i].name, cols[i].type,
+			    PQgetvalue(res, 0, 0));
+			PQclear(res);
+			ds_db_exit(DS_EX_PERM);
+		}
+		PQclear(res);
+		ds_buf_reset(&qc);
+		ds_db_ident(conn, cols[i].name, &qc);
+		if (!has) {
+			need++;
+			if (apply) {
+				ds_buf_reset(&sql);
+				ds_buf_printf(&sql, "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s",
+				    qt.p, qc.p, cols[i].type);
+				ddl(conn, sql.p, "cannot add a declared column to the records table");
+				ds_buf_reset(&name);
+				ds_buf_printf(&name, "%s:column:%s", table, cols[i].name);
+				vals[0] = name.p;
+				PQclear(ds_db_execp(conn, "INSERT INTO ds_schema_migrations (name)"
+				    " VALUES ($1) ON CONFLICT DO NOTHING", 1, vals,
+				    "cannot record a migration"));
+				ds_logkv(DS_LOG_INFO, "migration applied", "name=%s", name.p);
+			}
+		}
+		if (!cols[i].index)
+			continue;
+		ds_buf_reset(&name);
+		ds_buf_printf(&name, "%s:index:%s", table, cols[i].name);
+		vals[0] = name.p;
+		res = ds_db_execp(conn, "SELECT to_regclass('ds_schema_migrations') IS NOT NULL"
+		    " AND EXISTS (SELECT 1 FROM ds_schema_migrations WHERE name = $1)", 1, vals,
+		    "cannot read ds_schema_migrations");
+		rec = PQgetvalue(res, 0, 0)[0] == 't';
+		PQclear(res);
+		if (rec)
+			continue;
+		need++;
+		if (!apply)
+			continue;
+		ds_buf_reset(&idx);
+		ds_buf_reset(&qi);
+		column_index_name(dot ? dot + 1 : table, cols[i].name, &idx);
+		ds_db_ident(conn, idx.p, &qi);
+		ds_buf_reset(&sql);
+		ds_buf_printf(&sql, "CREATE INDEX IF NOT EXISTS %s ON %s (%s)", qi.p, qt.p, qc.p);
+		ddl(conn, sql.p, "cannot index a declared column");
+		PQclear(ds_db_execp(conn, "INSERT INTO ds_schema_migrations (name)"
+		    " VALUES ($1) ON CONFLICT DO NOTHING", 1, vals, "cannot record a migration"));
+		ds_logkv(DS_LOG_INFO, "migration applied", "name=%s", name.p);
+	}
+	ds_buf_free(&qt);
+	ds_buf_free(&qc);
+	ds_buf_free(&sql);
+	ds_buf_free(&name);
+	ds_buf_free(&idx);
+	ds_buf_free(&qi);
+	return need;
+}
+
+int
+ds_migrate_columns(PGconn *conn, const char *table, const struct ds_declared *cols,
+    size_t n)
+{
+	int applied;
+
+	if (n == 0 || columns_pass(conn, table, cols, n, 0) == 0)
+		return 0;
+	ddl(conn, "SET client_min_messages = warning; BEGIN;"
+	    " SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")",
+	    "cannot lock the schema for migrations");
+	applied = columns_pass(conn, table, cols, n, 1);
+	PQclear(ds_db_exec(conn, "COMMIT; RESET client_min_messages",
+	    "cannot commit the migrations"));
+	return applied;
+}

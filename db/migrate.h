@@ -59,4 +59,21 @@ void	ds_migrate_expand(const char *tmpl, const char *qtable, const char *qindex,
 /* Non-zero when the ds tables exist (ds_checkpoints is there). */
 int	ds_migrated(PGconn *conn);
 
+/* A declared column of a records table (see ds-load --column). */
+struct ds_declared {
+	const char	*name;	/* a plain identifier */
+	const char	*type;	/* as format_type() writes it */
+	int		 index;	/* index it */
+};
+
+/*
+ * Add the declared columns cols (n) missing on table, each recorded as
+ * "TABLE:column:NAME", and their indexes, "TABLE:index:NAME", under the
+ * migration lock; nothing (SELECTs only) when all are there. Exits
+ * (DS_EX_PERM) when a column exists with another type. Returns the
+ * migrations applied.
+ */
+int	ds_migrate_columns(PGconn *conn, const char *table,
+	    const struct ds_declared *cols, size_t n);
+
 #endif

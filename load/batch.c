@@ -87,7 +87,7 @@ ds_loader_new(PGconn *conn, const char *table, int update, long long run,
 	l->relname = ds_xstrdup(dot ? dot + 1 : table);
 	ds_db_ident(conn, table, &t);
 	l->qtable = ds_xstrdup(t.p);
-	ds_columns_sql_make(ds_columns, ds_ncolumns, &l->cols);
+	ds_columns_sql_make(ds_cols, ds_ncols, &l->cols);
 	ds_buf_adds(&t, l->cols.list);
 	l->target = t.p;
 	l->stage_target = ds_xmalloc(strlen(DS_STAGE) + strlen(l->cols.list) + 1);
@@ -239,11 +239,15 @@ ds_loader_record(struct ds_loader *l, const struct ds_line *ln)
 	mark_start(l);
 	/* the loaded columns, filled as the table says; the key is the first */
 	for (i = 0; i < n; i++) {
-		col = &ds_columns[i];
+		col = &ds_cols[i];
 		sp = (const struct ds_span *)(const void *)((const char *)ln + col->from);
 		if (i == ver)
 			vstart = b->len;
-		if (col->fill == DS_FILL_JSON && sp->p != NULL)
+		if (col->fill == DS_FILL_PATH) {
+			if (ds_columns_copy_path(b, ln->data.p, ln->data.p ? ln->data.n : 0,
+			    col->path) != 0)
+				goto nul;
+		} else if (col->fill == DS_FILL_JSON && sp->p != NULL)
 			ds_copy_field(b, sp->p, sp->n);
 		else if (ds_copy_jstr(b, sp) != 0)
 			goto nul;

@@ -8,6 +8,33 @@
 #include "loader.h"
 
 /*
+ * Append " (column NAME)" to b when the COPY context of res names a declared
+ * column (a value that does not cast: the message names the value).
+ */
+static void
+declared_column(const PGresult *res, struct ds_buf *b)
+{
+	const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT), *p;
+	const struct ds_column *col;
+	struct ds_buf name = { 0 };
+	size_t n;
+
+	if (ctx == NULL || strncmp(ctx, "COPY ", 5) != 0 ||
+	    (p = strstr(ctx, ", column ")) == NULL)
+		return;
+	p += 9;
+	n = strcspn(p, ":\n");
+	ds_buf_add(&name, p, n);
+	ds_buf_terminate(&name);
+	if ((col = ds_columns_find(ds_cols, ds_ncols, name.p)) != NULL &&
+	    col->fill == DS_FILL_PATH) {
+		ds_buf_printf(b, " (column %s)", name.p);
+		ds_buf_terminate(b);
+	}
+	ds_buf_free(&name);
+}
+
+/*
  * The reason stored for a refused row: the server's message and its detail,
  * but not a detail that changes from run to run ("Failing row contains"
  * has ingested_at, "Index row references tuple" a location), so a replay
@@ -22,6 +49,7 @@ reason(PGconn *conn, const PGresult *res, struct ds_buf *b)
 	if (m == NULL || d == NULL || (strncmp(d, "Failing row contains", 20) != 0 &&
 	    strncmp(d, "Index row references tuple", 26) != 0)) {
 		ds_db_message(conn, res, b);
+		declared_column(res, b);
 		return;
 	}
 	ds_buf_add(b, m, strcspn(m, "\n"));

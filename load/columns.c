@@ -3,22 +3,295 @@
 #include <string.h>
 
 #include "buf.h"
+#include "json.h"
 #include "columns.h"
+#include "copy.h"
 #include "stream.h"
 
 #define FROM(f)	offsetof(struct ds_line, f)
 
 const struct ds_column ds_columns[] = {
-	{ "id", "text", NULL, DS_FILL_STRING, FROM(id), DS_ROLE_KEY },
-	{ "stream", "text", "EXCLUDED.stream", DS_FILL_STRING, FROM(stream), DS_ROLE_NONE },
-	{ "type", "text", "EXCLUDED.type", DS_FILL_STRING, FROM(type), DS_ROLE_NONE },
-	{ "ts", "timestamptz", "EXCLUDED.ts", DS_FILL_STRING, FROM(ts), DS_ROLE_NONE },
-	{ "hash", "text", "EXCLUDED.hash", DS_FILL_STRING, FROM(hash), DS_ROLE_VERSION },
-	{ "data", "jsonb", "EXCLUDED.data", DS_FILL_JSON, FROM(data), DS_ROLE_RAW },
-	{ "ingested_at", "timestamptz", "now()", DS_FILL_NONE, 0, DS_ROLE_NONE },
+	{ "id", "text", NULL, DS_FILL_STRING, FROM(id), DS_ROLE_KEY, NULL },
+	{ "stream", "text", "EXCLUDED.stream", DS_FILL_STRING, FROM(stream), DS_ROLE_NONE, NULL },
+	{ "type", "text", "EXCLUDED.type", DS_FILL_STRING, FROM(type), DS_ROLE_NONE, NULL },
+	{ "ts", "timestamptz", "EXCLUDED.ts", DS_FILL_STRING, FROM(ts), DS_ROLE_NONE, NULL },
+	{ "hash", "text", "EXCLUDED.hash", DS_FILL_STRING, FROM(hash), DS_ROLE_VERSION, NULL },
+	{ "data", "jsonb", "EXCLUDED.data", DS_FILL_JSON, FROM(data), DS_ROLE_RAW, NULL },
+	{ "ingested_at", "timestamptz", "now()", DS_FILL_NONE, 0, DS_ROLE_NONE, NULL },
 };
 
 const size_t ds_ncolumns = sizeof(ds_columns) / sizeof(ds_columns[0]);
+
+const struct ds_column *ds_cols = ds_columns;
+size_t ds_ncols = sizeof(ds_columns) / sizeof(ds_columns[0]);
+
+/* The declared columns (names, types and paths malloc'd), and their index flags. */
+static struct ds_column *declared;
+static int *indexed;
+static size_t ndeclared;
+
+/* Non-zero when s is a plain lower-case SQL identifier of at most 63 bytes. */
+static int
+plain_ident(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 63 || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+int
+ds_columns_declare(const char *spec, struct ds_buf *err)
+{
+	const char *p = spec, *name, *type, *path, *e;
+	size_t nn, tn, i;
+	struct ds_column *c;
+	char *nm;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	name = p;
+	nn = strcspn(p, " \t");
+	p += nn;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	type = p;
+	e = p + strlen(p);
+	while (e > type && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	path = e;
+	while (path > type && path[-1] != ' ' && path[-1] != '\t')
+		path--;
+	tn = (size_t)(path - type);
+	while (tn > 0 && (type[tn - 1] == ' ' || type[tn - 1] == '\t'))
+		tn--;
+	if (nn == 0 || tn == 0 || path == e) {
+		ds_buf_printf(err, "want NAME TYPE PATH");
+		return -1;
+	}
+	if (!plain_ident(name, nn)) {
+		ds_buf_printf(err, "column name %.*s: want a lower-case SQL identifier"
+		    " ([a-z_][a-z0-9_]*, at most 63 bytes)", (int)nn, name);
+		return -1;
+	}
+	nm = ds_xstrndup(name, nn);
+	/* n: the staging tables' row number */
+	if (strcmp(nm, "n") == 0 || ds_columns_find(ds_columns, ds_ncolumns, nm) != NULL ||
+	    ds_columns_find(declared, ndeclared, nm) != NULL) {
+		ds_buf_printf(err, "column %s is declared twice or is a name ds-load uses itself", nm);
+		free(nm);
+		return -1;
+	}
+	for (i = 0; path + i < e; i++)
+		if (path[i] == '.' && (i == 0 || path[i - 1] == '.' || path + i + 1 == e)) {
+			ds_buf_printf(err, "path %.*s: an empty part", (int)(e - path), path);
+			free(nm);
+			return -1;
+		}
+	declared = ds_xrealloc(declared, (ndeclared + 1) * sizeof(*declared));
+	indexed = ds_xrealloc(indexed, (ndeclared + 1) * sizeof(*indexed));
+	c = &declared[ndeclared];
+	memset(c, 0, sizeof(*c));
+	c->name = nm;
+	c->type = ds_xstrndup(type, tn);
+	c->path = ds_xstrndup(path, (size_t)(e - path));
+	c->fill = DS_FILL_PATH;
+	c->role = DS_ROLE_NONE;
+	indexed[ndeclared++] = 0;
+	return 0;
+}
+
+int
+ds_columns_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ndeclared; i++)
+		if (strcmp(declared[i].name, name) == 0) {
+			indexed[i] = 1;
+			return 0;
+		}
+	return -1;
+}
+
+size_t
+ds_columns_ndeclared(void)
+{
+	return ndeclared;
+}
+
+struct ds_column *
+ds_columns_declared(size_t i, int *index)
+{
+	if (index != NULL)
+		*index = indexed[i];
+	return &declared[i];
+}
+
+void
+ds_columns_declare_done(void)
+{
+	struct ds_column *all;
+	struct ds_buf set = { 0 };
+	size_t i, k = 0;
+
+	if (ndeclared == 0)
+		return;
+	all = ds_xcalloc(ds_ncolumns + ndeclared, sizeof(*all));
+	for (i = 0; i < ds_ncolumns; i++)
+		if (ds_columns[i].fill != DS_FILL_NONE)
+			all[k++] = ds_columns[i];
+	for (i = 0; i < ndeclared; i++) {
+		ds_buf_reset(&set);
+		ds_buf_printf(&set, "EXCLUDED.\"%s\"", declared[i].name);
+		declared[i].set = ds_xstrdup(set.p);
+		all[k++] = declared[i];
+	}
+	for (i = 0; i < ds_ncolumns; i++)
+		if (ds_columns[i].fill == DS_FILL_NONE)
+			all[k++] = ds_columns[i];
+	ds_buf_free(&set);
+	ds_cols = all;
+	ds_ncols = k;
+}
+
+/* Append the array element v (vn bytes) to the array literal b. */
+static int array_literal(struct ds_buf *b, const char *v, size_t vn);
+
+/* Append s (n bytes) double-quoted for an array literal. */
+static void
+array_quoted(struct ds_buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	ds_buf_addc(b, '"');
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			ds_buf_addc(b, '\\');
+		ds_buf_addc(b, s[i]);
+	}
+	ds_buf_addc(b, '"');
+}
+
+/* Append the JSON value v (vn bytes, validated) as an array element. */
+static int
+array_element(struct ds_buf *b, const char *v, size_t vn)
+{
+	struct ds_buf s = { 0 };
+	int r = 0;
+
+	switch (*v) {
+	case 'n':
+		ds_buf_adds(b, "NULL");
+		break;
+	case '[':
+		r = array_literal(b, v, vn);
+		break;
+	case '"':
+		r = ds_json_str_decode(v + 1, vn - 2, &s);
+		ds_buf_terminate(&s);
+		array_quoted(b, s.p, s.len);
+		break;
+	default:	/* numbers, booleans, objects: their JSON text */
+		array_quoted(b, v, vn);
+		break;
+	}
+	ds_buf_free(&s);
+	return r;
+}
+
+static int
+array_literal(struct ds_buf *b, const char *v, size_t vn)
+{
+	struct ds_json j;
+	const char *p = v, *e;
+	size_t en, k = 0;
+	int r;
+
+	ds_json_init(&j, v);
+	if (ds_json_arr_begin(&j, &p, v + vn) != 0)
+		return 0;
+	ds_buf_addc(b, '{');
+	while ((r = ds_json_arr_next(&j, &p, v + vn, &e, &en)) == 1) {
+		if (k++ > 0)
+			ds_buf_addc(b, ',');
+		if (array_element(b, e, en) != 0)
+			return -1;
+	}
+	ds_buf_addc(b, '}');
+	return 0;
+}
+
+/* Non-zero when the raw JSON key k (kn bytes) is the path part s (n bytes). */
+static int
+key_is(const char *k, size_t kn, const char *s, size_t n)
+{
+	struct ds_buf d = { 0 };
+	int eq;
+
+	if (memchr(k, '\\', kn) == NULL)
+		return kn == n && memcmp(k, s, n) == 0;
+	eq = ds_json_str_decode(k, kn, &d) == 0 && d.len == n && memcmp(d.p, s, n) == 0;
+	ds_buf_free(&d);
+	return eq;
+}
+
+int
+ds_columns_copy_path(struct ds_buf *b, const char *data, size_t n, const char *path)
+{
+	struct ds_json j;
+	struct ds_json_member m;
+	struct ds_buf lit = { 0 };
+	const char *p = data, *end = data + n, *part = path, *val = NULL;
+	size_t pn, vn = 0;
+	struct ds_span sp;
+	int r;
+
+	ds_json_init(&j, data);
+	for (;;) {
+		pn = strcspn(part, ".");
+		val = NULL;
+		if (ds_json_obj_begin(&j, &p, end) != 0)
+			break;
+		/* the last of equal keys, as jsonb keeps */
+		while ((r = ds_json_obj_next(&j, &p, end, &m)) == 1)
+			if (key_is(m.key, m.keylen, part, pn)) {
+				val = m.val;
+				vn = m.vallen;
+			}
+		if (val == NULL || part[pn] == '\0')
+			break;
+		part += pn + 1;
+		p = val;
+		end = val + vn;
+	}
+	if (val == NULL || *val == 'n') {
+		ds_buf_adds(b, "\\N");
+		return 0;
+	}
+	if (*val == '"') {
+		sp.p = val + 1;
+		sp.n = vn - 2;
+		return ds_copy_jstr(b, &sp);
+	}
+	if (*val == '[') {
+		r = array_literal(&lit, val, vn);
+		if (r == 0)
+			ds_copy_field(b, lit.p, lit.len);
+		ds_buf_free(&lit);
+		return r;
+	}
+	ds_copy_field(b, val, vn);
+	return 0;
+}
+
+/* The quote around a column's name: declared ones may be SQL keywords. */
+#define Q(c)	((c)->fill == DS_FILL_PATH ? "\"" : "")
 
 /* Append "CREATE TEMP TABLE IF NOT EXISTS name (...)" of the loaded columns. */
 static void
@@ -30,7 +303,8 @@ staging_table(const struct ds_column *cols, size_t n, const char *name, int text
 	ds_buf_printf(b, "CREATE TEMP TABLE IF NOT EXISTS %s (", name);
 	for (i = 0; i < n; i++)
 		if (cols[i].fill != DS_FILL_NONE)
-			ds_buf_printf(b, "%s %s, ", cols[i].name, text ? "text" : cols[i].type);
+			ds_buf_printf(b, "%s%s%s %s, ", Q(&cols[i]), cols[i].name, Q(&cols[i]),
+			    text ? "text" : cols[i].type);
 	ds_buf_adds(b, "n bigserial) ON COMMIT DELETE ROWS");
 }
 
@@ -43,12 +317,14 @@ ds_columns_sql_make(const struct ds_column *cols, size_t n, struct ds_columns_sq
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < n; i++) {
 		if (cols[i].set != NULL)
-			ds_buf_printf(&set, "%s%s = %s", set.len ? ", " : "", cols[i].name,
-			    cols[i].set);
+			ds_buf_printf(&set, "%s%s%s%s = %s", set.len ? ", " : "", Q(&cols[i]),
+			    cols[i].name, Q(&cols[i]), cols[i].set);
 		if (cols[i].fill == DS_FILL_NONE)
 			continue;
-		ds_buf_printf(&names, "%s%s", k ? ", " : "", cols[i].name);
-		ds_buf_printf(&casts, "%s%s", k ? ", " : "", cols[i].name);
+		ds_buf_printf(&names, "%s%s%s%s", k ? ", " : "", Q(&cols[i]), cols[i].name,
+		    Q(&cols[i]));
+		ds_buf_printf(&casts, "%s%s%s%s", k ? ", " : "", Q(&cols[i]), cols[i].name,
+		    Q(&cols[i]));
 		if (strcmp(cols[i].type, "text") != 0)
 			ds_buf_printf(&casts, "::%s", cols[i].type);
 		if (cols[i].role == DS_ROLE_VERSION)

@@ -19,7 +19,8 @@ struct ds_buf;
 enum ds_fill {
 	DS_FILL_NONE,		/* not loaded: the table's default */
 	DS_FILL_STRING,		/* a JSON string (or null) of the line, decoded */
-	DS_FILL_JSON		/* a JSON value of the line, as its text */
+	DS_FILL_JSON,		/* a JSON value of the line, as its text */
+	DS_FILL_PATH		/* a declared column: the record's field at path */
 };
 
 /* What ds-load itself uses a column for. */
@@ -37,11 +38,45 @@ struct ds_column {
 	enum ds_fill	 fill;
 	size_t		 from;	/* offsetof(struct ds_line, its span) when filled */
 	enum ds_role	 role;
+	const char	*path;	/* DS_FILL_PATH: dotted path into the record */
 };
 
 /* The records table's columns: the loaded ones first, the key first of all. */
 extern const struct ds_column ds_columns[];
 extern const size_t ds_ncolumns;
+
+/*
+ * The columns ds-load loads: ds_columns plus the declared ones (set by
+ * ds_columns_declare_done()), loaded columns first.
+ */
+extern const struct ds_column *ds_cols;
+extern size_t ds_ncols;
+
+/*
+ * Parse a declared column, "NAME TYPE PATH" (TYPE may hold spaces), and
+ * add it to the declared ones. Returns 0, or -1 with why in err.
+ * The type is checked by the server: see ds_columns_declare_done().
+ */
+int	ds_columns_declare(const char *spec, struct ds_buf *err);
+
+/* Mark the declared column name to be indexed; 0, or -1 when none is so named. */
+int	ds_columns_index(const char *name);
+
+/* The declared columns: their count, and the i-th's name, type and index flag. */
+size_t	ds_columns_ndeclared(void);
+struct ds_column *ds_columns_declared(size_t i, int *index);
+
+/* Build ds_cols from ds_columns and the declared columns (types final). */
+void	ds_columns_declare_done(void);
+
+/*
+ * Append the value at path (dotted) of the record data (n bytes of
+ * validated JSON) to b as one COPY field: a string decoded, an array as a
+ * PostgreSQL array literal, other values as their JSON text, a missing
+ * field or null as \N. Returns 0, or -1 when a string holds \u0000.
+ */
+int	ds_columns_copy_path(struct ds_buf *b, const char *data, size_t n,
+	    const char *path);
 
 /* What the columns give, as SQL text and field positions. */
 struct ds_columns_sql {

@@ -22,6 +22,7 @@
 #include "secure.h"
 #include "batch.h"
 #include "catalog.h"
+#include "columns.h"
 #include "../db/db.h"
 #include "../db/migrate.h"
 #include "../db/own.h"
@@ -53,9 +54,61 @@ usage(FILE *f, int status)
 {
 	fprintf(f,
 	    "usage: ds-load [--batch-bytes n] [--batch-rows n] [--batch-seconds seconds]\n"
+	    "               [--column 'name type path'] [--column-index name]\n"
 	    "               [--db url] [--jobs n] [--max-rejects n] [--migrate-only]\n"
 	    "               [--on-conflict skip|update] [--stats file] [--table name]\n");
 	exit(status);
+}
+
+/*
+ * Name each declared column's type as the server does (a type it does not
+ * know is a usage error), before any migration.
+ */
+static void
+check_types(void)
+{
+	struct ds_column *c;
+	struct ds_buf msg = { 0 };
+	const char *vals[1];
+	PGresult *res;
+	size_t i;
+
+	for (i = 0; i < ds_columns_ndeclared(); i++) {
+		c = ds_columns_declared(i, NULL);
+		vals[0] = c->type;
+		res = PQexecParams(conn, "SELECT format_type($1::regtype, NULL)", 1, NULL,
+		    vals, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			ds_db_message(conn, res, &msg);
+			ds_diex(DS_EX_USAGE, "--column %s: type %s: %s", c->name, c->type,
+			    msg.p);
+		}
+		c->type = ds_xstrdup(PQgetvalue(res, 0, 0));	/* the given one is kept: small */
+		PQclear(res);
+	}
+}
+
+/* Add the declared columns missing on table (and their indexes). */
+static void
+declare_columns(const char *table)
+{
+	struct ds_declared *d;
+	struct ds_column *c;
+	size_t i, n = ds_columns_ndeclared();
+	int index;
+
+	if (n == 0)
+		return;
+	d = ds_xcalloc(n, sizeof(*d));
+	for (i = 0; i < n; i++) {
+		c = ds_columns_declared(i, &index);
+		d[i].name = c->name;
+		d[i].type = c->type;
+		d[i].index = index;
+	}
+	ds_columns_declare_done();
+	ds_migrate_columns(conn, table, d, n);
+	free(d);
 }
 
 /* Write the stats file with the committed totals and state. */
@@ -270,12 +323,14 @@ summary(const char *msg, double secs)
 int
 main(int argc, char *argv[])
 {
-	enum { O_BBYTES = 256, O_BROWS, O_BSECS, O_DB, O_JOBS, O_MAXREJ, O_MIGRATE,
+	enum { O_BBYTES = 256, O_BROWS, O_BSECS, O_COLUMN, O_COLINDEX, O_DB, O_JOBS, O_MAXREJ, O_MIGRATE,
 	    O_CONFLICT, O_STATS, O_TABLE };
 	static const struct option longopts[] = {
 		{ "batch-bytes", required_argument, NULL, O_BBYTES },
 		{ "batch-rows", required_argument, NULL, O_BROWS },
 		{ "batch-seconds", required_argument, NULL, O_BSECS },
+		{ "column", required_argument, NULL, O_COLUMN },
+		{ "column-index", required_argument, NULL, O_COLINDEX },
 		{ "db", required_argument, NULL, O_DB },
 		{ "help", no_argument, NULL, 'h' },
 		{ "jobs", required_argument, NULL, O_JOBS },
@@ -300,6 +355,8 @@ main(int argc, char *argv[])
 	size_t len;
 	uint64_t lineno;
 	int ch, r, update = 0, sig, migrate_only = 0;
+	char **colidx = NULL;
+	size_t ncolidx = 0, i;
 
 	ds_log_init(argv[0]);
 	ds_no_core();	/* it holds the database password */
@@ -313,6 +370,15 @@ main(int argc, char *argv[])
 			break;
 		case O_BSECS:
 			batch_secs = ds_arg_seconds("batch-seconds", optarg, 0, 86400);
+			break;
+		case O_COLUMN:
+			ds_buf_reset(&err);
+			if (ds_columns_declare(optarg, &err) != 0)
+				ds_diex(DS_EX_USAGE, "--column %s: %s", optarg, err.p);
+			break;
+		case O_COLINDEX:
+			colidx = ds_xrealloc(colidx, (ncolidx + 1) * sizeof(*colidx));
+			colidx[ncolidx++] = optarg;
 			break;
 		case O_DB:
 			db = optarg;
@@ -343,14 +409,21 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(stderr, DS_EX_USAGE);
+	for (i = 0; i < ncolidx; i++)
+		if (ds_columns_index(colidx[i]) != 0)
+			ds_diex(DS_EX_USAGE, "--column-index %s: no --column declares it",
+			    colidx[i]);
+	free(colidx);
 
 	ds_out_init();
 	ds_signals_init();
 	t0 = ds_mono();
 	conn = ds_db_connect(db, "ds-load");
+	check_types();
 	if (migrate_only) {
 		r = ds_migrate(conn, table);
 		ds_check_table(conn, table);
+		declare_columns(table);
 		ds_logkv(DS_LOG_INFO, "schema ready", "table=%s migrations_applied=%d",
 		    table, r);
 		PQfinish(conn);
@@ -358,6 +431,7 @@ main(int argc, char *argv[])
 	}
 	ds_migrate(conn, table);
 	ds_check_table(conn, table);
+	declare_columns(table);
 	run = ds_catalog_run_start(conn, table);
 	pool = ds_pool_new(conn, db, (int)jobs, table, update, run, (size_t)batch_rows,
 	    (size_t)batch_bytes, batch_secs);

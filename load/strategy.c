@@ -338,7 +338,7 @@ row_error(const PGresult *res)
 
 	if (strcmp(st, "23502") == 0 &&
 	    (name = PQresultErrorField(res, PG_DIAG_COLUMN_NAME)) != NULL)
-		return (col = ds_columns_find(ds_columns, ds_ncolumns, name)) != NULL &&
+		return (col = ds_columns_find(ds_cols, ds_ncols, name)) != NULL &&
 		    col->fill != DS_FILL_NONE;
 	if (strcmp(st, "42501") == 0)
 		return (msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)) != NULL &&

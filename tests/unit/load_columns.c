@@ -49,7 +49,7 @@ UNIT_TEST(load_columns_a_new_column_is_one_row_plus_one_migration)
 	struct ds_rows r = { 0 };
 	struct ds_buf b = { 0 };
 	const struct ds_column seen_at = { "seen_at", "timestamptz", "EXCLUDED.seen_at",
-	    DS_FILL_STRING, offsetof(struct ds_line, ts), DS_ROLE_NONE };
+	    DS_FILL_STRING, offsetof(struct ds_line, ts), DS_ROLE_NONE, NULL };
 	const char *migration = "ALTER TABLE @TABLE@ ADD COLUMN IF NOT EXISTS seen_at timestamptz;"
 	    " CREATE INDEX IF NOT EXISTS @TS_INDEX@ ON @TABLE@ (ts); -- a @ stays";
 
@@ -85,4 +85,69 @@ UNIT_TEST(load_columns_a_new_column_is_one_row_plus_one_migration)
 	ds_buf_free(&b);
 	ds_rows_free(&r);
 	ds_columns_sql_free(&s);
+}
+
+/*
+ * Declared columns (ds-load --column): after the loaded columns of
+ * ds_columns, quoted (a name may be a keyword), cast in the text merge,
+ * replaced under --on-conflict update; filled from the record's path.
+ */
+UNIT_TEST(load_columns_declared_columns_give_quoted_sql_and_path_values)
+{
+	struct ds_columns_sql s;
+	struct ds_buf b = { 0 }, err = { 0 };
+	const char *data = "{\"a\":{\"b\":\"x\\ty\",\"n\":12.5,\"b\":\"last\"},"
+	    "\"t\":[\"p\",null,\"q\\\"r,s\",[1,2],{\"k\":1}],\"o\":{\"z\":true},\"nul\":null}";
+
+	CHECK(ds_columns_declare("order numeric a.n", &err) == 0);
+	CHECK(ds_columns_declare("tags  text[]  t", &err) == 0);
+	CHECK(ds_columns_declare("at timestamp with time zone a.b", &err) == 0);
+	CHECK(ds_columns_declare("Bad text x", &err) == -1);
+	CHECK(strstr(err.p, "want a lower-case SQL identifier") != NULL);
+	ds_buf_reset(&err);
+	CHECK(ds_columns_declare("id text x", &err) == -1);
+	ds_buf_reset(&err);
+	CHECK(ds_columns_declare("x text .a", &err) == -1);
+	CHECK(ds_columns_index("tags") == 0);
+	CHECK(ds_columns_index("nope") == -1);
+	CHECK(ds_columns_ndeclared() == 3);
+	CHECK_STR(ds_columns_declared(2, NULL)->type, "timestamp with time zone");
+	ds_columns_declare_done();
+	CHECK(ds_ncols == ds_ncolumns + 3);
+	ds_columns_sql_make(ds_cols, ds_ncols, &s);
+	CHECK_STR(s.names, "id, stream, type, ts, hash, data, \"order\", \"tags\", \"at\"");
+	CHECK_STR(s.casts, "id, stream, type, ts::timestamptz, hash, data::jsonb,"
+	    " \"order\"::numeric, \"tags\"::text[], \"at\"::timestamp with time zone");
+	CHECK(strstr(s.staging, "data jsonb, \"order\" numeric, \"tags\" text[],"
+	    " \"at\" timestamp with time zone, n bigserial)") != NULL);
+	CHECK(strstr(s.set, "data = EXCLUDED.data, \"order\" = EXCLUDED.\"order\","
+	    " \"tags\" = EXCLUDED.\"tags\", \"at\" = EXCLUDED.\"at\", ingested_at = now()")
+	    != NULL);
+	CHECK(s.nloaded == 9);
+	CHECK(s.raw == 5);
+	ds_columns_sql_free(&s);
+
+	/* values: the last of equal keys, decoded strings, array literals, \N */
+	CHECK(ds_columns_copy_path(&b, data, strlen(data), "a.b") == 0);
+	CHECK_STR(b.p, "last");
+	ds_buf_reset(&b);
+	CHECK(ds_columns_copy_path(&b, data, strlen(data), "a.n") == 0);
+	CHECK_STR(b.p, "12.5");
+	ds_buf_reset(&b);
+	CHECK(ds_columns_copy_path(&b, data, strlen(data), "t") == 0);
+	CHECK_STR(b.p, "{\"p\",NULL,\"q\\\\\"r,s\",{\"1\",\"2\"},\"{\\\\\"k\\\\\":1}\"}");
+	ds_buf_reset(&b);
+	CHECK(ds_columns_copy_path(&b, data, strlen(data), "o") == 0);
+	CHECK_STR(b.p, "{\"z\":true}");
+	ds_buf_reset(&b);
+	CHECK(ds_columns_copy_path(&b, data, strlen(data), "nul") == 0);
+	CHECK_STR(b.p, "\\N");
+	ds_buf_reset(&b);
+	CHECK(ds_columns_copy_path(&b, data, strlen(data), "a.b.c") == 0);
+	CHECK_STR(b.p, "\\N");
+	ds_buf_reset(&b);
+	CHECK(ds_columns_copy_path(&b, data, strlen(data), "missing") == 0);
+	CHECK_STR(b.p, "\\N");
+	ds_buf_free(&b);
+	ds_buf_free(&err);
 }

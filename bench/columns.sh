@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# bench/columns.sh - ds-load with five declared columns (--column: numeric,
+# date, timestamptz, bigint, text[]) against none, on the same records, each
+# into a fresh database. Prints the median of BENCH_RUNS runs of each (runs
+# alternate, so a loaded machine weighs on both) and the ratio. Figures only.
+# BENCH_EVENTS (default 200000) records; BENCH_RUNS (default 5).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+: "${DS_BIN:=$top/bin}"
+PATH=$DS_BIN:$top/scripts:$PATH
+events=${BENCH_EVENTS:-200000}
+runs=${BENCH_RUNS:-5}
+work=$(mktemp -d /tmp/ds-bench-columns.XXXXXX)
+chmod 711 "$work"
+cleanup() {
+	ds-pg stop "$work/pg" >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+pg=$(ds-pg start "$work/pg")
+awk -v n="$events" 'BEGIN {
+	per = 5000
+	for (i = 1; i <= n; i++) {
+		id = sprintf("evt-%09d", i)
+		ts = sprintf("2024-01-%02dT%02d:%02d:%02d.%03dZ", i % 28 + 1, i % 24, i % 60, (i * 7) % 60, i % 1000)
+		data = sprintf("{\"id\":\"%s\",\"type\":\"type%d\",\"timestamp\":\"%s\",\"day\":\"2024-02-%02d\",\"user\":{\"id\":%d,\"name\":\"user %d caf\\u00e9\"},\"tags\":[\"a\",\"b\",%d],\"amount\":%d.%02d}", id, i % 7, ts, i % 28 + 1, i % 100000, i % 100000, i, i % 1000, i % 100)
+		printf "{\"stream\":\"events\",\"id\":\"%s\",\"type\":\"type%d\",\"ts\":\"%s\",\"hash\":\"%064x\",\"data\":%s}\n", id, i % 7, ts, i, data
+		if (i % per == 0 || i == n)
+			printf "{\"$ds\":\"checkpoint\",\"stream\":\"events\",\"seq\":%d,\"cursor\":\"c%d\",\"has_more\":%s,\"records\":%d}\n", int((i - 1) / per) + 1, int((i - 1) / per) + 2, i == n ? "false" : "true", per
+	}
+}' >"$work/stream"
+cols=(--column 'amount numeric amount' --column 'day date day'
+    --column 'at timestamptz timestamp' --column 'uid bigint user.id'
+    --column 'tags text[] tags')
+plain=() declared=()
+for r in $(seq "$runs"); do
+	for kind in plain declared; do
+		psql "$pg" -qAtc "drop database if exists b" -c "create database b" >/dev/null
+		url="postgresql:///b?host=$work/pg&user=ds"
+		args=()
+		[ "$kind" = plain ] || args=("${cols[@]}")
+		# the schema first, so the figure is the load alone
+		ds-load --db "$url" --migrate-only "${args[@]}" 2>/dev/null
+		t=$(now)
+		ds-load --db "$url" "${args[@]}" <"$work/stream" 2>/dev/null
+		e=$(awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')
+		if [ "$kind" = plain ]; then plain+=("$e"); else declared+=("$e"); fi
+		printf 'run %s %s: %ss\n' "$r" "$kind" "$e" >&2
+	done
+done
+p=$(median "${plain[@]}")
+d=$(median "${declared[@]}")
+printf '%s records: no declared column %ss, five declared columns %ss (median of %s): %s\n' \
+    "$events" "$p" "$d" "$runs" "$(awk -v a="$d" -v b="$p" 'BEGIN { printf "%+.1f%%", (a / b - 1) * 100 }')"
