@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,54 +14,26 @@
 #include "backoff.h"
 #include "body.h"
 #include "def.h"
-#include "gbody.h"
 #include "emit.h"
 #include "http.h"
 #include "oauth.h"
 #include "pager.h"
+#include "pagerpriv.h"
 #include "ratelimit.h"
 #include "cursorset.h"
 #include "stats.h"
-#include "stop.h"
 #include "style.h"
-#include "template.h"
 #include "url.h"
 #include "writer.h"
 
-#define ERRMSG_MAX	300	/* bytes of a server's error message quoted */
 #define THROTTLE_FACTOR	10	/* consecutive 429s with a wait allowed: 10 x --retries */
 #define UNREACHED_RETRIES 3	/* retries when no server ever answered (a wrong URL?) */
-
-/* The run, reachable from the exit hook that finishes the archive and stats. */
-struct run {
-	const struct pager_opts	*o;
-	struct stats		 st;
-	struct archive		*arch;
-	struct writer		*wr;		/* archives and writes the lines */
-	struct http		*http;
-	struct http_resp	 resp;
-	struct ratelimit	 rl;
-	struct seen		 seen;
-	struct ds_buf		 cur;		/* cursor of the page being fetched */
-	int			 have_cur;	/* else: the first page */
-	double			 cur_since;	/* mono time it was received, or -1 */
-	struct ds_buf		 next, url, why, kv;
-	struct ds_buf		 guess, aurl;	/* cursor and url requested ahead */
-	struct ds_buf		 surl, body;	/* url with secrets; POST body */
-	struct ds_buf		 eurl, estate;	/* the url asked early, its state */
-	long long		 last_total;	/* total-path of the last page, or -1 */
-	unsigned		 empty_run;	/* empty pages in a row */
-	struct oauth		*oauth;		/* auth oauth2, or NULL */
-	uint64_t		 rng;
-	double			 start;
-	int			 answered;	/* a server answered a request of this run */
-};
 
 static struct run *running;	/* stays set: what it holds is reachable at exit */
 static int finished;		/* the exit hook has nothing left to do */
 
 /* Unix time in seconds. */
-static double
+double
 wall(void)
 {
 	struct timespec ts;
@@ -94,7 +65,7 @@ pause_for(struct run *r, double secs)
 }
 
 /* Rewrite the --stats file, warning (once) when that fails. */
-static void
+void
 write_stats(struct run *r)
 {
 	static int warned;
@@ -134,7 +105,7 @@ at_exit(void)
 }
 
 /* Reset r->kv to "cursor=<the cursor, logfmt-quoted>" or "cursor=null". */
-static const char *
+const char *
 cursor_kv(struct run *r)
 {
 	ds_buf_reset(&r->kv);
@@ -148,14 +119,14 @@ cursor_kv(struct run *r)
 }
 
 /* The cursor as it is, or "null", for error messages (which get quoted whole). */
-static const char *
+const char *
 cursor_text(struct run *r)
 {
 	return r->have_cur ? r->cur.p : "null";
 }
 
 /* A static name for an HTTP status used as a retry cause. */
-static const char *
+const char *
 status_cause(long status)
 {
 	switch (status) {
@@ -175,7 +146,7 @@ status_cause(long status)
 }
 
 /* Exit for a refused request: 401/403, an expired cursor, another 4xx. */
-static void __attribute__((noreturn))
+void __attribute__((noreturn))
 refused(struct run *r)
 {
 	struct ds_buf msg = { 0 };
@@ -288,8 +259,6 @@ request_ahead(struct run *r)
  * a page, or -1 on a transient failure with *cause set and *wait the
  * seconds a 429 asked for (-1: use backoff). Exits on permanent failures.
  */
-static int	gen_one(struct run *r, const char **cause, double *wait);
-
 static int
 one_request(struct run *r, const char **cause, double *wait)
 {
@@ -367,456 +336,6 @@ retries_for(const struct run *r, const char *cause)
 	if (unreached(r, cause) && r->o->retries > UNREACHED_RETRIES)
 		return UNREACHED_RETRIES;
 	return r->o->retries;
-}
-
-/* Append the filter parameter, filled from --since/--until, to url. */
-static void
-add_filter(struct run *r, struct ds_buf *url, const char *filter)
-{
-	const char *eq = strchr(filter, '='), *why;
-	struct ds_buf v = { 0 };
-
-	if (tmpl_fill(eq + 1, r->o->since_us, r->o->until_us, NULL, &v, &why) < 0)
-		ds_diex(DS_EX_USAGE, "setting filter: %s: %s", filter, why);
-	url_add_param(url, filter, (size_t)(eq - filter), v.p, v.len);
-	ds_buf_free(&v);
-}
-
-/* Non-zero when param p (NAME=VALUE) is replaced by a later one or the filter. */
-static int
-replaced(const struct def *d, size_t i, int filtering)
-{
-	size_t n = strcspn(d->param.v[i], "="), k;
-
-	for (k = i + 1; k < d->param.n; k++)
-		if (strncmp(d->param.v[k], d->param.v[i], n + 1) == 0)
-			return 1;
-	return filtering && d->filter != NULL && strncmp(d->filter, d->param.v[i], n + 1) == 0;
-}
-
-/*
- * Build the request URL of state st (n bytes; NULL for the first page):
- * url without secrets (for messages and the stored state), surl as sent.
- */
-static void
-gen_url(struct run *r, const char *st, size_t n, struct ds_buf *url, struct ds_buf *surl)
-{
-	const struct pager_opts *o = r->o;
-	const struct def *d = o->def;
-	const char *eq;
-	int filtering = o->since_us != INT64_MIN || o->until_us != INT64_MIN;
-	char lim[24];
-	size_t i;
-
-	snprintf(lim, sizeof(lim), "%ld", o->limit);
-	ds_buf_reset(url);
-	if (d->style->url_state && st != NULL)
-		ds_buf_add(url, st, n);
-	else {
-		ds_buf_adds(url, o->events);
-		for (i = 0; i < d->param.n; i++) {
-			if (replaced(d, i, filtering))
-				continue;
-			eq = strchr(d->param.v[i], '=');
-			url_add_param(url, d->param.v[i], (size_t)(eq - d->param.v[i]),
-			    eq + 1, strlen(eq + 1));
-		}
-		if (d->limit_param != NULL && !(d->body && tmpl_has(d->body, "limit")))
-			url_add_param(url, d->limit_param, strlen(d->limit_param), lim,
-			    strlen(lim));
-		if (filtering && d->filter != NULL)
-			add_filter(r, url, d->filter);
-		if (d->style->request != NULL && !(d->body != NULL &&
-		    (tmpl_has(d->body, "offset") || tmpl_has(d->body, "page") ||
-		    tmpl_has(d->body, "cursor"))))
-			d->style->request(d, st, n, url);
-	}
-	ds_buf_terminate(url);
-	ds_buf_reset(surl);
-	ds_buf_add(surl, url->p, url->len);
-	if (o->query_key != NULL)
-		url_add_param(surl, d->auth_name, strlen(d->auth_name), o->query_key,
-		    strlen(o->query_key));
-	ds_buf_terminate(surl);
-}
-
-/*
- * Build the request of the current state: r->url, r->surl (gen_url()) and
- * r->body for a POST.
- */
-static void
-gen_request(struct run *r)
-{
-	const struct pager_opts *o = r->o;
-	const struct def *d = o->def;
-	const char *st = r->have_cur ? r->cur.p : NULL, *why;
-	char lim[24], page[24];
-	struct ds_buf cur = { 0 };
-
-	gen_url(r, st, r->cur.len, &r->url, &r->surl);
-	snprintf(lim, sizeof(lim), "%ld", o->limit);
-	if (d->body == NULL)
-		return;
-	/* the body's own placeholders: {limit}, {offset}, {page}, {cursor} */
-	snprintf(page, sizeof(page), "%ld", d->page_start);
-	if (st != NULL)
-		ds_json_put_str(&cur, st, r->cur.len);
-	else
-		ds_buf_adds(&cur, "null");
-	ds_buf_terminate(&cur);
-	{
-		const struct tmpl_var vars[] = {
-			{ "limit", lim },
-			{ "offset", d->style == &style_offset ? (st ? st : "0") : NULL },
-			{ "page", d->style == &style_page ? (st ? st : page) : NULL },
-			{ "cursor", cur.p },
-			{ NULL, NULL }
-		};
-
-		ds_buf_reset(&r->body);
-		if (tmpl_fill(d->body, o->since_us, o->until_us, vars, &r->body, &why) < 0)
-			ds_diex(DS_EX_USAGE, "setting body: %s", why);
-	}
-	ds_buf_free(&cur);
-}
-
-/*
- * The error at error-path of a 200 body, classified like an HTTP status
- * when it carries one (a code or status member): exits, or returns -1
- * (transient) with *cause set.
- */
-static int
-body_failure(struct run *r, const struct gpage *pg, const char **cause)
-{
-	const struct def *d = r->o->def;
-	struct ds_buf msg = { 0 };
-	struct gval code;
-	long st = 0;
-
-	(void)body_error(pg->error.v, pg->error.n, &msg, ERRMSG_MAX);
-	if (msg.len == 0)
-		ds_buf_add(&msg, pg->error.v, pg->error.n > ERRMSG_MAX ? ERRMSG_MAX :
-		    pg->error.n);
-	ds_buf_terminate(&msg);
-	if (*pg->error.v == '{' && (gbody_find(pg->error.v, pg->error.n, "code", &code) ||
-	    gbody_find(pg->error.v, pg->error.n, "status", &code)))
-		st = strtol(*code.v == '"' ? code.v + 1 : code.v, NULL, 10);
-	ds_buf_reset(&r->why);
-	ds_buf_printf(&r->why, "error-path %s at byte %zu: %s", d->error_path,
-	    (size_t)(pg->error.v - pg->body), msg.p);
-	ds_buf_free(&msg);
-	if (st == 401 || st == 403 || st == 498 || st == 499)
-		ds_diex(DS_EX_AUTH, "credentials refused: code %ld in a 200 body at cursor "
-		    "%s: %s%s", st, cursor_text(r), r->why.p, !r->o->have_key ?
-		    " (no key given: set DS_API_KEY or use --api-key-file)" : "");
-	if (st == 429 || (st >= 500 && st <= 599) || (st == 0 && d->error_transient) ||
-	    (st != 0 && (st < 400 || st > 599) && d->error_transient)) {
-		*cause = "body_error";
-		return -1;
-	}
-	ds_diex(DS_EX_PERM, "error in a 200 body at cursor %s: %s", cursor_text(r),
-	    r->why.p);
-}
-
-/* A number at a path as a long long, or -1. */
-static long long
-gval_count(const struct gval *g)
-{
-	char *end;
-	long long v;
-
-	if (g->v == NULL || (*g->v < '0' || *g->v > '9'))
-		return -1;
-	v = strtoll(g->v, &end, 10);
-	return end == g->v + g->n ? v : -1;
-}
-
-/* Fill the stop rules' inputs of page pg; next is the style's verdict. */
-static void
-stop_inputs(struct run *r, const struct gpage *pg, int has_next, struct stop_in *in)
-{
-	const struct def *d = r->o->def;
-	unsigned long long at = 0;
-	size_t i;
-	int b;
-
-	memset(in, 0, sizeof(*in));
-	in->has_next = has_next;
-	in->records = pg->records;
-	in->limit = d->limit_param != NULL ? r->o->limit : 0;
-	in->has_more = -1;
-	if (d->has_more_path != NULL && (in->has_more = gbody_bool(&pg->has_more)) < 0) {
-		if (pg->has_more.v == NULL)
-			ds_diex(DS_EX_PERM, "response at cursor %s: has-more-path %s: no "
-			    "such member in the body", cursor_text(r), d->has_more_path);
-		ds_diex(DS_EX_PERM, "response at cursor %s: has-more-path %s: %s at "
-		    "byte %zu, not true or false", cursor_text(r), d->has_more_path,
-		    gbody_kind(pg->has_more.v), (size_t)(pg->has_more.v - pg->body));
-	}
-	in->more = -1;
-	if (d->more_path.n > 0) {
-		in->more = 0;
-		for (i = 0; i < d->more_path.n && i < GBODY_MORE_MAX; i++)
-			if ((b = gbody_bool(&pg->more[i])) == 1)
-				in->more = 1;
-	}
-	in->total = d->total_path != NULL ? gval_count(&pg->total) : -1;
-	in->position = -1;
-	if (r->have_cur)
-		at = strtoull(r->cur.p, NULL, 10);
-	if (d->style == &style_offset)
-		in->position = (long long)(at + pg->records);
-	else if (d->style == &style_page && in->limit > 0)
-		in->position = (long long)((r->have_cur ? at : (unsigned long long)
-		    d->page_start) - (unsigned long long)d->page_start + 1) * in->limit;
-	in->stop_on_empty = d->stop_on_empty != 0;
-	in->stop_on_short = d->stop_on_short == 1;
-	in->empty_run = r->empty_run;
-}
-
-/* Write the generic page pg with the decided next state; returns 1 at the last page. */
-static int
-gen_take(struct run *r, const struct gpage *pg, int more)
-{
-	struct ds_buf *line;
-	char ts[40];
-
-	if (more && seen_add(&r->seen, r->next.p, r->next.len))
-		ds_diex(DS_EX_PERM, "endless pagination: page %llu (cursor %s) gives a "
-		    "next state (%s) already followed in this run", r->st.pages + 1,
-		    cursor_text(r), r->next.p);
-	ds_log_now(ts, sizeof(ts));
-	line = writer_buf(r->wr);
-	emit_page(line, r->o->stream, r->st.pages + 1, r->have_cur ? r->cur.p : NULL,
-	    r->cur.len, more ? r->next.p : NULL, r->next.len, more, ts, pg->data,
-	    pg->datalen, pg->spaced);
-	r->st.bytes += line->len;
-	writer_put(r->wr);
-	r->st.pages++;
-	r->st.records += pg->records;
-	r->st.has_more = more;
-	if (pg->total.v != NULL && gval_count(&pg->total) >= 0)
-		stats_set(&r->st.total, pg->total.v, pg->total.n);
-	r->last_total = gval_count(&pg->total);
-	stats_set(&r->st.next, more ? r->next.p : NULL, r->next.len);
-	if (!more)
-		r->st.state = "done";
-	write_stats(r);
-	r->empty_run = pg->records == 0 ? r->empty_run + 1 : 0;
-	if (r->o->verbose)
-		ds_logkv(DS_LOG_INFO, "page", "seq=%llu records=%zu bytes=%zu has_more=%s %s",
-		    r->st.pages, pg->records, line->len, more ? "true" : "false",
-		    cursor_kv(r));
-	ds_buf_reset(&r->cur);
-	ds_buf_add(&r->cur, r->next.p, r->next.len);
-	ds_buf_terminate(&r->cur);
-	r->have_cur = more;
-	r->cur_since = ds_mono();
-	return !more;
-}
-
-/*
- * With the next state decided and no wait due, request that page now, so
- * the server makes it (and libcurl inflates it) while this one is written;
- * the next request takes the response (http_ahead()). Not for POST bodies
- * or OAuth tokens, which may change between requests.
- */
-static void
-gen_ahead(struct run *r)
-{
-	const struct pager_opts *o = r->o;
-
-	if (o->def->body != NULL || r->oauth != NULL || *o->stop ||
-	    (o->max_pages != 0 && r->st.pages + 1 >= o->max_pages) ||
-	    rl_pace(&r->rl, ds_mono()) > 0)
-		return;
-	gen_url(r, r->next.p, r->next.len, &r->guess, &r->aurl);
-	if (r->eurl.len > 0) {
-		if (strcmp(r->eurl.p, r->aurl.p) == 0)
-			return;		/* asked early, rightly */
-		http_cancel(r->http);	/* asked early, wrongly */
-	}
-	http_ahead(r->http, r->aurl.p);
-}
-
-/*
- * Before the body is read, request the page after it when its state is
- * known without reading it: the Link header's next (exact), the next page
- * number (exact), the offset after a full page (a guess: a short or last
- * page makes gen_ahead() stop it). The server's work then overlaps with
- * the body's scan too, as DataSync's request ahead does. Not when a flag
- * of this page decides whether there is a next one, nor when the last
- * page's total says this page ends the stream: nothing is asked past a
- * last page the definition can tell.
- */
-static void
-gen_ahead_early(struct run *r)
-{
-	const struct pager_opts *o = r->o;
-	const struct def *d = o->def;
-	unsigned long long at, end;
-	const char *why;
-
-	ds_buf_reset(&r->eurl);
-	ds_buf_terminate(&r->eurl);
-	if (d->body != NULL || r->oauth != NULL || *o->stop ||
-	    (o->max_pages != 0 && r->st.pages + 1 >= o->max_pages) ||
-	    rl_pace(&r->rl, ds_mono()) > 0)
-		return;
-	ds_buf_reset(&r->estate);
-	if (d->style == &style_link) {
-		if (r->resp.link_next.len == 0 || url_resolve(r->url.p, r->resp.link_next.p,
-		    r->resp.link_next.len, &r->estate, &why) < 0)
-			return;
-		if (d->auth == AUTH_QUERY)
-			url_strip_param(&r->estate, d->auth_name);
-	} else if (d->style == &style_page || d->style == &style_offset) {
-		if (d->has_more_path != NULL || d->more_path.n > 0)
-			return;
-		at = r->have_cur ? strtoull(r->cur.p, NULL, 10) : d->style == &style_page ?
-		    (unsigned long long)d->page_start : 0;
-		/* the records up to this page's end, were it full */
-		end = d->style == &style_offset ? at + (unsigned long long)o->limit :
-		    (at - (unsigned long long)d->page_start + 1) *
-		    (unsigned long long)o->limit;
-		if (d->total_path != NULL && r->last_total >= 0 &&
-		    end >= (unsigned long long)r->last_total)
-			return;
-		ds_buf_printf(&r->estate, "%llu", at + (d->style == &style_page ? 1 :
-		    (unsigned long long)o->limit));
-	} else
-		return;
-	ds_buf_terminate(&r->estate);
-	gen_url(r, r->estate.p, r->estate.len, &r->guess, &r->eurl);
-	http_ahead(r->http, r->eurl.p);
-}
-
-/*
- * Non-zero for a 403 that is a rate limit, not a refusal: it says the budget
- * is spent (X-RateLimit-Remaining: 0) or when to come back (Retry-After),
- * as GitHub's primary and secondary rate limits do.
- */
-static int
-limited_403(const struct http_resp *resp)
-{
-	return resp->status == 403 && (strcmp(resp->rl_remaining, "0") == 0 ||
-	    resp->retry_after[0] != '\0');
-}
-
-/*
- * One request of a defined stream (every style but DataSync's), as
- * one_request().
- */
-static int
-gen_one(struct run *r, const char **cause, double *wait)
-{
-	const struct pager_opts *o = r->o;
-	const struct def *d = o->def;
-	struct http_resp *resp = &r->resp;
-	struct style_resp sr;
-	struct stop_in in;
-	struct gpage pg;
-	const char *src = NULL, *why, *tok;
-	int not_json, has_next, verdict, renewed = 0;
-
-	*wait = -1;
-	gen_request(r);
-	if (d->body != NULL)
-		http_post(r->http, r->body.p);
-again:
-	if (r->oauth != NULL) {
-		if (oauth_token(r->oauth, renewed, &tok, &r->why) < 0) {
-			*cause = "token";
-			return -1;
-		}
-		http_bearer(r->http, tok);
-	}
-	if (http_get(r->http, r->surl.p, resp) < 0) {
-		if (resp->aborted)
-			return -1;
-		if (resp->too_big)
-			ds_diex(DS_EX_PERM, "response at cursor %s is larger than "
-			    "--max-body-bytes %zu", cursor_text(r), o->max_body);
-		if (strcmp(resp->cause, "permanent") == 0)
-			ds_diex(DS_EX_PERM, "request for %s failed: %s", r->url.p,
-			    resp->error);
-		*cause = resp->cause;
-		ds_buf_reset(&r->why);
-		ds_buf_adds(&r->why, resp->error);
-		return -1;
-	}
-	r->answered = 1;
-	/* a token refused: renew it once, at once (it may have been revoked) */
-	if (resp->status == 401 && r->oauth != NULL && !renewed) {
-		renewed = 1;
-		goto again;
-	}
-	/* a 403 that says the budget is spent, or when to come back, is a rate limit (GitHub) */
-	if (resp->status == 429 || limited_403(resp)) {
-		r->st.http_429++;
-		*wait = rl_wait_429(&r->rl, resp->retry_after, resp->rl_reset,
-		    resp->rl_remaining, wall(), &src);
-	}
-	rl_observe(&r->rl, resp->rl_limit, resp->rl_remaining, resp->rl_reset, wall(),
-	    ds_mono());
-	if (resp->status == 200) {
-		gen_ahead_early(r);
-		if (gbody_page(d, resp->body.p, resp->body.len, &pg, &r->why,
-		    &not_json) < 0) {
-			if (not_json) {
-				*cause = not_json == 2 ? "truncated" : "not_json";
-				return -1;
-			}
-			ds_diex(DS_EX_PERM, "response at cursor %s does not match the "
-			    "definition: %s", cursor_text(r), r->why.p);
-		}
-		if (pg.error.v != NULL && *pg.error.v != 'n' && *pg.error.v != 'f')
-			return body_failure(r, &pg, cause);
-		if (pg.data == NULL)
-			ds_diex(DS_EX_PERM, "response at cursor %s: records %s: no such "
-			    "member in the body", cursor_text(r), d->records);
-		memset(&sr, 0, sizeof(sr));
-		sr.url = r->url.p;
-		sr.link_next = resp->link_next.len > 0 ? resp->link_next.p : NULL;
-		sr.state = r->have_cur ? r->cur.p : NULL;
-		sr.statelen = r->cur.len;
-		sr.limit = o->limit;
-		ds_buf_reset(&r->why);
-		if ((has_next = d->style->next(d, &pg, &sr, &r->next, &r->why)) < 0)
-			ds_diex(DS_EX_PERM, "response at cursor %s: %s", cursor_text(r),
-			    r->why.p);
-		if (has_next && d->auth == AUTH_QUERY && d->style->url_state)
-			url_strip_param(&r->next, d->auth_name);
-		ds_buf_terminate(&r->next);
-		stop_inputs(r, &pg, has_next, &in);
-		verdict = stop_decide(&in, &why);
-		if (verdict == STOP_FAIL)
-			ds_diex(DS_EX_PERM, "pagination stopped at cursor %s (page %llu, "
-			    "%zu records): %s", cursor_text(r), r->st.pages + 1,
-			    pg.records, why);
-		if (verdict == STOP_MORE)
-			gen_ahead(r);
-		else if (r->eurl.len > 0)
-			http_cancel(r->http);	/* nothing is asked past a last page */
-		if (verdict == STOP_LAST && o->verbose)
-			ds_logkv(DS_LOG_INFO, "last page", "reason=\"%s\" %s", why,
-			    cursor_kv(r));
-		return gen_take(r, &pg, verdict == STOP_MORE);
-	}
-	ds_buf_reset(&r->why);
-	if (*wait >= 0 || resp->status == 429 || limited_403(resp) ||
-	    (resp->status >= 500 && resp->status <= 599)) {
-		*cause = status_cause(resp->status == 403 ? 429 : resp->status);
-		if (src != NULL)
-			ds_buf_printf(&r->why, "wait from %s", src);
-		else
-			ds_buf_printf(&r->why, "HTTP %ld", resp->status);
-		return -1;
-	}
-	if (resp->status >= 400 && resp->status <= 499)
-		refused(r);
-	ds_diex(DS_EX_PERM, "unexpected HTTP %ld at cursor %s from %s", resp->status,
-	    cursor_text(r), r->url.p);
 }
 
 /* Log one retry: cause, attempt, wait, cursor and the failure's detail. */
