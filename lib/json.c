@@ -412,53 +412,13 @@ ds_json_obj_begin(struct ds_json *j, const char **pp, const char *end)
 	return 0;
 }
 
-int
-ds_json_obj_next(struct ds_json *j, const char **pp, const char *end,
-    struct ds_json_member *m)
-{
-	const char *p = ds_json_ws(*pp, end), *k, *v;
-
-	if (p < end && *p == '}') {
-		*pp = p + 1;
-		return 0;
-	}
-	if (p >= end || *p != '"') {
-		fail(j, p, "expected string key");
-		return -1;
-	}
-	k = p;
-	if ((p = string(j, p, end)) == NULL)
-		return -1;
-	m->key = k + 1;
-	m->keylen = (size_t)(p - k) - 2;
-	p = ds_json_ws(p, end);
-	if (p >= end || *p != ':') {
-		fail(j, p, "expected ':'");
-		return -1;
-	}
-	p = ds_json_ws(p + 1, end);
-	v = p;
-	if ((p = value(j, p, end, 1)) == NULL)
-		return -1;
-	m->val = v;
-	m->vallen = (size_t)(p - v);
-	p = ds_json_ws(p, end);
-	if (p < end && *p == ',') {
-		p = ds_json_ws(p + 1, end);
-		if (p >= end || *p != '"') {
-			fail(j, p, "expected string key");
-			return -1;
-		}
-	} else if (p >= end || *p != '}') {
-		fail(j, p, "expected ',' or '}'");
-		return -1;
-	}
-	*pp = p;
-	return 1;
-}
-
-int
-ds_json_obj_key(struct ds_json *j, const char **pp, const char *end,
+/*
+ * An object member's key at *pp (white space first): 1 with the key in m
+ * and *pp at the first byte after the colon and its white space; 0 with *pp
+ * past a closing '}'; -1 on an error (*pp unchanged).
+ */
+static inline int
+member_key(struct ds_json *j, const char **pp, const char *end,
     struct ds_json_member *m)
 {
 	const char *p = ds_json_ws(*pp, end), *k;
@@ -481,20 +441,16 @@ ds_json_obj_key(struct ds_json *j, const char **pp, const char *end,
 		fail(j, p, "expected ':'");
 		return -1;
 	}
-	p = ds_json_ws(p + 1, end);
-	if (p >= end) {
-		/* so the caller may look at the value's first byte */
-		fail(j, p, "expected a JSON value");
-		return -1;
-	}
-	m->val = p;
-	m->vallen = 0;
-	*pp = p;
+	*pp = ds_json_ws(p + 1, end);
 	return 1;
 }
 
-int
-ds_json_obj_after(struct ds_json *j, const char **pp, const char *end)
+/*
+ * What follows a member's value at *pp: 0 with *pp at the next key's quote
+ * (after a ',') or at the closing '}'; -1 on an error (*pp unchanged).
+ */
+static inline int
+member_end(struct ds_json *j, const char **pp, const char *end)
 {
 	const char *p = ds_json_ws(*pp, end);
 
@@ -510,6 +466,58 @@ ds_json_obj_after(struct ds_json *j, const char **pp, const char *end)
 	}
 	*pp = p;
 	return 0;
+}
+
+int
+ds_json_obj_next(struct ds_json *j, const char **pp, const char *end,
+    struct ds_json_member *m)
+{
+	const char *p = *pp, *v;
+	int rc;
+
+	if ((rc = member_key(j, &p, end, m)) != 1) {
+		if (rc == 0)
+			*pp = p;
+		return rc;
+	}
+	v = p;
+	if ((p = value(j, p, end, 1)) == NULL)
+		return -1;
+	m->val = v;
+	m->vallen = (size_t)(p - v);
+	if (member_end(j, &p, end) != 0)
+		return -1;
+	*pp = p;
+	return 1;
+}
+
+int
+ds_json_obj_key(struct ds_json *j, const char **pp, const char *end,
+    struct ds_json_member *m)
+{
+	const char *p = *pp;
+	int rc;
+
+	if ((rc = member_key(j, &p, end, m)) != 1) {
+		if (rc == 0)
+			*pp = p;
+		return rc;
+	}
+	if (p >= end) {
+		/* so the caller may look at the value's first byte */
+		fail(j, p, "expected a JSON value");
+		return -1;
+	}
+	m->val = p;
+	m->vallen = 0;
+	*pp = p;
+	return 1;
+}
+
+int
+ds_json_obj_after(struct ds_json *j, const char **pp, const char *end)
+{
+	return member_end(j, pp, end);
 }
 
 int
