@@ -458,3 +458,23 @@ first_half() {
 	assert_status 0
 	assert_equal "$(sql "select id from events" | LC_ALL=C sort)" "$(valid_ids)"
 }
+
+@test "a serialization failure (40001) or a full disk (53100) on every try is temporary (111) and stores nothing; the rerun loads" {
+	for code in 40001 53100; do
+		fresh_db
+		ds-load --migrate-only 2>/dev/null
+		sql "create function fail_$code() returns trigger language plpgsql as \$\$ begin
+			raise exception 'injected' using errcode = '$code'; end \$\$" >/dev/null
+		sql "create trigger fail before insert on events for each row execute function fail_$code()" >/dev/null
+		run --separate-stderr ds-load --jobs 1 <"$IN"
+		assert_status 111
+		assert_equal "$output" ""
+		assert_stderr_contains "status=temporary"
+		assert_equal "$(sql "select count(*) from events") $(sql "select count(*) from ds_rejects")" "0 0"
+		assert_equal "$(sql "select count(*) from ds_checkpoints")" "0"
+		sql "drop trigger fail on events" >/dev/null
+		run --separate-stderr ds-load <"$IN"
+		assert_status 0
+		assert_equal "$(sql "select id from events" | LC_ALL=C sort)" "$(valid_ids)"
+	done
+}
