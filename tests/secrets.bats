@@ -34,7 +34,7 @@ teardown() {
 
 # bg CMD...: CMD in a session of its own, in the background; sets BG.
 bg() {
-	setsid "$@" >"$T/bg.out" 2>"$T/bg.err" &
+	setsid "$@" >"$T/bg.out" 2>"$T/bg.err" 3>&- &
 	BG=$!
 	PIDS="$PIDS $BG"
 }
@@ -115,8 +115,10 @@ $T/bg.err:0"
 
 @test "every stage that holds a secret is not dumpable: no core, and its /proc/PID files are root's though it runs as nobody" {
 	# A listener that never answers: each program waits on it, holding its secret.
-	perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
-		LocalPort => 0, Listen => 32) or die "$!"; $| = 1; print $s->sockport, "\n"; sleep 300' >"$T/port" &
+	# (setsid: teardown ends it as a session; 3>&-: it never holds bats' output open)
+	setsid perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+		LocalPort => 0, Listen => 32) or die "$!"; $| = 1; print $s->sockport, "\n"; sleep 300' \
+		>"$T/port" 3>&- &
 	PIDS="$PIDS $!"
 	for _ in $(seq 1 50); do [ -s "$T/port" ] && break; sleep 0.1; done
 	port=$(cat "$T/port")
