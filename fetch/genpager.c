@@ -458,18 +458,7 @@ again:
 			    cursor_kv(r));
 		return gen_take(r, &pg, verdict == STOP_MORE);
 	}
-	ds_buf_reset(&r->why);
-	if (*wait >= 0 || resp->status == 429 || limited_403(resp) ||
-	    (resp->status >= 500 && resp->status <= 599)) {
-		*cause = status_cause(resp->status == 403 ? 429 : resp->status);
-		if (src != NULL)
-			ds_buf_printf(&r->why, "wait from %s", src);
-		else
-			ds_buf_printf(&r->why, "HTTP %ld", resp->status);
-		return -1;
-	}
-	if (resp->status >= 400 && resp->status <= 499)
-		refused(r);
-	ds_diex(DS_EX_PERM, "unexpected HTTP %ld at cursor %s from %s", resp->status,
-	    cursor_text(r), r->url.p);
+	return not_a_page(r, *wait >= 0 || resp->status == 429 || limited_403(resp) ||
+	    (resp->status >= 500 && resp->status <= 599), resp->status == 403, src,
+	    r->url.p, cause);
 }

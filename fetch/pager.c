@@ -145,6 +145,27 @@ status_cause(long status)
 	}
 }
 
+int
+not_a_page(struct run *r, int retry, int limited, const char *src, const char *url,
+    const char **cause)
+{
+	long st = r->resp.status;
+
+	ds_buf_reset(&r->why);
+	if (retry) {
+		*cause = status_cause(limited ? 429 : st);
+		if (src != NULL)
+			ds_buf_printf(&r->why, "wait from %s", src);
+		else
+			ds_buf_printf(&r->why, "HTTP %ld", st);
+		return -1;
+	}
+	if (st >= 400 && st <= 499)
+		refused(r);
+	ds_diex(DS_EX_PERM, "unexpected HTTP %ld at cursor %s from %s", st,
+	    cursor_text(r), url);
+}
+
 /* Exit for a refused request: 401/403, an expired cursor, another 4xx. */
 void __attribute__((noreturn))
 refused(struct run *r)
@@ -302,19 +323,8 @@ one_request(struct run *r, const char **cause, double *wait)
 		*cause = not_json == 2 ? "truncated" : not_json ? "not_json" : "bad_shape";
 		return -1;
 	}
-	ds_buf_reset(&r->why);
-	if (resp->status == 429 || (resp->status >= 500 && resp->status <= 599)) {
-		*cause = status_cause(resp->status);
-		if (src != NULL)
-			ds_buf_printf(&r->why, "wait from %s", src);
-		else
-			ds_buf_printf(&r->why, "HTTP %ld", resp->status);
-		return -1;
-	}
-	if (resp->status >= 400 && resp->status <= 499)
-		refused(r);
-	ds_diex(DS_EX_PERM, "unexpected HTTP %ld at cursor %s from %s", resp->status,
-	    cursor_text(r), o->events);
+	return not_a_page(r, resp->status == 429 ||
+	    (resp->status >= 500 && resp->status <= 599), 0, src, o->events, cause);
 }
 
 /* Whether no server has answered yet and one could not even be reached. */

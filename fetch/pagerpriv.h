@@ -65,6 +65,15 @@ const char *cursor_text(struct run *r);
 /* A static name for an HTTP status used as a retry cause. */
 const char *status_cause(long status);
 
+/*
+ * The answer (r->resp) is no page: with retry, -1 with *cause (a rate limit
+ * when limited, else from the status) and r->why saying the wait's source
+ * src or the status; without, a 4xx is refused(), anything else exits
+ * naming url.
+ */
+int	not_a_page(struct run *r, int retry, int limited, const char *src,
+	    const char *url, const char **cause);
+
 /* Exit for a refused request: 401/403, an expired cursor, another 4xx. */
 void	refused(struct run *r) __attribute__((noreturn));
 
