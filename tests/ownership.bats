@@ -113,10 +113,12 @@ hold() {
 }
 
 @test "SIGKILL of ds-run alone, of its process group or of its session, at random moments: within 2 s nothing of it is left, the next ds-run starts at once, the table is exact" {
-	start_mock --events 8000 --seed 41 --rate 8/1 --manifest "$T/manifest"
+	# 300 pages of 100 at 8 requests/s: six kills of at most 2.9 s each reach
+	# at most ~140 of them, so every round kills a ds-run that has work to do
+	start_mock --events 30000 --seed 41 --rate 8/1 --manifest "$T/manifest"
 	for round in 1 2; do
 		for how in alone group session; do
-			bg R "$T/state" --limit 200 "$MOCK_URL"
+			bg R "$T/state" --limit 100 "$MOCK_URL"
 			# anywhere from start-up (lock, checkpoint) to a chain under way
 			sleep "$((RANDOM % 25 / 10)).$((RANDOM % 10))"
 			case $how in
@@ -131,7 +133,7 @@ hold() {
 		done
 	done
 	# The stream is free at once and resumes from the stored checkpoint.
-	run --separate-stderr ds-run --state-dir "$T/state" --db "$DATABASE_URL" --limit 500 "$MOCK_URL"
+	run --separate-stderr ds-run --state-dir "$T/state" --db "$DATABASE_URL" --limit 2000 "$MOCK_URL"
 	assert_status 0
 	assert_stderr_contains 'msg="done" stream=events'
 	assert_stderr_lacks "already running"
