@@ -56,20 +56,39 @@ reason(PGconn *conn, const PGresult *res, struct ds_buf *b)
 	ds_buf_terminate(b);
 }
 
-/* Refuse row i with msg (taken over; malloc'd) and log it with sqlstate. */
+/*
+ * Refuse row i with msg (taken over; malloc'd) and sqlstate; it is logged
+ * once its batch commits (log_refusals), when its page's seq is known.
+ */
 static void
-refuse(struct ds_loader *l, size_t i, char *msg, size_t len, const char *sqlstate)
+refuse(struct ds_loader *l, size_t i, char *msg, const char *sqlstate)
+{
+	ds_rows_refuse(&l->rows, i, msg, sqlstate);
+	l->rejseen++;
+}
+
+/* Log each row the committed batch stored in ds_rejects: id, page seq, reason. */
+static void
+log_refusals(const struct ds_loader *l)
 {
 	struct ds_buf id = { 0 }, kv = { 0 };
+	const struct ds_refusal *f;
+	size_t i;
 
-	ds_rows_field(&l->rows, i, 0, &id);
-	ds_buf_adds(&kv, "id=");
-	ds_log_quote(&kv, id.p, id.len);
-	ds_buf_printf(&kv, " seq=%lld sqlstate=%s error=", l->rows.pageseq[i], sqlstate);
-	ds_log_quote(&kv, msg, len);
-	ds_rows_refuse(&l->rows, i, msg);
-	l->rejseen++;
-	ds_logkv(DS_LOG_WARN, "row refused by PostgreSQL, stored in ds_rejects", "%s", kv.p);
+	for (i = 0; i < l->rows.nref; i++) {
+		f = &l->rows.ref[i];
+		ds_buf_reset(&id);
+		ds_buf_reset(&kv);
+		ds_rows_field(&l->rows, f->row, 0, &id);
+		ds_buf_adds(&kv, "id=");
+		ds_log_quote(&kv, id.p, id.len);
+		if (l->rows.pageseq[f->row] >= 0)	/* else a line of no page */
+			ds_buf_printf(&kv, " seq=%lld", l->rows.pageseq[f->row]);
+		ds_buf_printf(&kv, " sqlstate=%s error=", f->sqlstate);
+		ds_log_quote(&kv, f->msg, strlen(f->msg));
+		ds_logkv(DS_LOG_WARN, "row refused by PostgreSQL, stored in ds_rejects", "%s",
+		    kv.p);
+	}
 	ds_buf_free(&id);
 	ds_buf_free(&kv);
 }
@@ -80,13 +99,13 @@ ds_book_refuse(struct ds_loader *l, size_t i, const PGresult *res)
 	struct ds_buf msg = { 0 };
 
 	reason(l->conn, res, &msg);
-	refuse(l, i, msg.p, msg.len, ds_db_sqlstate(res));
+	refuse(l, i, msg.p, ds_db_sqlstate(res));
 }
 
 void
 ds_book_refuse_msg(struct ds_loader *l, size_t i, const char *msg)
 {
-	refuse(l, i, ds_xstrdup(msg), strlen(msg), "none");
+	refuse(l, i, ds_xstrdup(msg), "none");
 }
 
 /*
@@ -225,6 +244,7 @@ ds_book_commit(struct ds_loader *l, struct ds_counts *c)
 		return ds_loader_conflict(l, res, "cannot commit the batch");
 	if (l->staging == DS_STAGING_OPEN)
 		l->staging = DS_STAGING_MADE;
+	log_refusals(l);
 	if (l->ord.committed != NULL)
 		l->ord.committed(l->ord.arg);
 	return DS_DONE;

@@ -46,7 +46,7 @@ ds_rows_field(const struct ds_rows *r, size_t i, size_t col, struct ds_buf *b)
 }
 
 void
-ds_rows_refuse(struct ds_rows *r, size_t i, char *msg)
+ds_rows_refuse(struct ds_rows *r, size_t i, char *msg, const char *sqlstate)
 {
 	if (r->nref == r->capref) {
 		r->capref = r->capref ? r->capref * 2 : 16;
@@ -54,6 +54,8 @@ ds_rows_refuse(struct ds_rows *r, size_t i, char *msg)
 	}
 	r->ref[r->nref].row = i;
 	r->ref[r->nref].msg = msg;
+	snprintf(r->ref[r->nref].sqlstate, sizeof(r->ref[r->nref].sqlstate), "%s",
+	    sqlstate);
 	r->nref++;
 	r->state[i] = DS_ROW_REFUSED;
 }

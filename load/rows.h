@@ -21,6 +21,7 @@ enum ds_row_state {
 struct ds_refusal {
 	size_t		 row;
 	char		*msg;
+	char		 sqlstate[6];	/* the server's SQLSTATE, or "none" */
 };
 
 struct ds_rows {
@@ -71,8 +72,11 @@ size_t	ds_rows_nth_live(const struct ds_rows *r, size_t lo, size_t hi, size_t k)
 /* Append the decoded value of field col (0-based) of row i to b, terminated. */
 void	ds_rows_field(const struct ds_rows *r, size_t i, size_t col, struct ds_buf *b);
 
-/* Mark row i refused with the server's message msg (r takes it over; malloc'd). */
-void	ds_rows_refuse(struct ds_rows *r, size_t i, char *msg);
+/*
+ * Mark row i refused with the server's message msg (r takes it over;
+ * malloc'd) and SQLSTATE sqlstate (copied).
+ */
+void	ds_rows_refuse(struct ds_rows *r, size_t i, char *msg, const char *sqlstate);
 
 /* Mark live row i skipped: its id is stored already. */
 void	ds_rows_skip(struct ds_rows *r, size_t i);

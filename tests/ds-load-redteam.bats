@@ -441,14 +441,17 @@ trigger() {
 	assert_stderr_contains "want NAME or SCHEMA.NAME, each 1 to 63 bytes"
 }
 
-@test "a refused row's warning names the seq of its page" {
-	skip "known: refuse() logs l->pageseq[i], which is -1 until the page's checkpoint line arrives (streamed batches)"
+@test "a refused row's warning names the seq of its page once the page has ended, never seq=-1 (a batch cut inside a page stores no seq)" {
 	ds-load --migrate-only 2>/dev/null
 	sql "alter table events add constraint no_signups check (type <> 'user.signup')" >/dev/null
 	run --separate-stderr ds-load --batch-rows 30 <"$IN"
 	assert_status 0
 	assert_stderr_contains 'msg="row refused by PostgreSQL, stored in ds_rejects"'
 	assert_stderr_lacks ' seq=-1 '
+	assert_stderr_contains ' seq=1 sqlstate=23514 error='
+	# the rows committed before their page's checkpoint line arrived
+	assert_equal "$(sql "select count(*) > 0 from ds_rejects where seq is null")" "t"
+	assert_equal "$(sql "select count(*) > 0 from ds_rejects where seq = 1")" "t"
 }
 
 @test "a records table made by a user without a unique index on id alone is refused (100) before loading, not loaded once and jammed on replays" {
