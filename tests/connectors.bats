@@ -5,6 +5,7 @@
 # shellcheck disable=SC2154 # bats' run sets status, output and stderr
 bats_require_minimum_version 1.5.0
 load helpers
+load chain
 
 setup_file() {
 	start_pg
@@ -33,45 +34,6 @@ teardown() {
 	done
 	stop_mock
 	rm -rf "$T"
-}
-
-# ds_run ARGS...: ds-run on this test's database and state directory.
-ds_run() {
-	run --separate-stderr ds-run --state-dir "$STATE" --db "$DATABASE_URL" "$@"
-}
-
-# start_bg ARGS...: ds-run in a session of its own, in the background.
-start_bg() {
-	BG_OUT=$T/bg.out BG_ERR=$T/bg.err
-	setsid env --default-signal=INT ds-run --state-dir "$STATE" --db "$DATABASE_URL" "$@" >"$BG_OUT" 2>"$BG_ERR" &
-	BG=$!
-	BG_PIDS="${BG_PIDS:-} $BG"
-}
-
-# wait_for_stage NAME: wait (up to 20 s) until the stage runs in $BG's session.
-wait_for_stage() {
-	local _ p
-	for _ in $(seq 1 200); do
-		for p in $(session_pids "$BG"); do
-			if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$1" ]; then
-				return 0
-			fi
-		done
-		sleep 0.1
-	done
-	echo "$1 never ran" >&2
-	return 1
-}
-
-# ids_match MANIFEST: the table holds exactly the manifest's valid ids.
-ids_match() {
-	awk -F '\t' '$1 == "valid" { print $2 }' "$1" | LC_ALL=C sort >"$T/want"
-	sql "select id from events" | LC_ALL=C sort >"$T/got"
-	if ! cmp -s "$T/want" "$T/got"; then
-		echo "ids differ (< manifest, > table):" >&2
-		diff "$T/want" "$T/got" | head -n 20 >&2
-		return 1
-	fi
 }
 
 # mockdef PRESET: $T/def, where the mock's records keep their id and time

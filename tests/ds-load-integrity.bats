@@ -6,6 +6,7 @@
 # Every valid id of ds-mockapi's manifest ends up in the table or in
 # ds_rejects, and replays exit 0 and change nothing.
 load helpers
+load rejects
 bats_require_minimum_version 1.5.0
 
 setup_file() {
@@ -28,34 +29,6 @@ setup() {
 
 teardown() {
 	rm -rf "$T"
-}
-
-# valid_ids: the manifest's valid ids, sorted bytewise.
-valid_ids() {
-	awk -F '\t' '$1 == "valid" { print $2 }' "$BATS_FILE_TMPDIR/manifest" | LC_ALL=C sort
-}
-
-# refused_ids: ids of the records PostgreSQL refused (ds_rejects rows whose
-# raw is a record; the mock's bad records, rejected by ds-transform, carry
-# a marker), sorted.
-refused_ids() {
-	sql "select raw from ds_rejects" |
-		jq -rR 'fromjson? | objects | select(has("marker") | not) | .id | strings' |
-		LC_ALL=C sort
-}
-
-# accounted_ids: the table's ids and the refused ones, sorted; an id in both
-# or twice shows up twice.
-accounted_ids() {
-	{ sql "select id from events"; refused_ids; } | LC_ALL=C sort
-}
-
-# snapshot: the table's rows and ds_rejects, as one digest.
-snapshot() {
-	{
-		sql "select id, hash, data, ingested_at from events order by id collate \"C\""
-		sql "select id, reason, raw, at from ds_rejects order by id"
-	} | md5sum
 }
 
 # first_half: the input's lines up to its sixth checkpoint.

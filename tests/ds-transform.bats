@@ -13,11 +13,6 @@ teardown() {
 	rm -rf "$TMP"
 }
 
-# sha256 hex of the argument's bytes: the oracle for the hash field.
-sha() {
-	printf '%s' "$1" | sha256sum | cut -d' ' -f1
-}
-
 # xf ARGS...: run ds-transform on $TMP/in.
 xf() {
 	run --separate-stderr ds-transform "$@" <"$TMP/in"

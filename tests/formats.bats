@@ -21,11 +21,6 @@ teardown() {
 	rm -rf "$T"
 }
 
-# sha STRING: SHA-256 hex of the bytes, the oracle for hash and content-hash ids.
-sha() {
-	printf '%s' "$1" | sha256sum | cut -d' ' -f1
-}
-
 # rec DATA [ID] [TS] [TYPE]: the record line ds-transform writes for the
 # canonical form DATA (given as written out: field values already in JCS
 # form and key order), id the content hash unless given.

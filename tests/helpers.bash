@@ -157,3 +157,8 @@ assert_equal() {
 		return 1
 	fi
 }
+
+# sha256 hex of the argument's bytes: the oracle for the hash field.
+sha() {
+	printf '%s' "$1" | sha256sum | cut -d' ' -f1
+}

@@ -5,6 +5,7 @@
 # shellcheck disable=SC2154 # bats' run sets status, output and stderr
 bats_require_minimum_version 1.5.0
 load helpers
+load chain
 
 setup_file() {
 	start_pg
@@ -83,17 +84,6 @@ gone_within() {
 	echo "left in session $1 after $2 tenths of a second:" >&2
 	ps -o pid=,pgid=,stat=,args= -p "$(session_pids "$1" | paste -sd,)" >&2
 	return 1
-}
-
-# ids_match MANIFEST: the table holds exactly the manifest's valid ids.
-ids_match() {
-	awk -F '\t' '$1 == "valid" { print $2 }' "$1" | LC_ALL=C sort >"$T/want"
-	sql "select id from events" | LC_ALL=C sort >"$T/got"
-	if ! cmp -s "$T/want" "$T/got"; then
-		echo "ids differ (< manifest, > table):" >&2
-		diff "$T/want" "$T/got" | head -n 20 >&2
-		return 1
-	fi
 }
 
 # hold STREAM: hold the stream as ds-run does, from this test (a holder
