@@ -162,7 +162,7 @@ bench: deps
 	@DS_BIN=$(CURDIR)/$(BIN) bench/run
 
 lint:
-	shellcheck scripts/ds-* tests/run tests/*.bash bench/run bench/*.sh tests/fuzz/run .ci/run
+	shellcheck scripts/ds-* tests/run tests/*.bash bench/run bench/*.sh bench/lib.bash tests/fuzz/run .ci/run
 	shellcheck -S warning tests/*.bats
 	mandoc -Tlint -Wwarning man/*.[1-9]
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \

@@ -26,14 +26,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say() { printf '%s\n' "$*" >&2; }
-now() { date +%s.%N; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-per_s() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.1f", n / t }'; }
-mb_s() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.1f", n / 1048576 / t }'; }
-
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 ds-mockapi --port 0 --events "$events" --seed 7 >"$work/mock.out" 2>"$work/mock.err" &
 mock_pid=$!
 for _ in $(seq 1 100); do

@@ -26,17 +26,9 @@ cleanup() {
 trap cleanup EXIT
 [ -z "${BENCH_KEEP:-}" ] || trap - EXIT
 
-say() { printf '%s\n' "$*" >&2; }
-now() { date +%s.%N; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 pg=$(ds-pg start "$work/pg")
-newdb() {
-	psql "$pg" -qAtc "drop database if exists $1" -c "create database $1" >/dev/null
-	echo "postgresql:///$1?host=$work/pg&user=ds"
-}
 
 # The stream: pages of 5000 records with a checkpoint line after each, records
 # shaped like the API's events (nested object, array, wide integer, \u escape).

@@ -32,11 +32,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say() { printf '%s\n' "$*" >&2; }
-now() { date +%s.%N; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 cpu() { awk '{ printf "%.2f", $1 + $2 }' "$1"; }
 
 # start_mock STYLE: ds-mockapi of that style; sets base.

@@ -24,10 +24,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say() { printf '%s\n' "$*" >&2; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-mb_s() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.1f", n / 1048576 / t }'; }
-
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 say "generating $events events"
 ds-mockapi --port 0 --events "$events" --seed 7 >"$work/mock.out" 2>"$work/mock.err" &
 mock_pid=$!
@@ -59,8 +57,6 @@ for r in $(seq 1 "$runs"); do
 	say "run $r: pages $(tail -n 1 "$work/ds.pages"), records $(tail -n 1 "$work/ds.records"), jq $(tail -n 1 "$work/jq.records")"
 done
 
-# col FILE N: the median of column N of FILE.
-col() { awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 pbytes=$(stat -c %s "$work/pages.ndjson")
 rbytes=$(stat -c %s "$work/records.ndjson")
 nrec=$(wc -l <"$work/records.ndjson")
