@@ -179,7 +179,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 scripts/ds-log.bash $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 scripts/ds-lib.bash $(DESTDIR)$(PREFIX)/bin/
 	for m in man/*.1; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man1/; done; true
 	for m in man/*.5; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man5/; done; true
 	for m in man/*.7; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man7/; done; true

@@ -56,7 +56,7 @@ prog_path() {
 	for h in ds-run-config ds-run-report; do
 		[ -x "$d/usr/local/bin/$h" ] || { echo "not installed beside ds-run: $h" >&2; return 1; }
 	done
-	[ -f "$d/usr/local/bin/ds-log.bash" ] || { echo "not installed beside ds-run: ds-log.bash" >&2; return 1; }
+	[ -f "$d/usr/local/bin/ds-lib.bash" ] || { echo "not installed beside ds-run: ds-lib.bash" >&2; return 1; }
 	[ -f "$d/usr/local/share/man/man7/ds.7" ]
 	rm -rf "$d"
 }

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# ds-log.bash - the logfmt writer of the ds scripts (ds-run, ds-run-config,
-# ds-run-report): lines as lib/log.c writes them. Sourced, never run; found
-# beside the sourcing script, in the tree (scripts/) and installed ($PREFIX/bin).
+# ds-lib.bash - what the ds scripts (ds-run, ds-run-config, ds-run-report)
+# share: the logfmt writer (log, q, die: lines as lib/log.c writes them) and
+# the atomic write (putfile). Sourced, never run; found beside the sourcing
+# script, in the tree (scripts/) and installed ($PREFIX/bin).
 # The sourcing script sets prog; loglevel (0 error, 1 warn, 2 info) is read
 # here from DS_LOG_LEVEL, and a script may lower it later.
 
@@ -51,4 +52,15 @@ die() {
 	shift
 	log error "$*"
 	exit "$status"
+}
+
+# putfile FILE: replace FILE with stdin by a new temporary file (noclobber:
+# created, never opened through a link) renamed over it, so a symbolic link
+# at either name is replaced, never followed. On failure (status 1) the
+# temporary file is removed and FILE is as it was.
+putfile() {
+	local tmp=$1.$BASHPID.tmp
+	rm -f -- "$tmp" && (set -C && cat >"$tmp") && mv -f -- "$tmp" "$1" && return 0
+	rm -f -- "$tmp"
+	return 1
 }
