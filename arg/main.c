@@ -1,7 +1,8 @@
 /*
- * ds-arg - check one option value by the rules of lib/args.c, for the
- * scripts (ds-run-config): a count or a duration is then spelled and judged
- * the same way in every program, C or shell.
+ * ds-arg - check one option value by the rules of lib/args.c and
+ * lib/name.c, for the scripts (ds-run-config): a count, a duration or a
+ * stream name is then spelled and judged the same way in every program, C
+ * or shell.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -14,16 +15,18 @@
 #include "buf.h"
 #include "exits.h"
 #include "log.h"
+#include "name.h"
 #include "output.h"
 
-/* The largest duration bound, and its default --max: 31 million years in seconds. */
-#define MAXSECS	1e15
+/* The largest duration bound, and its default --max: 31,000 years in seconds. */
+#define MAXSECS	1e12
 
 /* Print the synopsis to f and exit with status. */
 static void __attribute__((noreturn))
 usage(FILE *f, int status)
 {
-	fprintf(f, "usage: ds-arg [--why] [--min n] [--max n] count|seconds value\n");
+	fprintf(f, "usage: ds-arg [--why] [--min n] [--max n] count|seconds value\n"
+	    "       ds-arg [--why] stream name\n");
 	exit(status);
 }
 
@@ -44,7 +47,8 @@ refuse(int why_out, const char *v, const struct ds_buf *why)
 int
 main(int argc, char *argv[])
 {
-	static const char *const kinds[] = { "count", "seconds", NULL };
+	enum { K_COUNT, K_SECONDS, K_STREAM };
+	static const char *const kinds[] = { "count", "seconds", "stream", NULL };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "max", required_argument, NULL, 'M' },
@@ -53,9 +57,9 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ds_buf why = { 0 };
-	const char *min = "0", *max = NULL;
-	long long n;
-	double t;
+	const char *min = NULL, *max = NULL, *name_why;
+	long long n, lo, hi;
+	double t, tlo, thi;
 	int ch, kind, why_out = 0;
 
 	ds_log_init(argv[0]);
@@ -83,18 +87,31 @@ main(int argc, char *argv[])
 	if ((kind = ds_parse_choice(argv[0], kinds, &why)) < 0)
 		ds_diex(DS_EX_USAGE, "kind %s: %s", argv[0], why.p);
 
-	if (kind == 0) {
-		if (ds_parse_count(argv[1], ds_arg_count("min", min, 0, LLONG_MAX),
-		    max == NULL ? LLONG_MAX : ds_arg_count("max", max, 0, LLONG_MAX),
-		    &n, &why) != 0)
+	switch (kind) {
+	case K_COUNT:
+		lo = min == NULL ? 0 : ds_arg_count("min", min, 0, LLONG_MAX);
+		hi = max == NULL ? LLONG_MAX : ds_arg_count("max", max, 0, LLONG_MAX);
+		if (ds_parse_count(argv[1], lo, hi, &n, &why) != 0)
 			refuse(why_out, argv[1], &why);
 		printf("%lld\n", n);
-	} else {
-		if (ds_parse_seconds(argv[1], ds_arg_seconds("min", min, 0, MAXSECS),
-		    max == NULL ? MAXSECS : ds_arg_seconds("max", max, 0, MAXSECS),
-		    &t, &why) != 0)
+		break;
+	case K_SECONDS:
+		tlo = min == NULL ? 0 : ds_arg_seconds("min", min, 0, MAXSECS);
+		thi = max == NULL ? MAXSECS : ds_arg_seconds("max", max, 0, MAXSECS);
+		if (ds_parse_seconds(argv[1], tlo, thi, &t, &why) != 0)
 			refuse(why_out, argv[1], &why);
 		printf("%.0f\n", ceil(t));
+		break;
+	case K_STREAM:
+		if (min != NULL || max != NULL)
+			ds_diex(DS_EX_USAGE, "--min and --max bound a count or a duration,"
+			    " not a stream name");
+		if ((name_why = ds_name_why(argv[1], strlen(argv[1]))) != NULL) {
+			ds_buf_adds(&why, name_why);
+			refuse(why_out, argv[1], &why);
+		}
+		printf("%s\n", argv[1]);
+		break;
 	}
 	ds_buf_free(&why);
 	ds_out_close();

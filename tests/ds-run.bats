@@ -361,13 +361,19 @@ EOF
 @test "--config is data: values are never evaluated, an unknown key is a usage error naming the line" {
 	cat >"$T/bad.conf" <<EOF
 URL=http://127.0.0.1:1/\$(touch $T/pwned)
-STREAM=\`touch $T/pwned\`
+TABLE=\`touch $T/pwned\`
 FETCH_EVERYTHING=yes
 EOF
 	run --separate-stderr ds-run --state-dir "$STATE" --config "$T/bad.conf"
 	assert_status 64
 	assert_equal "$output" ""
 	assert_stderr_contains "$T/bad.conf:3: unknown setting FETCH_EVERYTHING"
+	[ ! -e "$T/pwned" ]
+	printf 'STREAM=`touch %s/pwned`\n' "$T" >"$T/stream.conf"
+	run --separate-stderr ds-run --state-dir "$STATE" --config "$T/stream.conf" http://127.0.0.1:1/
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains "$T/stream.conf:1: STREAM \\\"\`touch $T/pwned\`\\\": a stream name starts with a letter or a digit"
 	[ ! -e "$T/pwned" ]
 	printf 'API_KEY=secret\n' >"$T/key.conf"
 	run --separate-stderr ds-run --state-dir "$STATE" --config "$T/key.conf"

@@ -171,7 +171,7 @@ check_rows() {
 	EOF
 }
 
-@test "ds-arg judges a count or a duration as the C programs do: its value on stdout, or 64 saying what is wanted" {
+@test "ds-arg judges a count, a duration or a stream name as the C programs do: its value on stdout, or 64 saying what is wanted" {
 	run --separate-stderr ds-arg seconds 1h30m
 	assert_status 0
 	assert_equal "$output" "5400"
@@ -192,10 +192,22 @@ check_rows() {
 	assert_status 64
 	assert_equal "$output" "want a whole number from 1 to 9223372036854775807"
 	assert_equal "$stderr" ""
+	run --separate-stderr ds-arg stream events.v2
+	assert_status 0
+	assert_equal "$output" "events.v2"
+	assert_equal "$stderr" ""
+	run --separate-stderr ds-arg --why stream .hidden
+	assert_status 64
+	assert_equal "$output" "a stream name starts with a letter or a digit"
+	assert_equal "$stderr" ""
+	run --separate-stderr ds-arg --max 10 stream events
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg="--min and --max bound a count or a duration, not a stream name"'
 	run --separate-stderr ds-arg size 1
 	assert_status 64
 	assert_equal "$output" ""
-	assert_stderr_contains 'msg="kind size: want count or seconds"'
+	assert_stderr_contains 'msg="kind size: want count, seconds or stream"'
 }
 
 @test "an option without its value exits 64 with the usage, in every program" {
