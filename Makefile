@@ -27,7 +27,8 @@ Z_LIBS		= $(call pc,libs,zlib)
 JQ_LIBS		= -ljq -lonig
 PQ_CFLAGS	= $(call pc,cflags,libpq)
 
-PROGS	= $(BIN)/ds-fetch $(BIN)/ds-transform $(BIN)/ds-load $(BIN)/ds-checkpoint $(BIN)/ds-status
+PROGS	= $(BIN)/ds-fetch $(BIN)/ds-transform $(BIN)/ds-load $(BIN)/ds-checkpoint $(BIN)/ds-status \
+	$(BIN)/ds-arg
 TOOLS	= $(BIN)/ds-mockapi $(BIN)/ds-unit
 SCRIPTS	= scripts/ds-run scripts/ds-run-config scripts/ds-run-report scripts/ds-pg scripts/ds-files
 
@@ -41,6 +42,7 @@ TRANSFORM_SRC	= $(wildcard transform/*.c)
 LOAD_SRC	= $(wildcard load/*.c)
 CHECKPOINT_SRC	= $(wildcard checkpoint/*.c)
 STATUS_SRC	= $(wildcard status/*.c)
+ARG_SRC		= $(wildcard arg/*.c)
 DB_SRC		= $(wildcard db/*.c)
 MOCK_SRC	= $(wildcard tests/mockapi/*.c)
 UNIT_SRC	= $(wildcard tests/unit/*.c)
@@ -100,6 +102,10 @@ $(BIN)/ds-checkpoint: $(call objs,$(CHECKPOINT_SRC) $(DB_SRC)) $(LIBDS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PQ_LIBS) $(ZSTD_LIBS) -lm
 
 $(BIN)/ds-status: $(call objs,$(STATUS_SRC)) $(LIBDS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
+
+$(BIN)/ds-arg: $(call objs,$(ARG_SRC)) $(LIBDS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
 
@@ -166,13 +172,14 @@ lint:
 	shellcheck -S warning tests/*.bats
 	mandoc -Tlint -Wwarning man/*.[1-9]
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--inline-suppr -Ilib lib db fetch transform load checkpoint status tests/mockapi
+		--inline-suppr -Ilib lib db fetch transform load checkpoint status arg tests/mockapi
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 scripts/ds-lib.bash $(DESTDIR)$(PREFIX)/bin/
 	for m in man/*.1; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man1/; done; true
 	for m in man/*.5; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man5/; done; true
 	for m in man/*.7; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man7/; done; true

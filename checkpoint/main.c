@@ -127,27 +127,27 @@ main(int argc, char *argv[])
 	ds_out_init();
 	conn = ds_db_connect(db, "ds-checkpoint");
 	if (strcmp(verb, "get") == 0)
-		status = store_get(conn, argv[1]);
+		status = cp_store_get(conn, argv[1]);
 	else if (strcmp(verb, "set") == 0)
-		status = store_set(conn, argv[1], argv[2]);
+		status = cp_store_set(conn, argv[1], argv[2]);
 	else if (strcmp(verb, "reset") == 0)
-		status = store_reset(conn, argv[1]);
+		status = cp_store_reset(conn, argv[1]);
 	else if (strcmp(verb, "list") == 0)
-		status = store_list(conn);
+		status = cp_store_list(conn);
 	else if (strcmp(verb, "status") == 0)
-		status = store_status(conn, max_age);
+		status = cp_store_status(conn, max_age);
 	else if (strcmp(verb, "ack") == 0)
-		status = store_ack(conn, argv[1]);
+		status = cp_store_ack(conn, argv[1]);
 	else if (strcmp(verb, "newest") == 0)
-		status = store_newest(conn, argv[1], table);
+		status = cp_store_newest(conn, argv[1], table);
 	else if (strcmp(verb, "hold") == 0)
 		status = ds_own_hold(conn, argv[1], wait);
 	else if (strcmp(verb, "follow-get") == 0)
-		status = store_follow_get(conn, argv[1]);
+		status = cp_store_follow_get(conn, argv[1]);
 	else if (strcmp(verb, "follow-start") == 0)
-		status = store_follow_start(conn, argv[1], argv[2]);
+		status = cp_store_follow_start(conn, argv[1], argv[2]);
 	else
-		status = store_follow_end(conn, argv[1]);
+		status = cp_store_follow_end(conn, argv[1]);
 	PQfinish(conn);
 	ds_out_close();
 	return status;

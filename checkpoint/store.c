@@ -33,13 +33,13 @@ age(struct ds_buf *b, long long s)
 }
 
 int
-store_get(PGconn *conn, const char *stream)
+cp_store_get(PGconn *conn, const char *stream)
 {
 	const char *vals[1] = { stream };
 	PGresult *res;
 	int status = DS_EX_OK;
 
-	if (!ds_migrated(conn))
+	if (!ds_migrate_applied(conn))
 		return DS_EX_OK;
 	res = ds_db_execp(conn, "SELECT cursor, has_more FROM ds_checkpoints"
 	    " WHERE stream = $1", 1, vals, "cannot read the checkpoint");
@@ -80,7 +80,7 @@ begin_change(PGconn *conn, const char *stream, const char *what)
 }
 
 int
-store_set(PGconn *conn, const char *stream, const char *cursor)
+cp_store_set(PGconn *conn, const char *stream, const char *cursor)
 {
 	char *epoch = begin_change(conn, stream, "set");
 	const char *vals[3] = { stream, cursor, epoch };
@@ -96,7 +96,7 @@ store_set(PGconn *conn, const char *stream, const char *cursor)
 }
 
 int
-store_reset(PGconn *conn, const char *stream)
+cp_store_reset(PGconn *conn, const char *stream)
 {
 	const char *vals[1] = { stream };
 
@@ -108,12 +108,12 @@ store_reset(PGconn *conn, const char *stream)
 }
 
 int
-store_follow_get(PGconn *conn, const char *stream)
+cp_store_follow_get(PGconn *conn, const char *stream)
 {
 	const char *vals[1] = { stream };
 	PGresult *res;
 
-	if (!ds_migrated(conn))
+	if (!ds_migrate_applied(conn))
 		return DS_EX_OK;
 	ds_migrate(conn, NULL);
 	res = ds_db_execp(conn, "SELECT coalesce(follow_since, '') FROM ds_streams"
@@ -128,7 +128,7 @@ store_follow_get(PGconn *conn, const char *stream)
 }
 
 int
-store_follow_start(PGconn *conn, const char *stream, const char *since)
+cp_store_follow_start(PGconn *conn, const char *stream, const char *since)
 {
 	const char *vals[2] = { stream, since };
 
@@ -142,7 +142,7 @@ store_follow_start(PGconn *conn, const char *stream, const char *since)
 }
 
 int
-store_follow_end(PGconn *conn, const char *stream)
+cp_store_follow_end(PGconn *conn, const char *stream)
 {
 	const char *vals[1] = { stream };
 
@@ -153,13 +153,13 @@ store_follow_end(PGconn *conn, const char *stream)
 }
 
 int
-store_list(PGconn *conn)
+cp_store_list(PGconn *conn)
 {
 	struct ds_buf b = { 0 };
 	PGresult *res;
 	int i;
 
-	if (!ds_migrated(conn))
+	if (!ds_migrate_applied(conn))
 		return DS_EX_OK;
 	res = ds_db_exec(conn, "SELECT k.stream, coalesce(k.cursor, ''), k.records,"
 	    " coalesce(c.rejects, 0),"
@@ -183,14 +183,14 @@ store_list(PGconn *conn)
 }
 
 int
-store_status(PGconn *conn, long long max_age)
+cp_store_status(PGconn *conn, long long max_age)
 {
 	struct ds_buf b = { 0 };
 	PGresult *res;
 	long long a;
 	int i, bad = 0, stale, drift;
 
-	if (!ds_migrated(conn))
+	if (!ds_migrate_applied(conn))
 		return DS_EX_OK;
 	res = ds_db_exec(conn, "SELECT s.stream,"
 	    " floor(extract(epoch FROM now() - greatest(k.updated_at, c.last_loaded_at)))::bigint,"
@@ -231,11 +231,11 @@ store_status(PGconn *conn, long long max_age)
 }
 
 int
-store_ack(PGconn *conn, const char *stream)
+cp_store_ack(PGconn *conn, const char *stream)
 {
 	const char *vals[1] = { stream };
 
-	if (!ds_migrated(conn))
+	if (!ds_migrate_applied(conn))
 		return DS_EX_OK;
 	PQclear(ds_db_execp(conn, "UPDATE ds_schema_changes SET acked_at = now()"
 	    " WHERE stream = $1 AND acked_at IS NULL", 1, vals,
@@ -244,7 +244,7 @@ store_ack(PGconn *conn, const char *stream)
 }
 
 int
-store_newest(PGconn *conn, const char *stream, const char *table)
+cp_store_newest(PGconn *conn, const char *stream, const char *table)
 {
 	struct ds_buf sql = { 0 }, name = { 0 };
 	const char *vals[1] = { stream };

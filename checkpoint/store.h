@@ -10,14 +10,14 @@
 
 #include <libpq-fe.h>
 
-int	store_get(PGconn *conn, const char *stream);
-int	store_set(PGconn *conn, const char *stream, const char *cursor);
-int	store_reset(PGconn *conn, const char *stream);
-int	store_list(PGconn *conn);
+int	cp_store_get(PGconn *conn, const char *stream);
+int	cp_store_set(PGconn *conn, const char *stream, const char *cursor);
+int	cp_store_reset(PGconn *conn, const char *stream);
+int	cp_store_list(PGconn *conn);
 /* max_age in seconds, or -1 for no freshness limit. */
-int	store_status(PGconn *conn, long long max_age);
-int	store_ack(PGconn *conn, const char *stream);
-int	store_newest(PGconn *conn, const char *stream, const char *table);
+int	cp_store_status(PGconn *conn, long long max_age);
+int	cp_store_ack(PGconn *conn, const char *stream);
+int	cp_store_newest(PGconn *conn, const char *stream, const char *table);
 
 /*
  * The follow cycle of a stream, kept in ds_streams beside its checkpoint:
@@ -25,8 +25,8 @@ int	store_newest(PGconn *conn, const char *stream, const char *table);
  * start resets the checkpoint and records the cycle's since in one
  * transaction; end forgets the cycle.
  */
-int	store_follow_get(PGconn *conn, const char *stream);
-int	store_follow_start(PGconn *conn, const char *stream, const char *since);
-int	store_follow_end(PGconn *conn, const char *stream);
+int	cp_store_follow_get(PGconn *conn, const char *stream);
+int	cp_store_follow_start(PGconn *conn, const char *stream, const char *since);
+int	cp_store_follow_end(PGconn *conn, const char *stream);
 
 #endif

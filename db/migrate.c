@@ -173,7 +173,7 @@ migrate_table(PGconn *conn, const char *table)
 }
 
 int
-ds_migrated(PGconn *conn)
+ds_migrate_applied(PGconn *conn)
 {
 	PGresult *res;
 	int yes;
@@ -186,7 +186,7 @@ ds_migrated(PGconn *conn)
 }
 
 int
-ds_schema_current(PGconn *conn, const char *table)
+ds_migrate_current(PGconn *conn, const char *table)
 {
 	struct ds_buf q = { 0 }, name = { 0 };
 	const char *vals[1];
@@ -288,7 +288,7 @@ ds_migrate(PGconn *conn, const char *table)
 	size_t i;
 	int applied = 0;
 
-	switch (ds_schema_current(conn, table)) {
+	switch (ds_migrate_current(conn, table)) {
 	case 1:
 		return 0;
 	case 2:

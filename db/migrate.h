@@ -18,7 +18,7 @@ struct ds_buf;
  * those is not (the table was made by an older ds-load, which recorded
  * none): it is what that migration makes. Runs only SELECTs. Exits on failure.
  */
-int	ds_schema_current(PGconn *conn, const char *table);
+int	ds_migrate_current(PGconn *conn, const char *table);
 
 /*
  * Unless the schema is current (then no DDL is run, so a role without DDL
@@ -57,7 +57,7 @@ void	ds_migrate_expand(const char *tmpl, const char *qtable, const char *qindex,
 	    struct ds_buf *b);
 
 /* Non-zero when the ds tables exist (ds_checkpoints is there). */
-int	ds_migrated(PGconn *conn);
+int	ds_migrate_applied(PGconn *conn);
 
 /* A declared column of a records table (see ds-load --column). */
 struct ds_declared {

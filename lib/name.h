@@ -1,6 +1,6 @@
 /*
  * name.h - the one rule for stream names, applied by every program
- * (ds-fetch, ds-transform, ds-load, ds-checkpoint) and mirrored by ds-run.
+ * (ds-fetch, ds-transform, ds-load, ds-checkpoint; ds-run through ds-arg).
  *
  * A stream name is 1 to DS_NAME_MAX bytes of [A-Za-z0-9._-] starting with a
  * letter or a digit: it names files (locks, state, archive segments) as it

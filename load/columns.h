@@ -6,7 +6,9 @@
  * staging merge, the --on-conflict update SET list and the place of each
  * field in a row's COPY text. The user table itself is made and changed by
  * the table migrations (db/migrations/table/): a new column is one row here
- * plus one migration there.
+ * plus one migration there. The record line that ds-transform writes is
+ * another thing, the wire format (load/stream.h): a column refers to a line
+ * member through offsetof(struct ds_line, ...) and spells no member name.
  */
 #ifndef DS_LOAD_COLUMNS_H
 #define DS_LOAD_COLUMNS_H

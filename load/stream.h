@@ -9,6 +9,13 @@
  *
  * Spans point into the line: strings as their raw text between the quotes
  * (escapes undecoded), other values as their JSON text.
+ *
+ * This is the wire format between ds-transform and ds-load, described here
+ * once (ds-transform writes it: transform/record.c, emit.c, page.c, schema.c).
+ * It is not the table: a record line's members are what a record is, the
+ * columns (load/columns.c, the one list of them) are how it is stored; each
+ * column names the struct ds_line span that fills it, and a column may come
+ * from no member (ingested_at) or from inside data (--column).
  */
 #ifndef DS_LOAD_STREAM_H
 #define DS_LOAD_STREAM_H

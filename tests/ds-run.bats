@@ -45,6 +45,23 @@ teardown() {
 	assert_equal "$output" ""
 }
 
+@test "installed under DESTDIR (nothing of the tree in PATH), ds-run finds its helpers beside it and runs the stream to the end" {
+	run --separate-stderr make -C "$DS_TOP" -s install DESTDIR="$T/dest" PREFIX=/usr/local
+	assert_status 0
+	start_mock --events 300 --seed 7 --manifest "$T/manifest"
+	run --separate-stderr env -u DS_BIN PATH="$T/dest/usr/local/bin:/usr/bin:/bin" \
+		ds-run --state-dir "$STATE" --db "$DATABASE_URL" --limit 100 --overlap 1m30s "$MOCK_URL"
+	assert_status 0
+	assert_equal "$output" ""
+	assert_stderr_contains 'level=info prog=ds-run msg="done" stream=events records=300'
+	ids_match "$T/manifest"
+	run --separate-stderr env -u DS_BIN PATH="$T/dest/usr/local/bin:/usr/bin:/bin" \
+		ds-run --state-dir "$STATE" --overlap soon "$MOCK_URL"
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains 'prog=ds-run msg="--overlap: OVERLAP soon: want a duration from 0 to 31536000 seconds'
+}
+
 @test "a finished stream without --follow: a new run exits 0 at once, fetching nothing" {
 	start_mock --events 1000 --seed 3 --log
 	ds_run --limit 500 "$MOCK_URL"
@@ -297,7 +314,7 @@ EOF
 @test "--config is data: values are never evaluated, an unknown key is a usage error naming the line" {
 	cat >"$T/bad.conf" <<EOF
 URL=http://127.0.0.1:1/\$(touch $T/pwned)
-STREAM=\`touch $T/pwned\`
+TABLE=\`touch $T/pwned\`
 FETCH_EVERYTHING=yes
 EOF
 	run --separate-stderr ds-run --state-dir "$STATE" --config "$T/bad.conf"
@@ -305,11 +322,30 @@ EOF
 	assert_equal "$output" ""
 	assert_stderr_contains "$T/bad.conf:3: unknown setting FETCH_EVERYTHING"
 	[ ! -e "$T/pwned" ]
+	printf 'STREAM=`touch %s/pwned`\n' "$T" >"$T/stream.conf"
+	run --separate-stderr ds-run --state-dir "$STATE" --config "$T/stream.conf" http://127.0.0.1:1/
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains "$T/stream.conf:1: STREAM \\\"\`touch $T/pwned\`\\\": a stream name starts with a letter or a digit"
+	[ ! -e "$T/pwned" ]
 	printf 'API_KEY=secret\n' >"$T/key.conf"
 	run --separate-stderr ds-run --state-dir "$STATE" --config "$T/key.conf"
 	assert_status 64
 	assert_stderr_contains "$T/key.conf:1: the API key itself is not a setting"
 	assert_stderr_lacks "secret"
+}
+
+@test "a bad count or duration in --config exits 64 naming the file, the line, the setting and what is wanted" {
+	printf 'URL=http://127.0.0.1:1/\n# the overlap\nOVERLAP = 5 minutes\n' >"$T/dur.conf"
+	run --separate-stderr ds-run --state-dir "$STATE" --config "$T/dur.conf"
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains "msg=\"$T/dur.conf:3: OVERLAP \\\"5 minutes\\\": want a duration from 0 to 31536000 seconds, such as 30, 2.5, 90s, 15m, 1h30m or 2d\""
+	printf 'URL=http://127.0.0.1:1/\nJOBS=0\n' >"$T/jobs.conf"
+	run --separate-stderr ds-run --state-dir "$STATE" --config "$T/jobs.conf"
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains "msg=\"$T/jobs.conf:2: JOBS 0: want a whole number from 1 to 64\""
 }
 
 @test "--metrics writes Prometheus text format, atomically, with the run's figures" {

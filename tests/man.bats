@@ -4,7 +4,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 # Programs and where they live.
-progs="ds-fetch ds-transform ds-load ds-checkpoint ds-status ds-run ds-pg ds-files"
+progs="ds-fetch ds-transform ds-load ds-checkpoint ds-status ds-arg ds-run ds-pg ds-files"
 
 prog_path() {
 	case $1 in
@@ -56,6 +56,7 @@ prog_path() {
 	for h in ds-run-config ds-run-report; do
 		[ -x "$d/usr/local/bin/$h" ] || { echo "not installed beside ds-run: $h" >&2; return 1; }
 	done
+	[ -f "$d/usr/local/bin/ds-lib.bash" ] || { echo "not installed beside ds-run: ds-lib.bash" >&2; return 1; }
 	[ -f "$d/usr/local/share/man/man7/ds.7" ]
 	rm -rf "$d"
 }

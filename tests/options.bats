@@ -14,6 +14,7 @@ args_for() {
 	case $1 in
 	ds-fetch | ds-run) echo "http://127.0.0.1:1/" ;;
 	ds-checkpoint) echo "list" ;;
+	ds-arg) echo "count 1" ;;
 	esac
 }
 
@@ -23,7 +24,7 @@ check_rows() {
 	while IFS='|' read -r prog opt val want; do
 		[ -n "$prog" ] || continue
 		extra=$(args_for "$prog")
-		# shellcheck disable=SC2086 # extra is zero or one word
+		# shellcheck disable=SC2086 # extra is words without blanks or globs
 		run --separate-stderr "$prog" "--$opt" "$val" $extra </dev/null
 		if [ "$status" -ne 64 ] || [ -n "$output" ] ||
 			[[ "$stderr" != *"msg=\"--$opt"* ]] || [[ "$stderr" != *"$want"* ]]; then
@@ -142,21 +143,71 @@ check_rows() {
 
 @test "ds-run: every bad option value exits 64 naming the option" {
 	check_rows <<-'EOF'
-		ds-run|limit|ten|LIMIT must be a non-negative integer
-		ds-run|limit||LIMIT must be a non-negative integer
-		ds-run|retries|-1|RETRIES must be a non-negative integer
-		ds-run|max-rejects|none|MAX_REJECTS must be a non-negative integer
-		ds-run|jobs|two|JOBS must be a non-negative integer
-		ds-run|timeout|1.5|TIMEOUT must be a non-negative integer
-		ds-run|backoff-max|soon|BACKOFF_MAX must be a non-negative integer
-		ds-run|progress-interval|10s|PROGRESS_INTERVAL must be a non-negative integer
+		ds-run|limit|ten|LIMIT ten: want a whole number from 1 to 1000000000
+		ds-run|limit||LIMIT \"\": want a whole number from 1 to 1000000000
+		ds-run|limit|0|LIMIT 0: want a whole number from 1 to 1000000000
+		ds-run|retries|-1|RETRIES -1: want a whole number from 0 to 1000000
+		ds-run|max-rejects|none|MAX_REJECTS none: want a whole number from 0 to 4611686018427387904
+		ds-run|jobs|two|JOBS two: want a whole number from 1 to 64
+		ds-run|jobs|65|JOBS 65: want a whole number from 1 to 64
+		ds-run|timeout|0|TIMEOUT 0: want a duration from 0.001 to 31536000 seconds
+		ds-run|timeout|abc|TIMEOUT abc: want a duration from 0.001 to 31536000 seconds
+		ds-run|backoff-max|soon|BACKOFF_MAX soon: want a duration from 0 to 31536000 seconds
+		ds-run|progress-interval|10x|PROGRESS_INTERVAL 10x: want a duration from 0 to 31536000 seconds
 		ds-run|on-expired|retry|ON_EXPIRED must be restart or fail
 		ds-run|on-conflict|replace|ON_CONFLICT must be skip or update
-		ds-run|overlap|5 minutes|OVERLAP must be a duration like 300, 90s, 5m or 1h
-		ds-run|overlap|m5|OVERLAP must be a duration
-		ds-run|give-up-after|never|GIVE_UP_AFTER must be a duration like 300, 90s, 5m or 1h
-		ds-run|give-up-after||GIVE_UP_AFTER must be a duration
+		ds-run|overlap|5 minutes|OVERLAP \"5 minutes\": want a duration from 0 to 31536000 seconds, such as 30, 2.5, 90s, 15m, 1h30m or 2d
+		ds-run|overlap|m5|OVERLAP m5: want a duration
+		ds-run|overlap|366d|OVERLAP 366d: want a duration from 0 to 31536000 seconds
+		ds-run|give-up-after|never|GIVE_UP_AFTER never: want a duration from 0 to 31536000 seconds
+		ds-run|give-up-after||GIVE_UP_AFTER \"\": want a duration
 	EOF
+}
+
+@test "ds-arg: every bad option value exits 64 naming the option" {
+	check_rows <<-'EOF'
+		ds-arg|min|-1|want a whole number from 0 to 9223372036854775807
+		ds-arg|max|many|want a whole number from 0 to 9223372036854775807
+	EOF
+}
+
+@test "ds-arg judges a count, a duration or a stream name as the C programs do: its value on stdout, or 64 saying what is wanted" {
+	run --separate-stderr ds-arg seconds 1h30m
+	assert_status 0
+	assert_equal "$output" "5400"
+	assert_equal "$stderr" ""
+	run --separate-stderr ds-arg --max 1d seconds 0.25
+	assert_status 0
+	assert_equal "$output" "1"
+	assert_equal "$stderr" ""
+	run --separate-stderr ds-arg --min 1 --max 64 count 007
+	assert_status 0
+	assert_equal "$output" "7"
+	assert_equal "$stderr" ""
+	run --separate-stderr ds-arg --max 1d seconds 2d
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains 'prog=ds-arg msg="2d: want a duration from 0 to 86400 seconds, such as 30, 2.5, 90s, 15m, 1h30m or 2d"'
+	run --separate-stderr ds-arg --why --min 1 count 0
+	assert_status 64
+	assert_equal "$output" "want a whole number from 1 to 9223372036854775807"
+	assert_equal "$stderr" ""
+	run --separate-stderr ds-arg stream events.v2
+	assert_status 0
+	assert_equal "$output" "events.v2"
+	assert_equal "$stderr" ""
+	run --separate-stderr ds-arg --why stream .hidden
+	assert_status 64
+	assert_equal "$output" "a stream name starts with a letter or a digit"
+	assert_equal "$stderr" ""
+	run --separate-stderr ds-arg --max 10 stream events
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg="--min and --max bound a count or a duration, not a stream name"'
+	run --separate-stderr ds-arg size 1
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg="kind size: want count, seconds or stream"'
 }
 
 @test "an option without its value exits 64 with the usage, in every program" {

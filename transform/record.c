@@ -468,6 +468,8 @@ scanned:
 		ds_time_format(&t, ts);
 
 	xf_schema_check(r->schemas, w->stream, w->streamlen, r->m, r->nm, out);
+	/* The record line: the wire format load/stream.h describes (not the
+	   table's columns, which are load/columns.c's). */
 	ds_buf_reserve(out, n + 256 + w->streamlen + idl + typel);
 	ds_buf_add(out, "{\"stream\":", 10);
 	ds_buf_add(out, w->stream, w->streamlen);
