@@ -560,10 +560,9 @@ number(const char *p, const char *end, struct ds_buf *out)
 	return s;
 }
 
-/* Reorder the members m[0..n) of the object whose members' text starts at base in out. */
-static void
-sort_members(struct ds_jcs *c, struct jcs_member *m, size_t n, size_t base,
-    struct ds_buf *out)
+/* Sort m[0..n) by key; 0 when they were in order already. */
+static int
+sort_keys(struct jcs_member *m, size_t n)
 {
 	size_t i, j;
 
@@ -571,7 +570,7 @@ sort_members(struct ds_jcs *c, struct jcs_member *m, size_t n, size_t base,
 		if (after(&m[i - 1], &m[i]))
 			break;
 	if (i >= n)
-		return;
+		return 0;
 	if (n <= 16) {
 		for (i = 1; i < n; i++) {
 			struct jcs_member t = m[i];
@@ -582,6 +581,18 @@ sort_members(struct ds_jcs *c, struct jcs_member *m, size_t n, size_t base,
 		}
 	} else
 		qsort(m, n, sizeof(*m), keycmp_q);
+	return 1;
+}
+
+/* Reorder the members m[0..n) of the object whose members' text starts at base in out. */
+static void
+sort_members(struct ds_jcs *c, struct jcs_member *m, size_t n, size_t base,
+    struct ds_buf *out)
+{
+	size_t i;
+
+	if (!sort_keys(m, n))
+		return;
 	ds_buf_reset(&c->tmp);
 	ds_buf_add(&c->tmp, out->p + base, out->len - base);
 	out->len = base;
@@ -705,21 +716,115 @@ value(struct ds_jcs *c, const char *p, const char *end, struct ds_buf *out)
 	}
 }
 
-void
-ds_jcs(struct ds_jcs *c, const char *p, size_t n, struct ds_buf *out)
+/* Fill the table of special bytes on first use. */
+static void
+init_special(void)
 {
 	int i;
 
-	if (!special['"']) {
-		for (i = 0; i < 0x20; i++)
-			special[i] = 1;
-		special['"'] = special['\\'] = 1;
-		for (i = 0xf0; i < 0x100; i++)
-			special[i] = 2;
-	}
+	if (special['"'])
+		return;
+	for (i = 0; i < 0x20; i++)
+		special[i] = 1;
+	special['"'] = special['\\'] = 1;
+	for (i = 0xf0; i < 0x100; i++)
+		special[i] = 2;
+}
+
+void
+ds_jcs(struct ds_jcs *c, const char *p, size_t n, struct ds_buf *out)
+{
+	init_special();
 	c->n = 0;
 	ds_buf_reserve(out, n + 64);
 	value(c, p, p + n, out);
+	ds_buf_terminate(out);
+}
+
+/* Non-zero when the n keys of mm are those of c->keys, in the same order. */
+static int
+same_keys(const struct ds_jcs *c, const struct ds_json_member *mm, size_t n)
+{
+	const char *k = c->keys.p;
+	size_t i, l;
+
+	if (n != c->norder)
+		return 0;
+	for (i = 0; i < n; i++) {
+		memcpy(&l, k, sizeof(l));
+		k += sizeof(l);
+		if (l != mm[i].keylen || memcmp(k, mm[i].key, l) != 0)
+			return 0;
+		k += l;
+	}
+	return 1;
+}
+
+/* Sort the n keys of mm into c->order, and keep them in c->keys. */
+static void
+order_keys(struct ds_jcs *c, const struct ds_json_member *mm, size_t n)
+{
+	struct jcs_member *m;
+	const unsigned char *k, *ke;
+	size_t i;
+
+	if (n > c->cap) {
+		c->cap = n + 64;
+		c->m = ds_xrealloc(c->m, c->cap * sizeof(*c->m));
+	}
+	ds_buf_reset(&c->keys);
+	for (i = 0; i < n; i++) {
+		m = &c->m[i];
+		m->key = mm[i].key;
+		m->keylen = mm[i].keylen;
+		m->idx = i;
+		m->start = i;
+		m->plain = 1;
+		k = (const unsigned char *)m->key;
+		for (ke = k + m->keylen; k < ke; k++)
+			if (special[*k] != 0) {
+				m->plain = 0;
+				break;
+			}
+		if (m->plain)
+			m->prefix = key_prefix(m->key, m->keylen, m->key + m->keylen + 1);
+		ds_buf_add(&c->keys, &m->keylen, sizeof(m->keylen));
+		ds_buf_add(&c->keys, m->key, m->keylen);
+	}
+	sort_keys(c->m, n);
+	free(c->order);
+	c->order = ds_xcalloc(n + 1, sizeof(*c->order));
+	for (i = 0; i < n; i++)
+		c->order[i] = c->m[i].start;
+	c->norder = n;
+}
+
+/*
+ * The object is already split into members, so its keys are sorted first
+ * (or their order is the last object's, for the same keys) and each member
+ * is written once, in its place: no rescan of the object's structure and
+ * no copy of its members' text to reorder them.
+ */
+void
+ds_jcs_members(struct ds_jcs *c, const struct ds_json_member *mm, size_t n,
+    struct ds_buf *out)
+{
+	size_t i, x;
+
+	init_special();
+	if (!same_keys(c, mm, n))
+		order_keys(c, mm, n);
+	c->n = 0;
+	addc(out, '{');
+	for (i = 0; i < n; i++) {
+		x = c->order[i];
+		if (i > 0)
+			addc(out, ',');
+		string(mm[x].key - 1, mm[x].key + mm[x].keylen + 1, out, NULL);
+		addc(out, ':');
+		value(c, mm[x].val, mm[x].val + mm[x].vallen, out);
+	}
+	addc(out, '}');
 	ds_buf_terminate(out);
 }
 
@@ -727,7 +832,10 @@ void
 ds_jcs_free(struct ds_jcs *c)
 {
 	free(c->m);
+	free(c->order);
 	ds_buf_free(&c->tmp);
+	ds_buf_free(&c->keys);
 	c->m = NULL;
-	c->n = c->cap = 0;
+	c->order = NULL;
+	c->n = c->cap = c->norder = 0;
 }

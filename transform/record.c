@@ -459,7 +459,7 @@ scanned:
 		xf_sha256_hex(r, r->canonv, r->canonvlen, hex);
 	else {
 		ds_buf_reset(&r->canon);
-		ds_jcs(&r->jcs, s, n, &r->canon);
+		ds_jcs_members(&r->jcs, r->m, r->nm, &r->canon);
 		xf_sha256_hex(r, r->canon.p, r->canon.len, hex);
 	}
 	if (rc == DS_TIME_NONE)
