@@ -174,6 +174,33 @@ put_char(struct ds_buf *out, unsigned cp)
 		ds_utf8_put(out, cp);
 }
 
+/* The first quote, backslash or control byte from q on (end if none). */
+static inline const char *
+plain_run(const char *q, const char *end)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = ones * 0x80;
+	uint64_t w, t;
+
+	/* Eight bytes at a time while none is a quote, a backslash or a control. */
+	while (end - q >= 8) {
+		memcpy(&w, q, 8);
+		t = ((w ^ ones * '"') - ones) & ~(w ^ ones * '"');
+		t |= ((w ^ ones * '\\') - ones) & ~(w ^ ones * '\\');
+		t |= (w - ones * 0x20) & ~w;
+		if ((t &= highs) != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			/* the lowest flagged byte is exact: borrows only run upwards */
+			q += __builtin_ctzll(t) / 8;
+#endif
+			break;
+		}
+		q += 8;
+	}
+	while (q < end && special[(unsigned char)*q] != 1)
+		q++;
+	return q;
+}
+
 /*
  * p at a string's opening quote: write its canonical form and return the
  * byte after it. *plain, when not NULL, tells whether memcmp orders it.
@@ -181,9 +208,7 @@ put_char(struct ds_buf *out, unsigned cp)
 static const char *
 string(const char *p, const char *end, struct ds_buf *out, int *plain)
 {
-	const uint64_t ones = UINT64_C(0x0101010101010101), highs = ones * 0x80;
 	const char *s = p + 1, *q = s;
-	uint64_t w, t;
 
 	if (plain != NULL) {
 		/* A key: short; note a 4-byte UTF-8 sequence on the way. */
@@ -203,23 +228,7 @@ string(const char *p, const char *end, struct ds_buf *out, int *plain)
 			return q + 1;
 		}
 	} else {
-		/* Eight bytes at a time while none is a quote, a backslash or a control. */
-		while (end - q >= 8) {
-			memcpy(&w, q, 8);
-			t = ((w ^ ones * '"') - ones) & ~(w ^ ones * '"');
-			t |= ((w ^ ones * '\\') - ones) & ~(w ^ ones * '\\');
-			t |= (w - ones * 0x20) & ~w;
-			if ((t &= highs) != 0) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-				/* the lowest flagged byte is exact: borrows only run upwards */
-				q += __builtin_ctzll(t) / 8;
-#endif
-				break;
-			}
-			q += 8;
-		}
-		while (q < end && special[(unsigned char)*q] != 1)
-			q++;
+		q = plain_run(q, end);
 		if (q < end && *q == '"') {
 			add(out, p, (size_t)(q + 1 - p));
 			return q + 1;
@@ -231,7 +240,8 @@ string(const char *p, const char *end, struct ds_buf *out, int *plain)
 	while (q < end && *q != '"') {
 		if (*q != '\\') {
 			s = q;
-			while (q < end && *q != '"' && *q != '\\')
+			/* a control byte (only in text not validated) goes as it is */
+			if ((q = plain_run(q, end)) == s)
 				q++;
 			add(out, s, (size_t)(q - s));
 			continue;

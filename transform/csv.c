@@ -91,6 +91,31 @@ append(struct csv *c, struct field *d, const char *p, size_t n)
 	d->len += n;
 }
 
+/* The first delimiter d or line feed from u on, or e. */
+static inline const char *
+field_end(const char *u, const char *e, char d)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	const uint64_t dd = ones * (unsigned char)d, nl = ones * '\n';
+	uint64_t v, t;
+
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* eight bytes at a time: the lowest byte flagged is the first match */
+	while (e - u >= 8) {
+		memcpy(&v, u, 8);
+		t = (((v ^ dd) - ones) & ~(v ^ dd)) | (((v ^ nl) - ones) & ~(v ^ nl));
+		if ((t &= ones * 0x80) != 0)
+			return u + (__builtin_ctzll(t) >> 3);
+		u += 8;
+	}
+#else
+	(void)ones; (void)dd; (void)nl; (void)v; (void)t;
+#endif
+	while (u < e && *u != d && *u != '\n')
+		u++;
+	return u;
+}
+
 /*
  * Parse the row at [p, e) into c->fld: ROW (c->rowlen its bytes with the
  * line end), MORE when the input held does not end it, UNTERMINATED when
@@ -130,8 +155,7 @@ parse_row(struct csv *c, const char *p, const char *e, int eof)
 				break;
 			}
 		}
-		for (u = p; u < e && *u != d && *u != '\n'; u++)
-			;
+		u = field_end(p, e, d);
 		if (u == e && !eof)
 			return MORE;
 		q = u;
@@ -337,14 +361,14 @@ header_option(struct csv *c)
 	set_header(c, c->o->header);
 }
 
-/* Non-zero when [p, p + n) is printable ASCII without '"' or '\\': JSON as it is. */
+/* Non-zero when [p, p + n) is ASCII without controls, '"' or '\\': JSON as it is. */
 static int
 plain(const char *p, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)p, *e = s + n;
 
-	for (; s < e; s++)
-		if (*s < 0x20 || *s >= 0x7f || *s == '"' || *s == '\\')
+	for (s = ds_json_skip_plain(s, e); s < e; s++)
+		if (*s < 0x20 || *s >= 0x80 || *s == '"' || *s == '\\')
 			return 0;
 	return 1;
 }
