@@ -91,27 +91,28 @@ append(struct csv *c, struct field *d, const char *p, size_t n)
 	d->len += n;
 }
 
-/* The first delimiter d or line feed from u on, or e. */
+/* The first delimiter d, line feed or carriage return from u on, or e. */
 static inline const char *
 field_end(const char *u, const char *e, char d)
 {
 	const uint64_t ones = UINT64_C(0x0101010101010101);
-	const uint64_t dd = ones * (unsigned char)d, nl = ones * '\n';
+	const uint64_t dd = ones * (unsigned char)d, nl = ones * '\n', cr = ones * '\r';
 	uint64_t v, t;
 
 #if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/* eight bytes at a time: the lowest byte flagged is the first match */
 	while (e - u >= 8) {
 		memcpy(&v, u, 8);
-		t = (((v ^ dd) - ones) & ~(v ^ dd)) | (((v ^ nl) - ones) & ~(v ^ nl));
+		t = (((v ^ dd) - ones) & ~(v ^ dd)) | (((v ^ nl) - ones) & ~(v ^ nl)) |
+		    (((v ^ cr) - ones) & ~(v ^ cr));
 		if ((t &= ones * 0x80) != 0)
 			return u + (__builtin_ctzll(t) >> 3);
 		u += 8;
 	}
 #else
-	(void)ones; (void)dd; (void)nl; (void)v; (void)t;
+	(void)ones; (void)dd; (void)nl; (void)cr; (void)v; (void)t;
 #endif
-	while (u < e && *u != d && *u != '\n')
+	while (u < e && *u != d && *u != '\n' && *u != '\r')
 		u++;
 	return u;
 }
@@ -120,8 +121,8 @@ field_end(const char *u, const char *e, char d)
  * Parse the row at [p, e) into c->fld: ROW (c->rowlen its bytes with the
  * line end), MORE when the input held does not end it, UNTERMINATED when
  * the input ends inside a quoted field (c->quote_at its quote). A field's
- * text after its closing quote is kept as it is; a CR before the line's
- * LF is part of the line end.
+ * text after its closing quote is kept as it is. Outside quotes, a line
+ * ends at LF, CRLF or a lone CR.
  */
 static int
 parse_row(struct csv *c, const char *p, const char *e, int eof)
@@ -156,19 +157,18 @@ parse_row(struct csv *c, const char *p, const char *e, int eof)
 			}
 		}
 		u = field_end(p, e, d);
-		if (u == e && !eof)
+		/* a CR ends the line, with the LF after it if there is one */
+		if ((u == e || (*u == '\r' && *u != d && u + 1 == e)) && !eof)
 			return MORE;
-		q = u;
-		if ((u == e || *u == '\n') && q > p && q[-1] == '\r')
-			q--;
-		if (q > p)
-			append(c, fd, p, (size_t)(q - p));
+		if (u > p)
+			append(c, fd, p, (size_t)(u - p));
 		p = u;
 		if (p < e && *p == d) {
 			p++;
 			continue;
 		}
-		c->rowlen = (size_t)(p - start) + (p < e);
+		c->rowlen = (size_t)(p - start) + (p < e) +
+		    (p + 1 < e && p[0] == '\r' && p[1] == '\n');
 		return ROW;
 	}
 }

@@ -307,6 +307,14 @@ composite_id(struct xf_rec *r)
 	return 0;
 }
 
+/* Copy n bytes to o (room checked by the caller); the byte after them. */
+static inline char *
+put(char *o, const void *p, size_t n)
+{
+	memcpy(o, p, n);
+	return o + n;
+}
+
 /* The record path without jq: checks, fields, hash, schema, the record line. */
 static int
 normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
@@ -316,7 +324,7 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	const char *s, *q, *v, *idv = NULL, *typev = NULL;
 	size_t n, vl, idl = 0, typel = 0, nfields = 0;
 	struct ds_time t;
-	char hex[65], ts[DS_TIME_FMTMAX];
+	char hex[65], ts[DS_TIME_FMTMAX], *o;
 	int rc;
 
 	ds_json_init(&j, base);
@@ -468,32 +476,36 @@ scanned:
 		ds_time_format(&t, ts);
 
 	xf_schema_check(r->schemas, w->stream, w->streamlen, r->m, r->nm, out);
-	ds_buf_reserve(out, n + 256 + w->streamlen + idl + typel);
-	ds_buf_add(out, "{\"stream\":", 10);
-	ds_buf_add(out, w->stream, w->streamlen);
-	ds_buf_add(out, ",\"id\":", 6);
+	/* the line is written into room reserved once: its fixed parts, the
+	   hash twice and the time take less than 256 + DS_TIME_FMTMAX bytes */
+	o = ds_buf_reserve(out, n + 256 + DS_TIME_FMTMAX + w->streamlen + idl + typel);
+	o = put(o, "{\"stream\":", 10);
+	o = put(o, w->stream, w->streamlen);
+	o = put(o, ",\"id\":", 6);
 	if (idv == NULL) {
-		ds_buf_addc(out, '"');
-		ds_buf_add(out, hex, 64);
-		ds_buf_addc(out, '"');
+		*o++ = '"';
+		o = put(o, hex, 64);
+		*o++ = '"';
 	} else
-		ds_buf_add(out, idv, idl);
-	ds_buf_add(out, ",\"type\":", 8);
+		o = put(o, idv, idl);
+	o = put(o, ",\"type\":", 8);
 	if (typev != NULL)
-		ds_buf_add(out, typev, typel);
+		o = put(o, typev, typel);
 	else
-		ds_buf_add(out, "null", 4);
+		o = put(o, "null", 4);
 	if (rc == DS_TIME_NONE)
-		ds_buf_adds(out, ",\"ts\":null,\"hash\":\"");
+		o = put(o, ",\"ts\":null,\"hash\":\"", 19);
 	else {
-		ds_buf_add(out, ",\"ts\":\"", 7);
-		ds_buf_adds(out, ts);
-		ds_buf_add(out, "\",\"hash\":\"", 10);
+		o = put(o, ",\"ts\":\"", 7);
+		o = put(o, ts, strlen(ts));
+		o = put(o, "\",\"hash\":\"", 10);
 	}
-	ds_buf_add(out, hex, 64);
-	ds_buf_add(out, "\",\"data\":", 9);
-	ds_buf_add(out, s, n);
-	ds_buf_add(out, "}\n", 2);
+	o = put(o, hex, 64);
+	o = put(o, "\",\"data\":", 9);
+	o = put(o, s, n);
+	o = put(o, "}\n", 2);
+	*o = '\0';
+	out->len = (size_t)(o - out->p);
 	r->nrecords++;
 	return XF_RECORD;
 }
