@@ -157,7 +157,7 @@ csv_acid_cases=(
 	assert_status 0
 	assert_equal "${lines[2]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 3 at byte 8: 1 fields, the header has 2","raw":"3"}'
 	assert_equal "${lines[3]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 4 at byte 10: 3 fields, the header has 2","raw":"4,5,6"}'
-	assert_equal "${lines[4]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 5 at byte 16: field 2 is not valid UTF-8","raw":"7,�"}'
+	assert_equal "${lines[4]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 5 at byte 16: field 2 is not valid UTF-8 at byte 18","raw":"7,�"}'
 	assert_equal "${lines[5]}" "$(rec '{"a":"8","b":"9"}')"
 	assert_stderr_contains "records=2 rejects=3"
 }
@@ -170,10 +170,43 @@ csv_acid_cases=(
 	printf 'name\ncaf\xe9\nok\n' >"$T/in"
 	xf --input csv --encoding ASCII
 	assert_status 0
-	assert_equal "${lines[0]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 2 at byte 5: field 1 has bytes invalid in the --encoding","raw":"caf�"}'
+	assert_equal "${lines[0]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 2 at byte 5: field 1 has bytes invalid in the --encoding at byte 8","raw":"caf�"}'
 	xf --input csv --encoding NO-SUCH-CHARSET
 	assert_status 64
 	assert_stderr_contains "--encoding NO-SUCH-CHARSET: iconv cannot convert it to UTF-8"
+}
+
+@test "csv: UTF-16 with a byte order mark is detected (or named: --encoding UTF-16, UTF-16LE, UTF-16BE) and converted as it streams; offsets and rejects count the input's bytes" {
+	# 2 + 18 + 28 + 26 bytes: the BOM, then rows of 9, 14 and 13 UTF-16 code units
+	{ printf '\xff\xfe'; printf 'id,name\r\n1,"Smith, J"\r\n2,Zürich 😀\r\n' | iconv -f UTF-8 -t UTF-16LE; } >"$T/in"
+	for enc in "" UTF-16 UTF-16LE utf-16le; do
+		xf --input csv ${enc:+--encoding "$enc"}
+		assert_status 0
+		assert_equal "${lines[1]}" "$(rec '{"id":"1","name":"Smith, J"}')"
+		assert_equal "${lines[2]}" "$(rec '{"id":"2","name":"Zürich 😀"}')"
+		assert_equal "${lines[3]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=74 row=3","has_more":false,"records":2}'
+		assert_equal "${#lines[@]}" 4
+		assert_stderr_contains "msg=done bytes=74 records=2 rejects=0"
+	done
+	# big-endian without a BOM; resumed from a checkpoint's input offset
+	printf 'id,name\r\n1,"Smith, J"\r\n2,Zürich 😀\r\n' | iconv -f UTF-8 -t UTF-16BE >"$T/in"
+	xf --input csv --encoding UTF-16 --resume "offset=46 row=2"
+	assert_status 0
+	assert_equal "${lines[1]}" "$(rec '{"id":"2","name":"Zürich 😀"}')"
+	assert_equal "${lines[2]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=72 row=3","has_more":false,"records":1}'
+	xf --input csv --encoding UTF-16BE --resume "offset=47 row=2"
+	assert_status 100
+	assert_stderr_contains "--resume: offset 47 is inside a character"
+	# a surrogate not in a pair (at byte 26) and an odd last byte (at byte 44)
+	{ printf '\xff\xfe'; printf 'a,b\r\n1,x\r\n2,' | iconv -t UTF-16LE; printf '\x3d\xd8'; printf 'y\r\n3,z\r\n' | iconv -t UTF-16LE; printf 'x'; } >"$T/in"
+	xf --input csv
+	assert_status 0
+	assert_equal "${lines[1]}" "$(rec '{"a":"1","b":"x"}')"
+	assert_equal "${lines[2]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 3 at byte 22: field 2 is not valid UTF-16 at byte 26","raw":"2,�y"}'
+	assert_equal "${lines[3]}" "$(rec '{"a":"3","b":"z"}')"
+	assert_equal "${lines[4]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 5 at byte 44: 1 fields, the header has 2","raw":"�"}'
+	assert_equal "${lines[5]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=45 row=5","has_more":false,"records":4}'
+	assert_stderr_contains "msg=done bytes=45 records=2 rejects=2"
 }
 
 @test "csv: an unterminated quoted field at the end of the input fails with its row and byte offset, after the rows before it and a checkpoint at the last complete row" {

@@ -404,14 +404,7 @@ xf_jsonarray(struct xf_file *f, int geojson, const char *resume)
 	if (c != (geojson ? '{' : '['))
 		expected(a, geojson ? "'{'" : "'['");
 	if (resume != NULL) {
-		while (XF_OFF(f, f->in.p + f->in.len) < off) {
-			f->pos = f->in.len;
-			if (!xf_file_more(f))
-				xf_file_fail(f, "--resume: the input ends at byte %llu, before"
-				    " offset %llu", (unsigned long long)XF_OFF(f, f->in.p +
-				    f->in.len), off);
-		}
-		f->pos = (size_t)(off - f->base);
+		xf_file_seek(f, off);
 		a->n = n;
 		xf_file_done(f, off, a->what, n);
 	} else
