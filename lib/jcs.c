@@ -756,15 +756,19 @@ static int
 same_keys(const struct ds_jcs *c, const struct ds_json_member *mm, size_t n)
 {
 	const char *k = c->keys.p;
-	size_t i, l;
+	size_t i, j, l;
 
 	if (n != c->norder)
 		return 0;
 	for (i = 0; i < n; i++) {
 		memcpy(&l, k, sizeof(l));
 		k += sizeof(l);
-		if (l != mm[i].keylen || memcmp(k, mm[i].key, l) != 0)
+		if (l != mm[i].keylen)
 			return 0;
+		/* keys are short: no call */
+		for (j = 0; j < l; j++)
+			if (k[j] != mm[i].key[j])
+				return 0;
 		k += l;
 	}
 	return 1;
@@ -803,9 +807,17 @@ order_keys(struct ds_jcs *c, const struct ds_json_member *mm, size_t n)
 	}
 	sort_keys(c->m, n);
 	free(c->order);
-	c->order = ds_xcalloc(n + 1, sizeof(*c->order));
-	for (i = 0; i < n; i++)
-		c->order[i] = c->m[i].start;
+	c->order = ds_xcalloc(2 * n + 2, sizeof(*c->order));
+	ds_buf_reset(&c->ktext);
+	for (i = 0; i < n; i++) {
+		m = &c->m[i];
+		c->order[i] = m->start;
+		c->order[n + 1 + i] = c->ktext.len;
+		addc(&c->ktext, i > 0 ? ',' : '{');
+		string(m->key - 1, m->key + m->keylen + 1, &c->ktext, NULL);
+		addc(&c->ktext, ':');
+	}
+	c->order[2 * n + 1] = c->ktext.len;
 	c->norder = n;
 }
 
@@ -817,22 +829,25 @@ order_keys(struct ds_jcs *c, const struct ds_json_member *mm, size_t n)
  */
 void
 ds_jcs_members(struct ds_jcs *c, const struct ds_json_member *mm, size_t n,
-    struct ds_buf *out)
+    const unsigned char *asis, struct ds_buf *out)
 {
+	const size_t *kt;
 	size_t i, x;
 
 	init_special();
 	if (!same_keys(c, mm, n))
 		order_keys(c, mm, n);
 	c->n = 0;
-	addc(out, '{');
+	kt = c->order + n + 1;
+	if (n == 0)
+		addc(out, '{');
 	for (i = 0; i < n; i++) {
 		x = c->order[i];
-		if (i > 0)
-			addc(out, ',');
-		string(mm[x].key - 1, mm[x].key + mm[x].keylen + 1, out, NULL);
-		addc(out, ':');
-		value(c, mm[x].val, mm[x].val + mm[x].vallen, out);
+		add(out, c->ktext.p + kt[i], kt[i + 1] - kt[i]);
+		if (asis != NULL && asis[x])
+			add(out, mm[x].val, mm[x].vallen);
+		else
+			value(c, mm[x].val, mm[x].val + mm[x].vallen, out);
 	}
 	addc(out, '}');
 	ds_buf_terminate(out);
@@ -845,6 +860,7 @@ ds_jcs_free(struct ds_jcs *c)
 	free(c->order);
 	ds_buf_free(&c->tmp);
 	ds_buf_free(&c->keys);
+	ds_buf_free(&c->ktext);
 	c->m = NULL;
 	c->order = NULL;
 	c->n = c->cap = c->norder = 0;

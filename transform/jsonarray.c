@@ -19,6 +19,7 @@ struct ja {
 	struct ds_buf	 key;		/* the FeatureCollection member's name */
 	struct ds_buf	 min;		/* an element without its line ends */
 	struct ds_json_member *m;	/* the members of the element scanned last */
+	unsigned char	*asis;		/* and which values are canonical as they are */
 	size_t		 capm;
 };
 
@@ -32,6 +33,7 @@ ja_free(void *arg)
 	ds_buf_free(&a->key);
 	ds_buf_free(&a->min);
 	free(a->m);
+	free(a->asis);
 	free(a);
 }
 
@@ -199,12 +201,18 @@ element_fast(struct ja *a)
 	ds_json_init(&j, p);
 	ds_json_obj_begin(&j, &q, end);
 	for (;;) {
+		unsigned esc = j.flags & DS_JSON_ESC;
+
 		if (nm == a->capm) {
 			a->capm = a->capm ? a->capm * 2 : 32;
 			a->m = ds_xrealloc(a->m, a->capm * sizeof(*a->m));
+			a->asis = ds_xrealloc(a->asis, a->capm);
 		}
+		j.flags &= ~DS_JSON_ESC;
 		if ((rc = ds_json_obj_next(&j, &q, end, &a->m[nm])) <= 0)
 			break;
+		a->asis[nm] = *a->m[nm].val == '"' && !(j.flags & DS_JSON_ESC);
+		j.flags |= esc;
 		used += a->m[nm].keylen + 3 + a->m[nm].vallen + (nm > 0);
 		nm++;
 	}
@@ -218,6 +226,7 @@ element_fast(struct ja *a)
 	if ((m = xf_record_members(f->r, nm)) == NULL)
 		return 0;
 	memcpy(m, a->m, nm * sizeof(*m));
+	memcpy(f->r->asis, a->asis, nm);
 	a->n++;
 	if (xf_file_record(f, p, n) == XF_BROKEN)
 		xf_file_fail(f, "%s %llu (it starts at byte %llu): %s", a->what,

@@ -112,6 +112,7 @@ xf_rec_free(struct xf_rec *r)
 	ds_buf_free(&r->jqerr);
 	ds_buf_free(&r->idnum);
 	free(r->m);
+	free(r->asis);
 	EVP_MD_CTX_free(r->md);
 	EVP_MD_free(r->sha);
 }
@@ -307,6 +308,15 @@ composite_id(struct xf_rec *r)
 	return 0;
 }
 
+/* Room for n members in r->m and r->asis. */
+static void
+grow_members(struct xf_rec *r, size_t n)
+{
+	r->capm = n;
+	r->m = ds_xrealloc(r->m, n * sizeof(*r->m));
+	r->asis = ds_xrealloc(r->asis, n);
+}
+
 /* Copy n bytes to o (room checked by the caller); the byte after them. */
 static inline char *
 put(char *o, const void *p, size_t n)
@@ -351,12 +361,16 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	ds_json_obj_begin(&j, &q, end);
 	r->nm = 0;
 	for (;;) {
-		if (r->nm == r->capm) {
-			r->capm = r->capm ? r->capm * 2 : 32;
-			r->m = ds_xrealloc(r->m, r->capm * sizeof(*r->m));
-		}
+		unsigned esc = j.flags & DS_JSON_ESC;
+
+		if (r->nm == r->capm)
+			grow_members(r, r->capm ? r->capm * 2 : 32);
+		j.flags &= ~DS_JSON_ESC;
 		if ((rc = ds_json_obj_next(&j, &q, end, &r->m[r->nm])) <= 0)
 			break;
+		/* a string without escapes is its own canonical form */
+		r->asis[r->nm] = *r->m[r->nm].val == '"' && !(j.flags & DS_JSON_ESC);
+		j.flags |= esc;
 		if (++nfields <= MAXFIELDS)
 			r->nm++;
 	}
@@ -467,7 +481,7 @@ scanned:
 		xf_sha256_hex(r, r->canonv, r->canonvlen, hex);
 	else {
 		ds_buf_reset(&r->canon);
-		ds_jcs_members(&r->jcs, r->m, r->nm, &r->canon);
+		ds_jcs_members(&r->jcs, r->m, r->nm, r->asis, &r->canon);
 		xf_sha256_hex(r, r->canon.p, r->canon.len, hex);
 	}
 	if (rc == DS_TIME_NONE)
@@ -521,10 +535,9 @@ xf_record_members(struct xf_rec *r, size_t n)
 {
 	if (n > MAXFIELDS)
 		return NULL;
-	if (n > r->capm) {
-		r->capm = n;
-		r->m = ds_xrealloc(r->m, r->capm * sizeof(*r->m));
-	}
+	if (n > r->capm)
+		grow_members(r, n);
+	memset(r->asis, 0, n);
 	r->nm = n;
 	r->premembers = 1;
 	return r->m;
