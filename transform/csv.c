@@ -392,6 +392,10 @@ header_option(struct csv *c)
 	c->optheader = 0;
 }
 
+/* Non-zero for the bytes a JSON string cannot hold as they are: controls,
+   '"', '\\', and non-ASCII (for value() to check). Filled by xf_csv(). */
+static unsigned char notplain[256];
+
 /* Non-zero when [p, p + n) is ASCII without controls, '"' or '\\': JSON as it is. */
 static int
 plain(const char *p, size_t n)
@@ -399,7 +403,7 @@ plain(const char *p, size_t n)
 	const unsigned char *s = (const unsigned char *)p, *e = s + n;
 
 	for (s = ds_json_skip_plain(s, e); s < e; s++)
-		if (*s < 0x20 || *s >= 0x80 || *s == '"' || *s == '\\')
+		if (notplain[*s])
 			return 0;
 	return 1;
 }
@@ -591,6 +595,8 @@ xf_csv(struct xf_file *f, const struct xf_csvopts *o)
 	const char *p, *u16 = NULL;
 	int rc;
 
+	for (rc = 0; rc < 256; rc++)
+		notplain[rc] = rc < 0x20 || rc >= 0x80 || rc == '"' || rc == '\\';
 	c->f = f;
 	c->o = o;
 	c->cd = (iconv_t)-1;
