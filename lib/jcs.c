@@ -757,6 +757,7 @@ same_keys(const struct ds_jcs *c, const struct ds_json_member *mm, size_t n)
 {
 	const char *k = c->keys.p;
 	size_t i, j, l;
+	uint64_t a, b;
 
 	if (n != c->norder)
 		return 0;
@@ -765,8 +766,14 @@ same_keys(const struct ds_jcs *c, const struct ds_json_member *mm, size_t n)
 		k += sizeof(l);
 		if (l != mm[i].keylen)
 			return 0;
-		/* keys are short: no call */
-		for (j = 0; j < l; j++)
+		/* keys are short: no call; eight bytes at a time, then one */
+		for (j = 0; j + 8 <= l; j += 8) {
+			memcpy(&a, k + j, 8);
+			memcpy(&b, mm[i].key + j, 8);
+			if (a != b)
+				return 0;
+		}
+		for (; j < l; j++)
 			if (k[j] != mm[i].key[j])
 				return 0;
 		k += l;
