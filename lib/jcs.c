@@ -174,6 +174,33 @@ put_char(struct ds_buf *out, unsigned cp)
 		ds_utf8_put(out, cp);
 }
 
+/* The first quote, backslash or control byte from q on (end if none). */
+static inline const char *
+plain_run(const char *q, const char *end)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = ones * 0x80;
+	uint64_t w, t;
+
+	/* Eight bytes at a time while none is a quote, a backslash or a control. */
+	while (end - q >= 8) {
+		memcpy(&w, q, 8);
+		t = ((w ^ ones * '"') - ones) & ~(w ^ ones * '"');
+		t |= ((w ^ ones * '\\') - ones) & ~(w ^ ones * '\\');
+		t |= (w - ones * 0x20) & ~w;
+		if ((t &= highs) != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			/* the lowest flagged byte is exact: borrows only run upwards */
+			q += __builtin_ctzll(t) / 8;
+#endif
+			break;
+		}
+		q += 8;
+	}
+	while (q < end && special[(unsigned char)*q] != 1)
+		q++;
+	return q;
+}
+
 /*
  * p at a string's opening quote: write its canonical form and return the
  * byte after it. *plain, when not NULL, tells whether memcmp orders it.
@@ -181,9 +208,7 @@ put_char(struct ds_buf *out, unsigned cp)
 static const char *
 string(const char *p, const char *end, struct ds_buf *out, int *plain)
 {
-	const uint64_t ones = UINT64_C(0x0101010101010101), highs = ones * 0x80;
 	const char *s = p + 1, *q = s;
-	uint64_t w, t;
 
 	if (plain != NULL) {
 		/* A key: short; note a 4-byte UTF-8 sequence on the way. */
@@ -203,23 +228,7 @@ string(const char *p, const char *end, struct ds_buf *out, int *plain)
 			return q + 1;
 		}
 	} else {
-		/* Eight bytes at a time while none is a quote, a backslash or a control. */
-		while (end - q >= 8) {
-			memcpy(&w, q, 8);
-			t = ((w ^ ones * '"') - ones) & ~(w ^ ones * '"');
-			t |= ((w ^ ones * '\\') - ones) & ~(w ^ ones * '\\');
-			t |= (w - ones * 0x20) & ~w;
-			if ((t &= highs) != 0) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-				/* the lowest flagged byte is exact: borrows only run upwards */
-				q += __builtin_ctzll(t) / 8;
-#endif
-				break;
-			}
-			q += 8;
-		}
-		while (q < end && special[(unsigned char)*q] != 1)
-			q++;
+		q = plain_run(q, end);
 		if (q < end && *q == '"') {
 			add(out, p, (size_t)(q + 1 - p));
 			return q + 1;
@@ -231,7 +240,8 @@ string(const char *p, const char *end, struct ds_buf *out, int *plain)
 	while (q < end && *q != '"') {
 		if (*q != '\\') {
 			s = q;
-			while (q < end && *q != '"' && *q != '\\')
+			/* a control byte (only in text not validated) goes as it is */
+			if ((q = plain_run(q, end)) == s)
 				q++;
 			add(out, s, (size_t)(q - s));
 			continue;
@@ -560,10 +570,9 @@ number(const char *p, const char *end, struct ds_buf *out)
 	return s;
 }
 
-/* Reorder the members m[0..n) of the object whose members' text starts at base in out. */
-static void
-sort_members(struct ds_jcs *c, struct jcs_member *m, size_t n, size_t base,
-    struct ds_buf *out)
+/* Sort m[0..n) by key; 0 when they were in order already. */
+static int
+sort_keys(struct jcs_member *m, size_t n)
 {
 	size_t i, j;
 
@@ -571,7 +580,7 @@ sort_members(struct ds_jcs *c, struct jcs_member *m, size_t n, size_t base,
 		if (after(&m[i - 1], &m[i]))
 			break;
 	if (i >= n)
-		return;
+		return 0;
 	if (n <= 16) {
 		for (i = 1; i < n; i++) {
 			struct jcs_member t = m[i];
@@ -582,6 +591,18 @@ sort_members(struct ds_jcs *c, struct jcs_member *m, size_t n, size_t base,
 		}
 	} else
 		qsort(m, n, sizeof(*m), keycmp_q);
+	return 1;
+}
+
+/* Reorder the members m[0..n) of the object whose members' text starts at base in out. */
+static void
+sort_members(struct ds_jcs *c, struct jcs_member *m, size_t n, size_t base,
+    struct ds_buf *out)
+{
+	size_t i;
+
+	if (!sort_keys(m, n))
+		return;
 	ds_buf_reset(&c->tmp);
 	ds_buf_add(&c->tmp, out->p + base, out->len - base);
 	out->len = base;
@@ -705,21 +726,137 @@ value(struct ds_jcs *c, const char *p, const char *end, struct ds_buf *out)
 	}
 }
 
-void
-ds_jcs(struct ds_jcs *c, const char *p, size_t n, struct ds_buf *out)
+/* Fill the table of special bytes on first use. */
+static void
+init_special(void)
 {
 	int i;
 
-	if (!special['"']) {
-		for (i = 0; i < 0x20; i++)
-			special[i] = 1;
-		special['"'] = special['\\'] = 1;
-		for (i = 0xf0; i < 0x100; i++)
-			special[i] = 2;
-	}
+	if (special['"'])
+		return;
+	for (i = 0; i < 0x20; i++)
+		special[i] = 1;
+	special['"'] = special['\\'] = 1;
+	for (i = 0xf0; i < 0x100; i++)
+		special[i] = 2;
+}
+
+void
+ds_jcs(struct ds_jcs *c, const char *p, size_t n, struct ds_buf *out)
+{
+	init_special();
 	c->n = 0;
 	ds_buf_reserve(out, n + 64);
 	value(c, p, p + n, out);
+	ds_buf_terminate(out);
+}
+
+/* Non-zero when the n keys of mm are those of c->keys, in the same order. */
+static int
+same_keys(const struct ds_jcs *c, const struct ds_json_member *mm, size_t n)
+{
+	const char *k = c->keys.p;
+	size_t i, j, l;
+	uint64_t a, b;
+
+	if (n != c->norder)
+		return 0;
+	for (i = 0; i < n; i++) {
+		memcpy(&l, k, sizeof(l));
+		k += sizeof(l);
+		if (l != mm[i].keylen)
+			return 0;
+		/* keys are short: no call; eight bytes at a time, then one */
+		for (j = 0; j + 8 <= l; j += 8) {
+			memcpy(&a, k + j, 8);
+			memcpy(&b, mm[i].key + j, 8);
+			if (a != b)
+				return 0;
+		}
+		for (; j < l; j++)
+			if (k[j] != mm[i].key[j])
+				return 0;
+		k += l;
+	}
+	return 1;
+}
+
+/* Sort the n keys of mm into c->order, and keep them in c->keys. */
+static void
+order_keys(struct ds_jcs *c, const struct ds_json_member *mm, size_t n)
+{
+	struct jcs_member *m;
+	const unsigned char *k, *ke;
+	size_t i;
+
+	if (n > c->cap) {
+		c->cap = n + 64;
+		c->m = ds_xrealloc(c->m, c->cap * sizeof(*c->m));
+	}
+	ds_buf_reset(&c->keys);
+	for (i = 0; i < n; i++) {
+		m = &c->m[i];
+		m->key = mm[i].key;
+		m->keylen = mm[i].keylen;
+		m->idx = i;
+		m->start = i;
+		m->plain = 1;
+		k = (const unsigned char *)m->key;
+		for (ke = k + m->keylen; k < ke; k++)
+			if (special[*k] != 0) {
+				m->plain = 0;
+				break;
+			}
+		if (m->plain)
+			m->prefix = key_prefix(m->key, m->keylen, m->key + m->keylen + 1);
+		ds_buf_add(&c->keys, &m->keylen, sizeof(m->keylen));
+		ds_buf_add(&c->keys, m->key, m->keylen);
+	}
+	sort_keys(c->m, n);
+	free(c->order);
+	c->order = ds_xcalloc(2 * n + 2, sizeof(*c->order));
+	ds_buf_reset(&c->ktext);
+	for (i = 0; i < n; i++) {
+		m = &c->m[i];
+		c->order[i] = m->start;
+		c->order[n + 1 + i] = c->ktext.len;
+		addc(&c->ktext, i > 0 ? ',' : '{');
+		string(m->key - 1, m->key + m->keylen + 1, &c->ktext, NULL);
+		addc(&c->ktext, ':');
+	}
+	c->order[2 * n + 1] = c->ktext.len;
+	c->norder = n;
+}
+
+/*
+ * The object is already split into members, so its keys are sorted first
+ * (or their order is the last object's, for the same keys) and each member
+ * is written once, in its place: no rescan of the object's structure and
+ * no copy of its members' text to reorder them.
+ */
+void
+ds_jcs_members(struct ds_jcs *c, const struct ds_json_member *mm, size_t n,
+    const unsigned char *asis, struct ds_buf *out)
+{
+	const size_t *kt;
+	size_t i, x;
+
+	init_special();
+	if (!same_keys(c, mm, n))
+		order_keys(c, mm, n);
+	c->n = 0;
+	kt = c->order + n + 1;
+	if (n == 0)
+		addc(out, '{');
+	for (i = 0; i < n; i++) {
+		x = c->order[i];
+		add(out, c->ktext.p + kt[i], kt[i + 1] - kt[i]);
+		if (asis != NULL && asis[x])
+			add(out, mm[x].val, mm[x].vallen);
+		else
+			value(c, mm[x].val, mm[x].val + mm[x].vallen, out);
+	}
+	addc(out, '}');
 	ds_buf_terminate(out);
 }
 
@@ -727,7 +864,11 @@ void
 ds_jcs_free(struct ds_jcs *c)
 {
 	free(c->m);
+	free(c->order);
 	ds_buf_free(&c->tmp);
+	ds_buf_free(&c->keys);
+	ds_buf_free(&c->ktext);
 	c->m = NULL;
-	c->n = c->cap = 0;
+	c->order = NULL;
+	c->n = c->cap = c->norder = 0;
 }

@@ -26,10 +26,27 @@ struct ds_jcs {
 	struct jcs_member	*m;
 	size_t			 n, cap;
 	struct ds_buf		 tmp;
+	/* ds_jcs_members(): the keys of the object it sorted last (each
+	   after its length) and their order, kept for the next object with
+	   the same keys */
+	struct ds_buf		 keys;
+	size_t			*order;		/* n members' order, then where */
+	size_t			 norder;	/* each one's ",key:" starts in ktext */
+	struct ds_buf		 ktext;
 };
 
 /* Append the canonical form of the valid JSON text [p, p+n) to out. */
 void	ds_jcs(struct ds_jcs *c, const char *p, size_t n, struct ds_buf *out);
+
+/*
+ * Append the canonical form of the object whose n members (validated, as
+ * ds_json_obj_next() gives them, keys in input order) are mm to out.
+ * asis, when not NULL, tells for each member whether its value's text is
+ * already canonical (a string without escapes), to copy as it is.
+ */
+struct ds_json_member;
+void	ds_jcs_members(struct ds_jcs *c, const struct ds_json_member *mm, size_t n,
+	    const unsigned char *asis, struct ds_buf *out);
 void	ds_jcs_free(struct ds_jcs *c);
 
 /*

@@ -127,36 +127,6 @@ ds_utf8_seq(const unsigned char *p, const unsigned char *end)
 #endif
 
 /*
- * The first byte from s on that is a quote, backslash, control or non-ASCII
- * byte, or the start of the word holding it, or of the last < 8 bytes
- * before e: every byte before the result is plain string text. Eight bytes
- * at a time: a borrow only runs upwards from a byte that is such a byte, so
- * the lowest flagged byte is the first one, and on a little-endian machine
- * its index is the flag's bit count / 8.
- */
-static inline const unsigned char *
-skip_plain(const unsigned char *s, const unsigned char *e)
-{
-	uint64_t v, t;
-
-	while (e - s >= 8) {
-		memcpy(&v, s, 8);
-		t = ((v - 0x2020202020202020ULL) | v |
-		    ((v ^ 0x2222222222222222ULL) - 0x0101010101010101ULL) |
-		    ((v ^ 0x5c5c5c5c5c5c5c5cULL) - 0x0101010101010101ULL)) &
-		    0x8080808080808080ULL;
-		if (t != 0) {
-#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			s += __builtin_ctzll(t) >> 3;
-#endif
-			break;
-		}
-		s += 8;
-	}
-	return s;
-}
-
-/*
  * The rest of the string whose opening quote is at p, from s on: escapes,
  * non-ASCII and errors. Kept out of string() so that its common case, a
  * short plain string, costs no more than a leaf function.
@@ -167,7 +137,7 @@ string_rest(struct ds_json *j, const char *p, const unsigned char *s, const char
 	const unsigned char *e = (const unsigned char *)end;
 
 	for (;;) {
-		s = skip_plain(s, e);
+		s = ds_json_skip_plain(s, e);
 		while (s < e && strclass[*s] == 0)
 			s++;
 		if (s >= e)
@@ -218,7 +188,7 @@ string_rest(struct ds_json *j, const char *p, const unsigned char *s, const char
 static const char *
 string(struct ds_json *j, const char *p, const char *end)
 {
-	const unsigned char *s = skip_plain((const unsigned char *)p + 1,
+	const unsigned char *s = ds_json_skip_plain((const unsigned char *)p + 1,
 	    (const unsigned char *)end);
 
 	if (s < (const unsigned char *)end && *s == '"')

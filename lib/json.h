@@ -16,6 +16,8 @@
 #define DS_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 struct ds_buf;
 
@@ -65,6 +67,36 @@ ds_json_ws(const char *p, const char *end)
 	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 		p++;
 	return p;
+}
+
+/*
+ * The first byte from s on that is a quote, backslash, control or non-ASCII
+ * byte, or the start of the word holding it, or of the last < 8 bytes
+ * before e: every byte before the result is plain string text. Eight bytes
+ * at a time: a borrow only runs upwards from a byte that is such a byte, so
+ * the lowest flagged byte is the first one, and on a little-endian machine
+ * its index is the flag's bit count / 8.
+ */
+static inline const unsigned char *
+ds_json_skip_plain(const unsigned char *s, const unsigned char *e)
+{
+	uint64_t v, t;
+
+	while (e - s >= 8) {
+		memcpy(&v, s, 8);
+		t = ((v - 0x2020202020202020ULL) | v |
+		    ((v ^ 0x2222222222222222ULL) - 0x0101010101010101ULL) |
+		    ((v ^ 0x5c5c5c5c5c5c5c5cULL) - 0x0101010101010101ULL)) &
+		    0x8080808080808080ULL;
+		if (t != 0) {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			s += __builtin_ctzll(t) >> 3;
+#endif
+			break;
+		}
+		s += 8;
+	}
+	return s;
 }
 
 /*

@@ -44,11 +44,34 @@ ds_out_fail(int errnum)
 	failed();
 }
 
+/*
+ * A block of at least DIRECT bytes goes to the descriptor itself, after
+ * what stdio holds: copied into stdio's buffer first, it cost a pass over
+ * all the output of the stages that gather theirs in blocks.
+ */
+#define DIRECT	(64 * 1024)
+
 void
 ds_out_write(const void *p, size_t n)
 {
-	if (n && fwrite(p, 1, n, stdout) != n)
-		failed();
+	const char *s = p;
+	ssize_t w;
+
+	if (n < DIRECT) {
+		if (n && fwrite(p, 1, n, stdout) != n)
+			failed();
+		return;
+	}
+	ds_out_flush();
+	while (n > 0) {
+		if ((w = write(STDOUT_FILENO, s, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			failed();
+		}
+		s += w;
+		n -= (size_t)w;
+	}
 }
 
 void

@@ -2,7 +2,8 @@
  * output.h - buffered stdout with write-error checking.
  *
  * ds_out_init() ignores SIGPIPE and gives stdout a large buffer. Writes go
- * through stdio; ds_out_write(), ds_out_flush() and ds_out_close() turn a
+ * through stdio (a block of 64 KiB or more straight to the descriptor,
+ * after what stdio holds); ds_out_write(), ds_out_flush() and ds_out_close() turn a
  * failed write into an exit: EPIPE (the next stage went away) exits
  * DS_EX_PIPE quietly, any other error (a full disk) exits DS_EX_TEMP with a
  * message.

@@ -59,6 +59,84 @@ xf() {
 	assert_equal "${lines[3]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=17 row=4","has_more":false,"records":2}'
 }
 
+# The CSV acid tests: each case is a name, the file (a printf format) and the
+# data of the records it must give, one per line, in column order. The
+# csv-spectrum files (github.com/maxogden/csv-spectrum) with their documented
+# JSON, RFC 4180's examples, and the cases RFC 4180 leaves open, read as
+# ds-transform(1) documents (as Python's csv module reads them).
+csv_acid_cases=(
+	comma_in_quotes 'first,last,address,city,zip\nJohn,Doe,120 any st.,"Anytown, WW",08123\n'
+	'{"first":"John","last":"Doe","address":"120 any st.","city":"Anytown, WW","zip":"08123"}'
+	empty 'a,b,c\n1,"",""\n2,3,4\n'
+	$'{"a":"1","b":"","c":""}\n{"a":"2","b":"3","c":"4"}'
+	empty_crlf 'a,b,c\r\n1,"",""\r\n2,3,4\r\n'
+	$'{"a":"1","b":"","c":""}\n{"a":"2","b":"3","c":"4"}'
+	escaped_quotes 'a,b\n1,"ha ""ha"" ha"\n3,4\n'
+	$'{"a":"1","b":"ha \\"ha\\" ha"}\n{"a":"3","b":"4"}'
+	json 'key,val\n1,"{""type"": ""Point"", ""coordinates"": [102.0, 0.5]}"\n'
+	'{"key":"1","val":"{\"type\": \"Point\", \"coordinates\": [102.0, 0.5]}"}'
+	newlines 'a,b,c\n1,2,3\n"Once upon \na time",5,6\n7,8,9\n'
+	$'{"a":"1","b":"2","c":"3"}\n{"a":"Once upon \\na time","b":"5","c":"6"}\n{"a":"7","b":"8","c":"9"}'
+	newlines_crlf 'a,b,c\r\n1,2,3\r\n"Once upon \r\na time",5,6\r\n7,8,9\r\n'
+	$'{"a":"1","b":"2","c":"3"}\n{"a":"Once upon \\r\\na time","b":"5","c":"6"}\n{"a":"7","b":"8","c":"9"}'
+	quotes_and_newlines 'a,b\n1,"ha \n""ha"" \nha"\n3,4\n'
+	$'{"a":"1","b":"ha \\n\\"ha\\" \\nha"}\n{"a":"3","b":"4"}'
+	simple 'a,b,c\n1,2,3\n'
+	'{"a":"1","b":"2","c":"3"}'
+	simple_crlf 'a,b,c\r\n1,2,3\r\n'
+	'{"a":"1","b":"2","c":"3"}'
+	utf8 'a,b,c\n1,2,3\n4,5,ʤ\n'
+	$'{"a":"1","b":"2","c":"3"}\n{"a":"4","b":"5","c":"ʤ"}'
+	rfc4180_quoted_crlf_last_line_without_end 'h1,h2,h3\r\n"aaa","b\r\nbb","ccc"\r\nzzz,yyy,xxx'
+	$'{"h1":"aaa","h2":"b\\r\\nbb","h3":"ccc"}\n{"h1":"zzz","h2":"yyy","h3":"xxx"}'
+	rfc4180_doubled_quote '"h1","h2","h3"\r\n"aaa","b""bb","ccc"\r\n'
+	'{"h1":"aaa","h2":"b\"bb","h3":"ccc"}'
+	header_only 'a,b,c\n'
+	''
+	header_only_without_line_end 'a,b,c'
+	''
+	empty_file ''
+	''
+	blank_lines '\n\na,b\n\n1,2\n\r\n\n3,4\n\n'
+	$'{"a":"1","b":"2"}\n{"a":"3","b":"4"}'
+	lone_cr_line_ends 'a,b\r1,2\r3,"x\ry"\r'
+	$'{"a":"1","b":"2"}\n{"a":"3","b":"x\\ry"}'
+	byte_order_mark '\xef\xbb\xbfa,b\n1,2\n'
+	'{"a":"1","b":"2"}'
+	whitespace_around_fields 'a,b,c\n  x  , "y" ,"z" \n'
+	'{"a":"  x  ","b":" \"y\" ","c":"z "}'
+	quote_inside_unquoted_field 'a,b\n1,x"y"z\n'
+	'{"a":"1","b":"x\"y\"z"}'
+	text_after_closing_quote 'a,b\n"x"y,2\n'
+	'{"a":"xy","b":"2"}'
+	only_quotes_and_delimiters 'a,b\n"""",","\n'
+	'{"a":"\"","b":","}'
+	empty_last_field 'a,b\n1,\n'
+	'{"a":"1","b":""}'
+	numbers_stay_strings 'n,m\n007,1e3\n'
+	'{"n":"007","m":"1e3"}'
+	unicode_and_empty_names 'ñ,,😀\nx,y,z\n'
+	'{"ñ":"x","":"y","😀":"z"}'
+)
+
+@test "csv acid tests: the csv-spectrum files, RFC 4180's examples and the cases it leaves open give exactly the documented records" {
+	local c n got want
+	# c, not i: bats' own functions assign i
+	for ((c = 0; c < ${#csv_acid_cases[@]}; c += 3)); do
+		# shellcheck disable=SC2059 # the case's file is written from its printf format
+		printf "${csv_acid_cases[c + 1]}" >"$T/in"
+		xf --input csv
+		assert_status 0
+		want=${csv_acid_cases[c + 2]}
+		got=$(printf '%s\n' "${lines[@]}" | sed -n 's/^{"stream":"events","id":"\([0-9a-f]*\)","type":null,"ts":null,"hash":"\1","data":\(.*\)}$/\2/p')
+		assert_equal "${csv_acid_cases[c]}: $got" "${csv_acid_cases[c]}: $want"
+		n=$(printf '%s' "$want" | grep -c '^{' || true)
+		assert_equal "${csv_acid_cases[c]}: $(printf '%s\n' "${lines[@]}" | grep -c '^{"stream"' || true) records" "${csv_acid_cases[c]}: $n records"
+		assert_equal "${csv_acid_cases[c]}: ${lines[-1]:0:44}" "${csv_acid_cases[c]}: "'{"$ds":"checkpoint","stream":"events","seq":'
+		assert_stderr_contains "records=$n rejects=0"
+	done
+}
+
 @test "csv: --csv-header names the columns of a file without a header row, --csv-delimiter '\\t' splits on tabs, --csv-null makes that unquoted spelling null" {
 	printf '1\tNA\t"NA"\n2\tx\t\n' >"$T/in"
 	xf --input csv --csv-header id,v,w --csv-delimiter '\t' --csv-null NA --id-field id
@@ -74,7 +152,7 @@ xf() {
 	assert_status 0
 	assert_equal "${lines[2]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 3 at byte 8: 1 fields, the header has 2","raw":"3"}'
 	assert_equal "${lines[3]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 4 at byte 10: 3 fields, the header has 2","raw":"4,5,6"}'
-	assert_equal "${lines[4]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 5 at byte 16: field 2 is not valid UTF-8","raw":"7,�"}'
+	assert_equal "${lines[4]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 5 at byte 16: field 2 is not valid UTF-8 at byte 18","raw":"7,�"}'
 	assert_equal "${lines[5]}" "$(rec '{"a":"8","b":"9"}')"
 	assert_stderr_contains "records=2 rejects=3"
 }
@@ -87,10 +165,43 @@ xf() {
 	printf 'name\ncaf\xe9\nok\n' >"$T/in"
 	xf --input csv --encoding ASCII
 	assert_status 0
-	assert_equal "${lines[0]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 2 at byte 5: field 1 has bytes invalid in the --encoding","raw":"caf�"}'
+	assert_equal "${lines[0]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 2 at byte 5: field 1 has bytes invalid in the --encoding at byte 8","raw":"caf�"}'
 	xf --input csv --encoding NO-SUCH-CHARSET
 	assert_status 64
 	assert_stderr_contains "--encoding NO-SUCH-CHARSET: iconv cannot convert it to UTF-8"
+}
+
+@test "csv: UTF-16 with a byte order mark is detected (or named: --encoding UTF-16, UTF-16LE, UTF-16BE) and converted as it streams; offsets and rejects count the input's bytes" {
+	# 2 + 18 + 28 + 26 bytes: the BOM, then rows of 9, 14 and 13 UTF-16 code units
+	{ printf '\xff\xfe'; printf 'id,name\r\n1,"Smith, J"\r\n2,Zürich 😀\r\n' | iconv -f UTF-8 -t UTF-16LE; } >"$T/in"
+	for enc in "" UTF-16 UTF-16LE utf-16le; do
+		xf --input csv ${enc:+--encoding "$enc"}
+		assert_status 0
+		assert_equal "${lines[1]}" "$(rec '{"id":"1","name":"Smith, J"}')"
+		assert_equal "${lines[2]}" "$(rec '{"id":"2","name":"Zürich 😀"}')"
+		assert_equal "${lines[3]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=74 row=3","has_more":false,"records":2}'
+		assert_equal "${#lines[@]}" 4
+		assert_stderr_contains "msg=done bytes=74 records=2 rejects=0"
+	done
+	# big-endian without a BOM; resumed from a checkpoint's input offset
+	printf 'id,name\r\n1,"Smith, J"\r\n2,Zürich 😀\r\n' | iconv -f UTF-8 -t UTF-16BE >"$T/in"
+	xf --input csv --encoding UTF-16 --resume "offset=46 row=2"
+	assert_status 0
+	assert_equal "${lines[1]}" "$(rec '{"id":"2","name":"Zürich 😀"}')"
+	assert_equal "${lines[2]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=72 row=3","has_more":false,"records":1}'
+	xf --input csv --encoding UTF-16BE --resume "offset=47 row=2"
+	assert_status 100
+	assert_stderr_contains "--resume: offset 47 is inside a character"
+	# a surrogate not in a pair (at byte 26) and an odd last byte (at byte 44)
+	{ printf '\xff\xfe'; printf 'a,b\r\n1,x\r\n2,' | iconv -t UTF-16LE; printf '\x3d\xd8'; printf 'y\r\n3,z\r\n' | iconv -t UTF-16LE; printf 'x'; } >"$T/in"
+	xf --input csv
+	assert_status 0
+	assert_equal "${lines[1]}" "$(rec '{"a":"1","b":"x"}')"
+	assert_equal "${lines[2]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 3 at byte 22: field 2 is not valid UTF-16 at byte 26","raw":"2,�y"}'
+	assert_equal "${lines[3]}" "$(rec '{"a":"3","b":"z"}')"
+	assert_equal "${lines[4]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 5 at byte 44: 1 fields, the header has 2","raw":"�"}'
+	assert_equal "${lines[5]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=45 row=5","has_more":false,"records":4}'
+	assert_stderr_contains "msg=done bytes=45 records=2 rejects=2"
 }
 
 @test "csv: an unterminated quoted field at the end of the input fails with its row and byte offset, after the rows before it and a checkpoint at the last complete row" {

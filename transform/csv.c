@@ -13,6 +13,7 @@
 #include "jcs.h"
 #include "json.h"
 #include "log.h"
+#include "reader.h"
 #include "record.h"
 
 enum { ROW = 1, MORE = 0, UNTERMINATED = -1 };
@@ -31,7 +32,9 @@ struct csv {
 	struct xf_file		*f;
 	const struct xf_csvopts	*o;
 	iconv_t			 cd;		/* (iconv_t)-1 without --encoding */
-	struct ds_buf		 vals, obj, conv, reason, name;
+	struct ds_buf		 vals, obj, conv, reason, name, what;
+	size_t			 bad;		/* value(): the first bad byte of the field */
+	int			 optheader;	/* the fields are --csv-header's */
 	struct field		*fld;
 	size_t			 nfld, capfld;
 	char			**keys;		/* JSON tokens of the column names, with ':' */
@@ -91,12 +94,38 @@ append(struct csv *c, struct field *d, const char *p, size_t n)
 	d->len += n;
 }
 
+/* The first delimiter d, line feed or carriage return from u on, or e. */
+static inline const char *
+field_end(const char *u, const char *e, char d)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	const uint64_t dd = ones * (unsigned char)d, nl = ones * '\n', cr = ones * '\r';
+	uint64_t v, t;
+
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* eight bytes at a time: the lowest byte flagged is the first match */
+	while (e - u >= 8) {
+		memcpy(&v, u, 8);
+		t = (((v ^ dd) - ones) & ~(v ^ dd)) | (((v ^ nl) - ones) & ~(v ^ nl)) |
+		    (((v ^ cr) - ones) & ~(v ^ cr));
+		if ((t &= ones * 0x80) != 0)
+			return u + (__builtin_ctzll(t) >> 3);
+		u += 8;
+	}
+#else
+	(void)ones; (void)dd; (void)nl; (void)cr; (void)v; (void)t;
+#endif
+	while (u < e && *u != d && *u != '\n' && *u != '\r')
+		u++;
+	return u;
+}
+
 /*
  * Parse the row at [p, e) into c->fld: ROW (c->rowlen its bytes with the
  * line end), MORE when the input held does not end it, UNTERMINATED when
  * the input ends inside a quoted field (c->quote_at its quote). A field's
- * text after its closing quote is kept as it is; a CR before the line's
- * LF is part of the line end.
+ * text after its closing quote is kept as it is. Outside quotes, a line
+ * ends at LF, CRLF or a lone CR.
  */
 static int
 parse_row(struct csv *c, const char *p, const char *e, int eof)
@@ -130,21 +159,19 @@ parse_row(struct csv *c, const char *p, const char *e, int eof)
 				break;
 			}
 		}
-		for (u = p; u < e && *u != d && *u != '\n'; u++)
-			;
-		if (u == e && !eof)
+		u = field_end(p, e, d);
+		/* a CR ends the line, with the LF after it if there is one */
+		if ((u == e || (*u == '\r' && *u != d && u + 1 == e)) && !eof)
 			return MORE;
-		q = u;
-		if ((u == e || *u == '\n') && q > p && q[-1] == '\r')
-			q--;
-		if (q > p)
-			append(c, fd, p, (size_t)(q - p));
+		if (u > p)
+			append(c, fd, p, (size_t)(u - p));
 		p = u;
 		if (p < e && *p == d) {
 			p++;
 			continue;
 		}
-		c->rowlen = (size_t)(p - start) + (p < e);
+		c->rowlen = (size_t)(p - start) + (p < e) +
+		    (p + 1 < e && p[0] == '\r' && p[1] == '\n');
 		return ROW;
 	}
 }
@@ -179,15 +206,19 @@ value(struct csv *c, size_t i, const char **v, size_t *n)
 			outp = c->conv.p + c->conv.len;
 			outleft = c->conv.cap - c->conv.len - 1;
 			if (iconv(c->cd, &in, &inleft, &outp, &outleft) == (size_t)-1 &&
-			    errno != E2BIG)
+			    errno != E2BIG) {
+				c->bad = (size_t)(in - text(c, i));
 				return -1;
+			}
 			c->conv.len = (size_t)(outp - c->conv.p);
 		}
 		ds_buf_reserve(&c->conv, 16);
 		outp = c->conv.p + c->conv.len;
 		outleft = c->conv.cap - c->conv.len - 1;
-		if (iconv(c->cd, NULL, NULL, &outp, &outleft) == (size_t)-1)
+		if (iconv(c->cd, NULL, NULL, &outp, &outleft) == (size_t)-1) {
+			c->bad = c->fld[i].len;
 			return -1;
+		}
 		c->conv.len = (size_t)(outp - c->conv.p);
 		s = (const unsigned char *)c->conv.p;
 		e = s + c->conv.len;
@@ -195,15 +226,38 @@ value(struct csv *c, size_t i, const char **v, size_t *n)
 	*v = (const char *)s;
 	*n = (size_t)(e - s);
 	for (t = s; t < e; t++) {
-		if (*t == 0)
+		if (*t == 0) {
+			c->bad = (size_t)(t - s);
 			return -2;
+		}
 		if (*t >= 0x80) {
-			if ((l = ds_utf8_seq(t, e)) == 0)
+			if ((l = ds_utf8_seq(t, e)) == 0) {
+				c->bad = (size_t)(t - s);
 				return -1;
+			}
 			t += l - 1;
 		}
 	}
 	return 0;
+}
+
+/*
+ * What is wrong with field i, for which value() returned rc: its bytes, and
+ * where the first bad one is in the input when its text is the input's (not
+ * a copy without the doubled quotes, nor --csv-header). The text is
+ * c->what's.
+ */
+static const char *
+badfield(struct csv *c, size_t i, int rc)
+{
+	ds_buf_reset(&c->what);
+	ds_buf_adds(&c->what, rc == -2 ? "holds a NUL byte" : c->o->encoding != NULL ?
+	    "has bytes invalid in the --encoding" : c->f->cd != NULL ?
+	    "is not valid UTF-16" : "is not valid UTF-8");
+	if (!c->fld[i].copied && !c->optheader)
+		ds_buf_printf(&c->what, " at byte %llu", (unsigned long long)XF_OFF(c->f,
+		    c->fld[i].p + c->bad));
+	return c->what.p;
 }
 
 /* Start c->reason with "row N at byte B: " for the row at raw. */
@@ -299,8 +353,7 @@ set_header(struct csv *c, const char *raw)
 		if ((rc = value(c, i, &v, &n)) < 0)
 			xf_file_fail(c->f, "csv header (row %llu at byte %llu): column %zu %s",
 			    (unsigned long long)c->row, (unsigned long long)XF_OFF(c->f, raw),
-			    i + 1, rc == -2 ? "holds a NUL byte" : c->o->encoding ?
-			    "has bytes invalid in the --encoding" : "is not valid UTF-8");
+			    i + 1, badfield(c, i, rc));
 		ds_buf_reset(k);
 		ds_json_put_str(k, v, n);
 		for (j = 0; j < i; j++)
@@ -334,17 +387,23 @@ header_option(struct csv *c)
 			break;
 		s = comma + 1;
 	}
+	c->optheader = 1;
 	set_header(c, c->o->header);
+	c->optheader = 0;
 }
 
-/* Non-zero when [p, p + n) is printable ASCII without '"' or '\\': JSON as it is. */
+/* Non-zero for the bytes a JSON string cannot hold as they are: controls,
+   '"', '\\', and non-ASCII (for value() to check). Filled by xf_csv(). */
+static unsigned char notplain[256];
+
+/* Non-zero when [p, p + n) is ASCII without controls, '"' or '\\': JSON as it is. */
 static int
 plain(const char *p, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)p, *e = s + n;
 
-	for (; s < e; s++)
-		if (*s < 0x20 || *s >= 0x7f || *s == '"' || *s == '\\')
+	for (s = ds_json_skip_plain(s, e); s < e; s++)
+		if (notplain[*s])
 			return 0;
 	return 1;
 }
@@ -409,9 +468,7 @@ data_row(struct csv *c, const char *raw)
 			continue;
 		}
 		if ((rc = value(c, i, &v, &n)) < 0) {
-			ds_buf_printf(rowhead(c, raw), "field %zu %s", i + 1,
-			    rc == -2 ? "holds a NUL byte" : c->o->encoding != NULL ?
-			    "has bytes invalid in the --encoding" : "is not valid UTF-8");
+			ds_buf_printf(rowhead(c, raw), "field %zu %s", i + 1, badfield(c, i, rc));
 			reject_row(c, raw);
 			return;
 		}
@@ -468,15 +525,41 @@ resume(struct csv *c)
 	if (off < XF_OFF(f, f->in.p + f->pos))
 		ds_diex(DS_EX_USAGE, "--resume: offset %llu is inside the header (it ends"
 		    " at byte %llu)", off, (unsigned long long)XF_OFF(f, f->in.p + f->pos));
-	while (XF_OFF(f, f->in.p + f->in.len) < off) {
-		f->pos = f->in.len;
-		if (!xf_file_more(f))
-			xf_file_fail(f, "--resume: the input ends at byte %llu, before offset"
-			    " %llu", (unsigned long long)XF_OFF(f, f->in.p + f->in.len), off);
-	}
-	f->pos = (size_t)(off - f->base);
+	xf_file_seek(f, off);
 	c->row = row;
 	xf_file_done(f, off, "row", row);
+}
+
+/*
+ * Non-zero when the encoding is UTF-16 (UTF-16, UTF-16LE, UTF-16BE, as
+ * iconv spells them): its delimiters and line ends are two bytes, so the
+ * whole input is converted before it is split (xf_file_utf16()).
+ */
+static int
+utf16(const char *encoding)
+{
+	return strncasecmp(encoding, "UTF-16", 6) == 0 || strncasecmp(encoding, "UTF16", 5) == 0;
+}
+
+/*
+ * The UTF-16 its byte order mark names when the input starts with one
+ * (UTF-16LE or UTF-16BE), or NULL; without it, UTF-16 is big-endian (RFC
+ * 2781). The mark is then converted as U+FEFF, dropped as UTF-8's is, so
+ * that input offsets count its two bytes.
+ */
+static const char *
+utf16_bom(struct xf_file *f)
+{
+	const char *p;
+	size_t n;
+
+	if (ds_reader_peek(f->rd, 2, &p, &n) != 0 || n < 2)
+		return NULL;
+	if (memcmp(p, "\xff\xfe", 2) == 0)
+		return "UTF-16LE";
+	if (memcmp(p, "\xfe\xff", 2) == 0)
+		return "UTF-16BE";
+	return NULL;
 }
 
 /* Release the csv state and what it holds. */
@@ -498,6 +581,7 @@ csv_free(void *arg)
 	ds_buf_free(&c->conv);
 	ds_buf_free(&c->reason);
 	ds_buf_free(&c->name);
+	ds_buf_free(&c->what);
 	ds_buf_free(&c->canon);
 	free(c->order);
 	free(c->vspan);
@@ -508,16 +592,26 @@ void
 xf_csv(struct xf_file *f, const struct xf_csvopts *o)
 {
 	struct csv *c = ds_xcalloc(1, sizeof(*c));
-	const char *p;
+	const char *p, *u16 = NULL;
 	int rc;
 
+	for (rc = 0; rc < 256; rc++)
+		notplain[rc] = rc < 0x20 || rc >= 0x80 || rc == '"' || rc == '\\';
 	c->f = f;
 	c->o = o;
 	c->cd = (iconv_t)-1;
 	c->nulllen = o->null ? strlen(o->null) : 0;
 	f->cleanup = csv_free;
 	f->cleanup_arg = c;
-	if (o->encoding != NULL && strcasecmp(o->encoding, "UTF-8") != 0 &&
+	if (o->encoding == NULL)
+		u16 = utf16_bom(f);
+	else if (strcasecmp(o->encoding, "UTF-16") == 0 || strcasecmp(o->encoding, "UTF16") == 0)
+		u16 = (u16 = utf16_bom(f)) != NULL ? u16 : "UTF-16BE";
+	else if (utf16(o->encoding))
+		u16 = o->encoding;
+	if (u16 != NULL)
+		xf_file_utf16(f, u16);
+	else if (o->encoding != NULL && strcasecmp(o->encoding, "UTF-8") != 0 &&
 	    strcasecmp(o->encoding, "UTF8") != 0 &&
 	    (c->cd = iconv_open("UTF-8", o->encoding)) == (iconv_t)-1)
 		ds_diex(DS_EX_USAGE, "--encoding %s: iconv cannot convert it to UTF-8: %s",

@@ -1,3 +1,5 @@
+#include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,9 @@ xf_file_init(struct xf_file *f, struct ds_reader *rd, struct xf_rec *r,
 void
 xf_file_free(struct xf_file *f)
 {
+	if (f->cd != NULL)
+		iconv_close((iconv_t)f->cd);
+	ds_buf_free(&f->raw);
 	free(f->streamtok);
 	ds_buf_free(&f->in);
 	ds_buf_free(&f->out);
@@ -53,6 +58,121 @@ xf_file_flush(struct xf_file *f)
 	f->out.len = 0;
 }
 
+void
+xf_file_utf16(struct xf_file *f, const char *encoding)
+{
+	iconv_t cd;
+
+	if ((cd = iconv_open("UTF-8", encoding)) == (iconv_t)-1)
+		ds_diex(DS_EX_USAGE, "--encoding %s: iconv cannot convert it to UTF-8: %s",
+		    encoding, strerror(errno));
+	f->cd = (void *)cd;
+}
+
+/* Bytes of UTF-16 input behind the UTF-8 bytes [p, e) converted from it. */
+static uint64_t
+utf16_bytes(const unsigned char *p, const unsigned char *e)
+{
+	uint64_t n = 0;
+
+	for (; p < e; p++) {
+		if (*p < 0x80 || (*p >= 0xc0 && *p < 0xf0) || *p == 0xff)
+			n += 2;		/* one code unit */
+		else if (*p >= 0xf0 && *p < 0xf8)
+			n += 4;		/* a surrogate pair */
+		else if (*p == 0xfe)
+			n += 1;		/* an odd last byte */
+	}
+	return n;
+}
+
+uint64_t
+xf_file_off(struct xf_file *f, const char *p)
+{
+	size_t at = (size_t)(p - f->in.p);
+
+	if (at < f->mark) {
+		f->mark = 0;
+		f->markoff = f->inbase;
+	}
+	f->markoff += utf16_bytes((const unsigned char *)f->in.p + f->mark,
+	    (const unsigned char *)p);
+	f->mark = at;
+	return f->markoff;
+}
+
+uint64_t
+xf_file_bytes(const struct xf_file *f)
+{
+	return f->cd != NULL ? f->inread : f->base + f->in.len;
+}
+
+/*
+ * Convert f->raw onto the end of f->in, keeping a sequence the input held
+ * cut short for the next call unless the input ended (eof).
+ */
+static void
+convert(struct xf_file *f, int eof)
+{
+	char *in = f->raw.p, *out;
+	size_t inleft = f->raw.len, outleft, n;
+
+	while (inleft > 0) {
+		/* UTF-8 takes at most 3 bytes for 2 of UTF-16 */
+		ds_buf_reserve(&f->in, inleft * 2 + 16);
+		out = f->in.p + f->in.len;
+		outleft = f->in.cap - f->in.len - 1;
+		n = iconv((iconv_t)f->cd, &in, &inleft, &out, &outleft);
+		f->in.len = (size_t)(out - f->in.p);
+		if (n != (size_t)-1 || errno == E2BIG)
+			continue;
+		if (errno == EINVAL && !eof)
+			break;
+		n = inleft >= 2 ? 2 : 1;
+		ds_buf_addc(&f->in, n == 2 ? '\xff' : '\xfe');
+		in += n;
+		inleft -= n;
+	}
+	memmove(f->raw.p, in, inleft);
+	f->raw.len = inleft;
+}
+
+/* Append the chunk [p, p + n) read from the input to f->in. */
+static void
+take(struct xf_file *f, const char *p, size_t n)
+{
+	if (f->cd == NULL) {
+		ds_buf_add(&f->in, p, n);
+		return;
+	}
+	ds_buf_add(&f->raw, p, n);
+	f->inread += n;
+	convert(f, 0);
+}
+
+void
+xf_file_seek(struct xf_file *f, uint64_t off)
+{
+	size_t i;
+
+	while (XF_OFF(f, f->in.p + f->in.len) < off) {
+		f->pos = f->in.len;
+		if (!xf_file_more(f))
+			xf_file_fail(f, "--resume: the input ends at byte %llu, before offset"
+			    " %llu", (unsigned long long)xf_file_bytes(f), (unsigned long long)off);
+	}
+	if (f->cd == NULL) {
+		f->pos = (size_t)(off - f->base);
+		return;
+	}
+	for (i = f->pos; i < f->in.len && XF_OFF(f, f->in.p + i) < off; i++)
+		;
+	if (XF_OFF(f, f->in.p + i) != off)
+		xf_file_fail(f, "--resume: offset %llu is inside a character",
+		    (unsigned long long)off);
+	f->pos = i;
+}
+
 int
 xf_file_more(struct xf_file *f)
 {
@@ -63,6 +183,11 @@ xf_file_more(struct xf_file *f)
 	if (f->eof)
 		return 0;
 	if (f->pos > 0) {
+		if (f->cd != NULL) {
+			f->inbase = XF_OFF(f, f->in.p + f->pos);
+			f->mark = 0;
+			f->markoff = f->inbase;
+		}
 		memmove(f->in.p, f->in.p + f->pos, f->in.len - f->pos);
 		f->in.len -= f->pos;
 		f->base += f->pos;
@@ -73,13 +198,17 @@ xf_file_more(struct xf_file *f)
 		rc = ds_reader_chunk(f->rd, &p, &n);
 		if (rc == DS_READ_ERR) {
 			xf_file_fail(f, "stdin: %s (at byte %llu)", ds_reader_error(f->rd),
-			    (unsigned long long)(f->base + f->in.len));
+			    (unsigned long long)xf_file_bytes(f));
 		}
 		if (rc == DS_READ_EOF) {
 			f->eof = 1;
+			if (f->cd != NULL && f->raw.len > 0) {
+				convert(f, 1);
+				got++;
+			}
 			break;
 		}
-		ds_buf_add(&f->in, p, n);
+		take(f, p, n);
 		got += n;
 	} while (got < held && got < MINREAD * 1024);
 	ds_buf_terminate(&f->in);

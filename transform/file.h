@@ -36,6 +36,14 @@ struct xf_file {
 	struct ds_buf	 tmp;
 	void		(*cleanup)(void *);	/* a format's state, freed before a */
 	void		*cleanup_arg;		/* fail hook is called */
+	/* UTF-16 input (xf_file_utf16()): in holds it converted to UTF-8, so
+	   offsets into in are mapped back to the input's (XF_OFF) */
+	void		*cd;		/* iconv_t, or NULL */
+	struct ds_buf	 raw;		/* input bytes not converted yet */
+	uint64_t	 inread;	/* input bytes read */
+	uint64_t	 inbase;	/* input offset of in.p[0] */
+	size_t		 mark;		/* in.p[mark] is at input offset markoff */
+	uint64_t	 markoff;
 };
 
 /*
@@ -51,7 +59,30 @@ void	xf_file_init(struct xf_file *f, struct ds_reader *rd, struct xf_rec *r,
 void	xf_file_free(struct xf_file *f);
 
 /* Input offset of the byte at p (a pointer into f->in). */
-#define XF_OFF(f, ptr)	((f)->base + (uint64_t)((ptr) - (f)->in.p))
+#define XF_OFF(f, ptr)	((f)->cd == NULL ? (f)->base + (uint64_t)((ptr) - (f)->in.p) : \
+			    xf_file_off((f), (ptr)))
+
+/*
+ * Read the input as UTF-16 (encoding: an iconv name of it; "UTF-16" reads
+ * a byte order mark) converted to UTF-8, in chunks: each code unit the
+ * input holds that is not UTF-16 (a surrogate not in a pair, an odd last
+ * byte) becomes a byte 0xff (0xfe for the odd byte), never valid UTF-8, so
+ * that the format rejects what holds it. Before the first read.
+ */
+void	xf_file_utf16(struct xf_file *f, const char *encoding);
+
+/* XF_OFF of UTF-16 input: the input offset of the converted byte at p. */
+uint64_t xf_file_off(struct xf_file *f, const char *p);
+
+/* Input bytes read so far. */
+uint64_t xf_file_bytes(const struct xf_file *f);
+
+/*
+ * Resume at input offset off, at or after the next byte to consume: read
+ * and drop the input before it. Fails (xf_file_fail) when the input ends
+ * first or off is inside a character.
+ */
+void	xf_file_seek(struct xf_file *f, uint64_t off);
 
 /*
  * Read more input onto the end of f->in, first dropping the bytes before

@@ -18,6 +18,9 @@ struct ja {
 	struct ds_buf	 raw;		/* the start of an element too large to keep */
 	struct ds_buf	 key;		/* the FeatureCollection member's name */
 	struct ds_buf	 min;		/* an element without its line ends */
+	struct ds_json_member *m;	/* the members of the element scanned last */
+	unsigned char	*asis;		/* and which values are canonical as they are */
+	size_t		 capm;
 };
 
 /* Release the state and what it holds. */
@@ -29,6 +32,8 @@ ja_free(void *arg)
 	ds_buf_free(&a->raw);
 	ds_buf_free(&a->key);
 	ds_buf_free(&a->min);
+	free(a->m);
+	free(a->asis);
 	free(a);
 }
 
@@ -174,6 +179,63 @@ value_end(struct ja *a, size_t limit, uint64_t *bigp)
 	return i;
 }
 
+/*
+ * The common element, an object held whole in f->in, valid, within
+ * --max-record-bytes, without \u0000, a lone surrogate or a line end:
+ * one validating scan finds its end and its members, which the record
+ * path then takes as they are (no second scan). Returns 0, having done
+ * nothing, for any other element: element() then does it step by step.
+ */
+static int
+element_fast(struct ja *a)
+{
+	struct xf_file *f = a->f;
+	struct ds_json_member *m;
+	struct ds_json j;
+	const char *p = f->in.p + f->pos, *q = p, *end = f->in.p + f->in.len;
+	size_t n, nm = 0, used = 2;
+	int rc;
+
+	if (*p != '{' || f->r->jq != NULL)
+		return 0;
+	ds_json_init(&j, p);
+	ds_json_obj_begin(&j, &q, end);
+	for (;;) {
+		unsigned esc = j.flags & DS_JSON_ESC;
+
+		if (nm == a->capm) {
+			a->capm = a->capm ? a->capm * 2 : 32;
+			a->m = ds_xrealloc(a->m, a->capm * sizeof(*a->m));
+			a->asis = ds_xrealloc(a->asis, a->capm);
+		}
+		j.flags &= ~DS_JSON_ESC;
+		if ((rc = ds_json_obj_next(&j, &q, end, &a->m[nm])) <= 0)
+			break;
+		a->asis[nm] = *a->m[nm].val == '"' && !(j.flags & DS_JSON_ESC);
+		j.flags |= esc;
+		used += a->m[nm].keylen + 3 + a->m[nm].vallen + (nm > 0);
+		nm++;
+	}
+	n = (size_t)(q - p);
+	if (rc < 0 || n > f->r->o->max_record || (j.flags & (DS_JSON_NUL | DS_JSON_SURR)))
+		return 0;
+	/* white space around members or inside values: a line end needs minifying */
+	if (((j.flags & DS_JSON_WS) || used != n) &&
+	    (memchr(p, '\n', n) != NULL || memchr(p, '\r', n) != NULL))
+		return 0;
+	if ((m = xf_record_members(f->r, nm)) == NULL)
+		return 0;
+	memcpy(m, a->m, nm * sizeof(*m));
+	memcpy(f->r->asis, a->asis, nm);
+	a->n++;
+	if (xf_file_record(f, p, n) == XF_BROKEN)
+		xf_file_fail(f, "%s %llu (it starts at byte %llu): %s", a->what,
+		    (unsigned long long)a->n, (unsigned long long)XF_OFF(f, p),
+		    f->r->reason.p);
+	f->pos += n;
+	return 1;
+}
+
 /* One element of the array at f->pos: a record or a reject line. */
 static void
 element(struct ja *a)
@@ -185,6 +247,8 @@ element(struct ja *a)
 	const char *p, *rp;
 	size_t n, rn;
 
+	if (element_fast(a))
+		return;
 	n = value_end(a, max, &big);
 	a->n++;
 	if (n == (size_t)-1) {
@@ -349,14 +413,7 @@ xf_jsonarray(struct xf_file *f, int geojson, const char *resume)
 	if (c != (geojson ? '{' : '['))
 		expected(a, geojson ? "'{'" : "'['");
 	if (resume != NULL) {
-		while (XF_OFF(f, f->in.p + f->in.len) < off) {
-			f->pos = f->in.len;
-			if (!xf_file_more(f))
-				xf_file_fail(f, "--resume: the input ends at byte %llu, before"
-				    " offset %llu", (unsigned long long)XF_OFF(f, f->in.p +
-				    f->in.len), off);
-		}
-		f->pos = (size_t)(off - f->base);
+		xf_file_seek(f, off);
 		a->n = n;
 		xf_file_done(f, off, a->what, n);
 	} else

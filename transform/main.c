@@ -560,7 +560,7 @@ main(int argc, char *argv[])
 			xf_jsonarray(&f, input == IN_GEOJSON, co.resume);
 		ds_out_close();
 		ds_logkv(DS_LOG_INFO, "done", "bytes=%llu records=%llu rejects=%llu",
-		    (unsigned long long)(f.base + f.in.len), (unsigned long long)r.nrecords,
+		    (unsigned long long)xf_file_bytes(&f), (unsigned long long)r.nrecords,
 		    (unsigned long long)r.nrejects);
 		xf_file_free(&f);
 		xf_rec_free(&r);

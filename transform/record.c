@@ -112,6 +112,7 @@ xf_rec_free(struct xf_rec *r)
 	ds_buf_free(&r->jqerr);
 	ds_buf_free(&r->idnum);
 	free(r->m);
+	free(r->asis);
 	EVP_MD_CTX_free(r->md);
 	EVP_MD_free(r->sha);
 }
@@ -307,6 +308,23 @@ composite_id(struct xf_rec *r)
 	return 0;
 }
 
+/* Room for n members in r->m and r->asis. */
+static void
+grow_members(struct xf_rec *r, size_t n)
+{
+	r->capm = n;
+	r->m = ds_xrealloc(r->m, n * sizeof(*r->m));
+	r->asis = ds_xrealloc(r->asis, n);
+}
+
+/* Copy n bytes to o (room checked by the caller); the byte after them. */
+static inline char *
+put(char *o, const void *p, size_t n)
+{
+	memcpy(o, p, n);
+	return o + n;
+}
+
 /* The record path without jq: checks, fields, hash, schema, the record line. */
 static int
 normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
@@ -316,7 +334,7 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	const char *s, *q, *v, *idv = NULL, *typev = NULL;
 	size_t n, vl, idl = 0, typel = 0, nfields = 0;
 	struct ds_time t;
-	char hex[65], ts[DS_TIME_FMTMAX];
+	char hex[65], ts[DS_TIME_FMTMAX], *o;
 	int rc;
 
 	ds_json_init(&j, base);
@@ -343,12 +361,16 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	ds_json_obj_begin(&j, &q, end);
 	r->nm = 0;
 	for (;;) {
-		if (r->nm == r->capm) {
-			r->capm = r->capm ? r->capm * 2 : 32;
-			r->m = ds_xrealloc(r->m, r->capm * sizeof(*r->m));
-		}
+		unsigned esc = j.flags & DS_JSON_ESC;
+
+		if (r->nm == r->capm)
+			grow_members(r, r->capm ? r->capm * 2 : 32);
+		j.flags &= ~DS_JSON_ESC;
 		if ((rc = ds_json_obj_next(&j, &q, end, &r->m[r->nm])) <= 0)
 			break;
+		/* a string without escapes is its own canonical form */
+		r->asis[r->nm] = *r->m[r->nm].val == '"' && !(j.flags & DS_JSON_ESC);
+		j.flags |= esc;
 		if (++nfields <= MAXFIELDS)
 			r->nm++;
 	}
@@ -459,7 +481,7 @@ scanned:
 		xf_sha256_hex(r, r->canonv, r->canonvlen, hex);
 	else {
 		ds_buf_reset(&r->canon);
-		ds_jcs(&r->jcs, s, n, &r->canon);
+		ds_jcs_members(&r->jcs, r->m, r->nm, r->asis, &r->canon);
 		xf_sha256_hex(r, r->canon.p, r->canon.len, hex);
 	}
 	if (rc == DS_TIME_NONE)
@@ -469,33 +491,37 @@ scanned:
 
 	xf_schema_check(r->schemas, w->stream, w->streamlen, r->m, r->nm, out);
 	/* The record line: the wire format load/stream.h describes (not the
-	   table's columns, which are load/columns.c's). */
-	ds_buf_reserve(out, n + 256 + w->streamlen + idl + typel);
-	ds_buf_add(out, "{\"stream\":", 10);
-	ds_buf_add(out, w->stream, w->streamlen);
-	ds_buf_add(out, ",\"id\":", 6);
+	   table's columns, which are load/columns.c's), written into room
+	   reserved once: its fixed parts, the hash twice and the time take
+	   less than 256 + DS_TIME_FMTMAX bytes. */
+	o = ds_buf_reserve(out, n + 256 + DS_TIME_FMTMAX + w->streamlen + idl + typel);
+	o = put(o, "{\"stream\":", 10);
+	o = put(o, w->stream, w->streamlen);
+	o = put(o, ",\"id\":", 6);
 	if (idv == NULL) {
-		ds_buf_addc(out, '"');
-		ds_buf_add(out, hex, 64);
-		ds_buf_addc(out, '"');
+		*o++ = '"';
+		o = put(o, hex, 64);
+		*o++ = '"';
 	} else
-		ds_buf_add(out, idv, idl);
-	ds_buf_add(out, ",\"type\":", 8);
+		o = put(o, idv, idl);
+	o = put(o, ",\"type\":", 8);
 	if (typev != NULL)
-		ds_buf_add(out, typev, typel);
+		o = put(o, typev, typel);
 	else
-		ds_buf_add(out, "null", 4);
+		o = put(o, "null", 4);
 	if (rc == DS_TIME_NONE)
-		ds_buf_adds(out, ",\"ts\":null,\"hash\":\"");
+		o = put(o, ",\"ts\":null,\"hash\":\"", 19);
 	else {
-		ds_buf_add(out, ",\"ts\":\"", 7);
-		ds_buf_adds(out, ts);
-		ds_buf_add(out, "\",\"hash\":\"", 10);
+		o = put(o, ",\"ts\":\"", 7);
+		o = put(o, ts, strlen(ts));
+		o = put(o, "\",\"hash\":\"", 10);
 	}
-	ds_buf_add(out, hex, 64);
-	ds_buf_add(out, "\",\"data\":", 9);
-	ds_buf_add(out, s, n);
-	ds_buf_add(out, "}\n", 2);
+	o = put(o, hex, 64);
+	o = put(o, "\",\"data\":", 9);
+	o = put(o, s, n);
+	o = put(o, "}\n", 2);
+	*o = '\0';
+	out->len = (size_t)(o - out->p);
 	r->nrecords++;
 	return XF_RECORD;
 }
@@ -511,10 +537,9 @@ xf_record_members(struct xf_rec *r, size_t n)
 {
 	if (n > MAXFIELDS)
 		return NULL;
-	if (n > r->capm) {
-		r->capm = n;
-		r->m = ds_xrealloc(r->m, r->capm * sizeof(*r->m));
-	}
+	if (n > r->capm)
+		grow_members(r, n);
+	memset(r->asis, 0, n);
 	r->nm = n;
 	r->premembers = 1;
 	return r->m;

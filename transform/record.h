@@ -48,6 +48,7 @@ struct xf_rec {
 	struct ds_jcs		 jcs;
 	struct ds_buf		 canon, tmp, reason, jqout, jqerr, idnum;
 	struct ds_json_member	*m;		/* the current record's top-level members */
+	unsigned char		*asis;		/* each one's value already RFC 8785's */
 	size_t			 nm, capm;
 	void			*md;		/* EVP_MD_CTX */
 	void			*sha;		/* EVP_MD */
@@ -61,7 +62,9 @@ struct xf_rec {
 	const char		*canonv;
 	size_t			 canonvlen;
 	/* Also for the next record only: m[0..nm) already hold the members
-	   of the valid object the format built (xf_record_members()). */
+	   of the valid object the format built (xf_record_members()), and
+	   asis[0..nm) says which values are canonical as they are (zero: not
+	   known). */
 	int			 premembers;
 };
 

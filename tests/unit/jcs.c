@@ -160,3 +160,60 @@ UNIT_TEST(jcs_sorts_large_objects)
 	ds_buf_free(&out);
 	ds_buf_free(&want);
 }
+
+/*
+ * ds_jcs_members() of the object in, split as the record path splits it
+ * (asis from the escape flag of each value), equals ds_jcs() of its text.
+ */
+static void
+members_as_whole(struct ds_jcs *c, const char *in)
+{
+	struct ds_json_member m[16];
+	unsigned char asis[16];
+	struct ds_buf whole = { 0 }, split = { 0 };
+	struct ds_jcs w = { 0 };
+	struct ds_json j;
+	const char *p = in, *end = in + strlen(in);
+	size_t n = 0;
+
+	ds_json_init(&j, in);
+	CHECK(ds_json_obj_begin(&j, &p, end) == 0);
+	for (;;) {
+		j.flags &= ~DS_JSON_ESC;
+		if (n == 16 || ds_json_obj_next(&j, &p, end, &m[n]) != 1)
+			break;
+		asis[n] = *m[n].val == '"' && !(j.flags & DS_JSON_ESC);
+		n++;
+	}
+	CHECK(n < 16 && j.errmsg == NULL);
+	ds_jcs(&w, in, strlen(in), &whole);
+	ds_jcs_members(c, m, n, asis, &split);
+	CHECK_STR(split.p, whole.p);
+	ds_buf_reset(&split);
+	ds_jcs_members(c, m, n, NULL, &split);
+	CHECK_STR(split.p, whole.p);
+	ds_jcs_free(&w);
+	ds_buf_free(&whole);
+	ds_buf_free(&split);
+}
+
+UNIT_TEST(jcs_of_members_equals_jcs_of_the_text)
+{
+	static const char *const objs[] = {
+		"{\"b\":\"x\",\"a\":1.50,\"c\":[3, {\"z\":1,\"y\":\"\\u0041\"}]}",
+		"{\"b\":\"y\\\"\",\"a\":2,\"c\":null}",	/* the same keys again */
+		"{\"b\":\"y\",\"a\":2}",		/* fewer */
+		"{\"\\u0062\":1,\"a\":{}, \"\xf0\x9f\x98\x82\" : \"\xef\xac\xb3\"}",
+		"{\"a\":1,\"a\":2,\"\":true}",		/* repeated and empty keys */
+		"{}",
+		"{\"k\":12345678901234567890,\"j\":1e400,\"i\":-0}",
+	};
+	struct ds_jcs c = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(objs) / sizeof(objs[0]); i++)
+		members_as_whole(&c, objs[i]);
+	for (i = 0; i < sizeof(objs) / sizeof(objs[0]); i++)
+		members_as_whole(&c, objs[sizeof(objs) / sizeof(objs[0]) - 1 - i]);
+	ds_jcs_free(&c);
+}
