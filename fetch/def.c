@@ -291,6 +291,12 @@ def_check(const struct def *d, int have_since, int have_until)
 				    d->where[i], settings[i].name, ps);
 			continue;
 		}
+		/*
+		 * a paginate of a later layer (--paginate over a preset's)
+		 * sets the earlier layers' settings of their style aside
+		 */
+		if (d->where[0] != NULL && d->layer[i] < d->layer[0])
+			continue;
 		for (k = 0; k < sizeof(all) / sizeof(all[0]); k++)
 			if (all[k] != d->style && in_list(all[k]->takes,
 			    settings[i].name) && !in_list(d->style->takes,

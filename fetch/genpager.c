@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "exits.h"
@@ -23,6 +24,8 @@
 #include "template.h"
 #include "url.h"
 #include "writer.h"
+
+#define SECONDARY_WAIT_MS	60000	/* GitHub: a rate limit that names no wait */
 
 /* Append the filter parameter, filled from --since/--until, to url. */
 static void
@@ -347,15 +350,39 @@ gen_ahead_early(struct run *r)
 }
 
 /*
+ * Non-zero when a 403 or 429 names no wait (no Retry-After, no spent
+ * X-RateLimit-Remaining) but its error message says "rate limit": GitHub's
+ * secondary rate limit may come so, and its documentation says to wait at
+ * least a minute then.
+ */
+static int
+says_rate_limit(const struct http_resp *resp)
+{
+	struct ds_buf msg = { 0 };
+	size_t i;
+	int yes = 0;
+
+	if ((resp->status != 403 && resp->status != 429) || resp->retry_after[0] != '\0' ||
+	    strcmp(resp->rl_remaining, "0") == 0)
+		return 0;
+	(void)body_error(resp->body.p, resp->body.len, &msg, ERRMSG_MAX);
+	for (i = 0; i + 10 <= msg.len && !yes; i++)
+		yes = strncasecmp(msg.p + i, "rate limit", 10) == 0;
+	ds_buf_free(&msg);
+	return yes;
+}
+
+/*
  * Non-zero for a 403 that is a rate limit, not a refusal: it says the budget
- * is spent (X-RateLimit-Remaining: 0) or when to come back (Retry-After),
- * as GitHub's primary and secondary rate limits do.
+ * is spent (X-RateLimit-Remaining: 0), when to come back (Retry-After), or
+ * in its message that a rate limit was exceeded, as GitHub's primary and
+ * secondary rate limits do.
  */
 static int
 limited_403(const struct http_resp *resp)
 {
 	return resp->status == 403 && (strcmp(resp->rl_remaining, "0") == 0 ||
-	    resp->retry_after[0] != '\0');
+	    resp->retry_after[0] != '\0' || says_rate_limit(resp));
 }
 
 /*
@@ -411,6 +438,20 @@ again:
 		r->st.http_429++;
 		*wait = rl_wait_429(&r->rl, resp->retry_after, resp->rl_reset,
 		    resp->rl_remaining, wall(), &src);
+		if (*wait < 0 && says_rate_limit(resp)) {
+			/* GitHub: "wait for at least one minute" (up to --backoff-max) */
+			*wait = o->backoff_max_ms < SECONDARY_WAIT_MS ?
+			    (double)o->backoff_max_ms / 1000 : SECONDARY_WAIT_MS / 1000.0;
+			src = "rate_limit_message";
+		}
+	}
+	/* Socrata: 202 "Request Processing": ask again, it answers 200 when done */
+	if (resp->status == 202) {
+		*cause = "processing";
+		ds_buf_reset(&r->why);
+		ds_buf_printf(&r->why, "HTTP 202 (the server is still preparing the "
+		    "answer) for %s", r->url.p);
+		return -1;
 	}
 	rl_observe(&r->rl, resp->rl_limit, resp->rl_remaining, resp->rl_reset, wall(),
 	    ds_mono());

@@ -265,7 +265,7 @@ main(int argc, char *argv[])
 		case O_FAULTS:
 			if ((mock_cfg.faults = faults_parse(optarg)) == 0) {
 				ds_warnx("--faults: expected a comma list of 500, 502, 503, "
-				    "504, html, truncate, drop, slow, 429; got '%s'", optarg);
+				    "504, html, truncate, drop, slow, 429, 202, bare429; got '%s'", optarg);
 				usage();
 			}
 			break;

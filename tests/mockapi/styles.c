@@ -358,6 +358,21 @@ fault(struct sq *q, uint64_t off)
 	case FAULT_429:
 		throttled(q, 1);
 		return 1;
+	case FAULT_202:
+		/* Socrata: "202 Request Processing: retry, you get a 200 when done" */
+		answer(q->out, 202, "{\"message\":\"Request processing, retry later\"}");
+		return 1;
+	case FAULT_BARE429:
+		/*
+		 * no Retry-After, no X-RateLimit-Remaining 0: GitHub's secondary
+		 * limit may come as a 403 whose message alone says so
+		 */
+		if (mock_cfg.style == STYLE_GITHUB)
+			error(q, 403, "forbidden", "You have exceeded a secondary rate "
+			    "limit. Please wait a few minutes before you try again.");
+		else
+			error(q, 429, "too_many_requests", "Too many requests");
+		return 1;
 	default:
 		return 0;
 	}
@@ -719,6 +734,12 @@ ckan(struct sq *q)
 		    "\"Validation Error\",\"limit\":[\"Invalid integer\"]}}");
 		goto out;
 	}
+	/* rows are kept in _id order here: the one sort this mock knows */
+	if (param(q, "sort", &v) && strcmp(v.p, "_id") != 0 && strcmp(v.p, "_id asc") != 0) {
+		answer(q->out, 409, "{\"help\":\"\",\"success\":false,\"error\":{\"__type\":"
+		    "\"Validation Error\",\"sort\":[\"field not found\"]}}");
+		goto out;
+	}
 	if (limit > mock_cfg.page_max)
 		limit = mock_cfg.page_max;
 	range(q);
@@ -841,6 +862,8 @@ stripe(struct sq *q)
 	long long limit = 10, epoch;
 	int64_t after = -1;
 	uint64_t from, to;
+	size_t n = strlen(q->path);
+	int search = 0;
 
 	if (strncmp(q->path, "/v1/", 4) != 0) {
 		error(q, 404, "invalid_request_error", "Unrecognized request URL");
@@ -859,7 +882,20 @@ stripe(struct sq *q)
 		}
 		q->since = epoch * 1000;
 	}
-	if (param(q, "starting_after", &v) && (after = id_index(v.p)) < 0) {
+	if (n > 7 && strcmp(q->path + n - 7, "/search") == 0) {
+		/* the search variant: query required, page = the last next_page */
+		if (!param(q, "query", &v) || v.len == 0) {
+			error(q, 400, "invalid_request_error", "Missing required param: query.");
+			goto out;
+		}
+		if (param(q, "page", &v) && (v.len < 6 || strncmp(v.p, "page_", 5) != 0 ||
+		    (after = id_index(v.p + 5)) < 0)) {
+			error(q, 400, "invalid_request_error", "Invalid page: not a "
+			    "next_page of this search");
+			goto out;
+		}
+		search = 1;
+	} else if (param(q, "starting_after", &v) && (after = id_index(v.p)) < 0) {
 		ds_buf_adds(&m, "No such object: '");
 		ds_buf_adds(&m, v.p);
 		ds_buf_adds(&m, "'");
@@ -878,10 +914,20 @@ stripe(struct sq *q)
 		goto out;
 	to = from + (uint64_t)limit < q->hi ? from + (uint64_t)limit : q->hi;
 	q->out->status = 200;
-	ds_buf_adds(&q->out->body, "{\"object\":\"list\",\"data\":[");
+	ds_buf_printf(&q->out->body, "{\"object\":\"%s\",\"data\":[", search ?
+	    "search_result" : "list");
 	records(&q->out->body, from, to);
-	ds_buf_printf(&q->out->body, "],\"has_more\":%s,\"url\":\"%s\"}",
+	ds_buf_printf(&q->out->body, "],\"has_more\":%s,\"url\":\"%s\"",
 	    to < q->hi ? "true" : "false", q->path);
+	if (search && to < q->hi) {
+		/* an opaque token: here "page_" and the id of the page's last object */
+		char id[32];
+
+		id[event_id(to - 1, id)] = '\0';
+		ds_buf_printf(&q->out->body, ",\"next_page\":\"page_%s\"", id);
+	} else if (search)
+		ds_buf_adds(&q->out->body, ",\"next_page\":null");
+	ds_buf_addc(&q->out->body, '}');
 out:
 	ds_buf_free(&v);
 	ds_buf_free(&m);
@@ -988,13 +1034,23 @@ jsonapi(struct sq *q)
 	    extra.p);
 	ds_buf_adds(&q->out->body, "\",\"next\":");
 	if (page < last) {
-		/* relative after odd pages, absolute after even ones */
+		/*
+		 * relative after odd pages, absolute after even ones; after
+		 * every third a link object, as JSON:API allows for any link
+		 */
+		if (page % 3 == 0)
+			ds_buf_adds(&q->out->body, "{\"href\":");
 		ds_buf_addc(&q->out->body, '"');
 		page_url(q, &q->out->body, page % 2 == 0, "page%5Bsize%5D", size,
 		    "page%5Bnumber%5D", page + 1, extra.p);
 		ds_buf_addc(&q->out->body, '"');
-	} else
+		if (page % 3 == 0)
+			ds_buf_printf(&q->out->body, ",\"meta\":{\"page\":%lld}}", page + 1);
+	} else if (page % 2 == 0)
 		ds_buf_adds(&q->out->body, "null");
+	else
+		/* "omitted or null": no next member at all after odd last pages */
+		q->out->body.len -= strlen(",\"next\":");
 	ds_buf_printf(&q->out->body, "},\"meta\":{\"total\":%llu}}",
 	    (unsigned long long)(q->hi - q->lo));
 out:
