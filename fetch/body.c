@@ -233,9 +233,10 @@ take_string(const char *v, size_t vlen, struct ds_buf *out, size_t max)
 int
 body_error(const char *p, size_t n, struct ds_buf *out, size_t max)
 {
-	struct ds_json j;
+	struct ds_json j, ej;
 	struct ds_json_member m, em;
-	const char *q = p, *end = p + n, *r;
+	const char *q = p, *end = p + n, *r, *ev, *evend;
+	size_t evn;
 	int rc, rank, best = 0;
 
 	ds_buf_reset(out);
@@ -243,7 +244,10 @@ body_error(const char *p, size_t n, struct ds_buf *out, size_t max)
 	ds_json_init(&j, p);
 	if (ds_json_obj_begin(&j, &q, end) < 0)
 		return has_word(p, n, "expired");
-	/* Ranked: message, error.message, detail or error.detail, error (a string). */
+	/*
+	 * Ranked: message, error.message or errors[0].detail, detail,
+	 * error.detail or errors[0].title, error (a string).
+	 */
 	while ((rc = ds_json_obj_next(&j, &q, end, &m)) == 1) {
 		rank = 0;
 		if (*m.val == '"') {
@@ -256,6 +260,26 @@ body_error(const char *p, size_t n, struct ds_buf *out, size_t max)
 			if (rank > best) {
 				take_string(m.val, m.vallen, out, max);
 				best = rank;
+			}
+		} else if (*m.val == '[' && ds_json_str_eq(m.key, m.keylen, "errors")) {
+			/* JSON:API: an array of error objects; the first one's words */
+			r = m.val;
+			ds_json_init(&ej, p);
+			if (ds_json_arr_begin(&ej, &r, end) < 0 ||
+			    ds_json_arr_next(&ej, &r, end, &ev, &evn) != 1 || *ev != '{')
+				continue;
+			evend = ev + evn;
+			if (ds_json_obj_begin(&ej, &ev, evend) < 0)
+				continue;
+			while (ds_json_obj_next(&ej, &ev, evend, &em) == 1) {
+				if (*em.val != '"')
+					continue;
+				rank = ds_json_str_eq(em.key, em.keylen, "detail") ? 3 :
+				    ds_json_str_eq(em.key, em.keylen, "title") ? 2 : 0;
+				if (rank > best) {
+					take_string(em.val, em.vallen, out, max);
+					best = rank;
+				}
 			}
 		} else if (*m.val == '{' && ds_json_str_eq(m.key, m.keylen, "error")) {
 			r = m.val;

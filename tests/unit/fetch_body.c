@@ -81,6 +81,24 @@ UNIT_TEST(fetch_body_wrong_shapes_name_the_problem)
 	ds_buf_free(&why);
 }
 
+UNIT_TEST(fetch_body_error_reads_a_jsonapi_errors_array)
+{
+	struct ds_buf m = { 0 };
+	const char a[] = "{\"errors\":[{\"status\":\"422\",\"title\":\"Invalid "
+	    "Attribute\",\"detail\":\"First name must contain at least two "
+	    "characters.\"},{\"detail\":\"second\"}],\"jsonapi\":{\"version\":\"1.1\"}}";
+	const char b[] = "{\"errors\":[{\"status\":\"404\",\"title\":\"Not Found\"}]}";
+	const char c[] = "{\"errors\":[\"odd\"],\"message\":\"top\"}";
+
+	CHECK(body_error(a, strlen(a), &m, 300) == 0);
+	CHECK_STR(m.p, "First name must contain at least two characters.");
+	CHECK(body_error(b, strlen(b), &m, 300) == 0);
+	CHECK_STR(m.p, "Not Found");
+	CHECK(body_error(c, strlen(c), &m, 300) == 0);
+	CHECK_STR(m.p, "top");
+	ds_buf_free(&m);
+}
+
 UNIT_TEST(fetch_body_error_message_and_expiry)
 {
 	struct ds_buf m = { 0 };
