@@ -159,6 +159,10 @@ body_failure(struct run *r, const struct gpage *pg, const char **cause)
 	if (*pg->error.v == '{' && (gbody_find(pg->error.v, pg->error.n, "code", &code) ||
 	    gbody_find(pg->error.v, pg->error.n, "status", &code)))
 		st = strtol(*code.v == '"' ? code.v + 1 : code.v, NULL, 10);
+	/* CKAN names its errors, not their status: {"__type":"Authorization Error"} */
+	else if (*pg->error.v == '{' && gbody_find(pg->error.v, pg->error.n, "__type",
+	    &code) && code.n == 21 && memcmp(code.v, "\"Authorization Error\"", 21) == 0)
+		st = 403;
 	ds_buf_reset(&r->why);
 	ds_buf_printf(&r->why, "error-path %s at byte %zu: %s", d->error_path,
 	    (size_t)(pg->error.v - pg->body), msg.p);

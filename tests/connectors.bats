@@ -575,3 +575,21 @@ auth_refused() {
 	assert_status 64
 	assert_stderr_contains 'setting after-param: belongs to paginate after-id, but paginate is cursor'
 }
+
+@test "ckan: success false in a 200 body is an error: an Authorization Error exits 101, another 100, naming the path and byte" {
+	start_mock --style ckan --errors-200 --events 100 --api-key-file "$T/key" --log
+	run --separate-stderr ds-fetch --connector ckan --api-key-file "$T/badkey" "$(url_of ckan)"
+	assert_status 101
+	assert_equal "$output" ""
+	assert_stderr_contains 'credentials refused: code 403 in a 200 body at cursor null: error-path error at byte'
+	assert_stderr_contains 'Access denied'
+	assert_stderr_lacks 'wrong-secret-77d1e0'
+	run --separate-stderr ds-fetch --connector ckan --api-key-file "$T/key" \
+		"$MOCK_BASE/api/3/action/datastore_nosuch?resource_id=events"
+	assert_status 100
+	assert_equal "$output" ""
+	assert_stderr_contains 'error in a 200 body at cursor null: error-path error at byte'
+	assert_stderr_contains 'Not found'
+	# neither is retried
+	assert_stderr_lacks 'msg=retry'
+}

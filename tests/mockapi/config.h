@@ -54,6 +54,7 @@ struct mock_config {
 	uint64_t	 files_cut;	/* --files-cut: bytes of a whole file sent, then cut */
 	enum mock_style	 style;
 	int		 oauth2;	/* --oauth2: api_key is client_id:secret */
+	int		 errors_200;	/* --errors-200: CKAN's errors with HTTP 200 */
 	unsigned	 token_ttl;	/* --token-ttl: seconds a token lives */
 	unsigned	 revoke_every;	/* --revoke-every N: revoke the token in use */
 };

@@ -157,7 +157,10 @@ error(struct sq *q, int status, const char *code, const char *msg)
 		    "\"details\":[]}}", status, m.p);
 		break;
 	case STYLE_CKAN:
-		answer(q->out, status, "{\"help\":\"http://%s/api/3/action/help_show?name="
+		/* --errors-200: the status only in the body, success false */
+		answer(q->out, mock_cfg.errors_200 && status >= 400 && status <= 499 &&
+		    status != 429 ? 200 :
+		    status, "{\"help\":\"http://%s/api/3/action/help_show?name="
 		    "datastore_search\",\"success\":false,\"error\":{\"__type\":\"%s\","
 		    "\"message\":\"%s\"}}", q->rq->host ? q->rq->host : "localhost", code, m.p);
 		break;
