@@ -26,6 +26,7 @@
 #include "writer.h"
 
 #define SECONDARY_WAIT_MS	60000	/* GitHub: a rate limit that names no wait */
+#define REDIRECT_MAX		5	/* redirects followed for one request */
 
 /* Append the filter parameter, filled from --since/--until, to url. */
 static void
@@ -390,6 +391,43 @@ limited_403(const struct http_resp *resp)
 }
 
 /*
+ * Point r->url and r->surl at the Location of the redirect in r->resp,
+ * resolved against the request's URL: the same origin only, so the
+ * credentials go nowhere else (GitHub: "any request may result in a
+ * redirection", e.g. a renamed repository's 301). Exits 100 otherwise.
+ */
+static void
+follow_redirect(struct run *r)
+{
+	const struct pager_opts *o = r->o;
+	const struct def *d = o->def;
+	struct ds_buf to = { 0 };
+	const char *why;
+
+	if (r->resp.location.len == 0)
+		ds_diex(DS_EX_PERM, "HTTP %ld without a Location at cursor %s from %s",
+		    r->resp.status, cursor_text(r), r->url.p);
+	if (url_resolve(r->url.p, r->resp.location.p, r->resp.location.len, &to, &why) < 0)
+		ds_diex(DS_EX_PERM, "HTTP %ld at cursor %s from %s: its Location is not "
+		    "a URL to follow: %s", r->resp.status, cursor_text(r), r->url.p, why);
+	if (d->auth == AUTH_QUERY)
+		url_strip_param(&to, d->auth_name);
+	ds_buf_terminate(&to);
+	ds_logkv(DS_LOG_INFO, "redirect", "status=%ld from=%s to=%s", r->resp.status,
+	    r->url.p, to.p);
+	ds_buf_reset(&r->url);
+	ds_buf_add(&r->url, to.p, to.len);
+	ds_buf_terminate(&r->url);
+	ds_buf_reset(&r->surl);
+	ds_buf_add(&r->surl, to.p, to.len);
+	if (o->query_key != NULL)
+		url_add_param(&r->surl, d->auth_name, strlen(d->auth_name), o->query_key,
+		    strlen(o->query_key));
+	ds_buf_terminate(&r->surl);
+	ds_buf_free(&to);
+}
+
+/*
  * One request of a defined stream (every style but DataSync's), as
  * one_request().
  */
@@ -403,7 +441,7 @@ gen_one(struct run *r, const char **cause, double *wait)
 	struct stop_in in;
 	struct gpage pg;
 	const char *src = NULL, *why, *tok;
-	int not_json, has_next, verdict, renewed = 0;
+	int not_json, has_next, verdict, renewed = 0, redirects = 0;
 
 	*wait = -1;
 	gen_request(r);
@@ -432,6 +470,14 @@ again:
 		return -1;
 	}
 	r->answered = 1;
+	if ((resp->status == 301 || resp->status == 302 || resp->status == 303 ||
+	    resp->status == 307 || resp->status == 308) && d->body == NULL) {
+		if (++redirects > REDIRECT_MAX)
+			ds_diex(DS_EX_PERM, "more than %d redirects at cursor %s, the last "
+			    "from %s", REDIRECT_MAX, cursor_text(r), r->url.p);
+		follow_redirect(r);
+		goto again;
+	}
 	/* a token refused: renew it once, at once (it may have been revoked) */
 	if (resp->status == 401 && r->oauth != NULL && !renewed) {
 		renewed = 1;

@@ -88,6 +88,8 @@ clear_headers(struct http_resp *r)
 	r->retry_after[0] = r->rl_limit[0] = r->rl_remaining[0] = '\0';
 	r->rl_reset[0] = r->content_encoding[0] = '\0';
 	ds_buf_reset(&r->link_next);
+	ds_buf_reset(&r->location);
+	ds_buf_terminate(&r->location);
 }
 
 /* Non-zero at optional white space (OWS, BWS) or the header line's end. */
@@ -212,6 +214,18 @@ on_header(char *p, size_t size, size_t nitems, void *arg)
 			ds_buf_add(&h->r->link_next, t.p, t.len);
 		ds_buf_terminate(&h->r->link_next);
 		ds_buf_free(&t);
+		return n;
+	}
+	if (n > 9 && strncasecmp(p, "location:", 9) == 0) {
+		/* a redirect's target, without the white space around it */
+		for (k = 9; k < n && (p[k] == ' ' || p[k] == '\t'); k++)
+			;
+		for (i = n; i > k && (p[i - 1] == '\r' || p[i - 1] == '\n' ||
+		    p[i - 1] == ' ' || p[i - 1] == '\t'); i--)
+			;
+		ds_buf_reset(&h->r->location);
+		ds_buf_add(&h->r->location, p + k, i - k);
+		ds_buf_terminate(&h->r->location);
 		return n;
 	}
 	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
@@ -499,6 +513,7 @@ http_free(struct http *h)
 	(void)join_ahead(h, NULL);
 	ds_buf_free(&h->aresp.body);
 	ds_buf_free(&h->aresp.link_next);
+	ds_buf_free(&h->aresp.location);
 	ds_buf_free(&h->aurl);
 	ds_buf_free(&h->post);
 	if (h->userpass != NULL) {

@@ -593,3 +593,24 @@ auth_refused() {
 	# neither is retried
 	assert_stderr_lacks 'msg=retry'
 }
+
+@test "github: a renamed repository's 301 is followed on the same origin; a redirect to another origin exits 100, the token sent nowhere" {
+	mockdef github
+	start_mock --style github --events 250 --page-max 100 --api-key-file "$T/key" --log \
+		--manifest "$T/manifest"
+	run --separate-stderr ds-fetch --connector github --definition "$T/def" \
+		--api-key-file "$T/key" --limit 100 "$MOCK_BASE/repos/octo/renamed/issues"
+	assert_status 0
+	printf '%s\n' "$output" >"$T/pages"
+	assert_equal "$(wc -l <"$T/pages")" "3"
+	assert_stderr_contains "msg=redirect status=301 from=$MOCK_BASE/repos/octo/renamed/issues?per_page=100 to=$MOCK_BASE/repositories/42/issues?per_page=100"
+	assert_equal "$(grep -c 'status=301' "$MOCK_LOG")" "1"
+	ds-transform --definition "$T/def" <"$T/pages" | ds-load >/dev/null 2>&1
+	ids_match "$T/manifest"
+	run --separate-stderr ds-fetch --connector github --definition "$T/def" \
+		--api-key-file "$T/key" "$MOCK_BASE/repos/octo/elsewhere/issues"
+	assert_status 100
+	assert_equal "$output" ""
+	assert_stderr_contains "HTTP 301 at cursor null from $MOCK_BASE/repos/octo/elsewhere/issues?per_page=100: its Location is not a URL to follow: it leads to another origin"
+	assert_stderr_lacks 'mock-secret-4f9a2c'
+}

@@ -791,7 +791,22 @@ github(struct sq *q)
 	long long per = 30, page = 1, last;
 	uint64_t from, to;
 
-	if (strncmp(q->path, "/repos/", 7) != 0) {
+	/*
+	 * "any request may result in a redirection": a renamed repository
+	 * answers 301 to its new home, /repositories/ID/...; one moved to
+	 * another host answers with that host
+	 */
+	if (strncmp(q->path, "/repos/octo/renamed/", 20) == 0 ||
+	    strncmp(q->path, "/repos/octo/elsewhere/", 22) == 0) {
+		ds_buf_printf(&q->out->location, "http://%s/repositories/42/%s%s%s",
+		    q->path[12] == 'r' ? (q->rq->host ? q->rq->host : "localhost") :
+		    "elsewhere.invalid", q->path + (q->path[12] == 'r' ? 20 : 22),
+		    *q->query ? "?" : "", q->query);
+		ds_buf_terminate(&q->out->location);
+		error(q, 301, "moved", "Moved Permanently");
+		goto out;
+	}
+	if (strncmp(q->path, "/repos/", 7) != 0 && strncmp(q->path, "/repositories/", 14) != 0) {
 		error(q, 404, "not_found", "Not Found");
 		goto out;
 	}
