@@ -614,3 +614,16 @@ auth_refused() {
 	assert_stderr_contains "HTTP 301 at cursor null from $MOCK_BASE/repos/octo/elsewhere/issues?per_page=100: its Location is not a URL to follow: it leads to another origin"
 	assert_stderr_lacks 'mock-secret-4f9a2c'
 }
+
+@test "stripe: a --limit over the API's 100 is lowered to the preset's limit-max, said once, not answered 400" {
+	start_mock --style stripe --events 250 --page-max 1000 --log
+	run --separate-stderr ds-fetch --connector stripe --limit 500 "$MOCK_BASE/v1/events"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "3"
+	assert_stderr_contains 'msg="limit above limit-max" limit=500 limit_max=100'
+	assert_equal "$(grep -c 'limit=100' "$MOCK_LOG")" "3"
+	run ! grep -q 'status=400' "$MOCK_LOG"
+	run --separate-stderr ds-fetch --connector stripe --limit-max 0 "$MOCK_BASE/v1/events"
+	assert_status 64
+	assert_stderr_contains 'setting limit-max: want a whole number from 1 to 1000000000'
+}
