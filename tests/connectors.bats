@@ -627,3 +627,19 @@ auth_refused() {
 	assert_status 64
 	assert_stderr_contains 'setting limit-max: want a whole number from 1 to 1000000000'
 }
+
+@test "arcgis: f=geojson and f=pgeojson (pretty): features at features, the flag under properties, the feature's properties stored" {
+	for f in geojson pgeojson; do
+		printf 'param = f=%s\nid-field = properties.id\nts-field = properties.timestamp\nts-form = auto\n' \
+			"$f" >"$T/def"
+		fresh_db
+		start_mock --style arcgis --events 700 --seed 3 --page-max 100 --log \
+			--manifest "$T/manifest"
+		ds_run --connector arcgis --definition "$T/def" --limit 100 "$(url_of arcgis)"
+		assert_status 0
+		assert_equal "$output" ""
+		ids_match "$T/manifest"
+		grep -q "f=$f" "$MOCK_LOG"
+		stop_mock
+	done
+}

@@ -643,12 +643,13 @@ arcgis(struct sq *q)
 	if (auth(q))
 		goto out;
 	if (!param(q, "f", &v) || (strcmp(v.p, "json") != 0 && strcmp(v.p, "pjson") != 0 &&
-	    strcmp(v.p, "geojson") != 0)) {
-		error(q, 400, "", "Invalid or missing input parameters: f must be json "
-		    "or geojson");
+	    strcmp(v.p, "geojson") != 0 && strcmp(v.p, "pgeojson") != 0)) {
+		error(q, 400, "", "Invalid or missing input parameters: f must be json, "
+		    "pjson, geojson or pgeojson");
 		goto out;
 	}
-	geojson = strcmp(v.p, "geojson") == 0;
+	/* pgeojson: GeoJSON pretty-printed, a feature a line */
+	geojson = strcmp(v.p, "geojson") == 0 ? 1 : strcmp(v.p, "pgeojson") == 0 ? 2 : 0;
 	if (param(q, "resultRecordCount", &v) && (limit = digits(&v, 1, INT64_MAX / 2)) < 0) {
 		error(q, 400, "", "Invalid or missing input parameters: resultRecordCount");
 		goto out;
@@ -688,14 +689,18 @@ arcgis(struct sq *q)
 		for (j = from; j < to; j++) {
 			if (j > from)
 				ds_buf_addc(&q->out->body, ',');
+			if (geojson == 2)
+				ds_buf_adds(&q->out->body, "\n  ");
 			ds_buf_printf(&q->out->body, "{\"type\":\"Feature\",\"id\":%llu,"
 			    "\"geometry\":null,\"properties\":", (unsigned long long)j + 1);
 			add_record(&q->out->body, j);
 			ds_buf_addc(&q->out->body, '}');
 		}
-		ds_buf_adds(&q->out->body, "]");
+		ds_buf_adds(&q->out->body, geojson == 2 ? "\n]" : "]");
 		if (more)
-			ds_buf_adds(&q->out->body, ",\"properties\":{\"exceededTransferLimit\":true}");
+			ds_buf_adds(&q->out->body, geojson == 2 ? ",\n\"properties\" : "
+			    "{ \"exceededTransferLimit\" : true }" :
+			    ",\"properties\":{\"exceededTransferLimit\":true}");
 		ds_buf_addc(&q->out->body, '}');
 		q->out->ctype = "application/geo+json";
 	} else {
