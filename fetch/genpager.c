@@ -356,23 +356,23 @@ gen_ahead_early(struct run *r)
 
 /*
  * Non-zero when a 403 or 429 names no wait (no Retry-After, no spent
- * X-RateLimit-Remaining) but its error message says "rate limit": GitHub's
- * secondary rate limit may come so, and its documentation says to wait at
- * least a minute then.
+ * X-RateLimit-Remaining) but its error message holds words ("rate limit",
+ * "secondary rate limit"): GitHub's secondary rate limit may come so, and
+ * its documentation says to wait at least a minute then.
  */
 static int
-says_rate_limit(const struct http_resp *resp)
+says_rate_limit(const struct http_resp *resp, const char *words)
 {
 	struct ds_buf msg = { 0 };
-	size_t i;
+	size_t i, n = strlen(words);
 	int yes = 0;
 
 	if ((resp->status != 403 && resp->status != 429) || resp->retry_after[0] != '\0' ||
 	    strcmp(resp->rl_remaining, "0") == 0)
 		return 0;
 	(void)body_error(resp->body.p, resp->body.len, &msg, ERRMSG_MAX);
-	for (i = 0; i + 10 <= msg.len && !yes; i++)
-		yes = strncasecmp(msg.p + i, "rate limit", 10) == 0;
+	for (i = 0; i + n <= msg.len && !yes; i++)
+		yes = strncasecmp(msg.p + i, words, n) == 0;
 	ds_buf_free(&msg);
 	return yes;
 }
@@ -387,7 +387,7 @@ static int
 limited_403(const struct http_resp *resp)
 {
 	return resp->status == 403 && (strcmp(resp->rl_remaining, "0") == 0 ||
-	    resp->retry_after[0] != '\0' || says_rate_limit(resp));
+	    resp->retry_after[0] != '\0' || says_rate_limit(resp, "rate limit"));
 }
 
 /*
@@ -488,7 +488,7 @@ again:
 		r->st.http_429++;
 		*wait = rl_wait_429(&r->rl, resp->retry_after, resp->rl_reset,
 		    resp->rl_remaining, wall(), &src);
-		if (*wait < 0 && says_rate_limit(resp)) {
+		if (*wait < 0 && says_rate_limit(resp, "secondary rate limit")) {
 			/* GitHub: "wait for at least one minute" (up to --backoff-max) */
 			*wait = o->backoff_max_ms < SECONDARY_WAIT_MS ?
 			    (double)o->backoff_max_ms / 1000 : SECONDARY_WAIT_MS / 1000.0;
