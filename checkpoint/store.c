@@ -103,6 +103,9 @@ cp_store_reset(PGconn *conn, const char *stream)
 	free(begin_change(conn, stream, "reset"));
 	PQclear(ds_db_execp(conn, "DELETE FROM ds_checkpoints WHERE stream = $1",
 	    1, vals, "cannot reset the checkpoint"));
+	/* the stream starts over from its first page: no follow cycle binds it */
+	PQclear(ds_db_execp(conn, "UPDATE ds_streams SET follow = false, follow_since = NULL"
+	    " WHERE stream = $1", 1, vals, "cannot end the follow cycle"));
 	PQclear(ds_db_exec(conn, "COMMIT", "cannot reset the checkpoint"));
 	return DS_EX_OK;
 }

@@ -230,12 +230,40 @@ take_string(const char *v, size_t vlen, struct ds_buf *out, size_t max)
 	ds_buf_terminate(out);
 }
 
+/*
+ * The string members of the object at v (up to end) named first (rank 3)
+ * or second (rank 2) into out when they outrank *best. Returns 0, or -1
+ * when v is no object.
+ */
+static int
+inner_words(struct ds_json *j, const char *v, const char *end, const char *first,
+    const char *second, struct ds_buf *out, size_t max, int *best)
+{
+	struct ds_json_member em;
+	int rank;
+
+	if (ds_json_obj_begin(j, &v, end) < 0)
+		return -1;
+	while (ds_json_obj_next(j, &v, end, &em) == 1) {
+		if (*em.val != '"')
+			continue;
+		rank = ds_json_str_eq(em.key, em.keylen, first) ? 3 :
+		    ds_json_str_eq(em.key, em.keylen, second) ? 2 : 0;
+		if (rank > *best) {
+			take_string(em.val, em.vallen, out, max);
+			*best = rank;
+		}
+	}
+	return 0;
+}
+
 int
 body_error(const char *p, size_t n, struct ds_buf *out, size_t max)
 {
-	struct ds_json j;
-	struct ds_json_member m, em;
-	const char *q = p, *end = p + n, *r;
+	struct ds_json j, ej;
+	struct ds_json_member m;
+	const char *q = p, *end = p + n, *r, *ev;
+	size_t evn;
 	int rc, rank, best = 0;
 
 	ds_buf_reset(out);
@@ -243,7 +271,10 @@ body_error(const char *p, size_t n, struct ds_buf *out, size_t max)
 	ds_json_init(&j, p);
 	if (ds_json_obj_begin(&j, &q, end) < 0)
 		return has_word(p, n, "expired");
-	/* Ranked: message, error.message, detail or error.detail, error (a string). */
+	/*
+	 * Ranked: message, error.message or errors[0].detail, detail,
+	 * error.detail or errors[0].title, error (a string).
+	 */
 	while ((rc = ds_json_obj_next(&j, &q, end, &m)) == 1) {
 		rank = 0;
 		if (*m.val == '"') {
@@ -257,20 +288,18 @@ body_error(const char *p, size_t n, struct ds_buf *out, size_t max)
 				take_string(m.val, m.vallen, out, max);
 				best = rank;
 			}
-		} else if (*m.val == '{' && ds_json_str_eq(m.key, m.keylen, "error")) {
+		} else if (*m.val == '[' && ds_json_str_eq(m.key, m.keylen, "errors")) {
+			/* JSON:API: an array of error objects; the first one's words */
 			r = m.val;
-			if (ds_json_obj_begin(&j, &r, end) < 0)
+			ds_json_init(&ej, p);
+			if (ds_json_arr_begin(&ej, &r, end) < 0 ||
+			    ds_json_arr_next(&ej, &r, end, &ev, &evn) != 1 || *ev != '{')
+				continue;
+			(void)inner_words(&ej, ev, ev + evn, "detail", "title", out, max, &best);
+		} else if (*m.val == '{' && ds_json_str_eq(m.key, m.keylen, "error")) {
+			if (inner_words(&j, m.val, end, "message", "detail", out, max,
+			    &best) < 0)
 				break;
-			while (ds_json_obj_next(&j, &r, end, &em) == 1) {
-				if (*em.val != '"')
-					continue;
-				rank = ds_json_str_eq(em.key, em.keylen, "message") ? 3 :
-				    ds_json_str_eq(em.key, em.keylen, "detail") ? 2 : 0;
-				if (rank > best) {
-					take_string(em.val, em.vallen, out, max);
-					best = rank;
-				}
-			}
 		}
 	}
 	return has_word(p, n, "expired");

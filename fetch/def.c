@@ -51,6 +51,7 @@ static const struct setting {
 	{ "token-url", K_STR, offsetof(struct def, token_url), "url" },
 	{ "token-scope", K_STR, offsetof(struct def, token_scope), "scope" },
 	{ "limit", K_LIMIT, 0, "n" },
+	{ "limit-max", K_LIMIT, 0, "n" },
 };
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
 _Static_assert(NSETTINGS <= 32, "def.where[] holds every setting");
@@ -70,6 +71,7 @@ def_init(struct def *d)
 	d->auth = AUTH_X_API_KEY;
 	d->stop_on_empty = -1;
 	d->limit = -1;
+	d->limit_max = -1;
 	d->method = ds_xstrdup("GET");
 }
 
@@ -212,6 +214,8 @@ def_set(struct def *d, const char *name, const char *value, const char *where)
 			    "want a whole number from 1 to 1000000000", value);
 		if (s->kind == K_PAGESTART)
 			d->page_start = v;
+		else if (strcmp(s->name, "limit-max") == 0)
+			d->limit_max = v;
 		else
 			d->limit = v;
 		break;
@@ -291,6 +295,12 @@ def_check(const struct def *d, int have_since, int have_until)
 				    d->where[i], settings[i].name, ps);
 			continue;
 		}
+		/*
+		 * a paginate of a later layer (--paginate over a preset's)
+		 * sets the earlier layers' settings of their style aside
+		 */
+		if (d->where[0] != NULL && d->layer[i] < d->layer[0])
+			continue;
 		for (k = 0; k < sizeof(all) / sizeof(all[0]); k++)
 			if (all[k] != d->style && in_list(all[k]->takes,
 			    settings[i].name) && !in_list(d->style->takes,

@@ -58,6 +58,7 @@ struct def {
 	char		*auth_name, *auth_scheme;
 	char		*token_url, *token_scope;	/* auth oauth2 */
 	long		 limit;		/* limit from a file, or -1 */
+	long		 limit_max;	/* the API's largest page size, or -1 */
 	char		*where[32];	/* where each setting was set (table order) */
 	int		 layer[32];
 	int		 cur_layer;

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "exits.h"
@@ -23,6 +24,9 @@
 #include "template.h"
 #include "url.h"
 #include "writer.h"
+
+#define SECONDARY_WAIT_MS	60000	/* GitHub: a rate limit that names no wait */
+#define REDIRECT_MAX		5	/* redirects followed for one request */
 
 /* Append the filter parameter, filled from --since/--until, to url. */
 static void
@@ -156,6 +160,10 @@ body_failure(struct run *r, const struct gpage *pg, const char **cause)
 	if (*pg->error.v == '{' && (gbody_find(pg->error.v, pg->error.n, "code", &code) ||
 	    gbody_find(pg->error.v, pg->error.n, "status", &code)))
 		st = strtol(*code.v == '"' ? code.v + 1 : code.v, NULL, 10);
+	/* CKAN names its errors, not their status: {"__type":"Authorization Error"} */
+	else if (*pg->error.v == '{' && gbody_find(pg->error.v, pg->error.n, "__type",
+	    &code) && code.n == 21 && memcmp(code.v, "\"Authorization Error\"", 21) == 0)
+		st = 403;
 	ds_buf_reset(&r->why);
 	ds_buf_printf(&r->why, "error-path %s at byte %zu: %s", d->error_path,
 	    (size_t)(pg->error.v - pg->body), msg.p);
@@ -347,15 +355,76 @@ gen_ahead_early(struct run *r)
 }
 
 /*
+ * Non-zero when a 403 or 429 names no wait (no Retry-After, no spent
+ * X-RateLimit-Remaining) but its error message holds words ("rate limit",
+ * "secondary rate limit"): GitHub's secondary rate limit may come so, and
+ * its documentation says to wait at least a minute then.
+ */
+static int
+says_rate_limit(const struct http_resp *resp, const char *words)
+{
+	struct ds_buf msg = { 0 };
+	size_t i, n = strlen(words);
+	int yes = 0;
+
+	if ((resp->status != 403 && resp->status != 429) || resp->retry_after[0] != '\0' ||
+	    strcmp(resp->rl_remaining, "0") == 0)
+		return 0;
+	(void)body_error(resp->body.p, resp->body.len, &msg, ERRMSG_MAX);
+	for (i = 0; i + n <= msg.len && !yes; i++)
+		yes = strncasecmp(msg.p + i, words, n) == 0;
+	ds_buf_free(&msg);
+	return yes;
+}
+
+/*
  * Non-zero for a 403 that is a rate limit, not a refusal: it says the budget
- * is spent (X-RateLimit-Remaining: 0) or when to come back (Retry-After),
- * as GitHub's primary and secondary rate limits do.
+ * is spent (X-RateLimit-Remaining: 0), when to come back (Retry-After), or
+ * in its message that a rate limit was exceeded, as GitHub's primary and
+ * secondary rate limits do.
  */
 static int
 limited_403(const struct http_resp *resp)
 {
 	return resp->status == 403 && (strcmp(resp->rl_remaining, "0") == 0 ||
-	    resp->retry_after[0] != '\0');
+	    resp->retry_after[0] != '\0' || says_rate_limit(resp, "rate limit"));
+}
+
+/*
+ * Point r->url and r->surl at the Location of the redirect in r->resp,
+ * resolved against the request's URL: the same origin only, so the
+ * credentials go nowhere else (GitHub: "any request may result in a
+ * redirection", e.g. a renamed repository's 301). Exits 100 otherwise.
+ */
+static void
+follow_redirect(struct run *r)
+{
+	const struct pager_opts *o = r->o;
+	const struct def *d = o->def;
+	struct ds_buf to = { 0 };
+	const char *why;
+
+	if (r->resp.location.len == 0)
+		ds_diex(DS_EX_PERM, "HTTP %ld without a Location at cursor %s from %s",
+		    r->resp.status, cursor_text(r), r->url.p);
+	if (url_resolve(r->url.p, r->resp.location.p, r->resp.location.len, &to, &why) < 0)
+		ds_diex(DS_EX_PERM, "HTTP %ld at cursor %s from %s: its Location is not "
+		    "a URL to follow: %s", r->resp.status, cursor_text(r), r->url.p, why);
+	if (d->auth == AUTH_QUERY)
+		url_strip_param(&to, d->auth_name);
+	ds_buf_terminate(&to);
+	ds_logkv(DS_LOG_INFO, "redirect", "status=%ld from=%s to=%s", r->resp.status,
+	    r->url.p, to.p);
+	ds_buf_reset(&r->url);
+	ds_buf_add(&r->url, to.p, to.len);
+	ds_buf_terminate(&r->url);
+	ds_buf_reset(&r->surl);
+	ds_buf_add(&r->surl, to.p, to.len);
+	if (o->query_key != NULL)
+		url_add_param(&r->surl, d->auth_name, strlen(d->auth_name), o->query_key,
+		    strlen(o->query_key));
+	ds_buf_terminate(&r->surl);
+	ds_buf_free(&to);
 }
 
 /*
@@ -372,7 +441,7 @@ gen_one(struct run *r, const char **cause, double *wait)
 	struct stop_in in;
 	struct gpage pg;
 	const char *src = NULL, *why, *tok;
-	int not_json, has_next, verdict, renewed = 0;
+	int not_json, has_next, verdict, renewed = 0, redirects = 0;
 
 	*wait = -1;
 	gen_request(r);
@@ -401,6 +470,14 @@ again:
 		return -1;
 	}
 	r->answered = 1;
+	if ((resp->status == 301 || resp->status == 302 || resp->status == 303 ||
+	    resp->status == 307 || resp->status == 308) && d->body == NULL) {
+		if (++redirects > REDIRECT_MAX)
+			ds_diex(DS_EX_PERM, "more than %d redirects at cursor %s, the last "
+			    "from %s", REDIRECT_MAX, cursor_text(r), r->url.p);
+		follow_redirect(r);
+		goto again;
+	}
 	/* a token refused: renew it once, at once (it may have been revoked) */
 	if (resp->status == 401 && r->oauth != NULL && !renewed) {
 		renewed = 1;
@@ -411,6 +488,20 @@ again:
 		r->st.http_429++;
 		*wait = rl_wait_429(&r->rl, resp->retry_after, resp->rl_reset,
 		    resp->rl_remaining, wall(), &src);
+		if (*wait < 0 && says_rate_limit(resp, "secondary rate limit")) {
+			/* GitHub: "wait for at least one minute" (up to --backoff-max) */
+			*wait = o->backoff_max_ms < SECONDARY_WAIT_MS ?
+			    (double)o->backoff_max_ms / 1000 : SECONDARY_WAIT_MS / 1000.0;
+			src = "rate_limit_message";
+		}
+	}
+	/* Socrata: 202 "Request Processing": ask again, it answers 200 when done */
+	if (resp->status == 202) {
+		*cause = "processing";
+		ds_buf_reset(&r->why);
+		ds_buf_printf(&r->why, "HTTP 202 (the server is still preparing the "
+		    "answer) for %s", r->url.p);
+		return -1;
 	}
 	rl_observe(&r->rl, resp->rl_limit, resp->rl_remaining, resp->rl_reset, wall(),
 	    ds_mono());

@@ -88,49 +88,84 @@ clear_headers(struct http_resp *r)
 	r->retry_after[0] = r->rl_limit[0] = r->rl_remaining[0] = '\0';
 	r->rl_reset[0] = r->content_encoding[0] = '\0';
 	ds_buf_reset(&r->link_next);
+	ds_buf_reset(&r->location);
+	ds_buf_terminate(&r->location);
+}
+
+/* Non-zero at optional white space (OWS, BWS) or the header line's end. */
+static int
+ows(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * Non-zero when the link-params [q, pe) hold a rel whose relation types
+ * (one token, or a quoted space-separated list) include "next": RFC 8288,
+ * section 3: link-param = token BWS [ "=" BWS ( token / quoted-string ) ].
+ */
+static int
+rel_next(const char *q, const char *pe)
+{
+	const char *name, *w;
+	size_t nn;
+	int quoted, found = 0;
+
+	while (q < pe) {
+		while (q < pe && (*q == ';' || ows(*q)))
+			q++;
+		for (name = q; q < pe && *q != '=' && *q != ';' && !ows(*q); q++)
+			;
+		nn = (size_t)(q - name);
+		while (q < pe && ows(*q))
+			q++;
+		if (q >= pe || *q != '=')
+			continue;	/* a parameter without a value */
+		for (q++; q < pe && ows(*q); q++)
+			;
+		if ((quoted = q < pe && *q == '"'))
+			q++;
+		/* the value: relation types separated by white space */
+		while (q < pe && (quoted ? *q != '"' : *q != ';')) {
+			while (q < pe && ows(*q))
+				q++;
+			for (w = q; q < pe && !ows(*q) && *q != (quoted ? '"' : ';'); q++)
+				;
+			if (nn == 3 && strncasecmp(name, "rel", 3) == 0 && q - w == 4 &&
+			    strncasecmp(w, "next", 4) == 0)
+				found = 1;
+			if (!quoted)
+				break;
+		}
+		if (quoted && q < pe)
+			q++;
+		while (q < pe && *q != ';')
+			q++;
+	}
+	return found;
 }
 
 int
 http_link_next(const char *v, size_t n, struct ds_buf *out)
 {
-	const char *p = v, *e = v + n, *u, *ue, *q, *pe;
-	int next;
+	const char *p = v, *e = v + n, *u, *ue, *pe;
 
 	ds_buf_reset(out);
 	while (p < e) {
-		while (p < e && (*p == ' ' || *p == '\t' || *p == ','))
+		while (p < e && (ows(*p) || *p == ','))
 			p++;
-		if (p >= e || *p != '<')
+		if (p >= e)
+			return 0;
+		if (*p != '<')
 			return 0;
 		u = p + 1;
 		if ((ue = memchr(u, '>', (size_t)(e - u))) == NULL)
 			return 0;
 		/* the parameters up to the next link (a ',' outside quotes) */
-		next = 0;
-		for (q = ue + 1, pe = q; pe < e && *pe != ','; pe++)
+		for (pe = ue + 1; pe < e && *pe != ','; pe++)
 			if (*pe == '"' && (pe = memchr(pe + 1, '"', (size_t)(e - pe - 1))) == NULL)
 				return 0;
-		for (; q < pe; q++) {
-			if (strncasecmp(q, "rel=", 4) != 0)
-				continue;
-			q += 4;
-			if (*q == '"') {
-				/* a space-separated list of relation types */
-				for (q++; q < pe && *q != '"'; ) {
-					const char *w = q;
-
-					while (q < pe && *q != '"' && *q != ' ')
-						q++;
-					if (q - w == 4 && strncasecmp(w, "next", 4) == 0)
-						next = 1;
-					while (q < pe && *q == ' ')
-						q++;
-				}
-			} else if (pe - q >= 4 && strncasecmp(q, "next", 4) == 0 &&
-			    (q + 4 == pe || q[4] == ';' || q[4] == ' '))
-				next = 1;
-		}
-		if (next) {
+		if (rel_next(ue + 1, pe)) {
 			ds_buf_add(out, u, (size_t)(ue - u));
 			ds_buf_terminate(out);
 			return 1;
@@ -179,6 +214,18 @@ on_header(char *p, size_t size, size_t nitems, void *arg)
 			ds_buf_add(&h->r->link_next, t.p, t.len);
 		ds_buf_terminate(&h->r->link_next);
 		ds_buf_free(&t);
+		return n;
+	}
+	if (n > 9 && strncasecmp(p, "location:", 9) == 0) {
+		/* a redirect's target, without the white space around it */
+		for (k = 9; k < n && (p[k] == ' ' || p[k] == '\t'); k++)
+			;
+		for (i = n; i > k && (p[i - 1] == '\r' || p[i - 1] == '\n' ||
+		    p[i - 1] == ' ' || p[i - 1] == '\t'); i--)
+			;
+		ds_buf_reset(&h->r->location);
+		ds_buf_add(&h->r->location, p + k, i - k);
+		ds_buf_terminate(&h->r->location);
 		return n;
 	}
 	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
@@ -466,6 +513,7 @@ http_free(struct http *h)
 	(void)join_ahead(h, NULL);
 	ds_buf_free(&h->aresp.body);
 	ds_buf_free(&h->aresp.link_next);
+	ds_buf_free(&h->aresp.location);
 	ds_buf_free(&h->aurl);
 	ds_buf_free(&h->post);
 	if (h->userpass != NULL) {

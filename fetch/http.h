@@ -31,6 +31,7 @@ struct http_resp {
 	char		 rl_reset[HTTP_HDR_MAX];
 	char		 content_encoding[HTTP_HDR_MAX];
 	struct ds_buf	 link_next;	/* Link: rel="next" target; len 0 when none */
+	struct ds_buf	 location;	/* Location (a redirect's); len 0 when none */
 };
 
 struct http;

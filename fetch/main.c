@@ -46,6 +46,7 @@ usage(FILE *f, int status)
 	    "                [--connector name] [--definition file] [setting ...] url\n"
 	    "stream definition settings (also \"name = value\" lines of a definition):\n"
 	    "  request:    --param name=value --header 'Name: value' --limit-param name\n"
+	    "              --limit-max n\n"
 	    "              --method GET|POST --body template --filter name=template\n"
 	    "  records:    --records path --error-path path\n"
 	    "              --error-class permanent|transient\n"
@@ -179,6 +180,46 @@ time_us(const char *opt, const char *v)
 	return t.us;
 }
 
+/* Non-zero when v has RFC 3339's shape: date T time [.frac] Z or +HH:MM. */
+static int
+rfc3339_shape(const char *v)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	size_t i;
+
+	for (i = 0; shape[i] != '\0'; i++)
+		if (shape[i] == 'd' ? (v[i] < '0' || v[i] > '9') : v[i] != shape[i])
+			return 0;
+	v += i;
+	if (*v == '.' && v[1] >= '0' && v[1] <= '9')
+		for (v++; *v >= '0' && *v <= '9'; v++)
+			;
+	if (*v == 'Z')
+		return v[1] == '\0';
+	return (*v == '+' || *v == '-') && v[1] >= '0' && v[1] <= '9' &&
+	    v[2] >= '0' && v[2] <= '9' && v[3] == ':' && v[4] >= '0' && v[4] <= '9' &&
+	    v[5] >= '0' && v[5] <= '9' && v[6] == '\0';
+}
+
+/*
+ * --since/--until for DataSync, which takes RFC 3339 alone: the value as
+ * given when it is, else (epoch seconds, another ISO 8601 form) the same
+ * instant written as RFC 3339 in UTC into buf (DS_TIME_FMTMAX bytes).
+ */
+static const char *
+datasync_time(const char *opt, const char *v, char *buf)
+{
+	struct ds_time t;
+
+	if (v == NULL || rfc3339_shape(v))
+		return v;
+	if (ds_time_parse_text(v, strlen(v), &t) != DS_TIME_OK)
+		ds_diex(DS_EX_USAGE, "--%s %s: not an ISO 8601 time or epoch seconds",
+		    opt, v);
+	(void)ds_time_format(&t, buf);
+	return buf;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -220,7 +261,7 @@ main(int argc, char *argv[])
 	struct ds_buf hl = { 0 };
 	const char *keyfile = NULL, *why, *connector = NULL, *definition = NULL;
 	const char **setname = NULL, **setval = NULL, **hdrs = NULL;
-	char *events, *key, *conf;
+	char *events, *key, *conf, since_rfc[DS_TIME_FMTMAX], until_rfc[DS_TIME_FMTMAX];
 	size_t nlong = sizeof(longopts) / sizeof(longopts[0]) - 1, i, nset = 0, nh = 0;
 	int ch, quiet = 0, sig, limit_given = 0;
 
@@ -345,10 +386,20 @@ main(int argc, char *argv[])
 	def_check(&d, o.since != NULL, o.until != NULL);
 	if (!limit_given && d.limit > 0)
 		o.limit = d.limit;
+	if (d.limit_max > 0 && o.limit > d.limit_max) {
+		/* Stripe answers 400 to a limit over 100: ask what the API takes */
+		ds_logkv(DS_LOG_INFO, "limit above limit-max", "limit=%ld limit_max=%ld",
+		    o.limit, d.limit_max);
+		o.limit = d.limit_max;
+	}
 	o.def = &d;
 	/* DataSync sends --since/--until as they are; templates need the time */
 	o.since_us = d.style == &style_datasync ? INT64_MIN : time_us("since", o.since);
 	o.until_us = d.style == &style_datasync ? INT64_MIN : time_us("until", o.until);
+	if (d.style == &style_datasync) {
+		o.since = datasync_time("since", o.since, since_rfc);
+		o.until = datasync_time("until", o.until, until_rfc);
+	}
 	if (d.style == &style_datasync) {
 		if ((events = url_events(argv[0], &why)) == NULL)
 			ds_diex(DS_EX_USAGE, "%s", why);

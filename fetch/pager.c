@@ -493,6 +493,7 @@ pager_run(const struct pager_opts *o)
 	ds_buf_free(&r->eurl);
 	ds_buf_free(&r->estate);
 	ds_buf_free(&r->resp.link_next);
+	ds_buf_free(&r->resp.location);
 	free(r);
 	return DS_EX_OK;
 }

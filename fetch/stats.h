@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#define STATS_NCAUSE	16
+#define STATS_NCAUSE	24
 
 struct ds_buf;
 

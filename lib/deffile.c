@@ -22,7 +22,7 @@ static const char *const fetch_names[] = {
 	"after-param", "after-field", "limit-param", "has-more-path", "more-path",
 	"total-path", "stop-on-empty", "stop-on-short", "param", "header", "method",
 	"body", "filter", "auth", "auth-name", "auth-scheme", "token-url",
-	"token-scope", "limit", NULL
+	"token-scope", "limit", "limit-max", NULL
 };
 static const char *const transform_names[] = {
 	"id-field", "id-numbers", "ts-field", "type-field", "key", "ts-form", "ts-zone",

@@ -463,3 +463,145 @@ auth_refused() {
 	printf '%s\n' "$output" | ds-transform --definition "$T/def" | ds-load >/dev/null 2>&1
 	ids_match "$T/manifest"
 }
+
+@test "socrata: 202 Request Processing is asked again until the 200 comes, nothing lost" {
+	mockdef socrata
+	start_mock --style socrata --events 600 --seed 4 --page-max 100 --fail-rate 0.4 \
+		--faults 202 --log --manifest "$T/manifest"
+	ds_run --connector socrata --definition "$T/def" --limit 100 "$(url_of socrata)"
+	assert_status 0
+	assert_equal "$output" ""
+	assert_stderr_contains 'cause=processing'
+	ids_match "$T/manifest"
+	[ "$(grep -c 'status=202 fault=202' "$MOCK_LOG")" -ge 1 ]
+}
+
+@test "github: a secondary rate limit that is a 403 with its message alone waits (a minute, at most --backoff-max), never exits 101" {
+	mockdef github
+	start_mock --style github --events 500 --seed 6 --page-max 100 --fail-rate 0.3 \
+		--faults bare429 --log --manifest "$T/manifest"
+	run --separate-stderr ds-fetch --connector github --definition "$T/def" --limit 100 \
+		--backoff-max 1s "$(url_of github)"
+	assert_status 0
+	printf '%s\n' "$output" >"$T/pages"
+	assert_equal "$(wc -l <"$T/pages")" "5"
+	assert_stderr_contains 'cause=http_429 attempt=1 wait_ms=1000'
+	assert_stderr_contains 'detail="wait from rate_limit_message" status=403'
+	ds-transform --definition "$T/def" <"$T/pages" | ds-load >/dev/null 2>&1
+	ids_match "$T/manifest"
+	[ "$(grep -c 'status=403 fault=bare429' "$MOCK_LOG")" -ge 1 ]
+}
+
+@test "jsonapi: links.next as a link object is followed by its href; a next omitted or null ends the stream" {
+	mockdef jsonapi
+	# 5 pages: a link object after page 3, no next member at all after page 5
+	start_mock --style jsonapi --events 450 --page-max 100 --log --manifest "$T/manifest"
+	run --separate-stderr ds-fetch -q --connector jsonapi --definition "$T/def" --limit 100 \
+		"$(url_of jsonapi)"
+	assert_status 0
+	assert_equal "$stderr" ""
+	printf '%s\n' "$output" >"$T/pages"
+	assert_equal "$(wc -l <"$T/pages")" "5"
+	jq -e -s '(.[3].cursor | test("page%5Bnumber%5D=4")) and .[4].next == null and .[4].has_more == false' "$T/pages"
+	assert_equal "$(grep -c 'msg=request' "$MOCK_LOG")" "5"
+	ds-transform --definition "$T/def" <"$T/pages" | ds-load >/dev/null 2>&1
+	ids_match "$T/manifest"
+	# 4 pages: the last says next null
+	stop_mock
+	start_mock --style jsonapi --events 400 --page-max 100
+	run --separate-stderr ds-fetch -q --connector jsonapi --definition "$T/def" --limit 100 \
+		"$(url_of jsonapi)"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "4"
+}
+
+@test "stripe: the search variant (next_page sent back as page) by --paginate cursor over the preset" {
+	mockdef stripe
+	start_mock --style stripe --events 250 --page-max 100 --api-key-file "$T/key" --log \
+		--manifest "$T/manifest"
+	run --separate-stderr ds-fetch -q --connector stripe --definition "$T/def" \
+		--paginate cursor --cursor-path next_page --cursor-param page \
+		--param 'query=created>0' --api-key-file "$T/key" --limit 100 \
+		"$MOCK_BASE/v1/events/search"
+	assert_status 0
+	assert_equal "$stderr" ""
+	printf '%s\n' "$output" >"$T/pages"
+	assert_equal "$(wc -l <"$T/pages")" "3"
+	jq -e -s '.[0].cursor == null and (.[1].cursor | startswith("page_evt_")) and .[2].next == null' "$T/pages"
+	grep -q 'path="/v1/events/search?query=created%3E0&limit=100&page=page_evt_' "$MOCK_LOG"
+	ds-transform --definition "$T/def" <"$T/pages" | ds-load >/dev/null 2>&1
+	ids_match "$T/manifest"
+	# within one layer two styles still contradict
+	printf 'paginate = cursor\nafter-param = x\n' >"$T/two"
+	run --separate-stderr ds-fetch --definition "$T/two" "$MOCK_BASE/v1/events"
+	assert_status 64
+	assert_stderr_contains 'setting after-param: belongs to paginate after-id, but paginate is cursor'
+}
+
+@test "ckan: success false in a 200 body is an error: an Authorization Error exits 101, another 100, naming the path and byte" {
+	start_mock --style ckan --errors-200 --events 100 --api-key-file "$T/key" --log
+	run --separate-stderr ds-fetch --connector ckan --api-key-file "$T/badkey" "$(url_of ckan)"
+	assert_status 101
+	assert_equal "$output" ""
+	assert_stderr_contains 'credentials refused: code 403 in a 200 body at cursor null: error-path error at byte'
+	assert_stderr_contains 'Access denied'
+	assert_stderr_lacks 'wrong-secret-77d1e0'
+	run --separate-stderr ds-fetch --connector ckan --api-key-file "$T/key" \
+		"$MOCK_BASE/api/3/action/datastore_nosuch?resource_id=events"
+	assert_status 100
+	assert_equal "$output" ""
+	assert_stderr_contains 'error in a 200 body at cursor null: error-path error at byte'
+	assert_stderr_contains 'Not found'
+	# neither is retried
+	assert_stderr_lacks 'msg=retry'
+}
+
+@test "github: a renamed repository's 301 is followed on the same origin; a redirect to another origin exits 100, the token sent nowhere" {
+	mockdef github
+	start_mock --style github --events 250 --page-max 100 --api-key-file "$T/key" --log \
+		--manifest "$T/manifest"
+	run --separate-stderr ds-fetch --connector github --definition "$T/def" \
+		--api-key-file "$T/key" --limit 100 "$MOCK_BASE/repos/octo/renamed/issues"
+	assert_status 0
+	printf '%s\n' "$output" >"$T/pages"
+	assert_equal "$(wc -l <"$T/pages")" "3"
+	assert_stderr_contains "msg=redirect status=301 from=$MOCK_BASE/repos/octo/renamed/issues?per_page=100 to=$MOCK_BASE/repositories/42/issues?per_page=100"
+	assert_equal "$(grep -c 'status=301' "$MOCK_LOG")" "1"
+	ds-transform --definition "$T/def" <"$T/pages" | ds-load >/dev/null 2>&1
+	ids_match "$T/manifest"
+	run --separate-stderr ds-fetch --connector github --definition "$T/def" \
+		--api-key-file "$T/key" "$MOCK_BASE/repos/octo/elsewhere/issues"
+	assert_status 100
+	assert_equal "$output" ""
+	assert_stderr_contains "HTTP 301 at cursor null from $MOCK_BASE/repos/octo/elsewhere/issues?per_page=100: its Location is not a URL to follow: it leads to another origin"
+	assert_stderr_lacks 'mock-secret-4f9a2c'
+}
+
+@test "stripe: a --limit over the API's 100 is lowered to the preset's limit-max, said once, not answered 400" {
+	start_mock --style stripe --events 250 --page-max 1000 --log
+	run --separate-stderr ds-fetch --connector stripe --limit 500 "$MOCK_BASE/v1/events"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "3"
+	assert_stderr_contains 'msg="limit above limit-max" limit=500 limit_max=100'
+	assert_equal "$(grep -c 'limit=100' "$MOCK_LOG")" "3"
+	run ! grep -q 'status=400' "$MOCK_LOG"
+	run --separate-stderr ds-fetch --connector stripe --limit-max 0 "$MOCK_BASE/v1/events"
+	assert_status 64
+	assert_stderr_contains 'setting limit-max: want a whole number from 1 to 1000000000'
+}
+
+@test "arcgis: f=geojson and f=pgeojson (pretty): features at features, the flag under properties, the feature's properties stored" {
+	for f in geojson pgeojson; do
+		printf 'param = f=%s\nid-field = properties.id\nts-field = properties.timestamp\nts-form = auto\n' \
+			"$f" >"$T/def"
+		fresh_db
+		start_mock --style arcgis --events 700 --seed 3 --page-max 100 --log \
+			--manifest "$T/manifest"
+		ds_run --connector arcgis --definition "$T/def" --limit 100 "$(url_of arcgis)"
+		assert_status 0
+		assert_equal "$output" ""
+		ids_match "$T/manifest"
+		grep -q "f=$f" "$MOCK_LOG"
+		stop_mock
+	done
+}

@@ -339,6 +339,24 @@ fault_case() {
 	same_pages "$BATS_TEST_TMPDIR/offset" "$BATS_TEST_TMPDIR/utc"
 }
 
+@test "an epoch --since/--until is sent as RFC 3339, the one form the DataSync contract takes; a zone-less time is 64" {
+	start_mock --events 2500 --page-max 1000 --log
+	# 2026-01-01T00:00:10Z and 2026-01-01T00:00:30Z
+	run --separate-stderr ds-fetch --since 1767225610 --until 1767225630 "$MOCK_URL"
+	assert_status 0
+	assert_stderr_contains 'msg=done pages=1 records=20'
+	assert_stderr_lacks 'level=error'
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/epoch"
+	assert_equal "$(records_in "$BATS_TEST_TMPDIR/epoch")" 20
+	grep -q 'since=2026-01-01T00%3A00%3A10.000Z&until=2026-01-01T00%3A00%3A30.000Z' "$MOCK_LOG"
+	ds-fetch --since 2026-01-01T00:00:10Z --until 2026-01-01T00:00:30Z "$MOCK_URL" >"$BATS_TEST_TMPDIR/utc"
+	same_pages "$BATS_TEST_TMPDIR/epoch" "$BATS_TEST_TMPDIR/utc"
+	run --separate-stderr ds-fetch --since 2026-01-01T00:00:10 "$MOCK_URL"
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains '--since 2026-01-01T00:00:10: not an ISO 8601 time or epoch seconds'
+}
+
 @test "a page with no records still gets its line" {
 	start_mock --events 100
 	run --separate-stderr ds-fetch --since 2030-01-01T00:00:00Z "$MOCK_URL"

@@ -291,6 +291,61 @@ expired_setup() {
 	assert_equal "$(ds-checkpoint --db "$DATABASE_URL" follow-get events)" ""
 }
 
+@test "a follow cycle that failed permanently is finished by the next run, with or without --follow, with its since, and said so; --since of another time is 64; reset drops it" {
+	printf 'good-key-61c2\n' >"$T/key"
+	printf 'bad-key-0f3e\n' >"$T/bad"
+	start_mock --events 3000 --seed 31 --api-key-file "$T/key" --log --manifest "$T/manifest"
+	ds_run --api-key-file "$T/key" --limit 1000 "$MOCK_URL"
+	assert_status 0
+	# the cycle starts, then its first request is refused: permanent
+	ds_run --follow --overlap 30m --api-key-file "$T/bad" --limit 1000 "$MOCK_URL"
+	assert_status 101
+	since=$(ds-checkpoint --db "$DATABASE_URL" follow-get events)
+	since=${since#since=}
+	[ -n "$since" ]
+	# another since would not match the stored cursor's: refused before any request
+	: >"$MOCK_LOG"
+	ds_run --since 2026-01-01T00:00:00Z --api-key-file "$T/key" "$MOCK_URL"
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains "--since 2026-01-01T00:00:00Z: stream events has an unfinished follow cycle since $since"
+	run ! grep -q 'msg=request' "$MOCK_LOG"
+	# a run without --follow finishes the cycle, with its since
+	ds_run --api-key-file "$T/key" --limit 1000 "$MOCK_URL"
+	assert_status 0
+	assert_stderr_contains "msg=\"continuing an unfinished follow cycle\" stream=events since=$since"
+	assert_equal "$(grep 'msg=request' "$MOCK_LOG" | grep -vc "since=${since//:/%3A}")" "0"
+	assert_equal "$(ds-checkpoint --db "$DATABASE_URL" follow-get events)" ""
+	ids_match "$T/manifest"
+	# a reset starts the stream over from its first page: no cycle is left to bind it
+	ds_run --follow --overlap 30m --api-key-file "$T/bad" --limit 1000 "$MOCK_URL"
+	assert_status 101
+	[ -n "$(ds-checkpoint --db "$DATABASE_URL" follow-get events)" ]
+	run --separate-stderr ds-checkpoint --db "$DATABASE_URL" reset events
+	assert_status 0
+	assert_equal "$(ds-checkpoint --db "$DATABASE_URL" follow-get events)" ""
+	: >"$MOCK_LOG"
+	ds_run --api-key-file "$T/key" --limit 1000 "$MOCK_URL"
+	assert_status 0
+	assert_stderr_lacks "follow cycle"
+	assert_stderr_contains "records=0 duplicates=3000"
+	run ! grep -q 'since=' "$MOCK_LOG"
+}
+
+@test "a cursor that expires inside a follow cycle starts the cycle over with its since, and the cycle stays stored" {
+	# one request each 2 s, cursors that live 1 s: every second page expires
+	start_mock --events 3000 --cursor-ttl 1 --rate 1/2 --log
+	run --separate-stderr ds-checkpoint --db "$DATABASE_URL" follow-start events 2026-01-01T00:10:00Z
+	assert_status 0
+	ds_run --backoff-max 1 --limit 500 "$MOCK_URL"
+	assert_status 102
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg="continuing an unfinished follow cycle" stream=events since=2026-01-01T00:10:00Z'
+	assert_stderr_contains 'msg="cursor expired 5 times in a row: stopping" stream=events fetch=102'
+	assert_equal "$(grep 'msg=request' "$MOCK_LOG" | grep -vc 'since=2026-01-01T00%3A10%3A00Z')" "0"
+	assert_equal "$(ds-checkpoint --db "$DATABASE_URL" follow-get events)" "since=2026-01-01T00:10:00Z"
+}
+
 @test "--config reads KEY=value settings: URL, DB, STREAM, LIMIT, METRICS" {
 	start_mock --events 1500 --seed 29 --manifest "$T/manifest"
 	cat >"$T/events.conf" <<EOF

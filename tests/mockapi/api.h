@@ -28,6 +28,7 @@ struct reply {
 	enum mock_fault		 fault;		/* for the server: drop, truncate, slow */
 	const char		*ctype;		/* Content-Type, when not JSON's */
 	struct ds_buf		 link;		/* a Link header value, when len > 0 */
+	struct ds_buf		 location;	/* a Location header value, when len > 0 */
 	int			 rate_form;	/* 0 X-RateLimit-*, 1 GitHub's (epoch), 2 none */
 };
 

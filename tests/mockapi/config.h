@@ -25,7 +25,11 @@ enum mock_fault {
 	FAULT_DROP = 1 << 6,
 	FAULT_SLOW = 1 << 7,
 	FAULT_429 = 1 << 8,
-	FAULT_ALL = (1 << 9) - 1
+	FAULT_ALL = (1 << 9) - 1,
+	/* --style only, never by default: 202 "still processing" (Socrata, GitHub) */
+	FAULT_202 = 1 << 9,
+	/* --style only: a rate limit naming no wait (GitHub: a 403 that says so) */
+	FAULT_BARE429 = 1 << 10
 };
 
 struct mock_config {
@@ -50,6 +54,7 @@ struct mock_config {
 	uint64_t	 files_cut;	/* --files-cut: bytes of a whole file sent, then cut */
 	enum mock_style	 style;
 	int		 oauth2;	/* --oauth2: api_key is client_id:secret */
+	int		 errors_200;	/* --errors-200: CKAN's errors with HTTP 200 */
 	unsigned	 token_ttl;	/* --token-ttl: seconds a token lives */
 	unsigned	 revoke_every;	/* --revoke-every N: revoke the token in use */
 };

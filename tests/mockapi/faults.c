@@ -14,7 +14,8 @@ static const struct {
 } kinds[] = {
 	{ "500", FAULT_500 }, { "502", FAULT_502 }, { "503", FAULT_503 },
 	{ "504", FAULT_504 }, { "html", FAULT_HTML }, { "truncate", FAULT_TRUNCATE },
-	{ "drop", FAULT_DROP }, { "slow", FAULT_SLOW }, { "429", FAULT_429 }
+	{ "drop", FAULT_DROP }, { "slow", FAULT_SLOW }, { "429", FAULT_429 },
+	{ "202", FAULT_202 }, { "bare429", FAULT_BARE429 }
 };
 #define NKINDS	(sizeof(kinds) / sizeof(kinds[0]))
 

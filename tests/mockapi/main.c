@@ -49,7 +49,8 @@ static const char usage_text[] =
     "                  [--bad-rate R] [--no-gzip] [--manifest FILE] [--log]\n"
     "                  [--files DIR [--files-cut BYTES]]\n"
     "                  [--style datasync|socrata|arcgis|ckan|github|stripe|jsonapi]\n"
-    "                  [--oauth2] [--token-ttl SECONDS] [--revoke-every N]\n";
+    "                  [--oauth2] [--token-ttl SECONDS] [--revoke-every N]\n"
+    "                  [--errors-200]\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -155,7 +156,7 @@ main(int argc, char *argv[])
 		O_PORT = 256, O_EVENTS, O_SEED, O_PAGEMAX, O_APIKEY, O_SHAPE, O_PRETTY,
 		O_TTL, O_RATE, O_RESET, O_FAILRATE, O_FAULTS, O_SLOW, O_DUP, O_BAD,
 		O_NOGZIP, O_MANIFEST, O_LOG, O_HELP, O_BIND, O_KEYFILE, O_FILES, O_FILESCUT, O_STYLE,
-		O_OAUTH2, O_TOKENTTL, O_REVOKE
+		O_OAUTH2, O_TOKENTTL, O_REVOKE, O_ERRORS200
 	};
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, O_PORT },
@@ -182,6 +183,7 @@ main(int argc, char *argv[])
 		{ "files-cut", required_argument, NULL, O_FILESCUT },
 		{ "style", required_argument, NULL, O_STYLE },
 		{ "oauth2", no_argument, NULL, O_OAUTH2 },
+		{ "errors-200", no_argument, NULL, O_ERRORS200 },
 		{ "token-ttl", required_argument, NULL, O_TOKENTTL },
 		{ "revoke-every", required_argument, NULL, O_REVOKE },
 		{ "help", no_argument, NULL, O_HELP },
@@ -265,7 +267,7 @@ main(int argc, char *argv[])
 		case O_FAULTS:
 			if ((mock_cfg.faults = faults_parse(optarg)) == 0) {
 				ds_warnx("--faults: expected a comma list of 500, 502, 503, "
-				    "504, html, truncate, drop, slow, 429; got '%s'", optarg);
+				    "504, html, truncate, drop, slow, 429, 202, bare429; got '%s'", optarg);
 				usage();
 			}
 			break;
@@ -292,6 +294,9 @@ main(int argc, char *argv[])
 			break;
 		case O_LOG:
 			mock_cfg.log = 1;
+			break;
+		case O_ERRORS200:
+			mock_cfg.errors_200 = 1;
 			break;
 		case O_OAUTH2:
 			mock_cfg.oauth2 = 1;

@@ -111,6 +111,8 @@ add_headers(struct MHD_Response *resp, const struct reply *rp, int gzipped)
 	    "application/json");
 	if (rp->link.len > 0)
 		MHD_add_response_header(resp, "Link", rp->link.p);
+	if (rp->location.len > 0)
+		MHD_add_response_header(resp, "Location", rp->location.p);
 	if (gzipped)
 		MHD_add_response_header(resp, "Content-Encoding", "gzip");
 	if (mock_cfg.gzip)
@@ -246,6 +248,7 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 	ret = MHD_queue_response(con, (unsigned)rp.status, resp);
 	MHD_destroy_response(resp);
 	ds_buf_free(&rp.link);
+	ds_buf_free(&rp.location);
 	return ret;
 }
 

@@ -157,7 +157,10 @@ error(struct sq *q, int status, const char *code, const char *msg)
 		    "\"details\":[]}}", status, m.p);
 		break;
 	case STYLE_CKAN:
-		answer(q->out, status, "{\"help\":\"http://%s/api/3/action/help_show?name="
+		/* --errors-200: the status only in the body, success false */
+		answer(q->out, mock_cfg.errors_200 && status >= 400 && status <= 499 &&
+		    status != 429 ? 200 :
+		    status, "{\"help\":\"http://%s/api/3/action/help_show?name="
 		    "datastore_search\",\"success\":false,\"error\":{\"__type\":\"%s\","
 		    "\"message\":\"%s\"}}", q->rq->host ? q->rq->host : "localhost", code, m.p);
 		break;
@@ -357,6 +360,21 @@ fault(struct sq *q, uint64_t off)
 		return 1;
 	case FAULT_429:
 		throttled(q, 1);
+		return 1;
+	case FAULT_202:
+		/* Socrata: "202 Request Processing: retry, you get a 200 when done" */
+		answer(q->out, 202, "{\"message\":\"Request processing, retry later\"}");
+		return 1;
+	case FAULT_BARE429:
+		/*
+		 * no Retry-After, no X-RateLimit-Remaining 0: GitHub's secondary
+		 * limit may come as a 403 whose message alone says so
+		 */
+		if (mock_cfg.style == STYLE_GITHUB)
+			error(q, 403, "forbidden", "You have exceeded a secondary rate "
+			    "limit. Please wait a few minutes before you try again.");
+		else
+			error(q, 429, "too_many_requests", "Too many requests");
 		return 1;
 	default:
 		return 0;
@@ -625,12 +643,13 @@ arcgis(struct sq *q)
 	if (auth(q))
 		goto out;
 	if (!param(q, "f", &v) || (strcmp(v.p, "json") != 0 && strcmp(v.p, "pjson") != 0 &&
-	    strcmp(v.p, "geojson") != 0)) {
-		error(q, 400, "", "Invalid or missing input parameters: f must be json "
-		    "or geojson");
+	    strcmp(v.p, "geojson") != 0 && strcmp(v.p, "pgeojson") != 0)) {
+		error(q, 400, "", "Invalid or missing input parameters: f must be json, "
+		    "pjson, geojson or pgeojson");
 		goto out;
 	}
-	geojson = strcmp(v.p, "geojson") == 0;
+	/* pgeojson: GeoJSON pretty-printed, a feature a line */
+	geojson = strcmp(v.p, "geojson") == 0 ? 1 : strcmp(v.p, "pgeojson") == 0 ? 2 : 0;
 	if (param(q, "resultRecordCount", &v) && (limit = digits(&v, 1, INT64_MAX / 2)) < 0) {
 		error(q, 400, "", "Invalid or missing input parameters: resultRecordCount");
 		goto out;
@@ -670,14 +689,18 @@ arcgis(struct sq *q)
 		for (j = from; j < to; j++) {
 			if (j > from)
 				ds_buf_addc(&q->out->body, ',');
+			if (geojson == 2)
+				ds_buf_adds(&q->out->body, "\n  ");
 			ds_buf_printf(&q->out->body, "{\"type\":\"Feature\",\"id\":%llu,"
 			    "\"geometry\":null,\"properties\":", (unsigned long long)j + 1);
 			add_record(&q->out->body, j);
 			ds_buf_addc(&q->out->body, '}');
 		}
-		ds_buf_adds(&q->out->body, "]");
+		ds_buf_adds(&q->out->body, geojson == 2 ? "\n]" : "]");
 		if (more)
-			ds_buf_adds(&q->out->body, ",\"properties\":{\"exceededTransferLimit\":true}");
+			ds_buf_adds(&q->out->body, geojson == 2 ? ",\n\"properties\" : "
+			    "{ \"exceededTransferLimit\" : true }" :
+			    ",\"properties\":{\"exceededTransferLimit\":true}");
 		ds_buf_addc(&q->out->body, '}');
 		q->out->ctype = "application/geo+json";
 	} else {
@@ -717,6 +740,12 @@ ckan(struct sq *q)
 	    (param(q, "offset", &v) && (off = digits(&v, 0, INT64_MAX / 2)) < 0)) {
 		answer(q->out, 409, "{\"help\":\"\",\"success\":false,\"error\":{\"__type\":"
 		    "\"Validation Error\",\"limit\":[\"Invalid integer\"]}}");
+		goto out;
+	}
+	/* rows are kept in _id order here: the one sort this mock knows */
+	if (param(q, "sort", &v) && strcmp(v.p, "_id") != 0 && strcmp(v.p, "_id asc") != 0) {
+		answer(q->out, 409, "{\"help\":\"\",\"success\":false,\"error\":{\"__type\":"
+		    "\"Validation Error\",\"sort\":[\"field not found\"]}}");
 		goto out;
 	}
 	if (limit > mock_cfg.page_max)
@@ -767,7 +796,22 @@ github(struct sq *q)
 	long long per = 30, page = 1, last;
 	uint64_t from, to;
 
-	if (strncmp(q->path, "/repos/", 7) != 0) {
+	/*
+	 * "any request may result in a redirection": a renamed repository
+	 * answers 301 to its new home, /repositories/ID/...; one moved to
+	 * another host answers with that host
+	 */
+	if (strncmp(q->path, "/repos/octo/renamed/", 20) == 0 ||
+	    strncmp(q->path, "/repos/octo/elsewhere/", 22) == 0) {
+		ds_buf_printf(&q->out->location, "http://%s/repositories/42/%s%s%s",
+		    q->path[12] == 'r' ? (q->rq->host ? q->rq->host : "localhost") :
+		    "elsewhere.invalid", q->path + (q->path[12] == 'r' ? 20 : 22),
+		    *q->query ? "?" : "", q->query);
+		ds_buf_terminate(&q->out->location);
+		error(q, 301, "moved", "Moved Permanently");
+		goto out;
+	}
+	if (strncmp(q->path, "/repos/", 7) != 0 && strncmp(q->path, "/repositories/", 14) != 0) {
 		error(q, 404, "not_found", "Not Found");
 		goto out;
 	}
@@ -841,6 +885,8 @@ stripe(struct sq *q)
 	long long limit = 10, epoch;
 	int64_t after = -1;
 	uint64_t from, to;
+	size_t n = strlen(q->path);
+	int search = 0;
 
 	if (strncmp(q->path, "/v1/", 4) != 0) {
 		error(q, 404, "invalid_request_error", "Unrecognized request URL");
@@ -859,7 +905,20 @@ stripe(struct sq *q)
 		}
 		q->since = epoch * 1000;
 	}
-	if (param(q, "starting_after", &v) && (after = id_index(v.p)) < 0) {
+	if (n > 7 && strcmp(q->path + n - 7, "/search") == 0) {
+		/* the search variant: query required, page = the last next_page */
+		if (!param(q, "query", &v) || v.len == 0) {
+			error(q, 400, "invalid_request_error", "Missing required param: query.");
+			goto out;
+		}
+		if (param(q, "page", &v) && (v.len < 6 || strncmp(v.p, "page_", 5) != 0 ||
+		    (after = id_index(v.p + 5)) < 0)) {
+			error(q, 400, "invalid_request_error", "Invalid page: not a "
+			    "next_page of this search");
+			goto out;
+		}
+		search = 1;
+	} else if (param(q, "starting_after", &v) && (after = id_index(v.p)) < 0) {
 		ds_buf_adds(&m, "No such object: '");
 		ds_buf_adds(&m, v.p);
 		ds_buf_adds(&m, "'");
@@ -878,10 +937,20 @@ stripe(struct sq *q)
 		goto out;
 	to = from + (uint64_t)limit < q->hi ? from + (uint64_t)limit : q->hi;
 	q->out->status = 200;
-	ds_buf_adds(&q->out->body, "{\"object\":\"list\",\"data\":[");
+	ds_buf_printf(&q->out->body, "{\"object\":\"%s\",\"data\":[", search ?
+	    "search_result" : "list");
 	records(&q->out->body, from, to);
-	ds_buf_printf(&q->out->body, "],\"has_more\":%s,\"url\":\"%s\"}",
+	ds_buf_printf(&q->out->body, "],\"has_more\":%s,\"url\":\"%s\"",
 	    to < q->hi ? "true" : "false", q->path);
+	if (search && to < q->hi) {
+		/* an opaque token: here "page_" and the id of the page's last object */
+		char id[32];
+
+		id[event_id(to - 1, id)] = '\0';
+		ds_buf_printf(&q->out->body, ",\"next_page\":\"page_%s\"", id);
+	} else if (search)
+		ds_buf_adds(&q->out->body, ",\"next_page\":null");
+	ds_buf_addc(&q->out->body, '}');
 out:
 	ds_buf_free(&v);
 	ds_buf_free(&m);
@@ -988,13 +1057,23 @@ jsonapi(struct sq *q)
 	    extra.p);
 	ds_buf_adds(&q->out->body, "\",\"next\":");
 	if (page < last) {
-		/* relative after odd pages, absolute after even ones */
+		/*
+		 * relative after odd pages, absolute after even ones; after
+		 * every third a link object, as JSON:API allows for any link
+		 */
+		if (page % 3 == 0)
+			ds_buf_adds(&q->out->body, "{\"href\":");
 		ds_buf_addc(&q->out->body, '"');
 		page_url(q, &q->out->body, page % 2 == 0, "page%5Bsize%5D", size,
 		    "page%5Bnumber%5D", page + 1, extra.p);
 		ds_buf_addc(&q->out->body, '"');
-	} else
+		if (page % 3 == 0)
+			ds_buf_printf(&q->out->body, ",\"meta\":{\"page\":%lld}}", page + 1);
+	} else if (page % 2 == 0)
 		ds_buf_adds(&q->out->body, "null");
+	else
+		/* "omitted or null": no next member at all after odd last pages */
+		q->out->body.len -= strlen(",\"next\":");
 	ds_buf_printf(&q->out->body, "},\"meta\":{\"total\":%llu}}",
 	    (unsigned long long)(q->hi - q->lo));
 out:

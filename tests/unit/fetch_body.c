@@ -81,6 +81,29 @@ UNIT_TEST(fetch_body_wrong_shapes_name_the_problem)
 	ds_buf_free(&why);
 }
 
+UNIT_TEST(fetch_body_error_reads_a_jsonapi_errors_array)
+{
+	static const struct {
+		const char	*body, *want;
+	} cases[] = {
+		/* the first error object's detail, before its title */
+		{ "{\"errors\":[{\"status\":\"422\",\"title\":\"Invalid Attribute\","
+		  "\"detail\":\"First name is too short.\"},{\"detail\":\"second\"}],"
+		  "\"jsonapi\":{\"version\":\"1.1\"}}", "First name is too short." },
+		{ "{\"errors\":[{\"status\":\"404\",\"title\":\"Not Found\"}]}", "Not Found" },
+		/* not error objects: a top-level message still wins */
+		{ "{\"errors\":[\"odd\"],\"message\":\"top\"}", "top" },
+	};
+	struct ds_buf m = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK(body_error(cases[i].body, strlen(cases[i].body), &m, 300) == 0);
+		CHECK_STR(m.p, cases[i].want);
+	}
+	ds_buf_free(&m);
+}
+
 UNIT_TEST(fetch_body_error_message_and_expiry)
 {
 	struct ds_buf m = { 0 };

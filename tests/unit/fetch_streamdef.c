@@ -267,6 +267,20 @@ UNIT_TEST(link_header_next_among_others)
 	CHECK_STR(link_next("garbage"), "");
 }
 
+UNIT_TEST(link_header_follows_rfc8288_grammar)
+{
+	/* BWS around '=', a token at the line's end, case, tabs */
+	CHECK_STR(link_next("<f>; rel = \"next\""), "f");
+	CHECK_STR(link_next("<g>;rel=next\r\n"), "g");
+	CHECK_STR(link_next("<h>; REL=\"NEXT\"\r\n"), "h");
+	CHECK_STR(link_next("<i>;\trel=\"last\tnext\""), "i");
+	CHECK_STR(link_next("<j>; rel=prev, <k>; rel=next"), "k");
+	/* the word inside another parameter's value is not a rel */
+	CHECK_STR(link_next("<l>; title=\"rel=next\"; rel=prev"), "");
+	CHECK_STR(link_next("<m>; prerel=next"), "");
+	CHECK_STR(link_next("<n>; rel"), "");
+}
+
 /* A definition with records at rec and the other paths given. */
 static void
 mkdef(struct def *d, const char *rec)
