@@ -23,6 +23,7 @@
 #include "batch.h"
 #include "catalog.h"
 #include "columns.h"
+#include "contract.h"
 #include "../db/db.h"
 #include "../db/migrate.h"
 #include "../db/own.h"
@@ -45,6 +46,7 @@ static int finished;
 static double t0;
 
 static void	summary(const char *, double);
+static struct ds_contract *contract;	/* --schema-contract */
 static int singer;		/* the input carries Singer states: echo them */
 static char *echoed;		/* the state echoed last */
 
@@ -56,7 +58,9 @@ usage(FILE *f, int status)
 	    "usage: ds-load [--batch-bytes n] [--batch-rows n] [--batch-seconds seconds]\n"
 	    "               [--column 'name type path'] [--column-index name]\n"
 	    "               [--db url] [--jobs n] [--max-rejects n] [--migrate-only]\n"
-	    "               [--on-conflict skip|update] [--stats file] [--table name]\n");
+	    "               [--on-conflict skip|update]\n"
+	    "               [--schema-contract evolve|freeze|discard] [--stats file]\n"
+	    "               [--table name]\n");
 	exit(status);
 }
 
@@ -109,6 +113,51 @@ declare_columns(const char *table)
 	ds_columns_declare_done();
 	ds_migrate_columns(conn, table, d, n);
 	free(d);
+}
+
+/*
+ * The schema the database knows for the stream (ds_catalog.fields), for
+ * the contract; says when there is none and the run's records define it.
+ */
+static void
+known_schema(const char *name, const char *mode)
+{
+	const char *vals[1] = { name };
+	PGresult *res;
+
+	res = ds_db_execp(conn, "SELECT fields::text FROM ds_catalog WHERE stream = $1", 1,
+	    vals, "cannot read the stream's schema from ds_catalog");
+	if (PQntuples(res) == 1 && ds_contract_merge(contract, PQgetvalue(res, 0, 0),
+	    (size_t)PQgetlength(res, 0, 0)) != 0)
+		ds_diex(DS_EX_PERM, "ds_catalog.fields of stream %s is not a fields object", name);
+	PQclear(res);
+	if (!ds_contract_enforced(contract))
+		ds_logkv(DS_LOG_INFO, "no schema known for the stream yet: this run's records"
+		    " (or a declared schema) define it", "stream=%s schema_contract=%s",
+		    name, mode);
+}
+
+/*
+ * A record line under the contract: loaded as it is, loaded without the
+ * fields discard drops (journaled once), or rejected for freeze; returns
+ * 1 when it was rejected.
+ */
+static int
+contract_record(struct ds_contract *c, struct ds_loader *loader,
+    struct ds_line *ln)
+{
+	static struct ds_buf why, journal;
+
+	switch (ds_contract_record(c, ln, &why, &journal)) {
+	case DS_CONTRACT_REJECT:
+		ds_loader_reject(loader, -1, why.p, ln->data.p, ln->data.n);
+		return 1;
+	case DS_CONTRACT_DROPPED:
+		if (journal.len > 0)
+			ds_loader_discard(loader, journal.p);
+		break;
+	}
+	return 0;
 }
 
 /* Write the stats file with the committed totals and state. */
@@ -324,7 +373,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { O_BBYTES = 256, O_BROWS, O_BSECS, O_COLUMN, O_COLINDEX, O_DB, O_JOBS, O_MAXREJ, O_MIGRATE,
-	    O_CONFLICT, O_STATS, O_TABLE };
+	    O_CONFLICT, O_CONTRACT, O_STATS, O_TABLE };
 	static const struct option longopts[] = {
 		{ "batch-bytes", required_argument, NULL, O_BBYTES },
 		{ "batch-rows", required_argument, NULL, O_BROWS },
@@ -337,11 +386,13 @@ main(int argc, char *argv[])
 		{ "max-rejects", required_argument, NULL, O_MAXREJ },
 		{ "migrate-only", no_argument, NULL, O_MIGRATE },
 		{ "on-conflict", required_argument, NULL, O_CONFLICT },
+		{ "schema-contract", required_argument, NULL, O_CONTRACT },
 		{ "stats", required_argument, NULL, O_STATS },
 		{ "table", required_argument, NULL, O_TABLE },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const conflicts[] = { "skip", "update", NULL };
+	static const char *const contracts[] = { "evolve", "freeze", "discard", NULL };
 	struct ds_reader *rd;
 	struct ds_loader *loader;
 	struct ds_totals tot;
@@ -354,7 +405,7 @@ main(int argc, char *argv[])
 	char *line;
 	size_t len;
 	uint64_t lineno;
-	int ch, r, update = 0, sig, migrate_only = 0;
+	int ch, r, update = 0, sig, migrate_only = 0, cmode = DS_CONTRACT_EVOLVE;
 	char **colidx = NULL;
 	size_t ncolidx = 0, i;
 
@@ -396,6 +447,9 @@ main(int argc, char *argv[])
 			break;
 		case O_CONFLICT:
 			update = ds_arg_choice("on-conflict", optarg, conflicts);
+			break;
+		case O_CONTRACT:
+			cmode = ds_arg_choice("schema-contract", optarg, contracts);
 			break;
 		case O_STATS:
 			statsfile = optarg;
@@ -476,6 +530,10 @@ main(int argc, char *argv[])
 			/* one chain per stream: nothing is written for it before this */
 			ds_own_claim(conn, name.p, run);
 			ds_pool_set_stream(pool, name.p);
+			if (cmode != DS_CONTRACT_EVOLVE) {
+				contract = ds_contract_new(cmode);
+				known_schema(name.p, contracts[cmode]);
+			}
 			stream_name = ds_loader_stream(loader);
 		} else if (ln.stream.n != stream.len ||
 		    memcmp(ln.stream.p, stream.p, stream.len) != 0) {
@@ -486,6 +544,8 @@ main(int argc, char *argv[])
 		}
 		switch (ln.kind) {
 		case DS_LINE_RECORD:
+			if (contract != NULL && contract_record(contract, loader, &ln))
+				break;
 			if (ds_loader_record(loader, &ln) != 0)
 				ds_loader_reject(loader, -1, "a string field of the record holds"
 				    " \\u0000, which PostgreSQL text cannot store", line, len);
@@ -496,6 +556,11 @@ main(int argc, char *argv[])
 			reject_line(&ln);
 			break;
 		case DS_LINE_SCHEMA:
+			/* enforced, the contract keeps drift out of the schema */
+			if (contract != NULL && ln.declared)
+				ds_contract_merge(contract, ln.fields.p, ln.fields.n);
+			else if (contract != NULL && ds_contract_enforced(contract))
+				break;
 			ds_loader_schema(loader, &ln);
 			break;
 		case DS_LINE_CHECKPOINT:
