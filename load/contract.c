@@ -259,7 +259,7 @@ int
 ds_contract_record(struct ds_contract *c, struct ds_line *ln, struct ds_buf *why,
     struct ds_buf *journal)
 {
-	const char *p = ln->data.p, *end = ln->data.p + ln->data.n;
+	const char *p = ln->data.p, *end = p + ln->data.n;
 	struct ds_json_member m;
 	struct ds_json j;
 	struct kfield *f;
@@ -269,7 +269,7 @@ ds_contract_record(struct ds_contract *c, struct ds_line *ln, struct ds_buf *why
 
 	ds_buf_reset(why);
 	ds_buf_reset(journal);
-	if (!ds_contract_enforced(c) || p == NULL || *p != '{')
+	if (!ds_contract_enforced(c) || *p != '{')
 		return DS_CONTRACT_OK;
 	ds_buf_reset(&c->data);
 	ds_json_init(&j, p);
