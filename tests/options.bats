@@ -82,8 +82,8 @@ check_rows() {
 		ds-transform|ts-field|ts.|want a key or a dotted path of keys
 		ds-transform|type-field||want a key or a dotted path of keys
 		ds-transform|jq|{|syntax error
-		ds-transform|key|name|want id or hash
-		ds-transform|key||want id or hash
+		ds-transform|key|name.|want a key or a dotted path of keys
+		ds-transform|key||want a key or a dotted path of keys
 		ds-transform|max-line-bytes|0|want a whole number of bytes from 1 to
 		ds-transform|max-line-bytes|lots|want a whole number of bytes from 1 to
 		ds-transform|max-record-bytes|0|want a whole number of bytes from 1 to
