@@ -15,6 +15,8 @@ static const char *const typenames[] = {
 };
 #define NTYPES		6
 #define MAXNAMED	5	/* fields a reject names before "and N more" */
+#define MAXPOS		4096	/* member positions whose field is remembered */
+#define NOWHERE		((size_t)-1)
 
 struct kfield {
 	char		*key;		/* decoded, NUL-terminated, owned */
@@ -28,6 +30,8 @@ struct ds_contract {
 	struct kfield	*f;
 	size_t		 n, cap;
 	size_t		 nknown;	/* fields with types != 0 */
+	size_t		*pos;		/* pos[i]: the field met at member i last */
+	size_t		 npos;
 	struct ds_buf	 key, data, canon;
 	struct ds_jcs	 jcs;
 	char		 hash[65];
@@ -52,6 +56,7 @@ ds_contract_free(struct ds_contract *c)
 	for (i = 0; i < c->n; i++)
 		free(c->f[i].key);
 	free(c->f);
+	free(c->pos);
 	ds_buf_free(&c->key);
 	ds_buf_free(&c->data);
 	ds_buf_free(&c->canon);
@@ -112,20 +117,32 @@ typebits(const char *p, size_t n)
 }
 
 /*
- * The field whose decoded key is [k, k+len); hint is where to look first
- * (records mostly repeat their order). NULL when absent.
+ * The field whose decoded key is [k, k+len), or NULL. at is the member's
+ * position in its record (NOWHERE for none): records mostly repeat their
+ * order, so the field found at a position last time is tried first.
  */
 static struct kfield *
-find(struct ds_contract *c, const char *k, size_t len, size_t hint)
+find(struct ds_contract *c, const char *k, size_t len, size_t at)
 {
-	size_t i;
+	size_t i, h;
 
-	if (hint < c->n && c->f[hint].len == len && memcmp(c->f[hint].key, k, len) == 0)
-		return &c->f[hint];
+	if (at < c->npos && (h = c->pos[at]) < c->n && c->f[h].len == len &&
+	    memcmp(c->f[h].key, k, len) == 0)
+		return &c->f[h];
 	for (i = 0; i < c->n; i++)
 		if (c->f[i].len == len && memcmp(c->f[i].key, k, len) == 0)
-			return &c->f[i];
-	return NULL;
+			break;
+	if (i == c->n)
+		return NULL;
+	if (at != NOWHERE && at < MAXPOS) {
+		if (at >= c->npos) {
+			c->pos = ds_xrealloc(c->pos, (at + 1) * sizeof(*c->pos));
+			while (c->npos <= at)
+				c->pos[c->npos++] = NOWHERE;
+		}
+		c->pos[at] = i;
+	}
+	return &c->f[i];
 }
 
 /* The field of key [k, k+len), added with no type when absent; owned by c. */
@@ -134,7 +151,7 @@ get(struct ds_contract *c, const char *k, size_t len)
 {
 	struct kfield *f;
 
-	if ((f = find(c, k, len, 0)) != NULL)
+	if ((f = find(c, k, len, NOWHERE)) != NULL)
 		return f;
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 32;
@@ -255,6 +272,37 @@ rehash(struct ds_contract *c, struct ds_line *ln)
 	}
 }
 
+/*
+ * Append the members of the object [p, end) that fit the schema to
+ * c->data, as an object: the record discard keeps.
+ */
+static void
+keep(struct ds_contract *c, const char *p, const char *end)
+{
+	struct ds_json_member m;
+	struct ds_json j;
+	struct kfield *f;
+	size_t i;
+	int kept = 0;
+
+	ds_buf_reset(&c->data);
+	ds_buf_addc(&c->data, '{');
+	ds_json_init(&j, p);
+	ds_json_obj_begin(&j, &p, end);
+	for (i = 0; ds_json_obj_next(&j, &p, end, &m) == 1; i++) {
+		f = decode_key(c, &m) == 0 ? find(c, c->key.p, c->key.len, i) : NULL;
+		if (f == NULL || !(f->types & typebit(m.val)))
+			continue;
+		if (kept++)
+			ds_buf_addc(&c->data, ',');
+		ds_buf_addc(&c->data, '"');
+		ds_buf_add(&c->data, m.key, m.keylen);
+		ds_buf_adds(&c->data, "\":");
+		ds_buf_add(&c->data, m.val, m.vallen);
+	}
+	ds_buf_addc(&c->data, '}');
+}
+
 int
 ds_contract_record(struct ds_contract *c, struct ds_line *ln, struct ds_buf *why,
     struct ds_buf *journal)
@@ -265,29 +313,20 @@ ds_contract_record(struct ds_contract *c, struct ds_line *ln, struct ds_buf *why
 	struct kfield *f;
 	size_t i = 0;
 	unsigned bit;
-	int rc, bad = 0, kept = 0;
+	int rc, bad = 0;
 
 	ds_buf_reset(why);
 	ds_buf_reset(journal);
 	if (!ds_contract_enforced(c) || *p != '{')
 		return DS_CONTRACT_OK;
-	ds_buf_reset(&c->data);
 	ds_json_init(&j, p);
 	if (ds_json_obj_begin(&j, &p, end) != 0)
 		return DS_CONTRACT_OK;
-	ds_buf_addc(&c->data, '{');
 	for (; (rc = ds_json_obj_next(&j, &p, end, &m)) == 1; i++) {
 		bit = typebit(m.val);
 		f = decode_key(c, &m) == 0 ? find(c, c->key.p, c->key.len, i) : NULL;
-		if (f != NULL && (f->types & bit)) {
-			if (kept++)
-				ds_buf_addc(&c->data, ',');
-			ds_buf_addc(&c->data, '"');
-			ds_buf_add(&c->data, m.key, m.keylen);
-			ds_buf_adds(&c->data, "\":");
-			ds_buf_add(&c->data, m.val, m.vallen);
+		if (f != NULL && (f->types & bit))
 			continue;
-		}
 		if (c->mode == DS_CONTRACT_FREEZE) {
 			if (bad == 0)
 				ds_buf_adds(why, "schema contract freeze");
@@ -316,7 +355,7 @@ ds_contract_record(struct ds_contract *c, struct ds_line *ln, struct ds_buf *why
 		ds_buf_terminate(why);
 		return DS_CONTRACT_REJECT;
 	}
-	ds_buf_addc(&c->data, '}');
+	keep(c, ln->data.p, end);
 	rehash(c, ln);
 	ds_buf_terminate(journal);
 	return DS_CONTRACT_DROPPED;
