@@ -583,6 +583,37 @@ ds_json_type(const char *v)
 	}
 }
 
+const char *const ds_json_typenames[DS_JSON_NTYPES] = {
+	"array", "boolean", "null", "number", "object", "string"
+};
+
+unsigned
+ds_json_typebit(const char *v)
+{
+	switch (*v) {
+	case '[': return 1u << 0;
+	case 't': case 'f': return 1u << 1;
+	case 'n': return 1u << 2;
+	case '{': return 1u << 4;
+	case '"': return 1u << 5;
+	default: return 1u << 3;
+	}
+}
+
+void
+ds_json_put_types(struct ds_buf *out, unsigned bits)
+{
+	int t, one = 1;
+
+	for (t = 0; t < DS_JSON_NTYPES; t++)
+		if (bits & 1u << t) {
+			if (!one)
+				ds_buf_addc(out, '|');
+			one = 0;
+			ds_buf_adds(out, ds_json_typenames[t]);
+		}
+}
+
 int
 ds_json_str_eq(const char *raw, size_t n, const char *name)
 {

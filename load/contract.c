@@ -10,10 +10,7 @@
 #include "stream.h"
 
 /* JSON types as bits, named as in schema lines (transform/schema.c). */
-static const char *const typenames[] = {
-	"array", "boolean", "null", "number", "object", "string"
-};
-#define NTYPES		6
+#define NTYPES		DS_JSON_NTYPES
 #define MAXNAMED	5	/* fields a reject names before "and N more" */
 #define MAXPOS		4096	/* member positions whose field is remembered */
 #define NOWHERE		((size_t)-1)
@@ -70,20 +67,6 @@ ds_contract_enforced(const struct ds_contract *c)
 	return c->mode != DS_CONTRACT_EVOLVE && c->nknown > 0;
 }
 
-/* The bit of the JSON type of the value whose first byte is *v. */
-static unsigned
-typebit(const char *v)
-{
-	switch (*v) {
-	case '[': return 1u << 0;
-	case 't': case 'f': return 1u << 1;
-	case 'n': return 1u << 2;
-	case '{': return 1u << 4;
-	case '"': return 1u << 5;
-	default: return 1u << 3;
-	}
-}
-
 /* The name of the single type bit. */
 static const char *
 typename(unsigned bit)
@@ -92,7 +75,7 @@ typename(unsigned bit)
 
 	for (t = 0; t < NTYPES; t++)
 		if (bit == 1u << t)
-			return typenames[t];
+			return ds_json_typenames[t];
 	return "?";
 }
 
@@ -109,7 +92,7 @@ typebits(const char *p, size_t n)
 		bar = memchr(p, '|', (size_t)(end - p));
 		l = (size_t)((bar != NULL ? bar : end) - p);
 		for (t = 0; t < NTYPES; t++)
-			if (strlen(typenames[t]) == l && memcmp(typenames[t], p, l) == 0)
+			if (strlen(ds_json_typenames[t]) == l && memcmp(ds_json_typenames[t], p, l) == 0)
 				bits |= 1u << t;
 		p += l + 1;
 	}
@@ -213,8 +196,6 @@ static void
 name_field(struct ds_buf *why, int k, const struct kfield *f, const char *key,
     unsigned bit)
 {
-	int t, one = 1;
-
 	if (k >= MAXNAMED)
 		return;
 	ds_buf_adds(why, k == 0 ? ": " : "; ");
@@ -223,13 +204,7 @@ name_field(struct ds_buf *why, int k, const struct kfield *f, const char *key,
 		return;
 	}
 	ds_buf_printf(why, "field \"%s\" is %s, the schema has ", key, typename(bit));
-	for (t = 0; t < NTYPES; t++)
-		if (f->types & 1u << t) {
-			if (!one)
-				ds_buf_addc(why, '|');
-			one = 0;
-			ds_buf_adds(why, typenames[t]);
-		}
+	ds_json_put_types(why, f->types);
 }
 
 /* Write SHA-256 of [p, p+n) as 64 hex digits and a NUL into hex. */
@@ -291,7 +266,7 @@ keep(struct ds_contract *c, const char *p, const char *end)
 	ds_json_obj_begin(&j, &p, end);
 	for (i = 0; ds_json_obj_next(&j, &p, end, &m) == 1; i++) {
 		f = decode_key(c, &m) == 0 ? find(c, c->key.p, c->key.len, i) : NULL;
-		if (f == NULL || !(f->types & typebit(m.val)))
+		if (f == NULL || !(f->types & ds_json_typebit(m.val)))
 			continue;
 		if (kept++)
 			ds_buf_addc(&c->data, ',');
@@ -323,7 +298,7 @@ ds_contract_record(struct ds_contract *c, struct ds_line *ln, struct ds_buf *why
 	if (ds_json_obj_begin(&j, &p, end) != 0)
 		return DS_CONTRACT_OK;
 	for (; (rc = ds_json_obj_next(&j, &p, end, &m)) == 1; i++) {
-		bit = typebit(m.val);
+		bit = ds_json_typebit(m.val);
 		f = decode_key(c, &m) == 0 ? find(c, c->key.p, c->key.len, i) : NULL;
 		if (f != NULL && (f->types & bit))
 			continue;

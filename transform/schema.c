@@ -6,16 +6,13 @@
 #include "schema.h"
 
 /* JSON types as bits, in the order they are listed in a schema line. */
-static const char *const typenames[] = {
-	"array", "boolean", "null", "number", "object", "string"
-};
-#define NTYPES	6
+#define NTYPES	DS_JSON_NTYPES
 #define ALLTYPES	((1u << NTYPES) - 1)
 
 struct field {
 	char		*key;		/* raw key text, owned */
 	size_t		 keylen;
-	unsigned	 types;		/* bit i: typenames[i] seen */
+	unsigned	 types;		/* bit i: ds_json_typenames[i] seen */
 	unsigned	 declared;	/* the types the source declared for it */
 	int		 required;	/* every record so far had it */
 	int		 flag;		/* scratch: in the current record */
@@ -161,20 +158,6 @@ save(struct xf_schemas *s, struct stream *st)
 	}
 }
 
-/* The bit of the JSON type of the value whose first byte is *v. */
-static unsigned
-typebit(const char *v)
-{
-	switch (*v) {
-	case '[': return 1u << 0;
-	case 't': case 'f': return 1u << 1;
-	case 'n': return 1u << 2;
-	case '{': return 1u << 4;
-	case '"': return 1u << 5;
-	default: return 1u << 3;
-	}
-}
-
 /* Index of key in st, or -1. */
 static long
 find(const struct stream *st, const char *key, size_t len)
@@ -230,7 +213,7 @@ put_line(struct ds_buf *out, const char *stream, size_t streamlen,
 {
 	size_t i;
 	unsigned types;
-	int first = 1, one, t;
+	int first = 1;
 
 	ds_buf_adds(out, "{\"$ds\":\"schema\",\"stream\":");
 	ds_buf_add(out, stream, streamlen);
@@ -241,13 +224,7 @@ put_line(struct ds_buf *out, const char *stream, size_t streamlen,
 		types = declared ? st->f[i].declared : st->f[i].types;
 		put_key(out, &first, st->f[i].key, st->f[i].keylen);
 		ds_buf_adds(out, ":\"");
-		for (one = 1, t = 0; t < NTYPES; t++)
-			if (types & 1u << t) {
-				if (!one)
-					ds_buf_addc(out, '|');
-				one = 0;
-				ds_buf_adds(out, typenames[t]);
-			}
+		ds_json_put_types(out, types);
 		ds_buf_addc(out, '"');
 	}
 	ds_buf_addc(out, '}');
@@ -272,7 +249,7 @@ xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
 		for (i = 0; i < n; i++)
 			if (m[i].keylen != st->f[i].keylen ||
 			    memcmp(m[i].key, st->f[i].key, m[i].keylen) != 0 ||
-			    !(st->f[i].types & typebit(m[i].val)))
+			    !(st->f[i].types & ds_json_typebit(m[i].val)))
 				break;
 		if (i == n) {
 			st->records++;
@@ -284,7 +261,7 @@ xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
 		st->f[i].flag = 0;
 	for (i = 0; i < n; i++) {
 		if ((k = find(st, m[i].key, m[i].keylen)) < 0 ||
-		    !(st->f[k].types & typebit(m[i].val))) {
+		    !(st->f[k].types & ds_json_typebit(m[i].val))) {
 			change = 1;
 			break;
 		}
@@ -302,7 +279,7 @@ xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
 	for (i = 0; i < st->n; i++)
 		st->f[i].flag = 0;
 	for (i = 0; i < n; i++) {
-		bit = typebit(m[i].val);
+		bit = ds_json_typebit(m[i].val);
 		if ((k = find(st, m[i].key, m[i].keylen)) < 0) {
 			if (st->n == st->cap) {
 				st->cap = st->cap ? st->cap * 2 : 16;
@@ -343,7 +320,7 @@ jstype(const char *v, size_t vl)
 	if (ds_json_str_eq(v + 1, vl - 2, "integer"))
 		return 1u << 3;
 	for (t = 0; t < NTYPES; t++)
-		if (ds_json_str_eq(v + 1, vl - 2, typenames[t]))
+		if (ds_json_str_eq(v + 1, vl - 2, ds_json_typenames[t]))
 			return 1u << t;
 	return 0;
 }
