@@ -615,6 +615,7 @@ main(int argc, char *argv[])
 	ds_buf_free(&err);
 	ds_buf_free(&name);
 	ds_buf_free(&stream);
+	ds_contract_free(contract);
 	free(echoed);
 	ds_out_close();
 	return DS_EX_OK;
