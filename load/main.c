@@ -13,6 +13,7 @@
 #include "args.h"
 #include "buf.h"
 #include "clock.h"
+#include "deffile.h"
 #include "exits.h"
 #include "json.h"
 #include "log.h"
@@ -57,7 +58,8 @@ usage(FILE *f, int status)
 	fprintf(f,
 	    "usage: ds-load [--batch-bytes n] [--batch-rows n] [--batch-seconds seconds]\n"
 	    "               [--column 'name type path'] [--column-index name]\n"
-	    "               [--db url] [--jobs n] [--max-rejects n] [--migrate-only]\n"
+	    "               [--connector name] [--db url] [--definition file]\n"
+	    "               [--jobs n] [--max-rejects n] [--migrate-only]\n"
 	    "               [--on-conflict skip|update]\n"
 	    "               [--schema-contract evolve|freeze|discard] [--stats file]\n"
 	    "               [--table name]\n");
@@ -113,6 +115,39 @@ declare_columns(const char *table)
 	ds_columns_declare_done();
 	ds_migrate_columns(conn, table, d, n);
 	free(d);
+}
+
+/* --schema-contract's values, in the order of DS_CONTRACT_*. */
+static const char *const contracts[] = { "evolve", "freeze", "discard", NULL };
+
+/* The settings a definition file may give ds-load, and whether the command line did. */
+struct load_def {
+	int		*contract;
+	int		 contract_given;
+};
+
+/*
+ * A definition line: ds-load's settings are taken (unless the command line
+ * gave them), ds-fetch's and ds-transform's skipped, any other exits 64.
+ */
+static int
+def_setting(void *arg, const char *name, const char *value, const char *where)
+{
+	struct load_def *d = arg;
+	size_t i;
+
+	if (ds_def_stage(name) == 'f' || ds_def_stage(name) == 't')
+		return 0;
+	if (strcmp(name, "schema-contract") != 0)
+		ds_diex(DS_EX_USAGE, "%s: unknown setting %s", where, name);
+	for (i = 0; contracts[i] != NULL; i++)
+		if (strcmp(value, contracts[i]) == 0) {
+			if (!d->contract_given)
+				*d->contract = (int)i;
+			return 0;
+		}
+	ds_diex(DS_EX_USAGE, "%s: setting schema-contract: want evolve, freeze or discard",
+	    where);
 }
 
 /*
@@ -373,13 +408,15 @@ int
 main(int argc, char *argv[])
 {
 	enum { O_BBYTES = 256, O_BROWS, O_BSECS, O_COLUMN, O_COLINDEX, O_DB, O_JOBS, O_MAXREJ, O_MIGRATE,
-	    O_CONFLICT, O_CONTRACT, O_STATS, O_TABLE };
+	    O_CONFLICT, O_CONTRACT, O_STATS, O_TABLE, O_CONNECTOR, O_DEFINITION };
 	static const struct option longopts[] = {
 		{ "batch-bytes", required_argument, NULL, O_BBYTES },
 		{ "batch-rows", required_argument, NULL, O_BROWS },
 		{ "batch-seconds", required_argument, NULL, O_BSECS },
 		{ "column", required_argument, NULL, O_COLUMN },
 		{ "column-index", required_argument, NULL, O_COLINDEX },
+		{ "connector", required_argument, NULL, O_CONNECTOR },
+		{ "definition", required_argument, NULL, O_DEFINITION },
 		{ "db", required_argument, NULL, O_DB },
 		{ "help", no_argument, NULL, 'h' },
 		{ "jobs", required_argument, NULL, O_JOBS },
@@ -392,7 +429,6 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const conflicts[] = { "skip", "update", NULL };
-	static const char *const contracts[] = { "evolve", "freeze", "discard", NULL };
 	struct ds_reader *rd;
 	struct ds_loader *loader;
 	struct ds_totals tot;
@@ -406,6 +442,8 @@ main(int argc, char *argv[])
 	size_t len;
 	uint64_t lineno;
 	int ch, r, update = 0, sig, migrate_only = 0, cmode = DS_CONTRACT_EVOLVE;
+	struct load_def def = { &cmode, 0 };
+	const char *connector = NULL, *definition = NULL;
 	char **colidx = NULL;
 	size_t ncolidx = 0, i;
 
@@ -450,6 +488,13 @@ main(int argc, char *argv[])
 			break;
 		case O_CONTRACT:
 			cmode = ds_arg_choice("schema-contract", optarg, contracts);
+			def.contract_given = 1;
+			break;
+		case O_CONNECTOR:
+			connector = optarg;
+			break;
+		case O_DEFINITION:
+			definition = optarg;
 			break;
 		case O_STATS:
 			statsfile = optarg;
@@ -463,6 +508,15 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(stderr, DS_EX_USAGE);
+	/* a definition's settings, where the command line gave none */
+	if (connector != NULL) {
+		char *conf = ds_def_connector(connector);
+
+		ds_def_read(conf, def_setting, &def);
+		free(conf);
+	}
+	if (definition != NULL)
+		ds_def_read(definition, def_setting, &def);
 	for (i = 0; i < ncolidx; i++)
 		if (ds_columns_index(colidx[i]) != 0)
 			ds_diex(DS_EX_USAGE, "--column-index %s: no --column declares it",

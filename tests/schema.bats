@@ -188,3 +188,31 @@ EOF
 	assert_status 64
 	assert_stderr_contains "SCHEMA_CONTRACT must be evolve, freeze or discard"
 }
+
+@test "schema-contract = freeze in a definition file: ds-load takes it (the command line wins), ds-fetch and ds-transform skip it" {
+	first >"$T/in"
+	load_in
+	assert_status 0
+	printf 'id-field = id\nschema-contract = freeze\n' >"$T/def"
+	second >"$T/in"
+	run --separate-stderr bash -c 'ds-transform --stream s --definition "$2" <"$1" |
+	    ds-load --table t --definition "$2"' _ "$T/in" "$T/def"
+	assert_status 0
+	assert_stderr_contains "records=1 duplicates=0 updated=0 rejects=4"
+	run --separate-stderr bash -c 'ds-transform --stream s --definition "$2" <"$1" |
+	    ds-load --table t --definition "$2" --schema-contract evolve' _ "$T/in" "$T/def"
+	assert_status 0
+	assert_stderr_contains "records=4 duplicates=1 updated=0 rejects=0"
+	# ds-fetch takes the file (and fails on the closed port, not on the setting)
+	run --separate-stderr ds-fetch --definition "$T/def" --retries 0 http://127.0.0.1:1/
+	assert_status 111
+	assert_stderr_lacks "setting"
+	printf 'schema-contract = strict\n' >"$T/bad"
+	run --separate-stderr ds-load --definition "$T/bad" </dev/null
+	assert_status 64
+	assert_stderr_contains "bad:1: setting schema-contract: want evolve, freeze or discard"
+	printf 'nope = 1\n' >"$T/bad"
+	run --separate-stderr ds-load --definition "$T/bad" </dev/null
+	assert_status 64
+	assert_stderr_contains "bad:1: unknown setting nope"
+}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "deffile.h"
 #include "unit.h"
 #include "../../load/contract.h"
 #include "../../load/stream.h"
@@ -115,4 +116,10 @@ UNIT_TEST(transform_schema_declare_maps_json_schema_types)
 	CHECK(xf_schema_declare(s, "\"st\"", 4, "[]", 2, &out) == -1);
 	ds_buf_free(&out);
 	xf_schema_free(s);
+}
+
+UNIT_TEST(load_schema_contract_is_a_load_setting_of_definitions)
+{
+	CHECK(ds_def_stage("schema-contract") == 'l');
+	CHECK(ds_def_stage("key") == 't');
 }
