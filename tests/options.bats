@@ -116,6 +116,7 @@ check_rows() {
 		ds-load|max-rejects|none|want a whole number from 0 to
 		ds-load|on-conflict|replace|want skip or update
 		ds-load|on-conflict||want skip or update
+		ds-load|schema-contract|strict|want evolve, freeze or discard
 		ds-load|table||want NAME or SCHEMA.NAME
 		ds-load|table|.events|want NAME or SCHEMA.NAME
 		ds-load|table|raw.|want NAME or SCHEMA.NAME
@@ -152,6 +153,7 @@ check_rows() {
 		ds-run|progress-interval|10s|PROGRESS_INTERVAL must be a non-negative integer
 		ds-run|on-expired|retry|ON_EXPIRED must be restart or fail
 		ds-run|on-conflict|replace|ON_CONFLICT must be skip or update
+		ds-run|schema-contract|strict|SCHEMA_CONTRACT must be evolve, freeze or discard
 		ds-run|overlap|5 minutes|OVERLAP must be a duration like 300, 90s, 5m or 1h
 		ds-run|overlap|m5|OVERLAP must be a duration
 		ds-run|give-up-after|never|GIVE_UP_AFTER must be a duration like 300, 90s, 5m or 1h
