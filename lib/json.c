@@ -587,19 +587,6 @@ const char *const ds_json_typenames[DS_JSON_NTYPES] = {
 	"array", "boolean", "null", "number", "object", "string"
 };
 
-unsigned
-ds_json_typebit(const char *v)
-{
-	switch (*v) {
-	case '[': return 1u << 0;
-	case 't': case 'f': return 1u << 1;
-	case 'n': return 1u << 2;
-	case '{': return 1u << 4;
-	case '"': return 1u << 5;
-	default: return 1u << 3;
-	}
-}
-
 void
 ds_json_put_types(struct ds_buf *out, unsigned bits)
 {
