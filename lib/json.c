@@ -553,6 +553,24 @@ ds_json_type(const char *v)
 	}
 }
 
+const char *const ds_json_typenames[DS_JSON_NTYPES] = {
+	"array", "boolean", "null", "number", "object", "string"
+};
+
+void
+ds_json_put_types(struct ds_buf *out, unsigned bits)
+{
+	int t, one = 1;
+
+	for (t = 0; t < DS_JSON_NTYPES; t++)
+		if (bits & 1u << t) {
+			if (!one)
+				ds_buf_addc(out, '|');
+			one = 0;
+			ds_buf_adds(out, ds_json_typenames[t]);
+		}
+}
+
 int
 ds_json_str_eq(const char *raw, size_t n, const char *name)
 {

@@ -145,6 +145,33 @@ int	ds_json_arr_next(struct ds_json *j, const char **pp, const char *end,
  * "string", "number", "boolean" or "null". */
 const char *ds_json_type(const char *v);
 
+/*
+ * JSON types as bits: bit i is ds_json_typenames[i] (array, boolean, null,
+ * number, object, string: the order schema lines list them in).
+ */
+#define DS_JSON_NTYPES	6
+extern const char *const ds_json_typenames[DS_JSON_NTYPES];
+
+/*
+ * The bit of the JSON type of the value whose first byte is *v. Inline:
+ * schema drift calls it for every member of every record.
+ */
+static inline unsigned
+ds_json_typebit(const char *v)
+{
+	switch (*v) {
+	case '[': return 1u << 0;
+	case 't': case 'f': return 1u << 1;
+	case 'n': return 1u << 2;
+	case '{': return 1u << 4;
+	case '"': return 1u << 5;
+	default: return 1u << 3;
+	}
+}
+
+/* Append the names of the type bits to out, joined by '|' ("number|string"). */
+void	ds_json_put_types(struct ds_buf *out, unsigned bits);
+
 /* Non-zero when the raw key/string text (between quotes) equals name. */
 int	ds_json_str_eq(const char *raw, size_t n, const char *name);
 

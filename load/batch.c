@@ -132,6 +132,7 @@ reset(struct ds_loader *l)
 	for (i = 0; i < l->nsch; i++) {
 		free(l->sch[i].fields);
 		free(l->sch[i].removed);
+		free(l->sch[i].discarded);
 	}
 	free(l->sch);
 	l->sch = NULL;
@@ -292,6 +293,19 @@ ds_loader_schema(struct ds_loader *l, const struct ds_line *ln)
 	s = &l->sch[l->nsch++];
 	s->fields = ds_xstrndup(ln->fields.p, ln->fields.n);
 	s->removed = ln->removed.p ? ds_xstrndup(ln->removed.p, ln->removed.n) : NULL;
+	s->discarded = NULL;
+}
+
+void
+ds_loader_discard(struct ds_loader *l, const char *discarded)
+{
+	struct ds_schema_line *s;
+
+	mark_start(l);
+	l->sch = ds_xrealloc(l->sch, (l->nsch + 1) * sizeof(*l->sch));
+	s = &l->sch[l->nsch++];
+	s->fields = s->removed = NULL;
+	s->discarded = ds_xstrdup(discarded);
 }
 
 int

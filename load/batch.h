@@ -77,6 +77,9 @@ void	ds_loader_reject(struct ds_loader *l, long long seq, const char *reason,
 /* Add a schema line (recorded when the batch commits). */
 void	ds_loader_schema(struct ds_loader *l, const struct ds_line *ln);
 
+/* Add a journal entry of fields dropped by the discard contract (JSON object text). */
+void	ds_loader_discard(struct ds_loader *l, const char *discarded);
+
 /* A checkpoint line closes a page; returns 1 when the batch should commit. */
 int	ds_loader_checkpoint(struct ds_loader *l, const struct ds_line *ln);
 

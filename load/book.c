@@ -215,7 +215,9 @@ book(struct ds_loader *l, struct ds_counts *c)
 	if (l->rows.nrej + l->rows.nref > 0 && (res = store_rejects(l, c)) != NULL)
 		return res;
 	for (i = 0; i < l->nsch; i++)
-		if ((res = ds_catalog_schema(l->conn, l->stream, l->table,
+		if ((res = l->sch[i].fields == NULL ?
+		    ds_catalog_discard(l->conn, l->stream, l->sch[i].discarded) :
+		    ds_catalog_schema(l->conn, l->stream, l->table,
 		    l->sch[i].fields, l->sch[i].removed)) != NULL)
 			return res;
 	cc = *c;

@@ -100,6 +100,18 @@ ds_catalog_schema(PGconn *conn, const char *stream, const char *table,
 	    " FROM x WHERE stream = $1", 3, vals);
 }
 
+PGresult *
+ds_catalog_discard(PGconn *conn, const char *stream, const char *discarded)
+{
+	const char *vals[2] = { stream, discarded };
+
+	return exec1(conn, "INSERT INTO ds_schema_changes (stream, discarded)"
+	    " SELECT $1, d FROM (SELECT jsonb_object_agg(e.key, e.value) AS d"
+	    "  FROM jsonb_each($2::jsonb) e WHERE NOT EXISTS (SELECT 1 FROM ds_schema_changes s"
+	    "   WHERE s.stream = $1 AND s.discarded @> jsonb_build_object(e.key, e.value))) x"
+	    " WHERE d IS NOT NULL", 2, vals);
+}
+
 void
 ds_catalog_run_end(PGconn *conn, long long run, const char *stream,
     const char *status, const char *error)

@@ -41,6 +41,13 @@ PGresult *ds_catalog_checkpoint(PGconn *conn, const char *stream,
 PGresult *ds_catalog_schema(PGconn *conn, const char *stream, const char *table,
 	    const char *fields, const char *removed);
 
+/*
+ * Journal fields the discard contract dropped (a JSON object text
+ * {"field":"type",...}) in ds_schema_changes.discarded, each (field, type)
+ * once per stream: one already journaled is left out.
+ */
+PGresult *ds_catalog_discard(PGconn *conn, const char *stream, const char *discarded);
+
 /* Close the run's record: status done|failed|stopped, error may be NULL. */
 void	ds_catalog_run_end(PGconn *conn, long long run, const char *stream,
 	    const char *status, const char *error);

@@ -50,8 +50,9 @@ enum ds_outcome {
 };
 
 struct ds_schema_line {
-	char		*fields;
+	char		*fields;	/* NULL for a discard entry */
 	char		*removed;
+	char		*discarded;	/* {"field":"type",...} dropped (discard) */
 };
 
 struct ds_loader {

@@ -13,6 +13,7 @@
 #include "args.h"
 #include "buf.h"
 #include "clock.h"
+#include "deffile.h"
 #include "exits.h"
 #include "json.h"
 #include "log.h"
@@ -23,6 +24,7 @@
 #include "batch.h"
 #include "catalog.h"
 #include "columns.h"
+#include "contract.h"
 #include "../db/db.h"
 #include "../db/migrate.h"
 #include "../db/own.h"
@@ -45,6 +47,7 @@ static int finished;
 static double t0;
 
 static void	summary(const char *, double);
+static struct ds_contract *contract;	/* --schema-contract */
 static int singer;		/* the input carries Singer states: echo them */
 static char *echoed;		/* the state echoed last */
 
@@ -55,8 +58,11 @@ usage(FILE *f, int status)
 	fprintf(f,
 	    "usage: ds-load [--batch-bytes n] [--batch-rows n] [--batch-seconds seconds]\n"
 	    "               [--column 'name type path'] [--column-index name]\n"
-	    "               [--db url] [--jobs n] [--max-rejects n] [--migrate-only]\n"
-	    "               [--on-conflict skip|update] [--stats file] [--table name]\n");
+	    "               [--connector name] [--db url] [--definition file]\n"
+	    "               [--jobs n] [--max-rejects n] [--migrate-only]\n"
+	    "               [--on-conflict skip|update]\n"
+	    "               [--schema-contract evolve|freeze|discard] [--stats file]\n"
+	    "               [--table name]\n");
 	exit(status);
 }
 
@@ -109,6 +115,84 @@ declare_columns(const char *table)
 	ds_columns_declare_done();
 	ds_migrate_columns(conn, table, d, n);
 	free(d);
+}
+
+/* --schema-contract's values, in the order of DS_CONTRACT_*. */
+static const char *const contracts[] = { "evolve", "freeze", "discard", NULL };
+
+/* The settings a definition file may give ds-load, and whether the command line did. */
+struct load_def {
+	int		*contract;
+	int		 contract_given;
+};
+
+/*
+ * A definition line: ds-load's settings are taken (unless the command line
+ * gave them), ds-fetch's and ds-transform's skipped, any other exits 64.
+ */
+static int
+def_setting(void *arg, const char *name, const char *value, const char *where)
+{
+	struct load_def *d = arg;
+	size_t i;
+
+	if (ds_def_stage(name) == 'f' || ds_def_stage(name) == 't')
+		return 0;
+	if (strcmp(name, "schema-contract") != 0)
+		ds_diex(DS_EX_USAGE, "%s: unknown setting %s", where, name);
+	for (i = 0; contracts[i] != NULL; i++)
+		if (strcmp(value, contracts[i]) == 0) {
+			if (!d->contract_given)
+				*d->contract = (int)i;
+			return 0;
+		}
+	ds_diex(DS_EX_USAGE, "%s: setting schema-contract: want evolve, freeze or discard",
+	    where);
+}
+
+/*
+ * The schema the database knows for the stream (ds_catalog.fields), for
+ * the contract; says when there is none and the run's records define it.
+ */
+static void
+known_schema(const char *name, const char *mode)
+{
+	const char *vals[1] = { name };
+	PGresult *res;
+
+	res = ds_db_execp(conn, "SELECT fields::text FROM ds_catalog WHERE stream = $1", 1,
+	    vals, "cannot read the stream's schema from ds_catalog");
+	if (PQntuples(res) == 1 && ds_contract_merge(contract, PQgetvalue(res, 0, 0),
+	    (size_t)PQgetlength(res, 0, 0)) != 0)
+		ds_diex(DS_EX_PERM, "ds_catalog.fields of stream %s is not a fields object", name);
+	PQclear(res);
+	if (!ds_contract_enforced(contract))
+		ds_logkv(DS_LOG_INFO, "no schema known for the stream yet: this run's records"
+		    " (or a declared schema) define it", "stream=%s schema_contract=%s",
+		    name, mode);
+}
+
+/*
+ * A record line under the contract: loaded as it is, loaded without the
+ * fields discard drops (journaled once), or rejected for freeze; returns
+ * 1 when it was rejected.
+ */
+static int
+contract_record(struct ds_contract *c, struct ds_loader *loader,
+    struct ds_line *ln)
+{
+	static struct ds_buf why, journal;
+
+	switch (ds_contract_record(c, ln, &why, &journal)) {
+	case DS_CONTRACT_REJECT:
+		ds_loader_reject(loader, -1, why.p, ln->data.p, ln->data.n);
+		return 1;
+	case DS_CONTRACT_DROPPED:
+		if (journal.len > 0)
+			ds_loader_discard(loader, journal.p);
+		break;
+	}
+	return 0;
 }
 
 /* Write the stats file with the committed totals and state. */
@@ -324,19 +408,22 @@ int
 main(int argc, char *argv[])
 {
 	enum { O_BBYTES = 256, O_BROWS, O_BSECS, O_COLUMN, O_COLINDEX, O_DB, O_JOBS, O_MAXREJ, O_MIGRATE,
-	    O_CONFLICT, O_STATS, O_TABLE };
+	    O_CONFLICT, O_CONTRACT, O_STATS, O_TABLE, O_CONNECTOR, O_DEFINITION };
 	static const struct option longopts[] = {
 		{ "batch-bytes", required_argument, NULL, O_BBYTES },
 		{ "batch-rows", required_argument, NULL, O_BROWS },
 		{ "batch-seconds", required_argument, NULL, O_BSECS },
 		{ "column", required_argument, NULL, O_COLUMN },
 		{ "column-index", required_argument, NULL, O_COLINDEX },
+		{ "connector", required_argument, NULL, O_CONNECTOR },
+		{ "definition", required_argument, NULL, O_DEFINITION },
 		{ "db", required_argument, NULL, O_DB },
 		{ "help", no_argument, NULL, 'h' },
 		{ "jobs", required_argument, NULL, O_JOBS },
 		{ "max-rejects", required_argument, NULL, O_MAXREJ },
 		{ "migrate-only", no_argument, NULL, O_MIGRATE },
 		{ "on-conflict", required_argument, NULL, O_CONFLICT },
+		{ "schema-contract", required_argument, NULL, O_CONTRACT },
 		{ "stats", required_argument, NULL, O_STATS },
 		{ "table", required_argument, NULL, O_TABLE },
 		{ NULL, 0, NULL, 0 }
@@ -354,7 +441,9 @@ main(int argc, char *argv[])
 	char *line;
 	size_t len;
 	uint64_t lineno;
-	int ch, r, update = 0, sig, migrate_only = 0;
+	int ch, r, update = 0, sig, migrate_only = 0, cmode = DS_CONTRACT_EVOLVE;
+	struct load_def def = { &cmode, 0 };
+	const char *connector = NULL, *definition = NULL;
 	char **colidx = NULL;
 	size_t ncolidx = 0, i;
 
@@ -397,6 +486,16 @@ main(int argc, char *argv[])
 		case O_CONFLICT:
 			update = ds_arg_choice("on-conflict", optarg, conflicts);
 			break;
+		case O_CONTRACT:
+			cmode = ds_arg_choice("schema-contract", optarg, contracts);
+			def.contract_given = 1;
+			break;
+		case O_CONNECTOR:
+			connector = optarg;
+			break;
+		case O_DEFINITION:
+			definition = optarg;
+			break;
 		case O_STATS:
 			statsfile = optarg;
 			break;
@@ -409,6 +508,15 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(stderr, DS_EX_USAGE);
+	/* a definition's settings, where the command line gave none */
+	if (connector != NULL) {
+		char *conf = ds_def_connector(connector);
+
+		ds_def_read(conf, def_setting, &def);
+		free(conf);
+	}
+	if (definition != NULL)
+		ds_def_read(definition, def_setting, &def);
 	for (i = 0; i < ncolidx; i++)
 		if (ds_columns_index(colidx[i]) != 0)
 			ds_diex(DS_EX_USAGE, "--column-index %s: no --column declares it",
@@ -476,6 +584,10 @@ main(int argc, char *argv[])
 			/* one chain per stream: nothing is written for it before this */
 			ds_own_claim(conn, name.p, run);
 			ds_pool_set_stream(pool, name.p);
+			if (cmode != DS_CONTRACT_EVOLVE) {
+				contract = ds_contract_new(cmode);
+				known_schema(name.p, contracts[cmode]);
+			}
 			stream_name = ds_loader_stream(loader);
 		} else if (ln.stream.n != stream.len ||
 		    memcmp(ln.stream.p, stream.p, stream.len) != 0) {
@@ -486,6 +598,8 @@ main(int argc, char *argv[])
 		}
 		switch (ln.kind) {
 		case DS_LINE_RECORD:
+			if (contract != NULL && contract_record(contract, loader, &ln))
+				break;
 			if (ds_loader_record(loader, &ln) != 0)
 				ds_loader_reject(loader, -1, "a string field of the record holds"
 				    " \\u0000, which PostgreSQL text cannot store", line, len);
@@ -496,6 +610,11 @@ main(int argc, char *argv[])
 			reject_line(&ln);
 			break;
 		case DS_LINE_SCHEMA:
+			/* enforced, the contract keeps drift out of the schema */
+			if (contract != NULL && ln.declared)
+				ds_contract_merge(contract, ln.fields.p, ln.fields.n);
+			else if (contract != NULL && ds_contract_enforced(contract))
+				break;
 			ds_loader_schema(loader, &ln);
 			break;
 		case DS_LINE_CHECKPOINT:
@@ -550,6 +669,7 @@ main(int argc, char *argv[])
 	ds_buf_free(&err);
 	ds_buf_free(&name);
 	ds_buf_free(&stream);
+	ds_contract_free(contract);
 	free(echoed);
 	ds_out_close();
 	return DS_EX_OK;

@@ -14,7 +14,7 @@ enum {
 	F_REASON = 1 << 11, F_RAW = 1 << 12, F_FIELDS = 1 << 13,
 	F_ADDED = 1 << 14, F_REMOVED = 1 << 15, F_CHANGED = 1 << 16,
 	F_PAGE = 1 << 17,	/* a member only raw ds-fetch pages have */
-	F_STATE = 1 << 18
+	F_STATE = 1 << 18, F_DECLARED = 1 << 19
 };
 
 #define NEED_RECORD	(F_STREAM | F_ID | F_HASH | F_DATA)
@@ -34,7 +34,8 @@ static const struct field {
 	FIELD("has_more", F_HASMORE), FIELD("records", F_RECORDS),
 	FIELD("reason", F_REASON), FIELD("raw", F_RAW), FIELD("fields", F_FIELDS),
 	FIELD("added", F_ADDED), FIELD("removed", F_REMOVED), FIELD("changed", F_CHANGED),
-	FIELD("state", F_STATE), FIELD("pagination", F_PAGE), FIELD("hasMore", F_PAGE), FIELD("nextCursor", F_PAGE),
+	FIELD("state", F_STATE), FIELD("declared", F_DECLARED),
+	FIELD("pagination", F_PAGE), FIELD("hasMore", F_PAGE), FIELD("nextCursor", F_PAGE),
 #undef FIELD
 };
 
@@ -119,6 +120,9 @@ member(const struct ds_json_member *m, unsigned bit, struct ds_line *out)
 	case F_RAW:	return str(m, &out->raw, 0);
 	case F_SEQ:	return integer(m, &out->seq, 1);
 	case F_RECORDS:	return integer(m, &out->records, 1);
+	case F_DECLARED:
+		out->declared = m->val[0] == 't';
+		return m->val[0] == 't' || m->val[0] == 'f' ? 0 : -1;
 	case F_HASMORE:
 		out->has_more = m->val[0] == 't';
 		return m->val[0] == 't' || m->val[0] == 'f' ? 0 : -1;

@@ -5,7 +5,8 @@
  *   checkpoint: {"$ds":"checkpoint","stream":..,"seq":N,"cursor":..|null,"has_more":B,"records":n
  *                [,"state":<json>]}  (state: a Singer tap's, which ds-load echoes)
  *   reject:     {"$ds":"reject","stream":..,"seq":N|null,"reason":..,"raw":..}
- *   schema:     {"$ds":"schema","stream":..,"fields":{..},"added":[..],"removed":[..],"changed":[..]}
+ *   schema:     {"$ds":"schema","stream":..,"fields":{..},"added":[..],"removed":[..],"changed":[..]
+ *                [,"declared":true]}  (declared: a source's own schema, a Singer SCHEMA)
  *
  * Spans point into the line: strings as their raw text between the quotes
  * (escapes undecoded), other values as their JSON text.
@@ -50,6 +51,7 @@ struct ds_line {
 	struct ds_span	 reason, raw;
 	/* schema: JSON text of each value */
 	struct ds_span	 fields, added, removed, changed;
+	int		 declared;	/* the source declared it (not drift seen) */
 };
 
 /*

@@ -444,10 +444,10 @@ checkpoint'
 }
 
 @test "bad options are usage errors (64) that name the option" {
-	run --separate-stderr ds-transform --key name
+	run --separate-stderr ds-transform --key name.
 	assert_status 64
 	assert_equal "$output" ""
-	assert_stderr_contains "--key name: want id or hash"
+	assert_stderr_contains "--key \\\"name.\\\": want a key or a dotted path of keys"
 	run --separate-stderr ds-transform --max-record-bytes 0
 	assert_status 64
 	assert_stderr_contains "--max-record-bytes 0: want a whole number of bytes"

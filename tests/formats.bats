@@ -453,17 +453,20 @@ tap_run2() {
 	printf '%s\n' '{"type": "RECORD", "stream": "nope", "record": {"id": 1}}' '{"type": "RECORD", "stream": "orders", "record": {"id": 5}}' >>"$T/in"
 	xf --input singer --stream tap
 	assert_status 0
+	# each SCHEMA's properties: a declared schema line
+	assert_equal "${lines[0]}" '{"$ds":"schema","stream":"tap","fields":{"id":"number"},"added":["id"],"removed":[],"changed":[],"declared":true}'
+	assert_equal "${lines[1]}" '{"$ds":"schema","stream":"tap","fields":{"id":"number"},"added":[],"removed":[],"changed":[],"declared":true}'
 	h=$(sha '{"id":1,"name":"Ann"}')
-	assert_equal "${lines[1]}" "{\"stream\":\"tap\",\"id\":\"[\\\"users\\\",1]\",\"type\":\"users\",\"ts\":\"2024-05-01T10:00:00.000Z\",\"hash\":\"$h\",\"data\":{\"id\": 1, \"name\": \"Ann\"}}"
+	assert_equal "${lines[3]}" "{\"stream\":\"tap\",\"id\":\"[\\\"users\\\",1]\",\"type\":\"users\",\"ts\":\"2024-05-01T10:00:00.000Z\",\"hash\":\"$h\",\"data\":{\"id\": 1, \"name\": \"Ann\"}}"
 	h=$(sha '{"id":1,"shop":"a|b","total":12345678901234567000}')
-	assert_equal "${lines[3]}" "{\"stream\":\"tap\",\"id\":\"[\\\"orders\\\",\\\"a|b\\\",1]\",\"type\":\"orders\",\"ts\":null,\"hash\":\"$h\",\"data\":{\"shop\": \"a|b\", \"id\": 1, \"total\": 12345678901234567890}}"
-	assert_equal "${lines[4]}" '{"$ds":"checkpoint","stream":"tap","seq":null,"cursor":"{\"bookmarks\":{\"users\":{\"since\":\"1\"}}}","has_more":true,"records":2,"state":{"bookmarks":{"users":{"since":"1"}}}}'
-	assert_equal "${lines[5]}" '{"$ds":"reject","stream":"tap","seq":null,"reason":"Singer RECORD of stream \"nope\" before its SCHEMA","raw":"{\"type\": \"RECORD\", \"stream\": \"nope\", \"record\": {\"id\": 1}}"}'
-	assert_equal "${lines[6]}" '{"$ds":"reject","stream":"tap","seq":null,"reason":"Singer RECORD: missing key property shop","raw":"{\"type\": \"RECORD\", \"stream\": \"orders\", \"record\": {\"id\": 5}}"}'
+	assert_equal "${lines[5]}" "{\"stream\":\"tap\",\"id\":\"[\\\"orders\\\",\\\"a|b\\\",1]\",\"type\":\"orders\",\"ts\":null,\"hash\":\"$h\",\"data\":{\"shop\": \"a|b\", \"id\": 1, \"total\": 12345678901234567890}}"
+	assert_equal "${lines[6]}" '{"$ds":"checkpoint","stream":"tap","seq":null,"cursor":"{\"bookmarks\":{\"users\":{\"since\":\"1\"}}}","has_more":true,"records":2,"state":{"bookmarks":{"users":{"since":"1"}}}}'
+	assert_equal "${lines[7]}" '{"$ds":"reject","stream":"tap","seq":null,"reason":"Singer RECORD of stream \"nope\" before its SCHEMA","raw":"{\"type\": \"RECORD\", \"stream\": \"nope\", \"record\": {\"id\": 1}}"}'
+	assert_equal "${lines[8]}" '{"$ds":"reject","stream":"tap","seq":null,"reason":"Singer RECORD: missing key property shop","raw":"{\"type\": \"RECORD\", \"stream\": \"orders\", \"record\": {\"id\": 5}}"}'
 	tap_part1 >"$T/in"
 	xf
 	assert_status 0
-	assert_equal "${lines[4]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"{\"bookmarks\":{\"users\":{\"since\":\"1\"}}}","has_more":true,"records":2,"state":{"bookmarks":{"users":{"since":"1"}}}}'
+	assert_equal "${lines[6]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"{\"bookmarks\":{\"users\":{\"since\":\"1\"}}}","has_more":true,"records":2,"state":{"bookmarks":{"users":{"since":"1"}}}}'
 }
 
 has_echo() {

@@ -83,8 +83,8 @@ check_rows() {
 		ds-transform|ts-field|ts.|want a key or a dotted path of keys
 		ds-transform|type-field||want a key or a dotted path of keys
 		ds-transform|jq|{|syntax error
-		ds-transform|key|name|want id or hash
-		ds-transform|key||want id or hash
+		ds-transform|key|name.|want a key or a dotted path of keys
+		ds-transform|key||want a key or a dotted path of keys
 		ds-transform|max-line-bytes|0|want a whole number of bytes from 1 to
 		ds-transform|max-line-bytes|lots|want a whole number of bytes from 1 to
 		ds-transform|max-record-bytes|0|want a whole number of bytes from 1 to
@@ -117,6 +117,7 @@ check_rows() {
 		ds-load|max-rejects|none|want a whole number from 0 to
 		ds-load|on-conflict|replace|want skip or update
 		ds-load|on-conflict||want skip or update
+		ds-load|schema-contract|strict|want evolve, freeze or discard
 		ds-load|table||want NAME or SCHEMA.NAME
 		ds-load|table|.events|want NAME or SCHEMA.NAME
 		ds-load|table|raw.|want NAME or SCHEMA.NAME
@@ -161,6 +162,7 @@ check_rows() {
 		ds-run|overlap|366d|OVERLAP 366d: want a duration from 0 to 31536000 seconds
 		ds-run|give-up-after|never|GIVE_UP_AFTER never: want a duration from 0 to 31536000 seconds
 		ds-run|give-up-after||GIVE_UP_AFTER \"\": want a duration
+		ds-run|schema-contract|strict|SCHEMA_CONTRACT must be evolve, freeze or discard
 	EOF
 }
 

@@ -38,9 +38,10 @@ usage(FILE *f, int status)
 	    "usage: ds-transform [--canonical] [--checkpoint-every n]\n"
 	    "                    [--csv-delimiter c] [--csv-header a,b,c]\n"
 	    "                    [--csv-null string] [--encoding name]\n"
-	    "                    [--id-field path] [--id-numbers yes | no]\n"
+	    "                    [--id-field path[,path...]] [--id-numbers yes | no]\n"
 	    "                    [--input format] [--jq filter]\n"
-	    "                    [--key id | hash] [--max-line-bytes n]\n"
+	    "                    [--key id | hash | path[,path...]]\n"
+	    "                    [--max-line-bytes n]\n"
 	    "                    [--max-record-bytes n] [--resume cursor]\n"
 	    "                    [--stream name] [--ts-field path]\n"
 	    "                    [--ts-form iso | iso-local | epoch | epoch-ms | auto]\n"
@@ -317,7 +318,7 @@ def_setting(void *arg, const char *name, const char *value, const char *where)
 	field[0] = &d->o->id_field;
 	field[1] = &d->o->ts_field;
 	field[2] = &d->o->type_field;
-	if (ds_def_stage(name) == 'f')
+	if (ds_def_stage(name) == 'f' || ds_def_stage(name) == 'l')
 		return 0;
 	for (i = 0; i < 3; i++)
 		if (strcmp(name, names[i]) == 0) {
@@ -348,11 +349,15 @@ def_setting(void *arg, const char *name, const char *value, const char *where)
 		return 0;
 	}
 	if (strcmp(name, "key") == 0) {
-		if (strcmp(value, "id") != 0 && strcmp(value, "hash") != 0)
-			ds_diex(DS_EX_USAGE, "%s: setting key: want id or hash", where);
-		if (!d->given[3])
+		if (d->given[3])
+			return 0;
+		if (strcmp(value, "id") == 0 || strcmp(value, "hash") == 0) {
 			d->o->key_hash = strcmp(value, "hash") == 0;
-		return 0;
+			return 0;
+		}
+		/* key paths: the id-field setting, spelled as the row's key */
+		d->o->key_hash = 0;
+		return def_setting(arg, "id-field", value, where);
 	}
 	ds_diex(DS_EX_USAGE, "%s: unknown setting %s", where, name);
 }
@@ -385,7 +390,6 @@ main(int argc, char *argv[])
 		{ "type-field",		required_argument,	NULL, 'y' },
 		{ NULL,			0,			NULL, 0 }
 	};
-	static const char *const keys[] = { "id", "hash", NULL };
 	static const char *const yesno[] = { "no", "yes", NULL };
 	struct xf_opts o = { .id_field = "id", .ts_field = "timestamp",
 	    .type_field = "type", .max_record = 16 * MIB };
@@ -449,6 +453,9 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(stdout, DS_EX_OK);
 		case 'i':
+			if (keyset && !o.key_hash && idset && strcmp(o.id_field, optarg) != 0)
+				ds_diex(DS_EX_USAGE, "--key %s and --id-field %s: name the key"
+				    " once", o.id_field, optarg);
 			o.id_field = patharg("id-field", optarg);
 			idset = 1;
 			def.given[0] = 1;
@@ -461,9 +468,20 @@ main(int argc, char *argv[])
 			filter = optarg;
 			break;
 		case 'k':
-			o.key_hash = ds_arg_choice("key", optarg, keys);
 			keyset = 1;
 			def.given[3] = 1;
+			if (strcmp(optarg, "id") == 0 || strcmp(optarg, "hash") == 0) {
+				o.key_hash = strcmp(optarg, "hash") == 0;
+				break;
+			}
+			/* --key a,b: the paths whose values are the row's identity */
+			if (idset && strcmp(o.id_field, optarg) != 0)
+				ds_diex(DS_EX_USAGE, "--key %s and --id-field %s: name the key"
+				    " once", optarg, o.id_field);
+			o.key_hash = 0;
+			o.id_field = patharg("key", optarg);
+			idset = 1;
+			def.given[0] = 1;
 			break;
 		case 'L':
 			maxline = ds_arg_bytes("max-line-bytes", optarg, 1, 1ULL << 40);

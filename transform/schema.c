@@ -6,15 +6,14 @@
 #include "schema.h"
 
 /* JSON types as bits, in the order they are listed in a schema line. */
-static const char *const typenames[] = {
-	"array", "boolean", "null", "number", "object", "string"
-};
-#define NTYPES	6
+#define NTYPES	DS_JSON_NTYPES
+#define ALLTYPES	((1u << NTYPES) - 1)
 
 struct field {
 	char		*key;		/* raw key text, owned */
 	size_t		 keylen;
-	unsigned	 types;		/* bit i: typenames[i] seen */
+	unsigned	 types;		/* bit i: ds_json_typenames[i] seen */
+	unsigned	 declared;	/* the types the source declared for it */
 	int		 required;	/* every record so far had it */
 	int		 flag;		/* scratch: in the current record */
 };
@@ -159,20 +158,6 @@ save(struct xf_schemas *s, struct stream *st)
 	}
 }
 
-/* The bit of the JSON type of the value whose first byte is *v. */
-static unsigned
-typebit(const char *v)
-{
-	switch (*v) {
-	case '[': return 1u << 0;
-	case 't': case 'f': return 1u << 1;
-	case 'n': return 1u << 2;
-	case '{': return 1u << 4;
-	case '"': return 1u << 5;
-	default: return 1u << 3;
-	}
-}
-
 /* Index of key in st, or -1. */
 static long
 find(const struct stream *st, const char *key, size_t len)
@@ -215,6 +200,39 @@ put_list(struct ds_buf *out, const char *name, const struct stream *st, int want
 #define F_ADDED		2
 #define F_CHANGED	3
 #define F_REMOVED	4
+#define F_DECLARED	5	/* declared by the source, nothing new */
+
+/*
+ * Append the schema line of st: every field with its types, or with
+ * declared set only the fields flagged by a declaration, with the types
+ * declared for them ("declared":true).
+ */
+static void
+put_line(struct ds_buf *out, const char *stream, size_t streamlen,
+    const struct stream *st, int declared)
+{
+	size_t i;
+	unsigned types;
+	int first = 1;
+
+	ds_buf_adds(out, "{\"$ds\":\"schema\",\"stream\":");
+	ds_buf_add(out, stream, streamlen);
+	ds_buf_adds(out, ",\"fields\":{");
+	for (i = 0; i < st->n; i++) {
+		if (declared && st->f[i].flag == 0)
+			continue;
+		types = declared ? st->f[i].declared : st->f[i].types;
+		put_key(out, &first, st->f[i].key, st->f[i].keylen);
+		ds_buf_adds(out, ":\"");
+		ds_json_put_types(out, types);
+		ds_buf_addc(out, '"');
+	}
+	ds_buf_addc(out, '}');
+	put_list(out, "added", st, F_ADDED);
+	put_list(out, "removed", st, F_REMOVED);
+	put_list(out, "changed", st, F_CHANGED);
+	ds_buf_adds(out, declared ? ",\"declared\":true}\n" : "}\n");
+}
 
 int
 xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
@@ -223,7 +241,7 @@ xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
 	struct stream *st = lookup(s, stream, streamlen);
 	size_t i;
 	unsigned bit;
-	int first, change = 0, t;
+	int change = 0;
 	long k;
 
 	/* Fast path: the known keys in their order, with known types. */
@@ -231,7 +249,7 @@ xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
 		for (i = 0; i < n; i++)
 			if (m[i].keylen != st->f[i].keylen ||
 			    memcmp(m[i].key, st->f[i].key, m[i].keylen) != 0 ||
-			    !(st->f[i].types & typebit(m[i].val)))
+			    !(st->f[i].types & ds_json_typebit(m[i].val)))
 				break;
 		if (i == n) {
 			st->records++;
@@ -243,7 +261,7 @@ xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
 		st->f[i].flag = 0;
 	for (i = 0; i < n; i++) {
 		if ((k = find(st, m[i].key, m[i].keylen)) < 0 ||
-		    !(st->f[k].types & typebit(m[i].val))) {
+		    !(st->f[k].types & ds_json_typebit(m[i].val))) {
 			change = 1;
 			break;
 		}
@@ -261,7 +279,7 @@ xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
 	for (i = 0; i < st->n; i++)
 		st->f[i].flag = 0;
 	for (i = 0; i < n; i++) {
-		bit = typebit(m[i].val);
+		bit = ds_json_typebit(m[i].val);
 		if ((k = find(st, m[i].key, m[i].keylen)) < 0) {
 			if (st->n == st->cap) {
 				st->cap = st->cap ? st->cap * 2 : 16;
@@ -287,28 +305,105 @@ xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
 		}
 	st->records++;
 
-	ds_buf_adds(out, "{\"$ds\":\"schema\",\"stream\":");
-	ds_buf_add(out, stream, streamlen);
-	ds_buf_adds(out, ",\"fields\":{");
-	first = 1;
-	for (i = 0; i < st->n; i++) {
-		int one = 1;
-
-		put_key(out, &first, st->f[i].key, st->f[i].keylen);
-		ds_buf_adds(out, ":\"");
-		for (t = 0; t < NTYPES; t++)
-			if (st->f[i].types & 1u << t) {
-				if (!one)
-					ds_buf_addc(out, '|');
-				one = 0;
-				ds_buf_adds(out, typenames[t]);
-			}
-		ds_buf_addc(out, '"');
-	}
-	ds_buf_addc(out, '}');
-	put_list(out, "added", st, F_ADDED);
-	put_list(out, "removed", st, F_REMOVED);
-	put_list(out, "changed", st, F_CHANGED);
-	ds_buf_adds(out, "}\n");
+	put_line(out, stream, streamlen, st, 0);
 	return 1;
+}
+
+/* The bit of a JSON Schema type name (the string token v), or 0. */
+static unsigned
+jstype(const char *v, size_t vl)
+{
+	int t;
+
+	if (*v != '"')
+		return 0;
+	if (ds_json_str_eq(v + 1, vl - 2, "integer"))
+		return 1u << 3;
+	for (t = 0; t < NTYPES; t++)
+		if (ds_json_str_eq(v + 1, vl - 2, ds_json_typenames[t]))
+			return 1u << t;
+	return 0;
+}
+
+/*
+ * The JSON types a JSON Schema (the valid JSON text [p, end)) allows, as
+ * bits: its "type" (a name or an array of names; integer is a number) and
+ * the union of its "anyOf" and "oneOf" schemas; all types when it names
+ * none (or is not an object).
+ */
+static unsigned
+schema_types(const char *p, const char *end, int depth)
+{
+	struct ds_json_member m;
+	struct ds_json j, ja;
+	const char *v, *q;
+	size_t vl;
+	unsigned bits = 0;
+	int any = 0, of;
+
+	ds_json_init(&j, p);
+	if (depth > 16 || ds_json_obj_begin(&j, &p, end) != 0)
+		return ALLTYPES;
+	while (ds_json_obj_next(&j, &p, end, &m) == 1) {
+		of = ds_json_str_eq(m.key, m.keylen, "anyOf") ||
+		    ds_json_str_eq(m.key, m.keylen, "oneOf");
+		if (!of && !ds_json_str_eq(m.key, m.keylen, "type"))
+			continue;
+		any = 1;
+		if (!of && *m.val == '"') {
+			bits |= jstype(m.val, m.vallen);
+			continue;
+		}
+		q = m.val;
+		ds_json_init(&ja, q);
+		if (ds_json_arr_begin(&ja, &q, m.val + m.vallen) != 0)
+			return ALLTYPES;
+		while (ds_json_arr_next(&ja, &q, m.val + m.vallen, &v, &vl) == 1)
+			bits |= of ? schema_types(v, v + vl, depth + 1) : jstype(v, vl);
+	}
+	return any && bits != 0 ? bits : ALLTYPES;
+}
+
+int
+xf_schema_declare(struct xf_schemas *s, const char *stream, size_t streamlen,
+    const char *props, size_t propslen, struct ds_buf *out)
+{
+	struct stream *st = lookup(s, stream, streamlen);
+	const char *p = props, *end = props + propslen;
+	struct ds_json_member m;
+	struct ds_json j;
+	unsigned bits;
+	size_t i;
+	long k;
+
+	ds_json_init(&j, p);
+	if (ds_json_obj_begin(&j, &p, end) != 0)
+		return -1;
+	save(s, st);
+	for (i = 0; i < st->n; i++)
+		st->f[i].flag = 0;
+	while (ds_json_obj_next(&j, &p, end, &m) == 1) {
+		bits = schema_types(m.val, m.val + m.vallen, 0);
+		if ((k = find(st, m.key, m.keylen)) < 0) {
+			if (st->n == st->cap) {
+				st->cap = st->cap ? st->cap * 2 : 16;
+				st->f = ds_xrealloc(st->f, st->cap * sizeof(*st->f));
+			}
+			k = (long)st->n++;
+			st->f[k].key = ds_xstrndup(m.key, m.keylen);
+			st->f[k].keylen = m.keylen;
+			st->f[k].types = st->f[k].declared = bits;
+			st->f[k].required = 0;
+			st->f[k].flag = F_ADDED;
+			continue;
+		}
+		if ((st->f[k].types & bits) != bits && st->f[k].flag != F_ADDED)
+			st->f[k].flag = F_CHANGED;
+		else if (st->f[k].flag == 0)
+			st->f[k].flag = F_DECLARED;
+		st->f[k].types |= bits;
+		st->f[k].declared |= bits;
+	}
+	put_line(out, stream, streamlen, st, 1);
+	return 0;
 }

@@ -39,4 +39,15 @@ void	xf_schema_rollback(struct xf_schemas *s);
 int	xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
 	    const struct ds_json_member *m, size_t n, struct ds_buf *out);
 
+/*
+ * A schema the source declares for stream: props is the JSON text of a JSON
+ * Schema "properties" object (a Singer SCHEMA's). Each property becomes a
+ * field of the stream with the JSON types its schema allows (all when it
+ * names none), and a schema line marked "declared":true is appended to
+ * out: the declared fields with the types declared for them in this run.
+ * Returns 0, or -1 (nothing written) when props is not an object.
+ */
+int	xf_schema_declare(struct xf_schemas *s, const char *stream, size_t streamlen,
+	    const char *props, size_t propslen, struct ds_buf *out);
+
 #endif

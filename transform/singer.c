@@ -11,6 +11,7 @@
 #include "output.h"
 #include "reader.h"
 #include "record.h"
+#include "schema.h"
 #include "singer.h"
 
 /* A Singer stream's key properties, from its last SCHEMA message. */
@@ -33,8 +34,10 @@ struct singer {
 
 /* The Singer message's members we use; spans of the line (val NULL when absent). */
 struct msg {
-	struct ds_json_member type, stream, record, keyprops, time, value;
+	struct ds_json_member type, stream, record, keyprops, time, value, schema;
 };
+
+static const char *field(const struct ds_json_member *, const char *, size_t *);
 
 /* Reject the line for c->f->tmp's reason. */
 static void
@@ -55,7 +58,10 @@ find(struct singer *c, const char *name, size_t n)
 	return NULL;
 }
 
-/* A SCHEMA message: remember the stream's key properties. */
+/*
+ * A SCHEMA message: its properties are declared to the schema journal (a
+ * schema line marked declared), and the stream's key properties kept.
+ */
 static void
 schema(struct singer *c, const struct msg *m, const char *line, size_t len)
 {
@@ -71,6 +77,10 @@ schema(struct singer *c, const struct msg *m, const char *line, size_t len)
 		reject(c, line, len);
 		return;
 	}
+	if (m->schema.val != NULL && *m->schema.val == '{' &&
+	    (v = field(&m->schema, "properties", &vl)) != NULL && *v == '{')
+		xf_schema_declare(c->f->r->schemas, c->f->w.stream, c->f->w.streamlen,
+		    v, vl, &c->f->out);
 	if ((s = find(c, m->stream.val + 1, m->stream.vallen - 2)) == NULL) {
 		c->s = ds_xrealloc(c->s, (c->ns + 1) * sizeof(*c->s));
 		s = &c->s[c->ns++];
@@ -203,6 +213,7 @@ message(struct singer *c, const char *line, size_t len)
 		{ "key_properties", offsetof(struct msg, keyprops) },
 		{ "time_extracted", offsetof(struct msg, time) },
 		{ "value", offsetof(struct msg, value) },
+		{ "schema", offsetof(struct msg, schema) },
 	};
 	const char *p = line, *end = line + len, *t;
 	struct ds_json_member mm;
