@@ -54,14 +54,15 @@ closed_url() {
 }
 
 @test "a database that cannot be reached: ds-run stops with 111 after --give-up-after, naming ds-checkpoint's error" {
+	# 5 s: room for a first failed try and a retry after 1 s on a loaded machine
 	closed_url
-	printf 'GIVE_UP_AFTER=1s\n' >"$T/conf"
+	printf 'GIVE_UP_AFTER=5s\n' >"$T/conf"
 	run --separate-stderr ds-run --state-dir "$T/state" --config "$T/conf" \
 		--db "postgresql:///nodb?host=$T/nosocket" "$CLOSED"
 	assert_status 111
 	assert_equal "$output" ""
 	assert_stderr_contains "prog=ds-run msg=\"cannot take the stream's lock: retrying\" stream=events backoff_s=1"
-	assert_stderr_contains "s (--give-up-after 1s): giving up; last error: ds-checkpoint: cannot connect to the database error="
+	assert_stderr_contains "s (--give-up-after 5s): giving up; last error: ds-checkpoint: cannot connect to the database error="
 	assert_stderr_contains "$T/nosocket/.s.PGSQL.5432"
 }
 
