@@ -21,6 +21,7 @@ teardown_file() {
 
 setup() {
 	T=$(ds_tmpdir)
+	# shellcheck disable=SC2034 # read by chain.bash
 	STATE=$T/state
 	fresh_db
 	printf 'mock-secret-4f9a2c\n' >"$T/key"
