@@ -25,6 +25,13 @@ typedef int	ds_def_cb(void *arg, const char *name, const char *value,
 void	ds_def_read(const char *path, ds_def_cb *cb, void *arg);
 
 /*
+ * Read the layers of a stream definition in order: the connector preset
+ * named connector, then the file definition; either may be NULL.
+ */
+void	ds_def_read_layers(const char *connector, const char *definition,
+	    ds_def_cb *cb, void *arg);
+
+/*
  * The file of connector preset name: $DS_CONNECTORS/name.conf, else
  * connectors/name.conf beside the program's bin directory (the source
  * tree), else DS_CONNECTORS_DIR/name.conf (the installed data directory).

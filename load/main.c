@@ -509,14 +509,7 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage(stderr, DS_EX_USAGE);
 	/* a definition's settings, where the command line gave none */
-	if (connector != NULL) {
-		char *conf = ds_def_connector(connector);
-
-		ds_def_read(conf, def_setting, &def);
-		free(conf);
-	}
-	if (definition != NULL)
-		ds_def_read(definition, def_setting, &def);
+	ds_def_read_layers(connector, definition, def_setting, &def);
 	for (i = 0; i < ncolidx; i++)
 		if (ds_columns_index(colidx[i]) != 0)
 			ds_diex(DS_EX_USAGE, "--column-index %s: no --column declares it",
