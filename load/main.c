@@ -56,7 +56,8 @@ usage(FILE *f, int status)
 	    "usage: ds-load [--batch-bytes n] [--batch-rows n] [--batch-seconds seconds]\n"
 	    "               [--column 'name type path'] [--column-index name]\n"
 	    "               [--db url] [--jobs n] [--max-rejects n] [--migrate-only]\n"
-	    "               [--on-conflict skip|update] [--stats file] [--table name]\n");
+	    "               [--mode append|upsert|history|snapshot] [--on-conflict skip|update]\n"
+	    "               [--snapshot-delete] [--stats file] [--table name]\n");
 	exit(status);
 }
 
@@ -109,6 +110,22 @@ declare_columns(const char *table)
 	ds_columns_declare_done();
 	ds_migrate_columns(conn, table, d, n);
 	free(d);
+}
+
+/*
+ * Apply the migrations of the ds tables and of table, fitted to the write
+ * mode (see ds_migrate_mode): their count.
+ */
+static int
+migrate(const char *table, int mode)
+{
+	int n = ds_migrate(conn, NULL);
+
+	ds_migrate_mode(conn, table, mode == DS_WM_HISTORY, mode >= DS_WM_SNAPSHOT);
+	n += ds_migrate(conn, table);
+	if (mode != DS_WM_HISTORY)
+		ds_check_table(conn, table);
+	return n;
 }
 
 /* Write the stats file with the committed totals and state. */
@@ -324,7 +341,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { O_BBYTES = 256, O_BROWS, O_BSECS, O_COLUMN, O_COLINDEX, O_DB, O_JOBS, O_MAXREJ, O_MIGRATE,
-	    O_CONFLICT, O_STATS, O_TABLE };
+	    O_CONFLICT, O_STATS, O_TABLE, O_MODE, O_SNAPDEL };
 	static const struct option longopts[] = {
 		{ "batch-bytes", required_argument, NULL, O_BBYTES },
 		{ "batch-rows", required_argument, NULL, O_BROWS },
@@ -336,12 +353,15 @@ main(int argc, char *argv[])
 		{ "jobs", required_argument, NULL, O_JOBS },
 		{ "max-rejects", required_argument, NULL, O_MAXREJ },
 		{ "migrate-only", no_argument, NULL, O_MIGRATE },
+		{ "mode", required_argument, NULL, O_MODE },
 		{ "on-conflict", required_argument, NULL, O_CONFLICT },
+		{ "snapshot-delete", no_argument, NULL, O_SNAPDEL },
 		{ "stats", required_argument, NULL, O_STATS },
 		{ "table", required_argument, NULL, O_TABLE },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const conflicts[] = { "skip", "update", NULL };
+	static const char *const modes[] = { "append", "upsert", "history", "snapshot", NULL };
 	struct ds_reader *rd;
 	struct ds_loader *loader;
 	struct ds_totals tot;
@@ -354,7 +374,7 @@ main(int argc, char *argv[])
 	char *line;
 	size_t len;
 	uint64_t lineno;
-	int ch, r, update = 0, sig, migrate_only = 0;
+	int ch, r, mode = -1, sig, migrate_only = 0, snapdel = 0;
 	char **colidx = NULL;
 	size_t ncolidx = 0, i;
 
@@ -394,8 +414,22 @@ main(int argc, char *argv[])
 		case O_MIGRATE:
 			migrate_only = 1;
 			break;
-		case O_CONFLICT:
-			update = ds_arg_choice("on-conflict", optarg, conflicts);
+		case O_CONFLICT:	/* the old name of --mode append|upsert */
+			r = ds_arg_choice("on-conflict", optarg, conflicts);
+			if (mode >= 0 && mode != r)
+				ds_diex(DS_EX_USAGE, "--on-conflict %s contradicts --mode %s",
+				    optarg, modes[mode]);
+			mode = r;
+			break;
+		case O_MODE:
+			r = ds_arg_choice("mode", optarg, modes);
+			if (mode >= 0 && mode != r)
+				ds_diex(DS_EX_USAGE, "--mode %s contradicts --mode or"
+				    " --on-conflict given before", optarg);
+			mode = r;
+			break;
+		case O_SNAPDEL:
+			snapdel = 1;
 			break;
 		case O_STATS:
 			statsfile = optarg;
@@ -409,6 +443,12 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(stderr, DS_EX_USAGE);
+	if (mode < 0)
+		mode = DS_WM_APPEND;
+	if (snapdel && mode != DS_WM_SNAPSHOT)
+		ds_diex(DS_EX_USAGE, "--snapshot-delete goes with --mode snapshot only");
+	if (snapdel)
+		mode = DS_WM_SNAPSHOT_DELETE;
 	for (i = 0; i < ncolidx; i++)
 		if (ds_columns_index(colidx[i]) != 0)
 			ds_diex(DS_EX_USAGE, "--column-index %s: no --column declares it",
@@ -421,19 +461,17 @@ main(int argc, char *argv[])
 	conn = ds_db_connect(db, "ds-load");
 	check_types();
 	if (migrate_only) {
-		r = ds_migrate(conn, table);
-		ds_check_table(conn, table);
+		r = migrate(table, mode);
 		declare_columns(table);
 		ds_logkv(DS_LOG_INFO, "schema ready", "table=%s migrations_applied=%d",
 		    table, r);
 		PQfinish(conn);
 		return DS_EX_OK;
 	}
-	ds_migrate(conn, table);
-	ds_check_table(conn, table);
+	migrate(table, mode);
 	declare_columns(table);
 	run = ds_catalog_run_start(conn, table);
-	pool = ds_pool_new(conn, db, (int)jobs, table, update, run, (size_t)batch_rows,
+	pool = ds_pool_new(conn, db, (int)jobs, table, mode, run, (size_t)batch_rows,
 	    (size_t)batch_bytes, batch_secs);
 	atexit(at_exit);
 	rd = ds_reader_new(STDIN_FILENO, MAX_LINE);

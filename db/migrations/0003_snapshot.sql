@@ -1,0 +1,10 @@
+-- ds-load --mode snapshot: the ids the pass in progress of each stream has
+-- seen, written with each batch in its transaction, under the stream's epoch
+-- (ds_streams: a reset or set starts a new pass, and the old ids no longer
+-- count). The batch with the pass's last checkpoint marks the rows not seen
+-- deleted (or deletes them) and forgets the stream's ids.
+CREATE TABLE IF NOT EXISTS ds_snapshot_seen (
+	stream		text NOT NULL,
+	epoch		bigint NOT NULL,
+	id		text NOT NULL
+);

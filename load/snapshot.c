@@ -1,0 +1,149 @@
+/*
+ * snapshot.c - ds-load --mode snapshot: each complete pass of the source
+ * is the whole truth. Every batch records the ids it holds in
+ * ds_snapshot_seen (stream, epoch), in its own transaction, so a pass cut
+ * by a crash resumes with what it has seen; the batch that stores the
+ * pass's last checkpoint (has_more false) marks the stream's rows it did
+ * not see deleted (deleted_at, or deletes them), clears deleted_at of those
+ * seen again, and forgets the pass's ids, all before its checkpoint.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+#include "copy.h"
+#include "../db/db.h"
+#include "loader.h"
+
+/*
+ * The stream's epoch as text into b (0 when it has no ds_streams row):
+ * a reset or set bumps it, so the ids of a pass abandoned so are ignored.
+ * NULL, or the failed result (caller clears).
+ */
+static PGresult *
+epoch(struct ds_loader *l, struct ds_buf *b)
+{
+	const char *vals[1] = { l->stream };
+	PGresult *res;
+
+	res = PQexecParams(l->conn, "SELECT coalesce((SELECT epoch FROM ds_streams"
+	    " WHERE stream = $1), 0)", 1, NULL, vals, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return res;
+	ds_buf_adds(b, PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return NULL;
+}
+
+/*
+ * COPY the ids of every row of the batch (loaded, stored already or
+ * refused: all are in the source) into ds_snapshot_seen under epoch ep.
+ * NULL, or the failed result (caller clears).
+ */
+static PGresult *
+record_seen(struct ds_loader *l, const char *ep)
+{
+	struct ds_buf b = { 0 };
+	const char *row, *tab;
+	PGresult *res;
+	size_t i, end;
+
+	if ((res = ds_copy_begin(l->conn, "ds_snapshot_seen (stream, epoch, id)")) != NULL)
+		return res;
+	for (i = 0; i < l->rows.n; i++) {
+		/* the id is the row's first field, COPY-escaped already */
+		row = l->rows.text.p + l->rows.off[i];
+		end = ds_rows_end(&l->rows, i) - l->rows.off[i];
+		tab = memchr(row, '\t', end);
+		ds_buf_printf(&b, "%s\t%s\t", l->stream, ep);
+		ds_buf_add(&b, row, tab != NULL ? (size_t)(tab - row) : end);
+		ds_buf_addc(&b, '\n');
+		if (b.len >= 128 * 1024 || i + 1 == l->rows.n) {
+			if (ds_copy_put(l->conn, b.p, b.len) != 0)
+				ds_db_die(l->conn, NULL, "lost the connection while recording"
+				    " the ids a snapshot pass has seen");
+			ds_buf_reset(&b);
+		}
+	}
+	ds_buf_free(&b);
+	return ds_copy_end(l->conn, NULL);
+}
+
+/*
+ * Run one statement of the pass's end with the stream and epoch; its row
+ * count into *n. NULL, or the failed result (caller clears).
+ */
+static PGresult *
+end_step(struct ds_loader *l, const char *sql, const char *ep, long long *n)
+{
+	const char *vals[2] = { l->stream, ep };
+	PGresult *res;
+
+	res = PQexecParams(l->conn, sql, 2, NULL, vals, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		return res;
+	*n = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return NULL;
+}
+
+/*
+ * The pass is complete: the stream's rows it did not see are marked
+ * deleted (or deleted), those it saw again are restored, and its ids are
+ * forgotten. NULL, or the failed result (caller clears).
+ */
+static PGresult *
+pass_end(struct ds_loader *l, const char *ep)
+{
+	struct ds_buf gone = { 0 }, back = { 0 };
+	const char *seen = " (SELECT 1 FROM ds_snapshot_seen s WHERE s.stream = $1"
+	    " AND s.epoch = $2::bigint AND s.id = t.id)";
+	long long marked = 0, restored = 0, forgot = 0;
+	PGresult *res;
+
+	/* the merge turned hash joins off: an anti-join of the whole stream needs them */
+	res = PQexec(l->conn, "SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		return res;
+	PQclear(res);
+	if (l->wmode == DS_WM_SNAPSHOT_DELETE)
+		ds_buf_printf(&gone, "DELETE FROM %s t WHERE t.stream = $1 AND NOT EXISTS%s",
+		    l->qtable, seen);
+	else
+		ds_buf_printf(&gone, "UPDATE %s t SET deleted_at = now() WHERE t.stream = $1"
+		    " AND t.deleted_at IS NULL AND NOT EXISTS%s", l->qtable, seen);
+	ds_buf_printf(&back, "UPDATE %s t SET deleted_at = NULL WHERE t.stream = $1"
+	    " AND t.deleted_at IS NOT NULL AND EXISTS%s", l->qtable, seen);
+	if ((res = end_step(l, gone.p, ep, &marked)) == NULL &&
+	    (res = end_step(l, back.p, ep, &restored)) == NULL)
+		res = end_step(l, "DELETE FROM ds_snapshot_seen WHERE stream = $1"
+		    " AND $2::text IS NOT NULL", ep, &forgot);
+	if (res == NULL)
+		ds_logkv(DS_LOG_INFO, "snapshot pass complete", "stream=%s table=%s %s=%lld"
+		    " restored=%lld seen=%lld", l->stream, l->table,
+		    l->wmode == DS_WM_SNAPSHOT_DELETE ? "deleted" : "marked_deleted",
+		    marked, restored, forgot);
+	ds_buf_free(&gone);
+	ds_buf_free(&back);
+	return res;
+}
+
+PGresult *
+ds_snapshot_book(struct ds_loader *l)
+{
+	struct ds_buf ep = { 0 };
+	PGresult *res;
+
+	if ((res = epoch(l, &ep)) == NULL && l->rows.n > 0) {
+		if (PQresultStatus(res = record_seen(l, ep.p)) == PGRES_COMMAND_OK) {
+			PQclear(res);
+			res = NULL;
+		}
+	}
+	if (res == NULL && l->have_cp && !l->cp_has_more)
+		res = pass_end(l, ep.p);
+	ds_buf_free(&ep);
+	return res;
+}
