@@ -6,7 +6,8 @@
  *      their validity: a row is a new version when its hash differs from
  *      the one before it (the batch's previous row of its id, else the
  *      stored current version) and no stored version of its id has its hash
- *      and starts at its ts (a replay of an event stream);
+ *      and its ts (a replay of an event stream; a record without ts is
+ *      compared with the current version only);
  *   2. the current version of each id with a new one is closed (valid_to =
  *      the first new version's valid_from);
  *   3. the new versions are inserted, each closed by the next of its id in
@@ -47,13 +48,13 @@ versions_sql(const struct ds_loader *l, const char *from, struct ds_buf *sql)
 	    "SELECT n, id, greatest(vf0, coalesce(greatest(cf, max(vf0) OVER b),"
 	    " '-infinity') + k * interval '1 microsecond') AS vf FROM ("
 	    "SELECT y.*, row_number() OVER (PARTITION BY id ORDER BY n) AS k FROM ("
-	    "SELECT s.n, s.id, s.hash, coalesce(s.ts::timestamptz, now()) AS vf0,"
+	    "SELECT s.n, s.id, s.hash, s.ts, coalesce(s.ts::timestamptz, now()) AS vf0,"
 	    " lag(s.hash) OVER (PARTITION BY s.id ORDER BY s.n) AS prev, cur.ch, cur.cf"
 	    " FROM %s s LEFT JOIN LATERAL (SELECT e.hash AS ch, e.valid_from AS cf"
 	    " FROM %s e WHERE e.id = s.id AND e.valid_to IS NULL) cur ON true) y"
 	    " WHERE y.hash IS DISTINCT FROM coalesce(y.prev, y.ch) AND NOT EXISTS"
-	    " (SELECT 1 FROM %s v WHERE v.id = y.id AND v.hash = y.hash"
-	    " AND v.valid_from = y.vf0)) z"
+	    " (SELECT 1 FROM %s v WHERE y.ts IS NOT NULL AND v.id = y.id"
+	    " AND v.hash = y.hash AND v.ts = y.vf0)) z"
 	    " WINDOW b AS (PARTITION BY id ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING"
 	    " AND 1 PRECEDING)) w", from, l->qtable, l->qtable);
 }

@@ -205,3 +205,33 @@ histrun() {
 	run --separate-stderr ds-load --db "$DATABASE_URL" --table up --on-conflict update --mode upsert <"$T/stream"
 	assert_status 0
 }
+
+@test "history of an event stream: versions of one id in one batch each close the one before; a time not after the current version's starts just after it; a version with a value that does not cast is a reject; replays add no version" {
+	printf '%s\n' \
+		'{"id":"a","timestamp":"2026-01-01T00:00:00Z","v":1,"amount":"1.5"}' \
+		'{"id":"a","timestamp":"2026-01-02T00:00:00Z","v":2,"amount":"x"}' \
+		'{"id":"a","timestamp":"2026-01-03T00:00:00Z","v":3,"amount":"3"}' \
+		'{"id":"b","timestamp":"2026-01-05T00:00:00Z","v":1,"amount":"4"}' \
+		'{"id":"b","timestamp":"2026-01-04T00:00:00Z","v":2,"amount":"5"}' |
+		ds-transform --stream e >"$T/stream"
+	for round in 1 2 3; do
+		run --separate-stderr ds-load --db "$DATABASE_URL" --table ev --mode history \
+			--column 'amount numeric amount' <"$T/stream"
+		assert_status 0
+		if [ "$round" = 1 ]; then
+			assert_stderr_contains 'msg=done records=4 duplicates=0 updated=0 rejects=1 '
+			assert_stderr_contains 'error="invalid input syntax for type numeric: \"x\" (column amount)"'
+		else
+			assert_stderr_contains 'msg=done records=0 duplicates=4 updated=0 rejects=0 '
+		fi
+	done
+	assert_equal "$(sql "select id, data->>'v', amount, valid_from, coalesce(valid_to::text, '-')
+		from ev order by id, valid_from")" \
+		"a|1|1.5|2026-01-01 00:00:00+00|2026-01-03 00:00:00+00
+a|3|3|2026-01-03 00:00:00+00|-
+b|1|4|2026-01-05 00:00:00+00|2026-01-05 00:00:00.000002+00
+b|2|5|2026-01-05 00:00:00.000002+00|-"
+	assert_equal "$(sql "select id, data->>'v' from ev_current order by id")" "a|3
+b|2"
+	assert_equal "$(sql "select count(*) from ds_rejects")" 1
+}
