@@ -225,12 +225,15 @@ histrun() {
 			assert_stderr_contains 'msg=done records=0 duplicates=4 updated=0 rejects=0 '
 		fi
 	done
-	assert_equal "$(sql "select id, data->>'v', amount, valid_from, coalesce(valid_to::text, '-')
+	utc="'YYYY-MM-DD HH24:MI:SS.US'"
+	assert_equal "$(sql "select id, data->>'v', amount,
+		to_char(valid_from at time zone 'UTC', $utc),
+		coalesce(to_char(valid_to at time zone 'UTC', $utc), '-')
 		from ev order by id, valid_from")" \
-		"a|1|1.5|2026-01-01 00:00:00+00|2026-01-03 00:00:00+00
-a|3|3|2026-01-03 00:00:00+00|-
-b|1|4|2026-01-05 00:00:00+00|2026-01-05 00:00:00.000002+00
-b|2|5|2026-01-05 00:00:00.000002+00|-"
+		"a|1|1.5|2026-01-01 00:00:00.000000|2026-01-03 00:00:00.000000
+a|3|3|2026-01-03 00:00:00.000000|-
+b|1|4|2026-01-05 00:00:00.000000|2026-01-05 00:00:00.000002
+b|2|5|2026-01-05 00:00:00.000002|-"
 	assert_equal "$(sql "select id, data->>'v' from ev_current order by id")" "a|3
 b|2"
 	assert_equal "$(sql "select count(*) from ds_rejects")" 1
