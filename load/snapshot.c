@@ -103,8 +103,13 @@ pass_end(struct ds_loader *l, const char *ep)
 	long long marked = 0, restored = 0, forgot = 0;
 	PGresult *res;
 
-	/* the merge turned hash joins off: an anti-join of the whole stream needs them */
-	res = PQexec(l->conn, "SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on");
+	/*
+	 * An anti-join of the whole stream: hashed (the merge may have turned hash
+	 * joins off; without statistics on a young ds_snapshot_seen the planner
+	 * would scan it once per row)
+	 */
+	res = PQexec(l->conn, "SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on;"
+	    " SET LOCAL enable_nestloop = off");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		return res;
 	PQclear(res);
