@@ -35,7 +35,7 @@ char	*ds_def_connector(const char *name);
 
 /*
  * The stage a setting belongs to: 'f' for ds-fetch, 't' for ds-transform,
- * 0 for no stage (an unknown setting). One table for both stages, so a
+ * 'l' for ds-load (through ds-run), 0 for no stage (an unknown setting). One table for both stages, so a
  * definition file is read whole by each and each takes its own.
  */
 int	ds_def_stage(const char *name);

@@ -212,4 +212,7 @@ void	ds_history_staging(struct ds_loader *l);
  */
 PGresult *ds_snapshot_book(struct ds_loader *l);
 
+/* The id of row i as its COPY text (n bytes, escaped), in the row buffer. */
+const char *ds_snapshot_key(const struct ds_loader *l, size_t i, size_t *n);
+
 #endif

@@ -37,6 +37,17 @@ epoch(struct ds_loader *l, struct ds_buf *b)
 	return NULL;
 }
 
+const char *
+ds_snapshot_key(const struct ds_loader *l, size_t i, size_t *n)
+{
+	const char *row = l->rows.text.p + l->rows.off[i];
+	size_t len = ds_rows_end(&l->rows, i) - l->rows.off[i];
+	const char *tab = memchr(row, '\t', len);
+
+	*n = tab != NULL ? (size_t)(tab - row) : len;
+	return row;
+}
+
 /*
  * COPY the ids of every row of the batch (loaded, stored already or
  * refused: all are in the source) into ds_snapshot_seen under epoch ep.
@@ -46,19 +57,16 @@ static PGresult *
 record_seen(struct ds_loader *l, const char *ep)
 {
 	struct ds_buf b = { 0 };
-	const char *row, *tab;
+	const char *key;
 	PGresult *res;
-	size_t i, end;
+	size_t i, n;
 
 	if ((res = ds_copy_begin(l->conn, "ds_snapshot_seen (stream, epoch, id)")) != NULL)
 		return res;
 	for (i = 0; i < l->rows.n; i++) {
-		/* the id is the row's first field, COPY-escaped already */
-		row = l->rows.text.p + l->rows.off[i];
-		end = ds_rows_end(&l->rows, i) - l->rows.off[i];
-		tab = memchr(row, '\t', end);
+		key = ds_snapshot_key(l, i, &n);
 		ds_buf_printf(&b, "%s\t%s\t", l->stream, ep);
-		ds_buf_add(&b, row, tab != NULL ? (size_t)(tab - row) : end);
+		ds_buf_add(&b, key, n);
 		ds_buf_addc(&b, '\n');
 		if (b.len >= 128 * 1024 || i + 1 == l->rows.n) {
 			if (ds_copy_put(l->conn, b.p, b.len) != 0)

@@ -317,7 +317,7 @@ def_setting(void *arg, const char *name, const char *value, const char *where)
 	field[0] = &d->o->id_field;
 	field[1] = &d->o->ts_field;
 	field[2] = &d->o->type_field;
-	if (ds_def_stage(name) == 'f')
+	if (ds_def_stage(name) == 'f' || ds_def_stage(name) == 'l')
 		return 0;
 	for (i = 0; i < 3; i++)
 		if (strcmp(name, names[i]) == 0) {
