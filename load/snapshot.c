@@ -114,10 +114,10 @@ pass_end(struct ds_loader *l, const char *ep)
 	/*
 	 * An anti-join of the whole stream: hashed (the merge may have turned hash
 	 * joins off; without statistics on a young ds_snapshot_seen the planner
-	 * would scan it once per row)
+	 * would scan it once per row), not compiled (JIT took longer than the join)
 	 */
 	res = PQexec(l->conn, "SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on;"
-	    " SET LOCAL enable_nestloop = off");
+	    " SET LOCAL enable_nestloop = off; SET LOCAL jit = off");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		return res;
 	PQclear(res);
