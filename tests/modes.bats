@@ -238,3 +238,23 @@ b|2|5|2026-01-05 00:00:00.000002|-"
 b|2"
 	assert_equal "$(sql "select count(*) from ds_rejects")" 1
 }
+
+@test "a definition file's mode = snapshot and snapshot-delete = yes reach ds-load through ds-run (ds-fetch and ds-transform skip them); --mode overrides them; a bad mode there is a usage error naming the file and line" {
+	gen 0 60
+	printf '# a dataset published whole\nmode = "snapshot"\nsnapshot-delete = yes\n' >"$T/def"
+	run --separate-stderr ds-run --state-dir "$T/state" --db "$DATABASE_URL" --stream d \
+		--table dd --definition "$T/def" "$MOCK_URL"
+	assert_status 0
+	assert_stderr_contains 'msg="snapshot pass complete" stream=d table=dd deleted=0 restored=0 seen=60'
+	assert_equal "$(sql "select count(*) from dd")" 60
+	run --separate-stderr ds-run --state-dir "$T/state" --db "$DATABASE_URL" --stream d2 \
+		--table da --definition "$T/def" --mode append "$MOCK_URL"
+	assert_status 0
+	assert_stderr_lacks 'snapshot pass complete'
+	assert_equal "$(sql "select count(*) from information_schema.columns
+		where table_name = 'da' and column_name = 'deleted_at'")" 0
+	printf 'mode = sometimes\n' >"$T/bad.def"
+	run --separate-stderr ds-run --definition "$T/bad.def" "$MOCK_URL"
+	assert_status 64
+	assert_stderr_contains "$T/bad.def:1: setting mode: MODE must be append, upsert, history or snapshot"
+}
