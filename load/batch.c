@@ -418,6 +418,7 @@ from_memory(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 			c->records = l->loaded;
 			c->duplicates = (long long)l->rows.nskip;
 		}
+		l->path = m;
 		if (r == DS_DONE)
 			r = ds_book_commit(l, c);
 		if (r == DS_DONE)

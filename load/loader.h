@@ -97,6 +97,7 @@ struct ds_loader {
 	int		 started_set;
 
 	enum ds_mode	 copying;	/* a streamed COPY is open */
+	enum ds_mode	 path;		/* where the batch's rows went (for snapshot.c) */
 	int		 stage_next;	/* the last batch was mostly stored ids */
 	long long	 loaded;	/* rows loaded by this attempt's COPYs */
 	size_t		 batch_rows;

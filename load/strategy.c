@@ -243,6 +243,7 @@ ds_strategy_stream_end(struct ds_loader *l, enum ds_mode *m, struct ds_counts *c
 	if (*m == DS_M_TABLE && (size_t)l->loaded < l->rows.n - l->rows.nskip - l->rows.nref)
 		refuse_dropped(l, 0, l->rows.n);
 	c->records = l->loaded;
+	l->path = *m;
 	if (*m == DS_M_TABLE || (r = ds_strategy_merge(l, *m, c)) == DS_DONE)
 		return DS_DONE;
 	ds_loader_rollback(l);

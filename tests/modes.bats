@@ -72,7 +72,7 @@ bg() {
 	gen 0 600
 	snaprun
 	assert_status 0
-	assert_stderr_contains 'msg="snapshot pass complete" stream=s table=snap marked_deleted=0 restored=0 seen=600'
+	assert_stderr_contains 'msg="snapshot pass complete" stream=s table=snap marked_deleted=0 restored=0 seen_stored=0'
 	assert_equal "$(live snap)" "$(cat "$T/live.0")"
 
 	# pass two: 700 events, some gone, some changed; slow, so it is cut midway
@@ -245,7 +245,7 @@ b|2"
 	run --separate-stderr ds-run --state-dir "$T/state" --db "$DATABASE_URL" --stream d \
 		--table dd --definition "$T/def" "$MOCK_URL"
 	assert_status 0
-	assert_stderr_contains 'msg="snapshot pass complete" stream=d table=dd deleted=0 restored=0 seen=60'
+	assert_stderr_contains 'msg="snapshot pass complete" stream=d table=dd deleted=0 restored=0 seen_stored=0'
 	assert_equal "$(sql "select count(*) from dd")" 60
 	run --separate-stderr ds-run --state-dir "$T/state" --db "$DATABASE_URL" --stream d2 \
 		--table da --definition "$T/def" --mode append "$MOCK_URL"
