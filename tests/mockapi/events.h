@@ -28,7 +28,8 @@ enum event_bad {
  * drawn anew for each generation (so a removed event may come back), and
  * it was changed in each of the generations 1..G with probability R. A
  * changed event carries "rev" (its changes so far) and its time moves an
- * hour per change, so --since and --until are approximate then.
+ * hour per change, so --since and --until are approximate then. Absent
+ * events are left out of the DataSync style's pages (page.c) only.
  */
 int		 event_gone(uint64_t i);
 unsigned	 event_rev(uint64_t i);
