@@ -219,7 +219,7 @@ histrun() {
 			--column 'amount numeric amount' <"$T/stream"
 		assert_status 0
 		if [ "$round" = 1 ]; then
-			assert_stderr_contains 'msg=done records=4 duplicates=0 updated=0 rejects=1 '
+			assert_stderr_contains 'msg=done records=4 duplicates=0 updated=2 rejects=1 '
 			assert_stderr_contains 'error="invalid input syntax for type numeric: \"x\" (column amount)"'
 		else
 			assert_stderr_contains 'msg=done records=0 duplicates=4 updated=0 rejects=0 '
@@ -257,4 +257,30 @@ b|2"
 	run --separate-stderr ds-run --definition "$T/bad.def" "$MOCK_URL"
 	assert_status 64
 	assert_stderr_contains "$T/bad.def:1: setting mode: MODE must be append, upsert, history or snapshot"
+}
+
+@test "history: a version that a CHECK of the table refuses is a reject with the server's message; the versions around it load and close each other; a replay stores nothing twice" {
+	printf '%s\n' \
+		'{"id":"a","timestamp":"2026-01-01T00:00:00Z","v":1}' \
+		'{"id":"a","timestamp":"2026-01-02T00:00:00Z","v":2}' \
+		'{"id":"a","timestamp":"2026-01-03T00:00:00Z","v":3}' \
+		'{"id":"b","timestamp":"2026-01-04T00:00:00Z","v":2}' |
+		ds-transform --stream c >"$T/stream"
+	run --separate-stderr ds-load --db "$DATABASE_URL" --table ck --mode history --migrate-only
+	assert_status 0
+	sql "alter table ck add constraint no_two check ((data->>'v')::int <> 2)"
+	for round in 1 2; do
+		run --separate-stderr ds-load --db "$DATABASE_URL" --table ck --mode history <"$T/stream"
+		assert_status 0
+		assert_stderr_contains 'violates check constraint \"no_two\"'
+		if [ "$round" = 1 ]; then
+			assert_stderr_contains 'msg=done records=2 duplicates=0 updated=1 rejects=2 '
+		else
+			assert_stderr_contains 'msg=done records=0 duplicates=2 updated=0 rejects=0 '
+		fi
+	done
+	assert_equal "$(sql "select id, data->>'v', valid_from::date, coalesce(valid_to::date::text, '-')
+		from ck order by id, valid_from")" "a|1|2026-01-01|2026-01-03
+a|3|2026-01-03|-"
+	assert_equal "$(sql "select count(*) from ds_rejects where reason like '%no_two%'")" 2
 }
