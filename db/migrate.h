@@ -73,6 +73,13 @@ int	ds_migrated(PGconn *conn);
  */
 void	ds_migrate_mode(PGconn *conn, const char *table, int hist, int snapshot);
 
+/*
+ * Make the view of a history table's current versions (TABLE_current) show
+ * the columns added to the table since it was made (declared columns); no
+ * DDL when it does.
+ */
+void	ds_migrate_history_view(PGconn *conn, const char *table);
+
 /* A declared column of a records table (see ds-load --column). */
 struct ds_declared {
 	const char	*name;	/* a plain identifier */

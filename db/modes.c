@@ -159,6 +159,41 @@ make_history(PGconn *conn, const char *table)
 }
 
 void
+ds_migrate_history_view(PGconn *conn, const char *table)
+{
+	static const char tmpl[] = "CREATE OR REPLACE VIEW @CURRENT@ AS"
+	    " SELECT * FROM @TABLE@ WHERE valid_to IS NULL";
+	struct ds_buf sql = { 0 }, q = { 0 }, v = { 0 };
+	const char *vals[2];
+	PGresult *res;
+	int same;
+
+	/* the view's columns were the table's when it was made */
+	expand(conn, "@TABLE@", table, &q);
+	expand(conn, "@CURRENT@", table, &v);
+	vals[0] = q.p;
+	vals[1] = v.p;
+	res = ds_db_execp(conn, "SELECT (SELECT count(*) FROM pg_attribute WHERE attrelid ="
+	    " to_regclass($1) AND attnum > 0 AND NOT attisdropped) = (SELECT count(*)"
+	    " FROM pg_attribute WHERE attrelid = to_regclass($2) AND attnum > 0)", 2, vals,
+	    "cannot read the history view's columns");
+	same = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (!same) {
+		expand(conn, tmpl, table, &sql);
+		ddl(conn, "SET client_min_messages = warning; BEGIN; SELECT"
+		    " pg_advisory_xact_lock(" DS_MIGRATE_LOCK ")",
+		    "cannot lock the schema for migrations");
+		ddl(conn, sql.p, "cannot add the new columns to the history table's view");
+		ddl(conn, "COMMIT; RESET client_min_messages", "cannot commit the migrations");
+		ds_logkv(DS_LOG_INFO, "history view has the table's columns", "view=%s", v.p);
+	}
+	ds_buf_free(&sql);
+	ds_buf_free(&q);
+	ds_buf_free(&v);
+}
+
+void
 ds_migrate_mode(PGconn *conn, const char *table, int hist, int snapshot)
 {
 	int s = shape(conn, table);

@@ -463,6 +463,8 @@ main(int argc, char *argv[])
 	if (migrate_only) {
 		r = migrate(table, mode);
 		declare_columns(table);
+		if (mode == DS_WM_HISTORY)
+			ds_migrate_history_view(conn, table);
 		ds_logkv(DS_LOG_INFO, "schema ready", "table=%s migrations_applied=%d",
 		    table, r);
 		PQfinish(conn);
@@ -470,6 +472,8 @@ main(int argc, char *argv[])
 	}
 	migrate(table, mode);
 	declare_columns(table);
+	if (mode == DS_WM_HISTORY)
+		ds_migrate_history_view(conn, table);
 	run = ds_catalog_run_start(conn, table);
 	pool = ds_pool_new(conn, db, (int)jobs, table, mode, run, (size_t)batch_rows,
 	    (size_t)batch_bytes, batch_secs);
