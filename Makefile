@@ -48,6 +48,7 @@ MOCK_SRC	= $(wildcard tests/mockapi/*.c)
 UNIT_SRC	= $(wildcard tests/unit/*.c)
 MIGRATIONS	= $(sort $(wildcard db/migrations/*.sql))
 TABLE_MIGRATIONS = $(sort $(wildcard db/migrations/table/*.sql))
+HISTORY_MIGRATIONS = $(sort $(wildcard db/migrations/history/*.sql))
 
 objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 LIB_OBJ = $(call objs,$(LIB_SRC))
@@ -92,6 +93,11 @@ $(OBJ)/db/migrations.inc: $(MIGRATIONS) scripts/ds-embed | build-deps
 $(OBJ)/db/table_migrations.inc: $(TABLE_MIGRATIONS) scripts/ds-embed | build-deps
 	@mkdir -p $(@D)
 	scripts/ds-embed $(TABLE_MIGRATIONS) > $@.tmp && mv $@.tmp $@
+$(OBJ)/db/modes.o: $(OBJ)/db/history_migrations.inc
+$(OBJ)/db/modes.o: DS_CFLAGS += -I$(OBJ)/db
+$(OBJ)/db/history_migrations.inc: $(HISTORY_MIGRATIONS) scripts/ds-embed | build-deps
+	@mkdir -p $(@D)
+	scripts/ds-embed $(HISTORY_MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
 $(BIN)/ds-load: $(call objs,$(LOAD_SRC) $(DB_SRC)) $(LIBDS)
 	@mkdir -p $(@D)

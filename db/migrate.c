@@ -26,8 +26,7 @@ static const struct migration table_migrations[] = {
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
 #define NTABLE_MIGRATIONS (sizeof(table_migrations) / sizeof(table_migrations[0]))
 
-/* Any constant: the key of the advisory lock that serialises schema changes. */
-#define MIGRATE_LOCK	"7105332145071851009"
+#define MIGRATE_LOCK	DS_MIGRATE_LOCK
 
 /* What a DDL step that failed for want of a privilege tells the user. */
 #define NEED_OWNER	" (this role may not change the schema: run ds-load --migrate-only" \

@@ -59,6 +59,27 @@ void	ds_migrate_expand(const char *tmpl, const char *qtable, const char *qindex,
 /* Non-zero when the ds tables exist (ds_checkpoints is there). */
 int	ds_migrate_applied(PGconn *conn);
 
+/* Any constant: the key of the advisory lock that serialises schema changes. */
+#define DS_MIGRATE_LOCK	"7105332145071851009"
+
+/*
+ * Fit table to ds-load's write mode (hist: --mode history; snapshot:
+ * --mode snapshot), after the ds tables' migrations and before table's
+ * (ds_migrate): a history table that does not exist is made by the history
+ * migrations (db/migrations/history/, recorded as TABLE:history:NAME); a
+ * snapshot table gets deleted_at (TABLE:snapshot:deleted_at). No DDL when
+ * the table fits. Exits DS_EX_PERM when it exists in the other shape (a
+ * history table for another mode, or the reverse).
+ */
+void	ds_migrate_mode(PGconn *conn, const char *table, int hist, int snapshot);
+
+/*
+ * Make the view of a history table's current versions (TABLE_current) show
+ * the columns added to the table since it was made (declared columns); no
+ * DDL when it does.
+ */
+void	ds_migrate_history_view(PGconn *conn, const char *table);
+
 /* A declared column of a records table (see ds-load --column). */
 struct ds_declared {
 	const char	*name;	/* a plain identifier */

@@ -28,8 +28,9 @@ static const char *const transform_names[] = {
 	"id-field", "id-numbers", "ts-field", "type-field", "key", "ts-form", "ts-zone",
 	NULL
 };
+/* ds-load's (ds-run passes a definition on to it; ds-run-config reads mode) */
 static const char *const load_names[] = {
-	"schema-contract", NULL
+	"schema-contract", "mode", "snapshot-delete", NULL
 };
 
 int

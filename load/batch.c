@@ -75,7 +75,7 @@ primary_key(PGconn *conn, const char *qtable)
 }
 
 struct ds_loader *
-ds_loader_new(PGconn *conn, const char *table, int update, long long run,
+ds_loader_new(PGconn *conn, const char *table, int mode, long long run,
     struct ds_keyset *seen)
 {
 	struct ds_loader *l = ds_xcalloc(1, sizeof(*l));
@@ -94,7 +94,10 @@ ds_loader_new(PGconn *conn, const char *table, int update, long long run,
 	strcat(strcpy(l->stage_target, DS_STAGE), l->cols.list);
 	l->text_target = ds_xmalloc(strlen(DS_TEXT) + strlen(l->cols.list) + 1);
 	strcat(strcpy(l->text_target, DS_TEXT), l->cols.list);
-	l->update = update;
+	l->wmode = mode;
+	l->update = mode != DS_WM_APPEND;
+	if (mode == DS_WM_HISTORY)
+		ds_history_staging(l);
 	l->run = run;
 	l->batch_rows = 50000;
 	l->batch_bytes = 16 << 20;
@@ -429,6 +432,7 @@ from_memory(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 			c->records = l->loaded;
 			c->duplicates = (long long)l->rows.nskip;
 		}
+		l->path = m;
 		if (r == DS_DONE)
 			r = ds_book_commit(l, c);
 		if (r == DS_DONE)
@@ -497,7 +501,8 @@ ds_loader_commit(struct ds_loader *l)
 	}
 	l->sent = l->sent > l->rows.n ? l->rows.n : l->sent;
 	ds_strategy_flush(l);
-	m = (l->ord.wait != NULL && l->stage_next) || l->rls ? DS_M_TEXT : DS_M_TABLE;
+	m = (l->ord.wait != NULL && l->stage_next) || l->rls ||
+	    l->wmode == DS_WM_HISTORY ? DS_M_TEXT : DS_M_TABLE;
 	rowless = l->copying == DS_M_NONE && l->rows.n == 0;
 	if (l->copying != DS_M_NONE) {
 		if ((r = ds_strategy_stream_end(l, &m, &c)) == DS_DONE &&

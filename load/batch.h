@@ -34,12 +34,27 @@ struct ds_totals {
 };
 
 /*
+ * How rows are written (ds-load --mode): append inserts new ids and skips
+ * stored ones; upsert (--on-conflict update) replaces a row whose hash
+ * changed; history keeps every version (valid_from, valid_to); snapshot
+ * upserts and, at the end of each complete pass, marks the rows the pass
+ * did not see deleted (snapshot-delete: deletes them).
+ */
+enum ds_wmode {
+	DS_WM_APPEND,
+	DS_WM_UPSERT,
+	DS_WM_HISTORY,
+	DS_WM_SNAPSHOT,
+	DS_WM_SNAPSHOT_DELETE
+};
+
+/*
  * A loader into table (as given; quoted here) on conn, for the run whose
- * ds_runs id is run; update selects --on-conflict update. seen is the key
+ * ds_runs id is run; mode is an enum ds_wmode. seen is the key
  * set shared by the loaders of a pool (the caller owns and rotates it), or
  * NULL for a set of the loader's own. Free with ds_loader_free().
  */
-struct ds_loader *ds_loader_new(PGconn *conn, const char *table, int update,
+struct ds_loader *ds_loader_new(PGconn *conn, const char *table, int mode,
 	    long long run, struct ds_keyset *seen);
 void	ds_loader_free(struct ds_loader *l);
 

@@ -224,6 +224,8 @@ book(struct ds_loader *l, struct ds_counts *c)
 	cc.duplicates += l->repeats;
 	if ((res = ds_catalog_add(l->conn, l->run, l->stream, l->table, &cc)) != NULL)
 		return res;
+	if (l->wmode >= DS_WM_SNAPSHOT && (res = ds_snapshot_book(l)) != NULL)
+		return res;
 	if (l->have_cp && (res = ds_catalog_checkpoint(l->conn, l->stream, l->cp_seq,
 	    l->cp_cursor, l->cp_has_more, c->records)) != NULL)
 		return res;

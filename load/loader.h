@@ -9,6 +9,8 @@
  *               refused rows, staging and merge, skipping stored ids
  *   book.c      the bookkeeping of a batch's transaction: rejects,
  *               catalog, checkpoint, COMMIT
+ *   history.c   --mode history: the merge that keeps every version
+ *   snapshot.c  --mode snapshot: the ids a pass has seen, and its end
  *
  * Every step that may fail without ending the process returns an
  * enum ds_outcome; failures a retry cannot fix exit (see ds_db_die).
@@ -69,7 +71,8 @@ struct ds_loader {
 	int		 notemp;	/* the role may not create them */
 	int		 rls;		/* row-level security refuses COPY into the table:
 					   every batch loads through staging */
-	int		 update;
+	int		 update;	/* a changed hash is a new row or version */
+	int		 wmode;		/* enum ds_wmode */
 	long long	 run;
 	char		*stream;
 
@@ -95,6 +98,7 @@ struct ds_loader {
 	int		 started_set;
 
 	enum ds_mode	 copying;	/* a streamed COPY is open */
+	enum ds_mode	 path;		/* where the batch's rows went (for snapshot.c) */
 	int		 stage_next;	/* the last batch was mostly stored ids */
 	long long	 loaded;	/* rows loaded by this attempt's COPYs */
 	size_t		 batch_rows;
@@ -186,5 +190,31 @@ void	ds_book_refuse(struct ds_loader *l, size_t i, const PGresult *res);
 
 /* Append the refused row i and log it: msg says why (no server error). */
 void	ds_book_refuse_msg(struct ds_loader *l, size_t i, const char *msg);
+
+/* history.c: --mode history. */
+
+/*
+ * Move the rows staged in m's table into the history table: a row whose
+ * hash differs from its id's current version (and is no replay of a stored
+ * version) closes it and becomes the current one. Counts go to c. DS_DONE,
+ * DS_RETRY, or DS_RECAST when a text-staged row fails its cast.
+ */
+enum ds_outcome ds_history_merge(struct ds_loader *l, enum ds_mode m,
+	    struct ds_counts *c);
+
+/* The DDL of history's temp table, appended to the staging tables'. */
+void	ds_history_staging(struct ds_loader *l);
+
+/* snapshot.c: --mode snapshot. */
+
+/*
+ * In the batch's transaction, before its checkpoint: record the ids the
+ * pass has seen and, at the pass's last checkpoint, mark (or delete) the
+ * rows it did not see. NULL, or the failed result (caller clears).
+ */
+PGresult *ds_snapshot_book(struct ds_loader *l);
+
+/* The id of row i as its COPY text (n bytes, escaped), in the row buffer. */
+const char *ds_snapshot_key(const struct ds_loader *l, size_t i, size_t *n);
 
 #endif

@@ -60,9 +60,9 @@ usage(FILE *f, int status)
 	    "               [--column 'name type path'] [--column-index name]\n"
 	    "               [--connector name] [--db url] [--definition file]\n"
 	    "               [--jobs n] [--max-rejects n] [--migrate-only]\n"
-	    "               [--on-conflict skip|update]\n"
-	    "               [--schema-contract evolve|freeze|discard] [--stats file]\n"
-	    "               [--table name]\n");
+	    "               [--mode append|upsert|history|snapshot] [--on-conflict skip|update]\n"
+	    "               [--schema-contract evolve|freeze|discard] [--snapshot-delete]\n"
+	    "               [--stats file] [--table name]\n");
 	exit(status);
 }
 
@@ -120,10 +120,19 @@ declare_columns(const char *table)
 /* --schema-contract's values, in the order of DS_CONTRACT_*. */
 static const char *const contracts[] = { "evolve", "freeze", "discard", NULL };
 
-/* The settings a definition file may give ds-load, and whether the command line did. */
+/* --mode's values, in the order of DS_WM_* (--snapshot-delete aside). */
+static const char *const modes[] = { "append", "upsert", "history", "snapshot", NULL };
+
+/*
+ * The settings a definition file may give ds-load, and whether the command
+ * line did (mode: -1 when it did not).
+ */
 struct load_def {
 	int		*contract;
 	int		 contract_given;
+	int		*mode;
+	int		*snapdel;
+	int		 mode_given;
 };
 
 /*
@@ -138,6 +147,24 @@ def_setting(void *arg, const char *name, const char *value, const char *where)
 
 	if (ds_def_stage(name) == 'f' || ds_def_stage(name) == 't')
 		return 0;
+	if (strcmp(name, "mode") == 0) {
+		for (i = 0; modes[i] != NULL; i++)
+			if (strcmp(value, modes[i]) == 0) {
+				if (!d->mode_given)
+					*d->mode = (int)i;
+				return 0;
+			}
+		ds_diex(DS_EX_USAGE, "%s: setting mode: want append, upsert, history or"
+		    " snapshot", where);
+	}
+	if (strcmp(name, "snapshot-delete") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			ds_diex(DS_EX_USAGE, "%s: setting snapshot-delete: want yes or no", where);
+		/* a mode given on the command line overrides the file's */
+		if (!d->mode_given)
+			*d->snapdel = strcmp(value, "yes") == 0;
+		return 0;
+	}
 	if (strcmp(name, "schema-contract") != 0)
 		ds_diex(DS_EX_USAGE, "%s: unknown setting %s", where, name);
 	for (i = 0; contracts[i] != NULL; i++)
@@ -193,6 +220,22 @@ contract_record(struct ds_contract *c, struct ds_loader *loader,
 		break;
 	}
 	return 0;
+}
+
+/*
+ * Apply the migrations of the ds tables and of table, fitted to the write
+ * mode (see ds_migrate_mode): their count.
+ */
+static int
+migrate(const char *table, int mode)
+{
+	int n = ds_migrate(conn, NULL);
+
+	ds_migrate_mode(conn, table, mode == DS_WM_HISTORY, mode >= DS_WM_SNAPSHOT);
+	n += ds_migrate(conn, table);
+	if (mode != DS_WM_HISTORY)
+		ds_check_table(conn, table);
+	return n;
 }
 
 /* Write the stats file with the committed totals and state. */
@@ -408,7 +451,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { O_BBYTES = 256, O_BROWS, O_BSECS, O_COLUMN, O_COLINDEX, O_DB, O_JOBS, O_MAXREJ, O_MIGRATE,
-	    O_CONFLICT, O_CONTRACT, O_STATS, O_TABLE, O_CONNECTOR, O_DEFINITION };
+	    O_CONFLICT, O_CONTRACT, O_STATS, O_TABLE, O_CONNECTOR, O_DEFINITION, O_MODE, O_SNAPDEL };
 	static const struct option longopts[] = {
 		{ "batch-bytes", required_argument, NULL, O_BBYTES },
 		{ "batch-rows", required_argument, NULL, O_BROWS },
@@ -422,8 +465,10 @@ main(int argc, char *argv[])
 		{ "jobs", required_argument, NULL, O_JOBS },
 		{ "max-rejects", required_argument, NULL, O_MAXREJ },
 		{ "migrate-only", no_argument, NULL, O_MIGRATE },
+		{ "mode", required_argument, NULL, O_MODE },
 		{ "on-conflict", required_argument, NULL, O_CONFLICT },
 		{ "schema-contract", required_argument, NULL, O_CONTRACT },
+		{ "snapshot-delete", no_argument, NULL, O_SNAPDEL },
 		{ "stats", required_argument, NULL, O_STATS },
 		{ "table", required_argument, NULL, O_TABLE },
 		{ NULL, 0, NULL, 0 }
@@ -441,8 +486,8 @@ main(int argc, char *argv[])
 	char *line;
 	size_t len;
 	uint64_t lineno;
-	int ch, r, update = 0, sig, migrate_only = 0, cmode = DS_CONTRACT_EVOLVE;
-	struct load_def def = { &cmode, 0 };
+	int ch, r, mode = -1, sig, migrate_only = 0, snapdel = 0, cmode = DS_CONTRACT_EVOLVE;
+	struct load_def def = { &cmode, 0, &mode, &snapdel, 0 };
 	const char *connector = NULL, *definition = NULL;
 	char **colidx = NULL;
 	size_t ncolidx = 0, i;
@@ -483,8 +528,22 @@ main(int argc, char *argv[])
 		case O_MIGRATE:
 			migrate_only = 1;
 			break;
-		case O_CONFLICT:
-			update = ds_arg_choice("on-conflict", optarg, conflicts);
+		case O_CONFLICT:	/* the old name of --mode append|upsert */
+			r = ds_arg_choice("on-conflict", optarg, conflicts);
+			if (mode >= 0 && mode != r)
+				ds_diex(DS_EX_USAGE, "--on-conflict %s contradicts --mode %s",
+				    optarg, modes[mode]);
+			mode = r;
+			break;
+		case O_MODE:
+			r = ds_arg_choice("mode", optarg, modes);
+			if (mode >= 0 && mode != r)
+				ds_diex(DS_EX_USAGE, "--mode %s contradicts --mode or"
+				    " --on-conflict given before", optarg);
+			mode = r;
+			break;
+		case O_SNAPDEL:
+			snapdel = 1;
 			break;
 		case O_CONTRACT:
 			cmode = ds_arg_choice("schema-contract", optarg, contracts);
@@ -509,7 +568,14 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage(stderr, DS_EX_USAGE);
 	/* a definition's settings, where the command line gave none */
+	def.mode_given = mode >= 0 || snapdel;
 	ds_def_read_layers(connector, definition, def_setting, &def);
+	if (mode < 0)
+		mode = DS_WM_APPEND;
+	if (snapdel && mode != DS_WM_SNAPSHOT)
+		ds_diex(DS_EX_USAGE, "--snapshot-delete goes with --mode snapshot only");
+	if (snapdel)
+		mode = DS_WM_SNAPSHOT_DELETE;
 	for (i = 0; i < ncolidx; i++)
 		if (ds_columns_index(colidx[i]) != 0)
 			ds_diex(DS_EX_USAGE, "--column-index %s: no --column declares it",
@@ -522,19 +588,21 @@ main(int argc, char *argv[])
 	conn = ds_db_connect(db, "ds-load");
 	check_types();
 	if (migrate_only) {
-		r = ds_migrate(conn, table);
-		ds_check_table(conn, table);
+		r = migrate(table, mode);
 		declare_columns(table);
+		if (mode == DS_WM_HISTORY)
+			ds_migrate_history_view(conn, table);
 		ds_logkv(DS_LOG_INFO, "schema ready", "table=%s migrations_applied=%d",
 		    table, r);
 		PQfinish(conn);
 		return DS_EX_OK;
 	}
-	ds_migrate(conn, table);
-	ds_check_table(conn, table);
+	migrate(table, mode);
 	declare_columns(table);
+	if (mode == DS_WM_HISTORY)
+		ds_migrate_history_view(conn, table);
 	run = ds_catalog_run_start(conn, table);
-	pool = ds_pool_new(conn, db, (int)jobs, table, update, run, (size_t)batch_rows,
+	pool = ds_pool_new(conn, db, (int)jobs, table, mode, run, (size_t)batch_rows,
 	    (size_t)batch_bytes, batch_secs);
 	atexit(at_exit);
 	rd = ds_reader_new(STDIN_FILENO, MAX_LINE);

@@ -186,11 +186,11 @@ stream_open(struct ds_loader *l)
 
 	if (l->copying != DS_M_NONE)
 		return;
-	if (l->rls)
+	if (l->rls || l->wmode == DS_WM_HISTORY)
 		ds_strategy_need_staging(l);
 	if (l->stage_next && ds_strategy_staging(l) != DS_DONE)
 		l->stage_next = 0;
-	stage = l->stage_next || l->rls;
+	stage = l->stage_next || l->rls || l->wmode == DS_WM_HISTORY;
 	ds_loader_begin(l);
 	if ((res = ds_copy_begin(l->conn, stage ? l->text_target : l->target)) != NULL) {
 		if (stage || PQstatus(l->conn) != CONNECTION_OK || !rls_copy(res))
@@ -243,6 +243,7 @@ ds_strategy_stream_end(struct ds_loader *l, enum ds_mode *m, struct ds_counts *c
 	if (*m == DS_M_TABLE && (size_t)l->loaded < l->rows.n - l->rows.nskip - l->rows.nref)
 		refuse_dropped(l, 0, l->rows.n);
 	c->records = l->loaded;
+	l->path = *m;
 	if (*m == DS_M_TABLE || (r = ds_strategy_merge(l, *m, c)) == DS_DONE)
 		return DS_DONE;
 	ds_loader_rollback(l);
@@ -749,6 +750,8 @@ ds_strategy_merge(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 	long long staged = l->loaded;
 	size_t refused = l->rows.nref;
 
+	if (l->wmode == DS_WM_HISTORY)
+		return ds_history_merge(l, m, c);
 	c->records = c->updated = 0;
 	/* probe the index for each staged id; never scan the table */
 	PQclear(ds_db_exec(l->conn, "SET LOCAL enable_hashjoin = off;"

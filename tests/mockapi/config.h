@@ -57,6 +57,9 @@ struct mock_config {
 	int		 errors_200;	/* --errors-200: CKAN's errors with HTTP 200 */
 	unsigned	 token_ttl;	/* --token-ttl: seconds a token lives */
 	unsigned	 revoke_every;	/* --revoke-every N: revoke the token in use */
+	unsigned	 generation;	/* --generation G: the data set's version (0: the first) */
+	double		 churn;		/* --churn R: per generation, the share of events
+					   absent and the share changed */
 };
 
 extern struct mock_config mock_cfg;

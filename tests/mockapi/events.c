@@ -10,6 +10,8 @@
 #define SALT_FORM	1
 #define SALT_BAD	2
 #define SALT_FIELDS	3
+#define SALT_GONE	7	/* and 8: per generation, salt + (generation << 8) */
+#define SALT_REV	8
 
 /* The timestamp forms of the contract, drawn per event. */
 enum form {
@@ -123,10 +125,32 @@ event_bad_reason(enum event_bad b)
 	}
 }
 
+int
+event_gone(uint64_t i)
+{
+	uint64_t g = mock_cfg.generation;
+
+	return g > 0 && mock_cfg.churn > 0 &&
+	    mock_unit(mock_hash3(mock_cfg.seed, i, SALT_GONE + (g << 8))) < mock_cfg.churn;
+}
+
+unsigned
+event_rev(uint64_t i)
+{
+	unsigned g, rev = 0;
+
+	if (mock_cfg.churn <= 0)
+		return 0;
+	for (g = 1; g <= mock_cfg.generation; g++)
+		rev += mock_unit(mock_hash3(mock_cfg.seed, i, SALT_REV + ((uint64_t)g << 8))) <
+		    mock_cfg.churn;
+	return rev;
+}
+
 int64_t
 event_ms(uint64_t i)
 {
-	int64_t ms = (EVENT_T0 + (int64_t)i) * 1000;
+	int64_t ms = (EVENT_T0 + (int64_t)i + 3600 * (int64_t)event_rev(i)) * 1000;
 	uint64_t h = mock_hash3(mock_cfg.seed, i, SALT_FORM);
 
 	if (has_frac((enum form)(h % F_NFORMS)))
@@ -206,7 +230,7 @@ event_write(uint64_t i, char *out)
 {
 	enum event_bad bad = event_bad(i);
 	uint64_t h = mock_hash3(mock_cfg.seed, i, SALT_FIELDS);
-	unsigned notelen = 8 + (unsigned)(h % 64);
+	unsigned notelen = 8 + (unsigned)(h % 64), rev;
 	char *p = out;
 
 	*p++ = '{';
@@ -233,6 +257,10 @@ event_write(uint64_t i, char *out)
 		p = put_time(p, i);
 	PUT(p, ",\"seq\":");
 	p = putu(p, i);
+	if ((rev = event_rev(i)) > 0) {
+		PUT(p, ",\"rev\":");
+		p = putu(p, rev);
+	}
 	PUT(p, ",\"source\":{\"region\":\"");
 	p = puts_(p, regions[(h >> 12) % N(regions)]);
 	PUT(p, "\",\"host\":\"node-");

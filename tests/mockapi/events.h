@@ -22,6 +22,18 @@ enum event_bad {
 	EVENT_NUL_IN_STRING
 };
 
+/*
+ * A changing data set (--generation G --churn R), as a snapshot source
+ * serves it: in generation G > 0 event i is absent with probability R,
+ * drawn anew for each generation (so a removed event may come back), and
+ * it was changed in each of the generations 1..G with probability R. A
+ * changed event carries "rev" (its changes so far) and its time moves an
+ * hour per change, so --since and --until are approximate then. Absent
+ * events are left out of the DataSync style's pages (page.c) only.
+ */
+int		 event_gone(uint64_t i);
+unsigned	 event_rev(uint64_t i);
+
 /* What is wrong with event i, per --bad-rate. */
 enum event_bad	event_bad(uint64_t i);
 /* The manifest's reason for a bad kind ("missing-id", ...). */

@@ -17,12 +17,17 @@ manifest_write(const char *path)
 	if ((f = fopen(path, "w")) == NULL)
 		return -1;
 	for (i = 0; i < mock_cfg.events; i++) {
+		if (event_gone(i))
+			continue;
 		if ((b = event_bad(i)) != EVENT_OK)
 			fprintf(f, "bad\tbad-%llu\t%s\n", (unsigned long long)i,
 			    event_bad_reason(b));
 		else {
 			id[event_id(i, id)] = '\0';
-			fprintf(f, "valid\t%s\n", id);
+			if (mock_cfg.churn > 0)
+				fprintf(f, "valid\t%s\t%u\n", id, event_rev(i));
+			else
+				fprintf(f, "valid\t%s\n", id);
 		}
 	}
 	bad = ferror(f);

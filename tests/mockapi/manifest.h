@@ -5,8 +5,10 @@
 #define MOCK_MANIFEST_H
 
 /*
- * Write to path one line "valid\t<id>" per valid event and one line
- * "bad\t<marker>\t<reason>" per bad record, in event order, streaming.
+ * Write to path one line "valid\t<id>" per valid event (with --churn
+ * "valid\t<id>\t<rev>") and one line "bad\t<marker>\t<reason>" per bad
+ * record, in event order, streaming; events absent from the generation
+ * are left out.
  * Returns 0, or -1 with errno set.
  */
 int	manifest_write(const char *path);

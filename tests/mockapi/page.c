@@ -34,9 +34,14 @@ page_build(struct ds_buf *b, const struct page *pg)
 	ds_buf_reserve(b, (size_t)pg->limit * 400 + 256);
 	ds_buf_adds(b, "{\"data\":[");
 	while (n < pg->limit && j < pg->hi) {
+		if (event_gone(j)) {
+			j++;
+			continue;
+		}
 		add_event(b, j, n == 0);
 		n++;
 		if (mock_cfg.dup_rate > 0 && n < pg->limit && j >= pg->lo + pg->limit &&
+		    !event_gone(j - pg->limit) &&
 		    mock_unit(mock_hash3(mock_cfg.seed, j, SALT_DUP)) < mock_cfg.dup_rate) {
 			add_event(b, j - pg->limit, 0);
 			n++;
