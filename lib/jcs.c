@@ -765,7 +765,7 @@ same_keys(const struct ds_jcs *c, const struct ds_json_member *mm, size_t n)
 	size_t i, j, l;
 	uint64_t a, b;
 
-	if (n != c->norder)
+	if (n != c->norder || c->order == NULL)
 		return 0;
 	for (i = 0; i < n; i++) {
 		memcpy(&l, k, sizeof(l));
