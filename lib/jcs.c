@@ -365,8 +365,14 @@ wide_integer(int neg, const char *d, int nd, char *out)
 		u128 c, dist4;
 		int ok;
 
-		q = v / pw;
-		r = v % pw;
+		if (((v | pw) >> 64) == 0) {
+			/* both fit 64 bits (most such integers): no 128-bit division */
+			q = (uint64_t)v / (uint64_t)pw;
+			r = (uint64_t)v % (uint64_t)pw;
+		} else {
+			q = v / pw;
+			r = v % pw;
+		}
 		if (r * 2 < pw || (r * 2 == pw && q % 2 == 0)) {
 			c = q;
 			dist4 = r * 4;
@@ -759,7 +765,7 @@ same_keys(const struct ds_jcs *c, const struct ds_json_member *mm, size_t n)
 	size_t i, j, l;
 	uint64_t a, b;
 
-	if (n != c->norder)
+	if (n != c->norder || c->order == NULL)
 		return 0;
 	for (i = 0; i < n; i++) {
 		memcpy(&l, k, sizeof(l));

@@ -35,6 +35,7 @@ struct csv {
 	struct ds_buf		 vals, obj, conv, reason, name, what;
 	size_t			 bad;		/* value(): the first bad byte of the field */
 	int			 optheader;	/* the fields are --csv-header's */
+	int			 nots, notype;	/* no column is the --ts-field, --type-field */
 	struct field		*fld;
 	size_t			 nfld, capfld;
 	char			**keys;		/* JSON tokens of the column names, with ':' */
@@ -336,6 +337,23 @@ canon_order(struct csv *c)
 	ds_buf_free(&out);
 }
 
+/*
+ * Whether path can name a value of a row: a column of that name (a path
+ * of more components would need an object there, and values are strings).
+ */
+static int
+names_column(const struct csv *c, const struct xf_path *path)
+{
+	size_t i;
+
+	if (path->n != 1)
+		return 0;
+	for (i = 0; i < c->ncol; i++)
+		if (ds_json_str_eq(c->keys[i] + 1, c->keylen[i] - 3, path->comp[0]))
+			return 1;
+	return 0;
+}
+
 /* The column names: from the row just parsed (header) or from --csv-header. */
 static void
 set_header(struct csv *c, const char *raw)
@@ -368,6 +386,8 @@ set_header(struct csv *c, const char *raw)
 		c->keystotal += k->len;
 	}
 	canon_order(c);
+	c->nots = !names_column(c, &c->f->r->ts);
+	c->notype = !names_column(c, &c->f->r->type);
 }
 
 /* --csv-header a,b,c: the column names as a parsed row. */
@@ -503,8 +523,17 @@ data_row(struct csv *c, const char *raw)
 		c->f->r->canonvlen = cn->len;
 	}
 	members(c);
+	if (c->nots && c->f->r->jq == NULL) {
+		c->f->r->tsval = "null";
+		c->f->r->tsvallen = 4;
+	}
+	if (c->notype && c->f->r->jq == NULL) {
+		c->f->r->typetok = "null";
+		c->f->r->typetoklen = 4;
+	}
 	rc = xf_file_record(c->f, o->p, o->len);
 	c->f->r->canonv = NULL;
+	c->f->r->tsval = c->f->r->typetok = NULL;
 	if (rc == XF_BROKEN)
 		xf_file_fail(c->f, "row %llu at byte %llu: %s", (unsigned long long)c->row,
 		    (unsigned long long)XF_OFF(c->f, raw), c->f->r->reason.p);

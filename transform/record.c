@@ -537,8 +537,8 @@ xf_record_members(struct xf_rec *r, size_t n)
 {
 	if (n > MAXFIELDS)
 		return NULL;
-	if (n > r->capm)
-		grow_members(r, n);
+	if (n > r->capm || r->asis == NULL)
+		grow_members(r, n + 1);
 	memset(r->asis, 0, n);
 	r->nm = n;
 	r->premembers = 1;

@@ -4,13 +4,14 @@
  * input, the run ends (normally or by the bad-input path, never another
  * way), every output line is valid JSON of the stream format, and for
  * csv, json and geojson the checkpoint lines count every record and
- * reject line before them, the last one included; every record's hash is
- * the SHA-256 of its data's RFC 8785 form (csv writes that form itself).
+ * reject line before them, the last one included, and their offsets grow
+ * and stay within the input; every record's hash is the SHA-256 of its
+ * data's RFC 8785 form (csv writes that form itself).
  *
  * The first input byte picks the format (bits 0-1: csv, json, geojson,
  * singer) and options (bit 2: --csv-delimiter ';'; bit 3: --csv-null '';
  * bit 4: --max-record-bytes 64; bit 5: --csv-header a,b; bit 6:
- * --id-field id); the rest is the input.
+ * --id-field id; bit 7: --encoding UTF-16LE); the rest is the input.
  */
 #include <setjmp.h>
 #include <stdint.h>
@@ -122,8 +123,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct xf_rec r;
 	struct ds_json j;
 	struct stat st;
-	const char *p, *end, *nl;
+	static const char cursor[] = "\"cursor\":\"offset=";
+	const char *p, *end, *nl, *q;
 	unsigned long ck = 0, nrec = 0;
+	unsigned long long off, lastoff = 0;
 	int fmt;
 
 	if (size == 0)
@@ -139,6 +142,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		co.header = "a,b";
 	if (data[0] & 64)
 		o.key_hash = 0;
+	if (data[0] & 128)
+		co.encoding = "UTF-16LE";
 	if (fmt == 2) {
 		o.key_hash = 0;
 		o.id_or_hash = 1;
@@ -166,14 +171,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pread(STDOUT_FILENO, outtext.p, (size_t)st.st_size, 0) != st.st_size)
 		abort();
 	outtext.len = (size_t)st.st_size;
+	ds_buf_terminate(&outtext);
 	for (p = outtext.p, end = outtext.p + outtext.len; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			abort();	/* every line ends in a newline */
 		ds_json_init(&j, p);
 		if (ds_json_validate(&j, p, nl) != 0)
 			abort();
-		if (starts(p, (size_t)(nl - p), "{\"$ds\":\"checkpoint\""))
+		if (starts(p, (size_t)(nl - p), "{\"$ds\":\"checkpoint\"")) {
 			ck += ckrecords(p, nl);
+			/* offsets count input bytes (UTF-16 too), in order */
+			if ((q = strstr(p, cursor)) != NULL && q < nl) {
+				off = strtoull(q + sizeof(cursor) - 1, NULL, 10);
+				if (off > size - 1 || off < lastoff)
+					abort();
+				lastoff = off;
+			}
+		}
 		else if (starts(p, (size_t)(nl - p), "{\"$ds\":\"reject\""))
 			nrec++;
 		else if (starts(p, (size_t)(nl - p), "{\"stream\":")) {
