@@ -6,6 +6,7 @@
 #include "json.h"
 #include "columns.h"
 #include "copy.h"
+#include "geom.h"
 #include "stream.h"
 
 #define FROM(f)	offsetof(struct ds_line, f)
@@ -45,11 +46,43 @@ plain_ident(const char *s, size_t n)
 	return 1;
 }
 
+/* Non-zero when path (n bytes) has no empty part; else why in err. */
+static int
+path_ok(const char *path, size_t n, struct ds_buf *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (path[i] == '.' && (i == 0 || path[i - 1] == '.' || i + 1 == n)) {
+			ds_buf_printf(err, "path %.*s: an empty part", (int)n, path);
+			return 0;
+		}
+	return 1;
+}
+
+/* Add a declared column (taking over the malloc'd name, type and path), not indexed. */
+static struct ds_column *
+add_declared(char *name, char *type, char *path)
+{
+	struct ds_column *c;
+
+	declared = ds_xrealloc(declared, (ndeclared + 1) * sizeof(*declared));
+	indexed = ds_xrealloc(indexed, (ndeclared + 1) * sizeof(*indexed));
+	c = &declared[ndeclared];
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->type = type;
+	c->path = path;
+	c->role = DS_ROLE_NONE;
+	indexed[ndeclared++] = 0;
+	return c;
+}
+
 int
 ds_columns_declare(const char *spec, struct ds_buf *err)
 {
 	const char *p = spec, *name, *type, *path, *e;
-	size_t nn, tn, i;
+	size_t nn, tn;
 	struct ds_column *c;
 	char *nm;
 
@@ -87,22 +120,32 @@ ds_columns_declare(const char *spec, struct ds_buf *err)
 		free(nm);
 		return -1;
 	}
-	for (i = 0; path + i < e; i++)
-		if (path[i] == '.' && (i == 0 || path[i - 1] == '.' || path + i + 1 == e)) {
-			ds_buf_printf(err, "path %.*s: an empty part", (int)(e - path), path);
-			free(nm);
-			return -1;
-		}
-	declared = ds_xrealloc(declared, (ndeclared + 1) * sizeof(*declared));
-	indexed = ds_xrealloc(indexed, (ndeclared + 1) * sizeof(*indexed));
-	c = &declared[ndeclared];
-	memset(c, 0, sizeof(*c));
-	c->name = nm;
-	c->type = ds_xstrndup(type, tn);
-	c->path = ds_xstrndup(path, (size_t)(e - path));
+	if (!path_ok(path, (size_t)(e - path), err)) {
+		free(nm);
+		return -1;
+	}
+	c = add_declared(nm, ds_xstrndup(type, tn), ds_xstrndup(path, (size_t)(e - path)));
 	c->fill = DS_FILL_PATH;
-	c->role = DS_ROLE_NONE;
-	indexed[ndeclared++] = 0;
+	return 0;
+}
+
+int
+ds_columns_geometry(const char *path, int srid, struct ds_buf *err)
+{
+	struct ds_column *c;
+	struct ds_buf type = { 0 };
+
+	if (ds_columns_find(declared, ndeclared, "geom") != NULL) {
+		ds_buf_printf(err, "a column geom is declared already");
+		return -1;
+	}
+	if (*path == '\0' || !path_ok(path, strlen(path), err))
+		return -1;
+	ds_buf_printf(&type, "geometry(Geometry,%d)", srid);
+	c = add_declared(ds_xstrdup("geom"), type.p, ds_xstrdup(path));
+	c->fill = DS_FILL_GEOM;
+	c->from = (size_t)srid;
+	indexed[ndeclared - 1] = 1;
 	return 0;
 }
 
@@ -241,15 +284,14 @@ key_is(const char *k, size_t kn, const char *s, size_t n)
 	return eq;
 }
 
-int
-ds_columns_copy_path(struct ds_buf *b, const char *data, size_t n, const char *path)
+/* The value at path (dotted) of the record data (n bytes), its length in *vn; or NULL. */
+static const char *
+path_value(const char *data, size_t n, const char *path, size_t *vn)
 {
 	struct ds_json j;
 	struct ds_json_member m;
-	struct ds_buf lit = { 0 };
 	const char *p = data, *end = data + n, *part = path, *val = NULL;
-	size_t pn, vn = 0;
-	struct ds_span sp;
+	size_t pn;
 	int r;
 
 	ds_json_init(&j, data);
@@ -262,14 +304,44 @@ ds_columns_copy_path(struct ds_buf *b, const char *data, size_t n, const char *p
 		while ((r = ds_json_obj_next(&j, &p, end, &m)) == 1)
 			if (key_is(m.key, m.keylen, part, pn)) {
 				val = m.val;
-				vn = m.vallen;
+				*vn = m.vallen;
 			}
 		if (val == NULL || part[pn] == '\0')
 			break;
 		part += pn + 1;
 		p = val;
-		end = val + vn;
+		end = val + *vn;
 	}
+	return val;
+}
+
+int
+ds_columns_copy_geom(struct ds_buf *b, const char *data, size_t n,
+    const struct ds_column *c, struct ds_buf *err)
+{
+	const char *val;
+	size_t vn = 0;
+	struct ds_buf why = { 0 };
+
+	val = data != NULL ? path_value(data, n, c->path, &vn) : NULL;
+	if (ds_geom_copy(b, val, vn, (int)c->from, &why) == 0)
+		return 0;
+	ds_buf_terminate(&why);
+	ds_buf_printf(err, "column %s: the geometry at %s: %s", c->name, c->path, why.p);
+	ds_buf_free(&why);
+	return -1;
+}
+
+int
+ds_columns_copy_path(struct ds_buf *b, const char *data, size_t n, const char *path)
+{
+	struct ds_buf lit = { 0 };
+	const char *val;
+	size_t vn = 0;
+	struct ds_span sp;
+	int r;
+
+	val = path_value(data, n, path, &vn);
 	if (val == NULL || *val == 'n') {
 		ds_buf_adds(b, "\\N");
 		return 0;
@@ -291,7 +363,7 @@ ds_columns_copy_path(struct ds_buf *b, const char *data, size_t n, const char *p
 }
 
 /* The quote around a column's name: declared ones may be SQL keywords. */
-#define Q(c)	((c)->fill == DS_FILL_PATH ? "\"" : "")
+#define Q(c)	((c)->fill >= DS_FILL_PATH ? "\"" : "")
 
 /* Append "CREATE TEMP TABLE IF NOT EXISTS name (...)" of the loaded columns. */
 static void

@@ -20,7 +20,8 @@ enum ds_fill {
 	DS_FILL_NONE,		/* not loaded: the table's default */
 	DS_FILL_STRING,		/* a JSON string (or null) of the line, decoded */
 	DS_FILL_JSON,		/* a JSON value of the line, as its text */
-	DS_FILL_PATH		/* a declared column: the record's field at path */
+	DS_FILL_PATH,		/* a declared column: the record's field at path */
+	DS_FILL_GEOM		/* --geometry: the geometry at path, as EWKT */
 };
 
 /* What ds-load itself uses a column for. */
@@ -36,9 +37,10 @@ struct ds_column {
 	const char	*type;	/* SQL type in the table and the typed staging table */
 	const char	*set;	/* its value under --on-conflict update, or NULL: kept */
 	enum ds_fill	 fill;
-	size_t		 from;	/* offsetof(struct ds_line, its span) when filled */
+	size_t		 from;	/* offsetof(struct ds_line, its span) when filled;
+				   DS_FILL_GEOM: the SRID */
 	enum ds_role	 role;
-	const char	*path;	/* DS_FILL_PATH: dotted path into the record */
+	const char	*path;	/* DS_FILL_PATH, _GEOM: dotted path into the record */
 };
 
 /* The records table's columns: the loaded ones first, the key first of all. */
@@ -59,6 +61,13 @@ extern size_t ds_ncols;
  */
 int	ds_columns_declare(const char *spec, struct ds_buf *err);
 
+/*
+ * Declare the geometry column, geom: a PostGIS geometry with srid, filled
+ * from the GeoJSON or ArcGIS geometry at path, GiST-indexed. Returns 0,
+ * or -1 with why in err.
+ */
+int	ds_columns_geometry(const char *path, int srid, struct ds_buf *err);
+
 /* Mark the declared column name to be indexed; 0, or -1 when none is so named. */
 int	ds_columns_index(const char *name);
 
@@ -77,6 +86,14 @@ void	ds_columns_declare_done(void);
  */
 int	ds_columns_copy_path(struct ds_buf *b, const char *data, size_t n,
 	    const char *path);
+
+/*
+ * Append the geometry at c's path of the record data (n bytes of
+ * validated JSON) to b as one COPY field (see ds_geom_copy()). Returns 0,
+ * or -1 with why in err (naming the column).
+ */
+int	ds_columns_copy_geom(struct ds_buf *b, const char *data, size_t n,
+	    const struct ds_column *c, struct ds_buf *err);
 
 /* What the columns give, as SQL text and field positions. */
 struct ds_columns_sql {

@@ -55,8 +55,9 @@ usage(FILE *f, int status)
 	fprintf(f,
 	    "usage: ds-load [--batch-bytes n] [--batch-rows n] [--batch-seconds seconds]\n"
 	    "               [--column 'name type path'] [--column-index name]\n"
-	    "               [--db url] [--jobs n] [--max-rejects n] [--migrate-only]\n"
-	    "               [--on-conflict skip|update] [--stats file] [--table name]\n");
+	    "               [--db url] [--geometry path] [--jobs n] [--max-rejects n]\n"
+	    "               [--migrate-only] [--on-conflict skip|update] [--srid n]\n"
+	    "               [--stats file] [--table name]\n");
 	exit(status);
 }
 
@@ -75,6 +76,8 @@ check_types(void)
 
 	for (i = 0; i < ds_columns_ndeclared(); i++) {
 		c = ds_columns_declared(i, NULL);
+		if (c->fill == DS_FILL_GEOM)
+			continue;
 		vals[0] = c->type;
 		res = PQexecParams(conn, "SELECT format_type($1::regtype, NULL)", 1, NULL,
 		    vals, NULL, NULL, 0);
@@ -105,10 +108,57 @@ declare_columns(const char *table)
 		d[i].name = c->name;
 		d[i].type = c->type;
 		d[i].index = index;
+		d[i].geometry = c->fill == DS_FILL_GEOM;
 	}
 	ds_columns_declare_done();
 	ds_migrate_columns(conn, table, d, n);
 	free(d);
+}
+
+/*
+ * With --geometry, before anything is made or loaded: the database has
+ * PostGIS, or gets it (CREATE EXTENSION, when the server has it and the
+ * role may); else exit (permanent) naming what to install or run.
+ */
+static void
+need_postgis(void)
+{
+	struct ds_buf msg = { 0 };
+	PGresult *res;
+	int installed, available;
+
+	res = ds_db_exec(conn, "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname ="
+	    " 'postgis'), EXISTS (SELECT 1 FROM pg_available_extensions WHERE name ="
+	    " 'postgis'), current_setting('server_version_num')::int / 10000,"
+	    " current_database()", "cannot look for PostGIS");
+	installed = PQgetvalue(res, 0, 0)[0] == 't';
+	available = PQgetvalue(res, 0, 1)[0] == 't';
+	if (!installed && !available) {
+		ds_logkv(DS_LOG_ERROR, "--geometry needs PostGIS, which the database server"
+		    " does not have: install the package on the server (make deps does), then"
+		    " run again; nothing was loaded", "package=postgresql-%s-postgis-3"
+		    " database=%s status=permanent", PQgetvalue(res, 0, 2),
+		    PQgetvalue(res, 0, 3));
+		ds_db_exit(DS_EX_PERM);
+	}
+	if (installed) {
+		PQclear(res);
+		return;
+	}
+	PQclear(res);
+	res = PQexec(conn, "SET client_min_messages = warning;"
+	    " CREATE EXTENSION IF NOT EXISTS postgis; RESET client_min_messages");
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		PQclear(res);
+		ds_logkv(DS_LOG_INFO, "created the extension postgis", NULL);
+		return;
+	}
+	ds_db_message(conn, res, &msg);
+	ds_logkv(DS_LOG_ERROR, "--geometry needs PostGIS in the database and this role"
+	    " cannot create it: have a superuser run CREATE EXTENSION postgis in it,"
+	    " then run again; nothing was loaded", "database=%s error=\"%s\""
+	    " status=permanent", PQdb(conn), msg.p);
+	ds_db_exit(DS_EX_PERM);
 }
 
 /* Write the stats file with the committed totals and state. */
@@ -324,7 +374,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { O_BBYTES = 256, O_BROWS, O_BSECS, O_COLUMN, O_COLINDEX, O_DB, O_JOBS, O_MAXREJ, O_MIGRATE,
-	    O_CONFLICT, O_STATS, O_TABLE };
+	    O_CONFLICT, O_STATS, O_TABLE, O_GEOMETRY, O_SRID };
 	static const struct option longopts[] = {
 		{ "batch-bytes", required_argument, NULL, O_BBYTES },
 		{ "batch-rows", required_argument, NULL, O_BROWS },
@@ -332,11 +382,13 @@ main(int argc, char *argv[])
 		{ "column", required_argument, NULL, O_COLUMN },
 		{ "column-index", required_argument, NULL, O_COLINDEX },
 		{ "db", required_argument, NULL, O_DB },
+		{ "geometry", required_argument, NULL, O_GEOMETRY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "jobs", required_argument, NULL, O_JOBS },
 		{ "max-rejects", required_argument, NULL, O_MAXREJ },
 		{ "migrate-only", no_argument, NULL, O_MIGRATE },
 		{ "on-conflict", required_argument, NULL, O_CONFLICT },
+		{ "srid", required_argument, NULL, O_SRID },
 		{ "stats", required_argument, NULL, O_STATS },
 		{ "table", required_argument, NULL, O_TABLE },
 		{ NULL, 0, NULL, 0 }
@@ -347,9 +399,9 @@ main(int argc, char *argv[])
 	struct ds_totals tot;
 	struct ds_line ln;
 	struct ds_buf err = { 0 }, name = { 0 }, stream = { 0 };
-	const char *db = NULL, *table = "events", *why = NULL;
+	const char *db = NULL, *table = "events", *why = NULL, *geometry = NULL;
 	long long batch_rows = 50000, batch_bytes = BATCH_BYTES, max_rejects = -1;
-	long long jobs = JOBS;
+	long long jobs = JOBS, srid = 4326;
 	double batch_secs = 2;
 	char *line;
 	size_t len;
@@ -383,6 +435,12 @@ main(int argc, char *argv[])
 		case O_DB:
 			db = optarg;
 			break;
+		case O_GEOMETRY:
+			geometry = optarg;
+			break;
+		case O_SRID:
+			srid = ds_arg_count("srid", optarg, 0, 999999);
+			break;
 		case 'h':
 			usage(stdout, DS_EX_OK);
 		case O_JOBS:
@@ -409,6 +467,8 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(stderr, DS_EX_USAGE);
+	if (geometry != NULL && ds_columns_geometry(geometry, (int)srid, &err) != 0)
+		ds_diex(DS_EX_USAGE, "--geometry %s: %s", geometry, err.p);
 	for (i = 0; i < ncolidx; i++)
 		if (ds_columns_index(colidx[i]) != 0)
 			ds_diex(DS_EX_USAGE, "--column-index %s: no --column declares it",
@@ -419,6 +479,8 @@ main(int argc, char *argv[])
 	ds_signals_init();
 	t0 = ds_mono();
 	conn = ds_db_connect(db, "ds-load");
+	if (geometry != NULL)
+		need_postgis();
 	check_types();
 	if (migrate_only) {
 		r = ds_migrate(conn, table);

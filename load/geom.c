@@ -1,0 +1,573 @@
+/*
+ * geom.c - GeoJSON and ArcGIS (Esri JSON) geometries as PostGIS EWKT.
+ *
+ * Coordinates are copied as the JSON number text (valid WKT numbers), so
+ * nothing is rounded. What PostGIS's parser would refuse (too few points,
+ * a ring not closed, mixed dimensions) is refused here with its words, so
+ * the record is a reject and never a failed COPY; what parses but is not
+ * valid (a self-intersection) is refused by the column's CHECK with
+ * ST_IsValidReason (db/migrate.c).
+ *
+ * ArcGIS polygons are a list of rings in which exterior rings run
+ * clockwise and holes counter-clockwise; each hole belongs to the smallest
+ * exterior ring holding its first point. A hole that no exterior holds is
+ * taken as an exterior ring (data written with the other orientation).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+#include "geom.h"
+
+/* An ArcGIS ring: its JSON array and its points (xs, ys from p0, np of them). */
+struct ring {
+	const char	*v;
+	size_t		 vn;
+	size_t		 p0, np;
+	double		 area;		/* signed: > 0 counter-clockwise */
+	size_t		 owner;		/* the exterior ring it is a hole of, or itself */
+};
+
+/* One conversion: where it writes (NULL: nowhere, a scan), what went wrong. */
+struct gw {
+	struct ds_buf	*out;
+	struct ds_buf	*err;
+	struct ds_json	 j;
+	int		 dims;		/* of the positions so far, 0 before the first */
+	int		 maxdims;	/* 2, or 3 with z */
+	int		 keep;		/* store the positions read in xs, ys */
+	int		 failed;
+};
+
+/* Scratch kept from record to record: no allocation per row once grown. */
+static double *xs, *ys;
+static size_t nxy, capxy;
+static struct ring *rings;
+static size_t nrings, caprings;
+static struct ds_buf text;	/* a string holding GeoJSON, decoded */
+
+typedef int (*part_fn)(struct gw *, const char *, size_t);
+
+/* Record why in g (the first reason only) and return -1. */
+static int
+fail(struct gw *g, const char *why)
+{
+	if (!g->failed)
+		ds_buf_adds(g->err, why);
+	g->failed = 1;
+	return -1;
+}
+
+/* Write s (n bytes) unless scanning. */
+static void
+put(struct gw *g, const char *s, size_t n)
+{
+	if (g->out != NULL)
+		ds_buf_add(g->out, s, n);
+}
+
+static void
+puts_(struct gw *g, const char *s)
+{
+	put(g, s, strlen(s));
+}
+
+/* The value of the member name of the object v (the last of equal keys), or NULL. */
+static const char *
+member(struct gw *g, const char *v, size_t vn, const char *name, size_t *n)
+{
+	struct ds_json_member m;
+	const char *p = v, *val = NULL;
+
+	if (ds_json_obj_begin(&g->j, &p, v + vn) != 0)
+		return NULL;
+	while (ds_json_obj_next(&g->j, &p, v + vn, &m) == 1)
+		if (ds_json_str_eq(m.key, m.keylen, name)) {
+			val = m.val;
+			*n = m.vallen;
+		}
+	return val;
+}
+
+static int
+isnum(const char *v)
+{
+	return *v == '-' || (*v >= '0' && *v <= '9');
+}
+
+/* Note a position of d coordinates (c[]): same dimensions as the others, kept. */
+static int
+position(struct gw *g, int d, const double *c)
+{
+	if (g->dims == 0)
+		g->dims = d;
+	else if (g->dims != d)
+		return fail(g, "can not mix dimensionality in a geometry");
+	if (g->keep) {
+		if (nxy == capxy) {
+			capxy = capxy ? capxy * 2 : 256;
+			xs = ds_xrealloc(xs, capxy * sizeof(*xs));
+			ys = ds_xrealloc(ys, capxy * sizeof(*ys));
+		}
+		xs[nxy] = c[0];
+		ys[nxy++] = c[1];
+	}
+	return 0;
+}
+
+/* Write the position v (an array of numbers) as "x y" or "x y z"; its coordinates to c. */
+static int
+pos(struct gw *g, const char *v, size_t vn, double *c)
+{
+	const char *p = v, *e;
+	size_t en;
+	int k = 0, r;
+
+	if (*v != '[' || ds_json_arr_begin(&g->j, &p, v + vn) != 0)
+		return fail(g, "a position is not an array of numbers");
+	while ((r = ds_json_arr_next(&g->j, &p, v + vn, &e, &en)) == 1) {
+		if (!isnum(e))
+			return fail(g, "a coordinate is not a number");
+		if (k < g->maxdims) {
+			if (k > 0)
+				put(g, " ", 1);
+			put(g, e, en);
+			c[k] = strtod(e, NULL);
+		}
+		k++;
+	}
+	if (r < 0 || k < 2)
+		return fail(g, "a position has fewer than two numbers");
+	return position(g, k < g->maxdims ? k : g->maxdims, c);
+}
+
+/*
+ * Write the positions of the array v as "(p, p, ...)" ("((p), (p))" with
+ * each): at least min of them, the last equal to the first with ring.
+ */
+static int
+line(struct gw *g, const char *v, size_t vn, size_t min, int ring, int each)
+{
+	const char *p = v, *e;
+	double first[3] = { 0 }, c[3] = { 0 };
+	size_t en, k = 0;
+	int r;
+
+	if (*v != '[' || ds_json_arr_begin(&g->j, &p, v + vn) != 0)
+		return fail(g, "a list of positions is not an array");
+	put(g, "(", 1);
+	while ((r = ds_json_arr_next(&g->j, &p, v + vn, &e, &en)) == 1) {
+		if (k > 0)
+			put(g, ",", 1);
+		if (each)
+			put(g, "(", 1);
+		if (pos(g, e, en, k == 0 ? first : c) != 0)
+			return -1;
+		if (each)
+			put(g, ")", 1);
+		k++;
+	}
+	put(g, ")", 1);
+	if (r < 0)
+		return fail(g, "a list of positions is not an array");
+	if (k < min)
+		return fail(g, "geometry requires more points");
+	if (ring && (first[0] != c[0] || first[1] != c[1] || (g->dims == 3 &&
+	    first[2] != c[2])))
+		return fail(g, "geometry contains non-closed rings");
+	return 0;
+}
+
+static int
+linestring(struct gw *g, const char *v, size_t vn)
+{
+	return line(g, v, vn, 2, 0, 0);
+}
+
+static int
+linearring(struct gw *g, const char *v, size_t vn)
+{
+	return line(g, v, vn, 4, 1, 0);
+}
+
+/* Write the elements of the array v with fn, as "(e, e, ...)": at least one. */
+static int
+parts(struct gw *g, const char *v, size_t vn, part_fn fn)
+{
+	const char *p = v, *e;
+	size_t en, k = 0;
+	int r;
+
+	if (*v != '[' || ds_json_arr_begin(&g->j, &p, v + vn) != 0)
+		return fail(g, "coordinates nested less deeply than the type needs");
+	put(g, "(", 1);
+	while ((r = ds_json_arr_next(&g->j, &p, v + vn, &e, &en)) == 1) {
+		if (k++ > 0)
+			put(g, ",", 1);
+		if (fn(g, e, en) != 0)
+			return -1;
+	}
+	put(g, ")", 1);
+	if (r < 0)
+		return fail(g, "coordinates nested less deeply than the type needs");
+	return k == 0 ? fail(g, "geometry requires more points") : 0;
+}
+
+static int
+polygon(struct gw *g, const char *v, size_t vn)
+{
+	return parts(g, v, vn, linearring);
+}
+
+static int
+multipoint(struct gw *g, const char *v, size_t vn)
+{
+	return line(g, v, vn, 1, 0, 1);
+}
+
+static int
+multilinestring(struct gw *g, const char *v, size_t vn)
+{
+	return parts(g, v, vn, linestring);
+}
+
+static int
+multipolygon(struct gw *g, const char *v, size_t vn)
+{
+	return parts(g, v, vn, polygon);
+}
+
+static int
+point(struct gw *g, const char *v, size_t vn)
+{
+	double c[3];
+
+	put(g, "(", 1);
+	if (pos(g, v, vn, c) != 0)
+		return -1;
+	put(g, ")", 1);
+	return 0;
+}
+
+/* The GeoJSON geometry types, their WKT names and how coordinates are written. */
+static const struct {
+	const char	*type;
+	const char	*wkt;
+	part_fn		 fn;
+} types[] = {
+	{ "Point", "POINT", point },
+	{ "MultiPoint", "MULTIPOINT", multipoint },
+	{ "LineString", "LINESTRING", linestring },
+	{ "MultiLineString", "MULTILINESTRING", multilinestring },
+	{ "Polygon", "POLYGON", polygon },
+	{ "MultiPolygon", "MULTIPOLYGON", multipolygon },
+};
+
+static int	geometry(struct gw *, const char *, size_t, int);
+
+/* Non-zero when the JSON value v is an empty array. */
+static int
+empty(const char *v, size_t vn)
+{
+	return *v == '[' && ds_json_ws(v + 1, v + vn) < v + vn &&
+	    *ds_json_ws(v + 1, v + vn) == ']';
+}
+
+/* Write a GeoJSON GeometryCollection's geometries (the array v). */
+static int
+collection(struct gw *g, const char *v, size_t vn)
+{
+	const char *p = v, *e;
+	size_t en, k = 0;
+	int r;
+
+	puts_(g, "GEOMETRYCOLLECTION");
+	if (v == NULL || *v != '[' || ds_json_arr_begin(&g->j, &p, v + vn) != 0)
+		return fail(g, "a GeometryCollection without a geometries array");
+	if (empty(v, vn)) {
+		puts_(g, " EMPTY");
+		return 0;
+	}
+	put(g, "(", 1);
+	while ((r = ds_json_arr_next(&g->j, &p, v + vn, &e, &en)) == 1) {
+		if (k++ > 0)
+			put(g, ",", 1);
+		if ((r = geometry(g, e, en, 0)) != 0)
+			return r < 0 ? -1 : fail(g, "a null geometry in a GeometryCollection");
+	}
+	put(g, ")", 1);
+	return r < 0 ? fail(g, "a GeometryCollection's geometries are not an array") : 0;
+}
+
+/* Write the GeoJSON object v of type t (tn bytes, raw); 1 for a Feature without one. */
+static int
+geojson(struct gw *g, const char *v, size_t vn, const char *t, size_t tn, int feature)
+{
+	const char *c;
+	size_t cn = 0, i;
+
+	if (ds_json_str_eq(t, tn, "GeometryCollection")) {
+		c = member(g, v, vn, "geometries", &cn);
+		return collection(g, c, cn);
+	}
+	if (feature && ds_json_str_eq(t, tn, "Feature")) {
+		if ((c = member(g, v, vn, "geometry", &cn)) == NULL)
+			return fail(g, "a GeoJSON Feature without a geometry member");
+		return geometry(g, c, cn, 0);
+	}
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (ds_json_str_eq(t, tn, types[i].type))
+			break;
+	if (i == sizeof(types) / sizeof(types[0]))
+		return fail(g, "not a GeoJSON geometry type (Point, MultiPoint, LineString,"
+		    " MultiLineString, Polygon, MultiPolygon, GeometryCollection, or a Feature)");
+	if ((c = member(g, v, vn, "coordinates", &cn)) == NULL)
+		return fail(g, "a GeoJSON geometry without coordinates");
+	puts_(g, types[i].wkt);
+	if (empty(c, cn)) {
+		puts_(g, " EMPTY");
+		return 0;
+	}
+	return types[i].fn(g, c, cn);
+}
+
+/* Non-zero when (px, py) is inside ring r (crossings; a point on the edge may go either way). */
+static int
+inside(const struct ring *r, double px, double py)
+{
+	size_t i, k;
+	int in = 0;
+
+	for (i = 0, k = r->np - 1; i < r->np; k = i++) {
+		const double xi = xs[r->p0 + i], yi = ys[r->p0 + i];
+		const double xk = xs[r->p0 + k], yk = ys[r->p0 + k];
+
+		if ((yi > py) != (yk > py) && px < (xk - xi) * (py - yi) / (yk - yi) + xi)
+			in = !in;
+	}
+	return in;
+}
+
+/* Twice the signed area of ring r: > 0 counter-clockwise (y up). */
+static double
+area(const struct ring *r)
+{
+	double a = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < r->np; i++)
+		a += xs[r->p0 + i] * ys[r->p0 + i + 1] - xs[r->p0 + i + 1] * ys[r->p0 + i];
+	return a;
+}
+
+/* Read the ArcGIS rings (array v) into rings[], xs, ys: nothing written. */
+static int
+esri_scan(struct gw *g, const char *v, size_t vn)
+{
+	struct ds_buf *out = g->out;
+	const char *p = v, *e;
+	struct ring *r;
+	size_t en;
+	int rc;
+
+	nrings = nxy = 0;
+	if (*v != '[' || ds_json_arr_begin(&g->j, &p, v + vn) != 0)
+		return fail(g, "ArcGIS rings are not an array");
+	g->out = NULL;
+	g->keep = 1;
+	while ((rc = ds_json_arr_next(&g->j, &p, v + vn, &e, &en)) == 1) {
+		if (nrings == caprings) {
+			caprings = caprings ? caprings * 2 : 16;
+			rings = ds_xrealloc(rings, caprings * sizeof(*rings));
+		}
+		r = &rings[nrings++];
+		r->v = e;
+		r->vn = en;
+		r->p0 = nxy;
+		if (linearring(g, e, en) != 0)
+			break;
+		r->np = nxy - r->p0;
+		r->area = area(r);
+	}
+	g->out = out;
+	g->keep = 0;
+	if (rc < 0)
+		return fail(g, "ArcGIS rings are not an array");
+	return rc == 0 ? 0 : -1;
+}
+
+/* Give each counter-clockwise ring the smallest clockwise ring holding it. */
+static void
+esri_holes(void)
+{
+	size_t i, k, best;
+
+	for (i = 0; i < nrings; i++) {
+		rings[i].owner = i;
+		if (rings[i].area < 0)
+			continue;
+		best = i;
+		for (k = 0; k < nrings; k++)
+			if (rings[k].area < 0 && inside(&rings[k], xs[rings[i].p0],
+			    ys[rings[i].p0]) && (best == i || rings[k].area > rings[best].area))
+				best = k;
+		rings[i].owner = best;
+	}
+}
+
+/* Write ArcGIS rings (array v) as a POLYGON, or a MULTIPOLYGON for several exteriors. */
+static int
+esri_polygon(struct gw *g, const char *v, size_t vn)
+{
+	size_t i, k, nout = 0, np = 0;
+
+	if (esri_scan(g, v, vn) != 0)
+		return -1;
+	if (nrings == 0) {
+		puts_(g, "POLYGON EMPTY");
+		return 0;
+	}
+	esri_holes();
+	for (i = 0; i < nrings; i++)
+		np += rings[i].owner == i;
+	puts_(g, np > 1 ? "MULTIPOLYGON(" : "POLYGON");
+	g->dims = 0;
+	for (i = 0; i < nrings; i++) {
+		if (rings[i].owner != i)
+			continue;
+		if (nout++ > 0)
+			put(g, ",", 1);
+		put(g, "(", 1);
+		(void)linearring(g, rings[i].v, rings[i].vn);
+		for (k = 0; k < nrings; k++)
+			if (k != i && rings[k].owner == i) {
+				put(g, ",", 1);
+				(void)linearring(g, rings[k].v, rings[k].vn);
+			}
+		put(g, ")", 1);
+	}
+	if (np > 1)
+		put(g, ")", 1);
+	return 0;
+}
+
+/* Write the ArcGIS geometry v (an object with x, points, paths or rings); 1 for none. */
+static int
+esri(struct gw *g, const char *v, size_t vn)
+{
+	const char *x, *y, *z, *a;
+	size_t xn, yn, zn = 0, an;
+
+	a = member(g, v, vn, "hasZ", &an);
+	g->maxdims = a != NULL && *a == 't' ? 3 : 2;
+	if ((x = member(g, v, vn, "x", &xn)) != NULL) {
+		if (*x == 'n' || *x == '"') {
+			puts_(g, "POINT EMPTY");	/* ArcGIS's empty point: x null or "NaN" */
+			return 0;
+		}
+		y = member(g, v, vn, "y", &yn);
+		z = g->maxdims == 3 ? member(g, v, vn, "z", &zn) : NULL;
+		if (!isnum(x) || y == NULL || !isnum(y) || (z != NULL && !isnum(z)))
+			return fail(g, "an ArcGIS point whose x or y is not a number");
+		puts_(g, "POINT(");
+		put(g, x, xn);
+		put(g, " ", 1);
+		put(g, y, yn);
+		if (z != NULL) {
+			put(g, " ", 1);
+			put(g, z, zn);
+		}
+		put(g, ")", 1);
+		return 0;
+	}
+	if ((a = member(g, v, vn, "points", &an)) != NULL) {
+		puts_(g, "MULTIPOINT");
+		if (empty(a, an)) {
+			puts_(g, " EMPTY");
+			return 0;
+		}
+		return multipoint(g, a, an);
+	}
+	if ((a = member(g, v, vn, "paths", &an)) != NULL) {
+		if (empty(a, an)) {
+			puts_(g, "MULTILINESTRING EMPTY");
+			return 0;
+		}
+		puts_(g, "MULTILINESTRING");
+		return multilinestring(g, a, an);
+	}
+	if ((a = member(g, v, vn, "rings", &an)) != NULL)
+		return esri_polygon(g, a, an);
+	if (member(g, v, vn, "curveRings", &an) != NULL ||
+	    member(g, v, vn, "curvePaths", &an) != NULL)
+		return fail(g, "ArcGIS curves (curveRings, curvePaths) are not supported:"
+		    " ask the server for densified geometries");
+	return fail(g, "not a GeoJSON or ArcGIS geometry (no type, x, points, paths or rings)");
+}
+
+/*
+ * Write the geometry v: a GeoJSON geometry, a Feature's (with feature), or
+ * an ArcGIS one. Returns 0, 1 when it is null, -1 on error.
+ */
+static int
+geometry(struct gw *g, const char *v, size_t vn, int feature)
+{
+	const char *t;
+	size_t tn;
+
+	if (*v == 'n')
+		return 1;
+	if (*v != '{')
+		return fail(g, "a geometry is not an object");
+	if ((t = member(g, v, vn, "type", &tn)) != NULL) {
+		if (*t != '"')
+			return fail(g, "a GeoJSON type is not a string");
+		g->maxdims = 3;
+		return geojson(g, v, vn, t + 1, tn - 2, feature);
+	}
+	return esri(g, v, vn);
+}
+
+int
+ds_geom_copy(struct ds_buf *b, const char *v, size_t vn, int srid, struct ds_buf *err)
+{
+	struct gw g;
+	size_t start = b->len;
+	int r;
+
+	if (v == NULL || *v == 'n') {
+		ds_buf_adds(b, "\\N");
+		return 0;
+	}
+	memset(&g, 0, sizeof(g));
+	g.out = b;
+	g.err = err;
+	if (*v == '"') {
+		/* a field holding GeoJSON text */
+		ds_buf_reset(&text);
+		ds_json_init(&g.j, v);
+		if (ds_json_str_decode(v + 1, vn - 2, &text) != 0 ||
+		    (ds_buf_terminate(&text), ds_json_validate(&g.j, text.p,
+		    text.p + text.len)) != 0) {
+			fail(&g, "a string that holds no JSON geometry");
+			return -1;
+		}
+		v = ds_json_ws(text.p, text.p + text.len);
+		vn = text.len - (size_t)(v - text.p);
+		while (vn > 0 && (v[vn - 1] == ' ' || v[vn - 1] == '\n' ||
+		    v[vn - 1] == '\r' || v[vn - 1] == '\t'))
+			vn--;
+	}
+	ds_json_init(&g.j, v);
+	ds_buf_printf(b, "SRID=%d;", srid);
+	r = geometry(&g, v, vn, 1);
+	if (r != 0) {
+		b->len = start;
+		ds_buf_terminate(b);
+		if (r > 0)
+			ds_buf_adds(b, "\\N");
+		return r > 0 ? 0 : -1;
+	}
+	return 0;
+}
