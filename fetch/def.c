@@ -94,7 +94,7 @@ def_arg(size_t i)
 int
 def_other_stage(const char *name)
 {
-	return ds_def_stage(name) == 't';
+	return ds_def_stage(name) == 't' || ds_def_stage(name) == 'l';
 }
 
 void

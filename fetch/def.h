@@ -77,7 +77,7 @@ int	def_set(struct def *d, const char *name, const char *value, const char *wher
 /* Start the next layer (a file, or the command line). */
 void	def_layer(struct def *d);
 
-/* Non-zero when name is a setting of ds-transform (skipped by ds-fetch). */
+/* Non-zero when name is a setting of ds-transform or ds-load (skipped by ds-fetch). */
 int	def_other_stage(const char *name);
 
 /*

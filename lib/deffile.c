@@ -28,6 +28,9 @@ static const char *const transform_names[] = {
 	"id-field", "id-numbers", "ts-field", "type-field", "key", "ts-form", "ts-zone",
 	NULL
 };
+static const char *const load_names[] = {
+	"column", "column-index", "geometry", "srid", NULL
+};
 
 int
 ds_def_stage(const char *name)
@@ -40,6 +43,9 @@ ds_def_stage(const char *name)
 	for (i = 0; transform_names[i] != NULL; i++)
 		if (strcmp(transform_names[i], name) == 0)
 			return 't';
+	for (i = 0; load_names[i] != NULL; i++)
+		if (strcmp(load_names[i], name) == 0)
+			return 'l';
 	return 0;
 }
 

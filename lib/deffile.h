@@ -35,8 +35,8 @@ char	*ds_def_connector(const char *name);
 
 /*
  * The stage a setting belongs to: 'f' for ds-fetch, 't' for ds-transform,
- * 0 for no stage (an unknown setting). One table for both stages, so a
- * definition file is read whole by each and each takes its own.
+ * 'l' for ds-load, 0 for no stage (an unknown setting). One table for all
+ * stages, so a definition file is read whole by each and each takes its own.
  */
 int	ds_def_stage(const char *name);
 

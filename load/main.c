@@ -13,6 +13,7 @@
 #include "args.h"
 #include "buf.h"
 #include "clock.h"
+#include "deffile.h"
 #include "exits.h"
 #include "json.h"
 #include "log.h"
@@ -55,10 +56,57 @@ usage(FILE *f, int status)
 	fprintf(f,
 	    "usage: ds-load [--batch-bytes n] [--batch-rows n] [--batch-seconds seconds]\n"
 	    "               [--column 'name type path'] [--column-index name]\n"
-	    "               [--db url] [--geometry path] [--jobs n] [--max-rejects n]\n"
+	    "               [--connector name] [--db url] [--definition file]\n"
+	    "               [--geometry path] [--jobs n] [--max-rejects n]\n"
 	    "               [--migrate-only] [--on-conflict skip|update] [--srid n]\n"
 	    "               [--stats file] [--table name]\n");
 	exit(status);
+}
+
+/* ds-load's settings of a stream definition, where the command line gave none. */
+struct load_def {
+	const char	*geometry;
+	long long	 srid;
+	int		 geometry_given, srid_given;
+	char		**colidx;	/* --column-index names, then the definition's */
+	size_t		 ncolidx;
+};
+
+/*
+ * A definition line: ds-load's settings are taken (column and
+ * column-index add to the command line's; geometry and srid apply unless
+ * given there), ds-fetch's and ds-transform's skipped, any other exits 64.
+ * What is kept is malloc'd and lives as long as the program.
+ */
+static int
+def_setting(void *arg, const char *name, const char *value, const char *where)
+{
+	struct load_def *d = arg;
+	struct ds_buf err = { 0 };
+
+	switch (ds_def_stage(name)) {
+	case 'f':
+	case 't':
+		return 0;
+	case 'l':
+		break;
+	default:
+		ds_diex(DS_EX_USAGE, "%s: unknown setting %s", where, name);
+	}
+	if (strcmp(name, "column") == 0) {
+		if (ds_columns_declare(value, &err) != 0)
+			ds_diex(DS_EX_USAGE, "%s: column %s: %s", where, value, err.p);
+	} else if (strcmp(name, "column-index") == 0) {
+		d->colidx = ds_xrealloc(d->colidx, (d->ncolidx + 1) * sizeof(*d->colidx));
+		d->colidx[d->ncolidx++] = ds_xstrdup(value);
+	} else if (strcmp(name, "geometry") == 0 && !d->geometry_given) {
+		d->geometry = ds_xstrdup(value);
+	} else if (strcmp(name, "srid") == 0 && !d->srid_given &&
+	    ds_parse_count(value, 0, 999999, &d->srid, &err) != 0) {
+		ds_diex(DS_EX_USAGE, "%s: setting srid: %s", where, err.p);
+	}
+	ds_buf_free(&err);
+	return 0;
 }
 
 /*
@@ -374,14 +422,16 @@ int
 main(int argc, char *argv[])
 {
 	enum { O_BBYTES = 256, O_BROWS, O_BSECS, O_COLUMN, O_COLINDEX, O_DB, O_JOBS, O_MAXREJ, O_MIGRATE,
-	    O_CONFLICT, O_STATS, O_TABLE, O_GEOMETRY, O_SRID };
+	    O_CONFLICT, O_STATS, O_TABLE, O_GEOMETRY, O_SRID, O_CONNECTOR, O_DEFINITION };
 	static const struct option longopts[] = {
 		{ "batch-bytes", required_argument, NULL, O_BBYTES },
 		{ "batch-rows", required_argument, NULL, O_BROWS },
 		{ "batch-seconds", required_argument, NULL, O_BSECS },
 		{ "column", required_argument, NULL, O_COLUMN },
 		{ "column-index", required_argument, NULL, O_COLINDEX },
+		{ "connector", required_argument, NULL, O_CONNECTOR },
 		{ "db", required_argument, NULL, O_DB },
+		{ "definition", required_argument, NULL, O_DEFINITION },
 		{ "geometry", required_argument, NULL, O_GEOMETRY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "jobs", required_argument, NULL, O_JOBS },
@@ -399,16 +449,17 @@ main(int argc, char *argv[])
 	struct ds_totals tot;
 	struct ds_line ln;
 	struct ds_buf err = { 0 }, name = { 0 }, stream = { 0 };
-	const char *db = NULL, *table = "events", *why = NULL, *geometry = NULL;
+	const char *db = NULL, *table = "events", *why = NULL;
+	const char *connector = NULL, *definition = NULL;
+	struct load_def def = { NULL, 4326, 0, 0, NULL, 0 };
 	long long batch_rows = 50000, batch_bytes = BATCH_BYTES, max_rejects = -1;
-	long long jobs = JOBS, srid = 4326;
+	long long jobs = JOBS;
 	double batch_secs = 2;
 	char *line;
 	size_t len;
 	uint64_t lineno;
 	int ch, r, update = 0, sig, migrate_only = 0;
-	char **colidx = NULL;
-	size_t ncolidx = 0, i;
+	size_t i;
 
 	ds_log_init(argv[0]);
 	ds_no_core();	/* it holds the database password */
@@ -429,17 +480,26 @@ main(int argc, char *argv[])
 				ds_diex(DS_EX_USAGE, "--column %s: %s", optarg, err.p);
 			break;
 		case O_COLINDEX:
-			colidx = ds_xrealloc(colidx, (ncolidx + 1) * sizeof(*colidx));
-			colidx[ncolidx++] = optarg;
+			def.colidx = ds_xrealloc(def.colidx, (def.ncolidx + 1) *
+			    sizeof(*def.colidx));
+			def.colidx[def.ncolidx++] = optarg;
 			break;
 		case O_DB:
 			db = optarg;
 			break;
+		case O_CONNECTOR:
+			connector = optarg;
+			break;
+		case O_DEFINITION:
+			definition = optarg;
+			break;
 		case O_GEOMETRY:
-			geometry = optarg;
+			def.geometry = optarg;
+			def.geometry_given = 1;
 			break;
 		case O_SRID:
-			srid = ds_arg_count("srid", optarg, 0, 999999);
+			def.srid = ds_arg_count("srid", optarg, 0, 999999);
+			def.srid_given = 1;
 			break;
 		case 'h':
 			usage(stdout, DS_EX_OK);
@@ -467,19 +527,28 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(stderr, DS_EX_USAGE);
-	if (geometry != NULL && ds_columns_geometry(geometry, (int)srid, &err) != 0)
-		ds_diex(DS_EX_USAGE, "--geometry %s: %s", geometry, err.p);
-	for (i = 0; i < ncolidx; i++)
-		if (ds_columns_index(colidx[i]) != 0)
+	if (connector != NULL) {
+		char *conf = ds_def_connector(connector);
+
+		ds_def_read(conf, def_setting, &def);
+		free(conf);
+	}
+	if (definition != NULL)
+		ds_def_read(definition, def_setting, &def);
+	if (def.geometry != NULL && ds_columns_geometry(def.geometry, (int)def.srid,
+	    &err) != 0)
+		ds_diex(DS_EX_USAGE, "--geometry %s: %s", def.geometry, err.p);
+	for (i = 0; i < def.ncolidx; i++)
+		if (ds_columns_index(def.colidx[i]) != 0)
 			ds_diex(DS_EX_USAGE, "--column-index %s: no --column declares it",
-			    colidx[i]);
-	free(colidx);
+			    def.colidx[i]);
+	free(def.colidx);
 
 	ds_out_init();
 	ds_signals_init();
 	t0 = ds_mono();
 	conn = ds_db_connect(db, "ds-load");
-	if (geometry != NULL)
+	if (def.geometry != NULL)
 		need_postgis();
 	check_types();
 	if (migrate_only) {

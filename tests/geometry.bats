@@ -157,3 +157,41 @@ column geom: the geometry at g: not a GeoJSON geometry type (Point, MultiPoint, 
 	assert_status 64
 	assert_stderr_contains "srid"
 }
+
+@test "geometry: ds-run --config with a DEFINITION holding column, column-index, geometry and srid settings makes and fills them" {
+	cat >"$T/def" <<'EOF2'
+id-field = attributes.id
+ts-field = attributes.timestamp
+ts-form = auto
+# ds-load's: typed columns and the geometry
+column = seq bigint attributes.seq
+column = kind text attributes.type
+column-index = seq
+geometry = geometry
+srid = 4326
+EOF2
+	printf 'URL=%s\nCONNECTOR=arcgis\nDEFINITION=%s\nTABLE=parcels\nSTATE_DIR=%s\nDB=%s\n' \
+	    "$LAYER" "$T/def" "$T/state" "$DATABASE_URL" >"$T/run.conf"
+	run --separate-stderr ds-run --config "$T/run.conf"
+	assert_status 0
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg="migration applied" name=parcels:column:geom'
+	assert_equal "$(sql "select name from ds_schema_migrations where name like 'parcels:%' order by name")" \
+"parcels:0001_table
+parcels:column:geom
+parcels:column:kind
+parcels:column:seq
+parcels:index:geom
+parcels:index:seq"
+	assert_equal "$(sql "select count(*), count(geom), count(kind), sum(seq) from parcels")" "39|39|39|774"
+	assert_equal "$(sql "select seq from parcels where ST_Contains(geom, ST_SetSRID(ST_Point(-122.465, 37.705), 4326))")" "3"
+	assert_equal "$(sql "select reason from ds_rejects")" "invalid geometry: Self-intersection[-122.435 37.705]"
+	# a misspelt setting in the definition is a usage error naming the line
+	printf 'geometri = geometry\n' >>"$T/def"
+	run --separate-stderr ds-load --table parcels --definition "$T/def" </dev/null
+	assert_status 64
+	assert_stderr_contains "$T/def:10: unknown setting geometri"
+	run --separate-stderr ds-run --config "$T/run.conf" --stream other
+	assert_status 64
+	assert_stderr_contains "geometri"
+}

@@ -304,7 +304,7 @@ struct xf_def {
 
 /*
  * A definition line: ds-transform's settings are taken (unless given on
- * the command line), ds-fetch's skipped, any other exits 64.
+ * the command line), ds-fetch's and ds-load's skipped, any other exits 64.
  */
 static int
 def_setting(void *arg, const char *name, const char *value, const char *where)
@@ -317,7 +317,7 @@ def_setting(void *arg, const char *name, const char *value, const char *where)
 	field[0] = &d->o->id_field;
 	field[1] = &d->o->ts_field;
 	field[2] = &d->o->type_field;
-	if (ds_def_stage(name) == 'f')
+	if (ds_def_stage(name) == 'f' || ds_def_stage(name) == 'l')
 		return 0;
 	for (i = 0; i < 3; i++)
 		if (strcmp(name, names[i]) == 0) {
