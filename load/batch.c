@@ -244,12 +244,13 @@ ds_loader_record(struct ds_loader *l, const struct ds_line *ln)
 		sp = (const struct ds_span *)(const void *)((const char *)ln + col->from);
 		if (i == ver)
 			vstart = b->len;
+		if (col->fill >= DS_FILL_PATH && col->from == 0)
+			ds_columns_lookup(ln->data.p, ln->data.n);
 		if (col->fill == DS_FILL_PATH) {
-			if (ds_columns_copy_path(b, ln->data.p, ln->data.p ? ln->data.n : 0,
-			    col->path) != 0)
+			if (ds_columns_copy_path(b, col) != 0)
 				goto nul;
 		} else if (col->fill == DS_FILL_GEOM) {
-			if (ds_columns_copy_geom(b, ln->data.p, ln->data.n, col, &why) != 0)
+			if (ds_columns_copy_geom(b, col, &why) != 0)
 				goto geom;
 		} else if (col->fill == DS_FILL_JSON && sp->p != NULL)
 			ds_copy_field(b, sp->p, sp->n);

@@ -30,6 +30,22 @@ size_t ds_ncols = sizeof(ds_columns) / sizeof(ds_columns[0]);
 static struct ds_column *declared;
 static int *indexed;
 static size_t ndeclared;
+static int srid;		/* of the geometry column */
+
+/*
+ * The declared columns' paths split into parts (made by
+ * ds_columns_declare_done()), and what one record gives: the value each
+ * path found (NULL: none) and the order of the scan (scratch).
+ */
+struct dpath {
+	const char	**part;
+	size_t		 *plen;
+	size_t		  nparts;
+};
+static struct dpath *dpaths;
+static size_t nsplit;
+static struct ds_span *found;
+static size_t *order;
 
 /* Non-zero when s is a plain lower-case SQL identifier of at most 63 bytes. */
 static int
@@ -74,6 +90,7 @@ add_declared(char *name, char *type, char *path)
 	c->type = type;
 	c->path = path;
 	c->role = DS_ROLE_NONE;
+	c->from = ndeclared;
 	indexed[ndeclared++] = 0;
 	return c;
 }
@@ -130,7 +147,7 @@ ds_columns_declare(const char *spec, struct ds_buf *err)
 }
 
 int
-ds_columns_geometry(const char *path, int srid, struct ds_buf *err)
+ds_columns_geometry(const char *path, int sr, struct ds_buf *err)
 {
 	struct ds_column *c;
 	struct ds_buf type = { 0 };
@@ -141,10 +158,10 @@ ds_columns_geometry(const char *path, int srid, struct ds_buf *err)
 	}
 	if (*path == '\0' || !path_ok(path, strlen(path), err))
 		return -1;
-	ds_buf_printf(&type, "geometry(Geometry,%d)", srid);
+	ds_buf_printf(&type, "geometry(Geometry,%d)", sr);
 	c = add_declared(ds_xstrdup("geom"), type.p, ds_xstrdup(path));
 	c->fill = DS_FILL_GEOM;
-	c->from = (size_t)srid;
+	srid = sr;
 	indexed[ndeclared - 1] = 1;
 	return 0;
 }
@@ -176,6 +193,40 @@ ds_columns_declared(size_t i, int *index)
 	return &declared[i];
 }
 
+/* Split each declared column's path into its parts (again after more are declared). */
+static void
+split_paths(void)
+{
+	struct dpath *d;
+	const char *p;
+	size_t i, k, n;
+
+	for (i = 0; dpaths != NULL && i < nsplit; i++) {
+		free(dpaths[i].part);
+		free(dpaths[i].plen);
+	}
+	free(dpaths);
+	free(found);
+	free(order);
+	nsplit = ndeclared;
+	dpaths = ds_xcalloc(ndeclared, sizeof(*dpaths));
+	found = ds_xcalloc(ndeclared, sizeof(*found));
+	order = ds_xcalloc(ndeclared, sizeof(*order));
+	for (i = 0; i < ndeclared; i++) {
+		d = &dpaths[i];
+		for (n = 1, p = declared[i].path; (p = strchr(p, '.')) != NULL; p++)
+			n++;
+		d->part = ds_xcalloc(n, sizeof(*d->part));
+		d->plen = ds_xcalloc(n, sizeof(*d->plen));
+		d->nparts = n;
+		for (k = 0, p = declared[i].path; k < n; k++) {
+			d->part[k] = p;
+			d->plen[k] = strcspn(p, ".");
+			p += d->plen[k] + 1;
+		}
+	}
+}
+
 void
 ds_columns_declare_done(void)
 {
@@ -199,8 +250,11 @@ ds_columns_declare_done(void)
 		if (ds_columns[i].fill == DS_FILL_NONE)
 			all[k++] = ds_columns[i];
 	ds_buf_free(&set);
+	if (ds_cols != ds_columns)
+		free((void *)ds_cols);
 	ds_cols = all;
 	ds_ncols = k;
+	split_paths();
 }
 
 /* Append the array element v (vn bytes) to the array literal b. */
@@ -210,22 +264,24 @@ static int array_literal(struct ds_buf *b, const char *v, size_t vn);
 static void
 array_quoted(struct ds_buf *b, const char *s, size_t n)
 {
+	char *w = ds_buf_reserve(b, 2 * n + 2);
 	size_t i;
 
-	ds_buf_addc(b, '"');
+	*w++ = '"';
 	for (i = 0; i < n; i++) {
 		if (s[i] == '"' || s[i] == '\\')
-			ds_buf_addc(b, '\\');
-		ds_buf_addc(b, s[i]);
+			*w++ = '\\';
+		*w++ = s[i];
 	}
-	ds_buf_addc(b, '"');
+	*w++ = '"';
+	b->len = (size_t)(w - b->p);
 }
 
 /* Append the JSON value v (vn bytes, validated) as an array element. */
 static int
 array_element(struct ds_buf *b, const char *v, size_t vn)
 {
-	struct ds_buf s = { 0 };
+	static struct ds_buf s;		/* kept: no allocation per element */
 	int r = 0;
 
 	switch (*v) {
@@ -236,15 +292,18 @@ array_element(struct ds_buf *b, const char *v, size_t vn)
 		r = array_literal(b, v, vn);
 		break;
 	case '"':
+		if (memchr(v + 1, '\\', vn - 2) == NULL) {
+			array_quoted(b, v + 1, vn - 2);
+			break;
+		}
+		ds_buf_reset(&s);
 		r = ds_json_str_decode(v + 1, vn - 2, &s);
-		ds_buf_terminate(&s);
-		array_quoted(b, s.p, s.len);
+		array_quoted(b, s.p != NULL ? s.p : "", s.len);
 		break;
 	default:	/* numbers, booleans, objects: their JSON text */
 		array_quoted(b, v, vn);
 		break;
 	}
-	ds_buf_free(&s);
 	return r;
 }
 
@@ -277,54 +336,159 @@ key_is(const char *k, size_t kn, const char *s, size_t n)
 	struct ds_buf d = { 0 };
 	int eq;
 
+	/* an escape makes the key's text longer than what it stands for */
+	if (kn <= n)
+		return kn == n && memcmp(k, s, n) == 0 && memchr(k, '\\', kn) == NULL;
+	if (n > 0 && k[0] != s[0] && k[0] != '\\')
+		return 0;
 	if (memchr(k, '\\', kn) == NULL)
-		return kn == n && memcmp(k, s, n) == 0;
+		return 0;
 	eq = ds_json_str_decode(k, kn, &d) == 0 && d.len == n && memcmp(d.p, s, n) == 0;
 	ds_buf_free(&d);
 	return eq;
 }
 
-/* The value at path (dotted) of the record data (n bytes), its length in *vn; or NULL. */
+/*
+ * Past the closing quote of the string whose text starts at p, in JSON
+ * validated already (so the quote is there): no check is repeated.
+ */
 static const char *
-path_value(const char *data, size_t n, const char *path, size_t *vn)
+str_end(const char *p, const char *end)
 {
-	struct ds_json j;
-	struct ds_json_member m;
-	const char *p = data, *end = data + n, *part = path, *val = NULL;
-	size_t pn;
-	int r;
+	/* a byte loop: record strings are short, a call to memchr() costs more */
+	while (p < end && *p != '"')
+		p += *p == '\\' ? 2 : 1;
+	return p < end ? p + 1 : end;
+}
 
-	ds_json_init(&j, data);
-	for (;;) {
-		pn = strcspn(part, ".");
-		val = NULL;
-		if (ds_json_obj_begin(&j, &p, end) != 0)
+/* Past the value starting at p, in JSON validated already. */
+static const char *
+value_end(const char *p, const char *end)
+{
+	int depth = 0;
+
+	while (p < end) {
+		switch (*p) {
+		case '"':
+			p = str_end(p + 1, end);
 			break;
-		/* the last of equal keys, as jsonb keeps */
-		while ((r = ds_json_obj_next(&j, &p, end, &m)) == 1)
-			if (key_is(m.key, m.keylen, part, pn)) {
-				val = m.val;
-				*vn = m.vallen;
+		case '{':
+		case '[':
+			depth++;
+			p++;
+			continue;
+		case '}':
+		case ']':
+			depth--;
+			p++;
+			break;
+		default:
+			if (depth > 0) {
+				p++;
+				continue;
 			}
-		if (val == NULL || part[pn] == '\0')
-			break;
-		part += pn + 1;
-		p = val;
-		end = val + *vn;
+			/* a number or a literal */
+			while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' &&
+			    *p != '\t' && *p != '\r' && *p != '\n')
+				p++;
+			return p;
+		}
+		if (depth == 0)
+			return p;
 	}
-	return val;
+	return p;
+}
+
+/*
+ * The next member of the object read at *pp (validated JSON: after its
+ * '{' or a member): 1 with it in m, 0 at the closing '}'.
+ */
+static int
+next_member(const char **pp, const char *end, struct ds_json_member *m)
+{
+	const char *p = ds_json_ws(*pp, end), *k;
+
+	if (p < end && *p == ',')
+		p = ds_json_ws(p + 1, end);
+	if (p >= end || *p != '"')
+		return 0;
+	k = str_end(p + 1, end);
+	m->key = p + 1;
+	m->keylen = (size_t)(k - 1 - m->key);
+	p = ds_json_ws(ds_json_ws(k, end) + 1, end);
+	m->val = p;
+	*pp = value_end(p, end);
+	m->vallen = (size_t)(*pp - p);
+	return 1;
+}
+
+/*
+ * One scan of the object at [p, end) for the declared columns order[lo,
+ * hi), whose paths matched up to part depth: a key equal to a column's
+ * part depth sets its value (the last of equal keys, as jsonb keeps).
+ * The columns whose path goes deeper are then looked up together in the
+ * object each matched, so a record is read once whatever the columns.
+ */
+static void
+scan(const char *p, const char *end, size_t depth, size_t lo, size_t hi)
+{
+	struct ds_json_member m;
+	const struct dpath *d;
+	const char *v;
+	size_t i, g, x, t;
+
+	for (i = lo; i < hi; i++)
+		found[order[i]].p = NULL;
+	p = ds_json_ws(p, end);
+	if (p >= end || *p != '{')
+		return;
+	p++;
+	while (next_member(&p, end, &m) == 1)
+		for (i = lo; i < hi; i++) {
+			d = &dpaths[order[i]];
+			if (key_is(m.key, m.keylen, d->part[depth], d->plen[depth])) {
+				found[order[i]].p = m.val;
+				found[order[i]].n = m.vallen;
+			}
+		}
+	for (i = lo; i < hi; ) {
+		if (dpaths[order[i]].nparts == depth + 1 || (v = found[order[i]].p) == NULL) {
+			i++;
+			continue;
+		}
+		/* the deeper columns that matched the same value: order[i, g) */
+		for (g = i + 1, x = i + 1; x < hi; x++)
+			if (found[order[x]].p == v && dpaths[order[x]].nparts > depth + 1) {
+				t = order[g];
+				order[g++] = order[x];
+				order[x] = t;
+			}
+		scan(v, v + found[order[i]].n, depth + 1, i, g);
+		i = g;
+	}
+}
+
+void
+ds_columns_lookup(const char *data, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < ndeclared; i++)
+		order[i] = i;
+	if (data == NULL) {
+		for (i = 0; i < ndeclared; i++)
+			found[i].p = NULL;
+		return;
+	}
+	scan(data, data + n, 0, 0, ndeclared);
 }
 
 int
-ds_columns_copy_geom(struct ds_buf *b, const char *data, size_t n,
-    const struct ds_column *c, struct ds_buf *err)
+ds_columns_copy_geom(struct ds_buf *b, const struct ds_column *c, struct ds_buf *err)
 {
-	const char *val;
-	size_t vn = 0;
 	struct ds_buf why = { 0 };
 
-	val = data != NULL ? path_value(data, n, c->path, &vn) : NULL;
-	if (ds_geom_copy(b, val, vn, (int)c->from, &why) == 0)
+	if (ds_geom_copy(b, found[c->from].p, found[c->from].n, srid, &why) == 0)
 		return 0;
 	ds_buf_terminate(&why);
 	ds_buf_printf(err, "column %s: the geometry at %s: %s", c->name, c->path, why.p);
@@ -333,15 +497,14 @@ ds_columns_copy_geom(struct ds_buf *b, const char *data, size_t n,
 }
 
 int
-ds_columns_copy_path(struct ds_buf *b, const char *data, size_t n, const char *path)
+ds_columns_copy_path(struct ds_buf *b, const struct ds_column *c)
 {
-	struct ds_buf lit = { 0 };
-	const char *val;
-	size_t vn = 0;
+	static struct ds_buf lit;	/* kept: no allocation per row */
+	const char *val = found[c->from].p;
+	size_t vn = found[c->from].n;
 	struct ds_span sp;
 	int r;
 
-	val = path_value(data, n, path, &vn);
 	if (val == NULL || *val == 'n') {
 		ds_buf_adds(b, "\\N");
 		return 0;
@@ -352,10 +515,10 @@ ds_columns_copy_path(struct ds_buf *b, const char *data, size_t n, const char *p
 		return ds_copy_jstr(b, &sp);
 	}
 	if (*val == '[') {
+		ds_buf_reset(&lit);
 		r = array_literal(&lit, val, vn);
 		if (r == 0)
 			ds_copy_field(b, lit.p, lit.len);
-		ds_buf_free(&lit);
 		return r;
 	}
 	ds_copy_field(b, val, vn);
