@@ -182,3 +182,17 @@ found:
 	ds_buf_free(&dir);
 	return b.p;
 }
+
+void
+ds_def_read_both(const char *connector, const char *definition, ds_def_cb *cb, void *arg)
+{
+	char *conf;
+
+	if (connector != NULL) {
+		conf = ds_def_connector(connector);
+		ds_def_read(conf, cb, arg);
+		free(conf);
+	}
+	if (definition != NULL)
+		ds_def_read(definition, cb, arg);
+}

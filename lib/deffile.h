@@ -25,6 +25,13 @@ typedef int	ds_def_cb(void *arg, const char *name, const char *value,
 void	ds_def_read(const char *path, ds_def_cb *cb, void *arg);
 
 /*
+ * Read the preset connector (when not NULL), then the file definition
+ * (when not NULL), calling cb for each setting as ds_def_read() does.
+ */
+void	ds_def_read_both(const char *connector, const char *definition, ds_def_cb *cb,
+	    void *arg);
+
+/*
  * The file of connector preset name: $DS_CONNECTORS/name.conf, else
  * connectors/name.conf beside the program's bin directory (the source
  * tree), else DS_CONNECTORS_DIR/name.conf (the installed data directory).

@@ -527,14 +527,7 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(stderr, DS_EX_USAGE);
-	if (connector != NULL) {
-		char *conf = ds_def_connector(connector);
-
-		ds_def_read(conf, def_setting, &def);
-		free(conf);
-	}
-	if (definition != NULL)
-		ds_def_read(definition, def_setting, &def);
+	ds_def_read_both(connector, definition, def_setting, &def);
 	if (def.geometry != NULL && ds_columns_geometry(def.geometry, (int)def.srid,
 	    &err) != 0)
 		ds_diex(DS_EX_USAGE, "--geometry %s: %s", def.geometry, err.p);

@@ -499,14 +499,7 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage(stderr, DS_EX_USAGE);
 	/* a definition's settings, where the command line gave none */
-	if (connector != NULL) {
-		char *conf = ds_def_connector(connector);
-
-		ds_def_read(conf, def_setting, &def);
-		free(conf);
-	}
-	if (definition != NULL)
-		ds_def_read(definition, def_setting, &def);
+	ds_def_read_both(connector, definition, def_setting, &def);
 	/* for file input, a definition's id or ts path counts as given */
 	idset |= def.kept[0] != NULL;
 	tsset |= def.kept[1] != NULL;
