@@ -2,8 +2,10 @@
 # bench/columns.sh - ds-load with five declared columns (--column: numeric,
 # date, timestamptz, bigint, text[]) against none, on the same records, each
 # into a fresh database. Prints the median of BENCH_RUNS runs of each (runs
-# alternate, so a loaded machine weighs on both) and the ratio. Figures only.
-# BENCH_EVENTS (default 200000) records; BENCH_RUNS (default 5).
+# alternate, so a loaded machine weighs on both) and the ratio; then the
+# floor: psql \copy of the same rows' COPY text (six fields, and eleven with
+# the typed values) into the same tables, what the server alone costs.
+# Figures only. BENCH_EVENTS (default 200000) records; BENCH_RUNS (default 5).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 : "${DS_BIN:=$top/bin}"
@@ -56,3 +58,29 @@ p=$(median "${plain[@]}")
 d=$(median "${declared[@]}")
 printf '%s records: no declared column %ss, five declared columns %ss (median of %s): %s\n' \
     "$events" "$p" "$d" "$runs" "$(awk -v a="$d" -v b="$p" 'BEGIN { printf "%+.1f%%", (a / b - 1) * 100 }')"
+
+# the floor: the rows ds-load sent (the last database holds the declared load)
+url="postgresql:///b?host=$work/pg&user=ds"
+psql "$url" -qAtc "\\copy (select id, stream, type, ts, hash, data from events) to '$work/plain.copy'" \
+    -c "\\copy (select id, stream, type, ts, hash, data, amount, day, at, uid, tags from events) to '$work/declared.copy'"
+fplain=() fdeclared=()
+for r in $(seq "$runs"); do
+	for kind in plain declared; do
+		psql "$pg" -qAtc "drop database if exists b" -c "create database b" >/dev/null
+		args=() list="id, stream, type, ts, hash, data"
+		if [ "$kind" = declared ]; then
+			args=("${cols[@]}")
+			list="$list, amount, day, at, uid, tags"
+		fi
+		ds-load --db "$url" --migrate-only "${args[@]}" 2>/dev/null
+		t=$(now)
+		psql "$url" -qAtc "\\copy events ($list) from '$work/$kind.copy'" >/dev/null
+		e=$(awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')
+		if [ "$kind" = plain ]; then fplain+=("$e"); else fdeclared+=("$e"); fi
+		printf 'run %s psql \\copy %s: %ss\n' "$r" "$kind" "$e" >&2
+	done
+done
+p=$(median "${fplain[@]}")
+d=$(median "${fdeclared[@]}")
+printf 'psql \\copy of the same rows: six fields %ss, eleven %ss (median of %s): %s\n' \
+    "$p" "$d" "$runs" "$(awk -v a="$d" -v b="$p" 'BEGIN { printf "%+.1f%%", (a / b - 1) * 100 }')"
