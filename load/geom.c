@@ -2,8 +2,9 @@
  * geom.c - GeoJSON and ArcGIS (Esri JSON) geometries as PostGIS EWKT.
  *
  * Coordinates are copied as the JSON number text (valid WKT numbers), so
- * nothing is rounded. What PostGIS's parser would refuse (too few points,
- * a ring not closed, mixed dimensions) is refused here with its words, so
+ * nothing is rounded; only x and y are kept (the column is 2D: a z or m
+ * stays in the record). What PostGIS's parser would refuse (too few
+ * points, a ring not closed) is refused here with its words, so
  * the record is a reject and never a failed COPY; what parses but is not
  * valid (a self-intersection) is refused by the column's CHECK with
  * ST_IsValidReason (db/migrate.c).
@@ -34,8 +35,6 @@ struct gw {
 	struct ds_buf	*out;
 	struct ds_buf	*err;
 	struct ds_json	 j;
-	int		 dims;		/* of the positions so far, 0 before the first */
-	int		 maxdims;	/* 2, or 3 with z */
 	int		 keep;		/* store the positions read in xs, ys */
 	int		 failed;
 };
@@ -96,14 +95,10 @@ isnum(const char *v)
 	return *v == '-' || (*v >= '0' && *v <= '9');
 }
 
-/* Note a position of d coordinates (c[]): same dimensions as the others, kept. */
-static int
-position(struct gw *g, int d, const double *c)
+/* Keep the position (x, y) in xs, ys when asked. */
+static void
+position(struct gw *g, const double *c)
 {
-	if (g->dims == 0)
-		g->dims = d;
-	else if (g->dims != d)
-		return fail(g, "can not mix dimensionality in a geometry");
 	if (g->keep) {
 		if (nxy == capxy) {
 			capxy = capxy ? capxy * 2 : 256;
@@ -113,10 +108,9 @@ position(struct gw *g, int d, const double *c)
 		xs[nxy] = c[0];
 		ys[nxy++] = c[1];
 	}
-	return 0;
 }
 
-/* Write the position v (an array of numbers) as "x y" or "x y z"; its coordinates to c. */
+/* Write the position v (an array of numbers) as "x y"; x and y to c. */
 static int
 pos(struct gw *g, const char *v, size_t vn, double *c)
 {
@@ -129,7 +123,7 @@ pos(struct gw *g, const char *v, size_t vn, double *c)
 	while ((r = ds_json_arr_next(&g->j, &p, v + vn, &e, &en)) == 1) {
 		if (!isnum(e))
 			return fail(g, "a coordinate is not a number");
-		if (k < g->maxdims) {
+		if (k < 2) {
 			if (k > 0)
 				put(g, " ", 1);
 			put(g, e, en);
@@ -139,7 +133,8 @@ pos(struct gw *g, const char *v, size_t vn, double *c)
 	}
 	if (r < 0 || k < 2)
 		return fail(g, "a position has fewer than two numbers");
-	return position(g, k < g->maxdims ? k : g->maxdims, c);
+	position(g, c);
+	return 0;
 }
 
 /*
@@ -150,7 +145,7 @@ static int
 line(struct gw *g, const char *v, size_t vn, size_t min, int ring, int each)
 {
 	const char *p = v, *e;
-	double first[3] = { 0 }, c[3] = { 0 };
+	double first[2] = { 0 }, c[2] = { 0 };
 	size_t en, k = 0;
 	int r;
 
@@ -173,8 +168,7 @@ line(struct gw *g, const char *v, size_t vn, size_t min, int ring, int each)
 		return fail(g, "a list of positions is not an array");
 	if (k < min)
 		return fail(g, "geometry requires more points");
-	if (ring && (first[0] != c[0] || first[1] != c[1] || (g->dims == 3 &&
-	    first[2] != c[2])))
+	if (ring && (first[0] != c[0] || first[1] != c[1]))
 		return fail(g, "geometry contains non-closed rings");
 	return 0;
 }
@@ -241,7 +235,7 @@ multipolygon(struct gw *g, const char *v, size_t vn)
 static int
 point(struct gw *g, const char *v, size_t vn)
 {
-	double c[3];
+	double c[2];
 
 	put(g, "(", 1);
 	if (pos(g, v, vn, c) != 0)
@@ -432,7 +426,6 @@ esri_polygon(struct gw *g, const char *v, size_t vn)
 	for (i = 0; i < nrings; i++)
 		np += rings[i].owner == i;
 	puts_(g, np > 1 ? "MULTIPOLYGON(" : "POLYGON");
-	g->dims = 0;
 	for (i = 0; i < nrings; i++) {
 		if (rings[i].owner != i)
 			continue;
@@ -456,28 +449,21 @@ esri_polygon(struct gw *g, const char *v, size_t vn)
 static int
 esri(struct gw *g, const char *v, size_t vn)
 {
-	const char *x, *y, *z, *a;
-	size_t xn, yn, zn = 0, an;
+	const char *x, *y, *a;
+	size_t xn, yn, an;
 
-	a = member(g, v, vn, "hasZ", &an);
-	g->maxdims = a != NULL && *a == 't' ? 3 : 2;
 	if ((x = member(g, v, vn, "x", &xn)) != NULL) {
 		if (*x == 'n' || *x == '"') {
 			puts_(g, "POINT EMPTY");	/* ArcGIS's empty point: x null or "NaN" */
 			return 0;
 		}
 		y = member(g, v, vn, "y", &yn);
-		z = g->maxdims == 3 ? member(g, v, vn, "z", &zn) : NULL;
-		if (!isnum(x) || y == NULL || !isnum(y) || (z != NULL && !isnum(z)))
+		if (!isnum(x) || y == NULL || !isnum(y))
 			return fail(g, "an ArcGIS point whose x or y is not a number");
 		puts_(g, "POINT(");
 		put(g, x, xn);
 		put(g, " ", 1);
 		put(g, y, yn);
-		if (z != NULL) {
-			put(g, " ", 1);
-			put(g, z, zn);
-		}
 		put(g, ")", 1);
 		return 0;
 	}
@@ -523,7 +509,6 @@ geometry(struct gw *g, const char *v, size_t vn, int feature)
 	if ((t = member(g, v, vn, "type", &tn)) != NULL) {
 		if (*t != '"')
 			return fail(g, "a GeoJSON type is not a string");
-		g->maxdims = 3;
 		return geojson(g, v, vn, t + 1, tn - 2, feature);
 	}
 	return esri(g, v, vn);

@@ -100,30 +100,32 @@ grec() {
 	    "$1" "$1" "$2"
 }
 
-@test "geometry: what PostGIS would not parse is a reject naming why; GeoJSON text in a string, null and --srid are taken" {
+@test "geometry: what PostGIS would not parse is a reject naming why; GeoJSON text in a string, null, a z (dropped) and --srid are taken" {
 	{
 		grec open '{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}'
 		grec short '{"type":"LineString","coordinates":[[0,0]]}'
 		grec mixed '{"type":"LineString","coordinates":[[0,0],[1,1,1]]}'
+		grec inf '{"type":"Point","coordinates":[1e400,1]}'
 		grec circle '{"type":"Circle","coordinates":[0,0]}'
 		grec text '"{\"type\":\"Point\",\"coordinates\":[500000,4649776]}"'
 		grec none null
 		grec esri '{"paths":[[[1,2],[3,4]]],"spatialReference":{"wkid":32633}}'
-		printf '{"$ds":"checkpoint","stream":"parcels","seq":1,"cursor":"c1","has_more":false,"records":7}\n'
+		printf '{"$ds":"checkpoint","stream":"parcels","seq":1,"cursor":"c1","has_more":false,"records":8}\n'
 	} >"$T/in"
 	run --separate-stderr ds-load --table parcels --geometry g --srid 32633 <"$T/in"
 	assert_status 0
-	assert_stderr_contains "records=3 duplicates=0 updated=0 rejects=4"
+	assert_stderr_contains "records=4 duplicates=0 updated=0 rejects=4"
 	assert_stderr_contains 'msg="record refused: its geometry" error="column geom: the geometry at g: geometry contains non-closed rings"'
 	assert_equal "$(sql "select id, ST_AsEWKT(geom) from parcels order by id")" \
 "esri|SRID=32633;MULTILINESTRING((1 2,3 4))
+mixed|SRID=32633;LINESTRING(0 0,1 1)
 none|
 text|SRID=32633;POINT(500000 4649776)"
 	assert_equal "$(sql "select reason from ds_rejects order by reason")" \
-"column geom: the geometry at g: can not mix dimensionality in a geometry
-column geom: the geometry at g: geometry contains non-closed rings
+"column geom: the geometry at g: geometry contains non-closed rings
 column geom: the geometry at g: geometry requires more points
-column geom: the geometry at g: not a GeoJSON geometry type (Point, MultiPoint, LineString, MultiLineString, Polygon, MultiPolygon, GeometryCollection, or a Feature)"
+column geom: the geometry at g: not a GeoJSON geometry type (Point, MultiPoint, LineString, MultiLineString, Polygon, MultiPolygon, GeometryCollection, or a Feature)
+invalid geometry: Invalid Coordinate[inf 1]"
 	assert_equal "$(sql "select raw::jsonb->'g'->>'type' from ds_rejects where reason like '%non-closed%'")" "Polygon"
 	# the column keeps its SRID: another is refused before loading
 	run --separate-stderr ds-load --table parcels --geometry g <"$T/in"
