@@ -346,16 +346,19 @@ column_index_name(const char *relname, const char *col, struct ds_buf *b)
 }
 
 /*
- * The CHECK of a geometry column: NULL or valid, else an error naming
+ * The CHECK of a geometry column (made once, for every table that has one):
+ * NULL or valid, else an error naming
  * PostGIS's reason (ST_IsValidReason: it raises no NOTICE, ST_IsValid
  * does), which ds-load stores as the row's reject.
  */
 #define GEOM_VALID \
-	"CREATE OR REPLACE FUNCTION ds_geom_valid(g geometry) RETURNS boolean" \
+	"DO $d$ BEGIN IF to_regprocedure('ds_geom_valid(geometry)') IS NULL THEN" \
+	" CREATE FUNCTION ds_geom_valid(g geometry) RETURNS boolean" \
 	" LANGUAGE plpgsql IMMUTABLE AS $f$ DECLARE r text; BEGIN" \
 	" IF g IS NULL THEN RETURN true; END IF; r := ST_IsValidReason(g);" \
 	" IF r = 'Valid Geometry' THEN RETURN true; END IF;" \
-	" RAISE EXCEPTION 'invalid geometry: %', r USING ERRCODE = '22023'; END $f$"
+	" RAISE EXCEPTION 'invalid geometry: %', r USING ERRCODE = '22023'; END $f$;" \
+	" END IF; END $d$"
 
 /*
  * One pass over the declared columns of table: with apply zero, count the
