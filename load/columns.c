@@ -243,6 +243,7 @@ ds_columns_declare_done(void)
 	for (i = 0; i < ndeclared; i++) {
 		ds_buf_reset(&set);
 		ds_buf_printf(&set, "EXCLUDED.\"%s\"", declared[i].name);
+		free((void *)declared[i].set);	/* made by an earlier call */
 		declared[i].set = ds_xstrdup(set.p);
 		all[k++] = declared[i];
 	}
