@@ -133,6 +133,22 @@ invalid geometry: Invalid Coordinate[inf 1]"
 	assert_stderr_contains "column=geom declared=geometry(Geometry,4326) stored=geometry(Geometry,32633)"
 }
 
+@test "geometry: --on-conflict update replaces a changed record's geometry; an invalid new one is a reject and the stored one stays" {
+	{ grec p1 '{"x":1,"y":2}'; grec p2 '{"x":3,"y":4}'
+	  printf '{"$ds":"checkpoint","stream":"parcels","seq":1,"cursor":"c1","has_more":true,"records":2}\n'; } >"$T/p1"
+	{ printf '{"stream":"parcels","id":"p1","type":null,"ts":null,"hash":"h-p1-v2","data":{"g":{"rings":[[[0,0],[0,2],[2,2],[2,0],[0,0]]]}}}\n'
+	  printf '{"stream":"parcels","id":"p2","type":null,"ts":null,"hash":"h-p2-v2","data":{"g":{"rings":[[[0,0],[2,2],[2,0],[0,2],[0,0]]]}}}\n'
+	  printf '{"$ds":"checkpoint","stream":"parcels","seq":2,"cursor":"c2","has_more":false,"records":2}\n'; } >"$T/p2"
+	ds-load --table parcels --geometry g --on-conflict update <"$T/p1" 2>/dev/null
+	run --separate-stderr ds-load --table parcels --geometry g --on-conflict update <"$T/p2"
+	assert_status 0
+	assert_stderr_contains "records=0 duplicates=1 updated=1 rejects=1"
+	assert_equal "$(sql "select id, hash, ST_AsText(geom) from parcels order by id")" \
+"p1|h-p1-v2|POLYGON((0 0,0 2,2 2,2 0,0 0))
+p2|h-p2|POINT(3 4)"
+	assert_equal "$(sql "select reason from ds_rejects")" "invalid geometry: Self-intersection[1 1]"
+}
+
 @test "geometry: a database without PostGIS that the role cannot add it to: exit 100 naming what to run, before anything is made" {
 	role=geo_$RANDOM
 	psql "$PG_ROOT_URL" -qAtc "create role $role login" >/dev/null
