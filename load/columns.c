@@ -350,80 +350,6 @@ key_is(const char *k, size_t kn, const char *s, size_t n)
 }
 
 /*
- * Past the closing quote of the string whose text starts at p, in JSON
- * validated already (so the quote is there): no check is repeated.
- */
-static const char *
-str_end(const char *p, const char *end)
-{
-	/* a byte loop: record strings are short, a call to memchr() costs more */
-	while (p < end && *p != '"')
-		p += *p == '\\' ? 2 : 1;
-	return p < end ? p + 1 : end;
-}
-
-/* Past the value starting at p, in JSON validated already. */
-static const char *
-value_end(const char *p, const char *end)
-{
-	int depth = 0;
-
-	while (p < end) {
-		switch (*p) {
-		case '"':
-			p = str_end(p + 1, end);
-			break;
-		case '{':
-		case '[':
-			depth++;
-			p++;
-			continue;
-		case '}':
-		case ']':
-			depth--;
-			p++;
-			break;
-		default:
-			if (depth > 0) {
-				p++;
-				continue;
-			}
-			/* a number or a literal */
-			while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' &&
-			    *p != '\t' && *p != '\r' && *p != '\n')
-				p++;
-			return p;
-		}
-		if (depth == 0)
-			return p;
-	}
-	return p;
-}
-
-/*
- * The next member of the object read at *pp (validated JSON: after its
- * '{' or a member): 1 with it in m, 0 at the closing '}'.
- */
-static int
-next_member(const char **pp, const char *end, struct ds_json_member *m)
-{
-	const char *p = ds_json_ws(*pp, end), *k;
-
-	if (p < end && *p == ',')
-		p = ds_json_ws(p + 1, end);
-	if (p >= end || *p != '"')
-		return 0;
-	k = str_end(p + 1, end);
-	m->key = p + 1;
-	m->keylen = (size_t)(k - 1 - m->key);
-	p = ds_json_ws(ds_json_ws(k, end) + 1, end);
-	m->val = p;
-	*pp = value_end(p, end);
-	m->vallen = (size_t)(*pp - p);
-	return 1;
-}
-
-/*
  * One scan of the object at [p, end) for the declared columns order[lo,
  * hi), whose paths matched up to part depth: a key equal to a column's
  * part depth sets its value (the last of equal keys, as jsonb keeps).
@@ -436,7 +362,7 @@ scan(const char *p, const char *end, size_t depth, size_t lo, size_t hi)
 	struct ds_json_member m;
 	const struct dpath *d;
 	const char *v;
-	size_t i, g, x, t;
+	size_t i, g, x, t, n;
 
 	for (i = lo; i < hi; i++)
 		found[order[i]].p = NULL;
@@ -444,7 +370,7 @@ scan(const char *p, const char *end, size_t depth, size_t lo, size_t hi)
 	if (p >= end || *p != '{')
 		return;
 	p++;
-	while (next_member(&p, end, &m) == 1)
+	while (ds_json_vnext(&p, end, &m, &v, &n) == 1)
 		for (i = lo; i < hi; i++) {
 			d = &dpaths[order[i]];
 			if (key_is(m.key, m.keylen, d->part[depth], d->plen[depth])) {

@@ -74,17 +74,16 @@ puts_(struct gw *g, const char *s)
 
 /* The value of the member name of the object v (the last of equal keys), or NULL. */
 static const char *
-member(struct gw *g, const char *v, size_t vn, const char *name, size_t *n)
+member(const char *v, size_t vn, const char *name, size_t *n)
 {
 	struct ds_json_member m;
-	const char *p = v, *val = NULL;
+	const char *p = v + 1, *val = NULL, *e;
+	size_t en;
 
-	if (ds_json_obj_begin(&g->j, &p, v + vn) != 0)
-		return NULL;
-	while (ds_json_obj_next(&g->j, &p, v + vn, &m) == 1)
+	while (ds_json_vnext(&p, v + vn, &m, &e, &en) == 1)
 		if (ds_json_str_eq(m.key, m.keylen, name)) {
-			val = m.val;
-			*n = m.vallen;
+			val = e;
+			*n = en;
 		}
 	return val;
 }
@@ -95,45 +94,64 @@ isnum(const char *v)
 	return *v == '-' || (*v >= '0' && *v <= '9');
 }
 
-/* Keep the position (x, y) in xs, ys when asked. */
+/* A position's x and y as their text. */
+struct xy {
+	const char	*t[2];
+	size_t		 n[2];
+};
+
+/* Keep the position (x, y) in xs, ys. */
 static void
-position(struct gw *g, const double *c)
+keep(const struct xy *c)
 {
-	if (g->keep) {
-		if (nxy == capxy) {
-			capxy = capxy ? capxy * 2 : 256;
-			xs = ds_xrealloc(xs, capxy * sizeof(*xs));
-			ys = ds_xrealloc(ys, capxy * sizeof(*ys));
-		}
-		xs[nxy] = c[0];
-		ys[nxy++] = c[1];
+	if (nxy == capxy) {
+		capxy = capxy ? capxy * 2 : 256;
+		xs = ds_xrealloc(xs, capxy * sizeof(*xs));
+		ys = ds_xrealloc(ys, capxy * sizeof(*ys));
 	}
+	xs[nxy] = strtod(c->t[0], NULL);
+	ys[nxy++] = strtod(c->t[1], NULL);
 }
 
-/* Write the position v (an array of numbers) as "x y"; x and y to c. */
+/* Non-zero when positions a and b are the same point (the same text, or number). */
 static int
-pos(struct gw *g, const char *v, size_t vn, double *c)
+same(const struct xy *a, const struct xy *b)
 {
-	const char *p = v, *e;
-	size_t en;
-	int k = 0, r;
+	int k;
 
-	if (*v != '[' || ds_json_arr_begin(&g->j, &p, v + vn) != 0)
+	for (k = 0; k < 2; k++)
+		if ((a->n[k] != b->n[k] || memcmp(a->t[k], b->t[k], a->n[k]) != 0) &&
+		    strtod(a->t[k], NULL) != strtod(b->t[k], NULL))
+			return 0;
+	return 1;
+}
+
+/* Write the position v (an array of numbers) as "x y"; their text to c. */
+static int
+pos(struct gw *g, const char *v, size_t vn, struct xy *c)
+{
+	const char *p = v + 1, *e;
+	size_t en;
+	int k = 0;
+
+	if (*v != '[')
 		return fail(g, "a position is not an array of numbers");
-	while ((r = ds_json_arr_next(&g->j, &p, v + vn, &e, &en)) == 1) {
+	while (ds_json_vnext(&p, v + vn, NULL, &e, &en) == 1) {
 		if (!isnum(e))
 			return fail(g, "a coordinate is not a number");
 		if (k < 2) {
 			if (k > 0)
 				put(g, " ", 1);
 			put(g, e, en);
-			c[k] = strtod(e, NULL);
+			c->t[k] = e;
+			c->n[k] = en;
 		}
 		k++;
 	}
-	if (r < 0 || k < 2)
+	if (k < 2)
 		return fail(g, "a position has fewer than two numbers");
-	position(g, c);
+	if (g->keep)
+		keep(c);
 	return 0;
 }
 
@@ -144,31 +162,28 @@ pos(struct gw *g, const char *v, size_t vn, double *c)
 static int
 line(struct gw *g, const char *v, size_t vn, size_t min, int ring, int each)
 {
-	const char *p = v, *e;
-	double first[2] = { 0 }, c[2] = { 0 };
+	const char *p = v + 1, *e;
+	struct xy first, c;
 	size_t en, k = 0;
-	int r;
 
-	if (*v != '[' || ds_json_arr_begin(&g->j, &p, v + vn) != 0)
+	if (*v != '[')
 		return fail(g, "a list of positions is not an array");
 	put(g, "(", 1);
-	while ((r = ds_json_arr_next(&g->j, &p, v + vn, &e, &en)) == 1) {
+	while (ds_json_vnext(&p, v + vn, NULL, &e, &en) == 1) {
 		if (k > 0)
 			put(g, ",", 1);
 		if (each)
 			put(g, "(", 1);
-		if (pos(g, e, en, k == 0 ? first : c) != 0)
+		if (pos(g, e, en, k == 0 ? &first : &c) != 0)
 			return -1;
 		if (each)
 			put(g, ")", 1);
 		k++;
 	}
 	put(g, ")", 1);
-	if (r < 0)
-		return fail(g, "a list of positions is not an array");
 	if (k < min)
 		return fail(g, "geometry requires more points");
-	if (ring && (first[0] != c[0] || first[1] != c[1]))
+	if (ring && !same(&first, &c))
 		return fail(g, "geometry contains non-closed rings");
 	return 0;
 }
@@ -189,22 +204,19 @@ linearring(struct gw *g, const char *v, size_t vn)
 static int
 parts(struct gw *g, const char *v, size_t vn, part_fn fn)
 {
-	const char *p = v, *e;
+	const char *p = v + 1, *e;
 	size_t en, k = 0;
-	int r;
 
-	if (*v != '[' || ds_json_arr_begin(&g->j, &p, v + vn) != 0)
+	if (*v != '[')
 		return fail(g, "coordinates nested less deeply than the type needs");
 	put(g, "(", 1);
-	while ((r = ds_json_arr_next(&g->j, &p, v + vn, &e, &en)) == 1) {
+	while (ds_json_vnext(&p, v + vn, NULL, &e, &en) == 1) {
 		if (k++ > 0)
 			put(g, ",", 1);
 		if (fn(g, e, en) != 0)
 			return -1;
 	}
 	put(g, ")", 1);
-	if (r < 0)
-		return fail(g, "coordinates nested less deeply than the type needs");
 	return k == 0 ? fail(g, "geometry requires more points") : 0;
 }
 
@@ -235,10 +247,10 @@ multipolygon(struct gw *g, const char *v, size_t vn)
 static int
 point(struct gw *g, const char *v, size_t vn)
 {
-	double c[2];
+	struct xy c;
 
 	put(g, "(", 1);
-	if (pos(g, v, vn, c) != 0)
+	if (pos(g, v, vn, &c) != 0)
 		return -1;
 	put(g, ")", 1);
 	return 0;
@@ -272,26 +284,26 @@ empty(const char *v, size_t vn)
 static int
 collection(struct gw *g, const char *v, size_t vn)
 {
-	const char *p = v, *e;
+	const char *p, *e;
 	size_t en, k = 0;
 	int r;
 
 	puts_(g, "GEOMETRYCOLLECTION");
-	if (v == NULL || *v != '[' || ds_json_arr_begin(&g->j, &p, v + vn) != 0)
+	if (v == NULL || *v != '[')
 		return fail(g, "a GeometryCollection without a geometries array");
 	if (empty(v, vn)) {
 		puts_(g, " EMPTY");
 		return 0;
 	}
 	put(g, "(", 1);
-	while ((r = ds_json_arr_next(&g->j, &p, v + vn, &e, &en)) == 1) {
+	for (p = v + 1; ds_json_vnext(&p, v + vn, NULL, &e, &en) == 1; ) {
 		if (k++ > 0)
 			put(g, ",", 1);
 		if ((r = geometry(g, e, en, 0)) != 0)
 			return r < 0 ? -1 : fail(g, "a null geometry in a GeometryCollection");
 	}
 	put(g, ")", 1);
-	return r < 0 ? fail(g, "a GeometryCollection's geometries are not an array") : 0;
+	return 0;
 }
 
 /* Write the GeoJSON object v of type t (tn bytes, raw); 1 for a Feature without one. */
@@ -302,11 +314,11 @@ geojson(struct gw *g, const char *v, size_t vn, const char *t, size_t tn, int fe
 	size_t cn = 0, i;
 
 	if (ds_json_str_eq(t, tn, "GeometryCollection")) {
-		c = member(g, v, vn, "geometries", &cn);
+		c = member(v, vn, "geometries", &cn);
 		return collection(g, c, cn);
 	}
 	if (feature && ds_json_str_eq(t, tn, "Feature")) {
-		if ((c = member(g, v, vn, "geometry", &cn)) == NULL)
+		if ((c = member(v, vn, "geometry", &cn)) == NULL)
 			return fail(g, "a GeoJSON Feature without a geometry member");
 		return geometry(g, c, cn, 0);
 	}
@@ -316,7 +328,7 @@ geojson(struct gw *g, const char *v, size_t vn, const char *t, size_t tn, int fe
 	if (i == sizeof(types) / sizeof(types[0]))
 		return fail(g, "not a GeoJSON geometry type (Point, MultiPoint, LineString,"
 		    " MultiLineString, Polygon, MultiPolygon, GeometryCollection, or a Feature)");
-	if ((c = member(g, v, vn, "coordinates", &cn)) == NULL)
+	if ((c = member(v, vn, "coordinates", &cn)) == NULL)
 		return fail(g, "a GeoJSON geometry without coordinates");
 	puts_(g, types[i].wkt);
 	if (empty(c, cn)) {
@@ -360,17 +372,17 @@ static int
 esri_scan(struct gw *g, const char *v, size_t vn)
 {
 	struct ds_buf *out = g->out;
-	const char *p = v, *e;
+	const char *p = v + 1, *e;
 	struct ring *r;
 	size_t en;
 	int rc;
 
 	nrings = nxy = 0;
-	if (*v != '[' || ds_json_arr_begin(&g->j, &p, v + vn) != 0)
+	if (*v != '[')
 		return fail(g, "ArcGIS rings are not an array");
 	g->out = NULL;
 	g->keep = 1;
-	while ((rc = ds_json_arr_next(&g->j, &p, v + vn, &e, &en)) == 1) {
+	while ((rc = ds_json_vnext(&p, v + vn, NULL, &e, &en)) == 1) {
 		if (nrings == caprings) {
 			caprings = caprings ? caprings * 2 : 16;
 			rings = ds_xrealloc(rings, caprings * sizeof(*rings));
@@ -386,8 +398,6 @@ esri_scan(struct gw *g, const char *v, size_t vn)
 	}
 	g->out = out;
 	g->keep = 0;
-	if (rc < 0)
-		return fail(g, "ArcGIS rings are not an array");
 	return rc == 0 ? 0 : -1;
 }
 
@@ -414,8 +424,18 @@ esri_holes(void)
 static int
 esri_polygon(struct gw *g, const char *v, size_t vn)
 {
-	size_t i, k, nout = 0, np = 0;
+	const char *p = v + 1, *e;
+	size_t i, k, nout = 0, np = 0, en;
 
+	/* one ring is one polygon whatever its orientation: no coordinates read */
+	if (*v == '[' && ds_json_vnext(&p, v + vn, NULL, &e, &en) == 1 &&
+	    ds_json_vnext(&p, v + vn, NULL, &e, &en) == 0) {
+		puts_(g, "POLYGON(");
+		if (linearring(g, e, en) != 0)
+			return -1;
+		put(g, ")", 1);
+		return 0;
+	}
 	if (esri_scan(g, v, vn) != 0)
 		return -1;
 	if (nrings == 0) {
@@ -452,12 +472,12 @@ esri(struct gw *g, const char *v, size_t vn)
 	const char *x, *y, *a;
 	size_t xn, yn, an;
 
-	if ((x = member(g, v, vn, "x", &xn)) != NULL) {
+	if ((x = member(v, vn, "x", &xn)) != NULL) {
 		if (*x == 'n' || *x == '"') {
 			puts_(g, "POINT EMPTY");	/* ArcGIS's empty point: x null or "NaN" */
 			return 0;
 		}
-		y = member(g, v, vn, "y", &yn);
+		y = member(v, vn, "y", &yn);
 		if (!isnum(x) || y == NULL || !isnum(y))
 			return fail(g, "an ArcGIS point whose x or y is not a number");
 		puts_(g, "POINT(");
@@ -467,7 +487,7 @@ esri(struct gw *g, const char *v, size_t vn)
 		put(g, ")", 1);
 		return 0;
 	}
-	if ((a = member(g, v, vn, "points", &an)) != NULL) {
+	if ((a = member(v, vn, "points", &an)) != NULL) {
 		puts_(g, "MULTIPOINT");
 		if (empty(a, an)) {
 			puts_(g, " EMPTY");
@@ -475,7 +495,7 @@ esri(struct gw *g, const char *v, size_t vn)
 		}
 		return multipoint(g, a, an);
 	}
-	if ((a = member(g, v, vn, "paths", &an)) != NULL) {
+	if ((a = member(v, vn, "paths", &an)) != NULL) {
 		if (empty(a, an)) {
 			puts_(g, "MULTILINESTRING EMPTY");
 			return 0;
@@ -483,10 +503,10 @@ esri(struct gw *g, const char *v, size_t vn)
 		puts_(g, "MULTILINESTRING");
 		return multilinestring(g, a, an);
 	}
-	if ((a = member(g, v, vn, "rings", &an)) != NULL)
+	if ((a = member(v, vn, "rings", &an)) != NULL)
 		return esri_polygon(g, a, an);
-	if (member(g, v, vn, "curveRings", &an) != NULL ||
-	    member(g, v, vn, "curvePaths", &an) != NULL)
+	if (member(v, vn, "curveRings", &an) != NULL ||
+	    member(v, vn, "curvePaths", &an) != NULL)
 		return fail(g, "ArcGIS curves (curveRings, curvePaths) are not supported:"
 		    " ask the server for densified geometries");
 	return fail(g, "not a GeoJSON or ArcGIS geometry (no type, x, points, paths or rings)");
@@ -506,7 +526,7 @@ geometry(struct gw *g, const char *v, size_t vn, int feature)
 		return 1;
 	if (*v != '{')
 		return fail(g, "a geometry is not an object");
-	if ((t = member(g, v, vn, "type", &tn)) != NULL) {
+	if ((t = member(v, vn, "type", &tn)) != NULL) {
 		if (*t != '"')
 			return fail(g, "a GeoJSON type is not a string");
 		return geojson(g, v, vn, t + 1, tn - 2, feature);
