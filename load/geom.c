@@ -72,20 +72,32 @@ puts_(struct gw *g, const char *s)
 	put(g, s, strlen(s));
 }
 
-/* The value of the member name of the object v (the last of equal keys), or NULL. */
-static const char *
-member(const char *v, size_t vn, const char *name, size_t *n)
+/* The members of a geometry object that are read, found in one scan. */
+enum { K_TYPE, K_COORDS, K_GEOMS, K_GEOM, K_X, K_Y, K_POINTS, K_PATHS, K_RINGS,
+	K_CRINGS, K_CPATHS, NKEYS };
+static const char *const keynames[NKEYS] = { "type", "coordinates", "geometries",
+	"geometry", "x", "y", "points", "paths", "rings", "curveRings", "curvePaths" };
+struct keys {
+	const char	*v[NKEYS];	/* NULL: absent */
+	size_t		 n[NKEYS];
+};
+
+/* Find the members of the object v that are read (the last of equal keys). */
+static void
+members(const char *v, size_t vn, struct keys *k)
 {
 	struct ds_json_member m;
-	const char *p = v + 1, *val = NULL, *e;
-	size_t en;
+	const char *p = v + 1, *e;
+	size_t en, i;
 
+	memset(k, 0, sizeof(*k));
 	while (ds_json_vnext(&p, v + vn, &m, &e, &en) == 1)
-		if (ds_json_str_eq(m.key, m.keylen, name)) {
-			val = e;
-			*n = en;
-		}
-	return val;
+		for (i = 0; i < NKEYS; i++)
+			if (ds_json_str_eq(m.key, m.keylen, keynames[i])) {
+				k->v[i] = e;
+				k->n[i] = en;
+				break;
+			}
 }
 
 static int
@@ -306,21 +318,19 @@ collection(struct gw *g, const char *v, size_t vn)
 	return 0;
 }
 
-/* Write the GeoJSON object v of type t (tn bytes, raw); 1 for a Feature without one. */
+/* Write the GeoJSON object of members k, of type t (tn bytes, raw); 1 for a Feature without one. */
 static int
-geojson(struct gw *g, const char *v, size_t vn, const char *t, size_t tn, int feature)
+geojson(struct gw *g, const struct keys *k, const char *t, size_t tn, int feature)
 {
 	const char *c;
-	size_t cn = 0, i;
+	size_t cn, i;
 
-	if (ds_json_str_eq(t, tn, "GeometryCollection")) {
-		c = member(v, vn, "geometries", &cn);
-		return collection(g, c, cn);
-	}
+	if (ds_json_str_eq(t, tn, "GeometryCollection"))
+		return collection(g, k->v[K_GEOMS], k->n[K_GEOMS]);
 	if (feature && ds_json_str_eq(t, tn, "Feature")) {
-		if ((c = member(v, vn, "geometry", &cn)) == NULL)
+		if (k->v[K_GEOM] == NULL)
 			return fail(g, "a GeoJSON Feature without a geometry member");
-		return geometry(g, c, cn, 0);
+		return geometry(g, k->v[K_GEOM], k->n[K_GEOM], 0);
 	}
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (ds_json_str_eq(t, tn, types[i].type))
@@ -328,8 +338,9 @@ geojson(struct gw *g, const char *v, size_t vn, const char *t, size_t tn, int fe
 	if (i == sizeof(types) / sizeof(types[0]))
 		return fail(g, "not a GeoJSON geometry type (Point, MultiPoint, LineString,"
 		    " MultiLineString, Polygon, MultiPolygon, GeometryCollection, or a Feature)");
-	if ((c = member(v, vn, "coordinates", &cn)) == NULL)
+	if ((c = k->v[K_COORDS]) == NULL)
 		return fail(g, "a GeoJSON geometry without coordinates");
+	cn = k->n[K_COORDS];
 	puts_(g, types[i].wkt);
 	if (empty(c, cn)) {
 		puts_(g, " EMPTY");
@@ -465,19 +476,18 @@ esri_polygon(struct gw *g, const char *v, size_t vn)
 	return 0;
 }
 
-/* Write the ArcGIS geometry v (an object with x, points, paths or rings); 1 for none. */
+/* Write the ArcGIS geometry of members k (x, points, paths or rings). */
 static int
-esri(struct gw *g, const char *v, size_t vn)
+esri(struct gw *g, const struct keys *k)
 {
-	const char *x, *y, *a;
-	size_t xn, yn, an;
+	const char *x = k->v[K_X], *y = k->v[K_Y], *a;
+	size_t xn = k->n[K_X], yn = k->n[K_Y], an;
 
-	if ((x = member(v, vn, "x", &xn)) != NULL) {
+	if (x != NULL) {
 		if (*x == 'n' || *x == '"') {
 			puts_(g, "POINT EMPTY");	/* ArcGIS's empty point: x null or "NaN" */
 			return 0;
 		}
-		y = member(v, vn, "y", &yn);
 		if (!isnum(x) || y == NULL || !isnum(y))
 			return fail(g, "an ArcGIS point whose x or y is not a number");
 		puts_(g, "POINT(");
@@ -487,7 +497,8 @@ esri(struct gw *g, const char *v, size_t vn)
 		put(g, ")", 1);
 		return 0;
 	}
-	if ((a = member(v, vn, "points", &an)) != NULL) {
+	if ((a = k->v[K_POINTS]) != NULL) {
+		an = k->n[K_POINTS];
 		puts_(g, "MULTIPOINT");
 		if (empty(a, an)) {
 			puts_(g, " EMPTY");
@@ -495,7 +506,8 @@ esri(struct gw *g, const char *v, size_t vn)
 		}
 		return multipoint(g, a, an);
 	}
-	if ((a = member(v, vn, "paths", &an)) != NULL) {
+	if ((a = k->v[K_PATHS]) != NULL) {
+		an = k->n[K_PATHS];
 		if (empty(a, an)) {
 			puts_(g, "MULTILINESTRING EMPTY");
 			return 0;
@@ -503,10 +515,9 @@ esri(struct gw *g, const char *v, size_t vn)
 		puts_(g, "MULTILINESTRING");
 		return multilinestring(g, a, an);
 	}
-	if ((a = member(v, vn, "rings", &an)) != NULL)
-		return esri_polygon(g, a, an);
-	if (member(v, vn, "curveRings", &an) != NULL ||
-	    member(v, vn, "curvePaths", &an) != NULL)
+	if (k->v[K_RINGS] != NULL)
+		return esri_polygon(g, k->v[K_RINGS], k->n[K_RINGS]);
+	if (k->v[K_CRINGS] != NULL || k->v[K_CPATHS] != NULL)
 		return fail(g, "ArcGIS curves (curveRings, curvePaths) are not supported:"
 		    " ask the server for densified geometries");
 	return fail(g, "not a GeoJSON or ArcGIS geometry (no type, x, points, paths or rings)");
@@ -519,19 +530,20 @@ esri(struct gw *g, const char *v, size_t vn)
 static int
 geometry(struct gw *g, const char *v, size_t vn, int feature)
 {
+	struct keys k;
 	const char *t;
-	size_t tn;
 
 	if (*v == 'n')
 		return 1;
 	if (*v != '{')
 		return fail(g, "a geometry is not an object");
-	if ((t = member(v, vn, "type", &tn)) != NULL) {
+	members(v, vn, &k);
+	if ((t = k.v[K_TYPE]) != NULL) {
 		if (*t != '"')
 			return fail(g, "a GeoJSON type is not a string");
-		return geojson(g, v, vn, t + 1, tn - 2, feature);
+		return geojson(g, &k, t + 1, k.n[K_TYPE] - 2, feature);
 	}
-	return esri(g, v, vn);
+	return esri(g, &k);
 }
 
 int

@@ -116,6 +116,9 @@ check_rows() {
 		ds-load|max-rejects|none|want a whole number from 0 to
 		ds-load|on-conflict|replace|want skip or update
 		ds-load|on-conflict||want skip or update
+		ds-load|srid|-1|want a whole number from 0 to 999999
+		ds-load|srid|1000000|want a whole number from 0 to 999999
+		ds-load|srid|wgs84|want a whole number from 0 to 999999
 		ds-load|table||want NAME or SCHEMA.NAME
 		ds-load|table|.events|want NAME or SCHEMA.NAME
 		ds-load|table|raw.|want NAME or SCHEMA.NAME
