@@ -120,7 +120,7 @@ $(BIN)/ds-mockapi: $(call objs,$(MOCK_SRC)) $(LIBDS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(MHD_LIBS) $(Z_LIBS) $(ZSTD_LIBS) -lpthread -lm
 
 # Unit tests link every stage's pure logic: each stage keeps main() in main.c.
-UNIT_LINK = $(call objs,$(filter-out %/main.c,$(FETCH_SRC) $(TRANSFORM_SRC)) load/copy.c load/columns.c load/contract.c load/rows.c db/db.c db/migrate.c load/keyset.c)
+UNIT_LINK = $(call objs,$(filter-out %/main.c,$(FETCH_SRC) $(TRANSFORM_SRC)) load/copy.c load/columns.c load/contract.c load/geom.c load/rows.c db/db.c db/migrate.c load/keyset.c)
 $(BIN)/ds-unit: $(call objs,$(UNIT_SRC)) $(UNIT_LINK) $(LIBDS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(PQ_LIBS) $(JQ_LIBS) $(CRYPTO_LIBS) $(ZSTD_LIBS) -lpthread -lm

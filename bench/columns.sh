@@ -2,8 +2,10 @@
 # bench/columns.sh - ds-load with five declared columns (--column: numeric,
 # date, timestamptz, bigint, text[]) against none, on the same records, each
 # into a fresh database. Prints the median of BENCH_RUNS runs of each (runs
-# alternate, so a loaded machine weighs on both) and the ratio. Figures only.
-# BENCH_EVENTS (default 200000) records; BENCH_RUNS (default 5).
+# alternate, so a loaded machine weighs on both) and the ratio; then the
+# floor: psql \copy of the same rows' COPY text (six fields, and eleven with
+# the typed values) into the same tables, what the server alone costs.
+# Figures only. BENCH_EVENTS (default 200000) records; BENCH_RUNS (default 5).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 : "${DS_BIN:=$top/bin}"
@@ -19,9 +21,22 @@ cleanup() {
 trap cleanup EXIT
 
 now() { date +%s.%N; }
+# elapsed CMD...: run CMD (its output dropped), print its wall seconds
+elapsed() {
+	local t
+	t=$(now)
+	"$@" >/dev/null 2>&1
+	awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
+}
+# fresh ARGS...: database b made again, with ds-load's schema for ARGS
+fresh() {
+	psql "$pg" -qAtc "drop database if exists b" -c "create database b" >/dev/null 2>&1
+	ds-load --db "$url" --migrate-only "$@" 2>/dev/null
+}
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 pg=$(ds-pg start "$work/pg")
+url="postgresql:///b?host=$work/pg&user=ds"
 awk -v n="$events" 'BEGIN {
 	per = 5000
 	for (i = 1; i <= n; i++) {
@@ -39,15 +54,11 @@ cols=(--column 'amount numeric amount' --column 'day date day'
 plain=() declared=()
 for r in $(seq "$runs"); do
 	for kind in plain declared; do
-		psql "$pg" -qAtc "drop database if exists b" -c "create database b" >/dev/null
-		url="postgresql:///b?host=$work/pg&user=ds"
 		args=()
 		[ "$kind" = plain ] || args=("${cols[@]}")
 		# the schema first, so the figure is the load alone
-		ds-load --db "$url" --migrate-only "${args[@]}" 2>/dev/null
-		t=$(now)
-		ds-load --db "$url" "${args[@]}" <"$work/stream" 2>/dev/null
-		e=$(awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')
+		fresh "${args[@]}"
+		e=$(elapsed ds-load --db "$url" "${args[@]}" <"$work/stream")
 		if [ "$kind" = plain ]; then plain+=("$e"); else declared+=("$e"); fi
 		printf 'run %s %s: %ss\n' "$r" "$kind" "$e" >&2
 	done
@@ -56,3 +67,25 @@ p=$(median "${plain[@]}")
 d=$(median "${declared[@]}")
 printf '%s records: no declared column %ss, five declared columns %ss (median of %s): %s\n' \
     "$events" "$p" "$d" "$runs" "$(awk -v a="$d" -v b="$p" 'BEGIN { printf "%+.1f%%", (a / b - 1) * 100 }')"
+
+# the floor: the rows ds-load sent (the last database holds the declared load)
+psql "$url" -qAtc "\\copy (select id, stream, type, ts, hash, data from events) to '$work/plain.copy'" \
+    -c "\\copy (select id, stream, type, ts, hash, data, amount, day, at, uid, tags from events) to '$work/declared.copy'"
+fplain=() fdeclared=()
+for r in $(seq "$runs"); do
+	for kind in plain declared; do
+		args=() list="id, stream, type, ts, hash, data"
+		if [ "$kind" = declared ]; then
+			args=("${cols[@]}")
+			list="$list, amount, day, at, uid, tags"
+		fi
+		fresh "${args[@]}"
+		e=$(elapsed psql "$url" -qAtc "\\copy events ($list) from '$work/$kind.copy'")
+		if [ "$kind" = plain ]; then fplain+=("$e"); else fdeclared+=("$e"); fi
+		printf 'run %s psql \\copy %s: %ss\n' "$r" "$kind" "$e" >&2
+	done
+done
+p=$(median "${fplain[@]}")
+d=$(median "${fdeclared[@]}")
+printf 'psql \\copy of the same rows: six fields %ss, eleven %ss (median of %s): %s\n' \
+    "$p" "$d" "$runs" "$(awk -v a="$d" -v b="$p" 'BEGIN { printf "%+.1f%%", (a / b - 1) * 100 }')"

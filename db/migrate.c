@@ -345,6 +345,21 @@ column_index_name(const char *relname, const char *col, struct ds_buf *b)
 }
 
 /*
+ * The CHECK of a geometry column (made once, for every table that has one):
+ * NULL or valid, else an error naming
+ * PostGIS's reason (ST_IsValidReason: it raises no NOTICE, ST_IsValid
+ * does), which ds-load stores as the row's reject.
+ */
+#define GEOM_VALID \
+	"DO $d$ BEGIN IF to_regprocedure('ds_geom_valid(geometry)') IS NULL THEN" \
+	" CREATE FUNCTION ds_geom_valid(g geometry) RETURNS boolean" \
+	" LANGUAGE plpgsql IMMUTABLE AS $f$ DECLARE r text; BEGIN" \
+	" IF g IS NULL THEN RETURN true; END IF; r := ST_IsValidReason(g);" \
+	" IF r = 'Valid Geometry' THEN RETURN true; END IF;" \
+	" RAISE EXCEPTION 'invalid geometry: %', r USING ERRCODE = '22023'; END $f$;" \
+	" END IF; END $d$"
+
+/*
  * One pass over the declared columns of table: with apply zero, count the
  * migrations missing (SELECTs only); else apply them in the open
  * transaction. Exits (DS_EX_PERM) when a column exists with another type.
@@ -364,16 +379,17 @@ columns_pass(PGconn *conn, const char *table, const struct ds_declared *cols,
 	for (i = 0; i < n; i++) {
 		vals[0] = qt.p;
 		vals[1] = cols[i].name;
-		res = ds_db_execp(conn, "SELECT format_type(atttypid, NULL) FROM pg_attribute"
+		res = ds_db_execp(conn, "SELECT format_type(atttypid, NULL),"
+		    " format_type(atttypid, atttypmod) FROM pg_attribute"
 		    " WHERE attrelid = to_regclass($1) AND attname = $2 AND attnum > 0"
 		    " AND NOT attisdropped", 2, vals, "cannot read the records table's columns");
 		has = PQntuples(res) == 1;
-		if (has && strcmp(PQgetvalue(res, 0, 0), cols[i].type) != 0) {
+		if (has && strcmp(PQgetvalue(res, 0, cols[i].geometry), cols[i].type) != 0) {
 			ds_logkv(DS_LOG_ERROR, "a declared column exists with another type:"
 			    " change the declaration or the table (ALTER TABLE ... ALTER COLUMN"
 			    " ... TYPE)", "table=%s column=%s declared=%s stored=%s"
 			    " status=permanent", table, cols[i].name, cols[i].type,
-			    PQgetvalue(res, 0, 0));
+			    PQgetvalue(res, 0, cols[i].geometry));
 			PQclear(res);
 			ds_db_exit(DS_EX_PERM);
 		}
@@ -384,8 +400,12 @@ columns_pass(PGconn *conn, const char *table, const struct ds_declared *cols,
 			need++;
 			if (apply) {
 				ds_buf_reset(&sql);
+				if (cols[i].geometry)
+					ddl(conn, GEOM_VALID, "cannot make ds_geom_valid()");
 				ds_buf_printf(&sql, "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s",
 				    qt.p, qc.p, cols[i].type);
+				if (cols[i].geometry)
+					ds_buf_printf(&sql, " CHECK (ds_geom_valid(%s))", qc.p);
 				ddl(conn, sql.p, "cannot add a declared column to the records table");
 				ds_buf_reset(&name);
 				ds_buf_printf(&name, "%s:column:%s", table, cols[i].name);
@@ -416,7 +436,8 @@ columns_pass(PGconn *conn, const char *table, const struct ds_declared *cols,
 		column_index_name(dot ? dot + 1 : table, cols[i].name, &idx);
 		ds_db_ident(conn, idx.p, &qi);
 		ds_buf_reset(&sql);
-		ds_buf_printf(&sql, "CREATE INDEX IF NOT EXISTS %s ON %s (%s)", qi.p, qt.p, qc.p);
+		ds_buf_printf(&sql, "CREATE INDEX IF NOT EXISTS %s ON %s%s (%s)", qi.p, qt.p,
+		    cols[i].geometry ? " USING gist" : "", qc.p);
 		ddl(conn, sql.p, "cannot index a declared column");
 		PQclear(ds_db_execp(conn, "INSERT INTO ds_schema_migrations (name)"
 		    " VALUES ($1) ON CONFLICT DO NOTHING", 1, vals, "cannot record a migration"));

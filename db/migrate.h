@@ -85,6 +85,8 @@ struct ds_declared {
 	const char	*name;	/* a plain identifier */
 	const char	*type;	/* as format_type() writes it */
 	int		 index;	/* index it */
+	int		 geometry; /* a PostGIS geometry: type has its typmod, a GiST
+				   index, a CHECK refusing invalid ones with the reason */
 };
 
 /*

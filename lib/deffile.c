@@ -30,7 +30,8 @@ static const char *const transform_names[] = {
 };
 /* ds-load's (ds-run passes a definition on to it; ds-run-config reads mode) */
 static const char *const load_names[] = {
-	"schema-contract", "mode", "snapshot-delete", NULL
+	"schema-contract", "mode", "snapshot-delete", "column", "column-index", "geometry",
+	"srid", NULL
 };
 
 int

@@ -202,6 +202,19 @@ size_t	ds_utf8_seq(const unsigned char *p, const unsigned char *end);
 void	ds_utf8_put(struct ds_buf *out, unsigned cp);
 
 /*
+ * Scanning JSON validated already (a stage that validated a line reads it
+ * again without checking anything twice). ds_json_vend returns the byte
+ * just past the value starting at p. ds_json_vnext steps through the
+ * elements of an array or the members of an object: *pp first points just
+ * past its '[' or '{'; it returns 1 with the next element in *v, *vn (for
+ * an object, the member, its key's text between the quotes in m->key), or
+ * 0 at the closing bracket. m may be NULL for an array.
+ */
+const char *ds_json_vend(const char *p, const char *end);
+int	ds_json_vnext(const char **pp, const char *end, struct ds_json_member *m,
+	    const char **v, size_t *vn);
+
+/*
  * Copy validated JSON text without insignificant whitespace into dst
  * (room for n bytes); returns the length written.
  */

@@ -239,6 +239,7 @@ ds_loader_record(struct ds_loader *l, const struct ds_line *ln)
 	size_t start = b->len, idend = 0, vstart = 0, vend = 0, i;
 	const struct ds_column *col;
 	const struct ds_span *sp;
+	struct ds_buf why = { 0 }, kv = { 0 };
 
 	mark_start(l);
 	/* the loaded columns, filled as the table says; the key is the first */
@@ -247,10 +248,14 @@ ds_loader_record(struct ds_loader *l, const struct ds_line *ln)
 		sp = (const struct ds_span *)(const void *)((const char *)ln + col->from);
 		if (i == ver)
 			vstart = b->len;
+		if (col->fill >= DS_FILL_PATH && col->from == 0)
+			ds_columns_lookup(ln->data.p, ln->data.n);
 		if (col->fill == DS_FILL_PATH) {
-			if (ds_columns_copy_path(b, ln->data.p, ln->data.p ? ln->data.n : 0,
-			    col->path) != 0)
+			if (ds_columns_copy_path(b, col) != 0)
 				goto nul;
+		} else if (col->fill == DS_FILL_GEOM) {
+			if (ds_columns_copy_geom(b, col, &why) != 0)
+				goto geom;
 		} else if (col->fill == DS_FILL_JSON && sp->p != NULL)
 			ds_copy_field(b, sp->p, sp->n);
 		else if (ds_copy_jstr(b, sp) != 0)
@@ -275,6 +280,18 @@ nul:
 	b->len = start;
 	ds_buf_terminate(b);
 	return -1;
+geom:
+	/* no geometry PostGIS would parse: a reject, as the server's refusals are */
+	b->len = start;
+	ds_buf_terminate(b);
+	ds_loader_reject(l, -1, why.p, ln->data.p, ln->data.n);
+	ds_buf_reset(&kv);
+	ds_log_quote(&kv, why.p, why.len);
+	ds_buf_terminate(&kv);
+	ds_logkv(DS_LOG_WARN, "record refused: its geometry", "error=%s", kv.p);
+	ds_buf_free(&kv);
+	ds_buf_free(&why);
+	return 0;
 }
 
 void

@@ -6,6 +6,7 @@
 #include "json.h"
 #include "columns.h"
 #include "copy.h"
+#include "geom.h"
 #include "stream.h"
 
 #define FROM(f)	offsetof(struct ds_line, f)
@@ -29,6 +30,22 @@ size_t ds_ncols = sizeof(ds_columns) / sizeof(ds_columns[0]);
 static struct ds_column *declared;
 static int *indexed;
 static size_t ndeclared;
+static int srid;		/* of the geometry column */
+
+/*
+ * The declared columns' paths split into parts (made by
+ * ds_columns_declare_done()), and what one record gives: the value each
+ * path found (NULL: none) and the order of the scan (scratch).
+ */
+struct dpath {
+	const char	**part;
+	size_t		 *plen;
+	size_t		  nparts;
+};
+static struct dpath *dpaths;
+static size_t nsplit;
+static struct ds_span *found;
+static size_t *order;
 
 /* Non-zero when s is a plain lower-case SQL identifier of at most 63 bytes. */
 static int
@@ -45,11 +62,44 @@ plain_ident(const char *s, size_t n)
 	return 1;
 }
 
+/* Non-zero when path (n bytes) has no empty part; else why in err. */
+static int
+path_ok(const char *path, size_t n, struct ds_buf *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (path[i] == '.' && (i == 0 || path[i - 1] == '.' || i + 1 == n)) {
+			ds_buf_printf(err, "path %.*s: an empty part", (int)n, path);
+			return 0;
+		}
+	return 1;
+}
+
+/* Add a declared column (taking over the malloc'd name, type and path), not indexed. */
+static struct ds_column *
+add_declared(char *name, char *type, char *path)
+{
+	struct ds_column *c;
+
+	declared = ds_xrealloc(declared, (ndeclared + 1) * sizeof(*declared));
+	indexed = ds_xrealloc(indexed, (ndeclared + 1) * sizeof(*indexed));
+	c = &declared[ndeclared];
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->type = type;
+	c->path = path;
+	c->role = DS_ROLE_NONE;
+	c->from = ndeclared;
+	indexed[ndeclared++] = 0;
+	return c;
+}
+
 int
 ds_columns_declare(const char *spec, struct ds_buf *err)
 {
 	const char *p = spec, *name, *type, *path, *e;
-	size_t nn, tn, i;
+	size_t nn, tn;
 	struct ds_column *c;
 	char *nm;
 
@@ -87,22 +137,32 @@ ds_columns_declare(const char *spec, struct ds_buf *err)
 		free(nm);
 		return -1;
 	}
-	for (i = 0; path + i < e; i++)
-		if (path[i] == '.' && (i == 0 || path[i - 1] == '.' || path + i + 1 == e)) {
-			ds_buf_printf(err, "path %.*s: an empty part", (int)(e - path), path);
-			free(nm);
-			return -1;
-		}
-	declared = ds_xrealloc(declared, (ndeclared + 1) * sizeof(*declared));
-	indexed = ds_xrealloc(indexed, (ndeclared + 1) * sizeof(*indexed));
-	c = &declared[ndeclared];
-	memset(c, 0, sizeof(*c));
-	c->name = nm;
-	c->type = ds_xstrndup(type, tn);
-	c->path = ds_xstrndup(path, (size_t)(e - path));
+	if (!path_ok(path, (size_t)(e - path), err)) {
+		free(nm);
+		return -1;
+	}
+	c = add_declared(nm, ds_xstrndup(type, tn), ds_xstrndup(path, (size_t)(e - path)));
 	c->fill = DS_FILL_PATH;
-	c->role = DS_ROLE_NONE;
-	indexed[ndeclared++] = 0;
+	return 0;
+}
+
+int
+ds_columns_geometry(const char *path, int sr, struct ds_buf *err)
+{
+	struct ds_column *c;
+	struct ds_buf type = { 0 };
+
+	if (ds_columns_find(declared, ndeclared, "geom") != NULL) {
+		ds_buf_printf(err, "a column geom is declared already");
+		return -1;
+	}
+	if (*path == '\0' || !path_ok(path, strlen(path), err))
+		return -1;
+	ds_buf_printf(&type, "geometry(Geometry,%d)", sr);
+	c = add_declared(ds_xstrdup("geom"), type.p, ds_xstrdup(path));
+	c->fill = DS_FILL_GEOM;
+	srid = sr;
+	indexed[ndeclared - 1] = 1;
 	return 0;
 }
 
@@ -133,6 +193,40 @@ ds_columns_declared(size_t i, int *index)
 	return &declared[i];
 }
 
+/* Split each declared column's path into its parts (again after more are declared). */
+static void
+split_paths(void)
+{
+	struct dpath *d;
+	const char *p;
+	size_t i, k, n;
+
+	for (i = 0; dpaths != NULL && i < nsplit; i++) {
+		free(dpaths[i].part);
+		free(dpaths[i].plen);
+	}
+	free(dpaths);
+	free(found);
+	free(order);
+	nsplit = ndeclared;
+	dpaths = ds_xcalloc(ndeclared, sizeof(*dpaths));
+	found = ds_xcalloc(ndeclared, sizeof(*found));
+	order = ds_xcalloc(ndeclared, sizeof(*order));
+	for (i = 0; i < ndeclared; i++) {
+		d = &dpaths[i];
+		for (n = 1, p = declared[i].path; (p = strchr(p, '.')) != NULL; p++)
+			n++;
+		d->part = ds_xcalloc(n, sizeof(*d->part));
+		d->plen = ds_xcalloc(n, sizeof(*d->plen));
+		d->nparts = n;
+		for (k = 0, p = declared[i].path; k < n; k++) {
+			d->part[k] = p;
+			d->plen[k] = strcspn(p, ".");
+			p += d->plen[k] + 1;
+		}
+	}
+}
+
 void
 ds_columns_declare_done(void)
 {
@@ -149,6 +243,7 @@ ds_columns_declare_done(void)
 	for (i = 0; i < ndeclared; i++) {
 		ds_buf_reset(&set);
 		ds_buf_printf(&set, "EXCLUDED.\"%s\"", declared[i].name);
+		free((void *)declared[i].set);	/* made by an earlier call */
 		declared[i].set = ds_xstrdup(set.p);
 		all[k++] = declared[i];
 	}
@@ -156,8 +251,11 @@ ds_columns_declare_done(void)
 		if (ds_columns[i].fill == DS_FILL_NONE)
 			all[k++] = ds_columns[i];
 	ds_buf_free(&set);
+	if (ds_cols != ds_columns)
+		free((void *)ds_cols);
 	ds_cols = all;
 	ds_ncols = k;
+	split_paths();
 }
 
 /* Append the array element v (vn bytes) to the array literal b. */
@@ -167,22 +265,24 @@ static int array_literal(struct ds_buf *b, const char *v, size_t vn);
 static void
 array_quoted(struct ds_buf *b, const char *s, size_t n)
 {
+	char *w = ds_buf_reserve(b, 2 * n + 2);
 	size_t i;
 
-	ds_buf_addc(b, '"');
+	*w++ = '"';
 	for (i = 0; i < n; i++) {
 		if (s[i] == '"' || s[i] == '\\')
-			ds_buf_addc(b, '\\');
-		ds_buf_addc(b, s[i]);
+			*w++ = '\\';
+		*w++ = s[i];
 	}
-	ds_buf_addc(b, '"');
+	*w++ = '"';
+	b->len = (size_t)(w - b->p);
 }
 
 /* Append the JSON value v (vn bytes, validated) as an array element. */
 static int
 array_element(struct ds_buf *b, const char *v, size_t vn)
 {
-	struct ds_buf s = { 0 };
+	static struct ds_buf s;		/* kept: no allocation per element */
 	int r = 0;
 
 	switch (*v) {
@@ -193,15 +293,18 @@ array_element(struct ds_buf *b, const char *v, size_t vn)
 		r = array_literal(b, v, vn);
 		break;
 	case '"':
+		if (memchr(v + 1, '\\', vn - 2) == NULL) {
+			array_quoted(b, v + 1, vn - 2);
+			break;
+		}
+		ds_buf_reset(&s);
 		r = ds_json_str_decode(v + 1, vn - 2, &s);
-		ds_buf_terminate(&s);
-		array_quoted(b, s.p, s.len);
+		array_quoted(b, s.p != NULL ? s.p : "", s.len);
 		break;
 	default:	/* numbers, booleans, objects: their JSON text */
 		array_quoted(b, v, vn);
 		break;
 	}
-	ds_buf_free(&s);
 	return r;
 }
 
@@ -234,42 +337,101 @@ key_is(const char *k, size_t kn, const char *s, size_t n)
 	struct ds_buf d = { 0 };
 	int eq;
 
+	/* an escape makes the key's text longer than what it stands for */
+	if (kn <= n)
+		return kn == n && memcmp(k, s, n) == 0 && memchr(k, '\\', kn) == NULL;
+	if (n > 0 && k[0] != s[0] && k[0] != '\\')
+		return 0;
 	if (memchr(k, '\\', kn) == NULL)
-		return kn == n && memcmp(k, s, n) == 0;
+		return 0;
 	eq = ds_json_str_decode(k, kn, &d) == 0 && d.len == n && memcmp(d.p, s, n) == 0;
 	ds_buf_free(&d);
 	return eq;
 }
 
-int
-ds_columns_copy_path(struct ds_buf *b, const char *data, size_t n, const char *path)
+/*
+ * One scan of the object at [p, end) for the declared columns order[lo,
+ * hi), whose paths matched up to part depth: a key equal to a column's
+ * part depth sets its value (the last of equal keys, as jsonb keeps).
+ * The columns whose path goes deeper are then looked up together in the
+ * object each matched, so a record is read once whatever the columns.
+ */
+static void
+scan(const char *p, const char *end, size_t depth, size_t lo, size_t hi)
 {
-	struct ds_json j;
 	struct ds_json_member m;
-	struct ds_buf lit = { 0 };
-	const char *p = data, *end = data + n, *part = path, *val = NULL;
-	size_t pn, vn = 0;
+	const struct dpath *d;
+	const char *v;
+	size_t i, g, x, t, n;
+
+	for (i = lo; i < hi; i++)
+		found[order[i]].p = NULL;
+	p = ds_json_ws(p, end);
+	if (p >= end || *p != '{')
+		return;
+	p++;
+	while (ds_json_vnext(&p, end, &m, &v, &n) == 1)
+		for (i = lo; i < hi; i++) {
+			d = &dpaths[order[i]];
+			if (key_is(m.key, m.keylen, d->part[depth], d->plen[depth])) {
+				found[order[i]].p = m.val;
+				found[order[i]].n = m.vallen;
+			}
+		}
+	for (i = lo; i < hi; ) {
+		if (dpaths[order[i]].nparts == depth + 1 || (v = found[order[i]].p) == NULL) {
+			i++;
+			continue;
+		}
+		/* the deeper columns that matched the same value: order[i, g) */
+		for (g = i + 1, x = i + 1; x < hi; x++)
+			if (found[order[x]].p == v && dpaths[order[x]].nparts > depth + 1) {
+				t = order[g];
+				order[g++] = order[x];
+				order[x] = t;
+			}
+		scan(v, v + found[order[i]].n, depth + 1, i, g);
+		i = g;
+	}
+}
+
+void
+ds_columns_lookup(const char *data, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < ndeclared; i++)
+		order[i] = i;
+	if (data == NULL) {
+		for (i = 0; i < ndeclared; i++)
+			found[i].p = NULL;
+		return;
+	}
+	scan(data, data + n, 0, 0, ndeclared);
+}
+
+int
+ds_columns_copy_geom(struct ds_buf *b, const struct ds_column *c, struct ds_buf *err)
+{
+	struct ds_buf why = { 0 };
+
+	if (ds_geom_copy(b, found[c->from].p, found[c->from].n, srid, &why) == 0)
+		return 0;
+	ds_buf_terminate(&why);
+	ds_buf_printf(err, "column %s: the geometry at %s: %s", c->name, c->path, why.p);
+	ds_buf_free(&why);
+	return -1;
+}
+
+int
+ds_columns_copy_path(struct ds_buf *b, const struct ds_column *c)
+{
+	static struct ds_buf lit;	/* kept: no allocation per row */
+	const char *val = found[c->from].p;
+	size_t vn = found[c->from].n;
 	struct ds_span sp;
 	int r;
 
-	ds_json_init(&j, data);
-	for (;;) {
-		pn = strcspn(part, ".");
-		val = NULL;
-		if (ds_json_obj_begin(&j, &p, end) != 0)
-			break;
-		/* the last of equal keys, as jsonb keeps */
-		while ((r = ds_json_obj_next(&j, &p, end, &m)) == 1)
-			if (key_is(m.key, m.keylen, part, pn)) {
-				val = m.val;
-				vn = m.vallen;
-			}
-		if (val == NULL || part[pn] == '\0')
-			break;
-		part += pn + 1;
-		p = val;
-		end = val + vn;
-	}
 	if (val == NULL || *val == 'n') {
 		ds_buf_adds(b, "\\N");
 		return 0;
@@ -280,10 +442,10 @@ ds_columns_copy_path(struct ds_buf *b, const char *data, size_t n, const char *p
 		return ds_copy_jstr(b, &sp);
 	}
 	if (*val == '[') {
+		ds_buf_reset(&lit);
 		r = array_literal(&lit, val, vn);
 		if (r == 0)
 			ds_copy_field(b, lit.p, lit.len);
-		ds_buf_free(&lit);
 		return r;
 	}
 	ds_copy_field(b, val, vn);
@@ -291,7 +453,7 @@ ds_columns_copy_path(struct ds_buf *b, const char *data, size_t n, const char *p
 }
 
 /* The quote around a column's name: declared ones may be SQL keywords. */
-#define Q(c)	((c)->fill == DS_FILL_PATH ? "\"" : "")
+#define Q(c)	((c)->fill >= DS_FILL_PATH ? "\"" : "")
 
 /* Append "CREATE TEMP TABLE IF NOT EXISTS name (...)" of the loaded columns. */
 static void

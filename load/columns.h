@@ -22,7 +22,8 @@ enum ds_fill {
 	DS_FILL_NONE,		/* not loaded: the table's default */
 	DS_FILL_STRING,		/* a JSON string (or null) of the line, decoded */
 	DS_FILL_JSON,		/* a JSON value of the line, as its text */
-	DS_FILL_PATH		/* a declared column: the record's field at path */
+	DS_FILL_PATH,		/* a declared column: the record's field at path */
+	DS_FILL_GEOM		/* --geometry: the geometry at path, as EWKT */
 };
 
 /* What ds-load itself uses a column for. */
@@ -38,9 +39,11 @@ struct ds_column {
 	const char	*type;	/* SQL type in the table and the typed staging table */
 	const char	*set;	/* its value under --on-conflict update, or NULL: kept */
 	enum ds_fill	 fill;
-	size_t		 from;	/* offsetof(struct ds_line, its span) when filled */
+	size_t		 from;	/* offsetof(struct ds_line, its span) when filled;
+				   DS_FILL_PATH, _GEOM: its place among the
+				   declared columns */
 	enum ds_role	 role;
-	const char	*path;	/* DS_FILL_PATH: dotted path into the record */
+	const char	*path;	/* DS_FILL_PATH, _GEOM: dotted path into the record */
 };
 
 /* The records table's columns: the loaded ones first, the key first of all. */
@@ -61,6 +64,13 @@ extern size_t ds_ncols;
  */
 int	ds_columns_declare(const char *spec, struct ds_buf *err);
 
+/*
+ * Declare the geometry column, geom: a PostGIS geometry with srid, filled
+ * from the GeoJSON or ArcGIS geometry at path, GiST-indexed. Returns 0,
+ * or -1 with why in err.
+ */
+int	ds_columns_geometry(const char *path, int srid, struct ds_buf *err);
+
 /* Mark the declared column name to be indexed; 0, or -1 when none is so named. */
 int	ds_columns_index(const char *name);
 
@@ -72,13 +82,27 @@ struct ds_column *ds_columns_declared(size_t i, int *index);
 void	ds_columns_declare_done(void);
 
 /*
- * Append the value at path (dotted) of the record data (n bytes of
- * validated JSON) to b as one COPY field: a string decoded, an array as a
- * PostgreSQL array literal, other values as their JSON text, a missing
- * field or null as \N. Returns 0, or -1 when a string holds \u0000.
+ * Find the values of every declared column's path in the record data (n
+ * bytes of validated JSON, or NULL), in one scan, for the copy functions
+ * below (which read what the last lookup found; data must outlive them).
  */
-int	ds_columns_copy_path(struct ds_buf *b, const char *data, size_t n,
-	    const char *path);
+void	ds_columns_lookup(const char *data, size_t n);
+
+/*
+ * Append the value the lookup found for the declared column c to b as one
+ * COPY field: a string decoded, an array as a PostgreSQL array literal,
+ * other values as their JSON text, a missing field or null as \N.
+ * Returns 0, or -1 when a string holds \u0000.
+ */
+int	ds_columns_copy_path(struct ds_buf *b, const struct ds_column *c);
+
+/*
+ * Append the geometry the lookup found for the geometry column c to b as
+ * one COPY field (see ds_geom_copy()). Returns 0, or -1 with why in err
+ * (naming the column).
+ */
+int	ds_columns_copy_geom(struct ds_buf *b, const struct ds_column *c,
+	    struct ds_buf *err);
 
 /* What the columns give, as SQL text and field positions. */
 struct ds_columns_sql {

@@ -59,9 +59,10 @@ usage(FILE *f, int status)
 	    "usage: ds-load [--batch-bytes n] [--batch-rows n] [--batch-seconds seconds]\n"
 	    "               [--column 'name type path'] [--column-index name]\n"
 	    "               [--connector name] [--db url] [--definition file]\n"
-	    "               [--jobs n] [--max-rejects n] [--migrate-only]\n"
+	    "               [--geometry path] [--jobs n] [--max-rejects n] [--migrate-only]\n"
 	    "               [--mode append|upsert|history|snapshot] [--on-conflict skip|update]\n"
 	    "               [--schema-contract evolve|freeze|discard] [--snapshot-delete]\n"
+	    "               [--srid n]\n"
 	    "               [--stats file] [--table name]\n");
 	exit(status);
 }
@@ -81,6 +82,8 @@ check_types(void)
 
 	for (i = 0; i < ds_columns_ndeclared(); i++) {
 		c = ds_columns_declared(i, NULL);
+		if (c->fill == DS_FILL_GEOM)
+			continue;
 		vals[0] = c->type;
 		res = PQexecParams(conn, "SELECT format_type($1::regtype, NULL)", 1, NULL,
 		    vals, NULL, NULL, 0);
@@ -111,6 +114,7 @@ declare_columns(const char *table)
 		d[i].name = c->name;
 		d[i].type = c->type;
 		d[i].index = index;
+		d[i].geometry = c->fill == DS_FILL_GEOM;
 	}
 	ds_columns_declare_done();
 	ds_migrate_columns(conn, table, d, n);
@@ -124,8 +128,9 @@ static const char *const contracts[] = { "evolve", "freeze", "discard", NULL };
 static const char *const modes[] = { "append", "upsert", "history", "snapshot", NULL };
 
 /*
- * The settings a definition file may give ds-load, and whether the command
- * line did (mode: -1 when it did not).
+ * ds-load's settings of a stream definition, where the command line gave
+ * none (mode: -1 when it did not); what is kept is malloc'd and lives as
+ * long as the program.
  */
 struct load_def {
 	int		*contract;
@@ -133,7 +138,40 @@ struct load_def {
 	int		*mode;
 	int		*snapdel;
 	int		 mode_given;
+	const char	*geometry;
+	long long	 srid;
+	int		 geometry_given, srid_given;
+	char		**colidx;	/* --column-index names, then the definition's */
+	size_t		 ncolidx;
 };
+
+/*
+ * A definition's declared-column settings: column and column-index add to
+ * the command line's; geometry and srid apply unless given there. Returns
+ * 1 when name is one of them.
+ */
+static int
+def_column(struct load_def *d, const char *name, const char *value, const char *where)
+{
+	struct ds_buf err = { 0 };
+
+	if (strcmp(name, "column") == 0) {
+		if (ds_columns_declare(value, &err) != 0)
+			ds_diex(DS_EX_USAGE, "%s: column %s: %s", where, value, err.p);
+	} else if (strcmp(name, "column-index") == 0) {
+		d->colidx = ds_xrealloc(d->colidx, (d->ncolidx + 1) * sizeof(*d->colidx));
+		d->colidx[d->ncolidx++] = ds_xstrdup(value);
+	} else if (strcmp(name, "geometry") == 0) {
+		if (!d->geometry_given)
+			d->geometry = ds_xstrdup(value);
+	} else if (strcmp(name, "srid") == 0) {
+		if (!d->srid_given && ds_parse_count(value, 0, 999999, &d->srid, &err) != 0)
+			ds_diex(DS_EX_USAGE, "%s: setting srid: %s", where, err.p);
+	} else
+		return 0;
+	ds_buf_free(&err);
+	return 1;
+}
 
 /*
  * A definition line: ds-load's settings are taken (unless the command line
@@ -145,7 +183,8 @@ def_setting(void *arg, const char *name, const char *value, const char *where)
 	struct load_def *d = arg;
 	size_t i;
 
-	if (ds_def_stage(name) == 'f' || ds_def_stage(name) == 't')
+	if (ds_def_stage(name) == 'f' || ds_def_stage(name) == 't' ||
+	    def_column(d, name, value, where))
 		return 0;
 	if (strcmp(name, "mode") == 0) {
 		for (i = 0; modes[i] != NULL; i++)
@@ -236,6 +275,52 @@ migrate(const char *table, int mode)
 	if (mode != DS_WM_HISTORY)
 		ds_check_table(conn, table);
 	return n;
+}
+
+/*
+ * With --geometry, before anything is made or loaded: the database has
+ * PostGIS, or gets it (CREATE EXTENSION, when the server has it and the
+ * role may); else exit (permanent) naming what to install or run.
+ */
+static void
+need_postgis(void)
+{
+	struct ds_buf msg = { 0 };
+	PGresult *res;
+	int installed, available;
+
+	res = ds_db_exec(conn, "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname ="
+	    " 'postgis'), EXISTS (SELECT 1 FROM pg_available_extensions WHERE name ="
+	    " 'postgis'), current_setting('server_version_num')::int / 10000,"
+	    " current_database()", "cannot look for PostGIS");
+	installed = PQgetvalue(res, 0, 0)[0] == 't';
+	available = PQgetvalue(res, 0, 1)[0] == 't';
+	if (!installed && !available) {
+		ds_logkv(DS_LOG_ERROR, "--geometry needs PostGIS, which the database server"
+		    " does not have: install the package on the server (make deps does), then"
+		    " run again; nothing was loaded", "package=postgresql-%s-postgis-3"
+		    " database=%s status=permanent", PQgetvalue(res, 0, 2),
+		    PQgetvalue(res, 0, 3));
+		ds_db_exit(DS_EX_PERM);
+	}
+	if (installed) {
+		PQclear(res);
+		return;
+	}
+	PQclear(res);
+	res = PQexec(conn, "SET client_min_messages = warning;"
+	    " CREATE EXTENSION IF NOT EXISTS postgis; RESET client_min_messages");
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		PQclear(res);
+		ds_logkv(DS_LOG_INFO, "created the extension postgis", NULL);
+		return;
+	}
+	ds_db_message(conn, res, &msg);
+	ds_logkv(DS_LOG_ERROR, "--geometry needs PostGIS in the database and this role"
+	    " cannot create it: have a superuser run CREATE EXTENSION postgis in it,"
+	    " then run again; nothing was loaded", "database=%s error=\"%s\""
+	    " status=permanent", PQdb(conn), msg.p);
+	ds_db_exit(DS_EX_PERM);
 }
 
 /* Write the stats file with the committed totals and state. */
@@ -451,7 +536,8 @@ int
 main(int argc, char *argv[])
 {
 	enum { O_BBYTES = 256, O_BROWS, O_BSECS, O_COLUMN, O_COLINDEX, O_DB, O_JOBS, O_MAXREJ, O_MIGRATE,
-	    O_CONFLICT, O_CONTRACT, O_STATS, O_TABLE, O_CONNECTOR, O_DEFINITION, O_MODE, O_SNAPDEL };
+	    O_CONFLICT, O_CONTRACT, O_STATS, O_TABLE, O_CONNECTOR, O_DEFINITION, O_MODE, O_SNAPDEL,
+	    O_GEOMETRY, O_SRID };
 	static const struct option longopts[] = {
 		{ "batch-bytes", required_argument, NULL, O_BBYTES },
 		{ "batch-rows", required_argument, NULL, O_BROWS },
@@ -459,8 +545,9 @@ main(int argc, char *argv[])
 		{ "column", required_argument, NULL, O_COLUMN },
 		{ "column-index", required_argument, NULL, O_COLINDEX },
 		{ "connector", required_argument, NULL, O_CONNECTOR },
-		{ "definition", required_argument, NULL, O_DEFINITION },
 		{ "db", required_argument, NULL, O_DB },
+		{ "definition", required_argument, NULL, O_DEFINITION },
+		{ "geometry", required_argument, NULL, O_GEOMETRY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "jobs", required_argument, NULL, O_JOBS },
 		{ "max-rejects", required_argument, NULL, O_MAXREJ },
@@ -469,6 +556,7 @@ main(int argc, char *argv[])
 		{ "on-conflict", required_argument, NULL, O_CONFLICT },
 		{ "schema-contract", required_argument, NULL, O_CONTRACT },
 		{ "snapshot-delete", no_argument, NULL, O_SNAPDEL },
+		{ "srid", required_argument, NULL, O_SRID },
 		{ "stats", required_argument, NULL, O_STATS },
 		{ "table", required_argument, NULL, O_TABLE },
 		{ NULL, 0, NULL, 0 }
@@ -480,6 +568,7 @@ main(int argc, char *argv[])
 	struct ds_line ln;
 	struct ds_buf err = { 0 }, name = { 0 }, stream = { 0 };
 	const char *db = NULL, *table = "events", *why = NULL;
+	const char *connector = NULL, *definition = NULL;
 	long long batch_rows = 50000, batch_bytes = BATCH_BYTES, max_rejects = -1;
 	long long jobs = JOBS;
 	double batch_secs = 2;
@@ -487,10 +576,8 @@ main(int argc, char *argv[])
 	size_t len;
 	uint64_t lineno;
 	int ch, r, mode = -1, sig, migrate_only = 0, snapdel = 0, cmode = DS_CONTRACT_EVOLVE;
-	struct load_def def = { &cmode, 0, &mode, &snapdel, 0 };
-	const char *connector = NULL, *definition = NULL;
-	char **colidx = NULL;
-	size_t ncolidx = 0, i;
+	struct load_def def = { &cmode, 0, &mode, &snapdel, 0, NULL, 4326, 0, 0, NULL, 0 };
+	size_t i;
 
 	ds_log_init(argv[0]);
 	ds_no_core();	/* it holds the database password */
@@ -511,11 +598,26 @@ main(int argc, char *argv[])
 				ds_diex(DS_EX_USAGE, "--column %s: %s", optarg, err.p);
 			break;
 		case O_COLINDEX:
-			colidx = ds_xrealloc(colidx, (ncolidx + 1) * sizeof(*colidx));
-			colidx[ncolidx++] = optarg;
+			def.colidx = ds_xrealloc(def.colidx, (def.ncolidx + 1) *
+			    sizeof(*def.colidx));
+			def.colidx[def.ncolidx++] = optarg;
 			break;
 		case O_DB:
 			db = optarg;
+			break;
+		case O_CONNECTOR:
+			connector = optarg;
+			break;
+		case O_DEFINITION:
+			definition = optarg;
+			break;
+		case O_GEOMETRY:
+			def.geometry = optarg;
+			def.geometry_given = 1;
+			break;
+		case O_SRID:
+			def.srid = ds_arg_count("srid", optarg, 0, 999999);
+			def.srid_given = 1;
 			break;
 		case 'h':
 			usage(stdout, DS_EX_OK);
@@ -549,12 +651,6 @@ main(int argc, char *argv[])
 			cmode = ds_arg_choice("schema-contract", optarg, contracts);
 			def.contract_given = 1;
 			break;
-		case O_CONNECTOR:
-			connector = optarg;
-			break;
-		case O_DEFINITION:
-			definition = optarg;
-			break;
 		case O_STATS:
 			statsfile = optarg;
 			break;
@@ -576,16 +672,21 @@ main(int argc, char *argv[])
 		ds_diex(DS_EX_USAGE, "--snapshot-delete goes with --mode snapshot only");
 	if (snapdel)
 		mode = DS_WM_SNAPSHOT_DELETE;
-	for (i = 0; i < ncolidx; i++)
-		if (ds_columns_index(colidx[i]) != 0)
+	if (def.geometry != NULL && ds_columns_geometry(def.geometry, (int)def.srid,
+	    &err) != 0)
+		ds_diex(DS_EX_USAGE, "--geometry %s: %s", def.geometry, err.p);
+	for (i = 0; i < def.ncolidx; i++)
+		if (ds_columns_index(def.colidx[i]) != 0)
 			ds_diex(DS_EX_USAGE, "--column-index %s: no --column declares it",
-			    colidx[i]);
-	free(colidx);
+			    def.colidx[i]);
+	free(def.colidx);
 
 	ds_out_init();
 	ds_signals_init();
 	t0 = ds_mono();
 	conn = ds_db_connect(db, "ds-load");
+	if (def.geometry != NULL)
+		need_postgis();
 	check_types();
 	if (migrate_only) {
 		r = migrate(table, mode);

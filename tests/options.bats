@@ -118,6 +118,9 @@ check_rows() {
 		ds-load|on-conflict|replace|want skip or update
 		ds-load|on-conflict||want skip or update
 		ds-load|schema-contract|strict|want evolve, freeze or discard
+		ds-load|srid|-1|want a whole number from 0 to 999999
+		ds-load|srid|1000000|want a whole number from 0 to 999999
+		ds-load|srid|wgs84|want a whole number from 0 to 999999
 		ds-load|table||want NAME or SCHEMA.NAME
 		ds-load|table|.events|want NAME or SCHEMA.NAME
 		ds-load|table|raw.|want NAME or SCHEMA.NAME

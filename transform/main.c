@@ -305,7 +305,7 @@ struct xf_def {
 
 /*
  * A definition line: ds-transform's settings are taken (unless given on
- * the command line), ds-fetch's skipped, any other exits 64.
+ * the command line), ds-fetch's and ds-load's skipped, any other exits 64.
  */
 static int
 def_setting(void *arg, const char *name, const char *value, const char *where)

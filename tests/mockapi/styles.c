@@ -563,6 +563,51 @@ range(struct sq *q)
 	q->hi = mock_cfg.events;
 }
 
+/*
+ * Append feature j's geometry to b, as Esri JSON (esri) or GeoJSON, on a
+ * grid of 0.01 degree cells from (-122.5, 37.7): features 4k and 4k+1 are
+ * points at their cell's centre, 4k+2 squares with a square hole around
+ * the centre, 4k+3 squares; feature 6 (OBJECTID 7) is a square whose ring
+ * crosses itself (a bow tie), which PostGIS finds invalid. Esri rings run
+ * clockwise around the area, holes counter-clockwise; GeoJSON's the other
+ * way (RFC 7946).
+ */
+static void
+add_geometry(struct ds_buf *b, uint64_t j, int esri)
+{
+	const unsigned cx = (unsigned)(j % 10), cy = (unsigned)(j / 10 % 1000);
+	const double x0 = -122.5 + 0.01 * cx, y0 = 37.7 + 0.01 * cy;
+	/* corners of the outer square (x[0], y[0]) .. (x[1], y[1]) and the hole */
+	const double x[2] = { x0 + 0.001, x0 + 0.009 }, y[2] = { y0 + 0.001, y0 + 0.009 };
+	const double hx[2] = { x0 + 0.004, x0 + 0.006 }, hy[2] = { y0 + 0.004, y0 + 0.006 };
+	/* clockwise: up the left side first; counter-clockwise: along the bottom */
+	static const int cw[5][2] = { { 0, 0 }, { 0, 1 }, { 1, 1 }, { 1, 0 }, { 0, 0 } };
+	static const int ccw[5][2] = { { 0, 0 }, { 1, 0 }, { 1, 1 }, { 0, 1 }, { 0, 0 } };
+	static const int bowtie[5][2] = { { 0, 0 }, { 1, 1 }, { 1, 0 }, { 0, 1 }, { 0, 0 } };
+	const int (*outer)[2] = j == 6 ? bowtie : esri ? cw : ccw;
+	const int (*hole)[2] = esri ? ccw : cw;
+	int k;
+
+	if (j % 4 < 2) {
+		if (esri)
+			ds_buf_printf(b, "{\"x\":%.4f,\"y\":%.4f}", x0 + 0.005, y0 + 0.005);
+		else
+			ds_buf_printf(b, "{\"type\":\"Point\",\"coordinates\":[%.4f,%.4f]}",
+			    x0 + 0.005, y0 + 0.005);
+		return;
+	}
+	ds_buf_adds(b, esri ? "{\"rings\":[[" : "{\"type\":\"Polygon\",\"coordinates\":[[");
+	for (k = 0; k < 5; k++)
+		ds_buf_printf(b, "%s[%.3f,%.3f]", k ? "," : "", x[outer[k][0]], y[outer[k][1]]);
+	if (j % 4 == 2 && j != 6) {
+		ds_buf_adds(b, "],[");
+		for (k = 0; k < 5; k++)
+			ds_buf_printf(b, "%s[%.3f,%.3f]", k ? "," : "", hx[hole[k][0]],
+			    hy[hole[k][1]]);
+	}
+	ds_buf_adds(b, "]]}");
+}
+
 /* Append events [from, to) as the style's record array elements to b. */
 static void
 records(struct ds_buf *b, uint64_t from, uint64_t to)
@@ -575,6 +620,8 @@ records(struct ds_buf *b, uint64_t from, uint64_t to)
 		if (mock_cfg.style == STYLE_ARCGIS) {
 			ds_buf_adds(b, "{\"attributes\":");
 			add_record(b, j);
+			ds_buf_adds(b, ",\"geometry\":");
+			add_geometry(b, j, 1);
 			ds_buf_addc(b, '}');
 		} else
 			add_record(b, j);
@@ -692,7 +739,9 @@ arcgis(struct sq *q)
 			if (geojson == 2)
 				ds_buf_adds(&q->out->body, "\n  ");
 			ds_buf_printf(&q->out->body, "{\"type\":\"Feature\",\"id\":%llu,"
-			    "\"geometry\":null,\"properties\":", (unsigned long long)j + 1);
+			    "\"geometry\":", (unsigned long long)j + 1);
+			add_geometry(&q->out->body, j, 0);
+			ds_buf_adds(&q->out->body, ",\"properties\":");
 			add_record(&q->out->body, j);
 			ds_buf_addc(&q->out->body, '}');
 		}
@@ -706,7 +755,8 @@ arcgis(struct sq *q)
 	} else {
 		ds_buf_adds(&q->out->body, "{\"objectIdFieldName\":\"OBJECTID\","
 		    "\"globalIdFieldName\":\"\",\"fields\":[{\"name\":\"OBJECTID\","
-		    "\"type\":\"esriFieldTypeOID\"}],\"features\":[");
+		    "\"type\":\"esriFieldTypeOID\"}],\"spatialReference\":{\"wkid\":4326,"
+		    "\"latestWkid\":4326},\"features\":[");
 		records(&q->out->body, from, to);
 		ds_buf_addc(&q->out->body, ']');
 		if (more)

@@ -436,5 +436,7 @@ UNIT_TEST(every_fetch_setting_is_in_the_shared_table)
 	for (i = 0; i < def_count(); i++)
 		CHECK(ds_def_stage(def_name(i)) == 'f');
 	CHECK(ds_def_stage("id-field") == 't');
+	CHECK(ds_def_stage("column") == 'l');
+	CHECK(ds_def_stage("geometry") == 'l');
 	CHECK(ds_def_stage("nope") == 0);
 }

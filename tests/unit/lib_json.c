@@ -300,3 +300,32 @@ UNIT_TEST(json_string_scan_finds_each_special_byte_at_every_offset)
 					    " offset %zu", len, at, k, j.erroff);
 			}
 }
+
+/* Validated JSON read again without checks: ends of values, elements and members. */
+UNIT_TEST(json_vend_and_vnext_step_through_validated_json)
+{
+	const char *obj = "{ \"a\" : [1, \"x]\\\"}\", {\"b\":[]}] , \"k\\\"q\":-2.5e3,\"t\":true}";
+	const char *end = obj + strlen(obj), *p = obj + 1, *v, *q;
+	struct ds_json_member m;
+	size_t n;
+
+	CHECK(ds_json_vend(obj, end) == end);
+	CHECK(ds_json_vnext(&p, end, &m, &v, &n) == 1);
+	CHECK_MEM(m.key, m.keylen, "a", 1);
+	CHECK_MEM(v, n, "[1, \"x]\\\"}\", {\"b\":[]}]", 22);
+	q = v + 1;
+	CHECK(ds_json_vnext(&q, v + n, NULL, &v, &n) == 1);
+	CHECK_MEM(v, n, "1", 1);
+	CHECK(ds_json_vnext(&q, end, NULL, &v, &n) == 1);
+	CHECK_MEM(v, n, "\"x]\\\"}\"", 7);
+	CHECK(ds_json_vnext(&q, end, NULL, &v, &n) == 1);
+	CHECK_MEM(v, n, "{\"b\":[]}", 8);
+	CHECK(ds_json_vnext(&q, end, NULL, &v, &n) == 0);
+	CHECK(ds_json_vnext(&p, end, &m, &v, &n) == 1);
+	CHECK_MEM(m.key, m.keylen, "k\\\"q", 4);
+	CHECK_MEM(v, n, "-2.5e3", 6);
+	CHECK(ds_json_vnext(&p, end, &m, &v, &n) == 1);
+	CHECK_MEM(v, n, "true", 4);
+	CHECK(m.val == v && m.vallen == n);
+	CHECK(ds_json_vnext(&p, end, &m, &v, &n) == 0);
+}

@@ -127,26 +127,42 @@ UNIT_TEST(load_columns_declared_columns_give_quoted_sql_and_path_values)
 	CHECK(s.raw == 5);
 	ds_columns_sql_free(&s);
 
-	/* values: the last of equal keys, decoded strings, array literals, \N */
-	CHECK(ds_columns_copy_path(&b, data, strlen(data), "a.b") == 0);
+	/* values, found in one scan: the last of equal keys, decoded strings, array literals, \N */
+	CHECK(ds_columns_declare("obj jsonb o", &err) == 0);
+	CHECK(ds_columns_declare("nul text nul", &err) == 0);
+	CHECK(ds_columns_declare("deep text a.b.c", &err) == 0);
+	CHECK(ds_columns_declare("gone text missing", &err) == 0);
+	CHECK(ds_columns_declare("ab2 text a.b", &err) == 0);
+	ds_columns_declare_done();
+	CHECK(ds_ncols == ds_ncolumns + 8);
+	ds_columns_lookup(data, strlen(data));
+	CHECK(ds_columns_copy_path(&b, ds_columns_find(ds_cols, ds_ncols, "at")) == 0);
 	CHECK_STR(b.p, "last");
 	ds_buf_reset(&b);
-	CHECK(ds_columns_copy_path(&b, data, strlen(data), "a.n") == 0);
+	CHECK(ds_columns_copy_path(&b, ds_columns_find(ds_cols, ds_ncols, "ab2")) == 0);
+	CHECK_STR(b.p, "last");
+	ds_buf_reset(&b);
+	CHECK(ds_columns_copy_path(&b, ds_columns_find(ds_cols, ds_ncols, "order")) == 0);
 	CHECK_STR(b.p, "12.5");
 	ds_buf_reset(&b);
-	CHECK(ds_columns_copy_path(&b, data, strlen(data), "t") == 0);
+	CHECK(ds_columns_copy_path(&b, ds_columns_find(ds_cols, ds_ncols, "tags")) == 0);
 	CHECK_STR(b.p, "{\"p\",NULL,\"q\\\\\"r,s\",{\"1\",\"2\"},\"{\\\\\"k\\\\\":1}\"}");
 	ds_buf_reset(&b);
-	CHECK(ds_columns_copy_path(&b, data, strlen(data), "o") == 0);
+	CHECK(ds_columns_copy_path(&b, ds_columns_find(ds_cols, ds_ncols, "obj")) == 0);
 	CHECK_STR(b.p, "{\"z\":true}");
 	ds_buf_reset(&b);
-	CHECK(ds_columns_copy_path(&b, data, strlen(data), "nul") == 0);
+	CHECK(ds_columns_copy_path(&b, ds_columns_find(ds_cols, ds_ncols, "nul")) == 0);
 	CHECK_STR(b.p, "\\N");
 	ds_buf_reset(&b);
-	CHECK(ds_columns_copy_path(&b, data, strlen(data), "a.b.c") == 0);
+	CHECK(ds_columns_copy_path(&b, ds_columns_find(ds_cols, ds_ncols, "deep")) == 0);
 	CHECK_STR(b.p, "\\N");
 	ds_buf_reset(&b);
-	CHECK(ds_columns_copy_path(&b, data, strlen(data), "missing") == 0);
+	CHECK(ds_columns_copy_path(&b, ds_columns_find(ds_cols, ds_ncols, "gone")) == 0);
+	CHECK_STR(b.p, "\\N");
+	ds_buf_reset(&b);
+	/* a record without the object: every declared column NULL */
+	ds_columns_lookup("{\"a\":7}", 7);
+	CHECK(ds_columns_copy_path(&b, ds_columns_find(ds_cols, ds_ncols, "order")) == 0);
 	CHECK_STR(b.p, "\\N");
 	ds_buf_free(&b);
 	ds_buf_free(&err);
