@@ -20,20 +20,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now() { date +%s.%N; }
-# elapsed CMD...: run CMD (its output dropped), print its wall seconds
-elapsed() {
-	local t
-	t=$(now)
-	"$@" >/dev/null 2>&1
-	awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
-}
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 # fresh ARGS...: database b made again, with ds-load's schema for ARGS
 fresh() {
 	psql "$pg" -qAtc "drop database if exists b" -c "create database b" >/dev/null 2>&1
 	ds-load --db "$url" --migrate-only "$@" 2>/dev/null
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 pg=$(ds-pg start "$work/pg")
 url="postgresql:///b?host=$work/pg&user=ds"
@@ -58,7 +51,7 @@ for r in $(seq "$runs"); do
 		[ "$kind" = plain ] || args=("${cols[@]}")
 		# the schema first, so the figure is the load alone
 		fresh "${args[@]}"
-		e=$(elapsed ds-load --db "$url" "${args[@]}" <"$work/stream")
+		e=$(wall ds-load --db "$url" "${args[@]}" <"$work/stream")
 		if [ "$kind" = plain ]; then plain+=("$e"); else declared+=("$e"); fi
 		printf 'run %s %s: %ss\n' "$r" "$kind" "$e" >&2
 	done
@@ -80,7 +73,7 @@ for r in $(seq "$runs"); do
 			list="$list, amount, day, at, uid, tags"
 		fi
 		fresh "${args[@]}"
-		e=$(elapsed psql "$url" -qAtc "\\copy events ($list) from '$work/$kind.copy'")
+		e=$(wall psql "$url" -qAtc "\\copy events ($list) from '$work/$kind.copy'")
 		if [ "$kind" = plain ]; then fplain+=("$e"); else fdeclared+=("$e"); fi
 		printf 'run %s psql \\copy %s: %ss\n' "$r" "$kind" "$e" >&2
 	done

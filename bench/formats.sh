@@ -27,14 +27,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say() { printf '%s\n' "$*" >&2; }
-now() { date +%s.%N; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-mb_s() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.1f", n / 1048576 / t }'; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-# col FILE N: the median of column N of FILE.
-col() { awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 
 # gen_csv N: N rows of a permit register.
 gen_csv() {
@@ -81,10 +75,6 @@ done
 
 # The load: a fresh table through the chain vs psql \copy of the same record rows.
 pg=$(ds-pg start "$work/pg")
-newdb() {
-	psql "$pg" -qAtc "drop database if exists $1" -c "create database $1" >/dev/null
-	echo "postgresql:///$1?host=$work/pg&user=ds"
-}
 ds-transform --input csv <"$work/in.csv" 2>/dev/null |
 	sed -n 's/\\/\\\\/g; s/^{"stream":"events","id":"\([0-9a-f]*\)","type":null,"ts":null,"hash":"\([0-9a-f]*\)","data":\(.*\)}$/\1\tevents\t\\N\t\\N\t\2\t\3/p' >"$work/rows.copy"
 db=$(newdb bench_warm)

@@ -19,15 +19,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now() { date +%s.%N; }
-# elapsed CMD...: run CMD (its output dropped), print its wall seconds
-elapsed() {
-	local t
-	t=$(now)
-	"$@" >/dev/null 2>&1
-	awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
-}
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 
 pg=$(ds-pg start "$work/pg")
 awk -v n="$events" 'BEGIN {
@@ -51,7 +44,7 @@ for r in $(seq "$runs"); do
 		args=()
 		[ "$kind" = plain ] || args=(--geometry geometry)
 		ds-load --db "$url" --table parcels --migrate-only "${args[@]}" 2>/dev/null
-		e=$(elapsed ds-load --db "$url" --table parcels "${args[@]}" <"$work/stream")
+		e=$(wall ds-load --db "$url" --table parcels "${args[@]}" <"$work/stream")
 		if [ "$kind" = plain ]; then plain+=("$e"); else geom+=("$e"); fi
 		printf 'run %s %s: %ss\n' "$r" "$kind" "$e" >&2
 	done

@@ -21,6 +21,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # elapsed T0 T1: T1 - T0 in seconds, to the millisecond.
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
+# wall CMD...: run CMD (its output dropped); print its wall seconds.
+wall() {
+	local t
+	t=$(now)
+	"$@" >/dev/null 2>&1
+	elapsed "$t" "$(now)"
+}
+
 # per_s N T: N per second over T seconds.
 per_s() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.1f", n / t }'; }
 

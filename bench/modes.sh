@@ -26,12 +26,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now() { date +%s.%N; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 
 pg=$(ds-pg start "$work/pg")
-newdb() {
+# fresh_b: database b made again; sets url to it.
+fresh_b() {
 	psql "$pg" -qAt -c "set client_min_messages = warning" -c "drop database if exists b" \
 	    -c "create database b" >/dev/null
 	url="postgresql:///b?host=$work/pg&user=ds"
@@ -64,19 +64,19 @@ awk -v n="$events" -v copy="$work/rows.copy" 'BEGIN {
 
 a1=() a2=() s1=() s2=() h1=() h2=() cp=()
 for r in $(seq "$runs"); do
-	newdb
+	fresh_b
 	ds-load --db "$url" --migrate-only 2>/dev/null
 	timed a1
 	timed a2
-	newdb
+	fresh_b
 	ds-load --db "$url" --migrate-only --mode snapshot 2>/dev/null
 	timed s1 --mode snapshot
 	timed s2 --mode snapshot
-	newdb
+	fresh_b
 	ds-load --db "$url" --migrate-only --mode history 2>/dev/null
 	timed h1 --mode history
 	timed h2 --mode history
-	newdb
+	fresh_b
 	ds-load --db "$url" --migrate-only 2>/dev/null
 	t=$(now)
 	psql "$url" -qAtc "\\copy events (id, stream, type, ts, hash, data) from '$work/rows.copy'"
