@@ -117,10 +117,10 @@ closed_url() {
 	printf 'URL=http://127.0.0.1:1/\nGIVE_UP_AFTER=soon\n' >"$T/conf"
 	run --separate-stderr ds-run --state-dir "$T/state" --config "$T/conf"
 	assert_status 64
-	assert_stderr_contains "msg=\"$T/conf:2: GIVE_UP_AFTER must be a duration like 300, 90s, 5m or 1h\""
+	assert_stderr_contains "msg=\"$T/conf:2: GIVE_UP_AFTER soon: want a duration from 0 to 31536000 seconds, such as 30, 2.5, 90s, 15m, 1h30m or 2d\""
 	run --separate-stderr ds-run --state-dir "$T/state" --give-up-after=-1 http://127.0.0.1:1/
 	assert_status 64
-	assert_stderr_contains "msg=\"--give-up-after: GIVE_UP_AFTER must be a duration"
+	assert_stderr_contains "msg=\"--give-up-after: GIVE_UP_AFTER -1: want a duration from 0 to 31536000 seconds"
 }
 
 @test "ds-fetch: while no server ever answered, a refused connection is retried 3 times, not --retries" {
