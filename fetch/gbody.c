@@ -242,24 +242,75 @@ gbody_find(const char *v, size_t n, const char *path, struct gval *out)
 	return out->v != NULL;
 }
 
+/*
+ * The opening quote of the validated string whose closing quote is at q,
+ * lo the lowest byte it may start at: the first quote before q not escaped
+ * (not after an odd run of backslashes; text bytes are never quotes).
+ */
+static const char *
+back_string(const char *lo, const char *q)
+{
+	const char *b;
+
+	for (q--; q > lo; q--) {
+		if (*q != '"')
+			continue;
+		for (b = q; b > lo && b[-1] == '\\'; b--)
+			;
+		if ((q - b) % 2 == 0)
+			break;
+	}
+	return q;
+}
+
+/*
+ * The first byte of the validated value whose last byte is e[-1], scanning
+ * back no lower than lo: strings by their quotes, containers by their
+ * brackets, scalars to the separator before them.
+ */
+static const char *
+back_value(const char *lo, const char *e)
+{
+	const char *p = e - 1;
+	size_t depth = 0;
+
+	if (*p == '"')
+		return back_string(lo, p);
+	if (*p != '}' && *p != ']') {
+		while (p > lo && strchr(",[: \t\n\r", p[-1]) == NULL)
+			p--;
+		return p;
+	}
+	for (; p >= lo; p--) {
+		if (*p == '"')
+			p = back_string(lo, p);
+		else if (*p == '}' || *p == ']')
+			depth++;
+		else if ((*p == '{' || *p == '[') && --depth == 0)
+			break;
+	}
+	return p;
+}
+
 int
 gbody_last(const char *v, size_t n, struct gval *out)
 {
-	struct ds_json j;
-	const char *p = v, *e;
-	size_t en;
+	const char *e = v + n;
 
 	out->v = NULL;
 	out->n = 0;
-	ds_json_init(&j, v);
-	j.maxdepth = DS_JSON_PASSDEPTH + 8;
-	if (ds_json_arr_begin(&j, &p, v + n) < 0)
+	/* back from the closing bracket, past white space, to the last value */
+	while (e > v && e[-1] != ']')
+		e--;
+	if (e == v)
 		return 0;
-	while (ds_json_arr_next(&j, &p, v + n, &e, &en) == 1) {
-		out->v = e;
-		out->n = en;
-	}
-	return out->v != NULL;
+	for (e--; e > v && strchr(" \t\n\r", e[-1]) != NULL; e--)
+		;
+	if (e <= v + 1 || e[-1] == '[')
+		return 0;
+	out->v = back_value(v + 1, e);
+	out->n = (size_t)(e - out->v);
+	return 1;
 }
 
 int

@@ -48,7 +48,11 @@ int	gbody_page(const struct def *d, const char *body, size_t n, struct gpage *pg
  */
 int	gbody_find(const char *v, size_t n, const char *path, struct gval *out);
 
-/* The last element of the validated array [v, v+n); 0 when it is empty. */
+/*
+ * The last element of the validated array [v, v+n) (white space may
+ * follow it), found scanning back from its end: the page is not walked
+ * again. 0 when it is empty.
+ */
 int	gbody_last(const char *v, size_t n, struct gval *out);
 
 /*

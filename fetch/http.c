@@ -24,9 +24,14 @@ struct http {
 	struct http_resp	*r;	/* the response being filled */
 	char			 errbuf[CURL_ERROR_SIZE];
 
-	/* a request made ahead by http_ahead(), on its own thread */
+	/* a request made ahead by http_ahead(), on a thread kept for them */
 	pthread_t		 th;
-	atomic_int		 ahead;		/* th runs or has run: join it */
+	int			 started;	/* th runs (until http_free()) */
+	pthread_mutex_t		 amu;		/* guards job and quit */
+	pthread_cond_t		 acv;
+	int			 job;		/* AHEAD_NONE, _ASKED or _DONE */
+	int			 quit;
+	atomic_int		 ahead;		/* a job is asked or done: take it */
 	pthread_t		 owner;		/* the thread that calls http_get() */
 	atomic_int		 cancel;	/* stop th's transfer (not another) */
 	struct ds_buf		 aurl;
@@ -271,6 +276,8 @@ http_new(const char *key, long timeout_ms, int insecure, size_t maxbody,
 	h->maxbody = maxbody;
 	h->stop = stop;
 	h->owner = pthread_self();
+	pthread_mutex_init(&h->amu, NULL);
+	pthread_cond_init(&h->acv, NULL);
 	if ((l = curl_slist_append(NULL, "Accept: application/json")) == NULL)
 		ds_diex(DS_EX_TEMP, "out of memory for request headers");
 	h->headers = l;
@@ -384,13 +391,31 @@ perform(struct http *h, const char *url, struct http_resp *r)
 	return -1;
 }
 
-/* The thread of a request made ahead. */
+enum { AHEAD_NONE, AHEAD_ASKED, AHEAD_DONE };
+
+/*
+ * The thread of the requests made ahead: one request each time one is
+ * asked for, until http_free() says quit. One thread for the run, not
+ * one per request.
+ */
 static void *
 ahead_run(void *arg)
 {
 	struct http *h = arg;
 
-	h->arc = perform(h, h->aurl.p, &h->aresp);
+	pthread_mutex_lock(&h->amu);
+	for (;;) {
+		while (h->job != AHEAD_ASKED && !h->quit)
+			pthread_cond_wait(&h->acv, &h->amu);
+		if (h->job != AHEAD_ASKED)
+			break;
+		pthread_mutex_unlock(&h->amu);
+		h->arc = perform(h, h->aurl.p, &h->aresp);
+		pthread_mutex_lock(&h->amu);
+		h->job = AHEAD_DONE;
+		pthread_cond_broadcast(&h->acv);
+	}
+	pthread_mutex_unlock(&h->amu);
 	return NULL;
 }
 
@@ -408,7 +433,11 @@ join_ahead(struct http *h, const char *url)
 	same = url != NULL && strcmp(h->aurl.p, url) == 0;
 	if (!same)
 		atomic_store(&h->cancel, 1);
-	pthread_join(h->th, NULL);
+	pthread_mutex_lock(&h->amu);
+	while (h->job != AHEAD_DONE)
+		pthread_cond_wait(&h->acv, &h->amu);
+	h->job = AHEAD_NONE;
+	pthread_mutex_unlock(&h->amu);
 	atomic_store(&h->cancel, 0);
 	atomic_store(&h->ahead, 0);
 	return same;
@@ -424,14 +453,23 @@ http_ahead(struct http *h, const char *url)
 	ds_buf_reset(&h->aurl);
 	ds_buf_adds(&h->aurl, url);
 	ds_buf_terminate(&h->aurl);
-	/* signals are the main thread's to see */
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
+	if (!h->started) {
+		/* signals are the main thread's to see */
+		sigemptyset(&block);
+		sigaddset(&block, SIGTERM);
+		sigaddset(&block, SIGINT);
+		pthread_sigmask(SIG_BLOCK, &block, &old);
+		h->started = pthread_create(&h->th, NULL, ahead_run, h) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
 	/* without a thread, the request is simply made when asked for */
-	atomic_store(&h->ahead, pthread_create(&h->th, NULL, ahead_run, h) == 0);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!h->started)
+		return;
+	pthread_mutex_lock(&h->amu);
+	h->job = AHEAD_ASKED;
+	pthread_cond_broadcast(&h->acv);
+	pthread_mutex_unlock(&h->amu);
+	atomic_store(&h->ahead, 1);
 	/* let it send the request before the caller's work takes the core */
 	sched_yield();
 }
@@ -511,6 +549,15 @@ http_free(struct http *h)
 	if (h == NULL)
 		return;
 	(void)join_ahead(h, NULL);
+	if (h->started) {
+		pthread_mutex_lock(&h->amu);
+		h->quit = 1;
+		pthread_cond_broadcast(&h->acv);
+		pthread_mutex_unlock(&h->amu);
+		pthread_join(h->th, NULL);
+	}
+	pthread_mutex_destroy(&h->amu);
+	pthread_cond_destroy(&h->acv);
 	ds_buf_free(&h->aresp.body);
 	ds_buf_free(&h->aresp.link_next);
 	ds_buf_free(&h->aresp.location);

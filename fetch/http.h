@@ -47,7 +47,8 @@ struct http *http_new(const char *key, long timeout_ms, int insecure,
  * when a response came (any status), -1 on a transfer failure. */
 int	 http_get(struct http *h, const char *url, struct http_resp *r);
 /*
- * Start the GET of url now, on a thread of its own: the next http_get()
+ * Start the GET of url now, on the handle's thread for requests made
+ * ahead (started on the first, kept until http_free()): the next http_get()
  * for the same url takes its response (waiting for it to end); one for
  * another url stops it and drops it, as http_free() does. At most one is made ahead; the
  * handle is the thread's until then. Nothing happens when none can start.

@@ -21,9 +21,19 @@ request(const struct def *d, const char *st, size_t n, struct ds_buf *url)
 		url_add_param(url, d->after_param, strlen(d->after_param), st, n);
 }
 
+/* Non-zero when the record [e, e+en) has a string or number at field, in *id. */
+static int
+has_id(const char *e, size_t en, const char *field, struct gval *id)
+{
+	return *e == '{' && gbody_find(e, en, field, id) &&
+	    (*id->v == '"' || *id->v == '-' || (*id->v >= '0' && *id->v <= '9'));
+}
+
 /*
  * The after-field of the last record that has one (a malformed record at
- * the end does not end the stream); none after an empty page.
+ * the end does not end the stream); none after an empty page. The last
+ * record is looked at alone first: the page is walked again only when it
+ * has none.
  */
 static int
 next(const struct def *d, const struct gpage *pg, const struct style_resp *sr,
@@ -38,16 +48,21 @@ next(const struct def *d, const struct gpage *pg, const struct style_resp *sr,
 	ds_buf_reset(out);
 	if (pg->records == 0)
 		return 0;
+	if (gbody_last(pg->data, pg->datalen, &id) && has_id(id.v, id.n, d->after_field, &id)) {
+		found = id.v;
+		foundlen = id.n;
+		goto take;
+	}
 	ds_json_init(&j, pg->data);
 	j.maxdepth = DS_JSON_PASSDEPTH + 8;
 	if (ds_json_arr_begin(&j, &p, end) < 0)
 		return 0;
 	while (ds_json_arr_next(&j, &p, end, &e, &en) == 1)
-		if (*e == '{' && gbody_find(e, en, d->after_field, &id) &&
-		    (*id.v == '"' || *id.v == '-' || (*id.v >= '0' && *id.v <= '9'))) {
+		if (has_id(e, en, d->after_field, &id)) {
 			found = id.v;
 			foundlen = id.n;
 		}
+take:
 	id.v = found;
 	id.n = foundlen;
 	if (found == NULL || gbody_text(&id, out) < 0 || out->len == 0) {

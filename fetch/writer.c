@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "exits.h"
@@ -25,13 +26,32 @@ struct writer {
 	atomic_int *stop;	/* the pager's: set when err is */
 };
 
-/* Write and flush b to stdout; errno of the failure, or 0. */
+/*
+ * Write b to stdout; errno of the failure, or 0. The line is whole and is
+ * written at once: straight to the descriptor (after anything stdio holds),
+ * not copied through stdio's buffer first.
+ */
 static int
 put_line(const struct ds_buf *b)
 {
+	const char *p = b->p;
+	size_t left = b->len;
+	ssize_t n;
+
 	errno = 0;
-	if ((b->len > 0 && fwrite(b->p, 1, b->len, stdout) != b->len) || fflush(stdout) != 0)
+	if (fflush(stdout) != 0)
 		return errno != 0 ? errno : EIO;
+	while (left > 0) {
+		if ((n = write(STDOUT_FILENO, p, left)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		if (n == 0)
+			return EIO;
+		p += n;
+		left -= (size_t)n;
+	}
 	return 0;
 }
 

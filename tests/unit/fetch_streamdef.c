@@ -5,6 +5,7 @@
  * header (fetch/http.c), the paths of a body (fetch/gbody.c), the styles.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -359,6 +360,34 @@ UNIT_TEST(gbody_names_the_setting_path_and_offset_of_a_mismatch)
 	ds_buf_free(&why);
 }
 
+/* The text of the last element gbody_last() finds in arr, or "" for none. */
+static char *
+last_of(const char *arr)
+{
+	static char out[256];
+	struct gval g;
+
+	out[0] = '\0';
+	if (gbody_last(arr, strlen(arr), &g))
+		snprintf(out, sizeof(out), "%.*s", (int)g.n, g.v);
+	return out;
+}
+
+UNIT_TEST(gbody_last_finds_the_last_element_scanning_back)
+{
+	CHECK_STR(last_of("[]"), "");
+	CHECK_STR(last_of(" [ \n ] \n"), "");
+	CHECK_STR(last_of("[1]"), "1");
+	CHECK_STR(last_of("[1, -2.5e3 ]\n"), "-2.5e3");
+	CHECK_STR(last_of("[true,null]"), "null");
+	CHECK_STR(last_of("[{\"a\":1},\"x\\\"]\"]"), "\"x\\\"]\"");
+	CHECK_STR(last_of("[\"a\",\"b\\\\\"]"), "\"b\\\\\"");
+	/* brackets, braces and escaped quotes inside strings do not count */
+	CHECK_STR(last_of("[{\"a\":1}, {\"id\":\"}{[\\\"\",\"n\":[1,{\"b\":\"]\"}]}]"),
+	    "{\"id\":\"}{[\\\"\",\"n\":[1,{\"b\":\"]\"}]}");
+	CHECK_STR(last_of("[[1,[2]],\n\t[3,[\"[\"]] ]"), "[3,[\"[\"]]");
+}
+
 UNIT_TEST(gbody_flags_accept_booleans_and_their_string_forms)
 {
 	struct gval g;
@@ -420,6 +449,9 @@ UNIT_TEST(styles_read_the_next_state)
 	CHECK_STR(next_of("after-id", "{\"data\":[{\"id\":\"a\"},{\"id\":\"b\"},"
 	    "{\"x\":1}]}", NULL, &rc), "b");
 	CHECK(next_of("after-id", "{\"data\":[]}", NULL, &rc) != NULL && rc == 0);
+	/* the last record's own id, read without walking the page again */
+	CHECK_STR(next_of("after-id", "{\"data\":[{\"id\":\"a\"}, {\"n\":{\"id\":0},"
+	    "\"id\":\"z \\\"]\"} ] }", NULL, &rc), "z \"]");
 	CHECK_STR(next_of("next-url", "{\"data\":[],\"links\":{\"next\":\"?y=2\"}}",
 	    NULL, &rc), "http://h/x?y=2");
 	CHECK(next_of("next-url", "{\"data\":[],\"links\":{\"next\":null}}", NULL,
