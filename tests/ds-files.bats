@@ -47,6 +47,22 @@ rows() {
 	assert_equal "$(sql "select count(*) from events")" 4
 }
 
+@test "without --input a file's name gives its format: .json and .geojson (plain, .gz or .zst) as such, any other as csv; --input names one for all" {
+	printf 'a,b\n1,x\n' >"$T/dir/a.csv"
+	printf '[{"a":"2","b":"y"},\n {"a":"3","b":"z"}]' | gzip >"$T/dir/b.json.gz"
+	printf '{"type":"FeatureCollection","features":[{"type":"Feature","id":"g","geometry":null,"properties":{"a":"4"}}]}' >"$T/dir/c.geojson"
+	printf '[{"a":"5","b":"v"}]' | zstd -q >"$T/dir/d.JSON.zst"
+	run --separate-stderr ds-files "$T/dir"
+	assert_status 0
+	assert_stderr_contains 'msg="done" loaded=4 skipped=0'
+	assert_equal "$(rows)" "$(printf '%s\n' 'a.csv|1|x' 'b.json.gz|2|y' 'b.json.gz|3|z' 'd.JSON.zst|5|v' 'c.geojson||')"
+	assert_equal "$(sql "select data->'properties'->>'a' from events where id = 'g'")" 4
+	printf 'a,b\n6,u\n' >"$T/dir2.json"
+	run --separate-stderr ds-files --input csv "$T/dir2.json"
+	assert_status 0
+	assert_equal "$(sql "select data->>'b' from events where data->>'a' = '6'")" u
+}
+
 @test "a file whose content changed under the same name is loaded as new (rows it shares with the old content are stored once)" {
 	printf 'a,b\n1,x\n' >"$T/dir/f.csv"
 	ds-files "$T/dir" 2>/dev/null
