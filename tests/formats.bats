@@ -480,6 +480,24 @@ tap_run2() {
 	assert_equal "${lines[6]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"{\"bookmarks\":{\"users\":{\"since\":\"1\"}}}","has_more":true,"records":2,"state":{"bookmarks":{"users":{"since":"1"}}}}'
 }
 
+@test "singer: a stream without key properties has ids [stream, content hash]: equal records of two such streams are both kept, a repeated one once" {
+	fresh_db
+	printf '%s\n' '{"type":"SCHEMA","stream":"clicks","schema":{"properties":{}},"key_properties":[]}' \
+	    '{"type":"SCHEMA","stream":"views","schema":{"properties":{}}}' \
+	    '{"type":"RECORD","stream":"clicks","record":{"u":1, "n":12345678901234567891}}' \
+	    '{"type":"RECORD","stream":"views","record":{"n":12345678901234567891,"u":1}}' >"$T/in"
+	xf --input singer --stream tap
+	assert_status 0
+	h=$(sha '{"n":12345678901234567891,"u":1}')
+	recs=$(printf '%s\n' "${lines[@]}" | grep '^{"stream"')
+	assert_equal "$(sed -n 1p <<<"$recs")" "{\"stream\":\"tap\",\"id\":\"[\\\"clicks\\\",\\\"$h\\\"]\",\"type\":\"clicks\",\"ts\":null,\"hash\":\"$h\",\"data\":{\"u\":1, \"n\":12345678901234567891}}"
+	assert_equal "$(sed -n 2p <<<"$recs")" "{\"stream\":\"tap\",\"id\":\"[\\\"views\\\",\\\"$h\\\"]\",\"type\":\"views\",\"ts\":null,\"hash\":\"$h\",\"data\":{\"n\":12345678901234567891,\"u\":1}}"
+	assert_stderr_contains "records=2 rejects=0"
+	ds-transform --input singer --stream tap <"$T/in" 2>/dev/null | ds-load 2>/dev/null
+	ds-transform --input singer --stream tap <"$T/in" 2>/dev/null | ds-load 2>/dev/null
+	assert_equal "$(sql "select type, hash = '$h' from events order by 1")" "$(printf '%s\n' 'clicks|t' 'views|t')"
+}
+
 has_echo() {
 	[ -s "$T/echo" ]
 }
