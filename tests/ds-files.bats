@@ -138,3 +138,24 @@ rows() {
 	cmp "$T/state/big.csv" "$T/srv/big.csv"
 	assert_equal "$(sql "select count(*), count(distinct data->>'a') from events")" "50|50"
 }
+
+@test "a cut download of a file that changed on the server before the next run starts over (If-Range), never splices the two versions" {
+	mkdir "$T/srv"
+	{ echo 'a,b'; for i in $(seq 1 50); do echo "$i,old$i"; done; } >"$T/srv/big.csv"
+	start_mock --files "$T/srv" --files-cut 100 --log
+	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
+	assert_status 111
+	assert_equal "$(stat -c %s "$T/state/big.csv.part")" 100
+	sleep 1.1
+	{ echo 'a,b'; for i in $(seq 1 60); do echo "$i,new$i"; done; } >"$T/srv/big.csv"
+	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
+	assert_status 111
+	assert_stderr_contains 'msg="the file changed since the cut download: starting it over"'
+	assert_equal "$(stat -c %s "$T/state/big.csv.part")" 100
+	cmp -n 100 "$T/state/big.csv.part" "$T/srv/big.csv"
+	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
+	assert_status 0
+	assert_stderr_contains 'msg="resuming the download"'
+	cmp "$T/state/big.csv" "$T/srv/big.csv"
+	assert_equal "$(sql "select count(*), count(*) filter (where data->>'b' like 'new%') from events")" "60|60"
+}
