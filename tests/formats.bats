@@ -529,3 +529,15 @@ has_echo() {
 	assert_equal "$(sql "select data->>'total' from events where id = '[\"orders\",\"a|b\",1]'")" 12345678901234567890
 	assert_equal "$(ds-checkpoint get events)" '{"bookmarks":{"users":{"since":"3"}}}'
 }
+
+@test "singer with ds-load's default batching: a STATE followed by a quiet tap is committed and echoed within seconds, not held until the next one" {
+	fresh_db
+	start_chain --input singer --stream tap --
+	tap_part1 >&8
+	wait_for has_echo
+	assert_equal "$(cat "$T/echo")" '{"bookmarks":{"users":{"since":"1"}}}'
+	assert_equal "$(sql "select count(*) from events")" 2
+	exec 8>&-
+	wait "$LPID"
+	assert_equal "$(cat "$T/echo")" '{"bookmarks":{"users":{"since":"1"}}}'
+}
