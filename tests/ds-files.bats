@@ -122,14 +122,25 @@ rows() {
 	assert_equal "$(sql "select count(*) from events")" 3
 }
 
-@test "a file download cut short resumes with Range on the next run, then loads exactly once" {
+# big_csv N WORD: the served file big.csv, rows "i,WORDi" for i in 1..N.
+big_csv() {
+	{ echo 'a,b'; for i in $(seq 1 "$1"); do echo "$i,$2$i"; done; } >"$T/srv/big.csv"
+}
+
+# cut_download: serve a big.csv of 50 rows cut after 100 bytes; the first
+# ds-files run fails with 111, keeping the 100 bytes as big.csv.part.
+cut_download() {
 	mkdir "$T/srv"
-	{ echo 'a,b'; for i in $(seq 1 50); do echo "$i,v$i"; done; } >"$T/srv/big.csv"
+	big_csv 50 v
 	start_mock --files "$T/srv" --files-cut 100 --log
 	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
 	assert_status 111
 	assert_stderr_contains 'msg="download failed: the next run resumes it"'
 	assert_equal "$(stat -c %s "$T/state/big.csv.part")" 100
+}
+
+@test "a file download cut short resumes with Range on the next run, then loads exactly once" {
+	cut_download
 	assert_equal "$(sql "select count(*) from events" 2>/dev/null || echo 0)" 0
 	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
 	assert_status 0
@@ -140,14 +151,9 @@ rows() {
 }
 
 @test "a cut download of a file that changed on the server before the next run starts over (If-Range), never splices the two versions" {
-	mkdir "$T/srv"
-	{ echo 'a,b'; for i in $(seq 1 50); do echo "$i,old$i"; done; } >"$T/srv/big.csv"
-	start_mock --files "$T/srv" --files-cut 100 --log
-	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
-	assert_status 111
-	assert_equal "$(stat -c %s "$T/state/big.csv.part")" 100
+	cut_download
 	sleep 1.1
-	{ echo 'a,b'; for i in $(seq 1 60); do echo "$i,new$i"; done; } >"$T/srv/big.csv"
+	big_csv 60 new
 	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
 	assert_status 111
 	assert_stderr_contains 'msg="the file changed since the cut download: starting it over"'
