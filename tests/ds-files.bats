@@ -199,3 +199,19 @@ cut_download() {
 	cmp "$T/state/big.csv" "$T/srv/big.csv"
 	assert_equal "$(sql "select count(*), count(*) filter (where data->>'b' like 'new%') from events")" "60|60"
 }
+
+@test "--db reaches ds-load and ds-checkpoint in their environment, never in their argv" {
+	{ echo 'a,b'; for i in $(seq 1 200000); do echo "$i,v$i"; done; } >"$T/dir/big.csv"
+	url="postgresql://ds:Pw-Files-4242@/${DATABASE_URL#postgresql:///}"
+	env -u DATABASE_URL ds-files --db "$url" "$T/dir" 2>"$T/err" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		# every command line but those of ds-files (given --db) and its subshells
+		ps -eo args | grep -v 'ds-files' >>"$T/ps"
+		sleep 0.02
+	done
+	wait "$pid"
+	grep -q '^ds-load' "$T/ps"
+	assert_equal "$(grep -c 'Pw-Files-4242' "$T/ps" "$T/err" | paste -sd' ')" "$T/ps:0 $T/err:0"
+	assert_equal "$(sql "select count(*) from events")" 200000
+}
