@@ -572,6 +572,17 @@ number(const char *p, const char *end, struct ds_buf *out)
 		ds_buf_add(out, p, (size_t)(s - p));
 		return s;
 	}
+	/*
+	 * An integer of 16 to 21 digits is written by ECMAScript in full, so
+	 * a canonical form other than its own digits means the double lost
+	 * some: keep the digits, so that values which differ stay different.
+	 */
+	if (simple && (size_t)(s - p) - (*p == '-') >= 16 &&
+	    (size_t)(s - p) - (*p == '-') <= 21 &&
+	    (n != (size_t)(s - p) || memcmp(o, p, n) != 0)) {
+		ds_buf_add(out, p, (size_t)(s - p));
+		return s;
+	}
 	out->len += n;
 	return s;
 }

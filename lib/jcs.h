@@ -9,7 +9,10 @@
  *
  * Deviation: a number beyond the double range (1e400), which RFC 8785
  * refuses, is written as its original text, so such a record still has a
- * stable hash.
+ * stable hash. So is an integer below 1e21, written without fraction or
+ * exponent, that a double cannot hold exactly (12345678901234567890, not
+ * 12345678901234567000): two records that differ only in it never share a
+ * hash or a composite id.
  *
  * Text that is already canonical (sorted keys, no whitespace, integers of at
  * most 15 digits, strings without escapes) is copied in runs.

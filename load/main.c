@@ -391,7 +391,9 @@ commit(void)
 /*
  * The reader's idle hook: the upstream is quiet (a slow or paced API), so
  * a batch that ends at a checkpoint commits once --batch-seconds old
- * instead of waiting for the next page to arrive.
+ * instead of waiting for the next page to arrive. As a Singer target it
+ * also looks every 100 ms for a state whose batch a job has committed
+ * since, so a quiet tap's state is echoed without waiting for the next.
  */
 static int
 commit_idle(void *arg)
@@ -403,9 +405,12 @@ commit_idle(void *arg)
 		return -1;
 	if ((ms = ds_loader_idle_due(ds_pool_loader(pool))) == 0) {
 		commit();
-		return -1;
+		ms = -1;
 	}
-	return ms;
+	if (!singer)
+		return ms;
+	echo_state();
+	return ms < 0 || ms > 100 ? 100 : ms;
 }
 
 /*

@@ -47,6 +47,22 @@ rows() {
 	assert_equal "$(sql "select count(*) from events")" 4
 }
 
+@test "without --input a file's name gives its format: .json and .geojson (plain, .gz or .zst) as such, any other as csv; --input names one for all" {
+	printf 'a,b\n1,x\n' >"$T/dir/a.csv"
+	printf '[{"a":"2","b":"y"},\n {"a":"3","b":"z"}]' | gzip >"$T/dir/b.json.gz"
+	printf '{"type":"FeatureCollection","features":[{"type":"Feature","id":"g","geometry":null,"properties":{"a":"4"}}]}' >"$T/dir/c.geojson"
+	printf '[{"a":"5","b":"v"}]' | zstd -q >"$T/dir/d.JSON.zst"
+	run --separate-stderr ds-files "$T/dir"
+	assert_status 0
+	assert_stderr_contains 'msg="done" loaded=4 skipped=0'
+	assert_equal "$(rows)" "$(printf '%s\n' 'a.csv|1|x' 'b.json.gz|2|y' 'b.json.gz|3|z' 'd.JSON.zst|5|v' 'c.geojson||')"
+	assert_equal "$(sql "select data->'properties'->>'a' from events where id = 'g'")" 4
+	printf 'a,b\n6,u\n' >"$T/dir2.json"
+	run --separate-stderr ds-files --input csv "$T/dir2.json"
+	assert_status 0
+	assert_equal "$(sql "select data->>'b' from events where data->>'a' = '6'")" u
+}
+
 @test "a file whose content changed under the same name is loaded as new (rows it shares with the old content are stored once)" {
 	printf 'a,b\n1,x\n' >"$T/dir/f.csv"
 	ds-files "$T/dir" 2>/dev/null
@@ -84,6 +100,40 @@ rows() {
 	assert_status 64
 }
 
+@test "a truncated gzip file stops the run with 100 and is never counted as loaded: the rows before its last checkpoint stay, the next run fails on it again" {
+	{ echo 'a,b'; for i in $(seq 1 100000); do echo "$i,v$i"; done; } | gzip >"$T/full.gz"
+	head -c 150000 "$T/full.gz" >"$T/dir/t.csv.gz"
+	stream=files.t.csv.gz.$(sha256sum "$T/dir/t.csv.gz" | cut -c1-16)
+	run --separate-stderr ds-files "$T/dir" -- --checkpoint-every 1000
+	assert_status 100
+	assert_stderr_contains 'unexpected end of file'
+	assert_stderr_contains "msg=\"cannot read the file (a truncated or corrupt gzip file)\" file=$T/dir/t.csv.gz"
+	run --separate-stderr ds-checkpoint get "$stream"
+	assert_status 0
+	[[ $output =~ ^offset=[0-9]+\ row=([0-9]+)$ ]]
+	n=$((BASH_REMATCH[1] - 1))
+	[ "$n" -gt 0 ]
+	[ "$((n % 1000))" -eq 0 ]
+	assert_equal "$(sql "select count(*), count(distinct data->>'a'), max((data->>'a')::int) from events")" "$n|$n|$n"
+	# the cut row and those after it never load: the rows end before the cut
+	[ "$n" -lt "$(gzip -dc <"$T/dir/t.csv.gz" 2>/dev/null | wc -l)" ]
+	run --separate-stderr ds-files "$T/dir" -- --checkpoint-every 1000
+	assert_status 100
+	assert_stderr_contains "msg=\"resuming inside the file\" file=$T/dir/t.csv.gz"
+	run --separate-stderr ds-checkpoint get "$stream"
+	assert_status 0
+	[[ $output =~ ^offset=[0-9]+\ row=([0-9]+)$ ]]
+	n=$((BASH_REMATCH[1] - 1))
+	# rows 1..m, each once, none past the cut (m may pass the checkpoint:
+	# ds-load commits records that came with no checkpoint line at all)
+	m=$(sql "select count(*) from events")
+	assert_equal "$(sql "select count(distinct data->>'a'), min((data->>'a')::int), max((data->>'a')::int) from events")" "$m|1|$m"
+	[ "$m" -ge "$n" ]
+	[ "$m" -lt "$(gzip -dc <"$T/dir/t.csv.gz" 2>/dev/null | wc -l)" ]
+	run --separate-stderr ds-checkpoint get "$stream"
+	assert_status 0
+}
+
 @test "a file URL is downloaded into --state-dir and loaded; the next run's conditional GET gets 304 and loads nothing" {
 	mkdir "$T/srv"
 	printf 'a,b\n1,x\n2,y\n' >"$T/srv/p.csv"
@@ -106,14 +156,25 @@ rows() {
 	assert_equal "$(sql "select count(*) from events")" 3
 }
 
-@test "a file download cut short resumes with Range on the next run, then loads exactly once" {
+# big_csv N WORD: the served file big.csv, rows "i,WORDi" for i in 1..N.
+big_csv() {
+	{ echo 'a,b'; for i in $(seq 1 "$1"); do echo "$i,$2$i"; done; } >"$T/srv/big.csv"
+}
+
+# cut_download: serve a big.csv of 50 rows cut after 100 bytes; the first
+# ds-files run fails with 111, keeping the 100 bytes as big.csv.part.
+cut_download() {
 	mkdir "$T/srv"
-	{ echo 'a,b'; for i in $(seq 1 50); do echo "$i,v$i"; done; } >"$T/srv/big.csv"
+	big_csv 50 v
 	start_mock --files "$T/srv" --files-cut 100 --log
 	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
 	assert_status 111
 	assert_stderr_contains 'msg="download failed: the next run resumes it"'
 	assert_equal "$(stat -c %s "$T/state/big.csv.part")" 100
+}
+
+@test "a file download cut short resumes with Range on the next run, then loads exactly once" {
+	cut_download
 	assert_equal "$(sql "select count(*) from events" 2>/dev/null || echo 0)" 0
 	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
 	assert_status 0
@@ -121,4 +182,36 @@ rows() {
 	grep -q 'path=/files/big.csv status=206' "$MOCK_LOG"
 	cmp "$T/state/big.csv" "$T/srv/big.csv"
 	assert_equal "$(sql "select count(*), count(distinct data->>'a') from events")" "50|50"
+}
+
+@test "a cut download of a file that changed on the server before the next run starts over (If-Range), never splices the two versions" {
+	cut_download
+	sleep 1.1
+	big_csv 60 new
+	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
+	assert_status 111
+	assert_stderr_contains 'msg="the file changed since the cut download: starting it over"'
+	assert_equal "$(stat -c %s "$T/state/big.csv.part")" 100
+	cmp -n 100 "$T/state/big.csv.part" "$T/srv/big.csv"
+	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
+	assert_status 0
+	assert_stderr_contains 'msg="resuming the download"'
+	cmp "$T/state/big.csv" "$T/srv/big.csv"
+	assert_equal "$(sql "select count(*), count(*) filter (where data->>'b' like 'new%') from events")" "60|60"
+}
+
+@test "--db reaches ds-load and ds-checkpoint in their environment, never in their argv" {
+	{ echo 'a,b'; for i in $(seq 1 200000); do echo "$i,v$i"; done; } >"$T/dir/big.csv"
+	url="postgresql://ds:Pw-Files-4242@/${DATABASE_URL#postgresql:///}"
+	env -u DATABASE_URL ds-files --db "$url" "$T/dir" 2>"$T/err" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		# every command line but those of ds-files (given --db) and its subshells
+		ps -eo args | grep -v 'ds-files' >>"$T/ps"
+		sleep 0.02
+	done
+	wait "$pid"
+	grep -q '^ds-load' "$T/ps"
+	assert_equal "$(grep -c 'Pw-Files-4242' "$T/ps" "$T/err" | paste -sd' ')" "$T/ps:0 $T/err:0"
+	assert_equal "$(sql "select count(*) from events")" 200000
 }

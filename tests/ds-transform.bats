@@ -138,7 +138,7 @@ str-frac 2023-11-14T22:13:20.123456Z"
 	xf
 	assert_status 0
 	assert_equal "${lines[1]##*\"data\":}" "$rec}"
-	h=$(sha '{"big":1.2345678901234568e+29,"f":100,"id":"w","neg":-9007199254740992,"s":"😀 é \"q\"","timestamp":1}')
+	h=$(sha '{"big":1.2345678901234568e+29,"f":100,"id":"w","neg":-9007199254740993,"s":"😀 é \"q\"","timestamp":1}')
 	assert_output_contains "\"hash\":\"$h\""
 	assert_stderr_contains "records=1 rejects=0"
 }

@@ -262,7 +262,7 @@ csv_acid_cases=(
 	printf ' [{"id":12345678901234567890,"x":1.50,"s":"\\u00e9\\n"},\n {"id":"b","timestamp":"2024-01-01T00:00:00Z"}, 5, []]' >"$T/in"
 	xf --id-field id
 	assert_status 0
-	h=$(sha '{"id":12345678901234567000,"s":"é\n","x":1.5}')
+	h=$(sha '{"id":12345678901234567890,"s":"é\n","x":1.5}')
 	assert_equal "${lines[1]}" "{\"stream\":\"events\",\"id\":\"12345678901234567890\",\"type\":null,\"ts\":null,\"hash\":\"$h\",\"data\":{\"id\":12345678901234567890,\"x\":1.50,\"s\":\"\\u00e9\\n\"}}"
 	h=$(sha '{"id":"b","timestamp":"2024-01-01T00:00:00Z"}')
 	assert_equal "${lines[3]}" "{\"stream\":\"events\",\"id\":\"b\",\"type\":null,\"ts\":\"2024-01-01T00:00:00.000Z\",\"hash\":\"$h\",\"data\":{\"id\":\"b\",\"timestamp\":\"2024-01-01T00:00:00Z\"}}"
@@ -286,6 +286,17 @@ csv_acid_cases=(
 	assert_status 0
 	h=$(sha '{"a":1,"b":"x"}')
 	assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c "^{\"stream\":\"events\",\"id\":\"$h\"")" 2
+}
+
+@test "json: records that differ only in an integer wider than a double holds get different content-hash ids, the integer's digits kept in the hashed form" {
+	printf '[{"a":12345678901234567890},{"a":12345678901234567891},{"a":9007199254740993},{"a":9007199254740992}]' >"$T/in"
+	xf --input json
+	assert_status 0
+	assert_equal "${lines[1]}" "$(rec '{"a":12345678901234567890}')"
+	assert_equal "${lines[2]}" "$(rec '{"a":12345678901234567891}')"
+	assert_equal "${lines[3]}" "$(rec '{"a":9007199254740993}')"
+	assert_equal "${lines[4]}" "$(rec '{"a":9007199254740992}')"
+	assert_stderr_contains "msg=done bytes=101 records=4 rejects=0"
 }
 
 @test "json: an array cut mid-element fails with the byte offset, after the elements before it and a checkpoint at the last one" {
@@ -458,7 +469,7 @@ tap_run2() {
 	assert_equal "${lines[1]}" '{"$ds":"schema","stream":"tap","fields":{"id":"number"},"added":[],"removed":[],"changed":[],"declared":true}'
 	h=$(sha '{"id":1,"name":"Ann"}')
 	assert_equal "${lines[3]}" "{\"stream\":\"tap\",\"id\":\"[\\\"users\\\",1]\",\"type\":\"users\",\"ts\":\"2024-05-01T10:00:00.000Z\",\"hash\":\"$h\",\"data\":{\"id\": 1, \"name\": \"Ann\"}}"
-	h=$(sha '{"id":1,"shop":"a|b","total":12345678901234567000}')
+	h=$(sha '{"id":1,"shop":"a|b","total":12345678901234567890}')
 	assert_equal "${lines[5]}" "{\"stream\":\"tap\",\"id\":\"[\\\"orders\\\",\\\"a|b\\\",1]\",\"type\":\"orders\",\"ts\":null,\"hash\":\"$h\",\"data\":{\"shop\": \"a|b\", \"id\": 1, \"total\": 12345678901234567890}}"
 	assert_equal "${lines[6]}" '{"$ds":"checkpoint","stream":"tap","seq":null,"cursor":"{\"bookmarks\":{\"users\":{\"since\":\"1\"}}}","has_more":true,"records":2,"state":{"bookmarks":{"users":{"since":"1"}}}}'
 	assert_equal "${lines[7]}" '{"$ds":"reject","stream":"tap","seq":null,"reason":"Singer RECORD of stream \"nope\" before its SCHEMA","raw":"{\"type\": \"RECORD\", \"stream\": \"nope\", \"record\": {\"id\": 1}}"}'
@@ -467,6 +478,24 @@ tap_run2() {
 	xf
 	assert_status 0
 	assert_equal "${lines[6]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"{\"bookmarks\":{\"users\":{\"since\":\"1\"}}}","has_more":true,"records":2,"state":{"bookmarks":{"users":{"since":"1"}}}}'
+}
+
+@test "singer: a stream without key properties has ids [stream, content hash]: equal records of two such streams are both kept, a repeated one once" {
+	fresh_db
+	printf '%s\n' '{"type":"SCHEMA","stream":"clicks","schema":{"properties":{}},"key_properties":[]}' \
+	    '{"type":"SCHEMA","stream":"views","schema":{"properties":{}}}' \
+	    '{"type":"RECORD","stream":"clicks","record":{"u":1, "n":12345678901234567891}}' \
+	    '{"type":"RECORD","stream":"views","record":{"n":12345678901234567891,"u":1}}' >"$T/in"
+	xf --input singer --stream tap
+	assert_status 0
+	h=$(sha '{"n":12345678901234567891,"u":1}')
+	recs=$(printf '%s\n' "${lines[@]}" | grep '^{"stream"')
+	assert_equal "$(sed -n 1p <<<"$recs")" "{\"stream\":\"tap\",\"id\":\"[\\\"clicks\\\",\\\"$h\\\"]\",\"type\":\"clicks\",\"ts\":null,\"hash\":\"$h\",\"data\":{\"u\":1, \"n\":12345678901234567891}}"
+	assert_equal "$(sed -n 2p <<<"$recs")" "{\"stream\":\"tap\",\"id\":\"[\\\"views\\\",\\\"$h\\\"]\",\"type\":\"views\",\"ts\":null,\"hash\":\"$h\",\"data\":{\"n\":12345678901234567891,\"u\":1}}"
+	assert_stderr_contains "records=2 rejects=0"
+	ds-transform --input singer --stream tap <"$T/in" 2>/dev/null | ds-load 2>/dev/null
+	ds-transform --input singer --stream tap <"$T/in" 2>/dev/null | ds-load 2>/dev/null
+	assert_equal "$(sql "select type, hash = '$h' from events order by 1")" "$(printf '%s\n' 'clicks|t' 'views|t')"
 }
 
 has_echo() {
@@ -499,4 +528,16 @@ has_echo() {
 	    '["users",2]|users|' '["users",3]|users|')"
 	assert_equal "$(sql "select data->>'total' from events where id = '[\"orders\",\"a|b\",1]'")" 12345678901234567890
 	assert_equal "$(ds-checkpoint get events)" '{"bookmarks":{"users":{"since":"3"}}}'
+}
+
+@test "singer with ds-load's default batching: a STATE followed by a quiet tap is committed and echoed within seconds, not held until the next one" {
+	fresh_db
+	start_chain --input singer --stream tap --
+	tap_part1 >&8
+	wait_for has_echo
+	assert_equal "$(cat "$T/echo")" '{"bookmarks":{"users":{"since":"1"}}}'
+	assert_equal "$(sql "select count(*) from events")" 2
+	exec 8>&-
+	wait "$LPID"
+	assert_equal "$(cat "$T/echo")" '{"bookmarks":{"users":{"since":"1"}}}'
 }

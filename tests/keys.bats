@@ -68,6 +68,14 @@ stored() {
 	assert_equal "$output" "$keyed"
 }
 
+@test "--key a,b: an integer wider than a double holds keeps its digits in the id, so two such keys never share an id" {
+	printf '%s\n' '{"a":12345678901234567890,"b":1,"timestamp":1}' '{"a":12345678901234567891,"b":1,"timestamp":1}' '{"a":100000000000000000000,"b":-0,"timestamp":1}' >"$T/in"
+	run --separate-stderr ds-transform --key a,b <"$T/in"
+	assert_status 0
+	assert_equal "$(jq -r 'select(.id) | .id' <<<"$output")" "$(printf '%s\n' '[12345678901234567890,1]' '[12345678901234567891,1]' '[100000000000000000000,0]')"
+	assert_stderr_contains "records=3 rejects=0"
+}
+
 @test "composite key over a real chain: duplicates across pages, batches and runs are stored once, the first version kept" {
 	[ "$(expect first | wc -l)" -lt 100 ]	# keys repeat: many duplicates
 	chain 5

@@ -166,11 +166,24 @@ record(struct singer *c, const struct msg *m, const char *line, size_t len)
 			ds_jcs(&c->jcs, v, vl, &c->tok);
 		}
 		ds_buf_addc(&c->tok, ']');
-		ds_buf_reset(&c->id);
-		ds_json_put_str(&c->id, c->tok.p, c->tok.len);
-		r->idtok = c->id.p;
-		r->idtoklen = c->id.len;
+	} else {
+		/* no key: [stream, content hash], so equal records of two streams both stay */
+		char hex[65];
+
+		ds_buf_reset(&c->key);
+		ds_jcs(&c->jcs, m->record.val, m->record.vallen, &c->key);
+		xf_sha256_hex(r, c->key.p, c->key.len, hex);
+		ds_buf_reset(&c->tok);
+		ds_buf_addc(&c->tok, '[');
+		ds_jcs(&c->jcs, m->stream.val, m->stream.vallen, &c->tok);
+		ds_buf_adds(&c->tok, ",\"");
+		ds_buf_adds(&c->tok, hex);
+		ds_buf_adds(&c->tok, "\"]");
 	}
+	ds_buf_reset(&c->id);
+	ds_json_put_str(&c->id, c->tok.p, c->tok.len);
+	r->idtok = c->id.p;
+	r->idtoklen = c->id.len;
 	r->typetok = m->stream.val;
 	r->typetoklen = m->stream.vallen;
 	r->tsval = NULL;

@@ -82,7 +82,7 @@ int
 files_answer(struct MHD_Connection *con, const char *uri, const char *method,
     enum MHD_Result *ret, int *status)
 {
-	const char *name, *inm, *ims, *range;
+	const char *name, *inm, *ims, *range, *ifr;
 	struct ds_buf path = { 0 }, body = { 0 };
 	struct MHD_Response *resp;
 	struct stat st;
@@ -124,6 +124,9 @@ files_answer(struct MHD_Connection *con, const char *uri, const char *method,
 		return 1;
 	}
 	range = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Range");
+	ifr = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "If-Range");
+	if (ifr != NULL && strcmp(ifr, etag) != 0 && strcmp(ifr, lastmod) != 0)
+		range = NULL;		/* changed since: the whole file (RFC 9110 13.1.5) */
 	if (range != NULL && sscanf(range, "bytes=%llu-", &from) == 1 &&
 	    range[strlen(range) - 1] == '-') {
 		if (from >= body.len) {

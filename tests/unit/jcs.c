@@ -115,6 +115,20 @@ UNIT_TEST(jcs_numbers_follow_ecmascript_tostring)
 	CHECK(ds_jcs_number("1e400", 5, (char[DS_JCS_NUMMAX]){ 0 }) == 0);
 }
 
+UNIT_TEST(jcs_keeps_the_digits_of_an_integer_a_double_cannot_hold)
+{
+	struct ds_buf out = { 0 };
+
+	canon("[12345678901234567890,12345678901234567891,-9007199254740993]", &out);
+	CHECK_STR(out.p, "[12345678901234567890,12345678901234567891,-9007199254740993]");
+	/* exact ones, and those with a fraction, an exponent or 22 digits, as RFC 8785 */
+	canon("[9007199254740992,100000000000000000000,1.2345678901234567890e19,"
+	    "1234567890123456789012,-0]", &out);
+	CHECK_STR(out.p, "[9007199254740992,100000000000000000000,12345678901234567000,"
+	    "1.2345678901234568e+21,0]");
+	ds_buf_free(&out);
+}
+
 UNIT_TEST(jcs_sorts_keys_by_utf16_code_units)
 {
 	struct ds_buf out = { 0 };
