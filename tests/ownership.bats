@@ -183,7 +183,8 @@ hold() {
 }
 
 @test "a hand-run ds-fetch | ds-transform | ds-load on a stream ds-run holds is refused by ds-load (111), naming the holder, and loads nothing" {
-	start_mock --events 6000 --seed 47 --rate 4/1
+	# 200 pages at 4 requests/s: A holds the stream for the whole test
+	start_mock --events 40000 --seed 47 --rate 4/1
 	bg A "$T/state" --limit 200 "$MOCK_URL"
 	wait_stage "$A" ds-load
 	run --separate-stderr bash -c 'ds-fetch --limit 100 --max-pages 3 "$1" 2>/dev/null |
