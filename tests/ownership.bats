@@ -150,7 +150,7 @@ hold() {
 }
 
 @test "two ds-run of one stream with different state directories (two hosts): the second exits 111 naming the live holder; with --wait it waits, saying so; one ds-load at a time, the checkpoint never moves back, the table is exact" {
-	start_mock --events 6000 --seed 43 --rate 6/1 --manifest "$T/manifest"
+	start_mock --events 12000 --seed 43 --rate 6/1 --manifest "$T/manifest"
 	bg A "$T/host-a" --limit 200 "$MOCK_URL"
 	wait_stage "$A" ds-load
 	run --separate-stderr ds-run --state-dir "$T/host-b" --db "$DATABASE_URL" --limit 200 "$MOCK_URL"
@@ -205,7 +205,7 @@ hold() {
 }
 
 @test "an operator ends a stuck holder with pg_terminate_backend: its chain stores nothing more, its ds-run takes the stream again and finishes exactly" {
-	start_mock --events 6000 --seed 79 --rate 6/1 --manifest "$T/manifest"
+	start_mock --events 12000 --seed 79 --rate 6/1 --manifest "$T/manifest"
 	bg A "$T/state" --limit 200 "$MOCK_URL"
 	wait_stage "$A" ds-load
 	sleep 1
