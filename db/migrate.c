@@ -226,7 +226,7 @@ ds_migrate_current(PGconn *conn, const char *table)
 }
 
 void
-ds_check_table(PGconn *conn, const char *table)
+ds_migrate_check_table(PGconn *conn, const char *table)
 {
 	struct ds_buf q = { 0 };
 	const char *vals[1];

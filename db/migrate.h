@@ -47,7 +47,7 @@ void	ds_migrate_index_name(const char *relname, struct ds_buf *b);
  * (the primary key ds-load creates is one). A table a user made with
  * another key would load once and then fail every replay.
  */
-void	ds_check_table(PGconn *conn, const char *table);
+void	ds_migrate_check_table(PGconn *conn, const char *table);
 
 /*
  * Append to b the table migration text tmpl with @TABLE@ replaced by

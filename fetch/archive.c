@@ -32,7 +32,7 @@ struct archive {
 };
 
 void
-archive_name(struct ds_buf *b, const char *stream, long long t, unsigned n)
+fx_archive_name(struct ds_buf *b, const char *stream, long long t, unsigned n)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -142,7 +142,7 @@ scan(struct archive *a)
 }
 
 struct archive *
-archive_open(const char *dir, const char *stream, size_t segbytes)
+fx_archive_open(const char *dir, const char *stream, size_t segbytes)
 {
 	struct archive *a = ds_xcalloc(1, sizeof(*a));
 	struct ds_buf why = { 0 };
@@ -172,7 +172,7 @@ start(struct archive *a)
 	int tries;
 
 	for (tries = 0; tries < 1000; tries++) {
-		archive_name(&name, a->stream, (long long)time(NULL), ++a->counter);
+		fx_archive_name(&name, a->stream, (long long)time(NULL), ++a->counter);
 		ds_buf_reset(&path);
 		ds_buf_printf(&path, "%s/%s.part", a->dir, name.p);
 		a->part = path.p;
@@ -210,7 +210,7 @@ rotate(struct archive *a)
 }
 
 void
-archive_write(struct archive *a, const char *line, size_t n)
+fx_archive_write(struct archive *a, const char *line, size_t n)
 {
 	size_t len, off = 0, bound = ZSTD_compressBound(n);
 	char *dst;
@@ -236,7 +236,7 @@ archive_write(struct archive *a, const char *line, size_t n)
 }
 
 int
-archive_close(struct archive *a)
+fx_archive_close(struct archive *a)
 {
 	int rc;
 

@@ -17,18 +17,18 @@ struct ds_buf;
 /*
  * Open DIR (created 0700 when absent) for stream. Segments that an earlier
  * run left as .part (and no longer holds) are finished first. Exits with a
- * message naming the path on failure. Caller frees with archive_close().
+ * message naming the path on failure. Caller frees with fx_archive_close().
  */
-struct archive *archive_open(const char *dir, const char *stream, size_t segbytes);
+struct archive *fx_archive_open(const char *dir, const char *stream, size_t segbytes);
 
 /* Append line (n bytes) as one frame; exits on failure. */
-void	archive_write(struct archive *a, const char *line, size_t n);
+void	fx_archive_write(struct archive *a, const char *line, size_t n);
 
 /* Finish the current segment (fsync, rename) and free a. Returns 0 or -1
  * after logging what failed; safe on NULL. */
-int	archive_close(struct archive *a);
+int	fx_archive_close(struct archive *a);
 
 /* Reset b to the finished name of segment n of stream started at Unix time t. */
-void	archive_name(struct ds_buf *b, const char *stream, long long t, unsigned n);
+void	fx_archive_name(struct ds_buf *b, const char *stream, long long t, unsigned n);
 
 #endif

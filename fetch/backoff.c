@@ -16,7 +16,7 @@ next(uint64_t *s)
 }
 
 void
-backoff_seed(uint64_t *state, uint64_t seed)
+fx_backoff_seed(uint64_t *state, uint64_t seed)
 {
 	struct timespec ts;
 
@@ -29,7 +29,7 @@ backoff_seed(uint64_t *state, uint64_t seed)
 }
 
 long
-backoff_ceiling(int attempt, long base_ms, long cap_ms)
+fx_backoff_ceiling(int attempt, long base_ms, long cap_ms)
 {
 	long c = base_ms;
 	int i;
@@ -42,9 +42,9 @@ backoff_ceiling(int attempt, long base_ms, long cap_ms)
 }
 
 long
-backoff_ms(uint64_t *state, int attempt, long base_ms, long cap_ms)
+fx_backoff_ms(uint64_t *state, int attempt, long base_ms, long cap_ms)
 {
-	long c = backoff_ceiling(attempt, base_ms, cap_ms);
+	long c = fx_backoff_ceiling(attempt, base_ms, cap_ms);
 
 	return c > 0 ? (long)(next(state) % ((uint64_t)c + 1)) : 0;
 }

@@ -33,7 +33,7 @@ value_after(const char *k, size_t kn, const char *end)
 	return p < end ? p : NULL;
 }
 
-/* The string value after the "nextCursor" key at k, as body_next_guess(). */
+/* The string value after the "nextCursor" key at k, as fx_body_next_guess(). */
 static int
 guess_at(const char *k, const char *end, const char **cur, size_t *len)
 {
@@ -82,7 +82,7 @@ no_more_in(const char *w, const char *e)
 }
 
 int
-body_next_guess(const char *p, size_t n, const char **cur, size_t *len)
+fx_body_next_guess(const char *p, size_t n, const char **cur, size_t *len)
 {
 	const char *end = p + n, *w, *we, *k;
 
@@ -131,7 +131,7 @@ pagination_member(const struct ds_json_member *m, struct page *pg, int *seen_mor
 }
 
 int
-body_page(const char *p, size_t n, struct page *pg, struct ds_buf *why, int *not_json)
+fx_body_page(const char *p, size_t n, struct page *pg, struct ds_buf *why, int *not_json)
 {
 	struct ds_json j;
 	struct ds_json_member m, pm;
@@ -258,7 +258,7 @@ inner_words(struct ds_json *j, const char *v, const char *end, const char *first
 }
 
 int
-body_error(const char *p, size_t n, struct ds_buf *out, size_t max)
+fx_body_error(const char *p, size_t n, struct ds_buf *out, size_t max)
 {
 	struct ds_json j, ej;
 	struct ds_json_member m;

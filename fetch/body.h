@@ -28,7 +28,7 @@ struct page {
  * *not_json set to 1 when the body is not JSON, 2 when it is JSON cut off
  * at its end, 0 when it is JSON of the wrong shape.
  */
-int	body_page(const char *p, size_t n, struct page *pg, struct ds_buf *why,
+int	fx_body_page(const char *p, size_t n, struct page *pg, struct ds_buf *why,
 	    int *not_json);
 
 /*
@@ -37,10 +37,10 @@ int	body_page(const char *p, size_t n, struct page *pg, struct ds_buf *why,
  * the first or last GUESS_WINDOW bytes, set in *cur and *len (a span of
  * p). Returns 0 when there is no such string (null, absent, elsewhere).
  * The guess may be wrong (the key may sit in a record): it only decides
- * what to request ahead, which is used once body_page() agrees.
+ * what to request ahead, which is used once fx_body_page() agrees.
  */
 #define GUESS_WINDOW	4096
-int	body_next_guess(const char *p, size_t n, const char **cur, size_t *len);
+int	fx_body_next_guess(const char *p, size_t n, const char **cur, size_t *len);
 
 /*
  * The message of an error body ("message", "error" or "detail", or
@@ -48,6 +48,6 @@ int	body_next_guess(const char *p, size_t n, const char **cur, size_t *len);
  * out is empty when there is none. Returns non-zero when the message, or
  * failing that the body, says "expired" in any case.
  */
-int	body_error(const char *p, size_t n, struct ds_buf *out, size_t max);
+int	fx_body_error(const char *p, size_t n, struct ds_buf *out, size_t max);
 
 #endif

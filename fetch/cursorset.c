@@ -5,7 +5,7 @@
 #include "cursorset.h"
 
 uint64_t
-seen_hash(const char *p, size_t n)
+fx_cursorset_hash(const char *p, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
@@ -33,9 +33,9 @@ put(uint64_t *slot, size_t cap, uint64_t h)
 }
 
 int
-seen_add(struct seen *s, const char *p, size_t n)
+fx_cursorset_add(struct seen *s, const char *p, size_t n)
 {
-	uint64_t h = seen_hash(p, n), *old;
+	uint64_t h = fx_cursorset_hash(p, n), *old;
 	size_t i, oldcap;
 
 	if ((s->n + 1) * 2 > s->cap) {
@@ -55,7 +55,7 @@ seen_add(struct seen *s, const char *p, size_t n)
 }
 
 void
-seen_free(struct seen *s)
+fx_cursorset_free(struct seen *s)
 {
 	free(s->slot);
 	s->slot = NULL;

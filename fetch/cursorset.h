@@ -17,9 +17,9 @@ struct seen {
 };
 
 /* The FNV-1a hash of n bytes at p, never 0. */
-uint64_t seen_hash(const char *p, size_t n);
+uint64_t fx_cursorset_hash(const char *p, size_t n);
 /* Add a cursor; returns 1 when it was there already, else 0. */
-int	 seen_add(struct seen *s, const char *p, size_t n);
-void	 seen_free(struct seen *s);
+int	 fx_cursorset_add(struct seen *s, const char *p, size_t n);
+void	 fx_cursorset_free(struct seen *s);
 
 #endif

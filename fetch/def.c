@@ -63,7 +63,7 @@ static const char *const auths[] = {
 
 
 void
-def_init(struct def *d)
+fx_def_init(struct def *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->style = &style_datasync;
@@ -76,31 +76,31 @@ def_init(struct def *d)
 }
 
 size_t
-def_count(void)
+fx_def_count(void)
 {
 	return NSETTINGS;
 }
 
 const char *
-def_name(size_t i)
+fx_def_name(size_t i)
 {
 	return settings[i].name;
 }
 
 const char *
-def_arg(size_t i)
+fx_def_arg(size_t i)
 {
 	return settings[i].arg;
 }
 
 int
-def_other_stage(const char *name)
+fx_def_other_stage(const char *name)
 {
 	return ds_def_stage(name) == 't' || ds_def_stage(name) == 'l';
 }
 
 void
-def_layer(struct def *d)
+fx_def_layer(struct def *d)
 {
 	d->cur_layer++;
 }
@@ -138,7 +138,7 @@ has_ctl(const char *s)
 }
 
 int
-def_set(struct def *d, const char *name, const char *value, const char *where)
+fx_def_set(struct def *d, const char *name, const char *value, const char *where)
 {
 	const struct setting *s = NULL;
 	struct def_list *l;
@@ -162,9 +162,9 @@ def_set(struct def *d, const char *name, const char *value, const char *where)
 		bad(where, name, "empty", NULL);
 	switch (s->kind) {
 	case K_STYLE:
-		if ((d->style = style_find(value)) == NULL)
+		if ((d->style = fx_style_find(value)) == NULL)
 			ds_diex(DS_EX_USAGE, "%s: setting paginate: \"%s\" is not a "
-			    "pagination style (%s)", where, value, style_names());
+			    "pagination style (%s)", where, value, fx_style_names());
 		break;
 	case K_STR:
 	case K_FILTER:
@@ -272,7 +272,7 @@ in_list(const char *const *list, const char *name)
 }
 
 void
-def_check(const struct def *d, int have_since, int have_until)
+fx_def_check(const struct def *d, int have_since, int have_until)
 {
 	static const struct style *const all[] = {
 		&style_cursor, &style_link, &style_next_url, &style_offset,
@@ -370,7 +370,7 @@ list_free(struct def_list *l)
 }
 
 void
-def_free(struct def *d)
+fx_def_free(struct def *d)
 {
 	size_t i;
 

@@ -65,7 +65,7 @@ struct def {
 };
 
 /* Settings with defaults: paginate datasync, records data, auth x-api-key. */
-void	def_init(struct def *d);
+void	fx_def_init(struct def *d);
 
 /*
  * Set name to value; where names the place ("FILE:LINE" or "--name") and
@@ -73,13 +73,13 @@ void	def_init(struct def *d);
  * caller decides: ds-transform's names are skipped in files). Exits 64 on
  * a bad value or a scalar set twice in one layer.
  */
-int	def_set(struct def *d, const char *name, const char *value, const char *where);
+int	fx_def_set(struct def *d, const char *name, const char *value, const char *where);
 
 /* Start the next layer (a file, or the command line). */
-void	def_layer(struct def *d);
+void	fx_def_layer(struct def *d);
 
 /* Non-zero when name is a setting of ds-transform or ds-load (skipped by ds-fetch). */
-int	def_other_stage(const char *name);
+int	fx_def_other_stage(const char *name);
 
 /*
  * Check the definition as a whole: required settings of the style, a
@@ -87,14 +87,14 @@ int	def_other_stage(const char *name);
  * does not take. Exits 64 naming where the offending setting was set.
  * have_since/have_until: --since or --until was given.
  */
-void	def_check(const struct def *d, int have_since, int have_until);
+void	fx_def_check(const struct def *d, int have_since, int have_until);
 
 /* Number of settings and the name of the i-th (for getopt tables). */
-size_t	 def_count(void);
-const char *def_name(size_t i);
+size_t	 fx_def_count(void);
+const char *fx_def_name(size_t i);
 /* The argument form of setting i for usage(): "style", "path", ... */
-const char *def_arg(size_t i);
+const char *fx_def_arg(size_t i);
 
-void	def_free(struct def *d);
+void	fx_def_free(struct def *d);
 
 #endif

@@ -16,7 +16,7 @@ cursor_value(struct ds_buf *b, const char *s, size_t n)
 }
 
 void
-emit_page(struct ds_buf *b, const char *stream, unsigned long long seq,
+fx_emit_page(struct ds_buf *b, const char *stream, unsigned long long seq,
     const char *cursor, size_t cursorlen, const char *next, size_t nextlen,
     int has_more, const char *fetched_at, const char *records, size_t recordslen,
     int spaced)

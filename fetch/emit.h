@@ -15,7 +15,7 @@ struct ds_buf;
  * array's validated text, minified when spaced (it holds whitespace
  * outside strings), else copied as it is.
  */
-void	emit_page(struct ds_buf *b, const char *stream, unsigned long long seq,
+void	fx_emit_page(struct ds_buf *b, const char *stream, unsigned long long seq,
 	    const char *cursor, size_t cursorlen, const char *next, size_t nextlen,
 	    int has_more, const char *fetched_at, const char *records, size_t recordslen,
 	    int spaced);

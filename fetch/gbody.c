@@ -115,7 +115,7 @@ walk_obj(struct walk *w, const char **pp, const char *end, size_t depth, unsigne
 }
 
 int
-gbody_page(const struct def *d, const char *body, size_t n, struct gpage *pg,
+fx_gbody_page(const struct def *d, const char *body, size_t n, struct gpage *pg,
     struct ds_buf *why, int *not_json)
 {
 	struct walk *w;
@@ -145,7 +145,7 @@ gbody_page(const struct def *d, const char *body, size_t n, struct gpage *pg,
 			goto bad_json;
 		if (*v != '[') {
 			ds_buf_printf(why, "records .: the body is %s, not an array "
-			    "(byte %zu)", gbody_kind(v),
+			    "(byte %zu)", fx_gbody_kind(v),
 			    (size_t)(v - body));
 			rc = -1;
 			goto out;
@@ -163,7 +163,7 @@ gbody_page(const struct def *d, const char *body, size_t n, struct gpage *pg,
 		if (ds_json_validate(&w->j, body, end) < 0)
 			goto bad_json;
 		ds_buf_printf(why, "records %s: the body is %s, not an object (byte %zu)",
-		    d->records, gbody_kind(v), (size_t)(v - body));
+		    d->records, fx_gbody_kind(v), (size_t)(v - body));
 		rc = -1;
 		goto out;
 	}
@@ -203,7 +203,7 @@ gbody_page(const struct def *d, const char *body, size_t n, struct gpage *pg,
 	}
 	if (*rec.v != '[') {
 		ds_buf_printf(why, "records %s: %s at byte %zu, not an array",
-		    d->records, gbody_kind(rec.v), (size_t)(rec.v - body));
+		    d->records, fx_gbody_kind(rec.v), (size_t)(rec.v - body));
 		rc = -1;
 		goto out;
 	}
@@ -222,7 +222,7 @@ out:
 }
 
 int
-gbody_find(const char *v, size_t n, const char *path, struct gval *out)
+fx_gbody_find(const char *v, size_t n, const char *path, struct gval *out)
 {
 	struct walk *w = ds_xcalloc(1, sizeof(*w));
 	const char *p = v;
@@ -293,7 +293,7 @@ back_value(const char *lo, const char *e)
 }
 
 int
-gbody_last(const char *v, size_t n, struct gval *out)
+fx_gbody_last(const char *v, size_t n, struct gval *out)
 {
 	const char *e = v + n;
 
@@ -314,7 +314,7 @@ gbody_last(const char *v, size_t n, struct gval *out)
 }
 
 int
-gbody_bool(const struct gval *g)
+fx_gbody_bool(const struct gval *g)
 {
 	const char *s = g->v;
 	size_t n = g->n;
@@ -333,7 +333,7 @@ gbody_bool(const struct gval *g)
 }
 
 int
-gbody_text(const struct gval *g, struct ds_buf *out)
+fx_gbody_text(const struct gval *g, struct ds_buf *out)
 {
 	ds_buf_reset(out);
 	if (g->v == NULL)
@@ -350,7 +350,7 @@ gbody_text(const struct gval *g, struct ds_buf *out)
 }
 
 const char *
-gbody_kind(const char *v)
+fx_gbody_kind(const char *v)
 {
 	switch (*v) {
 	case '{':

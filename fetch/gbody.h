@@ -39,36 +39,36 @@ struct gpage {
  * first) and *not_json 1 (not JSON), 2 (JSON cut off at its end) or 0
  * (JSON without an array at the record path).
  */
-int	gbody_page(const struct def *d, const char *body, size_t n, struct gpage *pg,
+int	fx_gbody_page(const struct def *d, const char *body, size_t n, struct gpage *pg,
 	    struct ds_buf *why, int *not_json);
 
 /*
  * The value at path (dotted, relative) inside the validated JSON value
  * [v, v+n), or 0 when absent. Used on one record (after-field).
  */
-int	gbody_find(const char *v, size_t n, const char *path, struct gval *out);
+int	fx_gbody_find(const char *v, size_t n, const char *path, struct gval *out);
 
 /*
  * The last element of the validated array [v, v+n) (white space may
  * follow it), found scanning back from its end: the page is not walked
  * again. 0 when it is empty.
  */
-int	gbody_last(const char *v, size_t n, struct gval *out);
+int	fx_gbody_last(const char *v, size_t n, struct gval *out);
 
 /*
  * A flag value as a boolean: true/false, or the strings "true"/"false"
  * (any case), or 1/0 and "1"/"0". Returns 1, 0, or -1 for anything else.
  */
-int	gbody_bool(const struct gval *g);
+int	fx_gbody_bool(const struct gval *g);
 
 /*
  * A scalar value as text into out (reset first): a string decoded, a
  * number as written. Returns 0, or -1 (null, object, array, boolean, or a
  * string holding \u0000).
  */
-int	gbody_text(const struct gval *g, struct ds_buf *out);
+int	fx_gbody_text(const struct gval *g, struct ds_buf *out);
 
 /* "an object", "an array", "a string", "a number", "a boolean" or "null" for a value. */
-const char *gbody_kind(const char *v);
+const char *fx_gbody_kind(const char *v);
 
 #endif

@@ -35,9 +35,9 @@ add_filter(struct run *r, struct ds_buf *url, const char *filter)
 	const char *eq = strchr(filter, '='), *why;
 	struct ds_buf v = { 0 };
 
-	if (tmpl_fill(eq + 1, r->o->since_us, r->o->until_us, NULL, &v, &why) < 0)
+	if (fx_tmpl_fill(eq + 1, r->o->since_us, r->o->until_us, NULL, &v, &why) < 0)
 		ds_diex(DS_EX_USAGE, "setting filter: %s: %s", filter, why);
-	url_add_param(url, filter, (size_t)(eq - filter), v.p, v.len);
+	fx_url_add_param(url, filter, (size_t)(eq - filter), v.p, v.len);
 	ds_buf_free(&v);
 }
 
@@ -77,24 +77,24 @@ gen_url(struct run *r, const char *st, size_t n, struct ds_buf *url, struct ds_b
 			if (replaced(d, i, filtering))
 				continue;
 			eq = strchr(d->param.v[i], '=');
-			url_add_param(url, d->param.v[i], (size_t)(eq - d->param.v[i]),
+			fx_url_add_param(url, d->param.v[i], (size_t)(eq - d->param.v[i]),
 			    eq + 1, strlen(eq + 1));
 		}
-		if (d->limit_param != NULL && !(d->body && tmpl_has(d->body, "limit")))
-			url_add_param(url, d->limit_param, strlen(d->limit_param), lim,
+		if (d->limit_param != NULL && !(d->body && fx_tmpl_has(d->body, "limit")))
+			fx_url_add_param(url, d->limit_param, strlen(d->limit_param), lim,
 			    strlen(lim));
 		if (filtering && d->filter != NULL)
 			add_filter(r, url, d->filter);
 		if (d->style->request != NULL && !(d->body != NULL &&
-		    (tmpl_has(d->body, "offset") || tmpl_has(d->body, "page") ||
-		    tmpl_has(d->body, "cursor"))))
+		    (fx_tmpl_has(d->body, "offset") || fx_tmpl_has(d->body, "page") ||
+		    fx_tmpl_has(d->body, "cursor"))))
 			d->style->request(d, st, n, url);
 	}
 	ds_buf_terminate(url);
 	ds_buf_reset(surl);
 	ds_buf_add(surl, url->p, url->len);
 	if (o->query_key != NULL)
-		url_add_param(surl, d->auth_name, strlen(d->auth_name), o->query_key,
+		fx_url_add_param(surl, d->auth_name, strlen(d->auth_name), o->query_key,
 		    strlen(o->query_key));
 	ds_buf_terminate(surl);
 }
@@ -133,7 +133,7 @@ gen_request(struct run *r)
 		};
 
 		ds_buf_reset(&r->body);
-		if (tmpl_fill(d->body, o->since_us, o->until_us, vars, &r->body, &why) < 0)
+		if (fx_tmpl_fill(d->body, o->since_us, o->until_us, vars, &r->body, &why) < 0)
 			ds_diex(DS_EX_USAGE, "setting body: %s", why);
 	}
 	ds_buf_free(&cur);
@@ -152,16 +152,16 @@ body_failure(struct run *r, const struct gpage *pg, const char **cause)
 	struct gval code;
 	long st = 0;
 
-	(void)body_error(pg->error.v, pg->error.n, &msg, ERRMSG_MAX);
+	(void)fx_body_error(pg->error.v, pg->error.n, &msg, ERRMSG_MAX);
 	if (msg.len == 0)
 		ds_buf_add(&msg, pg->error.v, pg->error.n > ERRMSG_MAX ? ERRMSG_MAX :
 		    pg->error.n);
 	ds_buf_terminate(&msg);
-	if (*pg->error.v == '{' && (gbody_find(pg->error.v, pg->error.n, "code", &code) ||
-	    gbody_find(pg->error.v, pg->error.n, "status", &code)))
+	if (*pg->error.v == '{' && (fx_gbody_find(pg->error.v, pg->error.n, "code", &code) ||
+	    fx_gbody_find(pg->error.v, pg->error.n, "status", &code)))
 		st = strtol(*code.v == '"' ? code.v + 1 : code.v, NULL, 10);
 	/* CKAN names its errors, not their status: {"__type":"Authorization Error"} */
-	else if (*pg->error.v == '{' && gbody_find(pg->error.v, pg->error.n, "__type",
+	else if (*pg->error.v == '{' && fx_gbody_find(pg->error.v, pg->error.n, "__type",
 	    &code) && code.n == 21 && memcmp(code.v, "\"Authorization Error\"", 21) == 0)
 		st = 403;
 	ds_buf_reset(&r->why);
@@ -170,14 +170,14 @@ body_failure(struct run *r, const struct gpage *pg, const char **cause)
 	ds_buf_free(&msg);
 	if (st == 401 || st == 403 || st == 498 || st == 499)
 		ds_diex(DS_EX_AUTH, "credentials refused: code %ld in a 200 body at cursor "
-		    "%s: %s%s", st, cursor_text(r), r->why.p, !r->o->have_key ?
+		    "%s: %s%s", st, fx_pager_cursor_text(r), r->why.p, !r->o->have_key ?
 		    " (no key given: set DS_API_KEY or use --api-key-file)" : "");
 	if (st == 429 || (st >= 500 && st <= 599) || (st == 0 && d->error_transient) ||
 	    (st != 0 && (st < 400 || st > 599) && d->error_transient)) {
-		*cause = "body_error";
+		*cause = "fx_body_error";
 		return -1;
 	}
-	ds_diex(DS_EX_PERM, "error in a 200 body at cursor %s: %s", cursor_text(r),
+	ds_diex(DS_EX_PERM, "error in a 200 body at cursor %s: %s", fx_pager_cursor_text(r),
 	    r->why.p);
 }
 
@@ -208,19 +208,19 @@ stop_inputs(struct run *r, const struct gpage *pg, int has_next, struct stop_in 
 	in->records = pg->records;
 	in->limit = d->limit_param != NULL ? r->o->limit : 0;
 	in->has_more = -1;
-	if (d->has_more_path != NULL && (in->has_more = gbody_bool(&pg->has_more)) < 0) {
+	if (d->has_more_path != NULL && (in->has_more = fx_gbody_bool(&pg->has_more)) < 0) {
 		if (pg->has_more.v == NULL)
 			ds_diex(DS_EX_PERM, "response at cursor %s: has-more-path %s: no "
-			    "such member in the body", cursor_text(r), d->has_more_path);
+			    "such member in the body", fx_pager_cursor_text(r), d->has_more_path);
 		ds_diex(DS_EX_PERM, "response at cursor %s: has-more-path %s: %s at "
-		    "byte %zu, not true or false", cursor_text(r), d->has_more_path,
-		    gbody_kind(pg->has_more.v), (size_t)(pg->has_more.v - pg->body));
+		    "byte %zu, not true or false", fx_pager_cursor_text(r), d->has_more_path,
+		    fx_gbody_kind(pg->has_more.v), (size_t)(pg->has_more.v - pg->body));
 	}
 	in->more = -1;
 	if (d->more_path.n > 0) {
 		in->more = 0;
 		for (i = 0; i < d->more_path.n && i < GBODY_MORE_MAX; i++)
-			if ((b = gbody_bool(&pg->more[i])) == 1)
+			if ((b = fx_gbody_bool(&pg->more[i])) == 1)
 				in->more = 1;
 	}
 	in->total = d->total_path != NULL ? gval_count(&pg->total) : -1;
@@ -244,32 +244,32 @@ gen_take(struct run *r, const struct gpage *pg, int more)
 	struct ds_buf *line;
 	char ts[40];
 
-	if (more && seen_add(&r->seen, r->next.p, r->next.len))
+	if (more && fx_cursorset_add(&r->seen, r->next.p, r->next.len))
 		ds_diex(DS_EX_PERM, "endless pagination: page %llu (cursor %s) gives a "
 		    "next state (%s) already followed in this run", r->st.pages + 1,
-		    cursor_text(r), r->next.p);
+		    fx_pager_cursor_text(r), r->next.p);
 	ds_log_now(ts, sizeof(ts));
-	line = writer_buf(r->wr);
-	emit_page(line, r->o->stream, r->st.pages + 1, r->have_cur ? r->cur.p : NULL,
+	line = fx_writer_buf(r->wr);
+	fx_emit_page(line, r->o->stream, r->st.pages + 1, r->have_cur ? r->cur.p : NULL,
 	    r->cur.len, more ? r->next.p : NULL, r->next.len, more, ts, pg->data,
 	    pg->datalen, pg->spaced);
 	r->st.bytes += line->len;
-	writer_put(r->wr);
+	fx_writer_put(r->wr);
 	r->st.pages++;
 	r->st.records += pg->records;
 	r->st.has_more = more;
 	if (pg->total.v != NULL && gval_count(&pg->total) >= 0)
-		stats_set(&r->st.total, pg->total.v, pg->total.n);
+		fx_stats_set(&r->st.total, pg->total.v, pg->total.n);
 	r->last_total = gval_count(&pg->total);
-	stats_set(&r->st.next, more ? r->next.p : NULL, r->next.len);
+	fx_stats_set(&r->st.next, more ? r->next.p : NULL, r->next.len);
 	if (!more)
 		r->st.state = "done";
-	write_stats(r);
+	fx_pager_write_stats(r);
 	r->empty_run = pg->records == 0 ? r->empty_run + 1 : 0;
 	if (r->o->verbose)
 		ds_logkv(DS_LOG_INFO, "page", "seq=%llu records=%zu bytes=%zu has_more=%s %s",
 		    r->st.pages, pg->records, line->len, more ? "true" : "false",
-		    cursor_kv(r));
+		    fx_pager_cursor_kv(r));
 	ds_buf_reset(&r->cur);
 	ds_buf_add(&r->cur, r->next.p, r->next.len);
 	ds_buf_terminate(&r->cur);
@@ -281,7 +281,7 @@ gen_take(struct run *r, const struct gpage *pg, int more)
 /*
  * With the next state decided and no wait due, request that page now, so
  * the server makes it (and libcurl inflates it) while this one is written;
- * the next request takes the response (http_ahead()). Not for POST bodies
+ * the next request takes the response (fx_http_ahead()). Not for POST bodies
  * or OAuth tokens, which may change between requests.
  */
 static void
@@ -291,15 +291,15 @@ gen_ahead(struct run *r)
 
 	if (o->def->body != NULL || r->oauth != NULL || *o->stop ||
 	    (o->max_pages != 0 && r->st.pages + 1 >= o->max_pages) ||
-	    rl_pace(&r->rl, ds_mono()) > 0)
+	    fx_rl_pace(&r->rl, ds_mono()) > 0)
 		return;
 	gen_url(r, r->next.p, r->next.len, &r->guess, &r->aurl);
 	if (r->eurl.len > 0) {
 		if (strcmp(r->eurl.p, r->aurl.p) == 0)
 			return;		/* asked early, rightly */
-		http_cancel(r->http);	/* asked early, wrongly */
+		fx_http_cancel(r->http);	/* asked early, wrongly */
 	}
-	http_ahead(r->http, r->aurl.p);
+	fx_http_ahead(r->http, r->aurl.p);
 }
 
 /*
@@ -324,15 +324,15 @@ gen_ahead_early(struct run *r)
 	ds_buf_terminate(&r->eurl);
 	if (d->body != NULL || r->oauth != NULL || *o->stop ||
 	    (o->max_pages != 0 && r->st.pages + 1 >= o->max_pages) ||
-	    rl_pace(&r->rl, ds_mono()) > 0)
+	    fx_rl_pace(&r->rl, ds_mono()) > 0)
 		return;
 	ds_buf_reset(&r->estate);
 	if (d->style == &style_link) {
-		if (r->resp.link_next.len == 0 || url_resolve(r->url.p, r->resp.link_next.p,
+		if (r->resp.link_next.len == 0 || fx_url_resolve(r->url.p, r->resp.link_next.p,
 		    r->resp.link_next.len, &r->estate, &why) < 0)
 			return;
 		if (d->auth == AUTH_QUERY)
-			url_strip_param(&r->estate, d->auth_name);
+			fx_url_strip_param(&r->estate, d->auth_name);
 	} else if (d->style == &style_page || d->style == &style_offset) {
 		if (d->has_more_path != NULL || d->more_path.n > 0)
 			return;
@@ -351,7 +351,7 @@ gen_ahead_early(struct run *r)
 		return;
 	ds_buf_terminate(&r->estate);
 	gen_url(r, r->estate.p, r->estate.len, &r->guess, &r->eurl);
-	http_ahead(r->http, r->eurl.p);
+	fx_http_ahead(r->http, r->eurl.p);
 }
 
 /*
@@ -370,7 +370,7 @@ says_rate_limit(const struct http_resp *resp, const char *words)
 	if ((resp->status != 403 && resp->status != 429) || resp->retry_after[0] != '\0' ||
 	    strcmp(resp->rl_remaining, "0") == 0)
 		return 0;
-	(void)body_error(resp->body.p, resp->body.len, &msg, ERRMSG_MAX);
+	(void)fx_body_error(resp->body.p, resp->body.len, &msg, ERRMSG_MAX);
 	for (i = 0; i + n <= msg.len && !yes; i++)
 		yes = strncasecmp(msg.p + i, words, n) == 0;
 	ds_buf_free(&msg);
@@ -406,12 +406,12 @@ follow_redirect(struct run *r)
 
 	if (r->resp.location.len == 0)
 		ds_diex(DS_EX_PERM, "HTTP %ld without a Location at cursor %s from %s",
-		    r->resp.status, cursor_text(r), r->url.p);
-	if (url_resolve(r->url.p, r->resp.location.p, r->resp.location.len, &to, &why) < 0)
+		    r->resp.status, fx_pager_cursor_text(r), r->url.p);
+	if (fx_url_resolve(r->url.p, r->resp.location.p, r->resp.location.len, &to, &why) < 0)
 		ds_diex(DS_EX_PERM, "HTTP %ld at cursor %s from %s: its Location is not "
-		    "a URL to follow: %s", r->resp.status, cursor_text(r), r->url.p, why);
+		    "a URL to follow: %s", r->resp.status, fx_pager_cursor_text(r), r->url.p, why);
 	if (d->auth == AUTH_QUERY)
-		url_strip_param(&to, d->auth_name);
+		fx_url_strip_param(&to, d->auth_name);
 	ds_buf_terminate(&to);
 	ds_logkv(DS_LOG_INFO, "redirect", "status=%ld from=%s to=%s", r->resp.status,
 	    r->url.p, to.p);
@@ -421,7 +421,7 @@ follow_redirect(struct run *r)
 	ds_buf_reset(&r->surl);
 	ds_buf_add(&r->surl, to.p, to.len);
 	if (o->query_key != NULL)
-		url_add_param(&r->surl, d->auth_name, strlen(d->auth_name), o->query_key,
+		fx_url_add_param(&r->surl, d->auth_name, strlen(d->auth_name), o->query_key,
 		    strlen(o->query_key));
 	ds_buf_terminate(&r->surl);
 	ds_buf_free(&to);
@@ -432,7 +432,7 @@ follow_redirect(struct run *r)
  * one_request().
  */
 int
-gen_one(struct run *r, const char **cause, double *wait)
+fx_genpager_one(struct run *r, const char **cause, double *wait)
 {
 	const struct pager_opts *o = r->o;
 	const struct def *d = o->def;
@@ -446,21 +446,21 @@ gen_one(struct run *r, const char **cause, double *wait)
 	*wait = -1;
 	gen_request(r);
 	if (d->body != NULL)
-		http_post(r->http, r->body.p);
+		fx_http_post(r->http, r->body.p);
 again:
 	if (r->oauth != NULL) {
-		if (oauth_token(r->oauth, renewed, &tok, &r->why) < 0) {
+		if (fx_oauth_token(r->oauth, renewed, &tok, &r->why) < 0) {
 			*cause = "token";
 			return -1;
 		}
-		http_bearer(r->http, tok);
+		fx_http_bearer(r->http, tok);
 	}
-	if (http_get(r->http, r->surl.p, resp) < 0) {
+	if (fx_http_get(r->http, r->surl.p, resp) < 0) {
 		if (resp->aborted)
 			return -1;
 		if (resp->too_big)
 			ds_diex(DS_EX_PERM, "response at cursor %s is larger than "
-			    "--max-body-bytes %zu", cursor_text(r), o->max_body);
+			    "--max-body-bytes %zu", fx_pager_cursor_text(r), o->max_body);
 		if (strcmp(resp->cause, "permanent") == 0)
 			ds_diex(DS_EX_PERM, "request for %s failed: %s", r->url.p,
 			    resp->error);
@@ -474,7 +474,7 @@ again:
 	    resp->status == 307 || resp->status == 308) && d->body == NULL) {
 		if (++redirects > REDIRECT_MAX)
 			ds_diex(DS_EX_PERM, "more than %d redirects at cursor %s, the last "
-			    "from %s", REDIRECT_MAX, cursor_text(r), r->url.p);
+			    "from %s", REDIRECT_MAX, fx_pager_cursor_text(r), r->url.p);
 		follow_redirect(r);
 		goto again;
 	}
@@ -486,8 +486,8 @@ again:
 	/* a 403 that says the budget is spent, or when to come back, is a rate limit (GitHub) */
 	if (resp->status == 429 || limited_403(resp)) {
 		r->st.http_429++;
-		*wait = rl_wait_429(&r->rl, resp->retry_after, resp->rl_reset,
-		    resp->rl_remaining, wall(), &src);
+		*wait = fx_rl_wait_429(&r->rl, resp->retry_after, resp->rl_reset,
+		    resp->rl_remaining, fx_pager_wall(), &src);
 		if (*wait < 0 && says_rate_limit(resp, "secondary rate limit")) {
 			/* GitHub: "wait for at least one minute" (up to --backoff-max) */
 			*wait = o->backoff_max_ms < SECONDARY_WAIT_MS ?
@@ -503,24 +503,24 @@ again:
 		    "answer) for %s", r->url.p);
 		return -1;
 	}
-	rl_observe(&r->rl, resp->rl_limit, resp->rl_remaining, resp->rl_reset, wall(),
+	fx_rl_observe(&r->rl, resp->rl_limit, resp->rl_remaining, resp->rl_reset, fx_pager_wall(),
 	    ds_mono());
 	if (resp->status == 200) {
 		gen_ahead_early(r);
-		if (gbody_page(d, resp->body.p, resp->body.len, &pg, &r->why,
+		if (fx_gbody_page(d, resp->body.p, resp->body.len, &pg, &r->why,
 		    &not_json) < 0) {
 			if (not_json) {
 				*cause = not_json == 2 ? "truncated" : "not_json";
 				return -1;
 			}
 			ds_diex(DS_EX_PERM, "response at cursor %s does not match the "
-			    "definition: %s", cursor_text(r), r->why.p);
+			    "definition: %s", fx_pager_cursor_text(r), r->why.p);
 		}
 		if (pg.error.v != NULL && *pg.error.v != 'n' && *pg.error.v != 'f')
 			return body_failure(r, &pg, cause);
 		if (pg.data == NULL)
 			ds_diex(DS_EX_PERM, "response at cursor %s: records %s: no such "
-			    "member in the body", cursor_text(r), d->records);
+			    "member in the body", fx_pager_cursor_text(r), d->records);
 		memset(&sr, 0, sizeof(sr));
 		sr.url = r->url.p;
 		sr.link_next = resp->link_next.len > 0 ? resp->link_next.p : NULL;
@@ -529,27 +529,27 @@ again:
 		sr.limit = o->limit;
 		ds_buf_reset(&r->why);
 		if ((has_next = d->style->next(d, &pg, &sr, &r->next, &r->why)) < 0)
-			ds_diex(DS_EX_PERM, "response at cursor %s: %s", cursor_text(r),
+			ds_diex(DS_EX_PERM, "response at cursor %s: %s", fx_pager_cursor_text(r),
 			    r->why.p);
 		if (has_next && d->auth == AUTH_QUERY && d->style->url_state)
-			url_strip_param(&r->next, d->auth_name);
+			fx_url_strip_param(&r->next, d->auth_name);
 		ds_buf_terminate(&r->next);
 		stop_inputs(r, &pg, has_next, &in);
-		verdict = stop_decide(&in, &why);
+		verdict = fx_stop_decide(&in, &why);
 		if (verdict == STOP_FAIL)
 			ds_diex(DS_EX_PERM, "pagination stopped at cursor %s (page %llu, "
-			    "%zu records): %s", cursor_text(r), r->st.pages + 1,
+			    "%zu records): %s", fx_pager_cursor_text(r), r->st.pages + 1,
 			    pg.records, why);
 		if (verdict == STOP_MORE)
 			gen_ahead(r);
 		else if (r->eurl.len > 0)
-			http_cancel(r->http);	/* nothing is asked past a last page */
+			fx_http_cancel(r->http);	/* nothing is asked past a last page */
 		if (verdict == STOP_LAST && o->verbose)
 			ds_logkv(DS_LOG_INFO, "last page", "reason=\"%s\" %s", why,
-			    cursor_kv(r));
+			    fx_pager_cursor_kv(r));
 		return gen_take(r, &pg, verdict == STOP_MORE);
 	}
-	return not_a_page(r, *wait >= 0 || resp->status == 429 || limited_403(resp) ||
+	return fx_pager_not_a_page(r, *wait >= 0 || resp->status == 429 || limited_403(resp) ||
 	    (resp->status >= 500 && resp->status <= 599), resp->status == 403, src,
 	    r->url.p, cause);
 }

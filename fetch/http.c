@@ -24,15 +24,15 @@ struct http {
 	struct http_resp	*r;	/* the response being filled */
 	char			 errbuf[CURL_ERROR_SIZE];
 
-	/* a request made ahead by http_ahead(), on a thread kept for them */
+	/* a request made ahead by fx_http_ahead(), on a thread kept for them */
 	pthread_t		 th;
-	int			 started;	/* th runs (until http_free()) */
+	int			 started;	/* th runs (until fx_http_free()) */
 	pthread_mutex_t		 amu;		/* guards job and quit */
 	pthread_cond_t		 acv;
 	int			 job;		/* AHEAD_NONE, _ASKED or _DONE */
 	int			 quit;
 	atomic_int		 ahead;		/* a job is asked or done: take it */
-	pthread_t		 owner;		/* the thread that calls http_get() */
+	pthread_t		 owner;		/* the thread that calls fx_http_get() */
 	atomic_int		 cancel;	/* stop th's transfer (not another) */
 	struct ds_buf		 aurl;
 	struct http_resp	 aresp;
@@ -151,7 +151,7 @@ rel_next(const char *q, const char *pe)
 }
 
 int
-http_link_next(const char *v, size_t n, struct ds_buf *out)
+fx_http_link_next(const char *v, size_t n, struct ds_buf *out)
 {
 	const char *p = v, *e = v + n, *u, *ue, *pe;
 
@@ -215,7 +215,7 @@ on_header(char *p, size_t size, size_t nitems, void *arg)
 		struct ds_buf t = { 0 };
 
 		/* the first rel="next" wins */
-		if (h->r->link_next.len == 0 && http_link_next(p + 5, n - 5, &t))
+		if (h->r->link_next.len == 0 && fx_http_link_next(p + 5, n - 5, &t))
 			ds_buf_add(&h->r->link_next, t.p, t.len);
 		ds_buf_terminate(&h->r->link_next);
 		ds_buf_free(&t);
@@ -262,7 +262,7 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
 } while (0)
 
 struct http *
-http_new(const char *key, long timeout_ms, int insecure, size_t maxbody,
+fx_http_new(const char *key, long timeout_ms, int insecure, size_t maxbody,
     atomic_int *stop)
 {
 	struct http *h = ds_xcalloc(1, sizeof(*h));
@@ -347,7 +347,7 @@ classify(CURLcode c)
 	}
 }
 
-/* The request itself: see http_get(). */
+/* The request itself: see fx_http_get(). */
 static int
 perform(struct http *h, const char *url, struct http_resp *r)
 {
@@ -395,7 +395,7 @@ enum { AHEAD_NONE, AHEAD_ASKED, AHEAD_DONE };
 
 /*
  * The thread of the requests made ahead: one request each time one is
- * asked for, until http_free() says quit. One thread for the run, not
+ * asked for, until fx_http_free() says quit. One thread for the run, not
  * one per request.
  */
 static void *
@@ -444,7 +444,7 @@ join_ahead(struct http *h, const char *url)
 }
 
 void
-http_ahead(struct http *h, const char *url)
+fx_http_ahead(struct http *h, const char *url)
 {
 	sigset_t block, old;
 
@@ -475,7 +475,7 @@ http_ahead(struct http *h, const char *url)
 }
 
 void
-http_cancel(struct http *h)
+fx_http_cancel(struct http *h)
 {
 	/*
 	 * Only the owner joins: from another thread (the writer's exit) the
@@ -486,7 +486,7 @@ http_cancel(struct http *h)
 }
 
 int
-http_get(struct http *h, const char *url, struct http_resp *r)
+fx_http_get(struct http *h, const char *url, struct http_resp *r)
 {
 	struct http_resp t;
 
@@ -500,7 +500,7 @@ http_get(struct http *h, const char *url, struct http_resp *r)
 }
 
 void
-http_header(struct http *h, const char *line)
+fx_http_header(struct http *h, const char *line)
 {
 	struct curl_slist *l;
 
@@ -511,14 +511,14 @@ http_header(struct http *h, const char *line)
 }
 
 void
-http_bearer(struct http *h, const char *token)
+fx_http_bearer(struct http *h, const char *token)
 {
 	SETOPT(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
 	SETOPT(h->curl, CURLOPT_XOAUTH2_BEARER, token);
 }
 
 void
-http_basic(struct http *h, const char *userpass)
+fx_http_basic(struct http *h, const char *userpass)
 {
 	h->userpass = ds_xstrdup(userpass);
 	SETOPT(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
@@ -526,7 +526,7 @@ http_basic(struct http *h, const char *userpass)
 }
 
 void
-http_post(struct http *h, const char *body)
+fx_http_post(struct http *h, const char *body)
 {
 	if (body == NULL) {
 		h->post_set = 0;
@@ -534,7 +534,7 @@ http_post(struct http *h, const char *body)
 		return;
 	}
 	if (!h->post_set)
-		http_header(h, "Content-Type: application/json");
+		fx_http_header(h, "Content-Type: application/json");
 	ds_buf_reset(&h->post);
 	ds_buf_adds(&h->post, body);
 	ds_buf_terminate(&h->post);
@@ -542,7 +542,7 @@ http_post(struct http *h, const char *body)
 }
 
 void
-http_free(struct http *h)
+fx_http_free(struct http *h)
 {
 	struct curl_slist *l;
 

@@ -41,45 +41,45 @@ struct http;
  * timeout_ms bounds each request; the connect phase gets at most 10 s of it.
  * *stop is polled during transfers: non-zero aborts them.
  */
-struct http *http_new(const char *key, long timeout_ms, int insecure,
+struct http *fx_http_new(const char *key, long timeout_ms, int insecure,
 	    size_t maxbody, atomic_int *stop);
 /* GET url into r (reset first; r->body is reused across calls). Returns 0
  * when a response came (any status), -1 on a transfer failure. */
-int	 http_get(struct http *h, const char *url, struct http_resp *r);
+int	 fx_http_get(struct http *h, const char *url, struct http_resp *r);
 /*
  * Start the GET of url now, on the handle's thread for requests made
- * ahead (started on the first, kept until http_free()): the next http_get()
+ * ahead (started on the first, kept until fx_http_free()): the next fx_http_get()
  * for the same url takes its response (waiting for it to end); one for
- * another url stops it and drops it, as http_free() does. At most one is made ahead; the
+ * another url stops it and drops it, as fx_http_free() does. At most one is made ahead; the
  * handle is the thread's until then. Nothing happens when none can start.
  */
-void	 http_ahead(struct http *h, const char *url);
+void	 fx_http_ahead(struct http *h, const char *url);
 /*
  * From the thread that makes the requests (else nothing happens): stop the
  * request made ahead, if any, and wait for its thread, so that no transfer
  * runs while the process tears down (an exit hook).
  */
-void	 http_cancel(struct http *h);
+void	 fx_http_cancel(struct http *h);
 /*
  * Add a request header line ("Name: value") to every request; the line is
  * wiped from memory when the handle is freed (it may hold a credential).
  */
-void	 http_header(struct http *h, const char *line);
+void	 fx_http_header(struct http *h, const char *line);
 /* Send Authorization: Bearer token (copied by libcurl) from now on. */
-void	 http_bearer(struct http *h, const char *token);
+void	 fx_http_bearer(struct http *h, const char *token);
 /* Send HTTP Basic credentials (userpass is "user:password") with every request. */
-void	 http_basic(struct http *h, const char *userpass);
+void	 fx_http_basic(struct http *h, const char *userpass);
 /*
  * Make the next requests POST body (JSON, copied), or GET again when body
  * is NULL.
  */
-void	 http_post(struct http *h, const char *body);
+void	 fx_http_post(struct http *h, const char *body);
 /*
  * The target of the rel="next" link of a Link header value (RFC 8288),
  * into out (reset first). Returns 1 when there is one, else 0.
  */
-int	 http_link_next(const char *v, size_t n, struct ds_buf *out);
+int	 fx_http_link_next(const char *v, size_t n, struct ds_buf *out);
 /* Free the handle (after any request made ahead ends) and wipe the key. */
-void	 http_free(struct http *h);
+void	 fx_http_free(struct http *h);
 
 #endif

@@ -130,7 +130,7 @@ read_key(const char *file)
 static int
 file_setting(void *arg, const char *name, const char *value, const char *where)
 {
-	if (def_set(arg, name, value, where) == 0 || def_other_stage(name))
+	if (fx_def_set(arg, name, value, where) == 0 || fx_def_other_stage(name))
 		return 0;
 	ds_diex(DS_EX_USAGE, "%s: unknown setting %s", where, name);
 }
@@ -150,12 +150,12 @@ url_given(const char *url, const struct def *d)
 		ds_diex(DS_EX_USAGE, "the URL must start with http:// or https://");
 	if (*h == '\0' || *h == '/' || *h == '?' || *h == '#')
 		ds_diex(DS_EX_USAGE, "the URL has no host");
-	if (url_has_api_key(url))
+	if (fx_url_has_api_key(url))
 		ds_diex(DS_EX_USAGE, "the URL holds api_key=: pass the key in "
 		    "DS_API_KEY or --api-key-file instead");
 	if (d->auth == AUTH_QUERY) {
 		ds_buf_printf(&b, "%s", url);
-		url_strip_param(&b, d->auth_name);
+		fx_url_strip_param(&b, d->auth_name);
 		if (strcmp(b.p, url) != 0)
 			ds_diex(DS_EX_USAGE, "the URL holds the auth-name parameter %s: "
 			    "pass the key in DS_API_KEY or --api-key-file instead",
@@ -268,12 +268,12 @@ main(int argc, char *argv[])
 	ds_log_init(argv[0]);
 	ds_no_core();
 	/* the options: the fixed ones, then one per setting, then the two files */
-	opts = ds_xcalloc(nlong + def_count() + 3, sizeof(*opts));
+	opts = ds_xcalloc(nlong + fx_def_count() + 3, sizeof(*opts));
 	memcpy(opts, longopts, nlong * sizeof(*opts));
-	for (i = 0; i < def_count(); i++) {
-		if (strcmp(def_name(i), "limit") == 0)
+	for (i = 0; i < fx_def_count(); i++) {
+		if (strcmp(fx_def_name(i), "limit") == 0)
 			continue;
-		opts[nlong].name = def_name(i);
+		opts[nlong].name = fx_def_name(i);
 		opts[nlong].has_arg = required_argument;
 		opts[nlong].val = O_SETTING + (int)i;
 		nlong++;
@@ -283,8 +283,8 @@ main(int argc, char *argv[])
 	setname = ds_xcalloc((size_t)argc + 1, sizeof(*setname));
 	setval = ds_xcalloc((size_t)argc + 1, sizeof(*setval));
 	while ((ch = getopt_long(argc, argv, "hqv", opts, NULL)) != -1) {
-		if (ch >= O_SETTING && ch < O_SETTING + (int)def_count()) {
-			setname[nset] = def_name((size_t)(ch - O_SETTING));
+		if (ch >= O_SETTING && ch < O_SETTING + (int)fx_def_count()) {
+			setname[nset] = fx_def_name((size_t)(ch - O_SETTING));
 			setval[nset++] = optarg;
 			continue;
 		}
@@ -366,24 +366,24 @@ main(int argc, char *argv[])
 		ds_log_setlevel(DS_LOG_ERROR);
 
 	/* the definition: preset, file, then the command line's settings */
-	def_init(&d);
+	fx_def_init(&d);
 	if (connector != NULL) {
-		def_layer(&d);
+		fx_def_layer(&d);
 		conf = ds_def_connector(connector);
 		ds_def_read(conf, file_setting, &d);
 		free(conf);
 	}
 	if (definition != NULL) {
-		def_layer(&d);
+		fx_def_layer(&d);
 		ds_def_read(definition, file_setting, &d);
 	}
-	def_layer(&d);
+	fx_def_layer(&d);
 	for (i = 0; i < nset; i++) {
 		ds_buf_reset(&hl);
 		ds_buf_printf(&hl, "--%s", setname[i]);
-		(void)def_set(&d, setname[i], setval[i], hl.p);
+		(void)fx_def_set(&d, setname[i], setval[i], hl.p);
 	}
-	def_check(&d, o.since != NULL, o.until != NULL);
+	fx_def_check(&d, o.since != NULL, o.until != NULL);
 	if (!limit_given && d.limit > 0)
 		o.limit = d.limit;
 	if (d.limit_max > 0 && o.limit > d.limit_max) {
@@ -401,14 +401,14 @@ main(int argc, char *argv[])
 		o.until = datasync_time("until", o.until, until_rfc);
 	}
 	if (d.style == &style_datasync) {
-		if ((events = url_events(argv[0], &why)) == NULL)
+		if ((events = fx_url_events(argv[0], &why)) == NULL)
 			ds_diex(DS_EX_USAGE, "%s", why);
 	} else
 		events = url_given(argv[0], &d);
 	/* a URL state to start from must not lead the credentials elsewhere */
 	if (d.style->url_state && o.cursor != NULL && *o.cursor != '\0') {
 		ds_buf_reset(&hl);
-		if (url_resolve(events, o.cursor, strlen(o.cursor), &hl, &why) < 0)
+		if (fx_url_resolve(events, o.cursor, strlen(o.cursor), &hl, &why) < 0)
 			ds_diex(DS_EX_USAGE, "--cursor %s: not a URL to follow from %s: %s",
 			    o.cursor, events, why);
 	}
@@ -475,7 +475,7 @@ main(int argc, char *argv[])
 		ds_die(DS_EX_TEMP, "sigaction");
 	ds_out_init();
 
-	(void)pager_run(&o);
+	(void)fx_pager_run(&o);
 	ds_out_close();
 	ds_log_secret(NULL);
 	if (hl.p != NULL)
@@ -485,7 +485,7 @@ main(int argc, char *argv[])
 	free(setname);
 	free(setval);
 	free(opts);
-	def_free(&d);
+	fx_def_free(&d);
 	if (key != NULL) {
 		explicit_bzero(key, strlen(key));
 		free(key);

@@ -37,7 +37,7 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 }
 
 struct oauth *
-oauth_new(const char *url, const char *cred, const char *scope, long timeout_ms,
+fx_oauth_new(const char *url, const char *cred, const char *scope, long timeout_ms,
     int insecure)
 {
 	struct oauth *o = ds_xcalloc(1, sizeof(*o));
@@ -63,7 +63,7 @@ oauth_new(const char *url, const char *cred, const char *scope, long timeout_ms,
 }
 
 int
-oauth_token(struct oauth *o, int force, const char **tok, struct ds_buf *why)
+fx_oauth_token(struct oauth *o, int force, const char **tok, struct ds_buf *why)
 {
 	struct ds_buf form = { 0 }, msg = { 0 };
 	struct gval v;
@@ -78,7 +78,7 @@ oauth_token(struct oauth *o, int force, const char **tok, struct ds_buf *why)
 	ds_buf_adds(&form, "grant_type=client_credentials");
 	if (o->scope != NULL) {
 		ds_buf_adds(&form, "&scope=");
-		url_encode(&form, o->scope, strlen(o->scope));
+		fx_url_encode(&form, o->scope, strlen(o->scope));
 	}
 	ds_buf_terminate(&form);
 	ds_buf_reset(&o->body);
@@ -100,18 +100,18 @@ oauth_token(struct oauth *o, int force, const char **tok, struct ds_buf *why)
 	}
 	if (status != 200) {
 		/* RFC 6749 5.2: {"error":"invalid_client", "error_description":...} */
-		if (o->body.len > 0 && gbody_find(o->body.p, o->body.len, "error", &v))
-			(void)gbody_text(&v, &msg);
+		if (o->body.len > 0 && fx_gbody_find(o->body.p, o->body.len, "error", &v))
+			(void)fx_gbody_text(&v, &msg);
 		ds_diex(status == 400 || status == 401 || status == 403 ? DS_EX_AUTH :
 		    DS_EX_PERM, "credentials refused by the token URL %s: HTTP %ld%s%s",
 		    o->url, status, msg.len ? ": " : "", msg.len ? msg.p : "");
 	}
-	if (!gbody_find(o->body.p, o->body.len, "access_token", &v) || *v.v != '"' ||
-	    gbody_text(&v, &o->token) < 0 || o->token.len == 0)
+	if (!fx_gbody_find(o->body.p, o->body.len, "access_token", &v) || *v.v != '"' ||
+	    fx_gbody_text(&v, &o->token) < 0 || o->token.len == 0)
 		ds_diex(DS_EX_PERM, "the token URL %s answered without an access_token "
 		    "string", o->url);
 	ds_log_secret_add(o->token.p);	/* a server may echo the token back */
-	if (gbody_find(o->body.p, o->body.len, "expires_in", &v) && gbody_text(&v, &msg) == 0)
+	if (fx_gbody_find(o->body.p, o->body.len, "expires_in", &v) && fx_gbody_text(&v, &msg) == 0)
 		life = strtod(msg.p, NULL);
 	if (!(life > 0))
 		life = 3600;
@@ -126,7 +126,7 @@ oauth_token(struct oauth *o, int force, const char **tok, struct ds_buf *why)
 }
 
 void
-oauth_free(struct oauth *o)
+fx_oauth_free(struct oauth *o)
 {
 	if (o == NULL)
 		return;

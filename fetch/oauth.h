@@ -14,7 +14,7 @@ struct oauth;
  * or DS_API_KEY), sent to url with HTTP Basic as the RFC recommends;
  * scope may be NULL. Everything is copied.
  */
-struct oauth *oauth_new(const char *url, const char *cred, const char *scope,
+struct oauth *fx_oauth_new(const char *url, const char *cred, const char *scope,
 	    long timeout_ms, int insecure);
 
 /*
@@ -24,9 +24,9 @@ struct oauth *oauth_new(const char *url, const char *cred, const char *scope,
  * DS_EX_AUTH when the token endpoint refuses the client, DS_EX_PERM when
  * its answer is not a token.
  */
-int	oauth_token(struct oauth *o, int force, const char **tok, struct ds_buf *why);
+int	fx_oauth_token(struct oauth *o, int force, const char **tok, struct ds_buf *why);
 
 /* Wipe and free. */
-void	oauth_free(struct oauth *o);
+void	fx_oauth_free(struct oauth *o);
 
 #endif

@@ -34,7 +34,7 @@ static int finished;		/* the exit hook has nothing left to do */
 
 /* Unix time in seconds. */
 double
-wall(void)
+fx_pager_wall(void)
 {
 	struct timespec ts;
 
@@ -66,13 +66,13 @@ pause_for(struct run *r, double secs)
 
 /* Rewrite the --stats file, warning (once) when that fails. */
 void
-write_stats(struct run *r)
+fx_pager_write_stats(struct run *r)
 {
 	static int warned;
 
 	if (r->o->stats == NULL)
 		return;
-	if (stats_write(&r->st, r->o->stats) < 0 && !warned) {
+	if (fx_stats_write(&r->st, r->o->stats) < 0 && !warned) {
 		ds_warn("cannot write --stats file %s", r->o->stats);
 		warned = 1;
 	}
@@ -90,23 +90,23 @@ at_exit(void)
 	if (r == NULL || finished)
 		return;
 	finished = 1;
-	http_cancel(r->http);
+	fx_http_cancel(r->http);
 	/* the line in flight goes out whole, unless its writing is what failed */
-	if (!writer_is_self(r->wr)) {
-		writer_free(r->wr);
+	if (!fx_writer_is_self(r->wr)) {
+		fx_writer_free(r->wr);
 		r->wr = NULL;
 	}
-	(void)archive_close(r->arch);
+	(void)fx_archive_close(r->arch);
 	r->arch = NULL;
 	if (strcmp(r->st.state, "done") != 0) {
 		r->st.state = "failed";
-		write_stats(r);
+		fx_pager_write_stats(r);
 	}
 }
 
 /* Reset r->kv to "cursor=<the cursor, logfmt-quoted>" or "cursor=null". */
 const char *
-cursor_kv(struct run *r)
+fx_pager_cursor_kv(struct run *r)
 {
 	ds_buf_reset(&r->kv);
 	ds_buf_adds(&r->kv, "cursor=");
@@ -120,14 +120,14 @@ cursor_kv(struct run *r)
 
 /* The cursor as it is, or "null", for error messages (which get quoted whole). */
 const char *
-cursor_text(struct run *r)
+fx_pager_cursor_text(struct run *r)
 {
 	return r->have_cur ? r->cur.p : "null";
 }
 
 /* A static name for an HTTP status used as a retry cause. */
 const char *
-status_cause(long status)
+fx_pager_status_cause(long status)
 {
 	switch (status) {
 	case 429:
@@ -146,14 +146,14 @@ status_cause(long status)
 }
 
 int
-not_a_page(struct run *r, int retry, int limited, const char *src, const char *url,
+fx_pager_not_a_page(struct run *r, int retry, int limited, const char *src, const char *url,
     const char **cause)
 {
 	long st = r->resp.status;
 
 	ds_buf_reset(&r->why);
 	if (retry) {
-		*cause = status_cause(limited ? 429 : st);
+		*cause = fx_pager_status_cause(limited ? 429 : st);
 		if (src != NULL)
 			ds_buf_printf(&r->why, "wait from %s", src);
 		else
@@ -161,26 +161,26 @@ not_a_page(struct run *r, int retry, int limited, const char *src, const char *u
 		return -1;
 	}
 	if (st >= 400 && st <= 499)
-		refused(r);
+		fx_pager_refused(r);
 	ds_diex(DS_EX_PERM, "unexpected HTTP %ld at cursor %s from %s", st,
-	    cursor_text(r), url);
+	    fx_pager_cursor_text(r), url);
 }
 
 /* Exit for a refused request: 401/403, an expired cursor, another 4xx. */
 void __attribute__((noreturn))
-refused(struct run *r)
+fx_pager_refused(struct run *r)
 {
 	struct ds_buf msg = { 0 };
 	long st = r->resp.status;
 	int expired;
 
-	expired = body_error(r->resp.body.p, r->resp.body.len, &msg, ERRMSG_MAX);
+	expired = fx_body_error(r->resp.body.p, r->resp.body.len, &msg, ERRMSG_MAX);
 	if (msg.len == 0)
 		ds_buf_adds(&msg, "(no message)");
 	ds_buf_terminate(&msg);
 	if ((st == 401 || st == 403) && r->o->def->style != &style_datasync)
 		ds_diex(DS_EX_AUTH, "credentials refused: HTTP %ld at cursor %s: %s%s", st,
-		    cursor_text(r), msg.p, !r->o->have_key ? " (no key given: set "
+		    fx_pager_cursor_text(r), msg.p, !r->o->have_key ? " (no key given: set "
 		    "DS_API_KEY or use --api-key-file)" : "");
 	if (st == 401 || st == 403)
 		ds_diex(DS_EX_AUTH, "API key refused: HTTP %ld: %s%s", st, msg.p,
@@ -189,13 +189,13 @@ refused(struct run *r)
 	if ((st == 400 || st == 410) && expired && r->have_cur) {
 		if (r->cur_since >= 0)
 			ds_diex(DS_EX_EXPIRED, "cursor expired: HTTP %ld at cursor %s, "
-			    "received by this run %.0f s ago: %s", st, cursor_text(r),
+			    "received by this run %.0f s ago: %s", st, fx_pager_cursor_text(r),
 			    ds_mono() - r->cur_since, msg.p);
 		ds_diex(DS_EX_EXPIRED, "cursor expired: HTTP %ld at cursor %s (the "
-		    "start cursor; its age is unknown here): %s", st, cursor_text(r),
+		    "start cursor; its age is unknown here): %s", st, fx_pager_cursor_text(r),
 		    msg.p);
 	}
-	ds_diex(DS_EX_PERM, "HTTP %ld at cursor %s: %s", st, cursor_text(r), msg.p);
+	ds_diex(DS_EX_PERM, "HTTP %ld at cursor %s: %s", st, fx_pager_cursor_text(r), msg.p);
 }
 
 /* Write the page held in r->resp (parsed into pg); returns 1 at the last page. */
@@ -209,36 +209,36 @@ take_page(struct run *r, const struct page *pg)
 	if (pg->next != NULL &&
 	    ds_json_str_decode(pg->next, pg->nextlen, &r->next) < 0)
 		ds_diex(DS_EX_PERM, "nextCursor after cursor %s holds \\u0000",
-		    cursor_text(r));
+		    fx_pager_cursor_text(r));
 	ds_buf_terminate(&r->next);
-	if (pg->has_more && seen_add(&r->seen, r->next.p, r->next.len))
+	if (pg->has_more && fx_cursorset_add(&r->seen, r->next.p, r->next.len))
 		ds_diex(DS_EX_PERM, "endless pagination: page %llu (cursor %s) gives a "
 		    "nextCursor already followed in this run", r->st.pages + 1,
-		    cursor_text(r));
+		    fx_pager_cursor_text(r));
 	ds_log_now(ts, sizeof(ts));
-	line = writer_buf(r->wr);
-	emit_page(line, r->o->stream, r->st.pages + 1,
+	line = fx_writer_buf(r->wr);
+	fx_emit_page(line, r->o->stream, r->st.pages + 1,
 	    r->have_cur ? r->cur.p : NULL, r->cur.len,
 	    pg->next != NULL ? r->next.p : NULL, r->next.len, pg->has_more, ts,
 	    pg->data, pg->datalen, pg->spaced);
 	r->st.bytes += line->len;
-	writer_put(r->wr);
+	fx_writer_put(r->wr);
 
 	r->st.pages++;
 	r->st.records += pg->records;
 	r->st.has_more = pg->has_more;
 	if (pg->total != NULL)
-		stats_set(&r->st.total, pg->total, pg->totallen);
-	stats_set(&r->st.next, pg->next != NULL ? r->next.p : NULL, r->next.len);
+		fx_stats_set(&r->st.total, pg->total, pg->totallen);
+	fx_stats_set(&r->st.next, pg->next != NULL ? r->next.p : NULL, r->next.len);
 	if (!pg->has_more)
 		r->st.state = "done";
-	write_stats(r);
+	fx_pager_write_stats(r);
 	if (r->o->verbose)
 		ds_logkv(DS_LOG_INFO, "page", "seq=%llu records=%zu bytes=%zu has_more=%s "
 		    "encoding=%s %s", r->st.pages, pg->records, line->len,
 		    pg->has_more ? "true" : "false", r->resp.content_encoding[0] != '\0' &&
 		    strchr(r->resp.content_encoding, ' ') == NULL ?
-		    r->resp.content_encoding : "identity", cursor_kv(r));
+		    r->resp.content_encoding : "identity", fx_pager_cursor_kv(r));
 
 	/* Follow the next cursor. */
 	ds_buf_reset(&r->cur);
@@ -251,7 +251,7 @@ take_page(struct run *r, const struct page *pg)
 
 /*
  * With a 200 in r->resp and no wait due before the next request, request
- * the page after it now, by the cursor body_next_guess() reads off the
+ * the page after it now, by the cursor fx_body_next_guess() reads off the
  * body, so the server makes that page while this one is checked and
  * written; the next request takes the response if the cursor was right.
  */
@@ -263,16 +263,16 @@ request_ahead(struct run *r)
 	size_t n;
 
 	if (*o->stop || (o->max_pages != 0 && r->st.pages + 1 >= o->max_pages) ||
-	    rl_pace(&r->rl, ds_mono()) > 0 ||
-	    !body_next_guess(r->resp.body.p, r->resp.body.len, &c, &n))
+	    fx_rl_pace(&r->rl, ds_mono()) > 0 ||
+	    !fx_body_next_guess(r->resp.body.p, r->resp.body.len, &c, &n))
 		return;
 	ds_buf_reset(&r->guess);
 	if (ds_json_str_decode(c, n, &r->guess) != 0)
 		return;
 	ds_buf_terminate(&r->guess);
-	url_page(&r->aurl, o->events, o->limit, r->guess.p, r->guess.len, o->since,
+	fx_url_page(&r->aurl, o->events, o->limit, r->guess.p, r->guess.len, o->since,
 	    o->until);
-	http_ahead(r->http, r->aurl.p);
+	fx_http_ahead(r->http, r->aurl.p);
 }
 
 /*
@@ -290,16 +290,16 @@ one_request(struct run *r, const char **cause, double *wait)
 	int not_json;
 
 	if (o->def->style != &style_datasync)
-		return gen_one(r, cause, wait);
+		return fx_genpager_one(r, cause, wait);
 	*wait = -1;
-	url_page(&r->url, o->events, o->limit, r->have_cur ? r->cur.p : NULL,
+	fx_url_page(&r->url, o->events, o->limit, r->have_cur ? r->cur.p : NULL,
 	    r->cur.len, o->since, o->until);
-	if (http_get(r->http, r->url.p, resp) < 0) {
+	if (fx_http_get(r->http, r->url.p, resp) < 0) {
 		if (resp->aborted)
 			return -1;
 		if (resp->too_big)
 			ds_diex(DS_EX_PERM, "response at cursor %s is larger than "
-			    "--max-body-bytes %zu", cursor_text(r), o->max_body);
+			    "--max-body-bytes %zu", fx_pager_cursor_text(r), o->max_body);
 		if (strcmp(resp->cause, "permanent") == 0)
 			ds_diex(DS_EX_PERM, "request for %s failed: %s", o->events,
 			    resp->error);
@@ -311,19 +311,19 @@ one_request(struct run *r, const char **cause, double *wait)
 	r->answered = 1;
 	if (resp->status == 429) {
 		r->st.http_429++;
-		*wait = rl_wait_429(&r->rl, resp->retry_after, resp->rl_reset,
-		    resp->rl_remaining, wall(), &src);
+		*wait = fx_rl_wait_429(&r->rl, resp->retry_after, resp->rl_reset,
+		    resp->rl_remaining, fx_pager_wall(), &src);
 	}
-	rl_observe(&r->rl, resp->rl_limit, resp->rl_remaining, resp->rl_reset, wall(),
+	fx_rl_observe(&r->rl, resp->rl_limit, resp->rl_remaining, resp->rl_reset, fx_pager_wall(),
 	    ds_mono());
 	if (resp->status == 200) {
 		request_ahead(r);
-		if (body_page(resp->body.p, resp->body.len, &pg, &r->why, &not_json) == 0)
+		if (fx_body_page(resp->body.p, resp->body.len, &pg, &r->why, &not_json) == 0)
 			return take_page(r, &pg);
 		*cause = not_json == 2 ? "truncated" : not_json ? "not_json" : "bad_shape";
 		return -1;
 	}
-	return not_a_page(r, resp->status == 429 ||
+	return fx_pager_not_a_page(r, resp->status == 429 ||
 	    (resp->status >= 500 && resp->status <= 599), 0, src, o->events, cause);
 }
 
@@ -355,7 +355,7 @@ log_retry(struct run *r, const char *cause, int attempt, double wait)
 	struct ds_buf b = { 0 };
 
 	ds_buf_printf(&b, "cause=%s attempt=%d wait_ms=%.0f %s detail=", cause, attempt,
-	    wait * 1000, cursor_kv(r));
+	    wait * 1000, fx_pager_cursor_kv(r));
 	ds_log_quote(&b, r->why.p != NULL ? r->why.p : "", r->why.len);
 	if (r->resp.status != 0)
 		ds_buf_printf(&b, " status=%ld", r->resp.status);
@@ -371,7 +371,7 @@ summary(struct run *r, const char *msg)
 
 	ds_buf_printf(&b, "pages=%llu records=%llu bytes=%llu retries=%llu",
 	    r->st.pages, r->st.records, r->st.bytes, r->st.retries);
-	stats_causes(&r->st, &b);
+	fx_stats_causes(&r->st, &b);
 	ds_buf_printf(&b, " http_429=%llu waits_ms=%llu elapsed_ms=%.0f", r->st.http_429,
 	    r->st.waits_ms, (ds_mono() - r->start) * 1000);
 	ds_logkv(DS_LOG_INFO, msg, "%s", b.p);
@@ -379,7 +379,7 @@ summary(struct run *r, const char *msg)
 }
 
 int
-pager_run(const struct pager_opts *o)
+fx_pager_run(const struct pager_opts *o)
 {
 	struct run *r = ds_xcalloc(1, sizeof(*r));
 	const char *cause = NULL;
@@ -395,31 +395,31 @@ pager_run(const struct pager_opts *o)
 	if (o->cursor != NULL && *o->cursor != '\0') {
 		ds_buf_adds(&r->cur, o->cursor);
 		r->have_cur = 1;
-		(void)seen_add(&r->seen, r->cur.p, r->cur.len);
+		(void)fx_cursorset_add(&r->seen, r->cur.p, r->cur.len);
 	}
 	ds_buf_terminate(&r->cur);
-	backoff_seed(&r->rng, 0);
+	fx_backoff_seed(&r->rng, 0);
 	if (o->archive != NULL)
-		r->arch = archive_open(o->archive, o->stream, o->segment_bytes);
-	r->wr = writer_new(r->arch, o->stop);
-	r->http = http_new(o->key, o->timeout_ms, o->insecure, o->max_body, o->stop);
+		r->arch = fx_archive_open(o->archive, o->stream, o->segment_bytes);
+	r->wr = fx_writer_new(r->arch, o->stop);
+	r->http = fx_http_new(o->key, o->timeout_ms, o->insecure, o->max_body, o->stop);
 	for (n = 0; n < (int)o->nheaders; n++)
-		http_header(r->http, o->headers[n]);
+		fx_http_header(r->http, o->headers[n]);
 	if (o->userpass != NULL)
-		http_basic(r->http, o->userpass);
+		fx_http_basic(r->http, o->userpass);
 	if (o->oauth_cred != NULL)
-		r->oauth = oauth_new(o->def->token_url, o->oauth_cred, o->def->token_scope,
+		r->oauth = fx_oauth_new(o->def->token_url, o->oauth_cred, o->def->token_scope,
 		    o->timeout_ms, o->insecure);
 	running = r;
 	atexit(at_exit);
-	write_stats(r);
+	fx_pager_write_stats(r);
 
 	while (!*o->stop) {
 		if (o->max_pages != 0 && r->st.pages >= o->max_pages) {
 			r->st.state = "done";
 			break;
 		}
-		if ((pace = rl_pace(&r->rl, ds_mono())) > 0) {
+		if ((pace = fx_rl_pace(&r->rl, ds_mono())) > 0) {
 			if (pace >= 1 || o->verbose)
 				ds_logkv(DS_LOG_INFO, "wait", "cause=pacing wait_ms=%.0f "
 				    "remaining=%ld", pace * 1000, r->rl.remaining);
@@ -445,42 +445,42 @@ pager_run(const struct pager_opts *o)
 			 */
 			if ((n = ++throttled) > o->retries * THROTTLE_FACTOR)
 				ds_diex(DS_EX_TEMP, "giving up at cursor %s after %d "
-				    "consecutive 429s: %s", cursor_text(r), n,
+				    "consecutive 429s: %s", fx_pager_cursor_text(r), n,
 				    r->why.p != NULL ? r->why.p : "");
 		} else if ((n = ++attempt) > retries_for(r, cause))
 			ds_diex(DS_EX_TEMP, "giving up at cursor %s after %d attempts: "
-			    "last cause %s: %s%s", cursor_text(r), n, cause,
+			    "last cause %s: %s%s", fx_pager_cursor_text(r), n, cause,
 			    r->why.p != NULL ? r->why.p : "", unreached(r, cause) ?
 			    " (no server has answered yet: is the URL right?)" : "");
-		stats_retry(&r->st, cause);
-		backoff = (double)backoff_ms(&r->rng, n, o->backoff_base_ms,
+		fx_stats_retry(&r->st, cause);
+		backoff = (double)fx_backoff_ms(&r->rng, n, o->backoff_base_ms,
 		    o->backoff_max_ms) / 1000;
 		if (wait < 0 || (wait < 1 && wait < backoff))
 			wait = backoff;
 		log_retry(r, cause, n, wait);
 		pause_for(r, wait);
 	}
-	writer_drain(r->wr);
+	fx_writer_drain(r->wr);
 	if (*o->stop) {
 		r->st.state = "failed";
 		summary(r, "stopped");
 	} else
 		summary(r, "done");
-	write_stats(r);
-	writer_free(r->wr);
+	fx_pager_write_stats(r);
+	fx_writer_free(r->wr);
 	r->wr = NULL;
-	if (archive_close(r->arch) < 0) {
+	if (fx_archive_close(r->arch) < 0) {
 		r->arch = NULL;
 		exit(DS_EX_TEMP);
 	}
 	r->arch = NULL;
 	finished = 1;
 	running = NULL;
-	http_free(r->http);
-	oauth_free(r->oauth);
+	fx_http_free(r->http);
+	fx_oauth_free(r->oauth);
 	ds_buf_free(&r->resp.body);
-	seen_free(&r->seen);
-	stats_free(&r->st);
+	fx_cursorset_free(&r->seen);
+	fx_stats_free(&r->st);
 	ds_buf_free(&r->cur);
 	ds_buf_free(&r->next);
 	ds_buf_free(&r->url);

@@ -12,7 +12,7 @@
 struct def;
 
 struct pager_opts {
-	const char	*events;	/* the events URL (url_events()), or the URL as given */
+	const char	*events;	/* the events URL (fx_url_events()), or the URL as given */
 	const struct def *def;		/* the stream definition */
 	int64_t		 since_us;	/* --since, --until for templates, or INT64_MIN */
 	int64_t		 until_us;
@@ -46,6 +46,6 @@ struct pager_opts {
  * with *stop set when stopped by a signal; every failure exits the
  * process with its status (lib/exits.h) after a message.
  */
-int	pager_run(const struct pager_opts *o);
+int	fx_pager_run(const struct pager_opts *o);
 
 #endif

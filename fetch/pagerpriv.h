@@ -51,31 +51,31 @@ struct run {
 };
 
 /* Unix time in seconds. */
-double	wall(void);
+double	fx_pager_wall(void);
 
 /* Rewrite the --stats file, warning (once) when that fails. */
-void	write_stats(struct run *r);
+void	fx_pager_write_stats(struct run *r);
 
 /* Reset r->kv to "cursor=<the cursor, logfmt-quoted>" or "cursor=null". */
-const char *cursor_kv(struct run *r);
+const char *fx_pager_cursor_kv(struct run *r);
 
 /* The cursor as it is, or "null", for error messages (which get quoted whole). */
-const char *cursor_text(struct run *r);
+const char *fx_pager_cursor_text(struct run *r);
 
 /* A static name for an HTTP status used as a retry cause. */
-const char *status_cause(long status);
+const char *fx_pager_status_cause(long status);
 
 /*
  * The answer (r->resp) is no page: with retry, -1 with *cause (a rate limit
  * when limited, else from the status) and r->why saying the wait's source
- * src or the status; without, a 4xx is refused(), anything else exits
+ * src or the status; without, a 4xx is fx_pager_refused(), anything else exits
  * naming url.
  */
-int	not_a_page(struct run *r, int retry, int limited, const char *src,
+int	fx_pager_not_a_page(struct run *r, int retry, int limited, const char *src,
 	    const char *url, const char **cause);
 
 /* Exit for a refused request: 401/403, an expired cursor, another 4xx. */
-void	refused(struct run *r) __attribute__((noreturn));
+void	fx_pager_refused(struct run *r) __attribute__((noreturn));
 
 /*
  * One request of a defined stream (every style but DataSync's), as
@@ -83,6 +83,6 @@ void	refused(struct run *r) __attribute__((noreturn));
  * transient failure with *cause set and *wait the seconds a 429 asked
  * for (-1: use backoff). Exits on permanent failures.
  */
-int	gen_one(struct run *r, const char **cause, double *wait);
+int	fx_genpager_one(struct run *r, const char **cause, double *wait);
 
 #endif

@@ -26,7 +26,7 @@ number(const char *v, double *out)
 }
 
 int
-rl_parse_retry_after(const char *v, double wall, double *secs)
+fx_rl_parse_retry_after(const char *v, double wall, double *secs)
 {
 	time_t t;
 	double d;
@@ -45,7 +45,7 @@ rl_parse_retry_after(const char *v, double wall, double *secs)
 }
 
 int
-rl_parse_reset(const char *v, double wall, double *secs, int *epoch)
+fx_rl_parse_reset(const char *v, double wall, double *secs, int *epoch)
 {
 	double d;
 
@@ -59,13 +59,13 @@ rl_parse_reset(const char *v, double wall, double *secs, int *epoch)
 }
 
 void
-rl_observe(struct ratelimit *rl, const char *limit, const char *remaining,
+fx_rl_observe(struct ratelimit *rl, const char *limit, const char *remaining,
     const char *reset, double wall, double mono)
 {
 	double rem, lim, left, lo, hi;
 	int epoch;
 
-	if (number(remaining, &rem) < 0 || rl_parse_reset(reset, wall, &left, &epoch) < 0)
+	if (number(remaining, &rem) < 0 || fx_rl_parse_reset(reset, wall, &left, &epoch) < 0)
 		return;
 	if (left > RL_WAIT_MAX)
 		left = RL_WAIT_MAX;
@@ -94,7 +94,7 @@ rl_observe(struct ratelimit *rl, const char *limit, const char *remaining,
 }
 
 double
-rl_pace(const struct ratelimit *rl, double mono)
+fx_rl_pace(const struct ratelimit *rl, double mono)
 {
 	double left;
 
@@ -109,7 +109,7 @@ rl_pace(const struct ratelimit *rl, double mono)
 }
 
 double
-rl_wait_429(struct ratelimit *rl, const char *retry_after, const char *reset,
+fx_rl_wait_429(struct ratelimit *rl, const char *retry_after, const char *reset,
     const char *remaining, double wall, const char **src)
 {
 	double w, r, rem;
@@ -118,11 +118,11 @@ rl_wait_429(struct ratelimit *rl, const char *retry_after, const char *reset,
 	/* A 429 where the budget said the window was over: wait longer next time. */
 	if (rl->known && rl->remaining <= 0 && rl->slack < 1)
 		rl->slack = 1;
-	if (rl_parse_retry_after(retry_after, wall, &w) == 0)
+	if (fx_rl_parse_retry_after(retry_after, wall, &w) == 0)
 		*src = *retry_after >= '0' && *retry_after <= '9' ?
 		    "retry_after_delta" : "retry_after_date";
 	else if ((number(remaining, &rem) < 0 || rem < 1) &&
-	    rl_parse_reset(reset, wall, &r, &epoch) == 0) {
+	    fx_rl_parse_reset(reset, wall, &r, &epoch) == 0) {
 		w = r;
 		*src = epoch ? "reset_epoch" : "reset_delta";
 	} else

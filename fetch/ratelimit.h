@@ -30,17 +30,17 @@ struct ratelimit {
  * Parse Retry-After: delta seconds or an HTTP-date. Returns 0 with the
  * wait (never negative) in *secs, or -1.
  */
-int	rl_parse_retry_after(const char *v, double wall, double *secs);
+int	fx_rl_parse_retry_after(const char *v, double wall, double *secs);
 
 /*
  * Parse X-RateLimit-Reset: seconds until the reset, or (>= RL_EPOCH_MIN)
  * the reset's Unix time. Returns 0 with the seconds left (never negative)
  * in *secs and whether it was an epoch in *epoch, or -1.
  */
-int	rl_parse_reset(const char *v, double wall, double *secs, int *epoch);
+int	fx_rl_parse_reset(const char *v, double wall, double *secs, int *epoch);
 
 /* Learn the budget from one response's headers ("" when absent). */
-void	rl_observe(struct ratelimit *rl, const char *limit, const char *remaining,
+void	fx_rl_observe(struct ratelimit *rl, const char *limit, const char *remaining,
 	    const char *reset, double wall, double mono);
 
 /*
@@ -48,7 +48,7 @@ void	rl_observe(struct ratelimit *rl, const char *limit, const char *remaining,
  * requests left, or until the window ends when none is left. 0 when the
  * server publishes no budget.
  */
-double	rl_pace(const struct ratelimit *rl, double mono);
+double	fx_rl_pace(const struct ratelimit *rl, double mono);
 
 /*
  * The wait a 429 asks for: Retry-After, else X-RateLimit-Reset (only when
@@ -56,7 +56,7 @@ double	rl_pace(const struct ratelimit *rl, double mono);
  * left is one of the server's own bursts, not the window's end), capped at
  * RL_WAIT_MAX. Returns -1 when it names none. *src gets the header used.
  */
-double	rl_wait_429(struct ratelimit *rl, const char *retry_after, const char *reset,
+double	fx_rl_wait_429(struct ratelimit *rl, const char *retry_after, const char *reset,
 	    const char *remaining, double wall, const char **src);
 
 #endif

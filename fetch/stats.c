@@ -8,7 +8,7 @@
 #include "stats.h"
 
 void
-stats_retry(struct stats *s, const char *cause)
+fx_stats_retry(struct stats *s, const char *cause)
 {
 	int i;
 
@@ -23,14 +23,14 @@ stats_retry(struct stats *s, const char *cause)
 }
 
 void
-stats_set(char **field, const char *p, size_t n)
+fx_stats_set(char **field, const char *p, size_t n)
 {
 	free(*field);
 	*field = p != NULL ? ds_xstrndup(p, n) : NULL;
 }
 
 void
-stats_causes(const struct stats *s, struct ds_buf *b)
+fx_stats_causes(const struct stats *s, struct ds_buf *b)
 {
 	int i;
 
@@ -47,7 +47,7 @@ oneline(struct ds_buf *b, const char *s)
 }
 
 int
-stats_write(const struct stats *s, const char *path)
+fx_stats_write(const struct stats *s, const char *path)
 {
 	struct ds_buf b = { 0 };
 	int rc, e;
@@ -68,7 +68,7 @@ stats_write(const struct stats *s, const char *path)
 }
 
 void
-stats_free(struct stats *s)
+fx_stats_free(struct stats *s)
 {
 	free(s->total);
 	free(s->next);

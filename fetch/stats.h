@@ -22,21 +22,21 @@ struct stats {
 };
 
 /* Count one retry for cause (static text). */
-void	stats_retry(struct stats *s, const char *cause);
+void	fx_stats_retry(struct stats *s, const char *cause);
 
 /* Replace an owned string field (*field) by a copy of p (n bytes), or NULL. */
-void	stats_set(char **field, const char *p, size_t n);
+void	fx_stats_set(char **field, const char *p, size_t n);
 
 /* Append " retries_<cause>=N" for every cause seen, in first-seen order. */
-void	stats_causes(const struct stats *s, struct ds_buf *b);
+void	fx_stats_causes(const struct stats *s, struct ds_buf *b);
 
 /*
  * Rewrite path atomically (a temporary file beside it, then rename) with
  * key=value lines. Returns 0, or -1 with errno set.
  */
-int	stats_write(const struct stats *s, const char *path);
+int	fx_stats_write(const struct stats *s, const char *path);
 
 /* Free the owned fields. */
-void	stats_free(struct stats *s);
+void	fx_stats_free(struct stats *s);
 
 #endif

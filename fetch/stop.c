@@ -1,7 +1,7 @@
 #include "stop.h"
 
 int
-stop_decide(const struct stop_in *in, const char **why)
+fx_stop_decide(const struct stop_in *in, const char **why)
 {
 	int flag = in->has_more == 1 || in->more == 1;
 

@@ -45,6 +45,6 @@ struct stop_in {
 #define STOP_FAIL	(-1)
 
 /* Decide; *why gets static text naming the rule (for STOP_LAST and STOP_FAIL). */
-int	stop_decide(const struct stop_in *in, const char **why);
+int	fx_stop_decide(const struct stop_in *in, const char **why);
 
 #endif

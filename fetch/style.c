@@ -9,7 +9,7 @@ static const struct style *const styles[] = {
 };
 
 const struct style *
-style_find(const char *name)
+fx_style_find(const char *name)
 {
 	size_t i;
 
@@ -20,7 +20,7 @@ style_find(const char *name)
 }
 
 const char *
-style_names(void)
+fx_style_names(void)
 {
 	return "datasync, cursor, link, next-url, offset, page, after-id, none";
 }

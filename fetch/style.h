@@ -54,9 +54,9 @@ extern const struct style style_datasync, style_cursor, style_link, style_next_u
 	style_offset, style_page, style_after_id, style_none;
 
 /* The style called name, or NULL. */
-const struct style *style_find(const char *name);
+const struct style *fx_style_find(const char *name);
 
 /* The names of every style, for messages: "datasync, cursor, ...". */
-const char *style_names(void);
+const char *fx_style_names(void);
 
 #endif

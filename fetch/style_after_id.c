@@ -18,14 +18,14 @@ static void
 request(const struct def *d, const char *st, size_t n, struct ds_buf *url)
 {
 	if (st != NULL)
-		url_add_param(url, d->after_param, strlen(d->after_param), st, n);
+		fx_url_add_param(url, d->after_param, strlen(d->after_param), st, n);
 }
 
 /* Non-zero when the record [e, e+en) has a string or number at field, in *id. */
 static int
 has_id(const char *e, size_t en, const char *field, struct gval *id)
 {
-	return *e == '{' && gbody_find(e, en, field, id) &&
+	return *e == '{' && fx_gbody_find(e, en, field, id) &&
 	    (*id->v == '"' || *id->v == '-' || (*id->v >= '0' && *id->v <= '9'));
 }
 
@@ -48,7 +48,7 @@ next(const struct def *d, const struct gpage *pg, const struct style_resp *sr,
 	ds_buf_reset(out);
 	if (pg->records == 0)
 		return 0;
-	if (gbody_last(pg->data, pg->datalen, &id) && has_id(id.v, id.n, d->after_field, &id)) {
+	if (fx_gbody_last(pg->data, pg->datalen, &id) && has_id(id.v, id.n, d->after_field, &id)) {
 		found = id.v;
 		foundlen = id.n;
 		goto take;
@@ -65,7 +65,7 @@ next(const struct def *d, const struct gpage *pg, const struct style_resp *sr,
 take:
 	id.v = found;
 	id.n = foundlen;
-	if (found == NULL || gbody_text(&id, out) < 0 || out->len == 0) {
+	if (found == NULL || fx_gbody_text(&id, out) < 0 || out->len == 0) {
 		ds_buf_printf(why, "after-field %s: no record of the page (%zu records, "
 		    "from byte %zu) has a string or number there", d->after_field,
 		    pg->records, (size_t)(pg->data - pg->body));

@@ -17,7 +17,7 @@ static void
 request(const struct def *d, const char *st, size_t n, struct ds_buf *url)
 {
 	if (st != NULL)
-		url_add_param(url, d->cursor_param, strlen(d->cursor_param), st, n);
+		fx_url_add_param(url, d->cursor_param, strlen(d->cursor_param), st, n);
 }
 
 /* The string or number at cursor-path; none when null or absent. */
@@ -29,9 +29,9 @@ next(const struct def *d, const struct gpage *pg, const struct style_resp *sr,
 	ds_buf_reset(out);
 	if (pg->cursor.v == NULL || *pg->cursor.v == 'n')
 		return 0;
-	if (gbody_text(&pg->cursor, out) < 0 || out->len == 0) {
+	if (fx_gbody_text(&pg->cursor, out) < 0 || out->len == 0) {
 		ds_buf_printf(why, "cursor-path %s: %s at byte %zu, not a non-empty "
-		    "string or number", d->cursor_path, gbody_kind(pg->cursor.v),
+		    "string or number", d->cursor_path, fx_gbody_kind(pg->cursor.v),
 		    (size_t)(pg->cursor.v - pg->body));
 		return -1;
 	}

@@ -21,7 +21,7 @@ next(const struct def *d, const struct gpage *pg, const struct style_resp *sr,
 	ds_buf_reset(out);
 	if (sr->link_next == NULL)
 		return 0;
-	if (url_resolve(sr->url, sr->link_next, strlen(sr->link_next), out, &bad) < 0) {
+	if (fx_url_resolve(sr->url, sr->link_next, strlen(sr->link_next), out, &bad) < 0) {
 		ds_buf_printf(why, "paginate link: the Link header's rel=\"next\" "
 		    "target is not a URL to follow: %s", bad);
 		return -1;

@@ -28,7 +28,7 @@ next(const struct def *d, const struct gpage *pg, const struct style_resp *sr,
 	int rc = 1;
 
 	ds_buf_reset(out);
-	if (v.v != NULL && *v.v == '{' && !gbody_find(v.v, v.n, "href", &v)) {
+	if (v.v != NULL && *v.v == '{' && !fx_gbody_find(v.v, v.n, "href", &v)) {
 		ds_buf_printf(why, "next-path %s: an object at byte %zu without an "
 		    "href member, not a URL", d->next_path, (size_t)(pg->cursor.v -
 		    pg->body));
@@ -36,11 +36,11 @@ next(const struct def *d, const struct gpage *pg, const struct style_resp *sr,
 	}
 	if (v.v == NULL || *v.v == 'n' || (v.n == 2 && *v.v == '"'))
 		return 0;
-	if (*v.v != '"' || gbody_text(&v, &raw) < 0) {
+	if (*v.v != '"' || fx_gbody_text(&v, &raw) < 0) {
 		ds_buf_printf(why, "next-path %s: %s at byte %zu, not a URL",
-		    d->next_path, gbody_kind(v.v), (size_t)(v.v - pg->body));
+		    d->next_path, fx_gbody_kind(v.v), (size_t)(v.v - pg->body));
 		rc = -1;
-	} else if (url_resolve(sr->url, raw.p, raw.len, out, &bad) < 0) {
+	} else if (fx_url_resolve(sr->url, raw.p, raw.len, out, &bad) < 0) {
 		ds_buf_printf(why, "next-path %s: the string at byte %zu is not a URL "
 		    "to follow: %s", d->next_path, (size_t)(v.v - pg->body), bad);
 		rc = -1;

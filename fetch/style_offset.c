@@ -19,7 +19,7 @@ static const char *const needs[] = { "offset-param", NULL };
 static void
 request(const struct def *d, const char *st, size_t n, struct ds_buf *url)
 {
-	url_add_param(url, d->offset_param, strlen(d->offset_param), st ? st : "0",
+	fx_url_add_param(url, d->offset_param, strlen(d->offset_param), st ? st : "0",
 	    st ? n : 1);
 }
 

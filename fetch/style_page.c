@@ -27,7 +27,7 @@ request(const struct def *d, const char *st, size_t n, struct ds_buf *url)
 		st = first;
 		n = strlen(first);
 	}
-	url_add_param(url, d->page_param, strlen(d->page_param), st, n);
+	fx_url_add_param(url, d->page_param, strlen(d->page_param), st, n);
 }
 
 /* The page number after this one. */

@@ -60,7 +60,7 @@ placeholder(const char *p)
 }
 
 int
-tmpl_has(const char *tmpl, const char *name)
+fx_tmpl_has(const char *tmpl, const char *name)
 {
 	size_t n = strlen(name);
 	const char *p;
@@ -72,7 +72,7 @@ tmpl_has(const char *tmpl, const char *name)
 }
 
 int
-tmpl_fill(const char *tmpl, int64_t since_us, int64_t until_us,
+fx_tmpl_fill(const char *tmpl, int64_t since_us, int64_t until_us,
     const struct tmpl_var *extra, struct ds_buf *out, const char **why)
 {
 	const struct tmpl_var *x;

@@ -26,10 +26,10 @@ struct tmpl_var {
  * since the epoch, or INT64_MIN when not given. Returns 0, or -1 with why
  * (static text) naming the placeholder that cannot be filled.
  */
-int	tmpl_fill(const char *tmpl, int64_t since_us, int64_t until_us,
+int	fx_tmpl_fill(const char *tmpl, int64_t since_us, int64_t until_us,
 	    const struct tmpl_var *extra, struct ds_buf *out, const char **why);
 
 /* Non-zero when tmpl holds the placeholder {name} or {name:...}. */
-int	tmpl_has(const char *tmpl, const char *name);
+int	fx_tmpl_has(const char *tmpl, const char *name);
 
 #endif

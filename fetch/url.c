@@ -16,7 +16,7 @@ hexval(int c)
 }
 
 int
-url_has_api_key(const char *s)
+fx_url_has_api_key(const char *s)
 {
 	static const char key[] = "api_key=";
 	size_t n = sizeof(key) - 1;
@@ -39,13 +39,13 @@ url_has_api_key(const char *s)
 }
 
 char *
-url_events(const char *url, const char **why)
+fx_url_events(const char *url, const char **why)
 {
 	struct ds_buf b = { 0 };
 	const char *auth, *path, *pend, *rest;
 	size_t plen;
 
-	if (url_has_api_key(url)) {
+	if (fx_url_has_api_key(url)) {
 		*why = "the URL holds api_key=: pass the key in DS_API_KEY or "
 		    "--api-key-file instead";
 		return NULL;
@@ -85,7 +85,7 @@ url_events(const char *url, const char **why)
 }
 
 void
-url_encode(struct ds_buf *b, const char *s, size_t n)
+fx_url_encode(struct ds_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i;
@@ -104,7 +104,7 @@ url_encode(struct ds_buf *b, const char *s, size_t n)
 }
 
 void
-url_page(struct ds_buf *b, const char *events, long limit, const char *cursor,
+fx_url_page(struct ds_buf *b, const char *events, long limit, const char *cursor,
     size_t n, const char *since, const char *until)
 {
 	ds_buf_reset(b);
@@ -112,26 +112,26 @@ url_page(struct ds_buf *b, const char *events, long limit, const char *cursor,
 	ds_buf_printf(b, "%climit=%ld", strchr(events, '?') ? '&' : '?', limit);
 	if (cursor != NULL && n > 0) {
 		ds_buf_adds(b, "&cursor=");
-		url_encode(b, cursor, n);
+		fx_url_encode(b, cursor, n);
 	}
 	if (since != NULL) {
 		ds_buf_adds(b, "&since=");
-		url_encode(b, since, strlen(since));
+		fx_url_encode(b, since, strlen(since));
 	}
 	if (until != NULL) {
 		ds_buf_adds(b, "&until=");
-		url_encode(b, until, strlen(until));
+		fx_url_encode(b, until, strlen(until));
 	}
 	ds_buf_terminate(b);
 }
 
 void
-url_add_param(struct ds_buf *b, const char *name, size_t nn, const char *val, size_t vn)
+fx_url_add_param(struct ds_buf *b, const char *name, size_t nn, const char *val, size_t vn)
 {
 	ds_buf_addc(b, b->len > 0 && memchr(b->p, '?', b->len) != NULL ? '&' : '?');
-	url_encode(b, name, nn);
+	fx_url_encode(b, name, nn);
 	ds_buf_addc(b, '=');
-	url_encode(b, val, vn);
+	fx_url_encode(b, val, vn);
 	ds_buf_terminate(b);
 }
 
@@ -153,7 +153,7 @@ origin_len(const char *u, size_t n)
 }
 
 int
-url_resolve(const char *base, const char *ref, size_t n, struct ds_buf *out,
+fx_url_resolve(const char *base, const char *ref, size_t n, struct ds_buf *out,
     const char **why)
 {
 	size_t i, bo = origin_len(base, strlen(base)), ro, pathend, dir;
@@ -208,7 +208,7 @@ url_resolve(const char *base, const char *ref, size_t n, struct ds_buf *out,
 }
 
 void
-url_strip_param(struct ds_buf *b, const char *name)
+fx_url_strip_param(struct ds_buf *b, const char *name)
 {
 	struct ds_buf enc = { 0 }, out = { 0 };
 	const char *q, *p, *e;
@@ -217,7 +217,7 @@ url_strip_param(struct ds_buf *b, const char *name)
 
 	if (b->p == NULL || (q = strchr(b->p, '?')) == NULL)
 		return;
-	url_encode(&enc, name, nn);
+	fx_url_encode(&enc, name, nn);
 	ds_buf_terminate(&enc);
 	ds_buf_add(&out, b->p, (size_t)(q - b->p));
 	for (p = q + 1; *p != '\0'; p = *e ? e + 1 : e) {

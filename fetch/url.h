@@ -14,23 +14,23 @@ struct ds_buf;
  * Returns a string the caller frees, or NULL with *why set (static text)
  * when the URL is not http(s) or carries api_key=.
  */
-char	*url_events(const char *url, const char **why);
+char	*fx_url_events(const char *url, const char **why);
 
 /* Non-zero when s holds "api_key=" (any case). */
-int	 url_has_api_key(const char *s);
+int	 fx_url_has_api_key(const char *s);
 
 /* Append s (n bytes) to b percent-encoded: only unreserved bytes stay bare. */
-void	 url_encode(struct ds_buf *b, const char *s, size_t n);
+void	 fx_url_encode(struct ds_buf *b, const char *s, size_t n);
 
 /*
  * Reset b to the request URL of one page: events?limit=N, then cursor
  * (when cursor is not NULL and n > 0), since and until (when not NULL).
  */
-void	 url_page(struct ds_buf *b, const char *events, long limit,
+void	 fx_url_page(struct ds_buf *b, const char *events, long limit,
 	    const char *cursor, size_t n, const char *since, const char *until);
 
 /* Append "?name=value" or "&name=value" to b, both percent-encoded. */
-void	 url_add_param(struct ds_buf *b, const char *name, size_t nn, const char *val,
+void	 fx_url_add_param(struct ds_buf *b, const char *name, size_t nn, const char *val,
 	    size_t vn);
 
 /*
@@ -40,10 +40,10 @@ void	 url_add_param(struct ds_buf *b, const char *name, size_t nn, const char *v
  * control byte, another scheme than http(s), or another origin (scheme,
  * host and port) than base, where the credentials must not go.
  */
-int	 url_resolve(const char *base, const char *ref, size_t n, struct ds_buf *out,
+int	 fx_url_resolve(const char *base, const char *ref, size_t n, struct ds_buf *out,
 	    const char **why);
 
 /* Remove every name=value pair of the query of the URL in b (name as it is or encoded). */
-void	 url_strip_param(struct ds_buf *b, const char *name);
+void	 fx_url_strip_param(struct ds_buf *b, const char *name);
 
 #endif

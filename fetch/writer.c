@@ -73,7 +73,7 @@ run(void *arg)
 		skip = w->err != 0;	/* after a failed write, nothing more */
 		pthread_mutex_unlock(&w->mu);
 		if (w->arch != NULL)
-			archive_write(w->arch, b->p, b->len);
+			fx_archive_write(w->arch, b->p, b->len);
 		err = skip ? 0 : put_line(b);
 		pthread_mutex_lock(&w->mu);
 		if (err != 0) {
@@ -90,7 +90,7 @@ run(void *arg)
 }
 
 struct writer *
-writer_new(struct archive *arch, atomic_int *stop)
+fx_writer_new(struct archive *arch, atomic_int *stop)
 {
 	struct writer *w = ds_xcalloc(1, sizeof(*w));
 	sigset_t block, old;
@@ -125,7 +125,7 @@ wait_idle(struct writer *w)
 }
 
 struct ds_buf *
-writer_buf(struct writer *w)
+fx_writer_buf(struct writer *w)
 {
 	int err;
 
@@ -138,9 +138,9 @@ writer_buf(struct writer *w)
 }
 
 void
-writer_put(struct writer *w)
+fx_writer_put(struct writer *w)
 {
-	writer_drain(w);
+	fx_writer_drain(w);
 	pthread_mutex_lock(&w->mu);
 	w->busy = 1;
 	w->fill = !w->fill;
@@ -149,7 +149,7 @@ writer_put(struct writer *w)
 }
 
 void
-writer_drain(struct writer *w)
+fx_writer_drain(struct writer *w)
 {
 	int err;
 
@@ -158,13 +158,13 @@ writer_drain(struct writer *w)
 }
 
 int
-writer_is_self(const struct writer *w)
+fx_writer_is_self(const struct writer *w)
 {
 	return w != NULL && pthread_equal(pthread_self(), w->th);
 }
 
 void
-writer_free(struct writer *w)
+fx_writer_free(struct writer *w)
 {
 	if (w == NULL)
 		return;

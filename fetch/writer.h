@@ -23,27 +23,27 @@ struct writer;
  * A writer for stdout (set up by ds_out_init()) and arch (or NULL). When a
  * write to stdout fails, *stop is set (to SIGPIPE, if still 0) so that the
  * pager's waits end now, not at the next page; the pager then exits as the
- * failed write would (writer_buf() or writer_drain()).
+ * failed write would (fx_writer_buf() or fx_writer_drain()).
  */
-struct writer *writer_new(struct archive *arch, atomic_int *stop);
+struct writer *fx_writer_new(struct archive *arch, atomic_int *stop);
 
 /*
  * The buffer to build the next line in (never the one being written).
  * Exits as a failed write to stdout would (lib/output.h) when an earlier
  * line could not be written.
  */
-struct ds_buf *writer_buf(struct writer *w);
+struct ds_buf *fx_writer_buf(struct writer *w);
 
-/* Hand over the line built in writer_buf()'s buffer. */
-void	writer_put(struct writer *w);
+/* Hand over the line built in fx_writer_buf()'s buffer. */
+void	fx_writer_put(struct writer *w);
 
-/* Wait until every line handed over is written; exits as writer_buf() does. */
-void	writer_drain(struct writer *w);
+/* Wait until every line handed over is written; exits as fx_writer_buf() does. */
+void	fx_writer_drain(struct writer *w);
 
 /* Non-zero when the calling thread is w's. */
-int	writer_is_self(const struct writer *w);
+int	fx_writer_is_self(const struct writer *w);
 
 /* Drain, stop the thread and free w (the archive stays the caller's); safe on NULL. */
-void	writer_free(struct writer *w);
+void	fx_writer_free(struct writer *w);
 
 #endif

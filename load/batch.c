@@ -21,29 +21,29 @@
 #define FLUSH_BYTES	(128 * 1024)	/* rows go to the server in chunks this big */
 
 void
-ds_loader_exec(struct ds_loader *l, const char *sql, const char *doing)
+ld_loader_exec(struct ds_loader *l, const char *sql, const char *doing)
 {
 	PQclear(ds_db_exec(l->conn, sql, doing));
 }
 
 void
-ds_loader_begin(struct ds_loader *l)
+ld_loader_begin(struct ds_loader *l)
 {
-	ds_loader_exec(l, "BEGIN; SET CONSTRAINTS ALL IMMEDIATE", "cannot begin a transaction");
+	ld_loader_exec(l, "BEGIN; SET CONSTRAINTS ALL IMMEDIATE", "cannot begin a transaction");
 	if (l->ord.begun != NULL)
 		l->ord.begun(l->ord.arg);
 }
 
 void
-ds_loader_rollback(struct ds_loader *l)
+ld_loader_rollback(struct ds_loader *l)
 {
-	ds_loader_exec(l, "ROLLBACK", "cannot roll back");
+	ld_loader_exec(l, "ROLLBACK", "cannot roll back");
 	if (l->staging == DS_STAGING_OPEN)
 		l->staging = DS_STAGING_NONE;
 }
 
 enum ds_outcome
-ds_loader_conflict(struct ds_loader *l, PGresult *res, const char *doing)
+ld_loader_conflict(struct ds_loader *l, PGresult *res, const char *doing)
 {
 	if (PQstatus(l->conn) == CONNECTION_OK && ds_db_retryable(res)) {
 		ds_logkv(DS_LOG_WARN, "transaction conflict, retrying the batch",
@@ -75,7 +75,7 @@ primary_key(PGconn *conn, const char *qtable)
 }
 
 struct ds_loader *
-ds_loader_new(PGconn *conn, const char *table, int mode, long long run,
+ld_loader_new(PGconn *conn, const char *table, int mode, long long run,
     struct ds_keyset *seen)
 {
 	struct ds_loader *l = ds_xcalloc(1, sizeof(*l));
@@ -87,7 +87,7 @@ ds_loader_new(PGconn *conn, const char *table, int mode, long long run,
 	l->relname = ds_xstrdup(dot ? dot + 1 : table);
 	ds_db_ident(conn, table, &t);
 	l->qtable = ds_xstrdup(t.p);
-	ds_columns_sql_make(ds_cols, ds_ncols, &l->cols);
+	ld_columns_sql_make(ds_cols, ds_ncols, &l->cols);
 	ds_buf_adds(&t, l->cols.list);
 	l->target = t.p;
 	l->stage_target = ds_xmalloc(strlen(DS_STAGE) + strlen(l->cols.list) + 1);
@@ -97,26 +97,26 @@ ds_loader_new(PGconn *conn, const char *table, int mode, long long run,
 	l->wmode = mode;
 	l->update = mode != DS_WM_APPEND;
 	if (mode == DS_WM_HISTORY)
-		ds_history_staging(l);
+		ld_history_staging(l);
 	l->run = run;
 	l->batch_rows = 50000;
 	l->batch_bytes = 16 << 20;
 	l->batch_seconds = 2;
 	l->tot.seq = -1;
 	l->own_seen = seen == NULL;
-	l->seen = seen != NULL ? seen : ds_keyset_new(2);
+	l->seen = seen != NULL ? seen : ld_keyset_new(2);
 	l->pkey = primary_key(conn, l->qtable);
 	return l;
 }
 
 void
-ds_loader_order(struct ds_loader *l, const struct ds_order *o)
+ld_loader_order(struct ds_loader *l, const struct ds_order *o)
 {
 	l->ord = *o;
 }
 
 void
-ds_loader_limits(struct ds_loader *l, size_t rows, size_t bytes, double seconds)
+ld_loader_limits(struct ds_loader *l, size_t rows, size_t bytes, double seconds)
 {
 	l->batch_rows = rows;
 	l->batch_bytes = bytes;
@@ -129,7 +129,7 @@ reset(struct ds_loader *l)
 {
 	size_t i;
 
-	ds_rows_reset(&l->rows);
+	ld_rows_reset(&l->rows);
 	l->sent = 0;
 	l->repeats = l->repeatpage = 0;
 	for (i = 0; i < l->nsch; i++) {
@@ -148,54 +148,54 @@ reset(struct ds_loader *l)
 }
 
 void
-ds_loader_free(struct ds_loader *l)
+ld_loader_free(struct ds_loader *l)
 {
 	if (l == NULL)
 		return;
 	reset(l);
-	ds_rows_free(&l->rows);
+	ld_rows_free(&l->rows);
 	free(l->table);
 	free(l->relname);
 	free(l->target);
 	free(l->stage_target);
 	free(l->text_target);
-	ds_columns_sql_free(&l->cols);
+	ld_columns_sql_free(&l->cols);
 	free(l->qtable);
 	free(l->pkey);
 	free(l->stream);
 	free(l->tot.cursor);
 	if (l->own_seen)
-		ds_keyset_free(l->seen);
+		ld_keyset_free(l->seen);
 	free(l);
 }
 
 void
-ds_loader_set_stream(struct ds_loader *l, const char *stream)
+ld_loader_set_stream(struct ds_loader *l, const char *stream)
 {
 	free(l->stream);
 	l->stream = ds_xstrdup(stream);
 }
 
 const char *
-ds_loader_stream(const struct ds_loader *l)
+ld_loader_stream(const struct ds_loader *l)
 {
 	return l->stream;
 }
 
 const struct ds_totals *
-ds_loader_totals(const struct ds_loader *l)
+ld_loader_totals(const struct ds_loader *l)
 {
 	return &l->tot;
 }
 
 long long
-ds_loader_rejects(const struct ds_loader *l)
+ld_loader_rejects(const struct ds_loader *l)
 {
 	return l->rejseen;
 }
 
 void
-ds_loader_inherit(struct ds_loader *l, const struct ds_loader *from)
+ld_loader_inherit(struct ds_loader *l, const struct ds_loader *from)
 {
 	l->paged |= from->paged;
 }
@@ -223,8 +223,8 @@ repeated(struct ds_loader *l, size_t start, size_t idend, size_t vstart, size_t 
 	int r;
 
 	if (!l->update)
-		return ds_keyset_add(l->seen, p + start, idend - start, "", 0) == 1;
-	r = ds_keyset_add(l->seen, p + start, idend - start, p + vstart, vend - vstart);
+		return ld_keyset_add(l->seen, p + start, idend - start, "", 0) == 1;
+	r = ld_keyset_add(l->seen, p + start, idend - start, p + vstart, vend - vstart);
 	/* a new version of an id an earlier batch (maybe in flight) holds */
 	if (r == 2)
 		l->serial = 1;
@@ -232,7 +232,7 @@ repeated(struct ds_loader *l, size_t start, size_t idend, size_t vstart, size_t 
 }
 
 int
-ds_loader_record(struct ds_loader *l, const struct ds_line *ln)
+ld_loader_record(struct ds_loader *l, const struct ds_line *ln)
 {
 	struct ds_buf *b = &l->rows.text;
 	const size_t n = l->cols.nloaded, ver = l->cols.version;
@@ -249,16 +249,16 @@ ds_loader_record(struct ds_loader *l, const struct ds_line *ln)
 		if (i == ver)
 			vstart = b->len;
 		if (col->fill >= DS_FILL_PATH && col->from == 0)
-			ds_columns_lookup(ln->data.p, ln->data.n);
+			ld_columns_lookup(ln->data.p, ln->data.n);
 		if (col->fill == DS_FILL_PATH) {
-			if (ds_columns_copy_path(b, col) != 0)
+			if (ld_columns_copy_path(b, col) != 0)
 				goto nul;
 		} else if (col->fill == DS_FILL_GEOM) {
-			if (ds_columns_copy_geom(b, col, &why) != 0)
+			if (ld_columns_copy_geom(b, col, &why) != 0)
 				goto geom;
 		} else if (col->fill == DS_FILL_JSON && sp->p != NULL)
-			ds_copy_field(b, sp->p, sp->n);
-		else if (ds_copy_jstr(b, sp) != 0)
+			ld_copy_field(b, sp->p, sp->n);
+		else if (ld_copy_jstr(b, sp) != 0)
 			goto nul;
 		if (i == 0)
 			idend = b->len;
@@ -272,9 +272,9 @@ ds_loader_record(struct ds_loader *l, const struct ds_line *ln)
 		l->repeats++;
 		return 0;
 	}
-	ds_rows_push(&l->rows, start);
+	ld_rows_push(&l->rows, start);
 	if (b->len - l->rows.off[l->sent] >= FLUSH_BYTES)
-		ds_strategy_flush(l);
+		ld_strategy_flush(l);
 	return 0;
 nul:
 	b->len = start;
@@ -284,7 +284,7 @@ geom:
 	/* no geometry PostGIS would parse: a reject, as the server's refusals are */
 	b->len = start;
 	ds_buf_terminate(b);
-	ds_loader_reject(l, -1, why.p, ln->data.p, ln->data.n);
+	ld_loader_reject(l, -1, why.p, ln->data.p, ln->data.n);
 	ds_buf_reset(&kv);
 	ds_log_quote(&kv, why.p, why.len);
 	ds_buf_terminate(&kv);
@@ -295,16 +295,16 @@ geom:
 }
 
 void
-ds_loader_reject(struct ds_loader *l, long long seq, const char *reason,
+ld_loader_reject(struct ds_loader *l, long long seq, const char *reason,
     const char *raw, size_t rawlen)
 {
 	mark_start(l);
-	ds_rows_reject(&l->rows, l->stream, seq, reason, raw, rawlen);
+	ld_rows_reject(&l->rows, l->stream, seq, reason, raw, rawlen);
 	l->rejseen++;
 }
 
 void
-ds_loader_schema(struct ds_loader *l, const struct ds_line *ln)
+ld_loader_schema(struct ds_loader *l, const struct ds_line *ln)
 {
 	struct ds_schema_line *s;
 
@@ -317,7 +317,7 @@ ds_loader_schema(struct ds_loader *l, const struct ds_line *ln)
 }
 
 void
-ds_loader_discard(struct ds_loader *l, const char *discarded)
+ld_loader_discard(struct ds_loader *l, const char *discarded)
 {
 	struct ds_schema_line *s;
 
@@ -329,7 +329,7 @@ ds_loader_discard(struct ds_loader *l, const char *discarded)
 }
 
 int
-ds_loader_checkpoint(struct ds_loader *l, const struct ds_line *ln)
+ld_loader_checkpoint(struct ds_loader *l, const struct ds_line *ln)
 {
 	struct ds_buf cur = { 0 };
 
@@ -351,23 +351,23 @@ ds_loader_checkpoint(struct ds_loader *l, const struct ds_line *ln)
 	l->cp_seq = ln->seq;
 	l->cp_has_more = ln->has_more;
 	l->cp_at = ds_mono();
-	ds_rows_page(&l->rows, ln->seq);
+	ld_rows_page(&l->rows, ln->seq);
 	l->repeatpage = l->repeats;
-	ds_strategy_flush(l);
+	ld_strategy_flush(l);
 	return l->rows.n >= l->batch_rows ||
 	    l->rows.text.len + l->rows.rej.len >= l->batch_bytes ||
 	    l->cp_at - l->started >= l->batch_seconds;
 }
 
 int
-ds_loader_full(const struct ds_loader *l)
+ld_loader_full(const struct ds_loader *l)
 {
 	return !l->paged && (l->rows.n >= l->batch_rows ||
 	    l->rows.text.len + l->rows.rej.len >= l->batch_bytes);
 }
 
 int
-ds_loader_idle_due(const struct ds_loader *l)
+ld_loader_idle_due(const struct ds_loader *l)
 {
 	double left;
 
@@ -378,7 +378,7 @@ ds_loader_idle_due(const struct ds_loader *l)
 }
 
 size_t
-ds_loader_drop_partial(struct ds_loader *l)
+ld_loader_drop_partial(struct ds_loader *l)
 {
 	size_t rows, rejects;
 
@@ -386,8 +386,8 @@ ds_loader_drop_partial(struct ds_loader *l)
 		return 0;
 	/* the open COPY holds rows of the cut page: start the batch over */
 	if (l->copying != DS_M_NONE && l->sent > l->rows.pageend)
-		ds_strategy_stream_abort(l);
-	ds_rows_drop_partial(&l->rows, &rows, &rejects);
+		ld_strategy_stream_abort(l);
+	ld_rows_drop_partial(&l->rows, &rows, &rejects);
 	l->repeats = l->repeatpage;
 	l->rejseen -= (long long)rejects;
 	return rows + rejects;
@@ -423,7 +423,7 @@ from_memory(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 	/* an id of a batch in flight changes: let that batch commit first */
 	if (l->serial && l->ord.wait != NULL)
 		(void)l->ord.wait(l->ord.arg);
-	for (;; ds_loader_rollback(l)) {
+	for (;; ld_loader_rollback(l)) {
 		if (tries >= MAX_TRIES) {
 			ds_logkv(DS_LOG_ERROR, "gave up after deadlocks or serialization"
 			    " failures in one batch", "tries=%d status=temporary", MAX_TRIES);
@@ -431,32 +431,32 @@ from_memory(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 		}
 		memset(c, 0, sizeof(*c));
 		l->loaded = 0;
-		ds_rows_unskip(&l->rows);
-		if (m != DS_M_TABLE && ds_strategy_staging(l) != DS_DONE) {
+		ld_rows_unskip(&l->rows);
+		if (m != DS_M_TABLE && ld_strategy_staging(l) != DS_DONE) {
 			/* no TEMP: skip the stored ids found by one query */
 			if (l->update || l->rls)
-				ds_strategy_need_staging(l);
+				ld_strategy_need_staging(l);
 			m = DS_M_TABLE;
 			probe = 1;
 		}
-		ds_loader_begin(l);
+		ld_loader_begin(l);
 		if (probe)
-			ds_strategy_skip_stored(l);
-		r = ds_strategy_rows(l, 0, l->rows.n, m);
+			ld_strategy_skip_stored(l);
+		r = ld_strategy_rows(l, 0, l->rows.n, m);
 		if (r == DS_DONE && m != DS_M_TABLE)
-			r = ds_strategy_merge(l, m, c);
+			r = ld_strategy_merge(l, m, c);
 		else if (r == DS_DONE) {
 			c->records = l->loaded;
 			c->duplicates = (long long)l->rows.nskip;
 		}
 		l->path = m;
 		if (r == DS_DONE)
-			r = ds_book_commit(l, c);
+			r = ld_book_commit(l, c);
 		if (r == DS_DONE)
 			return m;
 		if (r == DS_STORED) {
 			if (probe)
-				ds_strategy_need_staging(l);
+				ld_strategy_need_staging(l);
 			m = DS_M_TEXT;
 		} else if (r == DS_RECAST)
 			m = DS_M_STAGE;
@@ -504,7 +504,7 @@ tally(struct ds_loader *l, const struct ds_counts *c, enum ds_mode m)
  * again from memory.
  */
 void
-ds_loader_commit(struct ds_loader *l)
+ld_loader_commit(struct ds_loader *l)
 {
 	struct ds_counts c = { 0 };
 	enum ds_outcome r = DS_RETRY;
@@ -517,18 +517,18 @@ ds_loader_commit(struct ds_loader *l)
 		return;
 	}
 	l->sent = l->sent > l->rows.n ? l->rows.n : l->sent;
-	ds_strategy_flush(l);
+	ld_strategy_flush(l);
 	m = (l->ord.wait != NULL && l->stage_next) || l->rls ||
 	    l->wmode == DS_WM_HISTORY ? DS_M_TEXT : DS_M_TABLE;
 	rowless = l->copying == DS_M_NONE && l->rows.n == 0;
 	if (l->copying != DS_M_NONE) {
-		if ((r = ds_strategy_stream_end(l, &m, &c)) == DS_DONE &&
-		    (r = ds_book_commit(l, &c)) != DS_DONE)
-			ds_loader_rollback(l);
+		if ((r = ld_strategy_stream_end(l, &m, &c)) == DS_DONE &&
+		    (r = ld_book_commit(l, &c)) != DS_DONE)
+			ld_loader_rollback(l);
 	} else if (l->rows.n == 0) {
-		ds_loader_begin(l);
-		if ((r = ds_book_commit(l, &c)) != DS_DONE)
-			ds_loader_rollback(l);
+		ld_loader_begin(l);
+		if ((r = ld_book_commit(l, &c)) != DS_DONE)
+			ld_loader_rollback(l);
 	}
 	if (r != DS_DONE)
 		m = from_memory(l, m, &c);
@@ -536,7 +536,7 @@ ds_loader_commit(struct ds_loader *l)
 		l->stage_next = stage_next(&c);
 	c.duplicates += l->repeats;
 	if (l->own_seen)
-		ds_keyset_rotate(l->seen);
+		ld_keyset_rotate(l->seen);
 	tally(l, &c, m);
 	reset(l);
 }

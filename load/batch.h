@@ -52,11 +52,11 @@ enum ds_wmode {
  * A loader into table (as given; quoted here) on conn, for the run whose
  * ds_runs id is run; mode is an enum ds_wmode. seen is the key
  * set shared by the loaders of a pool (the caller owns and rotates it), or
- * NULL for a set of the loader's own. Free with ds_loader_free().
+ * NULL for a set of the loader's own. Free with ld_loader_free().
  */
-struct ds_loader *ds_loader_new(PGconn *conn, const char *table, int mode,
+struct ds_loader *ld_loader_new(PGconn *conn, const char *table, int mode,
 	    long long run, struct ds_keyset *seen);
-void	ds_loader_free(struct ds_loader *l);
+void	ld_loader_free(struct ds_loader *l);
 
 /*
  * How a loader of a pool keeps batch order (see pool.h): begun runs in each
@@ -64,7 +64,7 @@ void	ds_loader_free(struct ds_loader *l);
  * before this one has committed, or -1 when the wait failed with a deadlock
  * (the transaction is then retried); committed runs after the COMMIT. With
  * an order set, rows are not streamed as they are read: the whole batch is
- * loaded from memory by ds_loader_commit().
+ * loaded from memory by ld_loader_commit().
  */
 struct ds_order {
 	void	(*begun)(void *arg);
@@ -72,34 +72,34 @@ struct ds_order {
 	void	(*committed)(void *arg);
 	void	 *arg;
 };
-void	ds_loader_order(struct ds_loader *l, const struct ds_order *o);
+void	ld_loader_order(struct ds_loader *l, const struct ds_order *o);
 
 /*
  * Commit at the first checkpoint after rows (default 50000) rows, bytes
  * (default 16 MiB) of rows and rejects held in memory, or seconds (default
  * 2); without checkpoint lines, at rows or bytes.
  */
-void	ds_loader_limits(struct ds_loader *l, size_t rows, size_t bytes, double seconds);
+void	ld_loader_limits(struct ds_loader *l, size_t rows, size_t bytes, double seconds);
 
 /* Add a record line. Returns 0, or -1 when PostgreSQL text cannot hold one
  * of its strings: the caller turns the line into a reject. */
-int	ds_loader_record(struct ds_loader *l, const struct ds_line *ln);
+int	ld_loader_record(struct ds_loader *l, const struct ds_line *ln);
 
 /* Add a reject: reason and raw text as given (raw may be NULL). */
-void	ds_loader_reject(struct ds_loader *l, long long seq, const char *reason,
+void	ld_loader_reject(struct ds_loader *l, long long seq, const char *reason,
 	    const char *raw, size_t rawlen);
 
 /* Add a schema line (recorded when the batch commits). */
-void	ds_loader_schema(struct ds_loader *l, const struct ds_line *ln);
+void	ld_loader_schema(struct ds_loader *l, const struct ds_line *ln);
 
 /* Add a journal entry of fields dropped by the discard contract (JSON object text). */
-void	ds_loader_discard(struct ds_loader *l, const char *discarded);
+void	ld_loader_discard(struct ds_loader *l, const char *discarded);
 
 /* A checkpoint line closes a page; returns 1 when the batch should commit. */
-int	ds_loader_checkpoint(struct ds_loader *l, const struct ds_line *ln);
+int	ld_loader_checkpoint(struct ds_loader *l, const struct ds_line *ln);
 
 /* Non-zero when a run without checkpoint lines has a full batch. */
-int	ds_loader_full(const struct ds_loader *l);
+int	ld_loader_full(const struct ds_loader *l);
 
 /*
  * With the input quiet: 0 when the batch should commit now (it ends at a
@@ -107,23 +107,23 @@ int	ds_loader_full(const struct ds_loader *l);
  * it will be, or -1 when it holds no whole page or has lines after its last
  * checkpoint (the rest of that page is still to come).
  */
-int	ds_loader_idle_due(const struct ds_loader *l);
+int	ld_loader_idle_due(const struct ds_loader *l);
 
 /* Note that from (a loader of the same run) has read a checkpoint line, if it has. */
-void	ds_loader_inherit(struct ds_loader *l, const struct ds_loader *from);
+void	ld_loader_inherit(struct ds_loader *l, const struct ds_loader *from);
 
 /* Drop rows and rejects read after the last checkpoint line; their count. */
-size_t	ds_loader_drop_partial(struct ds_loader *l);
+size_t	ld_loader_drop_partial(struct ds_loader *l);
 
 /* Commit the batch (exits on failures that a retry cannot fix). */
-void	ds_loader_commit(struct ds_loader *l);
+void	ld_loader_commit(struct ds_loader *l);
 
 /* Rejects met so far in this run, committed or not, replayed or new. */
-long long ds_loader_rejects(const struct ds_loader *l);
+long long ld_loader_rejects(const struct ds_loader *l);
 
-const struct ds_totals *ds_loader_totals(const struct ds_loader *l);
+const struct ds_totals *ld_loader_totals(const struct ds_loader *l);
 /* Name the run's one stream (before its first line is added). */
-void	ds_loader_set_stream(struct ds_loader *l, const char *stream);
-const char *ds_loader_stream(const struct ds_loader *l);
+void	ld_loader_set_stream(struct ds_loader *l, const char *stream);
+const char *ld_loader_stream(const struct ds_loader *l);
 
 #endif

@@ -26,7 +26,7 @@ declared_column(const PGresult *res, struct ds_buf *b)
 	n = strcspn(p, ":\n");
 	ds_buf_add(&name, p, n);
 	ds_buf_terminate(&name);
-	if ((col = ds_columns_find(ds_cols, ds_ncols, name.p)) != NULL &&
+	if ((col = ld_columns_find(ds_cols, ds_ncols, name.p)) != NULL &&
 	    col->fill == DS_FILL_PATH) {
 		ds_buf_printf(b, " (column %s)", name.p);
 		ds_buf_terminate(b);
@@ -63,7 +63,7 @@ reason(PGconn *conn, const PGresult *res, struct ds_buf *b)
 static void
 refuse(struct ds_loader *l, size_t i, char *msg, const char *sqlstate)
 {
-	ds_rows_refuse(&l->rows, i, msg, sqlstate);
+	ld_rows_refuse(&l->rows, i, msg, sqlstate);
 	l->rejseen++;
 }
 
@@ -79,7 +79,7 @@ log_refusals(const struct ds_loader *l)
 		f = &l->rows.ref[i];
 		ds_buf_reset(&id);
 		ds_buf_reset(&kv);
-		ds_rows_field(&l->rows, f->row, 0, &id);
+		ld_rows_field(&l->rows, f->row, 0, &id);
 		ds_buf_adds(&kv, "id=");
 		ds_log_quote(&kv, id.p, id.len);
 		if (l->rows.pageseq[f->row] >= 0)	/* else a line of no page */
@@ -94,7 +94,7 @@ log_refusals(const struct ds_loader *l)
 }
 
 void
-ds_book_refuse(struct ds_loader *l, size_t i, const PGresult *res)
+ld_book_refuse(struct ds_loader *l, size_t i, const PGresult *res)
 {
 	struct ds_buf msg = { 0 };
 
@@ -103,7 +103,7 @@ ds_book_refuse(struct ds_loader *l, size_t i, const PGresult *res)
 }
 
 void
-ds_book_refuse_msg(struct ds_loader *l, size_t i, const char *msg)
+ld_book_refuse_msg(struct ds_loader *l, size_t i, const char *msg)
 {
 	refuse(l, i, ds_xstrdup(msg), "none");
 }
@@ -126,7 +126,7 @@ rejects_one_by_one(struct ds_loader *l, const struct ds_buf *b, long long *n)
 		for (k = 0; k < 4; k++) {
 			tab = k < 3 ? memchr(p, '\t', (size_t)(eol - p)) : eol;
 			ds_buf_reset(&f[k]);
-			ds_copy_unfield(&f[k], p, (size_t)(tab - p));
+			ld_copy_unfield(&f[k], p, (size_t)(tab - p));
 			ds_buf_terminate(&f[k]);
 			vals[k] = tab - p == 2 && memcmp(p, "\\N", 2) == 0 ? NULL : f[k].p;
 			p = tab + 1;
@@ -157,13 +157,13 @@ rejects_staged(struct ds_loader *l, const struct ds_buf *refused, struct ds_coun
 {
 	PGresult *res;
 
-	if ((res = ds_copy_begin(l->conn,
+	if ((res = ld_copy_begin(l->conn,
 	    "pg_temp.ds_stage_rej (stream, seq, reason, raw)")) != NULL)
 		return res;
-	if (ds_copy_put(l->conn, l->rows.rej.p, l->rows.rej.len) != 0 ||
-	    ds_copy_put(l->conn, refused->p, refused->len) != 0)
+	if (ld_copy_put(l->conn, l->rows.rej.p, l->rows.rej.len) != 0 ||
+	    ld_copy_put(l->conn, refused->p, refused->len) != 0)
 		ds_db_die(l->conn, NULL, "lost the connection while storing rejects");
-	res = ds_copy_end(l->conn, NULL);
+	res = ld_copy_end(l->conn, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		return res;
 	PQclear(res);
@@ -192,8 +192,8 @@ store_rejects(struct ds_loader *l, struct ds_counts *c)
 	struct ds_buf refused = { 0 };
 	PGresult *res;
 
-	ds_rows_refusals(&l->rows, l->stream, l->cols.raw, &refused);
-	if (ds_strategy_staging(l) == DS_DONE)
+	ld_rows_refusals(&l->rows, l->stream, l->cols.raw, &refused);
+	if (ld_strategy_staging(l) == DS_DONE)
 		res = rejects_staged(l, &refused, c);
 	else {
 		c->rejects = 0;
@@ -216,17 +216,17 @@ book(struct ds_loader *l, struct ds_counts *c)
 		return res;
 	for (i = 0; i < l->nsch; i++)
 		if ((res = l->sch[i].fields == NULL ?
-		    ds_catalog_discard(l->conn, l->stream, l->sch[i].discarded) :
-		    ds_catalog_schema(l->conn, l->stream, l->table,
+		    ld_catalog_discard(l->conn, l->stream, l->sch[i].discarded) :
+		    ld_catalog_schema(l->conn, l->stream, l->table,
 		    l->sch[i].fields, l->sch[i].removed)) != NULL)
 			return res;
 	cc = *c;
 	cc.duplicates += l->repeats;
-	if ((res = ds_catalog_add(l->conn, l->run, l->stream, l->table, &cc)) != NULL)
+	if ((res = ld_catalog_add(l->conn, l->run, l->stream, l->table, &cc)) != NULL)
 		return res;
-	if (l->wmode >= DS_WM_SNAPSHOT && (res = ds_snapshot_book(l)) != NULL)
+	if (l->wmode >= DS_WM_SNAPSHOT && (res = ld_snapshot_book(l)) != NULL)
 		return res;
-	if (l->have_cp && (res = ds_catalog_checkpoint(l->conn, l->stream, l->cp_seq,
+	if (l->have_cp && (res = ld_catalog_checkpoint(l->conn, l->stream, l->cp_seq,
 	    l->cp_cursor, l->cp_has_more, c->records)) != NULL)
 		return res;
 	res = PQexec(l->conn, "COMMIT");
@@ -237,7 +237,7 @@ book(struct ds_loader *l, struct ds_counts *c)
 }
 
 enum ds_outcome
-ds_book_commit(struct ds_loader *l, struct ds_counts *c)
+ld_book_commit(struct ds_loader *l, struct ds_counts *c)
 {
 	PGresult *res;
 
@@ -245,7 +245,7 @@ ds_book_commit(struct ds_loader *l, struct ds_counts *c)
 	if (l->ord.wait != NULL && l->ord.wait(l->ord.arg) != 0)
 		return DS_RETRY;
 	if ((res = book(l, c)) != NULL)
-		return ds_loader_conflict(l, res, "cannot commit the batch");
+		return ld_loader_conflict(l, res, "cannot commit the batch");
 	if (l->staging == DS_STAGING_OPEN)
 		l->staging = DS_STAGING_MADE;
 	log_refusals(l);

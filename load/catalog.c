@@ -23,7 +23,7 @@ exec1(PGconn *conn, const char *sql, int n, const char *const *vals)
 }
 
 long long
-ds_catalog_run_start(PGconn *conn, const char *table)
+ld_catalog_run_start(PGconn *conn, const char *table)
 {
 	const char *vals[1] = { table };
 	PGresult *res;
@@ -37,7 +37,7 @@ ds_catalog_run_start(PGconn *conn, const char *table)
 }
 
 PGresult *
-ds_catalog_add(PGconn *conn, long long run, const char *stream,
+ld_catalog_add(PGconn *conn, long long run, const char *stream,
     const char *table, const struct ds_counts *c)
 {
 	char id[24], rec[24], dup[24], rej[24];
@@ -64,14 +64,14 @@ ds_catalog_add(PGconn *conn, long long run, const char *stream,
 }
 
 PGresult *
-ds_catalog_checkpoint(PGconn *conn, const char *stream, long long seq,
+ld_catalog_checkpoint(PGconn *conn, const char *stream, long long seq,
     const char *cursor, int has_more, long long inserted)
 {
 	return ds_own_checkpoint(conn, stream, seq, cursor, has_more, inserted);
 }
 
 PGresult *
-ds_catalog_schema(PGconn *conn, const char *stream, const char *table,
+ld_catalog_schema(PGconn *conn, const char *stream, const char *table,
     const char *fields, const char *removed)
 {
 	const char *vals[3] = { stream, fields, removed ? removed : "[]" };
@@ -101,7 +101,7 @@ ds_catalog_schema(PGconn *conn, const char *stream, const char *table,
 }
 
 PGresult *
-ds_catalog_discard(PGconn *conn, const char *stream, const char *discarded)
+ld_catalog_discard(PGconn *conn, const char *stream, const char *discarded)
 {
 	const char *vals[2] = { stream, discarded };
 
@@ -113,7 +113,7 @@ ds_catalog_discard(PGconn *conn, const char *stream, const char *discarded)
 }
 
 void
-ds_catalog_run_end(PGconn *conn, long long run, const char *stream,
+ld_catalog_run_end(PGconn *conn, long long run, const char *stream,
     const char *status, const char *error)
 {
 	char id[24];

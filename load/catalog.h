@@ -19,10 +19,10 @@ struct ds_counts {
 };
 
 /* Record the start of a run; returns its ds_runs id (exits on failure). */
-long long ds_catalog_run_start(PGconn *conn, const char *table);
+long long ld_catalog_run_start(PGconn *conn, const char *table);
 
 /* Add a batch's counts to the run's record and to the stream's catalog row. */
-PGresult *ds_catalog_add(PGconn *conn, long long run, const char *stream,
+PGresult *ld_catalog_add(PGconn *conn, long long run, const char *stream,
 	    const char *table, const struct ds_counts *c);
 
 /*
@@ -30,7 +30,7 @@ PGresult *ds_catalog_add(PGconn *conn, long long run, const char *stream,
  * ownership, epoch and backwards checks of own.h come first (a failed one
  * exits DS_EX_TEMP).
  */
-PGresult *ds_catalog_checkpoint(PGconn *conn, const char *stream,
+PGresult *ld_catalog_checkpoint(PGconn *conn, const char *stream,
 	    long long seq, const char *cursor, int has_more, long long inserted);
 
 /*
@@ -38,7 +38,7 @@ PGresult *ds_catalog_checkpoint(PGconn *conn, const char *stream,
  * fields. Any change against the stored fields is recorded in
  * ds_schema_changes, unacknowledged unless it is the stream's first schema.
  */
-PGresult *ds_catalog_schema(PGconn *conn, const char *stream, const char *table,
+PGresult *ld_catalog_schema(PGconn *conn, const char *stream, const char *table,
 	    const char *fields, const char *removed);
 
 /*
@@ -46,10 +46,10 @@ PGresult *ds_catalog_schema(PGconn *conn, const char *stream, const char *table,
  * {"field":"type",...}) in ds_schema_changes.discarded, each (field, type)
  * once per stream: one already journaled is left out.
  */
-PGresult *ds_catalog_discard(PGconn *conn, const char *stream, const char *discarded);
+PGresult *ld_catalog_discard(PGconn *conn, const char *stream, const char *discarded);
 
 /* Close the run's record: status done|failed|stopped, error may be NULL. */
-void	ds_catalog_run_end(PGconn *conn, long long run, const char *stream,
+void	ld_catalog_run_end(PGconn *conn, long long run, const char *stream,
 	    const char *status, const char *error);
 
 #endif

@@ -34,7 +34,7 @@ static int srid;		/* of the geometry column */
 
 /*
  * The declared columns' paths split into parts (made by
- * ds_columns_declare_done()), and what one record gives: the value each
+ * ld_columns_declare_done()), and what one record gives: the value each
  * path found (NULL: none) and the order of the scan (scratch).
  */
 struct dpath {
@@ -96,7 +96,7 @@ add_declared(char *name, char *type, char *path)
 }
 
 int
-ds_columns_declare(const char *spec, struct ds_buf *err)
+ld_columns_declare(const char *spec, struct ds_buf *err)
 {
 	const char *p = spec, *name, *type, *path, *e;
 	size_t nn, tn;
@@ -131,8 +131,8 @@ ds_columns_declare(const char *spec, struct ds_buf *err)
 	}
 	nm = ds_xstrndup(name, nn);
 	/* n: the staging tables' row number */
-	if (strcmp(nm, "n") == 0 || ds_columns_find(ds_columns, ds_ncolumns, nm) != NULL ||
-	    ds_columns_find(declared, ndeclared, nm) != NULL) {
+	if (strcmp(nm, "n") == 0 || ld_columns_find(ds_columns, ds_ncolumns, nm) != NULL ||
+	    ld_columns_find(declared, ndeclared, nm) != NULL) {
 		ds_buf_printf(err, "column %s is declared twice or is a name ds-load uses itself", nm);
 		free(nm);
 		return -1;
@@ -147,12 +147,12 @@ ds_columns_declare(const char *spec, struct ds_buf *err)
 }
 
 int
-ds_columns_geometry(const char *path, int sr, struct ds_buf *err)
+ld_columns_geometry(const char *path, int sr, struct ds_buf *err)
 {
 	struct ds_column *c;
 	struct ds_buf type = { 0 };
 
-	if (ds_columns_find(declared, ndeclared, "geom") != NULL) {
+	if (ld_columns_find(declared, ndeclared, "geom") != NULL) {
 		ds_buf_printf(err, "a column geom is declared already");
 		return -1;
 	}
@@ -167,7 +167,7 @@ ds_columns_geometry(const char *path, int sr, struct ds_buf *err)
 }
 
 int
-ds_columns_index(const char *name)
+ld_columns_index(const char *name)
 {
 	size_t i;
 
@@ -180,13 +180,13 @@ ds_columns_index(const char *name)
 }
 
 size_t
-ds_columns_ndeclared(void)
+ld_columns_ndeclared(void)
 {
 	return ndeclared;
 }
 
 struct ds_column *
-ds_columns_declared(size_t i, int *index)
+ld_columns_declared(size_t i, int *index)
 {
 	if (index != NULL)
 		*index = indexed[i];
@@ -228,7 +228,7 @@ split_paths(void)
 }
 
 void
-ds_columns_declare_done(void)
+ld_columns_declare_done(void)
 {
 	struct ds_column *all;
 	struct ds_buf set = { 0 };
@@ -396,7 +396,7 @@ scan(const char *p, const char *end, size_t depth, size_t lo, size_t hi)
 }
 
 void
-ds_columns_lookup(const char *data, size_t n)
+ld_columns_lookup(const char *data, size_t n)
 {
 	size_t i;
 
@@ -411,11 +411,11 @@ ds_columns_lookup(const char *data, size_t n)
 }
 
 int
-ds_columns_copy_geom(struct ds_buf *b, const struct ds_column *c, struct ds_buf *err)
+ld_columns_copy_geom(struct ds_buf *b, const struct ds_column *c, struct ds_buf *err)
 {
 	struct ds_buf why = { 0 };
 
-	if (ds_geom_copy(b, found[c->from].p, found[c->from].n, srid, &why) == 0)
+	if (ld_geom_copy(b, found[c->from].p, found[c->from].n, srid, &why) == 0)
 		return 0;
 	ds_buf_terminate(&why);
 	ds_buf_printf(err, "column %s: the geometry at %s: %s", c->name, c->path, why.p);
@@ -424,7 +424,7 @@ ds_columns_copy_geom(struct ds_buf *b, const struct ds_column *c, struct ds_buf 
 }
 
 int
-ds_columns_copy_path(struct ds_buf *b, const struct ds_column *c)
+ld_columns_copy_path(struct ds_buf *b, const struct ds_column *c)
 {
 	static struct ds_buf lit;	/* kept: no allocation per row */
 	const char *val = found[c->from].p;
@@ -439,16 +439,16 @@ ds_columns_copy_path(struct ds_buf *b, const struct ds_column *c)
 	if (*val == '"') {
 		sp.p = val + 1;
 		sp.n = vn - 2;
-		return ds_copy_jstr(b, &sp);
+		return ld_copy_jstr(b, &sp);
 	}
 	if (*val == '[') {
 		ds_buf_reset(&lit);
 		r = array_literal(&lit, val, vn);
 		if (r == 0)
-			ds_copy_field(b, lit.p, lit.len);
+			ld_copy_field(b, lit.p, lit.len);
 		return r;
 	}
-	ds_copy_field(b, val, vn);
+	ld_copy_field(b, val, vn);
 	return 0;
 }
 
@@ -471,7 +471,7 @@ staging_table(const struct ds_column *cols, size_t n, const char *name, int text
 }
 
 void
-ds_columns_sql_make(const struct ds_column *cols, size_t n, struct ds_columns_sql *out)
+ld_columns_sql_make(const struct ds_column *cols, size_t n, struct ds_columns_sql *out)
 {
 	struct ds_buf names = { 0 }, list = { 0 }, stg = { 0 }, casts = { 0 }, set = { 0 };
 	size_t i, k = 0;
@@ -509,7 +509,7 @@ ds_columns_sql_make(const struct ds_column *cols, size_t n, struct ds_columns_sq
 }
 
 void
-ds_columns_sql_free(struct ds_columns_sql *s)
+ld_columns_sql_free(struct ds_columns_sql *s)
 {
 	free(s->names);
 	free(s->list);
@@ -520,7 +520,7 @@ ds_columns_sql_free(struct ds_columns_sql *s)
 }
 
 const struct ds_column *
-ds_columns_find(const struct ds_column *cols, size_t n, const char *name)
+ld_columns_find(const struct ds_column *cols, size_t n, const char *name)
 {
 	size_t i;
 

@@ -52,7 +52,7 @@ extern const size_t ds_ncolumns;
 
 /*
  * The columns ds-load loads: ds_columns plus the declared ones (set by
- * ds_columns_declare_done()), loaded columns first.
+ * ld_columns_declare_done()), loaded columns first.
  */
 extern const struct ds_column *ds_cols;
 extern size_t ds_ncols;
@@ -60,33 +60,33 @@ extern size_t ds_ncols;
 /*
  * Parse a declared column, "NAME TYPE PATH" (TYPE may hold spaces), and
  * add it to the declared ones. Returns 0, or -1 with why in err.
- * The type is checked by the server: see ds_columns_declare_done().
+ * The type is checked by the server: see ld_columns_declare_done().
  */
-int	ds_columns_declare(const char *spec, struct ds_buf *err);
+int	ld_columns_declare(const char *spec, struct ds_buf *err);
 
 /*
  * Declare the geometry column, geom: a PostGIS geometry with srid, filled
  * from the GeoJSON or ArcGIS geometry at path, GiST-indexed. Returns 0,
  * or -1 with why in err.
  */
-int	ds_columns_geometry(const char *path, int srid, struct ds_buf *err);
+int	ld_columns_geometry(const char *path, int srid, struct ds_buf *err);
 
 /* Mark the declared column name to be indexed; 0, or -1 when none is so named. */
-int	ds_columns_index(const char *name);
+int	ld_columns_index(const char *name);
 
 /* The declared columns: their count, and the i-th's name, type and index flag. */
-size_t	ds_columns_ndeclared(void);
-struct ds_column *ds_columns_declared(size_t i, int *index);
+size_t	ld_columns_ndeclared(void);
+struct ds_column *ld_columns_declared(size_t i, int *index);
 
 /* Build ds_cols from ds_columns and the declared columns (types final). */
-void	ds_columns_declare_done(void);
+void	ld_columns_declare_done(void);
 
 /*
  * Find the values of every declared column's path in the record data (n
  * bytes of validated JSON, or NULL), in one scan, for the copy functions
  * below (which read what the last lookup found; data must outlive them).
  */
-void	ds_columns_lookup(const char *data, size_t n);
+void	ld_columns_lookup(const char *data, size_t n);
 
 /*
  * Append the value the lookup found for the declared column c to b as one
@@ -94,14 +94,14 @@ void	ds_columns_lookup(const char *data, size_t n);
  * other values as their JSON text, a missing field or null as \N.
  * Returns 0, or -1 when a string holds \u0000.
  */
-int	ds_columns_copy_path(struct ds_buf *b, const struct ds_column *c);
+int	ld_columns_copy_path(struct ds_buf *b, const struct ds_column *c);
 
 /*
  * Append the geometry the lookup found for the geometry column c to b as
- * one COPY field (see ds_geom_copy()). Returns 0, or -1 with why in err
+ * one COPY field (see ld_geom_copy()). Returns 0, or -1 with why in err
  * (naming the column).
  */
-int	ds_columns_copy_geom(struct ds_buf *b, const struct ds_column *c,
+int	ld_columns_copy_geom(struct ds_buf *b, const struct ds_column *c,
 	    struct ds_buf *err);
 
 /* What the columns give, as SQL text and field positions. */
@@ -118,13 +118,13 @@ struct ds_columns_sql {
 
 /*
  * Fill out from the n columns cols (loaded columns first, the key first).
- * The strings are malloc'd: free them with ds_columns_sql_free().
+ * The strings are malloc'd: free them with ld_columns_sql_free().
  */
-void	ds_columns_sql_make(const struct ds_column *cols, size_t n, struct ds_columns_sql *out);
-void	ds_columns_sql_free(struct ds_columns_sql *s);
+void	ld_columns_sql_make(const struct ds_column *cols, size_t n, struct ds_columns_sql *out);
+void	ld_columns_sql_free(struct ds_columns_sql *s);
 
 /* The column named name among cols, or NULL. */
-const struct ds_column *ds_columns_find(const struct ds_column *cols, size_t n,
+const struct ds_column *ld_columns_find(const struct ds_column *cols, size_t n,
 	    const char *name);
 
 #endif

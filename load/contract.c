@@ -35,7 +35,7 @@ struct ds_contract {
 };
 
 struct ds_contract *
-ds_contract_new(int mode)
+ld_contract_new(int mode)
 {
 	struct ds_contract *c = ds_xcalloc(1, sizeof(*c));
 
@@ -44,7 +44,7 @@ ds_contract_new(int mode)
 }
 
 void
-ds_contract_free(struct ds_contract *c)
+ld_contract_free(struct ds_contract *c)
 {
 	size_t i;
 
@@ -62,7 +62,7 @@ ds_contract_free(struct ds_contract *c)
 }
 
 int
-ds_contract_enforced(const struct ds_contract *c)
+ld_contract_enforced(const struct ds_contract *c)
 {
 	return c->mode != DS_CONTRACT_EVOLVE && c->nknown > 0;
 }
@@ -162,7 +162,7 @@ decode_key(struct ds_contract *c, const struct ds_json_member *m)
 }
 
 int
-ds_contract_merge(struct ds_contract *c, const char *p, size_t n)
+ld_contract_merge(struct ds_contract *c, const char *p, size_t n)
 {
 	const char *end = p + n;
 	struct ds_json_member m;
@@ -279,7 +279,7 @@ keep(struct ds_contract *c, const char *p, const char *end)
 }
 
 int
-ds_contract_record(struct ds_contract *c, struct ds_line *ln, struct ds_buf *why,
+ld_contract_record(struct ds_contract *c, struct ds_line *ln, struct ds_buf *why,
     struct ds_buf *journal)
 {
 	const char *p = ln->data.p, *end = p + ln->data.n;
@@ -292,7 +292,7 @@ ds_contract_record(struct ds_contract *c, struct ds_line *ln, struct ds_buf *why
 
 	ds_buf_reset(why);
 	ds_buf_reset(journal);
-	if (!ds_contract_enforced(c) || *p != '{')
+	if (!ld_contract_enforced(c) || *p != '{')
 		return DS_CONTRACT_OK;
 	ds_json_init(&j, p);
 	if (ds_json_obj_begin(&j, &p, end) != 0)

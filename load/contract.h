@@ -25,22 +25,22 @@ struct ds_contract;
 
 enum { DS_CONTRACT_EVOLVE, DS_CONTRACT_FREEZE, DS_CONTRACT_DISCARD };
 
-/* What ds_contract_record() did with a record. */
+/* What ld_contract_record() did with a record. */
 enum { DS_CONTRACT_OK, DS_CONTRACT_REJECT, DS_CONTRACT_DROPPED };
 
-/* A contract of mode DS_CONTRACT_*, no schema known; free with ds_contract_free(). */
-struct ds_contract *ds_contract_new(int mode);
-void	ds_contract_free(struct ds_contract *c);
+/* A contract of mode DS_CONTRACT_*, no schema known; free with ld_contract_free(). */
+struct ds_contract *ld_contract_new(int mode);
+void	ld_contract_free(struct ds_contract *c);
 
 /*
  * Merge a fields object (JSON text [p, p+n), such as ds_catalog.fields or
  * a schema line's "fields") into the known schema: a field's types are
  * the union. Returns 0, or -1 when the text is not such an object.
  */
-int	ds_contract_merge(struct ds_contract *c, const char *p, size_t n);
+int	ld_contract_merge(struct ds_contract *c, const char *p, size_t n);
 
 /* Non-zero when records are checked: freeze or discard, and a schema known. */
-int	ds_contract_enforced(const struct ds_contract *c);
+int	ld_contract_enforced(const struct ds_contract *c);
 
 /*
  * Check the record line ln against the schema. DS_CONTRACT_OK: nothing
@@ -50,7 +50,7 @@ int	ds_contract_enforced(const struct ds_contract *c);
  * call), and journal holds a JSON object {"field":"type",...} of the
  * fields and types dropped for the first time (empty when none is new).
  */
-int	ds_contract_record(struct ds_contract *c, struct ds_line *ln,
+int	ld_contract_record(struct ds_contract *c, struct ds_line *ln,
 	    struct ds_buf *why, struct ds_buf *journal);
 
 #endif

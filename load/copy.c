@@ -12,7 +12,7 @@ static const char escape[256] = {
 };
 
 void
-ds_copy_field(struct ds_buf *b, const char *s, size_t n)
+ld_copy_field(struct ds_buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	uint64_t v, x, t;
@@ -58,7 +58,7 @@ ds_copy_field(struct ds_buf *b, const char *s, size_t n)
 }
 
 int
-ds_copy_jstr(struct ds_buf *b, const struct ds_span *s)
+ld_copy_jstr(struct ds_buf *b, const struct ds_span *s)
 {
 	struct ds_buf tmp = { 0 };
 	int r;
@@ -68,18 +68,18 @@ ds_copy_jstr(struct ds_buf *b, const struct ds_span *s)
 		return 0;
 	}
 	if (memchr(s->p, '\\', s->n) == NULL) {
-		ds_copy_field(b, s->p, s->n);
+		ld_copy_field(b, s->p, s->n);
 		return 0;
 	}
 	r = ds_json_str_decode(s->p, s->n, &tmp);
 	if (r == 0)
-		ds_copy_field(b, tmp.p, tmp.len);
+		ld_copy_field(b, tmp.p, tmp.len);
 	ds_buf_free(&tmp);
 	return r;
 }
 
 void
-ds_copy_unfield(struct ds_buf *b, const char *s, size_t n)
+ld_copy_unfield(struct ds_buf *b, const char *s, size_t n)
 {
 	const char *end = s + n;
 
@@ -95,7 +95,7 @@ ds_copy_unfield(struct ds_buf *b, const char *s, size_t n)
 }
 
 PGresult *
-ds_copy_begin(PGconn *conn, const char *target)
+ld_copy_begin(PGconn *conn, const char *target)
 {
 	struct ds_buf sql = { 0 };
 	PGresult *res;
@@ -111,7 +111,7 @@ ds_copy_begin(PGconn *conn, const char *target)
 }
 
 int
-ds_copy_put(PGconn *conn, const char *p, size_t n)
+ld_copy_put(PGconn *conn, const char *p, size_t n)
 {
 	const size_t chunk = 64 * 1024;
 	size_t k;
@@ -125,7 +125,7 @@ ds_copy_put(PGconn *conn, const char *p, size_t n)
 }
 
 PGresult *
-ds_copy_end(PGconn *conn, const char *errmsg)
+ld_copy_end(PGconn *conn, const char *errmsg)
 {
 	PGresult *res, *last = NULL;
 

@@ -547,7 +547,7 @@ geometry(struct gw *g, const char *v, size_t vn, int feature)
 }
 
 int
-ds_geom_copy(struct ds_buf *b, const char *v, size_t vn, int srid, struct ds_buf *err)
+ld_geom_copy(struct ds_buf *b, const char *v, size_t vn, int srid, struct ds_buf *err)
 {
 	struct gw g;
 	size_t start = b->len;

@@ -18,7 +18,7 @@ struct ds_buf;
  * requires more points", "geometry contains non-closed rings"); b is then
  * as it was. Scratch memory is kept from call to call (not thread-safe).
  */
-int	ds_geom_copy(struct ds_buf *b, const char *v, size_t vn, int srid,
+int	ld_geom_copy(struct ds_buf *b, const char *v, size_t vn, int srid,
 	    struct ds_buf *err);
 
 #endif

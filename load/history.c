@@ -32,7 +32,7 @@
 #define HIST	"pg_temp.ds_hist"
 
 void
-ds_history_staging(struct ds_loader *l)
+ld_history_staging(struct ds_loader *l)
 {
 	static const char ddl[] = "; CREATE TEMP TABLE IF NOT EXISTS ds_hist"
 	    " (ds_hn bigint, ds_hid text, ds_hvf timestamptz, ds_hvt timestamptz)"
@@ -47,7 +47,7 @@ ds_history_staging(struct ds_loader *l)
 static int
 repeated_id(const struct ds_loader *l)
 {
-	struct ds_keyset *ks = ds_keyset_new(2);
+	struct ds_keyset *ks = ld_keyset_new(2);
 	const char *key;
 	size_t i, n;
 	int dup = 0;
@@ -55,10 +55,10 @@ repeated_id(const struct ds_loader *l)
 	for (i = 0; i < l->rows.n && !dup; i++) {
 		if (l->rows.state[i] != DS_ROW_LIVE)
 			continue;
-		key = ds_snapshot_key(l, i, &n);
-		dup = ds_keyset_add(ks, key, n, "", 0) == 1;
+		key = ld_snapshot_key(l, i, &n);
+		dup = ld_keyset_add(ks, key, n, "", 0) == 1;
 	}
-	ds_keyset_free(ks);
+	ld_keyset_free(ks);
 	return dup;
 }
 
@@ -165,16 +165,16 @@ one(struct ds_loader *l, const char *sql, const char *hn, long long *n)
 	const char *vals[1] = { hn };
 	PGresult *res;
 
-	ds_loader_exec(l, "SAVEPOINT ds_one", "cannot set a savepoint");
+	ld_loader_exec(l, "SAVEPOINT ds_one", "cannot set a savepoint");
 	res = PQexecParams(l->conn, sql, 1, NULL, vals, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
 		*n += strtoll(PQcmdTuples(res), NULL, 10);
 		PQclear(res);
-		ds_loader_exec(l, "RELEASE SAVEPOINT ds_one", "cannot release a savepoint");
+		ld_loader_exec(l, "RELEASE SAVEPOINT ds_one", "cannot release a savepoint");
 		return NULL;
 	}
 	if (PQstatus(l->conn) == CONNECTION_OK)
-		ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_one; RELEASE SAVEPOINT ds_one",
+		ld_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_one; RELEASE SAVEPOINT ds_one",
 		    "cannot roll back to a savepoint");
 	return res;
 }
@@ -199,7 +199,7 @@ one_by_one(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 	c->records = c->updated = 0;
 	versions_sql(l, from, &sql);
 	if ((res = step(l, sql.p, NULL)) != NULL)
-		return ds_loader_conflict(l, res, "cannot merge the staged versions");
+		return ld_loader_conflict(l, res, "cannot merge the staged versions");
 	ds_buf_reset(&sql);
 	ds_buf_printf(&sql, "SELECT h.ds_hn, s.k FROM " HIST " h JOIN (SELECT n,"
 	    " row_number() OVER (ORDER BY n) - 1 AS k FROM %s) s ON s.n = h.ds_hn"
@@ -208,7 +208,7 @@ one_by_one(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 	/* the rows before any is refused: refusing one makes the next live rows shift */
 	rowi = ds_xcalloc((size_t)PQntuples(q) + 1, sizeof(*rowi));
 	for (k = 0; k < PQntuples(q); k++)
-		rowi[k] = ds_rows_nth_live(&l->rows, 0, l->rows.n,
+		rowi[k] = ld_rows_nth_live(&l->rows, 0, l->rows.n,
 		    (size_t)strtoull(PQgetvalue(q, k, 1), NULL, 10));
 	ds_buf_printf(&close, "UPDATE %s e SET valid_to = h.ds_hvf FROM " HIST " h"
 	    " WHERE h.ds_hn = $1::bigint AND e.id = h.ds_hid AND e.valid_to IS NULL",
@@ -220,11 +220,11 @@ one_by_one(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 	    l->cols.casts : l->cols.names, from);
 	for (k = 0; k < PQntuples(q); k++) {
 		closed = 0;
-		ds_loader_exec(l, "SAVEPOINT ds_version", "cannot set a savepoint");
+		ld_loader_exec(l, "SAVEPOINT ds_version", "cannot set a savepoint");
 		if ((res = one(l, close.p, PQgetvalue(q, k, 0), &closed)) == NULL &&
 		    (res = one(l, ins.p, PQgetvalue(q, k, 0), &c->records)) == NULL) {
 			c->updated += closed;
-			ds_loader_exec(l, "RELEASE SAVEPOINT ds_version",
+			ld_loader_exec(l, "RELEASE SAVEPOINT ds_version",
 			    "cannot release a savepoint");
 			continue;
 		}
@@ -235,11 +235,11 @@ one_by_one(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 			ds_buf_free(&sql);
 			ds_buf_free(&close);
 			ds_buf_free(&ins);
-			return ds_loader_conflict(l, res, "cannot merge the staged versions");
+			return ld_loader_conflict(l, res, "cannot merge the staged versions");
 		}
-		ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_version; RELEASE SAVEPOINT"
+		ld_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_version; RELEASE SAVEPOINT"
 		    " ds_version", "cannot roll back to a savepoint");
-		ds_book_refuse(l, rowi[k], res);
+		ld_book_refuse(l, rowi[k], res);
 		PQclear(res);
 	}
 	PQclear(q);
@@ -251,7 +251,7 @@ one_by_one(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 }
 
 enum ds_outcome
-ds_history_merge(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
+ld_history_merge(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 {
 	long long staged = l->loaded;
 	size_t refused = l->rows.nref;
@@ -263,15 +263,15 @@ ds_history_merge(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 	 * anti-join's estimate makes the server compile the plan, which took longer
 	 * (0.45 s a batch) than running it
 	 */
-	ds_loader_exec(l, "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;"
+	ld_loader_exec(l, "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;"
 	    " SET LOCAL jit = off; SAVEPOINT ds_hist", "cannot set the merge plan");
 	if ((res = merge(l, m, c)) == NULL) {
-		ds_loader_exec(l, "RELEASE SAVEPOINT ds_hist", "cannot release a savepoint");
+		ld_loader_exec(l, "RELEASE SAVEPOINT ds_hist", "cannot release a savepoint");
 		c->duplicates = staged - c->records;
 		return DS_DONE;
 	}
 	if (PQstatus(l->conn) != CONNECTION_OK || ds_db_retryable(res))
-		return ds_loader_conflict(l, res, "cannot merge the staged versions");
+		return ld_loader_conflict(l, res, "cannot merge the staged versions");
 	if (m == DS_M_TEXT && strncmp(ds_db_sqlstate(res), "22", 2) == 0) {
 		/* a value that does not cast: COPY into typed staging names its row */
 		PQclear(res);
@@ -281,7 +281,7 @@ ds_history_merge(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 		ds_db_die(l->conn, res, "cannot merge the staged versions into the history"
 		    " table");
 	PQclear(res);
-	ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_hist; RELEASE SAVEPOINT ds_hist",
+	ld_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_hist; RELEASE SAVEPOINT ds_hist",
 	    "cannot roll back to a savepoint");
 	if (one_by_one(l, m, c) != DS_DONE)
 		return DS_RETRY;

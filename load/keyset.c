@@ -91,7 +91,7 @@ grow(struct gen *g)
 }
 
 struct ds_keyset *
-ds_keyset_new(int batches)
+ld_keyset_new(int batches)
 {
 	struct ds_keyset *s = ds_xcalloc(1, sizeof(*s));
 
@@ -101,7 +101,7 @@ ds_keyset_new(int batches)
 }
 
 void
-ds_keyset_free(struct ds_keyset *s)
+ld_keyset_free(struct ds_keyset *s)
 {
 	int i;
 
@@ -129,7 +129,7 @@ same(const struct gen *g, uint64_t v, const char *val, size_t vn)
 }
 
 int
-ds_keyset_add(struct ds_keyset *s, const char *key, size_t n, const char *val,
+ld_keyset_add(struct ds_keyset *s, const char *key, size_t n, const char *val,
     size_t vn)
 {
 	struct gen *cur = &s->g[s->cur], *old;
@@ -167,7 +167,7 @@ ds_keyset_add(struct ds_keyset *s, const char *key, size_t n, const char *val,
 }
 
 void
-ds_keyset_drop(struct ds_keyset *s)
+ld_keyset_drop(struct ds_keyset *s)
 {
 	struct gen *g = &s->g[s->cur];
 
@@ -178,8 +178,8 @@ ds_keyset_drop(struct ds_keyset *s)
 }
 
 void
-ds_keyset_rotate(struct ds_keyset *s)
+ld_keyset_rotate(struct ds_keyset *s)
 {
 	s->cur = (s->cur + 1) % s->ngen;
-	ds_keyset_drop(s);
+	ld_keyset_drop(s);
 }

@@ -14,9 +14,9 @@
 
 struct ds_keyset;
 
-/* An empty set remembering batches (at least 2) batches; free with ds_keyset_free(). */
-struct ds_keyset *ds_keyset_new(int batches);
-void	ds_keyset_free(struct ds_keyset *s);
+/* An empty set remembering batches (at least 2) batches; free with ld_keyset_free(). */
+struct ds_keyset *ld_keyset_new(int batches);
+void	ld_keyset_free(struct ds_keyset *s);
 
 /*
  * 1 when key (n bytes) was last met, in the current batch or else the
@@ -24,13 +24,13 @@ void	ds_keyset_free(struct ds_keyset *s);
  * key and val in the current batch and return 2 when an earlier batch met
  * the key with another value, 0 when none met it.
  */
-int	ds_keyset_add(struct ds_keyset *s, const char *key, size_t n, const char *val,
+int	ld_keyset_add(struct ds_keyset *s, const char *key, size_t n, const char *val,
 	    size_t vn);
 
 /* The current batch is complete: a new one starts, the oldest is forgotten. */
-void	ds_keyset_rotate(struct ds_keyset *s);
+void	ld_keyset_rotate(struct ds_keyset *s);
 
 /* Forget the current batch's keys (its lines were dropped). */
-void	ds_keyset_drop(struct ds_keyset *s);
+void	ld_keyset_drop(struct ds_keyset *s);
 
 #endif

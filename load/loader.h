@@ -111,19 +111,19 @@ struct ds_loader {
 /* batch.c: the transaction. */
 
 /* Run sql; exit (see ds_db_die) when it fails. */
-void	ds_loader_exec(struct ds_loader *l, const char *sql, const char *doing);
+void	ld_loader_exec(struct ds_loader *l, const char *sql, const char *doing);
 
 /* Begin the batch's transaction (constraints checked per statement). */
-void	ds_loader_begin(struct ds_loader *l);
+void	ld_loader_begin(struct ds_loader *l);
 
 /* Roll back the open transaction (exits when the connection is gone). */
-void	ds_loader_rollback(struct ds_loader *l);
+void	ld_loader_rollback(struct ds_loader *l);
 
 /*
  * A step failed with res (cleared here): DS_RETRY on a deadlock or
  * serialization failure, else log doing and exit.
  */
-enum ds_outcome ds_loader_conflict(struct ds_loader *l, PGresult *res, const char *doing);
+enum ds_outcome ld_loader_conflict(struct ds_loader *l, PGresult *res, const char *doing);
 
 /* strategy.c: how rows reach the table. */
 
@@ -132,40 +132,40 @@ enum ds_outcome ds_loader_conflict(struct ds_loader *l, PGresult *res, const cha
  * under a savepoint; forgotten if it rolls back). DS_DONE, or DS_NOTEMP when
  * the role may not create temp tables; exits on other failures.
  */
-enum ds_outcome ds_strategy_staging(struct ds_loader *l);
+enum ds_outcome ld_strategy_staging(struct ds_loader *l);
 
 /* Create the staging tables or exit saying the role needs TEMP. */
-void	ds_strategy_need_staging(struct ds_loader *l);
+void	ld_strategy_need_staging(struct ds_loader *l);
 
 /*
  * Stream the rows not yet sent into the streamed COPY, opening it and its
  * transaction (not when batches are ordered: they load from memory).
  */
-void	ds_strategy_flush(struct ds_loader *l);
+void	ld_strategy_flush(struct ds_loader *l);
 
 /*
  * End the streamed COPY (of mode *m). DS_DONE with the rows loaded in
  * c->records (merged when staged); else the transaction is rolled back and
  * *m is the mode the batch is to be loaded with from memory.
  */
-enum ds_outcome ds_strategy_stream_end(struct ds_loader *l, enum ds_mode *m,
+enum ds_outcome ld_strategy_stream_end(struct ds_loader *l, enum ds_mode *m,
 	    struct ds_counts *c);
 
 /* Abort the streamed COPY and roll back (a cut page is dropped). */
-void	ds_strategy_stream_abort(struct ds_loader *l);
+void	ld_strategy_stream_abort(struct ds_loader *l);
 
 /*
  * Mark the live rows whose id is stored skipped, found with one query in
  * the open transaction (a role without TEMP replays so).
  */
-void	ds_strategy_skip_stored(struct ds_loader *l);
+void	ld_strategy_skip_stored(struct ds_loader *l);
 
 /*
  * Load the live rows of [lo, hi) into m's table in the open transaction,
  * isolating the rows the server refuses (each refused). DS_DONE, DS_STORED
  * (stored ids met where they cannot be skipped) or DS_RETRY.
  */
-enum ds_outcome ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi,
+enum ds_outcome ld_strategy_rows(struct ds_loader *l, size_t lo, size_t hi,
 	    enum ds_mode m);
 
 /*
@@ -173,7 +173,7 @@ enum ds_outcome ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi,
  * the server refuses are isolated and refused. DS_DONE, DS_RETRY, or
  * DS_RECAST when a text-staged row fails its cast.
  */
-enum ds_outcome ds_strategy_merge(struct ds_loader *l, enum ds_mode m,
+enum ds_outcome ld_strategy_merge(struct ds_loader *l, enum ds_mode m,
 	    struct ds_counts *c);
 
 /* book.c: bookkeeping. */
@@ -183,13 +183,13 @@ enum ds_outcome ds_strategy_merge(struct ds_loader *l, enum ds_mode m,
  * and checkpoint, then COMMIT (in batch order when ordered). DS_DONE or
  * DS_RETRY (the caller rolls back).
  */
-enum ds_outcome ds_book_commit(struct ds_loader *l, struct ds_counts *c);
+enum ds_outcome ld_book_commit(struct ds_loader *l, struct ds_counts *c);
 
 /* Append the refused row i and log it: the server's message in res. */
-void	ds_book_refuse(struct ds_loader *l, size_t i, const PGresult *res);
+void	ld_book_refuse(struct ds_loader *l, size_t i, const PGresult *res);
 
 /* Append the refused row i and log it: msg says why (no server error). */
-void	ds_book_refuse_msg(struct ds_loader *l, size_t i, const char *msg);
+void	ld_book_refuse_msg(struct ds_loader *l, size_t i, const char *msg);
 
 /* history.c: --mode history. */
 
@@ -199,11 +199,11 @@ void	ds_book_refuse_msg(struct ds_loader *l, size_t i, const char *msg);
  * version) closes it and becomes the current one. Counts go to c. DS_DONE,
  * DS_RETRY, or DS_RECAST when a text-staged row fails its cast.
  */
-enum ds_outcome ds_history_merge(struct ds_loader *l, enum ds_mode m,
+enum ds_outcome ld_history_merge(struct ds_loader *l, enum ds_mode m,
 	    struct ds_counts *c);
 
 /* The DDL of history's temp table, appended to the staging tables'. */
-void	ds_history_staging(struct ds_loader *l);
+void	ld_history_staging(struct ds_loader *l);
 
 /* snapshot.c: --mode snapshot. */
 
@@ -212,9 +212,9 @@ void	ds_history_staging(struct ds_loader *l);
  * pass has seen and, at the pass's last checkpoint, mark (or delete) the
  * rows it did not see. NULL, or the failed result (caller clears).
  */
-PGresult *ds_snapshot_book(struct ds_loader *l);
+PGresult *ld_snapshot_book(struct ds_loader *l);
 
 /* The id of row i as its COPY text (n bytes, escaped), in the row buffer. */
-const char *ds_snapshot_key(const struct ds_loader *l, size_t i, size_t *n);
+const char *ld_snapshot_key(const struct ds_loader *l, size_t i, size_t *n);
 
 #endif

@@ -80,8 +80,8 @@ check_types(void)
 	PGresult *res;
 	size_t i;
 
-	for (i = 0; i < ds_columns_ndeclared(); i++) {
-		c = ds_columns_declared(i, NULL);
+	for (i = 0; i < ld_columns_ndeclared(); i++) {
+		c = ld_columns_declared(i, NULL);
 		if (c->fill == DS_FILL_GEOM)
 			continue;
 		vals[0] = c->type;
@@ -103,20 +103,20 @@ declare_columns(const char *table)
 {
 	struct ds_declared *d;
 	struct ds_column *c;
-	size_t i, n = ds_columns_ndeclared();
+	size_t i, n = ld_columns_ndeclared();
 	int index;
 
 	if (n == 0)
 		return;
 	d = ds_xcalloc(n, sizeof(*d));
 	for (i = 0; i < n; i++) {
-		c = ds_columns_declared(i, &index);
+		c = ld_columns_declared(i, &index);
 		d[i].name = c->name;
 		d[i].type = c->type;
 		d[i].index = index;
 		d[i].geometry = c->fill == DS_FILL_GEOM;
 	}
-	ds_columns_declare_done();
+	ld_columns_declare_done();
 	ds_migrate_columns(conn, table, d, n);
 	free(d);
 }
@@ -156,7 +156,7 @@ def_column(struct load_def *d, const char *name, const char *value, const char *
 	struct ds_buf err = { 0 };
 
 	if (strcmp(name, "column") == 0) {
-		if (ds_columns_declare(value, &err) != 0)
+		if (ld_columns_declare(value, &err) != 0)
 			ds_diex(DS_EX_USAGE, "%s: column %s: %s", where, value, err.p);
 	} else if (strcmp(name, "column-index") == 0) {
 		d->colidx = ds_xrealloc(d->colidx, (d->ncolidx + 1) * sizeof(*d->colidx));
@@ -228,11 +228,11 @@ known_schema(const char *name, const char *mode)
 
 	res = ds_db_execp(conn, "SELECT fields::text FROM ds_catalog WHERE stream = $1", 1,
 	    vals, "cannot read the stream's schema from ds_catalog");
-	if (PQntuples(res) == 1 && ds_contract_merge(contract, PQgetvalue(res, 0, 0),
+	if (PQntuples(res) == 1 && ld_contract_merge(contract, PQgetvalue(res, 0, 0),
 	    (size_t)PQgetlength(res, 0, 0)) != 0)
 		ds_diex(DS_EX_PERM, "ds_catalog.fields of stream %s is not a fields object", name);
 	PQclear(res);
-	if (!ds_contract_enforced(contract))
+	if (!ld_contract_enforced(contract))
 		ds_logkv(DS_LOG_INFO, "no schema known for the stream yet: this run's records"
 		    " (or a declared schema) define it", "stream=%s schema_contract=%s",
 		    name, mode);
@@ -249,13 +249,13 @@ contract_record(struct ds_contract *c, struct ds_loader *loader,
 {
 	static struct ds_buf why, journal;
 
-	switch (ds_contract_record(c, ln, &why, &journal)) {
+	switch (ld_contract_record(c, ln, &why, &journal)) {
 	case DS_CONTRACT_REJECT:
-		ds_loader_reject(loader, -1, why.p, ln->data.p, ln->data.n);
+		ld_loader_reject(loader, -1, why.p, ln->data.p, ln->data.n);
 		return 1;
 	case DS_CONTRACT_DROPPED:
 		if (journal.len > 0)
-			ds_loader_discard(loader, journal.p);
+			ld_loader_discard(loader, journal.p);
 		break;
 	}
 	return 0;
@@ -273,7 +273,7 @@ migrate(const char *table, int mode)
 	ds_migrate_mode(conn, table, mode == DS_WM_HISTORY, mode >= DS_WM_SNAPSHOT);
 	n += ds_migrate(conn, table);
 	if (mode != DS_WM_HISTORY)
-		ds_check_table(conn, table);
+		ds_migrate_check_table(conn, table);
 	return n;
 }
 
@@ -329,8 +329,8 @@ stats(const char *state)
 {
 	struct ds_totals t;
 
-	ds_pool_totals(pool, &t);
-	ds_stats_write(statsfile, &t, state);
+	ld_pool_totals(pool, &t);
+	ld_stats_write(statsfile, &t, state);
 	free(t.cursor);
 }
 
@@ -350,7 +350,7 @@ at_exit(void)
 				PQclear(res);
 		if (PQtransactionStatus(conn) != PQTRANS_IDLE)
 			PQclear(PQexec(conn, "ROLLBACK"));
-		ds_catalog_run_end(conn, run, stream_name, "failed", ds_db_last_error());
+		ld_catalog_run_end(conn, run, stream_name, "failed", ds_db_last_error());
 	}
 }
 
@@ -366,7 +366,7 @@ echo_state(void)
 
 	if (!singer)
 		return;
-	ds_pool_totals(pool, &t);
+	ld_pool_totals(pool, &t);
 	if (t.committed_cp && t.cursor != NULL &&
 	    (echoed == NULL || strcmp(echoed, t.cursor) != 0)) {
 		ds_out_write(t.cursor, strlen(t.cursor));
@@ -383,7 +383,7 @@ echo_state(void)
 static void
 commit(void)
 {
-	ds_pool_commit(pool);
+	ld_pool_commit(pool);
 	stats("running");
 	echo_state();
 }
@@ -401,9 +401,9 @@ commit_idle(void *arg)
 	int ms;
 
 	(void)arg;
-	if (ds_signals_caught())
+	if (ld_signals_caught())
 		return -1;
-	if ((ms = ds_loader_idle_due(ds_pool_loader(pool))) == 0) {
+	if ((ms = ld_loader_idle_due(ld_pool_loader(pool))) == 0) {
 		commit();
 		ms = -1;
 	}
@@ -421,17 +421,17 @@ commit_idle(void *arg)
 static void __attribute__((noreturn))
 stop(int status, const char *runstatus, const char *error)
 {
-	size_t dropped = ds_loader_drop_partial(ds_pool_loader(pool));
+	size_t dropped = ld_loader_drop_partial(ld_pool_loader(pool));
 
 	if (dropped > 0)
 		ds_logkv(DS_LOG_INFO, "dropped lines after the last checkpoint",
 		    "lines=%zu", dropped);
 	commit();
-	ds_pool_drain(pool);
+	ld_pool_drain(pool);
 	echo_state();
 	finished = 1;
 	stats("failed");
-	ds_catalog_run_end(conn, run, stream_name, runstatus, error);
+	ld_catalog_run_end(conn, run, stream_name, runstatus, error);
 	if (strcmp(runstatus, "stopped") == 0)
 		summary("stopped", ds_mono() - t0);
 	ds_db_exit(status);
@@ -468,7 +468,7 @@ reject_line(const struct ds_line *ln)
 		ds_buf_add(&raw, ln->raw.p, ln->raw.n);
 	}
 	ds_buf_terminate(&reason);
-	ds_loader_reject(ds_pool_loader(pool), ln->seq, reason.p, raw.p ? raw.p : "",
+	ld_loader_reject(ld_pool_loader(pool), ln->seq, reason.p, raw.p ? raw.p : "",
 	    raw.len);
 	ds_buf_free(&reason);
 	ds_buf_free(&raw);
@@ -525,7 +525,7 @@ summary(const char *msg, double secs)
 	struct ds_totals t;
 	struct ds_buf kv = { 0 };
 
-	ds_pool_totals(pool, &t);
+	ld_pool_totals(pool, &t);
 	ds_buf_printf(&kv, "records=%lld duplicates=%lld updated=%lld rejects=%lld"
 	    " batches=%lld seconds=%.1f", t.c.records, t.c.duplicates,
 	    t.c.updated, t.c.rejects, t.batches, secs);
@@ -599,7 +599,7 @@ main(int argc, char *argv[])
 			break;
 		case O_COLUMN:
 			ds_buf_reset(&err);
-			if (ds_columns_declare(optarg, &err) != 0)
+			if (ld_columns_declare(optarg, &err) != 0)
 				ds_diex(DS_EX_USAGE, "--column %s: %s", optarg, err.p);
 			break;
 		case O_COLINDEX:
@@ -677,17 +677,17 @@ main(int argc, char *argv[])
 		ds_diex(DS_EX_USAGE, "--snapshot-delete goes with --mode snapshot only");
 	if (snapdel)
 		mode = DS_WM_SNAPSHOT_DELETE;
-	if (def.geometry != NULL && ds_columns_geometry(def.geometry, (int)def.srid,
+	if (def.geometry != NULL && ld_columns_geometry(def.geometry, (int)def.srid,
 	    &err) != 0)
 		ds_diex(DS_EX_USAGE, "--geometry %s: %s", def.geometry, err.p);
 	for (i = 0; i < def.ncolidx; i++)
-		if (ds_columns_index(def.colidx[i]) != 0)
+		if (ld_columns_index(def.colidx[i]) != 0)
 			ds_diex(DS_EX_USAGE, "--column-index %s: no --column declares it",
 			    def.colidx[i]);
 	free(def.colidx);
 
 	ds_out_init();
-	ds_signals_init();
+	ld_signals_init();
 	t0 = ds_mono();
 	conn = ds_db_connect(db, "ds-load");
 	if (def.geometry != NULL)
@@ -707,22 +707,22 @@ main(int argc, char *argv[])
 	declare_columns(table);
 	if (mode == DS_WM_HISTORY)
 		ds_migrate_history_view(conn, table);
-	run = ds_catalog_run_start(conn, table);
-	pool = ds_pool_new(conn, db, (int)jobs, table, mode, run, (size_t)batch_rows,
+	run = ld_catalog_run_start(conn, table);
+	pool = ld_pool_new(conn, db, (int)jobs, table, mode, run, (size_t)batch_rows,
 	    (size_t)batch_bytes, batch_secs);
 	atexit(at_exit);
 	rd = ds_reader_new(STDIN_FILENO, MAX_LINE);
 	ds_reader_on_idle(rd, commit_idle, NULL);
 
 	while ((r = ds_reader_next(rd, &line, &len)) == DS_READ_LINE) {
-		if (ds_signals_caught())
+		if (ld_signals_caught())
 			break;
-		loader = ds_pool_loader(pool);
+		loader = ld_pool_loader(pool);
 		ds_buf_reset(&err);
 		if (ds_json_ws(line, line + len) == line + len)
 			continue;
 		lineno = ds_reader_lineno(rd);
-		if (ds_stream_parse(line, len, &ln, &err) != 0 && truncated(rd, line, len)) {
+		if (ld_stream_parse(line, len, &ln, &err) != 0 && truncated(rd, line, len)) {
 			ds_logkv(DS_LOG_ERROR, "input ends inside a line: the upstream stopped"
 			    " mid-write", "line=%llu", (unsigned long long)lineno);
 			stop(DS_EX_TEMP, "failed", "input ends inside a line");
@@ -750,12 +750,12 @@ main(int argc, char *argv[])
 			}
 			/* one chain per stream: nothing is written for it before this */
 			ds_own_claim(conn, name.p, run);
-			ds_pool_set_stream(pool, name.p);
+			ld_pool_set_stream(pool, name.p);
 			if (cmode != DS_CONTRACT_EVOLVE) {
-				contract = ds_contract_new(cmode);
+				contract = ld_contract_new(cmode);
 				known_schema(name.p, contracts[cmode]);
 			}
-			stream_name = ds_loader_stream(loader);
+			stream_name = ld_loader_stream(loader);
 		} else if (ln.stream.n != stream.len ||
 		    memcmp(ln.stream.p, stream.p, stream.len) != 0) {
 			ds_logkv(DS_LOG_ERROR, "a second stream in the input: run one ds-load"
@@ -767,10 +767,10 @@ main(int argc, char *argv[])
 		case DS_LINE_RECORD:
 			if (contract != NULL && contract_record(contract, loader, &ln))
 				break;
-			if (ds_loader_record(loader, &ln) != 0)
-				ds_loader_reject(loader, -1, "a string field of the record holds"
+			if (ld_loader_record(loader, &ln) != 0)
+				ld_loader_reject(loader, -1, "a string field of the record holds"
 				    " \\u0000, which PostgreSQL text cannot store", line, len);
-			if (ds_loader_full(loader))
+			if (ld_loader_full(loader))
 				commit();
 			break;
 		case DS_LINE_REJECT:
@@ -779,25 +779,25 @@ main(int argc, char *argv[])
 		case DS_LINE_SCHEMA:
 			/* enforced, the contract keeps drift out of the schema */
 			if (contract != NULL && ln.declared)
-				ds_contract_merge(contract, ln.fields.p, ln.fields.n);
-			else if (contract != NULL && ds_contract_enforced(contract))
+				ld_contract_merge(contract, ln.fields.p, ln.fields.n);
+			else if (contract != NULL && ld_contract_enforced(contract))
 				break;
-			ds_loader_schema(loader, &ln);
+			ld_loader_schema(loader, &ln);
 			break;
 		case DS_LINE_CHECKPOINT:
 			singer |= ln.state.p != NULL;
-			if (ds_loader_checkpoint(loader, &ln))
+			if (ld_loader_checkpoint(loader, &ln))
 				commit();
 			break;
 		}
-		if (max_rejects >= 0 && ds_pool_rejects(pool) > max_rejects) {
+		if (max_rejects >= 0 && ld_pool_rejects(pool) > max_rejects) {
 			ds_logkv(DS_LOG_ERROR, "too many rejects: stopping at the last checkpoint",
-			    "rejects=%lld max_rejects=%lld", ds_pool_rejects(pool),
+			    "rejects=%lld max_rejects=%lld", ld_pool_rejects(pool),
 			    max_rejects);
 			stop(DS_EX_REJECTS, "failed", "more rejects than --max-rejects");
 		}
 	}
-	if ((sig = ds_signals_caught()) != 0) {
+	if ((sig = ld_signals_caught()) != 0) {
 		ds_logkv(DS_LOG_INFO, "signal: committing through the last checkpoint",
 		    "signal=%d", sig);
 		stop(128 + sig, "stopped", "stopped by a signal");
@@ -815,28 +815,28 @@ main(int argc, char *argv[])
 		    name.p, (unsigned long long)ds_reader_lineno(rd) + 1);
 		stop(DS_EX_TEMP, "failed", ds_reader_error(rd));
 	}
-	if (ds_loader_drop_partial(ds_pool_loader(pool)) > 0)
+	if (ld_loader_drop_partial(ld_pool_loader(pool)) > 0)
 		ds_logkv(DS_LOG_WARN, "input ended inside a page: dropped its lines after"
 		    " the last checkpoint (the next run fetches them again)", NULL);
-	ds_pool_commit(pool);
-	ds_pool_drain(pool);
+	ld_pool_commit(pool);
+	ld_pool_drain(pool);
 	echo_state();
 	finished = 1;
-	ds_pool_totals(pool, &tot);
+	ld_pool_totals(pool, &tot);
 	free(tot.cursor);
 	if (max_rejects >= 0 && tot.c.rejects > max_rejects)
 		stop(DS_EX_REJECTS, "failed", "more rejects than --max-rejects");
 	stats("done");
-	ds_catalog_run_end(conn, run, stream_name, "done", NULL);
+	ld_catalog_run_end(conn, run, stream_name, "done", NULL);
 	summary("done", ds_mono() - t0);
 	ds_reader_free(rd);
-	ds_pool_free(pool);
+	ld_pool_free(pool);
 	pool = NULL;
 	PQfinish(conn);
 	ds_buf_free(&err);
 	ds_buf_free(&name);
 	ds_buf_free(&stream);
-	ds_contract_free(contract);
+	ld_contract_free(contract);
 	free(echoed);
 	ds_out_close();
 	return DS_EX_OK;

@@ -151,9 +151,9 @@ worker(void *arg)
 		}
 		pthread_mutex_unlock(&p->mu);
 
-		ds_loader_commit(s->l);
+		ld_loader_commit(s->l);
 
-		t = ds_loader_totals(s->l);
+		t = ld_loader_totals(s->l);
 		cursor = t->cursor != NULL ? ds_xstrdup(t->cursor) : NULL;
 		pthread_mutex_lock(&p->mu);
 		/* an empty batch commits nothing but still keeps its turn */
@@ -179,7 +179,7 @@ worker(void *arg)
 }
 
 struct ds_pool *
-ds_pool_new(PGconn *conn, const char *db, int jobs, const char *table,
+ld_pool_new(PGconn *conn, const char *db, int jobs, const char *table,
     int update, long long run, size_t rows, size_t bytes, double seconds)
 {
 	struct ds_pool *p = ds_xcalloc(1, sizeof(*p));
@@ -195,13 +195,13 @@ ds_pool_new(PGconn *conn, const char *db, int jobs, const char *table,
 	p->s = ds_xcalloc((size_t)p->n, sizeof(*p->s));
 	if (p->n == 1) {
 		p->s[0].pool = p;
-		p->s[0].l = ds_loader_new(conn, table, update, run, NULL);
-		ds_loader_limits(p->s[0].l, rows, bytes, seconds);
+		p->s[0].l = ld_loader_new(conn, table, update, run, NULL);
+		ld_loader_limits(p->s[0].l, rows, bytes, seconds);
 		return p;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	p->key = (int)(((unsigned)getpid() * 2654435761u ^ (unsigned)ts.tv_nsec) & 0x7fffffff);
-	p->seen = ds_keyset_new(p->n + 1);
+	p->seen = ld_keyset_new(p->n + 1);
 	/* signals are the reading thread's to see */
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
@@ -213,13 +213,13 @@ ds_pool_new(PGconn *conn, const char *db, int jobs, const char *table,
 		s->idx = i;
 		s->tot.seq = -1;
 		s->conn = ds_db_connect(db, "ds-load");
-		s->l = ds_loader_new(s->conn, table, update, run, p->seen);
-		ds_loader_limits(s->l, rows, bytes, seconds);
+		s->l = ld_loader_new(s->conn, table, update, run, p->seen);
+		ld_loader_limits(s->l, rows, bytes, seconds);
 		o.begun = begun;
 		o.wait = wait_prev;
 		o.committed = committed;
 		o.arg = s;
-		ds_loader_order(s->l, &o);
+		ld_loader_order(s->l, &o);
 		if ((errno = pthread_create(&s->th, NULL, worker, s)) != 0)
 			ds_die(DS_EX_TEMP, "cannot start a loading thread");
 		s->started = 1;
@@ -229,27 +229,27 @@ ds_pool_new(PGconn *conn, const char *db, int jobs, const char *table,
 }
 
 struct ds_loader *
-ds_pool_loader(struct ds_pool *p)
+ld_pool_loader(struct ds_pool *p)
 {
 	return p->s[p->cur].l;
 }
 
 void
-ds_pool_set_stream(struct ds_pool *p, const char *stream)
+ld_pool_set_stream(struct ds_pool *p, const char *stream)
 {
 	int i;
 
 	for (i = 0; i < p->n; i++)
-		ds_loader_set_stream(p->s[i].l, stream);
+		ld_loader_set_stream(p->s[i].l, stream);
 }
 
 void
-ds_pool_commit(struct ds_pool *p)
+ld_pool_commit(struct ds_pool *p)
 {
 	struct slot *s = &p->s[p->cur];
 
 	if (p->n == 1) {
-		ds_loader_commit(s->l);
+		ld_loader_commit(s->l);
 		return;
 	}
 	pthread_mutex_lock(&p->mu);
@@ -257,10 +257,10 @@ ds_pool_commit(struct ds_pool *p)
 	s->busy = 1;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
-	ds_keyset_rotate(p->seen);
+	ld_keyset_rotate(p->seen);
 	p->cur = (p->cur + 1) % p->n;
 	/* once the input has checkpoint lines, batches end only at one */
-	ds_loader_inherit(p->s[p->cur].l, s->l);
+	ld_loader_inherit(p->s[p->cur].l, s->l);
 	s = &p->s[p->cur];
 	pthread_mutex_lock(&p->mu);
 	while (s->busy)
@@ -269,7 +269,7 @@ ds_pool_commit(struct ds_pool *p)
 }
 
 void
-ds_pool_drain(struct ds_pool *p)
+ld_pool_drain(struct ds_pool *p)
 {
 	int i;
 
@@ -281,13 +281,13 @@ ds_pool_drain(struct ds_pool *p)
 }
 
 void
-ds_pool_totals(struct ds_pool *p, struct ds_totals *t)
+ld_pool_totals(struct ds_pool *p, struct ds_totals *t)
 {
 	const struct ds_totals *st;
 	int i, nomem;
 
 	if (p->n == 1) {
-		*t = *ds_loader_totals(p->s[0].l);
+		*t = *ld_loader_totals(p->s[0].l);
 		t->cursor = t->cursor != NULL ? ds_xstrdup(t->cursor) : NULL;
 		return;
 	}
@@ -314,24 +314,24 @@ ds_pool_totals(struct ds_pool *p, struct ds_totals *t)
 }
 
 long long
-ds_pool_rejects(struct ds_pool *p)
+ld_pool_rejects(struct ds_pool *p)
 {
 	long long n = 0;
 	int i;
 
 	for (i = 0; i < p->n; i++)
-		n += ds_loader_rejects(p->s[i].l);
+		n += ld_loader_rejects(p->s[i].l);
 	return n;
 }
 
 void
-ds_pool_free(struct ds_pool *p)
+ld_pool_free(struct ds_pool *p)
 {
 	int i;
 
 	if (p == NULL)
 		return;
-	ds_pool_drain(p);
+	ld_pool_drain(p);
 	pthread_mutex_lock(&p->mu);
 	p->quit = 1;
 	pthread_cond_broadcast(&p->cv);
@@ -339,11 +339,11 @@ ds_pool_free(struct ds_pool *p)
 	for (i = 0; i < p->n; i++) {
 		if (p->s[i].started)
 			pthread_join(p->s[i].th, NULL);
-		ds_loader_free(p->s[i].l);
+		ld_loader_free(p->s[i].l);
 		if (p->s[i].conn != NULL)
 			PQfinish(p->s[i].conn);
 	}
-	ds_keyset_free(p->seen);
+	ld_keyset_free(p->seen);
 	free(p->cursor);
 	free(p->s);
 	pthread_mutex_destroy(&p->mu);

@@ -2,7 +2,7 @@
  * pool.h - batches loaded on several connections, committed in order.
  *
  * Each of N slots owns a connection, a loader and a thread. The caller
- * fills the current slot's loader; ds_pool_commit() hands the batch to the
+ * fills the current slot's loader; ld_pool_commit() hands the batch to the
  * slot's thread and makes the next slot current. A thread loads its batch
  * (COPY, staging, refused rows) alongside the others, then waits for the
  * batch before it to commit, writes its rejects, catalog and checkpoint and
@@ -27,33 +27,33 @@ struct ds_totals;
 struct ds_pool;
 
 /*
- * A pool of jobs loaders into table (see ds_loader_new) for run: with
+ * A pool of jobs loaders into table (see ld_loader_new) for run: with
  * jobs 1 on conn, else on jobs new connections to db. Exits when a
- * connection fails. Free with ds_pool_free().
+ * connection fails. Free with ld_pool_free().
  */
-struct ds_pool *ds_pool_new(PGconn *conn, const char *db, int jobs,
+struct ds_pool *ld_pool_new(PGconn *conn, const char *db, int jobs,
 	    const char *table, int update, long long run, size_t rows, size_t bytes,
 	    double seconds);
 
 /* Wait for every batch handed over, stop the threads, close connections. */
-void	ds_pool_free(struct ds_pool *p);
+void	ld_pool_free(struct ds_pool *p);
 
 /* The loader the caller fills now (owned by the pool). */
-struct ds_loader *ds_pool_loader(struct ds_pool *p);
+struct ds_loader *ld_pool_loader(struct ds_pool *p);
 
 /* Name the run's stream on every loader (before the first commit). */
-void	ds_pool_set_stream(struct ds_pool *p, const char *stream);
+void	ld_pool_set_stream(struct ds_pool *p, const char *stream);
 
 /* Hand the current batch over (with one job: load and commit it now). */
-void	ds_pool_commit(struct ds_pool *p);
+void	ld_pool_commit(struct ds_pool *p);
 
 /* Wait until every batch handed over has committed. */
-void	ds_pool_drain(struct ds_pool *p);
+void	ld_pool_drain(struct ds_pool *p);
 
 /* Totals of the committed batches into t; t->cursor is the caller's to free. */
-void	ds_pool_totals(struct ds_pool *p, struct ds_totals *t);
+void	ld_pool_totals(struct ds_pool *p, struct ds_totals *t);
 
 /* Rejects met so far by all loaders, committed or not. */
-long long ds_pool_rejects(struct ds_pool *p);
+long long ld_pool_rejects(struct ds_pool *p);
 
 #endif

@@ -6,7 +6,7 @@
 #include "rows.h"
 
 void
-ds_rows_grow(struct ds_rows *r)
+ld_rows_grow(struct ds_rows *r)
 {
 	r->cap = r->cap ? r->cap * 2 : 4096;
 	r->off = ds_xrealloc(r->off, r->cap * sizeof(*r->off));
@@ -15,7 +15,7 @@ ds_rows_grow(struct ds_rows *r)
 }
 
 size_t
-ds_rows_live(const struct ds_rows *r, size_t lo, size_t hi)
+ld_rows_live(const struct ds_rows *r, size_t lo, size_t hi)
 {
 	size_t n = 0;
 
@@ -25,7 +25,7 @@ ds_rows_live(const struct ds_rows *r, size_t lo, size_t hi)
 }
 
 size_t
-ds_rows_nth_live(const struct ds_rows *r, size_t lo, size_t hi, size_t k)
+ld_rows_nth_live(const struct ds_rows *r, size_t lo, size_t hi, size_t k)
 {
 	for (; lo < hi; lo++)
 		if (r->state[lo] == DS_ROW_LIVE && k-- == 0)
@@ -34,19 +34,19 @@ ds_rows_nth_live(const struct ds_rows *r, size_t lo, size_t hi, size_t k)
 }
 
 void
-ds_rows_field(const struct ds_rows *r, size_t i, size_t col, struct ds_buf *b)
+ld_rows_field(const struct ds_rows *r, size_t i, size_t col, struct ds_buf *b)
 {
-	const char *p = r->text.p + r->off[i], *end = r->text.p + ds_rows_end(r, i) - 1;
+	const char *p = r->text.p + r->off[i], *end = r->text.p + ld_rows_end(r, i) - 1;
 	const char *tab;
 
 	for (; col > 0 && (tab = memchr(p, '\t', (size_t)(end - p))) != NULL; col--)
 		p = tab + 1;
-	ds_copy_unfield(b, p, strcspn(p, "\t\n"));
+	ld_copy_unfield(b, p, strcspn(p, "\t\n"));
 	ds_buf_terminate(b);
 }
 
 void
-ds_rows_refuse(struct ds_rows *r, size_t i, char *msg, const char *sqlstate)
+ld_rows_refuse(struct ds_rows *r, size_t i, char *msg, const char *sqlstate)
 {
 	if (r->nref == r->capref) {
 		r->capref = r->capref ? r->capref * 2 : 16;
@@ -61,14 +61,14 @@ ds_rows_refuse(struct ds_rows *r, size_t i, char *msg, const char *sqlstate)
 }
 
 void
-ds_rows_skip(struct ds_rows *r, size_t i)
+ld_rows_skip(struct ds_rows *r, size_t i)
 {
 	r->state[i] = DS_ROW_STORED;
 	r->nskip++;
 }
 
 void
-ds_rows_unskip(struct ds_rows *r)
+ld_rows_unskip(struct ds_rows *r)
 {
 	size_t i;
 
@@ -80,33 +80,33 @@ ds_rows_unskip(struct ds_rows *r)
 }
 
 void
-ds_rows_reject_line(struct ds_buf *b, const char *stream, long long seq,
+ld_rows_reject_line(struct ds_buf *b, const char *stream, long long seq,
     const char *reason, const char *raw, size_t rawlen)
 {
 	if (stream != NULL)
-		ds_copy_field(b, stream, strlen(stream));
+		ld_copy_field(b, stream, strlen(stream));
 	else
 		ds_buf_adds(b, "\\N");
 	if (seq >= 0)
 		ds_buf_printf(b, "\t%lld\t", seq);
 	else
 		ds_buf_adds(b, "\t\\N\t");
-	ds_copy_field(b, reason, strlen(reason));
+	ld_copy_field(b, reason, strlen(reason));
 	ds_buf_addc(b, '\t');
-	ds_copy_field(b, raw ? raw : "", raw ? rawlen : 0);
+	ld_copy_field(b, raw ? raw : "", raw ? rawlen : 0);
 	ds_buf_addc(b, '\n');
 }
 
 void
-ds_rows_reject(struct ds_rows *r, const char *stream, long long seq,
+ld_rows_reject(struct ds_rows *r, const char *stream, long long seq,
     const char *reason, const char *raw, size_t rawlen)
 {
-	ds_rows_reject_line(&r->rej, stream, seq, reason, raw, rawlen);
+	ld_rows_reject_line(&r->rej, stream, seq, reason, raw, rawlen);
 	r->nrej++;
 }
 
 void
-ds_rows_page(struct ds_rows *r, long long seq)
+ld_rows_page(struct ds_rows *r, long long seq)
 {
 	size_t i;
 
@@ -118,7 +118,7 @@ ds_rows_page(struct ds_rows *r, long long seq)
 }
 
 void
-ds_rows_drop_partial(struct ds_rows *r, size_t *rows, size_t *rejects)
+ld_rows_drop_partial(struct ds_rows *r, size_t *rows, size_t *rejects)
 {
 	*rows = r->n - r->pageend;
 	*rejects = r->nrej - r->nrejpage;
@@ -133,7 +133,7 @@ ds_rows_drop_partial(struct ds_rows *r, size_t *rows, size_t *rejects)
 }
 
 void
-ds_rows_refusals(const struct ds_rows *r, const char *stream, size_t raw_col,
+ld_rows_refusals(const struct ds_rows *r, const char *stream, size_t raw_col,
     struct ds_buf *b)
 {
 	struct ds_buf raw = { 0 };
@@ -142,15 +142,15 @@ ds_rows_refusals(const struct ds_rows *r, const char *stream, size_t raw_col,
 	for (i = 0; i < r->nref; i++) {
 		row = r->ref[i].row;
 		ds_buf_reset(&raw);
-		ds_rows_field(r, row, raw_col, &raw);
-		ds_rows_reject_line(b, stream, r->pageseq[row], r->ref[i].msg,
+		ld_rows_field(r, row, raw_col, &raw);
+		ld_rows_reject_line(b, stream, r->pageseq[row], r->ref[i].msg,
 		    raw.p ? raw.p : "", raw.len);
 	}
 	ds_buf_free(&raw);
 }
 
 void
-ds_rows_reset(struct ds_rows *r)
+ld_rows_reset(struct ds_rows *r)
 {
 	size_t i;
 
@@ -164,9 +164,9 @@ ds_rows_reset(struct ds_rows *r)
 }
 
 void
-ds_rows_free(struct ds_rows *r)
+ld_rows_free(struct ds_rows *r)
 {
-	ds_rows_reset(r);
+	ld_rows_reset(r);
 	ds_buf_free(&r->text);
 	ds_buf_free(&r->rej);
 	free(r->off);

@@ -24,7 +24,7 @@ handler(int sig)
 }
 
 void
-ds_signals_init(void)
+ld_signals_init(void)
 {
 	struct sigaction sa;
 
@@ -38,7 +38,7 @@ ds_signals_init(void)
 }
 
 int
-ds_signals_caught(void)
+ld_signals_caught(void)
 {
 	return caught;
 }

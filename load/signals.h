@@ -10,9 +10,9 @@
  * /dev/null on standard input, so a read blocked on an idle upstream
  * ends at once (the reader then sees end of input).
  */
-void	ds_signals_init(void);
+void	ld_signals_init(void);
 
 /* The signal caught, or 0. */
-int	ds_signals_caught(void);
+int	ld_signals_caught(void);
 
 #endif

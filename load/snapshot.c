@@ -41,10 +41,10 @@ epoch(struct ds_loader *l, struct ds_buf *b)
 }
 
 const char *
-ds_snapshot_key(const struct ds_loader *l, size_t i, size_t *n)
+ld_snapshot_key(const struct ds_loader *l, size_t i, size_t *n)
 {
 	const char *row = l->rows.text.p + l->rows.off[i];
-	size_t len = ds_rows_end(&l->rows, i) - l->rows.off[i];
+	size_t len = ld_rows_end(&l->rows, i) - l->rows.off[i];
 	const char *tab = memchr(row, '\t', len);
 
 	*n = tab != NULL ? (size_t)(tab - row) : len;
@@ -66,27 +66,27 @@ record_seen(struct ds_loader *l, const char *ep)
 	PGresult *res;
 	size_t i, n;
 
-	if ((res = ds_copy_begin(l->conn, "ds_snapshot_seen (stream, epoch, id)")) != NULL)
+	if ((res = ld_copy_begin(l->conn, "ds_snapshot_seen (stream, epoch, id)")) != NULL)
 		return res;
 	for (i = 0; i < l->rows.n; i++) {
 		if (l->path == DS_M_TABLE && l->rows.state[i] == DS_ROW_LIVE)
 			continue;
-		key = ds_snapshot_key(l, i, &n);
+		key = ld_snapshot_key(l, i, &n);
 		ds_buf_printf(&b, "%s\t%s\t", l->stream, ep);
 		ds_buf_add(&b, key, n);
 		ds_buf_addc(&b, '\n');
 		if (b.len >= 128 * 1024) {
-			if (ds_copy_put(l->conn, b.p, b.len) != 0)
+			if (ld_copy_put(l->conn, b.p, b.len) != 0)
 				ds_db_die(l->conn, NULL, "lost the connection while recording"
 				    " the ids a snapshot pass has seen");
 			ds_buf_reset(&b);
 		}
 	}
-	if (b.len > 0 && ds_copy_put(l->conn, b.p, b.len) != 0)
+	if (b.len > 0 && ld_copy_put(l->conn, b.p, b.len) != 0)
 		ds_db_die(l->conn, NULL, "lost the connection while recording the ids a"
 		    " snapshot pass has seen");
 	ds_buf_free(&b);
-	return ds_copy_end(l->conn, NULL);
+	return ld_copy_end(l->conn, NULL);
 }
 
 /*
@@ -175,7 +175,7 @@ pass_began(struct ds_loader *l, const char *ep)
 }
 
 PGresult *
-ds_snapshot_book(struct ds_loader *l)
+ld_snapshot_book(struct ds_loader *l)
 {
 	struct ds_buf ep = { 0 };
 	PGresult *res;

@@ -7,7 +7,7 @@
 #include "stats.h"
 
 void
-ds_stats_write(const char *path, const struct ds_totals *t, const char *state)
+ld_stats_write(const char *path, const struct ds_totals *t, const char *state)
 {
 	struct ds_buf b = { 0 };
 

@@ -8,6 +8,6 @@
 struct ds_totals;
 
 /* Write path with the totals and state (running|done|failed); warns on failure. */
-void	ds_stats_write(const char *path, const struct ds_totals *t, const char *state);
+void	ld_stats_write(const char *path, const struct ds_totals *t, const char *state);
 
 #endif

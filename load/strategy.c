@@ -10,7 +10,7 @@
 #include "loader.h"
 
 enum ds_outcome
-ds_strategy_staging(struct ds_loader *l)
+ld_strategy_staging(struct ds_loader *l)
 {
 	int open = PQtransactionStatus(l->conn) == PQTRANS_INTRANS;
 	struct ds_buf sql = { 0 };
@@ -21,7 +21,7 @@ ds_strategy_staging(struct ds_loader *l)
 	if (l->notemp)
 		return DS_NOTEMP;
 	if (open)
-		ds_loader_exec(l, "SAVEPOINT ds_temp", "cannot set a savepoint");
+		ld_loader_exec(l, "SAVEPOINT ds_temp", "cannot set a savepoint");
 	ds_buf_adds(&sql, l->cols.staging);
 	ds_buf_adds(&sql, "; CREATE TEMP TABLE IF NOT EXISTS ds_stage_rej"
 	    " (stream text, seq bigint, reason text, raw text, n bigserial)"
@@ -31,7 +31,7 @@ ds_strategy_staging(struct ds_loader *l)
 	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
 		PQclear(res);
 		if (open)
-			ds_loader_exec(l, "RELEASE SAVEPOINT ds_temp",
+			ld_loader_exec(l, "RELEASE SAVEPOINT ds_temp",
 			    "cannot release a savepoint");
 		l->staging = open ? DS_STAGING_OPEN : DS_STAGING_MADE;
 		return DS_DONE;
@@ -39,7 +39,7 @@ ds_strategy_staging(struct ds_loader *l)
 	if (PQstatus(l->conn) != CONNECTION_OK || strcmp(ds_db_sqlstate(res), "42501") != 0)
 		ds_db_die(l->conn, res, "cannot create the staging tables");
 	if (open)
-		ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_temp; RELEASE SAVEPOINT ds_temp",
+		ld_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_temp; RELEASE SAVEPOINT ds_temp",
 		    "cannot roll back to a savepoint");
 	ds_logkv(DS_LOG_INFO, "no TEMP privilege: stored ids are looked up and rejects"
 	    " stored one by one (--on-conflict update needs it to replay)", NULL);
@@ -49,16 +49,16 @@ ds_strategy_staging(struct ds_loader *l)
 }
 
 void
-ds_strategy_need_staging(struct ds_loader *l)
+ld_strategy_need_staging(struct ds_loader *l)
 {
-	if (ds_strategy_staging(l) != DS_DONE && l->rls) {
+	if (ld_strategy_staging(l) != DS_DONE && l->rls) {
 		ds_logkv(DS_LOG_ERROR, "cannot load: row-level security on the table refuses"
 		    " COPY and staging needs the TEMP privilege: GRANT TEMP ON DATABASE ..."
 		    " TO the role, or load as the table's owner or a BYPASSRLS role",
 		    "table=%s status=permanent", l->table);
 		ds_db_exit(DS_EX_PERM);
 	}
-	if (ds_strategy_staging(l) != DS_DONE) {
+	if (ld_strategy_staging(l) != DS_DONE) {
 		ds_logkv(DS_LOG_ERROR, "cannot stage this batch (--on-conflict update"
 		    " with ids stored already): the role needs the TEMP privilege"
 		    " (GRANT TEMP ON DATABASE ... TO it)", "status=permanent");
@@ -89,7 +89,7 @@ static struct ds_keyset *
 stored_ids(struct ds_loader *l, size_t lo, size_t hi)
 {
 	struct ds_buf arr = { 0 }, id = { 0 }, sql = { 0 };
-	struct ds_keyset *stored = ds_keyset_new(2);
+	struct ds_keyset *stored = ld_keyset_new(2);
 	const char *vals[1];
 	PGresult *res;
 	size_t i;
@@ -100,7 +100,7 @@ stored_ids(struct ds_loader *l, size_t lo, size_t hi)
 		if (l->rows.state[i] != DS_ROW_LIVE)
 			continue;
 		ds_buf_reset(&id);
-		ds_rows_field(&l->rows, i, 0, &id);
+		ld_rows_field(&l->rows, i, 0, &id);
 		if (arr.len > 1)
 			ds_buf_addc(&arr, ',');
 		array_elem(&arr, id.p, id.len);
@@ -110,7 +110,7 @@ stored_ids(struct ds_loader *l, size_t lo, size_t hi)
 	vals[0] = arr.p;
 	res = ds_db_execp(l->conn, sql.p, 1, vals, "cannot look up stored ids");
 	for (k = 0; k < PQntuples(res); k++)
-		(void)ds_keyset_add(stored, PQgetvalue(res, k, 0),
+		(void)ld_keyset_add(stored, PQgetvalue(res, k, 0),
 		    (size_t)PQgetlength(res, k, 0), "", 0);
 	PQclear(res);
 	ds_buf_free(&arr);
@@ -124,12 +124,12 @@ static int
 row_in(struct ds_loader *l, struct ds_keyset *ks, size_t i, struct ds_buf *id)
 {
 	ds_buf_reset(id);
-	ds_rows_field(&l->rows, i, 0, id);
-	return ds_keyset_add(ks, id->p, id->len, "", 0) == 1;
+	ld_rows_field(&l->rows, i, 0, id);
+	return ld_keyset_add(ks, id->p, id->len, "", 0) == 1;
 }
 
 void
-ds_strategy_skip_stored(struct ds_loader *l)
+ld_strategy_skip_stored(struct ds_loader *l)
 {
 	struct ds_keyset *stored = stored_ids(l, 0, l->rows.n);
 	struct ds_buf id = { 0 };
@@ -137,8 +137,8 @@ ds_strategy_skip_stored(struct ds_loader *l)
 
 	for (i = 0; i < l->rows.n; i++)
 		if (l->rows.state[i] == DS_ROW_LIVE && row_in(l, stored, i, &id))
-			ds_rows_skip(&l->rows, i);
-	ds_keyset_free(stored);
+			ld_rows_skip(&l->rows, i);
+	ld_keyset_free(stored);
 	ds_buf_free(&id);
 }
 
@@ -158,8 +158,8 @@ refuse_dropped(struct ds_loader *l, size_t lo, size_t hi)
 	    l->table);
 	for (i = lo; i < hi; i++)
 		if (l->rows.state[i] == DS_ROW_LIVE && !row_in(l, stored, i, &id))
-			ds_book_refuse_msg(l, i, msg.p);
-	ds_keyset_free(stored);
+			ld_book_refuse_msg(l, i, msg.p);
+	ld_keyset_free(stored);
 	ds_buf_free(&id);
 	ds_buf_free(&msg);
 }
@@ -187,16 +187,16 @@ stream_open(struct ds_loader *l)
 	if (l->copying != DS_M_NONE)
 		return;
 	if (l->rls || l->wmode == DS_WM_HISTORY)
-		ds_strategy_need_staging(l);
-	if (l->stage_next && ds_strategy_staging(l) != DS_DONE)
+		ld_strategy_need_staging(l);
+	if (l->stage_next && ld_strategy_staging(l) != DS_DONE)
 		l->stage_next = 0;
 	stage = l->stage_next || l->rls || l->wmode == DS_WM_HISTORY;
-	ds_loader_begin(l);
-	if ((res = ds_copy_begin(l->conn, stage ? l->text_target : l->target)) != NULL) {
+	ld_loader_begin(l);
+	if ((res = ld_copy_begin(l->conn, stage ? l->text_target : l->target)) != NULL) {
 		if (stage || PQstatus(l->conn) != CONNECTION_OK || !rls_copy(res))
 			ds_db_die(l->conn, res, "cannot start COPY");
 		PQclear(res);
-		ds_loader_rollback(l);
+		ld_loader_rollback(l);
 		l->rls = 1;
 		ds_logkv(DS_LOG_INFO, "row-level security refuses COPY into the table:"
 		    " loading through staging", "table=%s", l->table);
@@ -207,26 +207,26 @@ stream_open(struct ds_loader *l)
 }
 
 void
-ds_strategy_flush(struct ds_loader *l)
+ld_strategy_flush(struct ds_loader *l)
 {
 	if (l->sent == l->rows.n || l->ord.wait != NULL)
 		return;
 	stream_open(l);
-	if (ds_copy_put(l->conn, l->rows.text.p + l->rows.off[l->sent],
+	if (ld_copy_put(l->conn, l->rows.text.p + l->rows.off[l->sent],
 	    l->rows.text.len - l->rows.off[l->sent]) != 0)
 		ds_db_die(l->conn, NULL, "lost the connection while sending rows");
 	l->sent = l->rows.n;
 }
 
 enum ds_outcome
-ds_strategy_stream_end(struct ds_loader *l, enum ds_mode *m, struct ds_counts *c)
+ld_strategy_stream_end(struct ds_loader *l, enum ds_mode *m, struct ds_counts *c)
 {
 	PGresult *res;
 	enum ds_outcome r = DS_DONE;
 
 	*m = l->copying;
 	l->copying = DS_M_NONE;
-	res = ds_copy_end(l->conn, NULL);
+	res = ld_copy_end(l->conn, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		if (PQstatus(l->conn) != CONNECTION_OK)
 			ds_db_die(l->conn, res, "lost the connection while loading rows");
@@ -235,7 +235,7 @@ ds_strategy_stream_end(struct ds_loader *l, enum ds_mode *m, struct ds_counts *c
 		    strcmp(ds_db_sqlstate(res), "23505") == 0) ? DS_STORED : DS_RETRY;
 		*m = r == DS_STORED ? DS_M_TEXT : DS_M_TABLE;
 		PQclear(res);
-		ds_loader_rollback(l);
+		ld_loader_rollback(l);
 		return r;
 	}
 	l->loaded = strtoll(PQcmdTuples(res), NULL, 10);
@@ -244,21 +244,21 @@ ds_strategy_stream_end(struct ds_loader *l, enum ds_mode *m, struct ds_counts *c
 		refuse_dropped(l, 0, l->rows.n);
 	c->records = l->loaded;
 	l->path = *m;
-	if (*m == DS_M_TABLE || (r = ds_strategy_merge(l, *m, c)) == DS_DONE)
+	if (*m == DS_M_TABLE || (r = ld_strategy_merge(l, *m, c)) == DS_DONE)
 		return DS_DONE;
-	ds_loader_rollback(l);
+	ld_loader_rollback(l);
 	if (r == DS_RECAST)
 		*m = DS_M_STAGE;
 	return r;
 }
 
 void
-ds_strategy_stream_abort(struct ds_loader *l)
+ld_strategy_stream_abort(struct ds_loader *l)
 {
-	PQclear(ds_copy_end(l->conn, "a partial page is dropped"));
+	PQclear(ld_copy_end(l->conn, "a partial page is dropped"));
 	if (PQstatus(l->conn) != CONNECTION_OK)
 		ds_db_die(l->conn, NULL, "lost the connection while loading rows");
-	ds_loader_rollback(l);
+	ld_loader_rollback(l);
 	l->copying = DS_M_NONE;
 	l->sent = 0;
 }
@@ -271,7 +271,7 @@ copy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 	PGresult *res;
 	size_t i, run;
 
-	if ((res = ds_copy_begin(l->conn, m == DS_M_STAGE ? l->stage_target :
+	if ((res = ld_copy_begin(l->conn, m == DS_M_STAGE ? l->stage_target :
 	    m == DS_M_TEXT ? l->text_target : l->target)) != NULL)
 		return res;
 	for (i = lo; i < hi; ) {
@@ -281,12 +281,12 @@ copy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 		}
 		for (run = i; run < hi && rows->state[run] == DS_ROW_LIVE; run++)
 			;
-		if (ds_copy_put(l->conn, rows->text.p + rows->off[i],
-		    ds_rows_end(rows, run - 1) - rows->off[i]) != 0)
+		if (ld_copy_put(l->conn, rows->text.p + rows->off[i],
+		    ld_rows_end(rows, run - 1) - rows->off[i]) != 0)
 			ds_db_die(l->conn, NULL, "lost the connection while sending rows");
 		i = run;
 	}
-	return ds_copy_end(l->conn, NULL);
+	return ld_copy_end(l->conn, NULL);
 }
 
 /*
@@ -339,7 +339,7 @@ row_error(const PGresult *res)
 
 	if (strcmp(st, "23502") == 0 &&
 	    (name = PQresultErrorField(res, PG_DIAG_COLUMN_NAME)) != NULL)
-		return (col = ds_columns_find(ds_cols, ds_ncols, name)) != NULL &&
+		return (col = ld_columns_find(ds_cols, ds_ncols, name)) != NULL &&
 		    col->fill != DS_FILL_NONE;
 	if (strcmp(st, "42501") == 0)
 		return (msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)) != NULL &&
@@ -366,7 +366,7 @@ stored(struct ds_loader *l, const PGresult *res, size_t i)
 
 	if (con == NULL || (l->pkey != NULL && strcmp(con, l->pkey) == 0))
 		return 1;
-	ds_rows_field(&l->rows, i, 0, &id);
+	ld_rows_field(&l->rows, i, 0, &id);
 	ds_buf_printf(&sql, "SELECT 1 FROM %s WHERE id = $1", l->qtable);
 	vals[0] = id.p;
 	q = ds_db_execp(l->conn, sql.p, 1, vals, "cannot look up a stored id");
@@ -391,11 +391,11 @@ kept(struct ds_loader *l, size_t i)
 	PGresult *q;
 	int yes;
 
-	ds_rows_field(&l->rows, i, 0, &id);
+	ld_rows_field(&l->rows, i, 0, &id);
 	vals[0] = id.p;
 	ds_buf_printf(&sql, "SELECT 1 FROM %s WHERE id = $1", l->qtable);
 	if (l->update) {
-		ds_rows_field(&l->rows, i, l->cols.version, &hash);
+		ld_rows_field(&l->rows, i, l->cols.version, &hash);
 		vals[1] = hash.p;
 		ds_buf_adds(&sql, " AND hash = $2");
 	}
@@ -413,7 +413,7 @@ kept(struct ds_loader *l, size_t i)
 static size_t
 named_row(const struct ds_loader *l, size_t lo, size_t hi, size_t line, size_t n)
 {
-	return line >= 1 && line <= n ? ds_rows_nth_live(&l->rows, lo, hi, line - 1) : hi;
+	return line >= 1 && line <= n ? ld_rows_nth_live(&l->rows, lo, hi, line - 1) : hi;
 }
 
 /*
@@ -431,7 +431,7 @@ statement_check(struct ds_loader *l, enum ds_mode m, int merge)
 	struct ds_buf sql = { 0 };
 	PGresult *res;
 
-	ds_loader_exec(l, "SAVEPOINT ds_empty", "cannot set a savepoint");
+	ld_loader_exec(l, "SAVEPOINT ds_empty", "cannot set a savepoint");
 	if (merge) {
 		merge_sql(l, m, 0, 0, &sql);
 		res = PQexec(l->conn, sql.p);
@@ -444,11 +444,11 @@ statement_check(struct ds_loader *l, enum ds_mode m, int merge)
 		ds_db_die(l->conn, res, sql.p);
 	}
 	PQclear(res);
-	ds_loader_exec(l, "RELEASE SAVEPOINT ds_empty", "cannot release a savepoint");
+	ld_loader_exec(l, "RELEASE SAVEPOINT ds_empty", "cannot release a savepoint");
 }
 
 enum ds_outcome
-ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
+ld_strategy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 {
 	PGresult *res;
 	enum ds_outcome r;
@@ -456,14 +456,14 @@ ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 	long long got;
 	const char *st;
 
-	while ((n = ds_rows_live(&l->rows, lo, hi)) > 0) {
-		ds_loader_exec(l, "SAVEPOINT ds_rows", "cannot set a savepoint");
+	while ((n = ld_rows_live(&l->rows, lo, hi)) > 0) {
+		ld_loader_exec(l, "SAVEPOINT ds_rows", "cannot set a savepoint");
 		res = copy_rows(l, lo, hi, m);
 		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
 			got = strtoll(PQcmdTuples(res), NULL, 10);
 			l->loaded += got;
 			PQclear(res);
-			ds_loader_exec(l, "RELEASE SAVEPOINT ds_rows",
+			ld_loader_exec(l, "RELEASE SAVEPOINT ds_rows",
 			    "cannot release a savepoint");
 			if (m == DS_M_TABLE && (size_t)got < n)
 				refuse_dropped(l, lo, hi);
@@ -471,7 +471,7 @@ ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 		}
 		if (PQstatus(l->conn) != CONNECTION_OK)
 			ds_db_die(l->conn, res, "lost the connection while loading rows");
-		ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_rows; RELEASE SAVEPOINT ds_rows",
+		ld_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_rows; RELEASE SAVEPOINT ds_rows",
 		    "cannot roll back to a savepoint");
 		if (m == DS_M_TABLE && rls_copy(res)) {
 			PQclear(res);
@@ -488,9 +488,9 @@ ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 			if (l->update || m != DS_M_TABLE || bad == hi ||
 			    (l->rows.nskip >= DS_MAX_SKIPS && !l->notemp))
 				return DS_STORED;
-			if ((r = ds_strategy_rows(l, lo, bad, m)) != DS_DONE)
+			if ((r = ld_strategy_rows(l, lo, bad, m)) != DS_DONE)
 				return r;
-			ds_rows_skip(&l->rows, bad);
+			ld_rows_skip(&l->rows, bad);
 			lo = bad + 1;
 			continue;
 		}
@@ -503,24 +503,24 @@ ds_strategy_rows(struct ds_loader *l, size_t lo, size_t hi, enum ds_mode m)
 		if (bad == hi)
 			statement_check(l, m, 0);
 		if (bad == hi && n == 1)
-			bad = ds_rows_nth_live(&l->rows, lo, hi, 0);
+			bad = ld_rows_nth_live(&l->rows, lo, hi, 0);
 		if (bad != hi) {
 			/* the row the server names (or the only one) is refused */
-			if ((r = ds_strategy_rows(l, lo, bad, m)) != DS_DONE) {
+			if ((r = ld_strategy_rows(l, lo, bad, m)) != DS_DONE) {
 				PQclear(res);
 				return r;
 			}
 			if (kept(l, bad))
-				ds_rows_skip(&l->rows, bad);
+				ld_rows_skip(&l->rows, bad);
 			else
-				ds_book_refuse(l, bad, res);
+				ld_book_refuse(l, bad, res);
 			PQclear(res);
 			lo = bad + 1;
 			continue;
 		}
 		PQclear(res);
-		mid = ds_rows_nth_live(&l->rows, lo, hi, n / 2);
-		if ((r = ds_strategy_rows(l, lo, mid, m)) != DS_DONE)
+		mid = ld_rows_nth_live(&l->rows, lo, hi, n / 2);
+		if ((r = ld_strategy_rows(l, lo, mid, m)) != DS_DONE)
 			return r;
 		lo = mid;
 	}
@@ -600,29 +600,29 @@ merge_part(struct ds_loader *l, enum ds_mode m, const long long *ns,
 	PGresult *res;
 	size_t mid;
 
-	ds_loader_exec(l, "SAVEPOINT ds_merge", "cannot set a savepoint");
+	ld_loader_exec(l, "SAVEPOINT ds_merge", "cannot set a savepoint");
 	merge_sql(l, m, ns[lo], ns[hi - 1], &sql);
 	res = PQexec(l->conn, sql.p);
 	ds_buf_free(&sql);
 	if (PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK) {
 		merge_counts(l, res, c);
 		PQclear(res);
-		ds_loader_exec(l, "RELEASE SAVEPOINT ds_merge", "cannot release a savepoint");
+		ld_loader_exec(l, "RELEASE SAVEPOINT ds_merge", "cannot release a savepoint");
 		return DS_DONE;
 	}
 	if (PQstatus(l->conn) != CONNECTION_OK)
 		ds_db_die(l->conn, res, "lost the connection while merging staged rows");
-	ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_merge; RELEASE SAVEPOINT ds_merge",
+	ld_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_merge; RELEASE SAVEPOINT ds_merge",
 	    "cannot roll back to a savepoint");
 	if (ds_db_retryable(res))
-		return ds_loader_conflict(l, res, "cannot merge staged rows");
+		return ld_loader_conflict(l, res, "cannot merge staged rows");
 	if (!row_error(res))
 		ds_db_die(l->conn, res, "cannot merge staged rows");
 	if (hi - lo == 1) {
 		if (kept(l, row[lo]))
-			ds_rows_skip(&l->rows, row[lo]);
+			ld_rows_skip(&l->rows, row[lo]);
 		else
-			ds_book_refuse(l, row[lo], res);
+			ld_book_refuse(l, row[lo], res);
 		PQclear(res);
 		return DS_DONE;
 	}
@@ -644,7 +644,7 @@ merge_isolated(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 {
 	PGresult *res;
 	long long *ns;
-	size_t *row, k, i, nst, nlive = ds_rows_live(&l->rows, 0, l->rows.n);
+	size_t *row, k, i, nst, nlive = ld_rows_live(&l->rows, 0, l->rows.n);
 	enum ds_outcome r;
 
 	res = ds_db_exec(l->conn, m == DS_M_TEXT ? "SELECT n FROM " DS_TEXT " ORDER BY n" :
@@ -683,7 +683,7 @@ merge_dropped(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 {
 	const char *from = m == DS_M_TEXT ? DS_TEXT : DS_STAGE;
 	struct ds_buf sql = { 0 }, id = { 0 }, msg = { 0 };
-	struct ds_keyset *absent = ds_keyset_new(2);
+	struct ds_keyset *absent = ld_keyset_new(2);
 	enum ds_outcome r = DS_DONE;
 	PGresult *res;
 	const char *vals[1];
@@ -694,7 +694,7 @@ merge_dropped(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 	    " (SELECT 1 FROM %s e WHERE e.id = s.id)", from, l->qtable);
 	res = ds_db_exec(l->conn, sql.p, "cannot look up the merged rows");
 	for (k = 0; k < PQntuples(res); k++)
-		(void)ds_keyset_add(absent, PQgetvalue(res, k, 0),
+		(void)ld_keyset_add(absent, PQgetvalue(res, k, 0),
 		    (size_t)PQgetlength(res, k, 0), "", 0);
 	nabs = PQntuples(res);
 	PQclear(res);
@@ -706,36 +706,36 @@ merge_dropped(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 	for (i = 0; i < l->rows.n && nabs > 0 && r == DS_DONE; i++) {
 		if (l->rows.state[i] != DS_ROW_LIVE || !row_in(l, absent, i, &id))
 			continue;
-		ds_loader_exec(l, "SAVEPOINT ds_drop", "cannot set a savepoint");
+		ld_loader_exec(l, "SAVEPOINT ds_drop", "cannot set a savepoint");
 		vals[0] = id.p;
 		res = PQexecParams(l->conn, sql.p, 1, NULL, vals, NULL, NULL, 0);
 		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-			ds_loader_exec(l, "RELEASE SAVEPOINT ds_drop",
+			ld_loader_exec(l, "RELEASE SAVEPOINT ds_drop",
 			    "cannot release a savepoint");
 			if (strtoll(PQcmdTuples(res), NULL, 10) > 0)
 				c->records++;
 			else
-				ds_book_refuse_msg(l, i, msg.p);
+				ld_book_refuse_msg(l, i, msg.p);
 			PQclear(res);
 			continue;
 		}
 		if (PQstatus(l->conn) != CONNECTION_OK)
 			ds_db_die(l->conn, res, "lost the connection while merging staged rows");
-		ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_drop; RELEASE SAVEPOINT ds_drop",
+		ld_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_drop; RELEASE SAVEPOINT ds_drop",
 		    "cannot roll back to a savepoint");
 		if (ds_db_retryable(res)) {
-			r = ds_loader_conflict(l, res, "cannot merge staged rows");
+			r = ld_loader_conflict(l, res, "cannot merge staged rows");
 			continue;
 		}
 		/* a unique violation: a trigger rewrote the id to a stored one */
 		if (strcmp(ds_db_sqlstate(res), "23505") != 0) {
 			if (!row_error(res))
 				ds_db_die(l->conn, res, "cannot merge staged rows");
-			ds_book_refuse(l, i, res);
+			ld_book_refuse(l, i, res);
 		}
 		PQclear(res);
 	}
-	ds_keyset_free(absent);
+	ld_keyset_free(absent);
 	ds_buf_free(&sql);
 	ds_buf_free(&id);
 	ds_buf_free(&msg);
@@ -743,7 +743,7 @@ merge_dropped(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 }
 
 enum ds_outcome
-ds_strategy_merge(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
+ld_strategy_merge(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 {
 	struct ds_buf sql = { 0 };
 	PGresult *res;
@@ -751,7 +751,7 @@ ds_strategy_merge(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 	size_t refused = l->rows.nref;
 
 	if (l->wmode == DS_WM_HISTORY)
-		return ds_history_merge(l, m, c);
+		return ld_history_merge(l, m, c);
 	c->records = c->updated = 0;
 	/* probe the index for each staged id; never scan the table */
 	PQclear(ds_db_exec(l->conn, "SET LOCAL enable_hashjoin = off;"
@@ -763,15 +763,15 @@ ds_strategy_merge(struct ds_loader *l, enum ds_mode m, struct ds_counts *c)
 	if (PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK) {
 		merge_counts(l, res, c);
 		PQclear(res);
-		ds_loader_exec(l, "RELEASE SAVEPOINT ds_merge", "cannot release a savepoint");
+		ld_loader_exec(l, "RELEASE SAVEPOINT ds_merge", "cannot release a savepoint");
 	} else if (PQstatus(l->conn) != CONNECTION_OK || !row_error(res)) {
-		return ds_loader_conflict(l, res, "cannot merge staged rows");
+		return ld_loader_conflict(l, res, "cannot merge staged rows");
 	} else if (m == DS_M_TEXT && strncmp(ds_db_sqlstate(res), "22", 2) == 0) {
 		PQclear(res);
 		return DS_RECAST;
 	} else {
 		PQclear(res);
-		ds_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_merge; RELEASE SAVEPOINT ds_merge",
+		ld_loader_exec(l, "ROLLBACK TO SAVEPOINT ds_merge; RELEASE SAVEPOINT ds_merge",
 		    "cannot roll back to a savepoint");
 		statement_check(l, m, 1);
 		if (merge_isolated(l, m, c) != DS_DONE)

@@ -154,7 +154,7 @@ member(const struct ds_json_member *m, unsigned bit, struct ds_line *out)
 }
 
 int
-ds_stream_parse(const char *line, size_t len, struct ds_line *out,
+ld_stream_parse(const char *line, size_t len, struct ds_line *out,
     struct ds_buf *err)
 {
 	struct ds_json j;

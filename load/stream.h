@@ -58,7 +58,7 @@ struct ds_line {
  * Parse line (len bytes). Returns 0, or -1 with a description in err
  * (what is wrong and at which byte offset of the line).
  */
-int	ds_stream_parse(const char *line, size_t len, struct ds_line *out,
+int	ld_stream_parse(const char *line, size_t len, struct ds_line *out,
 	    struct ds_buf *err);
 
 #endif

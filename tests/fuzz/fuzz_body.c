@@ -34,7 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = 0, vl;
 	int not_json, rc;
 
-	if (body_page(p, size, &pg, &why, &not_json) == 0) {
+	if (fx_body_page(p, size, &pg, &why, &not_json) == 0) {
 		inside(p, size, pg.data, pg.datalen);
 		if (pg.next != NULL)
 			inside(p, size, pg.next, pg.nextlen);
@@ -54,12 +54,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (why.len == 0 || not_json < 0 || not_json > 2)
 		abort();
 
-	if (body_next_guess(p, size, &q, &vl)) {
+	if (fx_body_next_guess(p, size, &q, &vl)) {
 		inside(p, size, q, vl);
 		ds_buf_reset(&msg);
 		(void)ds_json_str_decode(q, vl, &msg);
 	}
-	(void)body_error(p, size, &msg, MSGMAX);
+	(void)fx_body_error(p, size, &msg, MSGMAX);
 	if (msg.len > MSGMAX)
 		abort();
 	ds_buf_free(&why);

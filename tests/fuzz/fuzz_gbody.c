@@ -39,7 +39,7 @@ one(struct def *d, const char *p, size_t size)
 	size_t n = 0, vl, i;
 	int nj;
 
-	if (gbody_page(d, p, size, &pg, &why, &nj) == 0 && pg.data != NULL) {
+	if (fx_gbody_page(d, p, size, &pg, &why, &nj) == 0 && pg.data != NULL) {
 		struct gval g = { pg.data, pg.datalen };
 
 		inside(p, size, &g);
@@ -58,8 +58,8 @@ one(struct def *d, const char *p, size_t size)
 			n++;
 		if (n != pg.records)
 			abort();
-		(void)gbody_bool(&pg.has_more);
-		(void)gbody_text(&pg.cursor, &t);
+		(void)fx_gbody_bool(&pg.has_more);
+		(void)fx_gbody_text(&pg.cursor, &t);
 		if (d->style->next(d, &pg, &sr, &next, &why) > 0 && next.len == 0)
 			abort();
 	}
@@ -76,25 +76,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *p = (const char *)data;
 	struct def d;
 
-	def_init(&d);
-	def_layer(&d);
-	(void)def_set(&d, "paginate", styles[size % 4], "f");
-	(void)def_set(&d, "records", "result.records", "f");
+	fx_def_init(&d);
+	fx_def_layer(&d);
+	(void)fx_def_set(&d, "paginate", styles[size % 4], "f");
+	(void)fx_def_set(&d, "records", "result.records", "f");
 	if (size % 4 == 0)
-		(void)def_set(&d, "cursor-path", "meta.next", "f");
+		(void)fx_def_set(&d, "cursor-path", "meta.next", "f");
 	if (size % 4 == 1)
-		(void)def_set(&d, "next-path", "links.next", "f");
-	(void)def_set(&d, "after-field", "id", "f");
-	(void)def_set(&d, "has-more-path", "meta.more", "f");
-	(void)def_set(&d, "more-path", "properties.x", "f");
-	(void)def_set(&d, "total-path", "result.total", "f");
-	(void)def_set(&d, "error-path", "error", "f");
+		(void)fx_def_set(&d, "next-path", "links.next", "f");
+	(void)fx_def_set(&d, "after-field", "id", "f");
+	(void)fx_def_set(&d, "has-more-path", "meta.more", "f");
+	(void)fx_def_set(&d, "more-path", "properties.x", "f");
+	(void)fx_def_set(&d, "total-path", "result.total", "f");
+	(void)fx_def_set(&d, "error-path", "error", "f");
 	one(&d, p, size);
-	def_free(&d);
-	def_init(&d);
-	(void)def_set(&d, "paginate", "offset", "f");
-	(void)def_set(&d, "records", ".", "f");
+	fx_def_free(&d);
+	fx_def_init(&d);
+	(void)fx_def_set(&d, "paginate", "offset", "f");
+	(void)fx_def_set(&d, "records", ".", "f");
 	one(&d, p, size);
-	def_free(&d);
+	fx_def_free(&d);
 	return 0;
 }

@@ -58,26 +58,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int epoch;
 
 	split(data, size, f);
-	if (rl_parse_retry_after(f[0], WALL, &secs) == 0 && (isnan(secs) || secs < 0))
+	if (fx_rl_parse_retry_after(f[0], WALL, &secs) == 0 && (isnan(secs) || secs < 0))
 		abort();
-	if (rl_parse_reset(f[3], WALL, &secs, &epoch) == 0 &&
+	if (fx_rl_parse_reset(f[3], WALL, &secs, &epoch) == 0 &&
 	    (!isfinite(secs) || secs < 0 || (epoch != 0 && epoch != 1)))
 		abort();
 
 	memset(&rl, 0, sizeof(rl));
 	rl.limit = -1;
-	rl_observe(&rl, f[1], f[2], f[3], WALL, mono);
-	check_wait(rl_pace(&rl, mono), RL_WAIT_MAX + 2);
-	rl_observe(&rl, f[1], f[4], f[5], WALL + 0.5, mono + 0.5);
+	fx_rl_observe(&rl, f[1], f[2], f[3], WALL, mono);
+	check_wait(fx_rl_pace(&rl, mono), RL_WAIT_MAX + 2);
+	fx_rl_observe(&rl, f[1], f[4], f[5], WALL + 0.5, mono + 0.5);
 	if (rl.known && (rl.remaining < 0 || rl.reset_lo > rl.reset_hi))
 		abort();
-	check_wait(rl_pace(&rl, mono + 0.5), RL_WAIT_MAX + 2);
-	w = rl_wait_429(&rl, f[0], f[3], f[2], WALL, &src);
+	check_wait(fx_rl_pace(&rl, mono + 0.5), RL_WAIT_MAX + 2);
+	w = fx_rl_wait_429(&rl, f[0], f[3], f[2], WALL, &src);
 	if (w != -1) {
 		check_wait(w, RL_WAIT_MAX);
 		if (src == NULL)
 			abort();
 	}
-	check_wait(rl_pace(&rl, mono + 1), RL_WAIT_MAX + 2);
+	check_wait(fx_rl_pace(&rl, mono + 1), RL_WAIT_MAX + 2);
 	return 0;
 }

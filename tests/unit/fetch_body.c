@@ -6,11 +6,11 @@
 #include "unit.h"
 #include "../../fetch/body.h"
 
-/* Parse the page text s; returns body_page()'s result. */
+/* Parse the page text s; returns fx_body_page()'s result. */
 static int
 parse(const char *s, struct page *pg, struct ds_buf *why, int *not_json)
 {
-	return body_page(s, strlen(s), pg, why, not_json);
+	return fx_body_page(s, strlen(s), pg, why, not_json);
 }
 
 UNIT_TEST(fetch_body_observed_shape)
@@ -98,7 +98,7 @@ UNIT_TEST(fetch_body_error_reads_a_jsonapi_errors_array)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		CHECK(body_error(cases[i].body, strlen(cases[i].body), &m, 300) == 0);
+		CHECK(fx_body_error(cases[i].body, strlen(cases[i].body), &m, 300) == 0);
 		CHECK_STR(m.p, cases[i].want);
 	}
 	ds_buf_free(&m);
@@ -111,18 +111,18 @@ UNIT_TEST(fetch_body_error_message_and_expiry)
 	const char b[] = "{\"error\":{\"code\":7,\"message\":\"bad \\u00e9\"}}";
 	const char c[] = "not json at all, Expired";
 
-	CHECK(body_error(a, strlen(a), &m, 300) == 1);
+	CHECK(fx_body_error(a, strlen(a), &m, 300) == 1);
 	CHECK_STR(m.p, "Cursor EXPIRED: issued 700 s ago");
-	CHECK(body_error(b, strlen(b), &m, 300) == 0);
+	CHECK(fx_body_error(b, strlen(b), &m, 300) == 0);
 	CHECK_STR(m.p, "bad \xc3\xa9");
-	CHECK(body_error(c, strlen(c), &m, 300) == 1);
+	CHECK(fx_body_error(c, strlen(c), &m, 300) == 1);
 	CHECK_STR(m.p, "");
-	CHECK(body_error(a, strlen(a), &m, 6) == 1);
+	CHECK(fx_body_error(a, strlen(a), &m, 6) == 1);
 	CHECK_STR(m.p, "Cursor");
 	{
 		const char d[] = "{\"error\":{\"code\":\"gone\",\"detail\":\"The cursor expired 12 minutes ago\"}}";
 
-		CHECK(body_error(d, strlen(d), &m, 300) == 1);
+		CHECK(fx_body_error(d, strlen(d), &m, 300) == 1);
 		CHECK_STR(m.p, "The cursor expired 12 minutes ago");
 	}
 	ds_buf_free(&m);
@@ -157,7 +157,7 @@ UNIT_TEST(fetch_body_counts_records_of_any_shape)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		ds_buf_reset(&body);
 		ds_buf_printf(&body, "{\"data\":%s,\"hasMore\":false}", cases[i].data);
-		CHECK(body_page(body.p, body.len, &pg, &why, &nj) == 0);
+		CHECK(fx_body_page(body.p, body.len, &pg, &why, &nj) == 0);
 		if (pg.records != cases[i].n)
 			unit_fail(__FILE__, __LINE__, "%s: %zu records, want %zu",
 			    cases[i].data, pg.records, cases[i].n);
@@ -192,11 +192,11 @@ UNIT_TEST(fetch_body_passes_records_the_next_stage_rejects)
 
 	/* a record nested DS_JSON_PASSDEPTH deep, and one with a lone surrogate */
 	nested_page(&body, "{\"id\":\"s\",\"v\":\"\\ud800\"},", DS_JSON_PASSDEPTH);
-	CHECK(body_page(body.p, body.len, &pg, &why, &nj) == 0);
+	CHECK(fx_body_page(body.p, body.len, &pg, &why, &nj) == 0);
 	CHECK(pg.records == 2);
 	/* one level more than that is refused, naming the depth */
 	nested_page(&body, "", DS_JSON_PASSDEPTH + 1);
-	CHECK(body_page(body.p, body.len, &pg, &why, &nj) < 0);
+	CHECK(fx_body_page(body.p, body.len, &pg, &why, &nj) < 0);
 	ds_buf_terminate(&why);
 	CHECK(strstr(why.p, "nesting too deep") != NULL);
 	ds_buf_free(&why);
@@ -229,10 +229,10 @@ UNIT_TEST(fetch_body_next_guess_reads_the_cursor_near_either_end)
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		c = NULL;
 		if (rows[i].guess == NULL) {
-			CHECK(body_next_guess(rows[i].body, strlen(rows[i].body), &c, &n) == 0);
+			CHECK(fx_body_next_guess(rows[i].body, strlen(rows[i].body), &c, &n) == 0);
 			continue;
 		}
-		CHECK(body_next_guess(rows[i].body, strlen(rows[i].body), &c, &n) == 1);
+		CHECK(fx_body_next_guess(rows[i].body, strlen(rows[i].body), &c, &n) == 1);
 		if (c != NULL)
 			CHECK_MEM(c, n, rows[i].guess, strlen(rows[i].guess));
 	}
@@ -252,6 +252,6 @@ UNIT_TEST(fetch_body_next_guess_looks_only_near_the_ends)
 	for (i = 0; i < GUESS_WINDOW; i++)
 		ds_buf_addc(&b, 'p');
 	ds_buf_adds(&b, "\"}}");
-	CHECK(body_next_guess(b.p, b.len, &c, &n) == 0);
+	CHECK(fx_body_next_guess(b.p, b.len, &c, &n) == 0);
 	ds_buf_free(&b);
 }

@@ -13,11 +13,11 @@ UNIT_TEST(fetch_archive_segment_names_sort_in_fetch_order)
 {
 	struct ds_buf a = { 0 }, b = { 0 };
 
-	archive_name(&a, "events", 1795320000, 7);
+	fx_archive_name(&a, "events", 1795320000, 7);
 	CHECK_STR(a.p, "events-20261122T040000Z-000007.zst");
-	archive_name(&b, "events", 1795320000, 10);
+	fx_archive_name(&b, "events", 1795320000, 10);
 	CHECK(strcmp(a.p, b.p) < 0);
-	archive_name(&b, "events", 1795320001, 1);
+	fx_archive_name(&b, "events", 1795320001, 1);
 	CHECK(strcmp(a.p, b.p) < 0);
 	ds_buf_free(&a);
 	ds_buf_free(&b);
@@ -39,17 +39,17 @@ UNIT_TEST(fetch_stats_file_holds_every_key_and_causes_in_order)
 	s.waits_ms = 1020;
 	s.has_more = 0;
 	s.state = "done";
-	stats_retry(&s, "http_503");
-	stats_retry(&s, "timeout");
-	stats_retry(&s, "http_503");
-	stats_set(&s.total, "2500", 4);
-	stats_set(&s.next, "a\nb", 3);
-	stats_causes(&s, &causes);
+	fx_stats_retry(&s, "http_503");
+	fx_stats_retry(&s, "timeout");
+	fx_stats_retry(&s, "http_503");
+	fx_stats_set(&s.total, "2500", 4);
+	fx_stats_set(&s.next, "a\nb", 3);
+	fx_stats_causes(&s, &causes);
 	CHECK_STR(causes.p, " retries_http_503=2 retries_timeout=1");
 
 	CHECK((fd = mkstemp(path)) >= 0);
 	close(fd);
-	CHECK(stats_write(&s, path) == 0);
+	CHECK(fx_stats_write(&s, path) == 0);
 	CHECK((f = fopen(path, "r")) != NULL);
 	n = fread(text, 1, sizeof(text) - 1, f);
 	text[n] = '\0';
@@ -58,7 +58,7 @@ UNIT_TEST(fetch_stats_file_holds_every_key_and_causes_in_order)
 	/* A control byte in a cursor cannot break the one-line format. */
 	CHECK_STR(text, "pages=3\nrecords=2500\nbytes=99\nretries=3\nhttp_429=1\n"
 	    "waits_ms=1020\ntotal=2500\nnext=a?b\nhas_more=false\nstate=done\n");
-	CHECK(stats_write(&s, "/nonexistent-dir/stats") < 0);
-	stats_free(&s);
+	CHECK(fx_stats_write(&s, "/nonexistent-dir/stats") < 0);
+	fx_stats_free(&s);
 	ds_buf_free(&causes);
 }

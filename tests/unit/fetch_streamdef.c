@@ -42,7 +42,7 @@ UNIT_TEST(stop_full_page_with_next_continues)
 	struct stop_in in = page(10);
 	const char *why;
 
-	CHECK(stop_decide(&in, &why) == STOP_MORE);
+	CHECK(fx_stop_decide(&in, &why) == STOP_MORE);
 }
 
 UNIT_TEST(stop_has_more_false_stops_even_with_a_next_link)
@@ -51,7 +51,7 @@ UNIT_TEST(stop_has_more_false_stops_even_with_a_next_link)
 	const char *why;
 
 	in.has_more = 0;
-	CHECK(stop_decide(&in, &why) == STOP_LAST);
+	CHECK(fx_stop_decide(&in, &why) == STOP_LAST);
 	CHECK_STR(why, "has-more is false");
 }
 
@@ -61,9 +61,9 @@ UNIT_TEST(stop_more_path_none_true_stops_absent_counts_as_false)
 	const char *why;
 
 	in.more = 0;
-	CHECK(stop_decide(&in, &why) == STOP_LAST);
+	CHECK(fx_stop_decide(&in, &why) == STOP_LAST);
 	in.more = 1;
-	CHECK(stop_decide(&in, &why) == STOP_MORE);
+	CHECK(fx_stop_decide(&in, &why) == STOP_MORE);
 }
 
 UNIT_TEST(stop_no_next_state_stops)
@@ -72,7 +72,7 @@ UNIT_TEST(stop_no_next_state_stops)
 	const char *why;
 
 	in.has_next = 0;
-	CHECK(stop_decide(&in, &why) == STOP_LAST);
+	CHECK(fx_stop_decide(&in, &why) == STOP_LAST);
 }
 
 UNIT_TEST(stop_has_more_true_without_a_next_state_fails_not_loops)
@@ -82,10 +82,10 @@ UNIT_TEST(stop_has_more_true_without_a_next_state_fails_not_loops)
 
 	in.has_next = 0;
 	in.has_more = 1;
-	CHECK(stop_decide(&in, &why) == STOP_FAIL);
+	CHECK(fx_stop_decide(&in, &why) == STOP_FAIL);
 	in.has_more = -1;
 	in.more = 1;
-	CHECK(stop_decide(&in, &why) == STOP_FAIL);
+	CHECK(fx_stop_decide(&in, &why) == STOP_FAIL);
 }
 
 UNIT_TEST(stop_total_reached_stops_unless_a_flag_says_more)
@@ -95,12 +95,12 @@ UNIT_TEST(stop_total_reached_stops_unless_a_flag_says_more)
 
 	in.total = 30;
 	in.position = 20;
-	CHECK(stop_decide(&in, &why) == STOP_MORE);
+	CHECK(fx_stop_decide(&in, &why) == STOP_MORE);
 	in.position = 30;
-	CHECK(stop_decide(&in, &why) == STOP_LAST);
+	CHECK(fx_stop_decide(&in, &why) == STOP_LAST);
 	CHECK_STR(why, "total reached");
 	in.has_more = 1;
-	CHECK(stop_decide(&in, &why) == STOP_MORE);
+	CHECK(fx_stop_decide(&in, &why) == STOP_MORE);
 }
 
 UNIT_TEST(stop_empty_page_with_a_next_link_stops_by_default)
@@ -108,10 +108,10 @@ UNIT_TEST(stop_empty_page_with_a_next_link_stops_by_default)
 	struct stop_in in = page(0);
 	const char *why;
 
-	CHECK(stop_decide(&in, &why) == STOP_LAST);
+	CHECK(fx_stop_decide(&in, &why) == STOP_LAST);
 	CHECK_STR(why, "empty page");
 	in.stop_on_empty = 0;
-	CHECK(stop_decide(&in, &why) == STOP_MORE);
+	CHECK(fx_stop_decide(&in, &why) == STOP_MORE);
 }
 
 UNIT_TEST(stop_empty_pages_while_has_more_true_fail_after_the_bound)
@@ -121,9 +121,9 @@ UNIT_TEST(stop_empty_pages_while_has_more_true_fail_after_the_bound)
 
 	in.has_more = 1;
 	in.empty_run = STOP_EMPTY_MAX - 1;
-	CHECK(stop_decide(&in, &why) == STOP_MORE);
+	CHECK(fx_stop_decide(&in, &why) == STOP_MORE);
 	in.empty_run = STOP_EMPTY_MAX;
-	CHECK(stop_decide(&in, &why) == STOP_FAIL);
+	CHECK(fx_stop_decide(&in, &why) == STOP_FAIL);
 }
 
 UNIT_TEST(stop_short_page_only_when_opted_in_and_no_flag_says_more)
@@ -131,15 +131,15 @@ UNIT_TEST(stop_short_page_only_when_opted_in_and_no_flag_says_more)
 	struct stop_in in = page(7);
 	const char *why;
 
-	CHECK(stop_decide(&in, &why) == STOP_MORE);
+	CHECK(fx_stop_decide(&in, &why) == STOP_MORE);
 	in.stop_on_short = 1;
-	CHECK(stop_decide(&in, &why) == STOP_LAST);
+	CHECK(fx_stop_decide(&in, &why) == STOP_LAST);
 	CHECK_STR(why, "short page");
 	in.more = 1;
-	CHECK(stop_decide(&in, &why) == STOP_MORE);
+	CHECK(fx_stop_decide(&in, &why) == STOP_MORE);
 }
 
-/* tmpl_fill into a fresh buffer; returns the text or the refusal. */
+/* fx_tmpl_fill into a fresh buffer; returns the text or the refusal. */
 static char *
 fill(const char *t, int64_t since, int64_t until)
 {
@@ -149,7 +149,7 @@ fill(const char *t, int64_t since, int64_t until)
 	const char *why;
 
 	ds_buf_reset(&b);
-	if (tmpl_fill(t, since, until, vars, &b, &why) < 0) {
+	if (fx_tmpl_fill(t, since, until, vars, &b, &why) < 0) {
 		ds_buf_reset(&b);
 		ds_buf_adds(&b, why);
 	}
@@ -181,8 +181,8 @@ UNIT_TEST(template_refuses_what_it_cannot_fill)
 	CHECK(strstr(fill("{page}", 0, INT64_MIN), "unknown placeholder") != NULL);
 	CHECK_STR(fill("a{since", 0, INT64_MIN), "a{since");
 	CHECK_STR(fill("{ \"a\": {\"b\":1} }", 0, INT64_MIN), "{ \"a\": {\"b\":1} }");
-	CHECK(tmpl_has("{\"o\":{offset}}", "offset"));
-	CHECK(!tmpl_has("{\"o\":{offsets}}", "offset"));
+	CHECK(fx_tmpl_has("{\"o\":{offset}}", "offset"));
+	CHECK(!fx_tmpl_has("{\"o\":{offsets}}", "offset"));
 }
 
 UNIT_TEST(url_strip_param_removes_a_secret_in_either_spelling)
@@ -190,25 +190,25 @@ UNIT_TEST(url_strip_param_removes_a_secret_in_either_spelling)
 	struct ds_buf b = { 0 };
 
 	ds_buf_adds(&b, "http://h/q?a=1&token=SECRET&b=2");
-	url_strip_param(&b, "token");
+	fx_url_strip_param(&b, "token");
 	CHECK_STR(b.p, "http://h/q?a=1&b=2");
 	ds_buf_reset(&b);
 	ds_buf_adds(&b, "http://h/q?token=S&page%5Bn%5D=2&page[n]=3");
-	url_strip_param(&b, "page[n]");
+	fx_url_strip_param(&b, "page[n]");
 	CHECK_STR(b.p, "http://h/q?token=S");
-	url_strip_param(&b, "token");
+	fx_url_strip_param(&b, "token");
 	CHECK_STR(b.p, "http://h/q");
 	ds_buf_free(&b);
 }
 
-/* url_resolve's result, or its refusal. */
+/* fx_url_resolve's result, or its refusal. */
 static char *
 resolve(const char *base, const char *ref)
 {
 	static struct ds_buf b;
 	const char *why;
 
-	if (url_resolve(base, ref, strlen(ref), &b, &why) < 0) {
+	if (fx_url_resolve(base, ref, strlen(ref), &b, &why) < 0) {
 		ds_buf_reset(&b);
 		ds_buf_adds(&b, why);
 		ds_buf_terminate(&b);
@@ -247,7 +247,7 @@ link_next(const char *v)
 {
 	static struct ds_buf b;
 
-	if (!http_link_next(v, strlen(v), &b)) {
+	if (!fx_http_link_next(v, strlen(v), &b)) {
 		ds_buf_reset(&b);
 		ds_buf_terminate(&b);
 		ds_buf_adds(&b, "");
@@ -286,17 +286,17 @@ UNIT_TEST(link_header_follows_rfc8288_grammar)
 static void
 mkdef(struct def *d, const char *rec)
 {
-	def_init(d);
-	def_layer(d);
-	(void)def_set(d, "paginate", "cursor", "t");
-	(void)def_set(d, "records", rec, "t");
-	(void)def_set(d, "cursor-path", "meta.next", "t");
-	(void)def_set(d, "cursor-param", "after", "t");
-	(void)def_set(d, "has-more-path", "meta.more", "t");
-	(void)def_set(d, "more-path", "exceeded", "t");
-	(void)def_set(d, "more-path", "properties.exceeded", "t");
-	(void)def_set(d, "total-path", "result.total", "t");
-	(void)def_set(d, "error-path", "error", "t");
+	fx_def_init(d);
+	fx_def_layer(d);
+	(void)fx_def_set(d, "paginate", "cursor", "t");
+	(void)fx_def_set(d, "records", rec, "t");
+	(void)fx_def_set(d, "cursor-path", "meta.next", "t");
+	(void)fx_def_set(d, "cursor-param", "after", "t");
+	(void)fx_def_set(d, "has-more-path", "meta.more", "t");
+	(void)fx_def_set(d, "more-path", "exceeded", "t");
+	(void)fx_def_set(d, "more-path", "properties.exceeded", "t");
+	(void)fx_def_set(d, "total-path", "result.total", "t");
+	(void)fx_def_set(d, "error-path", "error", "t");
 }
 
 UNIT_TEST(gbody_reads_every_path_in_one_walk)
@@ -311,18 +311,18 @@ UNIT_TEST(gbody_reads_every_path_in_one_walk)
 	int nj;
 
 	mkdef(&d, "result.records");
-	CHECK(gbody_page(&d, body, strlen(body), &pg, &why, &nj) == 0);
+	CHECK(fx_gbody_page(&d, body, strlen(body), &pg, &why, &nj) == 0);
 	CHECK(pg.records == 2);
 	CHECK(pg.spaced);
 	CHECK_MEM(pg.data, pg.datalen, "[{\"id\":1}, {\"id\":2}]", 20);
-	CHECK(gbody_bool(&pg.has_more) == 1);
+	CHECK(fx_gbody_bool(&pg.has_more) == 1);
 	CHECK(pg.more[0].v == NULL);
-	CHECK(gbody_bool(&pg.more[1]) == 1);
+	CHECK(fx_gbody_bool(&pg.more[1]) == 1);
 	CHECK_MEM(pg.total.v, pg.total.n, "7", 1);
 	CHECK(pg.error.v == NULL);
-	CHECK(gbody_text(&pg.cursor, &t) == 0);
+	CHECK(fx_gbody_text(&pg.cursor, &t) == 0);
 	CHECK_STR(t.p, "c2");
-	def_free(&d);
+	fx_def_free(&d);
 	ds_buf_free(&why);
 	ds_buf_free(&t);
 }
@@ -337,30 +337,30 @@ UNIT_TEST(gbody_names_the_setting_path_and_offset_of_a_mismatch)
 	struct def d;
 	int nj;
 
-	def_init(&d);
-	CHECK(gbody_page(&d, notarr, strlen(notarr), &pg, &why, &nj) < 0);
+	fx_def_init(&d);
+	CHECK(fx_gbody_page(&d, notarr, strlen(notarr), &pg, &why, &nj) < 0);
 	CHECK(nj == 0);
 	CHECK_STR(why.p, "records data: an object at byte 8, not an array");
-	CHECK(gbody_page(&d, cut, strlen(cut), &pg, &why, &nj) < 0);
+	CHECK(fx_gbody_page(&d, cut, strlen(cut), &pg, &why, &nj) < 0);
 	CHECK(nj == 2);
 	/* fuzz_gbody: white space alone was read past its end */
-	CHECK(gbody_page(&d, " ", 1, &pg, &why, &nj) < 0);
+	CHECK(fx_gbody_page(&d, " ", 1, &pg, &why, &nj) < 0);
 	CHECK(nj != 0);
-	CHECK(gbody_page(&d, "", 0, &pg, &why, &nj) < 0);
+	CHECK(fx_gbody_page(&d, "", 0, &pg, &why, &nj) < 0);
 	/* fuzz_gbody: a key and its colon at the very end */
-	CHECK(gbody_page(&d, "{\"data\":", 8, &pg, &why, &nj) < 0);
+	CHECK(fx_gbody_page(&d, "{\"data\":", 8, &pg, &why, &nj) < 0);
 	CHECK(nj == 2);
-	CHECK(gbody_page(&d, arr, strlen(arr), &pg, &why, &nj) < 0);
+	CHECK(fx_gbody_page(&d, arr, strlen(arr), &pg, &why, &nj) < 0);
 	CHECK(strstr(why.p, "not an object") != NULL);
-	(void)def_set(&d, "records", ".", "t");
-	CHECK(gbody_page(&d, arr, strlen(arr), &pg, &why, &nj) == 0);
+	(void)fx_def_set(&d, "records", ".", "t");
+	CHECK(fx_gbody_page(&d, arr, strlen(arr), &pg, &why, &nj) == 0);
 	CHECK(pg.records == 3);
 	CHECK_MEM(pg.data, pg.datalen, "[1, 2,3]", 8);
-	def_free(&d);
+	fx_def_free(&d);
 	ds_buf_free(&why);
 }
 
-/* The text of the last element gbody_last() finds in arr, or "" for none. */
+/* The text of the last element fx_gbody_last() finds in arr, or "" for none. */
 static char *
 last_of(const char *arr)
 {
@@ -368,7 +368,7 @@ last_of(const char *arr)
 	struct gval g;
 
 	out[0] = '\0';
-	if (gbody_last(arr, strlen(arr), &g))
+	if (fx_gbody_last(arr, strlen(arr), &g))
 		snprintf(out, sizeof(out), "%.*s", (int)g.n, g.v);
 	return out;
 }
@@ -394,19 +394,19 @@ UNIT_TEST(gbody_flags_accept_booleans_and_their_string_forms)
 
 	g.v = "false";
 	g.n = 5;
-	CHECK(gbody_bool(&g) == 0);
+	CHECK(fx_gbody_bool(&g) == 0);
 	g.v = "\"FALSE\"";
 	g.n = 7;
-	CHECK(gbody_bool(&g) == 0);
+	CHECK(fx_gbody_bool(&g) == 0);
 	g.v = "\"True\"";
 	g.n = 6;
-	CHECK(gbody_bool(&g) == 1);
+	CHECK(fx_gbody_bool(&g) == 1);
 	g.v = "1";
 	g.n = 1;
-	CHECK(gbody_bool(&g) == 1);
+	CHECK(fx_gbody_bool(&g) == 1);
 	g.v = "null";
 	g.n = 4;
-	CHECK(gbody_bool(&g) == -1);
+	CHECK(fx_gbody_bool(&g) == -1);
 }
 
 /* The next state style s reads off body, from state st (or NULL). */
@@ -420,19 +420,19 @@ next_of(const char *style, const char *body, const char *st, int *rc)
 	struct def d;
 	int nj;
 
-	def_init(&d);
-	def_layer(&d);
-	(void)def_set(&d, "paginate", style, "t");
-	(void)def_set(&d, "next-path", "links.next", "t");
-	(void)def_set(&d, "after-field", "id", "t");
-	CHECK(gbody_page(&d, body, strlen(body), &pg, &why, &nj) == 0);
+	fx_def_init(&d);
+	fx_def_layer(&d);
+	(void)fx_def_set(&d, "paginate", style, "t");
+	(void)fx_def_set(&d, "next-path", "links.next", "t");
+	(void)fx_def_set(&d, "after-field", "id", "t");
+	CHECK(fx_gbody_page(&d, body, strlen(body), &pg, &why, &nj) == 0);
 	*rc = d.style->next(&d, &pg, &sr, &out, &why);
 	if (*rc < 0) {
 		ds_buf_reset(&out);
 		ds_buf_adds(&out, why.p);
 	}
 	ds_buf_terminate(&out);
-	def_free(&d);
+	fx_def_free(&d);
 	ds_buf_free(&why);
 	return out.p;
 }
@@ -465,8 +465,8 @@ UNIT_TEST(every_fetch_setting_is_in_the_shared_table)
 {
 	size_t i;
 
-	for (i = 0; i < def_count(); i++)
-		CHECK(ds_def_stage(def_name(i)) == 'f');
+	for (i = 0; i < fx_def_count(); i++)
+		CHECK(ds_def_stage(fx_def_name(i)) == 'f');
 	CHECK(ds_def_stage("id-field") == 't');
 	CHECK(ds_def_stage("column") == 'l');
 	CHECK(ds_def_stage("geometry") == 'l');

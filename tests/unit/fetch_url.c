@@ -10,7 +10,7 @@ static char *
 events(const char *u)
 {
 	const char *why = NULL;
-	char *e = url_events(u, &why);
+	char *e = fx_url_events(u, &why);
 
 	return e != NULL ? e : ds_xstrdup(why);
 }
@@ -48,16 +48,16 @@ UNIT_TEST(fetch_url_refuses_api_key_and_other_schemes)
 {
 	const char *why = NULL;
 
-	CHECK(url_events("http://h/api/v1?API_KEY=s3cret", &why) == NULL);
+	CHECK(fx_url_events("http://h/api/v1?API_KEY=s3cret", &why) == NULL);
 	CHECK(why != NULL && strstr(why, "DS_API_KEY") != NULL);
 	CHECK(strstr(why, "s3cret") == NULL);
-	CHECK(url_events("ftp://h/x", &why) == NULL);
-	CHECK(url_events("http:///x", &why) == NULL);
-	CHECK(url_has_api_key("a&Api_Key=1"));
-	CHECK(!url_has_api_key("apikey=1"));
-	CHECK(url_has_api_key("h/e?api%5Fkey=1"));
-	CHECK(url_has_api_key("h/e?API%5fKEY%3d1"));
-	CHECK(!url_has_api_key("h/e?api%5key=1"));
+	CHECK(fx_url_events("ftp://h/x", &why) == NULL);
+	CHECK(fx_url_events("http:///x", &why) == NULL);
+	CHECK(fx_url_has_api_key("a&Api_Key=1"));
+	CHECK(!fx_url_has_api_key("apikey=1"));
+	CHECK(fx_url_has_api_key("h/e?api%5Fkey=1"));
+	CHECK(fx_url_has_api_key("h/e?API%5fKEY%3d1"));
+	CHECK(!fx_url_has_api_key("h/e?api%5key=1"));
 }
 
 UNIT_TEST(fetch_url_page_encodes_cursor_and_times)
@@ -65,14 +65,14 @@ UNIT_TEST(fetch_url_page_encodes_cursor_and_times)
 	struct ds_buf b = { 0 };
 	const char c[] = "a+b/c=\x01 d";
 
-	url_page(&b, "http://h/events", 500, NULL, 0, NULL, NULL);
+	fx_url_page(&b, "http://h/events", 500, NULL, 0, NULL, NULL);
 	CHECK_STR(b.p, "http://h/events?limit=500");
-	url_page(&b, "http://h/events?t=1", 5, c, sizeof(c) - 1,
+	fx_url_page(&b, "http://h/events?t=1", 5, c, sizeof(c) - 1,
 	    "2026-01-01T00:00:00+05:30", "2026-01-02T00:00:00Z");
 	CHECK_STR(b.p, "http://h/events?t=1&limit=5&cursor=a%2Bb%2Fc%3D%01%20d"
 	    "&since=2026-01-01T00%3A00%3A00%2B05%3A30&until=2026-01-02T00%3A00%3A00Z");
 	/* An empty cursor means the first page: never "cursor=". */
-	url_page(&b, "http://h/events", 1, "", 0, NULL, NULL);
+	fx_url_page(&b, "http://h/events", 1, "", 0, NULL, NULL);
 	CHECK_STR(b.p, "http://h/events?limit=1");
 	ds_buf_free(&b);
 }

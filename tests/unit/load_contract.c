@@ -30,41 +30,41 @@ line(struct ds_line *ln, const char *h, const char *d)
 
 UNIT_TEST(load_contract_freeze_names_each_new_or_retyped_field)
 {
-	struct ds_contract *c = ds_contract_new(DS_CONTRACT_FREEZE);
+	struct ds_contract *c = ld_contract_new(DS_CONTRACT_FREEZE);
 	struct ds_buf why = { 0 }, j = { 0 };
 	struct ds_line ln;
 
 	line(&ln, "h", "{\"id\":\"1\",\"n\":null}");
-	CHECK(!ds_contract_enforced(c));	/* no schema yet: records define it */
-	CHECK(ds_contract_record(c, &ln, &why, &j) == DS_CONTRACT_OK);
-	CHECK(ds_contract_merge(c, SCHEMA, strlen(SCHEMA)) == 0);
-	CHECK(ds_contract_enforced(c));
-	CHECK(ds_contract_record(c, &ln, &why, &j) == DS_CONTRACT_OK);
+	CHECK(!ld_contract_enforced(c));	/* no schema yet: records define it */
+	CHECK(ld_contract_record(c, &ln, &why, &j) == DS_CONTRACT_OK);
+	CHECK(ld_contract_merge(c, SCHEMA, strlen(SCHEMA)) == 0);
+	CHECK(ld_contract_enforced(c));
+	CHECK(ld_contract_record(c, &ln, &why, &j) == DS_CONTRACT_OK);
 	line(&ln, "h", "{\"s\":\"x\",\"n\":\"2\",\"new\":[1],\"caf\\u00e9\":1}");
-	CHECK(ds_contract_record(c, &ln, &why, &j) == DS_CONTRACT_REJECT);
+	CHECK(ld_contract_record(c, &ln, &why, &j) == DS_CONTRACT_REJECT);
 	CHECK_STR(why.p, "schema contract freeze: field \"n\" is string, the schema has"
 	    " null|number; new field \"new\" (array); new field \"caf\xc3\xa9\" (number)");
 	/* an escaped key is the field it spells */
-	CHECK(ds_contract_merge(c, "{\"caf\xc3\xa9\":\"number\"}", 18) == 0);
+	CHECK(ld_contract_merge(c, "{\"caf\xc3\xa9\":\"number\"}", 18) == 0);
 	line(&ln, "h", "{\"caf\\u00e9\":1, \"id\" : \"2\"}");
-	CHECK(ds_contract_record(c, &ln, &why, &j) == DS_CONTRACT_OK);
-	CHECK(ds_contract_merge(c, "[1]", 3) == -1);
+	CHECK(ld_contract_record(c, &ln, &why, &j) == DS_CONTRACT_OK);
+	CHECK(ld_contract_merge(c, "[1]", 3) == -1);
 	ds_buf_free(&why);
 	ds_buf_free(&j);
-	ds_contract_free(c);
+	ld_contract_free(c);
 }
 
 UNIT_TEST(load_contract_discard_drops_rehashes_and_journals_once)
 {
 	static const char hash[] =
 	    "0123456789012345678901234567890123456789012345678901234567890123";
-	struct ds_contract *c = ds_contract_new(DS_CONTRACT_DISCARD);
+	struct ds_contract *c = ld_contract_new(DS_CONTRACT_DISCARD);
 	struct ds_buf why = { 0 }, j = { 0 };
 	struct ds_line ln;
 
-	CHECK(ds_contract_merge(c, SCHEMA, strlen(SCHEMA)) == 0);
+	CHECK(ld_contract_merge(c, SCHEMA, strlen(SCHEMA)) == 0);
 	line(&ln, hash, "{\"s\":\"x\",\"new\":true,\"n\":\"2\"}");
-	CHECK(ds_contract_record(c, &ln, &why, &j) == DS_CONTRACT_DROPPED);
+	CHECK(ld_contract_record(c, &ln, &why, &j) == DS_CONTRACT_DROPPED);
 	CHECK_MEM(ln.data.p, ln.data.n, "{\"s\":\"x\"}", 9);
 	/* SHA-256 of {"s":"x"} (already RFC 8785) */
 	CHECK_MEM(ln.hash.p, ln.hash.n,
@@ -73,21 +73,21 @@ UNIT_TEST(load_contract_discard_drops_rehashes_and_journals_once)
 	CHECK_STR(j.p, "{\"new\":\"boolean\",\"n\":\"string\"}");
 	/* the same drops again: nothing new to journal; a new type is */
 	line(&ln, hash, "{\"new\":false,\"n\":\"3\",\"s\":\"y\"}");
-	CHECK(ds_contract_record(c, &ln, &why, &j) == DS_CONTRACT_DROPPED);
+	CHECK(ld_contract_record(c, &ln, &why, &j) == DS_CONTRACT_DROPPED);
 	CHECK(j.len == 0);
 	line(&ln, hash, "{\"new\":1}");
-	CHECK(ds_contract_record(c, &ln, &why, &j) == DS_CONTRACT_DROPPED);
+	CHECK(ld_contract_record(c, &ln, &why, &j) == DS_CONTRACT_DROPPED);
 	CHECK_STR(j.p, "{\"new\":\"number\"}");
 	CHECK_MEM(ln.data.p, ln.data.n, "{}", 2);
 	/* an id that was the content hash is the new hash */
 	line(&ln, hash, "{\"s\":\"x\",\"new\":true}");
 	ln.id = ln.hash;
-	CHECK(ds_contract_record(c, &ln, &why, &j) == DS_CONTRACT_DROPPED);
+	CHECK(ld_contract_record(c, &ln, &why, &j) == DS_CONTRACT_DROPPED);
 	CHECK_MEM(ln.id.p, ln.id.n, ln.hash.p, 64);
 	CHECK(memcmp(ln.id.p, hash, 64) != 0);
 	ds_buf_free(&why);
 	ds_buf_free(&j);
-	ds_contract_free(c);
+	ld_contract_free(c);
 }
 
 UNIT_TEST(transform_schema_declare_maps_json_schema_types)

@@ -8,7 +8,7 @@
 #include "unit.h"
 #include "../../load/geom.h"
 
-/* The COPY field ds_geom_copy() writes for json, or "ERR: why". */
+/* The COPY field ld_geom_copy() writes for json, or "ERR: why". */
 static const char *
 geom(const char *json)
 {
@@ -16,7 +16,7 @@ geom(const char *json)
 	struct ds_buf err = { 0 };
 
 	ds_buf_reset(&b);
-	if (ds_geom_copy(&b, json, json ? strlen(json) : 0, 4326, &err) != 0) {
+	if (ld_geom_copy(&b, json, json ? strlen(json) : 0, 4326, &err) != 0) {
 		ds_buf_printf(&b, "ERR: %s", err.p);
 		CHECK(b.len > 5);
 	}

@@ -44,7 +44,7 @@ UNIT_TEST(load_copy_field_escapes_what_copy_text_needs)
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		ds_buf_reset(&b);
 		ds_buf_adds(&b, "x\t");
-		ds_copy_field(&b, rows[i].in, strlen(rows[i].in));
+		ld_copy_field(&b, rows[i].in, strlen(rows[i].in));
 		CHECK(b.len == 2 + strlen(rows[i].out));
 		CHECK_STR(b.p + 2, rows[i].out);
 	}
@@ -71,7 +71,7 @@ UNIT_TEST(load_copy_field_matches_bytewise_rule_at_every_offset)
 					in[at + 3] = '\\';
 				ds_buf_reset(&got);
 				ds_buf_reset(&want);
-				ds_copy_field(&got, in, len);
+				ld_copy_field(&got, in, len);
 				slow_field(&want, in, len);
 				CHECK_MEM(got.p, got.len, want.p, want.len);
 			}
@@ -81,31 +81,31 @@ UNIT_TEST(load_copy_field_matches_bytewise_rule_at_every_offset)
 
 UNIT_TEST(load_keyset_tells_repeats_changes_and_forgets_old_batches)
 {
-	struct ds_keyset *s = ds_keyset_new(2);
+	struct ds_keyset *s = ld_keyset_new(2);
 	char key[32];
 	int i;
 
-	CHECK(ds_keyset_add(s, "a", 1, "h1", 2) == 0);
-	CHECK(ds_keyset_add(s, "a", 1, "h1", 2) == 1);	/* same key, same value */
-	CHECK(ds_keyset_add(s, "b", 1, "", 0) == 0);
-	ds_keyset_rotate(s);
-	CHECK(ds_keyset_add(s, "a", 1, "h2", 2) == 2);	/* the last batch had another value */
-	CHECK(ds_keyset_add(s, "a", 1, "h2", 2) == 1);	/* this batch's value decides now */
-	CHECK(ds_keyset_add(s, "b", 1, "", 0) == 1);
-	ds_keyset_rotate(s);
-	ds_keyset_rotate(s);
-	CHECK(ds_keyset_add(s, "a", 1, "h2", 2) == 0);	/* two batches on: forgotten */
+	CHECK(ld_keyset_add(s, "a", 1, "h1", 2) == 0);
+	CHECK(ld_keyset_add(s, "a", 1, "h1", 2) == 1);	/* same key, same value */
+	CHECK(ld_keyset_add(s, "b", 1, "", 0) == 0);
+	ld_keyset_rotate(s);
+	CHECK(ld_keyset_add(s, "a", 1, "h2", 2) == 2);	/* the last batch had another value */
+	CHECK(ld_keyset_add(s, "a", 1, "h2", 2) == 1);	/* this batch's value decides now */
+	CHECK(ld_keyset_add(s, "b", 1, "", 0) == 1);
+	ld_keyset_rotate(s);
+	ld_keyset_rotate(s);
+	CHECK(ld_keyset_add(s, "a", 1, "h2", 2) == 0);	/* two batches on: forgotten */
 	/* many keys (the table grows), each found again with its value */
 	for (i = 0; i < 20000; i++) {
 		snprintf(key, sizeof(key), "evt-%09d", i);
-		CHECK(ds_keyset_add(s, key, strlen(key), key, 4) == 0);
+		CHECK(ld_keyset_add(s, key, strlen(key), key, 4) == 0);
 	}
 	for (i = 0; i < 20000; i++) {
 		snprintf(key, sizeof(key), "evt-%09d", i);
-		CHECK(ds_keyset_add(s, key, strlen(key), key, 4) == 1);
+		CHECK(ld_keyset_add(s, key, strlen(key), key, 4) == 1);
 	}
-	CHECK(ds_keyset_add(s, "evt-", 4, "", 0) == 0);	/* a prefix is another key */
-	ds_keyset_drop(s);
-	CHECK(ds_keyset_add(s, "evt-000000001", 13, "evt-", 4) == 0);
-	ds_keyset_free(s);
+	CHECK(ld_keyset_add(s, "evt-", 4, "", 0) == 0);	/* a prefix is another key */
+	ld_keyset_drop(s);
+	CHECK(ld_keyset_add(s, "evt-000000001", 13, "evt-", 4) == 0);
+	ld_keyset_free(s);
 }
