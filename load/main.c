@@ -29,6 +29,7 @@
 #include "../db/migrate.h"
 #include "../db/own.h"
 #include "pool.h"
+#include "settings.h"
 #include "signals.h"
 #include "stats.h"
 #include "stream.h"
@@ -119,101 +120,6 @@ declare_columns(const char *table)
 	ld_columns_declare_done();
 	ds_migrate_columns(conn, table, d, n);
 	free(d);
-}
-
-/* --schema-contract's values, in the order of DS_CONTRACT_*. */
-static const char *const contracts[] = { "evolve", "freeze", "discard", NULL };
-
-/* --mode's values, in the order of DS_WM_* (--snapshot-delete aside). */
-static const char *const modes[] = { "append", "upsert", "history", "snapshot", NULL };
-
-/*
- * ds-load's settings of a stream definition, where the command line gave
- * none (mode: -1 when it did not); what is kept is malloc'd and lives as
- * long as the program.
- */
-struct load_def {
-	int		*contract;
-	int		 contract_given;
-	int		*mode;
-	int		*snapdel;
-	int		 mode_given;
-	const char	*geometry;
-	long long	 srid;
-	int		 geometry_given, srid_given;
-	char		**colidx;	/* --column-index names, then the definition's */
-	size_t		 ncolidx;
-};
-
-/*
- * A definition's declared-column settings: column and column-index add to
- * the command line's; geometry and srid apply unless given there. Returns
- * 1 when name is one of them.
- */
-static int
-def_column(struct load_def *d, const char *name, const char *value, const char *where)
-{
-	struct ds_buf err = { 0 };
-
-	if (strcmp(name, "column") == 0) {
-		if (ld_columns_declare(value, &err) != 0)
-			ds_diex(DS_EX_USAGE, "%s: column %s: %s", where, value, err.p);
-	} else if (strcmp(name, "column-index") == 0) {
-		d->colidx = ds_xrealloc(d->colidx, (d->ncolidx + 1) * sizeof(*d->colidx));
-		d->colidx[d->ncolidx++] = ds_xstrdup(value);
-	} else if (strcmp(name, "geometry") == 0) {
-		if (!d->geometry_given)
-			d->geometry = ds_xstrdup(value);
-	} else if (strcmp(name, "srid") == 0) {
-		if (!d->srid_given && ds_parse_count(value, 0, 999999, &d->srid, &err) != 0)
-			ds_diex(DS_EX_USAGE, "%s: setting srid: %s", where, err.p);
-	} else
-		return 0;
-	ds_buf_free(&err);
-	return 1;
-}
-
-/*
- * A definition line: ds-load's settings are taken (unless the command line
- * gave them), ds-fetch's and ds-transform's skipped, any other exits 64.
- */
-static int
-def_setting(void *arg, const char *name, const char *value, const char *where)
-{
-	struct load_def *d = arg;
-	size_t i;
-
-	if (ds_def_stage(name) == 'f' || ds_def_stage(name) == 't' ||
-	    def_column(d, name, value, where))
-		return 0;
-	if (strcmp(name, "mode") == 0) {
-		for (i = 0; modes[i] != NULL; i++)
-			if (strcmp(value, modes[i]) == 0) {
-				if (!d->mode_given)
-					*d->mode = (int)i;
-				return 0;
-			}
-		ds_diex(DS_EX_USAGE, "%s: setting mode: want append, upsert, history or"
-		    " snapshot", where);
-	}
-	if (strcmp(name, "snapshot-delete") == 0) {
-		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
-			ds_diex(DS_EX_USAGE, "%s: setting snapshot-delete: want yes or no", where);
-		/* a mode given on the command line overrides the file's */
-		if (!d->mode_given)
-			*d->snapdel = strcmp(value, "yes") == 0;
-		return 0;
-	}
-	if (strcmp(name, "schema-contract") != 0)
-		ds_diex(DS_EX_USAGE, "%s: unknown setting %s", where, name);
-	for (i = 0; contracts[i] != NULL; i++)
-		if (strcmp(value, contracts[i]) == 0) {
-			if (!d->contract_given)
-				*d->contract = (int)i;
-			return 0;
-		}
-	ds_diex(DS_EX_USAGE, "%s: setting schema-contract: want evolve, freeze or discard",
-	    where);
 }
 
 /*
@@ -639,11 +545,11 @@ main(int argc, char *argv[])
 			r = ds_arg_choice("on-conflict", optarg, conflicts);
 			if (mode >= 0 && mode != r)
 				ds_diex(DS_EX_USAGE, "--on-conflict %s contradicts --mode %s",
-				    optarg, modes[mode]);
+				    optarg, ld_modes[mode]);
 			mode = r;
 			break;
 		case O_MODE:
-			r = ds_arg_choice("mode", optarg, modes);
+			r = ds_arg_choice("mode", optarg, ld_modes);
 			if (mode >= 0 && mode != r)
 				ds_diex(DS_EX_USAGE, "--mode %s contradicts --mode or"
 				    " --on-conflict given before", optarg);
@@ -653,7 +559,7 @@ main(int argc, char *argv[])
 			snapdel = 1;
 			break;
 		case O_CONTRACT:
-			cmode = ds_arg_choice("schema-contract", optarg, contracts);
+			cmode = ds_arg_choice("schema-contract", optarg, ld_contracts);
 			def.contract_given = 1;
 			break;
 		case O_STATS:
@@ -670,7 +576,7 @@ main(int argc, char *argv[])
 		usage(stderr, DS_EX_USAGE);
 	/* a definition's settings, where the command line gave none */
 	def.mode_given = mode >= 0 || snapdel;
-	ds_def_read_layers(connector, definition, def_setting, &def);
+	ds_def_read_layers(connector, definition, ld_def_setting, &def);
 	if (mode < 0)
 		mode = DS_WM_APPEND;
 	if (snapdel && mode != DS_WM_SNAPSHOT)
@@ -753,7 +659,7 @@ main(int argc, char *argv[])
 			ld_pool_set_stream(pool, name.p);
 			if (cmode != DS_CONTRACT_EVOLVE) {
 				contract = ld_contract_new(cmode);
-				known_schema(name.p, contracts[cmode]);
+				known_schema(name.p, ld_contracts[cmode]);
 			}
 			stream_name = ld_loader_stream(loader);
 		} else if (ln.stream.n != stream.len ||
