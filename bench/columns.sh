@@ -7,21 +7,11 @@
 # the typed values) into the same tables, what the server alone costs.
 # Figures only. BENCH_EVENTS (default 200000) records; BENCH_RUNS (default 5).
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-: "${DS_BIN:=$top/bin}"
-PATH=$DS_BIN:$top/scripts:$PATH
-events=${BENCH_EVENTS:-200000}
-runs=${BENCH_RUNS:-5}
-work=$(mktemp -d /tmp/ds-bench-columns.XXXXXX)
-chmod 711 "$work"
-cleanup() {
-	ds-pg stop "$work/pg" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
 # shellcheck source=bench/lib.bash
 . "$(dirname "$0")/lib.bash"
+bench_begin columns
+events=${BENCH_EVENTS:-200000}
+runs=${BENCH_RUNS:-5}
 # fresh ARGS...: database b made again, with ds-load's schema for ARGS
 fresh() {
 	psql "$pg" -qAtc "drop database if exists b" -c "create database b" >/dev/null 2>&1

@@ -14,21 +14,11 @@
 # measures ds-transform's peak RSS on about 1 GB of CSV and of JSON. Figures, never
 # assertions.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-: "${DS_BIN:=$top/bin}"
-PATH=$DS_BIN:$top/scripts:$PATH
-rows=${BENCH_FORMAT_ROWS:-700000}
-runs=${BENCH_RUNS:-3}
-work=$(mktemp -d /tmp/ds-bench-formats.XXXXXX)
-chmod 711 "$work"
-cleanup() {
-	ds-pg stop "$work/pg" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
 # shellcheck source=bench/lib.bash
 . "$(dirname "$0")/lib.bash"
+bench_begin formats
+rows=${BENCH_FORMAT_ROWS:-700000}
+runs=${BENCH_RUNS:-3}
 
 # gen_csv N: N rows of a permit register.
 gen_csv() {

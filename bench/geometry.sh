@@ -6,21 +6,11 @@
 # the ratio. Figures only. BENCH_EVENTS (default 100000) records, half
 # GeoJSON, half ArcGIS, each a square of 5 points; BENCH_RUNS (default 5).
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-: "${DS_BIN:=$top/bin}"
-PATH=$DS_BIN:$top/scripts:$PATH
-events=${BENCH_EVENTS:-100000}
-runs=${BENCH_RUNS:-5}
-work=$(mktemp -d /tmp/ds-bench-geometry.XXXXXX)
-chmod 711 "$work"
-cleanup() {
-	ds-pg stop "$work/pg" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
 # shellcheck source=bench/lib.bash
 . "$(dirname "$0")/lib.bash"
+bench_begin geometry
+events=${BENCH_EVENTS:-100000}
+runs=${BENCH_RUNS:-5}
 
 pg=$(ds-pg start "$work/pg")
 awk -v n="$events" 'BEGIN {

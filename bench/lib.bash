@@ -40,3 +40,15 @@ newdb() {
 	psql "${pg:?}" -qAtc "drop database if exists $1" -c "create database $1" >/dev/null
 	echo "postgresql:///$1?host=${work:?}/pg&user=ds"
 }
+
+# bench_begin NAME: the tree's programs first on PATH (top: the tree), and a
+# private work directory (work) whose cluster is stopped and which is
+# removed at exit. For the scripts that start nothing but a ds-pg cluster.
+bench_begin() {
+	top=$(cd "$(dirname "$0")/.." && pwd)
+	: "${DS_BIN:=$top/bin}"
+	PATH=$DS_BIN:$top/scripts:$PATH
+	work=$(mktemp -d "/tmp/ds-bench-$1.XXXXXX")
+	chmod 711 "$work"
+	trap 'ds-pg stop "$work/pg" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+}

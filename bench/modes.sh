@@ -13,21 +13,11 @@
 # \copy (target <= 1.0). Figures, never assertions.
 # BENCH_EVENTS (default 200000) records; BENCH_RUNS (default 3).
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-: "${DS_BIN:=$top/bin}"
-PATH=$DS_BIN:$top/scripts:$PATH
-events=${BENCH_EVENTS:-200000}
-runs=${BENCH_RUNS:-3}
-work=$(mktemp -d /tmp/ds-bench-modes.XXXXXX)
-chmod 711 "$work"
-cleanup() {
-	ds-pg stop "$work/pg" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
 # shellcheck source=bench/lib.bash
 . "$(dirname "$0")/lib.bash"
+bench_begin modes
+events=${BENCH_EVENTS:-200000}
+runs=${BENCH_RUNS:-3}
 
 pg=$(ds-pg start "$work/pg")
 # fresh_b: database b made again; sets url to it.
