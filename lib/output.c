@@ -51,27 +51,35 @@ ds_out_fail(int errnum)
  */
 #define DIRECT	(64 * 1024)
 
-void
-ds_out_write(const void *p, size_t n)
+int
+ds_out_put(const void *p, size_t n)
 {
 	const char *s = p;
 	ssize_t w;
 
-	if (n < DIRECT) {
-		if (n && fwrite(p, 1, n, stdout) != n)
-			failed();
-		return;
-	}
-	ds_out_flush();
+	if (n < DIRECT)
+		return n && fwrite(p, 1, n, stdout) != n ? errno : 0;
+	if (fflush(stdout) != 0)
+		return errno;
 	while (n > 0) {
 		if ((w = write(STDOUT_FILENO, s, n)) < 0) {
 			if (errno == EINTR)
 				continue;
-			failed();
+			return errno;
 		}
 		s += w;
 		n -= (size_t)w;
 	}
+	return 0;
+}
+
+void
+ds_out_write(const void *p, size_t n)
+{
+	int e;
+
+	if ((e = ds_out_put(p, n)) != 0)
+		ds_out_fail(e);
 }
 
 void

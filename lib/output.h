@@ -16,6 +16,8 @@
 void	ds_out_init(void);
 /* Write n bytes to stdout; exits as above on error. */
 void	ds_out_write(const void *p, size_t n);
+/* ds_out_write() returning 0, or the errno of a failed write, instead of exiting. */
+int	ds_out_put(const void *p, size_t n);
 /* Flush stdout; exits as above on error. */
 void	ds_out_flush(void);
 /* Exit as a write to stdout that failed with errnum does (above). */

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "exits.h"
 #include "file.h"
+#include "hashq.h"
 #include "json.h"
 #include "log.h"
 #include "output.h"
@@ -43,6 +44,10 @@ xf_file_free(struct xf_file *f)
 {
 	if (f->cd != NULL)
 		iconv_close((iconv_t)f->cd);
+	if (f->hashq != NULL) {
+		xf_hashq_free(f->hashq);
+		f->r->hashq = NULL;
+	}
 	ds_buf_free(&f->raw);
 	free(f->streamtok);
 	ds_buf_free(&f->in);
@@ -52,10 +57,40 @@ xf_file_free(struct xf_file *f)
 }
 
 void
+xf_file_threaded(struct xf_file *f)
+{
+	f->hashq = xf_hashq_new();
+	f->r->hashq = f->hashq;
+}
+
+void
+xf_file_sync(struct xf_file *f)
+{
+	if (f->hashq != NULL)
+		xf_hashq_sync(f->hashq);
+}
+
+void
 xf_file_flush(struct xf_file *f)
 {
-	ds_out_write(f->out.p, f->out.len);
-	f->out.len = 0;
+	if (f->hashq != NULL)
+		xf_hashq_write(f->hashq, &f->out, 0);
+	else {
+		ds_out_write(f->out.p, f->out.len);
+		f->out.len = 0;
+	}
+}
+
+void
+xf_file_flush_now(struct xf_file *f)
+{
+	if (f->hashq != NULL)
+		xf_hashq_write(f->hashq, &f->out, 1);
+	else {
+		ds_out_write(f->out.p, f->out.len);
+		f->out.len = 0;
+		ds_out_flush();
+	}
 }
 
 void
@@ -218,7 +253,7 @@ xf_file_more(struct xf_file *f)
 int
 xf_file_record(struct xf_file *f, const char *p, size_t n)
 {
-	size_t mark = f->out.len;
+	size_t mark = f->out.len, qmark = f->hashq != NULL ? xf_hashq_mark(f->hashq) : 0;
 	uint64_t nrec = f->r->nrecords, nrej = f->r->nrejects;
 	const char *recend;
 	int rc;
@@ -227,6 +262,8 @@ xf_file_record(struct xf_file *f, const char *p, size_t n)
 	rc = xf_record(f->r, &f->w, p, p + n, p, &recend, &f->out);
 	if (rc == XF_BROKEN) {
 		f->out.len = mark;
+		if (f->hashq != NULL)
+			xf_hashq_cut(f->hashq, qmark);
 		f->r->nrecords = nrec;
 		f->r->nrejects = nrej;
 		xf_schema_rollback(f->r->schemas);
@@ -291,6 +328,7 @@ xf_file_fail(struct xf_file *f, const char *fmt, ...)
 	if (f->pending > 0 || f->cursor.len > 0 || f->unit != NULL)
 		xf_file_checkpoint(f, 1, NULL, 0);
 	xf_file_flush(f);
+	xf_file_sync(f);
 	ds_out_flush();
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);

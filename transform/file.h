@@ -44,6 +44,7 @@ struct xf_file {
 	uint64_t	 inbase;	/* input offset of in.p[0] */
 	size_t		 mark;		/* in.p[mark] is at input offset markoff */
 	uint64_t	 markoff;
+	struct xf_hashq	*hashq;		/* NULL, or hashes and writes on a thread */
 };
 
 /*
@@ -57,6 +58,15 @@ extern void (*xf_file_failhook)(const char *msg);
 void	xf_file_init(struct xf_file *f, struct ds_reader *rd, struct xf_rec *r,
 	    const char *stream, uint64_t every);
 void	xf_file_free(struct xf_file *f);
+
+/*
+ * Hash the records and write the output on a second thread (hashq.h)
+ * from now on; xf_file_sync() before anything else writes to stdout.
+ */
+void	xf_file_threaded(struct xf_file *f);
+
+/* Wait until the output handed to the thread is written. */
+void	xf_file_sync(struct xf_file *f);
 
 /* Input offset of the byte at p (a pointer into f->in). */
 #define XF_OFF(f, ptr)	((f)->cd == NULL ? (f)->base + (uint64_t)((ptr) - (f)->in.p) : \
@@ -118,8 +128,9 @@ void	xf_file_done(struct xf_file *f, uint64_t off, const char *unit, uint64_t n)
  */
 void	xf_file_checkpoint(struct xf_file *f, int has_more, const char *state, size_t n);
 
-/* Write the output out. */
+/* Write the output out (on the thread: hand it over), flushing stdout when flush is set. */
 void	xf_file_flush(struct xf_file *f);
+void	xf_file_flush_now(struct xf_file *f);
 
 /*
  * Bad input: write a checkpoint line at the last complete record (so the

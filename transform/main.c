@@ -142,6 +142,14 @@ flush_idle(void *arg)
 	return -1;
 }
 
+/* flush_idle() of the file formats. */
+static int
+flush_file_idle(void *arg)
+{
+	xf_file_flush_now(arg);
+	return -1;
+}
+
 /*
  * Read the next line. On a read or decompression error, write out what
  * the lines before it gave (pending, may be NULL) and exit DS_EX_PERM.
@@ -562,13 +570,15 @@ main(int argc, char *argv[])
 		}
 		xf_rec_init(&r, &o, jq);
 		xf_file_init(&f, rd, &r, stream != NULL ? stream : "events", every);
-		ds_reader_on_idle(rd, flush_idle, &f.out);
+		xf_file_threaded(&f);
+		ds_reader_on_idle(rd, flush_file_idle, &f);
 		if (input == IN_CSV)
 			xf_csv(&f, &co);
 		else if (input == IN_SINGER)
 			xf_singer(&f, maxline, tsset);
 		else
 			xf_jsonarray(&f, input == IN_GEOJSON, co.resume);
+		xf_file_sync(&f);
 		ds_out_close();
 		ds_logkv(DS_LOG_INFO, "done", "bytes=%llu records=%llu rejects=%llu",
 		    (unsigned long long)xf_file_bytes(&f), (unsigned long long)r.nrecords,

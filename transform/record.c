@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "emit.h"
 #include "exits.h"
+#include "hashq.h"
 #include "jqfilter.h"
 #include "json.h"
 #include "log.h"
@@ -89,9 +90,7 @@ xf_rec_init(struct xf_rec *r, const struct xf_opts *o, struct xf_jq *jq)
 	path_init(&r->ts, o->ts_field);
 	path_init(&r->type, o->type_field);
 	r->schemas = xf_schema_new();
-	if ((r->md = EVP_MD_CTX_new()) == NULL ||
-	    (r->sha = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
-		ds_diex(DS_EX_TEMP, "libcrypto: cannot set up SHA-256");
+	xf_sha_init(&r->sha);
 }
 
 void
@@ -113,19 +112,40 @@ xf_rec_free(struct xf_rec *r)
 	ds_buf_free(&r->idnum);
 	free(r->m);
 	free(r->asis);
-	EVP_MD_CTX_free(r->md);
-	EVP_MD_free(r->sha);
+	xf_sha_free(&r->sha);
+}
+
+void
+xf_sha_init(struct xf_sha *s)
+{
+	if ((s->md = EVP_MD_CTX_new()) == NULL ||
+	    (s->alg = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		ds_diex(DS_EX_TEMP, "libcrypto: cannot set up SHA-256");
+}
+
+void
+xf_sha_free(struct xf_sha *s)
+{
+	EVP_MD_CTX_free(s->md);
+	EVP_MD_free(s->alg);
+	s->md = s->alg = NULL;
 }
 
 void
 xf_sha256_hex(struct xf_rec *r, const char *p, size_t n, char hex[65])
 {
+	xf_sha_hex(&r->sha, p, n, hex);
+}
+
+void
+xf_sha_hex(struct xf_sha *s, const char *p, size_t n, char hex[65])
+{
 	static const char digits[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0, i;
 
-	if (!EVP_DigestInit_ex(r->md, r->sha, NULL) || !EVP_DigestUpdate(r->md, p, n) ||
-	    !EVP_DigestFinal_ex(r->md, md, &len) || len != 32)
+	if (!EVP_DigestInit_ex(s->md, s->alg, NULL) || !EVP_DigestUpdate(s->md, p, n) ||
+	    !EVP_DigestFinal_ex(s->md, md, &len) || len != 32)
 		ds_diex(DS_EX_TEMP, "libcrypto: SHA-256 failed");
 	for (i = 0; i < 32; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
@@ -331,8 +351,8 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
     const char *end, const char *base, const char **recend, struct ds_buf *out)
 {
 	struct ds_json j;
-	const char *s, *q, *v, *idv = NULL, *typev = NULL;
-	size_t n, vl, idl = 0, typel = 0, nfields = 0;
+	const char *s, *q, *v, *idv = NULL, *typev = NULL, *cp;
+	size_t n, vl, idl = 0, typel = 0, nfields = 0, cn, idoff = (size_t)-1, hashoff;
 	struct ds_time t;
 	char hex[65], ts[DS_TIME_FMTMAX], *o;
 	int rc;
@@ -477,13 +497,19 @@ scanned:
 	} else if (lookup(r, &r->type, &typev, &typel) < 0 || *typev != '"')
 		typev = NULL;
 
-	if (r->canonv != NULL && r->jq == NULL)
-		xf_sha256_hex(r, r->canonv, r->canonvlen, hex);
-	else {
+	if (r->canonv != NULL && r->jq == NULL) {
+		cp = r->canonv;
+		cn = r->canonvlen;
+	} else {
 		ds_buf_reset(&r->canon);
 		ds_jcs_members(&r->jcs, r->m, r->nm, r->asis, &r->canon);
-		xf_sha256_hex(r, r->canon.p, r->canon.len, hex);
+		cp = r->canon.p;
+		cn = r->canon.len;
 	}
+	if (r->hashq == NULL)
+		xf_sha256_hex(r, cp, cn, hex);
+	else
+		memset(hex, '0', 64);	/* the thread writes the digits over these */
 	if (rc == DS_TIME_NONE)
 		memcpy(ts, "null", 5);
 	else
@@ -500,6 +526,7 @@ scanned:
 	o = put(o, ",\"id\":", 6);
 	if (idv == NULL) {
 		*o++ = '"';
+		idoff = (size_t)(o - out->p);
 		o = put(o, hex, 64);
 		*o++ = '"';
 	} else
@@ -516,12 +543,15 @@ scanned:
 		o = put(o, ts, strlen(ts));
 		o = put(o, "\",\"hash\":\"", 10);
 	}
+	hashoff = (size_t)(o - out->p);
 	o = put(o, hex, 64);
 	o = put(o, "\",\"data\":", 9);
 	o = put(o, s, n);
 	o = put(o, "}\n", 2);
 	*o = '\0';
 	out->len = (size_t)(o - out->p);
+	if (r->hashq != NULL)
+		xf_hashq_add(r->hashq, cp, cn, hashoff, idoff);
 	r->nrecords++;
 	return XF_RECORD;
 }

@@ -12,6 +12,7 @@
 #include "jcs.h"
 
 struct ds_json_member;
+struct xf_hashq;
 struct xf_jq;
 struct xf_schemas;
 struct xf_where;
@@ -29,6 +30,19 @@ struct xf_opts {
 	long		 ts_zone;	/* --ts-zone: seconds east of UTC (iso-local) */
 	int		 id_numbers;	/* --id-numbers yes: a number id is taken as its text */
 };
+
+/* SHA-256 state for one thread. */
+struct xf_sha {
+	void		*md;		/* EVP_MD_CTX */
+	void		*alg;		/* EVP_MD */
+};
+
+/* Set up s; exits DS_EX_TEMP when libcrypto cannot. Free with xf_sha_free(). */
+void	xf_sha_init(struct xf_sha *s);
+void	xf_sha_free(struct xf_sha *s);
+
+/* Write SHA-256 of [p, p+n) as 64 hex digits and a NUL into hex. */
+void	xf_sha_hex(struct xf_sha *s, const char *p, size_t n, char hex[65]);
 
 /* A dotted field path split into its components (pointers into one owned copy). */
 struct xf_path {
@@ -50,8 +64,9 @@ struct xf_rec {
 	struct ds_json_member	*m;		/* the current record's top-level members */
 	unsigned char		*asis;		/* each one's value already RFC 8785's */
 	size_t			 nm, capm;
-	void			*md;		/* EVP_MD_CTX */
-	void			*sha;		/* EVP_MD */
+	struct xf_sha		 sha;
+	struct xf_hashq		*hashq;		/* NULL: hash in line; else the
+						   hashes go to that thread (hashq.h) */
 	uint64_t		 nrecords, nrejects;
 	/* Set by a format for the next record only (NULL: from the fields):
 	   JSON tokens of its id (a string) and type, and its time's value. */
@@ -89,7 +104,7 @@ int	xf_record(struct xf_rec *r, const struct xf_where *w, const char *p,
 void	xf_reject(struct xf_rec *r, const struct xf_where *w, const char *reason,
 	    const char *raw, size_t rawlen, struct ds_buf *out);
 
-/* Write SHA-256 of [p, p+n) as 64 hex digits and a NUL into hex. */
+/* xf_sha_hex() with r's state. */
 void	xf_sha256_hex(struct xf_rec *r, const char *p, size_t n, char hex[65]);
 
 #endif

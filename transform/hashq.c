@@ -1,0 +1,229 @@
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "exits.h"
+#include "hashq.h"
+#include "log.h"
+#include "output.h"
+#include "record.h"
+
+struct job {
+	size_t		 off, len;	/* the canonical text in canon */
+	size_t		 hashoff, idoff;
+};
+
+/* One output buffer with the hashes its lines wait for. */
+struct batch {
+	struct ds_buf	 out, canon;
+	struct job	*jobs;
+	size_t		 njobs, cap;
+	int		 flush;
+};
+
+struct xf_hashq {
+	pthread_t	 t;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct batch	 b[2];
+	int		 cur;		/* b[cur] is being filled, b[!cur] the thread's */
+	int		 busy;		/* b[!cur] is handed over and not written yet */
+	int		 stop;
+	int		 err;		/* errno of a failed write; nothing written after */
+	struct xf_sha	 sha;		/* the thread's */
+};
+
+static struct xf_hashq *live;	/* for the exit hook */
+
+/* Complete b's lines with their digits and write them (the thread's work). */
+static void
+complete(struct xf_hashq *q, struct batch *b)
+{
+	char hex[65];
+	size_t i;
+	int e;
+
+	for (i = 0; i < b->njobs; i++) {
+		struct job *j = &b->jobs[i];
+
+		xf_sha_hex(&q->sha, b->canon.p + j->off, j->len, hex);
+		memcpy(b->out.p + j->hashoff, hex, 64);
+		if (j->idoff != (size_t)-1)
+			memcpy(b->out.p + j->idoff, hex, 64);
+	}
+	if (q->err != 0)
+		return;
+	if ((e = ds_out_put(b->out.p, b->out.len)) == 0 && b->flush && fflush(stdout) != 0)
+		e = errno;
+	q->err = e;
+}
+
+static void *
+run(void *arg)
+{
+	struct xf_hashq *q = arg;
+
+	int k;
+
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		while (!q->busy && !q->stop)
+			pthread_cond_wait(&q->cv, &q->mu);
+		if (!q->busy)
+			break;
+		k = !q->cur;
+		pthread_mutex_unlock(&q->mu);
+		complete(q, &q->b[k]);
+		pthread_mutex_lock(&q->mu);
+		q->busy = 0;
+		pthread_cond_broadcast(&q->cv);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+/* Wait for the thread to be idle; a write it failed exits here, as ds_out_write() does. */
+static void
+idle(struct xf_hashq *q)
+{
+	pthread_mutex_lock(&q->mu);
+	while (q->busy)
+		pthread_cond_wait(&q->cv, &q->mu);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Let the thread finish what it holds, then end it. */
+static void
+stop(struct xf_hashq *q)
+{
+	idle(q);
+	pthread_mutex_lock(&q->mu);
+	q->stop = 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	pthread_join(q->t, NULL);
+}
+
+/*
+ * At exit() (a fatal error on the parsing thread): the thread finishes the
+ * buffer it holds, so the output ends at a line's end, never inside one.
+ */
+static void
+atexit_stop(void)
+{
+	struct xf_hashq *q = live;
+
+	if (q == NULL || pthread_equal(pthread_self(), q->t))
+		return;		/* (the thread itself exits only if libcrypto fails) */
+	live = NULL;
+	stop(q);
+}
+
+struct xf_hashq *
+xf_hashq_new(void)
+{
+	static int hooked;
+	struct xf_hashq *q = ds_xcalloc(1, sizeof(*q));
+	int e;
+
+	xf_sha_init(&q->sha);
+	if ((e = pthread_mutex_init(&q->mu, NULL)) != 0 ||
+	    (e = pthread_cond_init(&q->cv, NULL)) != 0 ||
+	    (e = pthread_create(&q->t, NULL, run, q)) != 0)
+		ds_diex(DS_EX_TEMP, "cannot start the hashing thread: %s", strerror(e));
+	if (!hooked && atexit(atexit_stop) == 0)
+		hooked = 1;
+	live = q;
+	return q;
+}
+
+void
+xf_hashq_add(struct xf_hashq *q, const char *p, size_t n, size_t hashoff, size_t idoff)
+{
+	struct batch *b = &q->b[q->cur];
+	struct job *j;
+
+	if (b->njobs == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 1024;
+		b->jobs = ds_xrealloc(b->jobs, b->cap * sizeof(*b->jobs));
+	}
+	j = &b->jobs[b->njobs++];
+	j->off = b->canon.len;
+	j->len = n;
+	j->hashoff = hashoff;
+	j->idoff = idoff;
+	ds_buf_add(&b->canon, p, n);
+}
+
+size_t
+xf_hashq_mark(const struct xf_hashq *q)
+{
+	return q->b[q->cur].njobs;
+}
+
+void
+xf_hashq_cut(struct xf_hashq *q, size_t mark)
+{
+	struct batch *b = &q->b[q->cur];
+
+	if (mark < b->njobs) {
+		b->canon.len = b->jobs[mark].off;
+		b->njobs = mark;
+	}
+}
+
+void
+xf_hashq_write(struct xf_hashq *q, struct ds_buf *out, int flush)
+{
+	struct batch *nb, *ob;
+
+	idle(q);
+	if (q->err != 0)
+		ds_out_fail(q->err);
+	nb = &q->b[q->cur];
+	ob = &q->b[!q->cur];
+	nb->out = *out;
+	nb->flush = flush;
+	*out = ob->out;
+	out->len = 0;
+	memset(&ob->out, 0, sizeof(ob->out));
+	ob->canon.len = 0;
+	ob->njobs = 0;
+	pthread_mutex_lock(&q->mu);
+	q->cur = !q->cur;
+	q->busy = 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+void
+xf_hashq_sync(struct xf_hashq *q)
+{
+	idle(q);
+	if (q->err != 0)
+		ds_out_fail(q->err);
+}
+
+void
+xf_hashq_free(struct xf_hashq *q)
+{
+	int i;
+
+	if (q == NULL)
+		return;
+	xf_hashq_sync(q);
+	live = NULL;
+	stop(q);
+	pthread_cond_destroy(&q->cv);
+	pthread_mutex_destroy(&q->mu);
+	for (i = 0; i < 2; i++) {
+		ds_buf_free(&q->b[i].out);
+		ds_buf_free(&q->b[i].canon);
+		free(q->b[i].jobs);
+	}
+	xf_sha_free(&q->sha);
+	free(q);
+}
