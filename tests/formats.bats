@@ -541,3 +541,27 @@ has_echo() {
 	wait "$LPID"
 	assert_equal "$(cat "$T/echo")" '{"bookmarks":{"users":{"since":"1"}}}'
 }
+
+@test "json, csv: over many output buffers (hashed on a second thread) every line keeps its own record's id and hash, in order" {
+	awk 'BEGIN { printf "["; for (i = 1; i <= 30000; i++)
+		printf "%s{\"n\":%d,\"s\":\"r\\u00e9cord %d, \\\"q\\\"\",\"b\":%d1234567890123456789}", (i > 1 ? "," : ""), i, i, i % 7 + 1
+		print "]" }' >"$T/in"
+	xf --input json
+	assert_status 0
+	mapfile -t recs < <(printf '%s\n' "${lines[@]}" | grep '^{"stream"')
+	assert_equal "${#recs[@]}" 30000
+	for i in 1 2 4096 15000 29999 30000; do
+		h=$(sha "{\"b\":$((i % 7 + 1))1234567890123456789,\"n\":$i,\"s\":\"récord $i, \\\"q\\\"\"}")
+		assert_equal "${recs[i - 1]}" "{\"stream\":\"events\",\"id\":\"$h\",\"type\":null,\"ts\":null,\"hash\":\"$h\",\"data\":{\"n\":$i,\"s\":\"r\\u00e9cord $i, \\\"q\\\"\",\"b\":$((i % 7 + 1))1234567890123456789}}"
+	done
+	assert_stderr_contains "records=30000 rejects=0"
+	awk 'BEGIN { print "n,s"; for (i = 1; i <= 30000; i++) printf "%d,\"v %d, \"\"q\"\"\"\n", i, i }' >"$T/in"
+	xf --input csv
+	assert_status 0
+	mapfile -t recs < <(printf '%s\n' "${lines[@]}" | grep '^{"stream"')
+	assert_equal "${#recs[@]}" 30000
+	for i in 1 2 4096 15000 29999 30000; do
+		assert_equal "${recs[i - 1]}" "$(rec "{\"n\":\"$i\",\"s\":\"v $i, \\\"q\\\"\"}")"
+	done
+	assert_stderr_contains "records=30000 rejects=0"
+}
