@@ -516,6 +516,12 @@ init_special(void)
 }
 
 void
+ds_jcs_setup(void)
+{
+	init_special();
+}
+
+void
 ds_jcs(struct ds_jcs *c, const char *p, size_t n, struct ds_buf *out)
 {
 	init_special();

@@ -38,6 +38,9 @@ struct ds_jcs {
 	struct ds_buf		 ktext;
 };
 
+/* Set up the tables every call reads; call once before using it from several threads. */
+void	ds_jcs_setup(void);
+
 /* Append the canonical form of the valid JSON text [p, p+n) to out. */
 void	ds_jcs(struct ds_jcs *c, const char *p, size_t n, struct ds_buf *out);
 

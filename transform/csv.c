@@ -438,7 +438,7 @@ members(struct csv *c)
 	if (c->f->r->jq != NULL || (m = xf_record_members(c->f->r, c->ncol)) == NULL)
 		return;
 	for (i = 0; i < c->ncol; i++) {
-		m[i].key = c->keys[i] + 1;
+		m[i].key = c->obj.p + c->vspan[i] - c->keylen[i] + 1;
 		m[i].keylen = c->keylen[i] - 3;
 		m[i].val = c->obj.p + c->vspan[i];
 		e = i + 1 < c->ncol ? c->vspan[i + 1] - c->keylen[i + 1] - 1 : c->obj.len - 1;

@@ -7,20 +7,35 @@
 #include "buf.h"
 #include "exits.h"
 #include "hashq.h"
+#include "jcs.h"
+#include "json.h"
 #include "log.h"
 #include "output.h"
 #include "record.h"
 
+/*
+ * One hash: of the canonical text canon[off, off + len) when dataoff is
+ * (size_t)-1, else of the canonical form of the object at out[dataoff]
+ * whose members are mem[off, off + len).
+ */
 struct job {
-	size_t		 off, len;	/* the canonical text in canon */
+	size_t		 off, len, dataoff;
 	size_t		 hashoff, idoff;
+	size_t		 canonat, memat;	/* canon.len and nmem before it */
+};
+
+/* A member's key and value as offsets from its object's first byte. */
+struct span {
+	size_t		 key, keylen, val, vallen;
 };
 
 /* One output buffer with the hashes its lines wait for. */
 struct batch {
-	struct ds_buf	 out, canon;
+	struct ds_buf	 out, canon, asis;
 	struct job	*jobs;
 	size_t		 njobs, cap;
+	struct span	*mem;
+	size_t		 nmem, capmem;
 	int		 flush;
 };
 
@@ -33,10 +48,38 @@ struct xf_hashq {
 	int		 busy;		/* b[!cur] is handed over and not written yet */
 	int		 stop;
 	int		 err;		/* errno of a failed write; nothing written after */
-	struct xf_sha	 sha;		/* the thread's */
+	/* the thread's */
+	struct xf_sha	 sha;
+	struct ds_jcs	 jcs;
+	struct ds_buf	 text;
+	struct ds_json_member *mm;
+	size_t		 capmm;
 };
 
 static struct xf_hashq *live;	/* for the exit hook */
+
+/* The canonical form of job j's object into q->text (the thread's work). */
+static void
+canonical(struct xf_hashq *q, const struct batch *b, const struct job *j)
+{
+	const char *base = b->out.p + j->dataoff;
+	const struct span *sp = b->mem + j->off;
+	size_t i;
+
+	if (j->len > q->capmm) {
+		q->capmm = j->len;
+		q->mm = ds_xrealloc(q->mm, q->capmm * sizeof(*q->mm));
+	}
+	for (i = 0; i < j->len; i++) {
+		q->mm[i].key = base + sp[i].key;
+		q->mm[i].keylen = sp[i].keylen;
+		q->mm[i].val = base + sp[i].val;
+		q->mm[i].vallen = sp[i].vallen;
+	}
+	ds_buf_reset(&q->text);
+	ds_jcs_members(&q->jcs, q->mm, j->len, (const unsigned char *)b->asis.p + j->off,
+	    &q->text);
+}
 
 /* Complete b's lines with their digits and write them (the thread's work). */
 static void
@@ -49,7 +92,12 @@ complete(struct xf_hashq *q, struct batch *b)
 	for (i = 0; i < b->njobs; i++) {
 		struct job *j = &b->jobs[i];
 
-		xf_sha_hex(&q->sha, b->canon.p + j->off, j->len, hex);
+		if (j->dataoff == (size_t)-1)
+			xf_sha_hex(&q->sha, b->canon.p + j->off, j->len, hex);
+		else {
+			canonical(q, b, j);
+			xf_sha_hex(&q->sha, q->text.p, q->text.len, hex);
+		}
 		memcpy(b->out.p + j->hashoff, hex, 64);
 		if (j->idoff != (size_t)-1)
 			memcpy(b->out.p + j->idoff, hex, 64);
@@ -130,6 +178,7 @@ xf_hashq_new(void)
 	int e;
 
 	xf_sha_init(&q->sha);
+	ds_jcs_setup();
 	if ((e = pthread_mutex_init(&q->mu, NULL)) != 0 ||
 	    (e = pthread_cond_init(&q->cv, NULL)) != 0 ||
 	    (e = pthread_create(&q->t, NULL, run, q)) != 0)
@@ -140,8 +189,9 @@ xf_hashq_new(void)
 	return q;
 }
 
-void
-xf_hashq_add(struct xf_hashq *q, const char *p, size_t n, size_t hashoff, size_t idoff)
+/* A new job at the end of the batch being filled. */
+static struct job *
+newjob(struct xf_hashq *q, size_t hashoff, size_t idoff)
 {
 	struct batch *b = &q->b[q->cur];
 	struct job *j;
@@ -151,11 +201,52 @@ xf_hashq_add(struct xf_hashq *q, const char *p, size_t n, size_t hashoff, size_t
 		b->jobs = ds_xrealloc(b->jobs, b->cap * sizeof(*b->jobs));
 	}
 	j = &b->jobs[b->njobs++];
-	j->off = b->canon.len;
-	j->len = n;
 	j->hashoff = hashoff;
 	j->idoff = idoff;
+	j->canonat = b->canon.len;
+	j->memat = b->nmem;
+	return j;
+}
+
+void
+xf_hashq_add(struct xf_hashq *q, const char *p, size_t n, size_t hashoff, size_t idoff)
+{
+	struct batch *b = &q->b[q->cur];
+	struct job *j = newjob(q, hashoff, idoff);
+
+	j->off = b->canon.len;
+	j->len = n;
+	j->dataoff = (size_t)-1;
 	ds_buf_add(&b->canon, p, n);
+}
+
+void
+xf_hashq_add_members(struct xf_hashq *q, const struct ds_json_member *m, size_t n,
+    const unsigned char *asis, const char *base, size_t dataoff, size_t hashoff,
+    size_t idoff)
+{
+	struct batch *b = &q->b[q->cur];
+	struct job *j = newjob(q, hashoff, idoff);
+	struct span *sp;
+	size_t i;
+
+	if (b->nmem + n > b->capmem) {
+		b->capmem = b->nmem + n > 2 * b->capmem ? b->nmem + n : 2 * b->capmem;
+		b->mem = ds_xrealloc(b->mem, b->capmem * sizeof(*b->mem));
+	}
+	j->off = b->nmem;
+	j->len = n;
+	j->dataoff = dataoff;
+	sp = b->mem + b->nmem;
+	for (i = 0; i < n; i++) {
+		sp[i].key = (size_t)(m[i].key - base);
+		sp[i].keylen = m[i].keylen;
+		sp[i].val = (size_t)(m[i].val - base);
+		sp[i].vallen = m[i].vallen;
+	}
+	b->asis.len = b->nmem;
+	ds_buf_add(&b->asis, (const char *)asis, n);
+	b->nmem += n;
 }
 
 size_t
@@ -170,7 +261,8 @@ xf_hashq_cut(struct xf_hashq *q, size_t mark)
 	struct batch *b = &q->b[q->cur];
 
 	if (mark < b->njobs) {
-		b->canon.len = b->jobs[mark].off;
+		b->canon.len = b->jobs[mark].canonat;
+		b->nmem = b->jobs[mark].memat;
 		b->njobs = mark;
 	}
 }
@@ -191,7 +283,7 @@ xf_hashq_write(struct xf_hashq *q, struct ds_buf *out, int flush)
 	out->len = 0;
 	memset(&ob->out, 0, sizeof(ob->out));
 	ob->canon.len = 0;
-	ob->njobs = 0;
+	ob->njobs = ob->nmem = 0;
 	pthread_mutex_lock(&q->mu);
 	q->cur = !q->cur;
 	q->busy = 1;
@@ -222,8 +314,13 @@ xf_hashq_free(struct xf_hashq *q)
 	for (i = 0; i < 2; i++) {
 		ds_buf_free(&q->b[i].out);
 		ds_buf_free(&q->b[i].canon);
+		ds_buf_free(&q->b[i].asis);
 		free(q->b[i].jobs);
+		free(q->b[i].mem);
 	}
 	xf_sha_free(&q->sha);
+	ds_jcs_free(&q->jcs);
+	ds_buf_free(&q->text);
+	free(q->mm);
 	free(q);
 }

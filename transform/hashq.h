@@ -2,8 +2,8 @@
  * hashq.h - the content hashes of record lines computed, and the lines
  * written to stdout, on a second thread.
  *
- * For the file formats the SHA-256 of each record's RFC 8785 form and the
- * write(2) of the output cost a third of the work; with two cores they run
+ * For the file formats the RFC 8785 form of each record, its SHA-256 and
+ * the write(2) of the output cost half the work; with two cores they run
  * beside the parsing. The record path writes a line with 64 placeholder
  * digits and queues the canonical text with where the digits go; a full
  * output buffer is handed to the thread, which fills the digits in and
@@ -30,6 +30,17 @@ struct xf_hashq *xf_hashq_new(void);
  * too unless idoff is (size_t)-1.
  */
 void	xf_hashq_add(struct xf_hashq *q, const char *p, size_t n, size_t hashoff,
+	    size_t idoff);
+
+/*
+ * Queue the hash of the RFC 8785 form of the object whose n members are m
+ * (asis as ds_jcs_members() takes it), written out at byte offset dataoff
+ * of the output buffer being filled, its first byte being base's: the
+ * thread writes the canonical form from that copy.
+ */
+struct ds_json_member;
+void	xf_hashq_add_members(struct xf_hashq *q, const struct ds_json_member *m, size_t n,
+	    const unsigned char *asis, const char *base, size_t dataoff, size_t hashoff,
 	    size_t idoff);
 
 /* The hashes queued so far, for xf_hashq_cut(). */

@@ -345,6 +345,20 @@ put(char *o, const void *p, size_t n)
 	return o + n;
 }
 
+/* Non-zero when the keys and values of the n members m all lie in [s, s + len). */
+static int
+inside(const struct ds_json_member *m, size_t n, const char *s, size_t len)
+{
+	uintptr_t lo = (uintptr_t)s, hi = lo + len;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((uintptr_t)m[i].key < lo || (uintptr_t)m[i].key + m[i].keylen > hi ||
+		    (uintptr_t)m[i].val < lo || (uintptr_t)m[i].val + m[i].vallen > hi)
+			return 0;
+	return 1;
+}
+
 /* The record path without jq: checks, fields, hash, schema, the record line. */
 static int
 normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
@@ -352,7 +366,7 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 {
 	struct ds_json j;
 	const char *s, *q, *v, *idv = NULL, *typev = NULL, *cp;
-	size_t n, vl, idl = 0, typel = 0, nfields = 0, cn, idoff = (size_t)-1, hashoff;
+	size_t n, vl, idl = 0, typel = 0, nfields = 0, cn, idoff = (size_t)-1, hashoff, dataoff;
 	struct ds_time t;
 	char hex[65], ts[DS_TIME_FMTMAX], *o;
 	int rc;
@@ -497,15 +511,17 @@ scanned:
 	} else if (lookup(r, &r->type, &typev, &typel) < 0 || *typev != '"')
 		typev = NULL;
 
+	cp = NULL;
+	cn = 0;
 	if (r->canonv != NULL && r->jq == NULL) {
 		cp = r->canonv;
 		cn = r->canonvlen;
-	} else {
+	} else if (r->hashq == NULL || !inside(r->m, r->nm, s, n)) {
 		ds_buf_reset(&r->canon);
 		ds_jcs_members(&r->jcs, r->m, r->nm, r->asis, &r->canon);
 		cp = r->canon.p;
 		cn = r->canon.len;
-	}
+	}	/* else the thread writes the canonical form from the members */
 	if (r->hashq == NULL)
 		xf_sha256_hex(r, cp, cn, hex);
 	else
@@ -546,12 +562,15 @@ scanned:
 	hashoff = (size_t)(o - out->p);
 	o = put(o, hex, 64);
 	o = put(o, "\",\"data\":", 9);
+	dataoff = (size_t)(o - out->p);
 	o = put(o, s, n);
 	o = put(o, "}\n", 2);
 	*o = '\0';
 	out->len = (size_t)(o - out->p);
-	if (r->hashq != NULL)
+	if (r->hashq != NULL && cp != NULL)
 		xf_hashq_add(r->hashq, cp, cn, hashoff, idoff);
+	else if (r->hashq != NULL)
+		xf_hashq_add_members(r->hashq, r->m, r->nm, r->asis, s, dataoff, hashoff, idoff);
 	r->nrecords++;
 	return XF_RECORD;
 }
