@@ -428,15 +428,18 @@ plain(const char *p, size_t n)
 	return 1;
 }
 
-/* Hand the members of the row's object c->obj to the record path (no rescan). */
-static void
+/*
+ * Hand the members of the row's object c->obj to the record path (no
+ * rescan); 0 when it must scan them itself (--jq, too many).
+ */
+static int
 members(struct csv *c)
 {
 	struct ds_json_member *m;
 	size_t i, e;
 
 	if (c->f->r->jq != NULL || (m = xf_record_members(c->f->r, c->ncol)) == NULL)
-		return;
+		return 0;
 	for (i = 0; i < c->ncol; i++) {
 		m[i].key = c->obj.p + c->vspan[i] - c->keylen[i] + 1;
 		m[i].keylen = c->keylen[i] - 3;
@@ -444,6 +447,7 @@ members(struct csv *c)
 		e = i + 1 < c->ncol ? c->vspan[i + 1] - c->keylen[i + 1] - 1 : c->obj.len - 1;
 		m[i].vallen = e - c->vspan[i];
 	}
+	return 1;
 }
 
 /* One data row (parsed into c->fld) at raw: a record or a reject line. */
@@ -502,7 +506,12 @@ data_row(struct csv *c, const char *raw)
 	}
 	*w++ = '}';
 	o->len = (size_t)(w - o->p);
-	if (c->order != NULL && canon) {
+	if (c->f->hashq != NULL && c->f->r->jq == NULL && canon) {
+		/* the hashing thread writes the form from the members, every
+		   value copied as it is */
+		if (members(c))
+			memset(c->f->r->asis, 1, c->ncol);
+	} else if (c->order != NULL && canon) {
 		ds_buf_reset(cn);
 		w = ds_buf_reserve(cn, o->len);
 		*w++ = '{';
@@ -521,8 +530,9 @@ data_row(struct csv *c, const char *raw)
 		cn->len = (size_t)(w - cn->p);
 		c->f->r->canonv = cn->p;
 		c->f->r->canonvlen = cn->len;
-	}
-	members(c);
+		members(c);
+	} else
+		members(c);
 	if (c->nots && c->f->r->jq == NULL) {
 		c->f->r->tsval = "null";
 		c->f->r->tsvallen = 4;
