@@ -22,7 +22,7 @@ CURL_LIBS	= $(call pc,libs,libcurl)
 PQ_LIBS		= $(call pc,libs,libpq)
 ZSTD_LIBS	= $(call pc,libs,libzstd)
 MHD_LIBS	= $(call pc,libs,libmicrohttpd)
-CRYPTO_LIBS	= $(call pc,libs,libcrypto)
+NETTLE_LIBS	= $(call pc,libs,nettle)
 Z_LIBS		= $(call pc,libs,zlib)
 JQ_LIBS		= -ljq -lonig
 PQ_CFLAGS	= $(call pc,cflags,libpq)
@@ -81,7 +81,7 @@ $(BIN)/ds-fetch: $(call objs,$(FETCH_SRC)) $(LIBDS)
 
 $(BIN)/ds-transform: $(call objs,$(TRANSFORM_SRC)) $(LIBDS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JQ_LIBS) $(CRYPTO_LIBS) $(ZSTD_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JQ_LIBS) $(NETTLE_LIBS) $(ZSTD_LIBS) -lpthread -lm
 
 # The migrations are compiled in: db/migrations.inc (the ds tables) and
 # db/table_migrations.inc (each records table) are generated from the .sql files.
@@ -101,7 +101,7 @@ $(OBJ)/db/history_migrations.inc: $(HISTORY_MIGRATIONS) scripts/ds-embed | build
 
 $(BIN)/ds-load: $(call objs,$(LOAD_SRC) $(DB_SRC)) $(LIBDS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PQ_LIBS) $(ZSTD_LIBS) $(CRYPTO_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PQ_LIBS) $(ZSTD_LIBS) $(NETTLE_LIBS) -lm
 
 $(BIN)/ds-checkpoint: $(call objs,$(CHECKPOINT_SRC) $(DB_SRC)) $(LIBDS)
 	@mkdir -p $(@D)
@@ -123,7 +123,7 @@ $(BIN)/ds-mockapi: $(call objs,$(MOCK_SRC)) $(LIBDS)
 UNIT_LINK = $(call objs,$(filter-out %/main.c,$(FETCH_SRC) $(TRANSFORM_SRC)) load/copy.c load/columns.c load/contract.c load/geom.c load/rows.c db/db.c db/migrate.c load/keyset.c)
 $(BIN)/ds-unit: $(call objs,$(UNIT_SRC)) $(UNIT_LINK) $(LIBDS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(PQ_LIBS) $(JQ_LIBS) $(CRYPTO_LIBS) $(ZSTD_LIBS) -lpthread -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(PQ_LIBS) $(JQ_LIBS) $(NETTLE_LIBS) $(ZSTD_LIBS) -lpthread -lm
 
 # The README's test command: set-up included. Last line: "N passed, N failed".
 check: deps
@@ -164,7 +164,7 @@ fuzz:
 		clang $(DS_CFLAGS) -Wno-unused-command-line-argument -fsanitize=fuzzer,address,undefined -g -O1 \
 			-o build/fuzz/bin/$$n $$f \
 			$(FUZZ_STAGE_OBJ) \
-			$(FUZZ_OBJ)/libds.a $(CURL_LIBS) $(JQ_LIBS) $(CRYPTO_LIBS) $(ZSTD_LIBS) -lm || exit 1; \
+			$(FUZZ_OBJ)/libds.a $(CURL_LIBS) $(JQ_LIBS) $(NETTLE_LIBS) $(ZSTD_LIBS) -lm || exit 1; \
 	done
 	@tests/fuzz/run $(FUZZ_SECONDS)
 

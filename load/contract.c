@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
 #include "buf.h"
 #include "jcs.h"
@@ -212,11 +212,13 @@ static void
 sha256_hex(const char *p, size_t n, char hex[65])
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned len = 0, i;
+	uint8_t md[SHA256_DIGEST_SIZE];
+	struct sha256_ctx x;
+	unsigned i;
 
-	if (!EVP_Digest(p, n, md, &len, EVP_sha256(), NULL) || len != 32)
-		abort();	/* SHA-256 of memory cannot fail */
+	sha256_init(&x);
+	sha256_update(&x, n, (const uint8_t *)p);
+	sha256_digest(&x, sizeof(md), md);
 	for (i = 0; i < 32; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
 		hex[2 * i + 1] = digits[md[i] & 15];

@@ -51,7 +51,7 @@ fake_pkg_config() {
 	run --separate-stderr make -C "$tree" --no-print-directory
 	assert_status 2
 	assert_equal "$output" ""
-	for p in libcurl4-openssl-dev libpq-dev libzstd-dev libmicrohttpd-dev libssl-dev \
+	for p in libcurl4-openssl-dev libpq-dev libzstd-dev libmicrohttpd-dev nettle-dev \
 		zlib1g-dev libonig-dev; do
 		assert_stderr_contains "install the Debian package $p"
 	done

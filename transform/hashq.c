@@ -49,7 +49,6 @@ struct xf_hashq {
 	int		 stop;
 	int		 err;		/* errno of a failed write; nothing written after */
 	/* the thread's */
-	struct xf_sha	 sha;
 	struct ds_jcs	 jcs;
 	struct ds_buf	 text;
 	struct ds_json_member *mm;
@@ -93,10 +92,10 @@ complete(struct xf_hashq *q, struct batch *b)
 		struct job *j = &b->jobs[i];
 
 		if (j->dataoff == (size_t)-1)
-			xf_sha_hex(&q->sha, b->canon.p + j->off, j->len, hex);
+			xf_sha256_hex(b->canon.p + j->off, j->len, hex);
 		else {
 			canonical(q, b, j);
-			xf_sha_hex(&q->sha, q->text.p, q->text.len, hex);
+			xf_sha256_hex(q->text.p, q->text.len, hex);
 		}
 		memcpy(b->out.p + j->hashoff, hex, 64);
 		if (j->idoff != (size_t)-1)
@@ -165,7 +164,7 @@ atexit_stop(void)
 	struct xf_hashq *q = live;
 
 	if (q == NULL || pthread_equal(pthread_self(), q->t))
-		return;		/* (the thread itself exits only if libcrypto fails) */
+		return;		/* (the thread itself exits only when memory runs out) */
 	live = NULL;
 	stop(q);
 }
@@ -177,7 +176,6 @@ xf_hashq_new(void)
 	struct xf_hashq *q = ds_xcalloc(1, sizeof(*q));
 	int e;
 
-	xf_sha_init(&q->sha);
 	ds_jcs_setup();
 	if ((e = pthread_mutex_init(&q->mu, NULL)) != 0 ||
 	    (e = pthread_cond_init(&q->cv, NULL)) != 0 ||
@@ -318,7 +316,6 @@ xf_hashq_free(struct xf_hashq *q)
 		free(q->b[i].jobs);
 		free(q->b[i].mem);
 	}
-	xf_sha_free(&q->sha);
 	ds_jcs_free(&q->jcs);
 	ds_buf_free(&q->text);
 	free(q->mm);

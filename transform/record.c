@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
 #include "buf.h"
 #include "emit.h"
@@ -90,7 +90,6 @@ xf_rec_init(struct xf_rec *r, const struct xf_opts *o, struct xf_jq *jq)
 	path_init(&r->ts, o->ts_field);
 	path_init(&r->type, o->type_field);
 	r->schemas = xf_schema_new();
-	xf_sha_init(&r->sha);
 }
 
 void
@@ -112,41 +111,19 @@ xf_rec_free(struct xf_rec *r)
 	ds_buf_free(&r->idnum);
 	free(r->m);
 	free(r->asis);
-	xf_sha_free(&r->sha);
 }
 
 void
-xf_sha_init(struct xf_sha *s)
-{
-	if ((s->md = EVP_MD_CTX_new()) == NULL ||
-	    (s->alg = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
-		ds_diex(DS_EX_TEMP, "libcrypto: cannot set up SHA-256");
-}
-
-void
-xf_sha_free(struct xf_sha *s)
-{
-	EVP_MD_CTX_free(s->md);
-	EVP_MD_free(s->alg);
-	s->md = s->alg = NULL;
-}
-
-void
-xf_sha256_hex(struct xf_rec *r, const char *p, size_t n, char hex[65])
-{
-	xf_sha_hex(&r->sha, p, n, hex);
-}
-
-void
-xf_sha_hex(struct xf_sha *s, const char *p, size_t n, char hex[65])
+xf_sha256_hex(const char *p, size_t n, char hex[65])
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0, i;
+	uint8_t md[SHA256_DIGEST_SIZE];
+	struct sha256_ctx x;
+	int i;
 
-	if (!EVP_DigestInit_ex(s->md, s->alg, NULL) || !EVP_DigestUpdate(s->md, p, n) ||
-	    !EVP_DigestFinal_ex(s->md, md, &len) || len != 32)
-		ds_diex(DS_EX_TEMP, "libcrypto: SHA-256 failed");
+	sha256_init(&x);
+	sha256_update(&x, n, (const uint8_t *)p);
+	sha256_digest(&x, sizeof(md), md);
 	for (i = 0; i < 32; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
 		hex[2 * i + 1] = digits[md[i] & 15];
@@ -523,7 +500,7 @@ scanned:
 		cn = r->canon.len;
 	}	/* else the thread writes the canonical form from the members */
 	if (r->hashq == NULL)
-		xf_sha256_hex(r, cp, cn, hex);
+		xf_sha256_hex(cp, cn, hex);
 	else
 		memset(hex, '0', 64);	/* the thread writes the digits over these */
 	if (rc == DS_TIME_NONE)

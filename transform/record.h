@@ -31,19 +31,6 @@ struct xf_opts {
 	int		 id_numbers;	/* --id-numbers yes: a number id is taken as its text */
 };
 
-/* SHA-256 state for one thread. */
-struct xf_sha {
-	void		*md;		/* EVP_MD_CTX */
-	void		*alg;		/* EVP_MD */
-};
-
-/* Set up s; exits DS_EX_TEMP when libcrypto cannot. Free with xf_sha_free(). */
-void	xf_sha_init(struct xf_sha *s);
-void	xf_sha_free(struct xf_sha *s);
-
-/* Write SHA-256 of [p, p+n) as 64 hex digits and a NUL into hex. */
-void	xf_sha_hex(struct xf_sha *s, const char *p, size_t n, char hex[65]);
-
 /* A dotted field path split into its components (pointers into one owned copy). */
 struct xf_path {
 	char		*text;
@@ -64,7 +51,6 @@ struct xf_rec {
 	struct ds_json_member	*m;		/* the current record's top-level members */
 	unsigned char		*asis;		/* each one's value already RFC 8785's */
 	size_t			 nm, capm;
-	struct xf_sha		 sha;
 	struct xf_hashq		*hashq;		/* NULL: hash in line; else the
 						   hashes go to that thread (hashq.h) */
 	uint64_t		 nrecords, nrejects;
@@ -104,7 +90,7 @@ int	xf_record(struct xf_rec *r, const struct xf_where *w, const char *p,
 void	xf_reject(struct xf_rec *r, const struct xf_where *w, const char *reason,
 	    const char *raw, size_t rawlen, struct ds_buf *out);
 
-/* xf_sha_hex() with r's state. */
-void	xf_sha256_hex(struct xf_rec *r, const char *p, size_t n, char hex[65]);
+/* Write SHA-256 of [p, p+n) as 64 hex digits and a NUL into hex (nettle's: no state, any thread). */
+void	xf_sha256_hex(const char *p, size_t n, char hex[65]);
 
 #endif

@@ -172,7 +172,7 @@ record(struct singer *c, const struct msg *m, const char *line, size_t len)
 
 		ds_buf_reset(&c->key);
 		ds_jcs(&c->jcs, m->record.val, m->record.vallen, &c->key);
-		xf_sha256_hex(r, c->key.p, c->key.len, hex);
+		xf_sha256_hex(c->key.p, c->key.len, hex);
 		ds_buf_reset(&c->tok);
 		ds_buf_addc(&c->tok, '[');
 		ds_jcs(&c->jcs, m->stream.val, m->stream.vallen, &c->tok);

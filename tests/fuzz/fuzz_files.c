@@ -91,7 +91,7 @@ check_hash(struct xf_rec *r, const char *p, const char *end)
 		abort();
 	ds_buf_reset(&canon);
 	ds_jcs(&jcs, data.val, data.vallen, &canon);
-	xf_sha256_hex(r, canon.p, canon.len, hex);
+	xf_sha256_hex(canon.p, canon.len, hex);
 	if (memcmp(hex, hash.val + 1, 64) != 0)
 		abort();
 }
