@@ -76,8 +76,8 @@ canonical(struct xf_hashq *q, const struct batch *b, const struct job *j)
 		q->mm[i].vallen = sp[i].vallen;
 	}
 	ds_buf_reset(&q->text);
-	ds_jcs_members(&q->jcs, q->mm, j->len, (const unsigned char *)b->asis.p + j->off,
-	    &q->text);
+	ds_jcs_members(&q->jcs, q->mm, j->len, j->len > 0 ?
+	    (const unsigned char *)b->asis.p + j->off : NULL, &q->text);
 }
 
 /* Complete b's lines with their digits and write them (the thread's work). */
@@ -243,7 +243,8 @@ xf_hashq_add_members(struct xf_hashq *q, const struct ds_json_member *m, size_t 
 		sp[i].vallen = m[i].vallen;
 	}
 	b->asis.len = b->nmem;
-	ds_buf_add(&b->asis, (const char *)asis, n);
+	if (n > 0)
+		ds_buf_add(&b->asis, (const char *)asis, n);
 	b->nmem += n;
 }
 
