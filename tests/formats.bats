@@ -480,6 +480,18 @@ tap_run2() {
 	assert_equal "${lines[6]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"{\"bookmarks\":{\"users\":{\"since\":\"1\"}}}","has_more":true,"records":2,"state":{"bookmarks":{"users":{"since":"1"}}}}'
 }
 
+@test "singer: the done line counts the bytes read, a last line without a line end and a line over --max-line-bytes included" {
+	tap_part1 >"$T/in"
+	xf --input singer --stream tap
+	assert_status 0
+	assert_stderr_contains "msg=done bytes=$(wc -c <"$T/in") records=2 rejects=0"
+	printf '{"type":"RECORD","stream":"users","record":{"id":4,"name":"%0300d"}}\n' 0 >>"$T/in"
+	printf '%s' '{"type":"STATE","value":{}}' >>"$T/in"
+	xf --input singer --stream tap --max-line-bytes 200
+	assert_status 0
+	assert_stderr_contains "msg=done bytes=$(wc -c <"$T/in") records=2 rejects=1"
+}
+
 @test "singer: a stream without key properties has ids [stream, content hash]: equal records of two such streams are both kept, a repeated one once" {
 	fresh_db
 	printf '%s\n' '{"type":"SCHEMA","stream":"clicks","schema":{"properties":{}},"key_properties":[]}' \
