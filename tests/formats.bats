@@ -229,6 +229,25 @@ csv_acid_cases=(
 	assert_stderr_contains 'csv header (row 1 at byte 0): column 3 repeats the name of column 1: \"a\"'
 }
 
+@test "csv: a bad --csv-header is a usage error naming the option and its column, never a byte offset; its names are UTF-8 whatever the --encoding" {
+	printf '1,2,3\n' >"$T/in"
+	xf --input csv --csv-header a,b,a
+	assert_status 64
+	assert_equal "${#lines[@]}" 0
+	assert_stderr_contains 'level=error prog=ds-transform msg="--csv-header: column 3 repeats the name of column 1: \"a\""'
+	[[ $stderr != *byte* ]]
+	xf --input csv --csv-header $'a,\xff,c' --encoding ISO-8859-1
+	assert_status 64
+	assert_equal "${#lines[@]}" 0
+	assert_stderr_contains 'msg="--csv-header: column 2 is not valid UTF-8"'
+	printf 'caf\xe9,2\n' >"$T/in"
+	xf --input csv --csv-header 'né,b' --encoding ISO-8859-1
+	assert_status 0
+	h=$(sha '{"b":"2","né":"café"}')
+	assert_equal "${lines[1]}" "{\"stream\":\"events\",\"id\":\"$h\",\"type\":null,\"ts\":null,\"hash\":\"$h\",\"data\":{\"né\":\"café\",\"b\":\"2\"}}"
+	assert_stderr_contains "records=1 rejects=0"
+}
+
 @test "csv: --checkpoint-every writes checkpoint lines with the offset and row; --resume with one gives exactly the rest" {
 	{ echo 'n,v'; for i in $(seq 1 10); do echo "$i,\"v $i\""; done; } >"$T/in"
 	xf --input csv --checkpoint-every 4

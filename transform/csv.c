@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <iconv.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,7 +197,7 @@ value(struct csv *c, size_t i, const char **v, size_t *n)
 	const unsigned char *e = s + c->fld[i].len, *t;
 	size_t l;
 
-	if (c->cd != (iconv_t)-1) {
+	if (c->cd != (iconv_t)-1 && !c->optheader) {
 		char *in = (char *)s, *outp;
 		size_t inleft = c->fld[i].len, outleft;
 
@@ -252,7 +253,8 @@ static const char *
 badfield(struct csv *c, size_t i, int rc)
 {
 	ds_buf_reset(&c->what);
-	ds_buf_adds(&c->what, rc == -2 ? "holds a NUL byte" : c->o->encoding != NULL ?
+	ds_buf_adds(&c->what, rc == -2 ? "holds a NUL byte" : c->optheader ?
+	    "is not valid UTF-8" : c->o->encoding != NULL ?
 	    "has bytes invalid in the --encoding" : c->f->cd != NULL ?
 	    "is not valid UTF-16" : "is not valid UTF-8");
 	if (!c->fld[i].copied && !c->optheader)
@@ -354,7 +356,39 @@ names_column(const struct csv *c, const struct xf_path *path)
 	return 0;
 }
 
-/* The column names: from the row just parsed (header) or from --csv-header. */
+/*
+ * Column i of the header is bad for what (printf of the rest): exit
+ * DS_EX_USAGE naming --csv-header's column, or fail the input naming the
+ * header row and its byte offset (raw).
+ */
+static void __attribute__((noreturn, format(printf, 4, 5)))
+badheader(struct csv *c, const char *raw, size_t i, const char *fmt, ...)
+{
+	struct ds_buf *m = &c->reason;
+	va_list ap;
+	int n;
+
+	ds_buf_reset(m);
+	if (c->optheader)
+		ds_buf_printf(m, "--csv-header: column %zu ", i + 1);
+	else
+		ds_buf_printf(m, "csv header (row %llu at byte %llu): column %zu ",
+		    (unsigned long long)c->row, (unsigned long long)XF_OFF(c->f, raw), i + 1);
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	vsnprintf(ds_buf_reserve(m, (size_t)n + 1), (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	if (c->optheader)
+		ds_diex(DS_EX_USAGE, "%s", m->p);
+	xf_file_fail(c->f, "%s", m->p);
+}
+
+/*
+ * The column names: from the row just parsed (header, at raw) or from
+ * --csv-header (UTF-8 whatever the --encoding: it is command-line text).
+ */
 static void
 set_header(struct csv *c, const char *raw)
 {
@@ -369,17 +403,13 @@ set_header(struct csv *c, const char *raw)
 	c->keylen = ds_xcalloc(c->ncol, sizeof(*c->keylen));
 	for (i = 0; i < c->ncol; i++) {
 		if ((rc = value(c, i, &v, &n)) < 0)
-			xf_file_fail(c->f, "csv header (row %llu at byte %llu): column %zu %s",
-			    (unsigned long long)c->row, (unsigned long long)XF_OFF(c->f, raw),
-			    i + 1, badfield(c, i, rc));
+			badheader(c, raw, i, "%s", badfield(c, i, rc));
 		ds_buf_reset(k);
 		ds_json_put_str(k, v, n);
 		for (j = 0; j < i; j++)
 			if (c->keylen[j] == k->len + 1 && memcmp(c->keys[j], k->p, k->len) == 0)
-				xf_file_fail(c->f, "csv header (row %llu at byte %llu): column %zu"
-				    " repeats the name of column %zu: %s",
-				    (unsigned long long)c->row,
-				    (unsigned long long)XF_OFF(c->f, raw), i + 1, j + 1, k->p);
+				badheader(c, raw, i, "repeats the name of column %zu: %s", j + 1,
+				    k->p);
 		ds_buf_addc(k, ':');
 		c->keys[i] = ds_xstrndup(k->p, k->len);
 		c->keylen[i] = k->len;
