@@ -204,6 +204,63 @@ csv_acid_cases=(
 	assert_stderr_contains "msg=done bytes=45 records=2 rejects=2"
 }
 
+@test "csv: UTF-32 with a byte order mark is detected (or named: --encoding UTF-32, UTF-32LE, UTF-32BE) and converted as it streams; offsets and rejects count the input's bytes" {
+	# 4 + 36 + 56 + 48 bytes: the BOM, then rows of 9, 14 and 12 code points
+	{ printf '\xff\xfe\0\0'; printf 'id,name\r\n1,"Smith, J"\r\n2,Zürich 😀\r\n' | iconv -f UTF-8 -t UTF-32LE; } >"$T/in"
+	for enc in "" UTF-32 UTF-32LE utf32le; do
+		xf --input csv ${enc:+--encoding "$enc"}
+		assert_status 0
+		assert_equal "${lines[1]}" "$(rec '{"id":"1","name":"Smith, J"}')"
+		assert_equal "${lines[2]}" "$(rec '{"id":"2","name":"Zürich 😀"}')"
+		assert_equal "${lines[3]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=144 row=3","has_more":false,"records":2}'
+		assert_equal "${#lines[@]}" 4
+		assert_stderr_contains "msg=done bytes=144 records=2 rejects=0"
+	done
+	# big-endian: by its BOM, or without one as --encoding UTF-32 (Unicode's
+	# default); resumed from a checkpoint's input offset
+	{ printf '\0\0\xfe\xff'; printf 'id,name\r\n1,"Smith, J"\r\n2,Zürich 😀\r\n' | iconv -f UTF-8 -t UTF-32BE; } >"$T/in"
+	xf --input csv --resume "offset=96 row=2"
+	assert_status 0
+	assert_equal "${lines[1]}" "$(rec '{"id":"2","name":"Zürich 😀"}')"
+	assert_equal "${lines[2]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=144 row=3","has_more":false,"records":1}'
+	tail -c +5 "$T/in" >"$T/nobom" && mv "$T/nobom" "$T/in"
+	xf --input csv --encoding UTF-32 --resume "offset=92 row=2"
+	assert_status 0
+	assert_equal "${lines[1]}" "$(rec '{"id":"2","name":"Zürich 😀"}')"
+	assert_equal "${lines[2]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=140 row=3","has_more":false,"records":1}'
+	xf --input csv --encoding UTF-32BE --resume "offset=94 row=2"
+	assert_status 100
+	assert_stderr_contains "--resume: offset 94 is inside a character"
+	# a unit over U+10FFFF (at byte 52) and a cut last unit (bytes 88-90)
+	{ printf '\xff\xfe\0\0'; printf 'a,b\r\n1,x\r\n2,' | iconv -t UTF-32LE; printf '\0\0\x11\0'; printf 'y\r\n3,z\r\n' | iconv -t UTF-32LE; printf 'x\0\0'; } >"$T/in"
+	xf --input csv
+	assert_status 0
+	assert_equal "${lines[1]}" "$(rec '{"a":"1","b":"x"}')"
+	assert_equal "${lines[2]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 3 at byte 44: field 2 is not valid UTF-32 at byte 52","raw":"2,�y"}'
+	assert_equal "${lines[3]}" "$(rec '{"a":"3","b":"z"}')"
+	assert_equal "${lines[4]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 5 at byte 88: 1 fields, the header has 2","raw":"���"}'
+	assert_equal "${lines[5]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=91 row=5","has_more":false,"records":4}'
+	assert_stderr_contains "msg=done bytes=91 records=2 rejects=2"
+}
+
+@test "csv: a UTF-16 or UTF-32 byte order mark that --encoding does not read fails before any row, naming the --encoding to pass" {
+	{ printf '\xff\xfe\0\0'; printf 'a\n1\n' | iconv -t UTF-32LE; } >"$T/in"
+	for enc in UTF-16 UTF-16LE UTF-32BE UTF-8 ISO-8859-1; do
+		xf --input csv --encoding "$enc"
+		assert_status 100
+		assert_equal "${#lines[@]}" 0
+		assert_stderr_contains "msg=\"the input starts with a UTF-32LE byte order mark, which --encoding $enc does not read: pass --encoding UTF-32LE (or none)\""
+	done
+	{ printf '\xfe\xff'; printf 'a\n1\n' | iconv -t UTF-16BE; } >"$T/in"
+	xf --input csv --encoding UTF-16LE
+	assert_status 100
+	assert_equal "${#lines[@]}" 0
+	assert_stderr_contains "pass --encoding UTF-16BE (or none)"
+	xf --input csv --encoding utf16
+	assert_status 0
+	assert_equal "${lines[1]}" "$(rec '{"a":"1"}')"
+}
+
 @test "csv: an unterminated quoted field at the end of the input fails with its row and byte offset, after the rows before it and a checkpoint at the last complete row" {
 	printf 'a,b\n1,2\n3,"open\n4,5\n' >"$T/in"
 	xf --input csv

@@ -255,8 +255,9 @@ badfield(struct csv *c, size_t i, int rc)
 	ds_buf_reset(&c->what);
 	ds_buf_adds(&c->what, rc == -2 ? "holds a NUL byte" : c->optheader ?
 	    "is not valid UTF-8" : c->o->encoding != NULL ?
-	    "has bytes invalid in the --encoding" : c->f->cd != NULL ?
-	    "is not valid UTF-16" : "is not valid UTF-8");
+	    "has bytes invalid in the --encoding" : c->f->cd == NULL ?
+	    "is not valid UTF-8" : c->f->width == 4 ? "is not valid UTF-32" :
+	    "is not valid UTF-16");
 	if (!c->fld[i].copied && !c->optheader)
 		ds_buf_printf(&c->what, " at byte %llu", (unsigned long long)XF_OFF(c->f,
 		    c->fld[i].p + c->bad));
@@ -590,35 +591,77 @@ resume(struct csv *c)
 }
 
 /*
- * Non-zero when the encoding is UTF-16 (UTF-16, UTF-16LE, UTF-16BE, as
- * iconv spells them): its delimiters and line ends are two bytes, so the
- * whole input is converted before it is split (xf_file_utf16()).
- */
-static int
-utf16(const char *encoding)
-{
-	return strncasecmp(encoding, "UTF-16", 6) == 0 || strncasecmp(encoding, "UTF16", 5) == 0;
-}
-
-/*
- * The UTF-16 its byte order mark names when the input starts with one
- * (UTF-16LE or UTF-16BE), or NULL; without it, UTF-16 is big-endian (RFC
- * 2781). The mark is then converted as U+FEFF, dropped as UTF-8's is, so
- * that input offsets count its two bytes.
+ * The UTF-16 or UTF-32 a byte order mark at the start of the input names
+ * (UTF-16LE, UTF-16BE, UTF-32LE, UTF-32BE), or NULL. UTF-32LE's mark
+ * begins as UTF-16LE's does: 4 bytes that are both are UTF-32 (as UTF-16
+ * they would start with a NUL character).
  */
 static const char *
-utf16_bom(struct xf_file *f)
+bom(struct xf_file *f)
 {
+	const unsigned char *u;
 	const char *p;
 	size_t n;
 
-	if (ds_reader_peek(f->rd, 2, &p, &n) != 0 || n < 2)
+	if (ds_reader_peek(f->rd, 4, &p, &n) != 0 || n < 2)
 		return NULL;
-	if (memcmp(p, "\xff\xfe", 2) == 0)
+	u = (const unsigned char *)p;
+	if (n >= 4 && memcmp(u, "\xff\xfe\0\0", 4) == 0)
+		return "UTF-32LE";
+	if (n >= 4 && memcmp(u, "\0\0\xfe\xff", 4) == 0)
+		return "UTF-32BE";
+	if (u[0] == 0xff && u[1] == 0xfe)
 		return "UTF-16LE";
-	if (memcmp(p, "\xfe\xff", 2) == 0)
+	if (u[0] == 0xfe && u[1] == 0xff)
 		return "UTF-16BE";
 	return NULL;
+}
+
+/*
+ * The bits of the UTF-16 or UTF-32 an encoding name spells (UTF-16,
+ * utf16le, UTF-32BE: 16 or 32, with *order what follows, "" or "LE" or
+ * "BE"), or 0 for another encoding.
+ */
+static int
+wide_bits(const char *enc, const char **order)
+{
+	if (strncasecmp(enc, "UTF", 3) != 0)
+		return 0;
+	enc += 3 + (enc[3] == '-');
+	*order = enc + 2;
+	return strncmp(enc, "16", 2) == 0 ? 16 : strncmp(enc, "32", 2) == 0 ? 32 : 0;
+}
+
+/*
+ * What the input is read as when it is UTF-16 or UTF-32 (whose delimiters
+ * and line ends are not single bytes, so the whole input is converted
+ * before it is split: xf_file_utf16()), as an iconv name; NULL for an
+ * encoding of bytes. Without --encoding, a byte order mark decides; UTF-16
+ * and UTF-32 alone follow the mark, and are big-endian without one (RFC
+ * 2781, Unicode's UTF-32). The mark is converted as U+FEFF and dropped as
+ * UTF-8's is, so input offsets count its bytes. A mark that --encoding
+ * does not read fails, naming the --encoding that does.
+ */
+static const char *
+wide(struct xf_file *f, const char *enc)
+{
+	const char *mark = bom(f), *order = "", *morder = "";
+	int bits = enc != NULL ? wide_bits(enc, &order) : 0;
+
+	if (enc == NULL)
+		return mark;
+	if (mark != NULL) {
+		if (bits == wide_bits(mark, &morder) &&
+		    (*order == '\0' || strcasecmp(order, morder) == 0))
+			return *order == '\0' ? mark : enc;
+		xf_file_fail(f, "the input starts with a %s byte order mark, which --encoding"
+		    " %s does not read: pass --encoding %s (or none)", mark, enc, mark);
+	}
+	if (bits == 0)
+		return NULL;
+	if (*order == '\0')
+		return bits == 16 ? "UTF-16BE" : "UTF-32BE";
+	return enc;
 }
 
 /* Release the csv state and what it holds. */
@@ -662,13 +705,7 @@ xf_csv(struct xf_file *f, const struct xf_csvopts *o)
 	c->nulllen = o->null ? strlen(o->null) : 0;
 	f->cleanup = csv_free;
 	f->cleanup_arg = c;
-	if (o->encoding == NULL)
-		u16 = utf16_bom(f);
-	else if (strcasecmp(o->encoding, "UTF-16") == 0 || strcasecmp(o->encoding, "UTF16") == 0)
-		u16 = (u16 = utf16_bom(f)) != NULL ? u16 : "UTF-16BE";
-	else if (utf16(o->encoding))
-		u16 = o->encoding;
-	if (u16 != NULL)
+	if ((u16 = wide(f, o->encoding)) != NULL)
 		xf_file_utf16(f, u16);
 	else if (o->encoding != NULL && strcasecmp(o->encoding, "UTF-8") != 0 &&
 	    strcasecmp(o->encoding, "UTF8") != 0 &&
