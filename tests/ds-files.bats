@@ -156,6 +156,12 @@ rows() {
 	assert_equal "$(sql "select count(*) from events")" 3
 }
 
+# copy URL: where ds-files keeps URL's download in $T/state: its name in a
+# directory named by the URL's SHA-256 (16 hex digits).
+copy() {
+	printf '%s/%s/%s' "$T/state" "$(printf '%s' "$1" | sha256sum | cut -c1-16)" "${1##*/}"
+}
+
 # big_csv N WORD: the served file big.csv, rows "i,WORDi" for i in 1..N.
 big_csv() {
 	{ echo 'a,b'; for i in $(seq 1 "$1"); do echo "$i,$2$i"; done; } >"$T/srv/big.csv"
@@ -170,7 +176,7 @@ cut_download() {
 	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
 	assert_status 111
 	assert_stderr_contains 'msg="download failed: the next run resumes it"'
-	assert_equal "$(stat -c %s "$T/state/big.csv.part")" 100
+	assert_equal "$(stat -c %s "$(copy "$MOCK_BASE/files/big.csv").part")" 100
 }
 
 @test "a file download cut short resumes with Range on the next run, then loads exactly once" {
@@ -180,7 +186,7 @@ cut_download() {
 	assert_status 0
 	assert_stderr_contains 'msg="resuming the download"'
 	grep -q 'path=/files/big.csv status=206' "$MOCK_LOG"
-	cmp "$T/state/big.csv" "$T/srv/big.csv"
+	cmp "$(copy "$MOCK_BASE/files/big.csv")" "$T/srv/big.csv"
 	assert_equal "$(sql "select count(*), count(distinct data->>'a') from events")" "50|50"
 }
 
@@ -191,13 +197,38 @@ cut_download() {
 	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
 	assert_status 111
 	assert_stderr_contains 'msg="the file changed since the cut download: starting it over"'
-	assert_equal "$(stat -c %s "$T/state/big.csv.part")" 100
-	cmp -n 100 "$T/state/big.csv.part" "$T/srv/big.csv"
+	assert_equal "$(stat -c %s "$(copy "$MOCK_BASE/files/big.csv").part")" 100
+	cmp -n 100 "$(copy "$MOCK_BASE/files/big.csv").part" "$T/srv/big.csv"
 	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
 	assert_status 0
 	assert_stderr_contains 'msg="resuming the download"'
-	cmp "$T/state/big.csv" "$T/srv/big.csv"
+	cmp "$(copy "$MOCK_BASE/files/big.csv")" "$T/srv/big.csv"
 	assert_equal "$(sql "select count(*), count(*) filter (where data->>'b' like 'new%') from events")" "60|60"
+}
+
+@test "two URLs ending in the same file name keep a copy each in --state-dir, so the next run's conditional GETs get 304 for both; logs name the URL beside the copy" {
+	mkdir "$T/srv" "$T/srv2"
+	printf 'a,b\n1,x\n' >"$T/srv/p.csv"
+	printf 'a,b\n2,y\n' >"$T/srv2/p.csv"
+	start_mock --files "$T/srv2" --log
+	url2=$MOCK_BASE/files/p.csv log2=$MOCK_LOG
+	start_mock --files "$T/srv" --log
+	url1=$MOCK_BASE/files/p.csv
+	run --separate-stderr ds-files --state-dir "$T/state" "$url1" "$url2"
+	assert_status 0
+	assert_stderr_contains "msg=\"loading\" file=$(copy "$url1") url=$url1 stream=files.p.csv."
+	assert_stderr_contains "msg=\"loading\" file=$(copy "$url2") url=$url2 stream=files.p.csv."
+	assert_stderr_contains 'msg="done" loaded=2 skipped=0'
+	assert_equal "$(rows)" "$(printf '%s\n' 'p.csv|1|x' 'p.csv|2|y')"
+	cmp "$(copy "$url1")" "$T/srv/p.csv"
+	cmp "$(copy "$url2")" "$T/srv2/p.csv"
+	run --separate-stderr ds-files --state-dir "$T/state" "$url1" "$url2"
+	assert_status 0
+	assert_stderr_contains "msg=\"not modified\" url=$url1"
+	assert_stderr_contains "msg=\"not modified\" url=$url2"
+	assert_stderr_contains "msg=\"already loaded\" file=$(copy "$url2") url=$url2 stream=files.p.csv."
+	assert_stderr_contains 'msg="done" loaded=0 skipped=2'
+	assert_equal "$(grep -c 'path=/files/p.csv status=304' "$MOCK_LOG" "$log2" | paste -sd' ')" "$MOCK_LOG:1 $log2:1"
 }
 
 @test "--db reaches ds-load and ds-checkpoint in their environment, never in their argv" {
