@@ -88,6 +88,60 @@ rows() {
 	assert_status 3
 }
 
+# age_all: every stream's last load three hours ago.
+age_all() {
+	sql "update ds_checkpoints set updated_at = updated_at - interval '3 hours';
+	    update ds_catalog set last_loaded_at = last_loaded_at - interval '3 hours'" >/dev/null
+}
+
+@test "ds-checkpoint status judges a file source by its file loaded last: one line per prefix, a file loaded long ago is never stale alone, a file stopped midway keeps its own line" {
+	mkdir "$T/permits"
+	printf 'a,b\n1,x\n2,y\n' >"$T/dir/a.csv"
+	printf 'a,b\n3,z\n' >"$T/dir/b.csv"
+	printf 'a,b\n4,w\n' >"$T/permits/p.csv"
+	# a file stopped midway, and a stream of another kind whose name looks like a file's
+	ds-checkpoint set files.x.csv.0123456789abcdef 'offset=4 row=1'
+	printf '%s\n' '{"$ds":"checkpoint","stream":"api.x.0123456789abcdef","seq":1,"cursor":"c9","has_more":false,"records":0}' | ds-load 2>/dev/null
+	ds-files "$T/dir" 2>/dev/null
+	ds-files --stream permits "$T/permits" 2>/dev/null
+	sb=files.b.csv.$(sha256sum "$T/dir/b.csv" | cut -c1-16)
+	sp=permits.p.csv.$(sha256sum "$T/permits/p.csv" | cut -c1-16)
+	run --separate-stderr ds-checkpoint status --max-age 1h
+	assert_status 0
+	assert_equal "$stderr" ""
+	assert_equal "$output" "$(printf '%s\n' 'api.x.0123456789abcdef ok age=0s records=0 finished' \
+	    "files.* ok age=0s files=2 records=3 newest=$sb" \
+	    'files.x.csv.0123456789abcdef ok age=0s records=0' \
+	    "permits.* ok age=0s files=1 records=1 newest=$sp")"
+	age_all
+	run --separate-stderr ds-checkpoint status --max-age 1h
+	assert_status 1
+	assert_equal "$stderr" ""
+	assert_equal "$output" "$(printf '%s\n' 'api.x.0123456789abcdef STALE age=3h records=0 finished max_age=60m' \
+	    "files.* STALE age=3h files=2 records=3 newest=$sb max_age=60m" \
+	    'files.x.csv.0123456789abcdef STALE age=3h records=0 max_age=60m' \
+	    "permits.* STALE age=3h files=1 records=1 newest=$sp max_age=60m")"
+	# a new file makes its source fresh; the old files stay out of the check
+	printf 'a,b\n5,v\n' >"$T/dir/c.csv"
+	ds-files "$T/dir" 2>/dev/null
+	ds-checkpoint reset files.x.csv.0123456789abcdef
+	run --separate-stderr ds-checkpoint status --max-age 1h
+	assert_status 1
+	assert_equal "${lines[1]}" "files.* ok age=0s files=3 records=4 newest=files.c.csv.$(sha256sum "$T/dir/c.csv" | cut -c1-16)"
+	assert_equal "${lines[2]}" "permits.* STALE age=3h files=1 records=1 newest=$sp max_age=60m"
+	assert_equal "${#lines[@]}" 3
+	printf 'a,b\n6,u\n' >"$T/permits/q.csv"
+	ds-files --stream permits "$T/permits" 2>/dev/null
+	sql "update ds_checkpoints set updated_at = now() where stream like 'api.%'" >/dev/null
+	run --separate-stderr ds-checkpoint status --max-age 1h
+	assert_status 0
+	assert_equal "$stderr" ""
+	assert_equal "${lines[2]}" "permits.* ok age=0s files=2 records=2 newest=permits.q.csv.$(sha256sum "$T/permits/q.csv" | cut -c1-16)"
+	run --separate-stderr ds-files --stream a.b "$T/dir"
+	assert_status 64
+	assert_stderr_contains "--stream: a prefix holds only letters, digits, '_' and '-'"
+}
+
 @test "a bad file stops the run with ds-transform's status, everything before its error loaded and checkpointed; a bad --input is a usage error" {
 	printf 'a,b\n1,x\n2,"open\n' >"$T/dir/bad.csv"
 	run --separate-stderr ds-files "$T/dir"
