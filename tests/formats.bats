@@ -87,6 +87,12 @@ csv_acid_cases=(
 	'{"a":"1","b":"2","c":"3"}'
 	utf8 'a,b,c\n1,2,3\n4,5,ʤ\n'
 	$'{"a":"1","b":"2","c":"3"}\n{"a":"4","b":"5","c":"ʤ"}'
+	location_coordinates $'Contact Phone Number,Location Coordinates,Cities,Counties\n02095257564,37°36\'37.8"N 121°2\'17.9"W,Modesto,Stanislaus'
+	$'{"Contact Phone Number":"02095257564","Location Coordinates":"37°36\'37.8\\"N 121°2\'17.9\\"W","Cities":"Modesto","Counties":"Stanislaus"}'
+	null 'a,b,c\n1,,2\n3,"NULL",4\n5,NULL,6\n'
+	$'{"a":"1","b":"","c":"2"}\n{"a":"3","b":"NULL","c":"4"}\n{"a":"5","b":"NULL","c":"6"}'
+	newlines_cr 'a,b,c\r1,2,3\r"Once upon \ra time",5,6\r7,8,9\r'
+	$'{"a":"1","b":"2","c":"3"}\n{"a":"Once upon \\ra time","b":"5","c":"6"}\n{"a":"7","b":"8","c":"9"}'
 	rfc4180_quoted_crlf_last_line_without_end 'h1,h2,h3\r\n"aaa","b\r\nbb","ccc"\r\nzzz,yyy,xxx'
 	$'{"h1":"aaa","h2":"b\\r\\nbb","h3":"ccc"}\n{"h1":"zzz","h2":"yyy","h3":"xxx"}'
 	rfc4180_doubled_quote '"h1","h2","h3"\r\n"aaa","b""bb","ccc"\r\n'
@@ -119,22 +125,54 @@ csv_acid_cases=(
 	'{"ñ":"x","":"y","😀":"z"}'
 )
 
-@test "csv acid tests: the csv-spectrum files, RFC 4180's examples and the cases it leaves open give exactly the documented records" {
-	local c n got want
+@test "csv acid tests: the csv-spectrum files, RFC 4180's examples and the cases it leaves open give exactly the documented records, with or without a line end after the last row" {
+	local c n got want name
 	# c, not i: bats' own functions assign i
 	for ((c = 0; c < ${#csv_acid_cases[@]}; c += 3)); do
-		# shellcheck disable=SC2059 # the case's file is written from its printf format
-		printf "${csv_acid_cases[c + 1]}" >"$T/in"
-		xf --input csv
-		assert_status 0
-		want=${csv_acid_cases[c + 2]}
-		got=$(printf '%s\n' "${lines[@]}" | sed -n 's/^{"stream":"events","id":"\([0-9a-f]*\)","type":null,"ts":null,"hash":"\1","data":\(.*\)}$/\2/p')
-		assert_equal "${csv_acid_cases[c]}: $got" "${csv_acid_cases[c]}: $want"
-		n=$(printf '%s' "$want" | grep -c '^{' || true)
-		assert_equal "${csv_acid_cases[c]}: $(printf '%s\n' "${lines[@]}" | grep -c '^{"stream"' || true) records" "${csv_acid_cases[c]}: $n records"
-		assert_equal "${csv_acid_cases[c]}: ${lines[-1]:0:44}" "${csv_acid_cases[c]}: "'{"$ds":"checkpoint","stream":"events","seq":'
-		assert_stderr_contains "records=$n rejects=0"
+		for cut in no yes; do
+			# shellcheck disable=SC2059 # the case's file is written from its printf format
+			printf "${csv_acid_cases[c + 1]}" >"$T/in"
+			name="${csv_acid_cases[c]} (last line end cut: $cut)"
+			# the same file without the line end its last row has (LF, CRLF or CR)
+			[ "$cut" = no ] || perl -0777 -pi -e 's/(?:\r\n|\n|\r)\z//' "$T/in"
+			xf --input csv
+			assert_status 0
+			want=${csv_acid_cases[c + 2]}
+			got=$(printf '%s\n' "${lines[@]}" | sed -n 's/^{"stream":"events","id":"\([0-9a-f]*\)","type":null,"ts":null,"hash":"\1","data":\(.*\)}$/\2/p')
+			assert_equal "$name: $got" "$name: $want"
+			n=$(printf '%s' "$want" | grep -c '^{' || true)
+			assert_equal "$name: $(printf '%s\n' "${lines[@]}" | grep -c '^{"stream"' || true) records" "$name: $n records"
+			assert_equal "$name: ${lines[-1]:0:44}" "$name: "'{"$ds":"checkpoint","stream":"events","seq":'
+			assert_stderr_contains "msg=done bytes=$(wc -c <"$T/in") records=$n rejects=0"
+		done
 	done
+}
+
+@test "csv: the csv-spectrum degree signs in Latin-1 are a reject naming the row and byte unless --encoding ISO-8859-1 says so" {
+	printf 'Contact Phone Number,Location Coordinates,Cities,Counties\n02095257564,37\xb036\x2737.8"N 121\xb02\x2717.9"W,Modesto,Stanislaus' >"$T/in"
+	xf --input csv
+	assert_status 0
+	assert_equal "${lines[0]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 2 at byte 58: field 2 is not valid UTF-8 at byte 72","raw":"02095257564,37�36'"'"'37.8\"N 121�2'"'"'17.9\"W,Modesto,Stanislaus"}'
+	assert_equal "${#lines[@]}" 2
+	assert_stderr_contains "records=0 rejects=1"
+	xf --input csv --encoding ISO-8859-1
+	assert_status 0
+	assert_equal "${lines[1]:0:20}" '{"stream":"events","'
+	[[ ${lines[1]} == *'"data":{"Contact Phone Number":"02095257564","Location Coordinates":"37°36'"'"'37.8\"N 121°2'"'"'17.9\"W","Cities":"Modesto","Counties":"Stanislaus"}}' ]]
+	assert_stderr_contains "records=1 rejects=0"
+}
+
+@test "csv: a header with an empty name keeps it as the key \"\"; two empty names, like any repeated name, refuse the file naming both columns" {
+	printf 'a,,c\n1,2,3\n' >"$T/in"
+	xf --input csv
+	assert_status 0
+	h=$(sha '{"":"2","a":"1","c":"3"}')
+	assert_equal "${lines[1]}" "{\"stream\":\"events\",\"id\":\"$h\",\"type\":null,\"ts\":null,\"hash\":\"$h\",\"data\":{\"a\":\"1\",\"\":\"2\",\"c\":\"3\"}}"
+	printf 'a,,c,\n1,2,3,4\n' >"$T/in"
+	xf --input csv
+	assert_status 100
+	assert_equal "${#lines[@]}" 0
+	assert_stderr_contains 'msg="csv header (row 1 at byte 0): column 4 repeats the name of column 2: \"\""'
 }
 
 @test "csv: --csv-header names the columns of a file without a header row, --csv-delimiter '\\t' splits on tabs, --csv-null makes that unquoted spelling null" {
