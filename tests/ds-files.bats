@@ -106,21 +106,23 @@ age_all() {
 	ds-files --stream permits "$T/permits" 2>/dev/null
 	sb=files.b.csv.$(sha256sum "$T/dir/b.csv" | cut -c1-16)
 	sp=permits.p.csv.$(sha256sum "$T/permits/p.csv" | cut -c1-16)
-	run --separate-stderr ds-checkpoint status --max-age 1h
-	assert_status 0
-	assert_equal "$stderr" ""
-	assert_equal "$output" "$(printf '%s\n' 'api.x.0123456789abcdef ok age=0s records=0 finished' \
-	    "files.* ok age=0s files=2 records=3 newest=$sb" \
-	    'files.x.csv.0123456789abcdef ok age=0s records=0' \
-	    "permits.* ok age=0s files=1 records=1 newest=$sp")"
-	age_all
-	run --separate-stderr ds-checkpoint status --max-age 1h
-	assert_status 1
-	assert_equal "$stderr" ""
-	assert_equal "$output" "$(printf '%s\n' 'api.x.0123456789abcdef STALE age=3h records=0 finished max_age=60m' \
-	    "files.* STALE age=3h files=2 records=3 newest=$sb max_age=60m" \
-	    'files.x.csv.0123456789abcdef STALE age=3h records=0 max_age=60m' \
-	    "permits.* STALE age=3h files=1 records=1 newest=$sp max_age=60m")"
+	# every line fresh, then every line stale: the same four lines
+	for when in now 3h; do
+		[ "$when" = now ] || age_all
+		run --separate-stderr ds-checkpoint status --max-age 1h
+		if [ "$when" = now ]; then
+			assert_status 0
+			st='ok age=0s' stale=''
+		else
+			assert_status 1
+			st='STALE age=3h' stale=' max_age=60m'
+		fi
+		assert_equal "$stderr" ""
+		assert_equal "$output" "$(printf '%s\n' "api.x.0123456789abcdef $st records=0 finished$stale" \
+		    "files.* $st files=2 records=3 newest=$sb$stale" \
+		    "files.x.csv.0123456789abcdef $st records=0$stale" \
+		    "permits.* $st files=1 records=1 newest=$sp$stale")"
+	done
 	# a new file makes its source fresh; the old files stay out of the check
 	printf 'a,b\n5,v\n' >"$T/dir/c.csv"
 	ds-files "$T/dir" 2>/dev/null

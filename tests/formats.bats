@@ -209,76 +209,82 @@ csv_acid_cases=(
 	assert_stderr_contains "--encoding NO-SUCH-CHARSET: iconv cannot convert it to UTF-8"
 }
 
-@test "csv: UTF-16 with a byte order mark is detected (or named: --encoding UTF-16, UTF-16LE, UTF-16BE) and converted as it streams; offsets and rejects count the input's bytes" {
-	# 2 + 18 + 28 + 26 bytes: the BOM, then rows of 9, 14 and 13 UTF-16 code units
-	{ printf '\xff\xfe'; printf 'id,name\r\n1,"Smith, J"\r\n2,Zürich 😀\r\n' | iconv -f UTF-8 -t UTF-16LE; } >"$T/in"
-	for enc in "" UTF-16 UTF-16LE utf-16le; do
+# wide_rows SIZE ENCODING...: $T/in, the rows id,name / 1,"Smith, J" /
+# 2,Zürich 😀 in UTF-16 or UTF-32 with a BOM (SIZE bytes), read without
+# --encoding and with each ENCODING: the two records, offsets in input bytes.
+wide_rows() {
+	local size=$1 enc
+	shift
+	for enc in "" "$@"; do
 		xf --input csv ${enc:+--encoding "$enc"}
 		assert_status 0
 		assert_equal "${lines[1]}" "$(rec '{"id":"1","name":"Smith, J"}')"
 		assert_equal "${lines[2]}" "$(rec '{"id":"2","name":"Zürich 😀"}')"
-		assert_equal "${lines[3]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=74 row=3","has_more":false,"records":2}'
+		assert_equal "${lines[3]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset='"$size"' row=3","has_more":false,"records":2}'
 		assert_equal "${#lines[@]}" 4
-		assert_stderr_contains "msg=done bytes=74 records=2 rejects=0"
+		assert_stderr_contains "msg=done bytes=$size records=2 rejects=0"
 	done
-	# big-endian without a BOM; resumed from a checkpoint's input offset
-	printf 'id,name\r\n1,"Smith, J"\r\n2,Zürich 😀\r\n' | iconv -f UTF-8 -t UTF-16BE >"$T/in"
-	xf --input csv --encoding UTF-16 --resume "offset=46 row=2"
+}
+
+# wide_resume END OPTION...: ds-transform --input csv OPTION... (a --resume
+# at the third row of wide_rows' file) gives its last record and a
+# checkpoint at END.
+wide_resume() {
+	local end=$1
+	shift
+	xf --input csv "$@"
 	assert_status 0
 	assert_equal "${lines[1]}" "$(rec '{"id":"2","name":"Zürich 😀"}')"
-	assert_equal "${lines[2]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=72 row=3","has_more":false,"records":1}'
+	assert_equal "${lines[2]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset='"$end"' row=3","has_more":false,"records":1}'
+}
+
+# wide_bad NAME ROW BAD CUT END RAW: $T/in, rows a,b / 1,x / 2,<bad unit>y /
+# 3,z / <a cut last unit> in UTF-16 or UTF-32 (NAME) with a BOM, the third
+# row at byte ROW, its bad unit at byte BAD, the cut unit at byte CUT, END
+# bytes in all, RAW what the cut unit reads as: both rows are rejects
+# naming input offsets, the rest loads.
+wide_bad() {
+	xf --input csv
+	assert_status 0
+	assert_equal "${lines[1]}" "$(rec '{"a":"1","b":"x"}')"
+	assert_equal "${lines[2]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 3 at byte '"$2"': field 2 is not valid '"$1"' at byte '"$3"'","raw":"2,�y"}'
+	assert_equal "${lines[3]}" "$(rec '{"a":"3","b":"z"}')"
+	assert_equal "${lines[4]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 5 at byte '"$4"': 1 fields, the header has 2","raw":"'"$6"'"}'
+	assert_equal "${lines[5]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset='"$5"' row=5","has_more":false,"records":4}'
+	assert_stderr_contains "msg=done bytes=$5 records=2 rejects=2"
+}
+
+@test "csv: UTF-16 with a byte order mark is detected (or named: --encoding UTF-16, UTF-16LE, UTF-16BE) and converted as it streams; offsets and rejects count the input's bytes" {
+	# 2 + 18 + 28 + 26 bytes: the BOM, then rows of 9, 14 and 13 UTF-16 code units
+	{ printf '\xff\xfe'; printf 'id,name\r\n1,"Smith, J"\r\n2,Zürich 😀\r\n' | iconv -f UTF-8 -t UTF-16LE; } >"$T/in"
+	wide_rows 74 UTF-16 UTF-16LE utf-16le
+	# big-endian without a BOM; resumed from a checkpoint's input offset
+	printf 'id,name\r\n1,"Smith, J"\r\n2,Zürich 😀\r\n' | iconv -f UTF-8 -t UTF-16BE >"$T/in"
+	wide_resume 72 --encoding UTF-16 --resume "offset=46 row=2"
 	xf --input csv --encoding UTF-16BE --resume "offset=47 row=2"
 	assert_status 100
 	assert_stderr_contains "--resume: offset 47 is inside a character"
 	# a surrogate not in a pair (at byte 26) and an odd last byte (at byte 44)
 	{ printf '\xff\xfe'; printf 'a,b\r\n1,x\r\n2,' | iconv -t UTF-16LE; printf '\x3d\xd8'; printf 'y\r\n3,z\r\n' | iconv -t UTF-16LE; printf 'x'; } >"$T/in"
-	xf --input csv
-	assert_status 0
-	assert_equal "${lines[1]}" "$(rec '{"a":"1","b":"x"}')"
-	assert_equal "${lines[2]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 3 at byte 22: field 2 is not valid UTF-16 at byte 26","raw":"2,�y"}'
-	assert_equal "${lines[3]}" "$(rec '{"a":"3","b":"z"}')"
-	assert_equal "${lines[4]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 5 at byte 44: 1 fields, the header has 2","raw":"�"}'
-	assert_equal "${lines[5]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=45 row=5","has_more":false,"records":4}'
-	assert_stderr_contains "msg=done bytes=45 records=2 rejects=2"
+	wide_bad UTF-16 22 26 44 45 �
 }
 
 @test "csv: UTF-32 with a byte order mark is detected (or named: --encoding UTF-32, UTF-32LE, UTF-32BE) and converted as it streams; offsets and rejects count the input's bytes" {
 	# 4 + 36 + 56 + 48 bytes: the BOM, then rows of 9, 14 and 12 code points
 	{ printf '\xff\xfe\0\0'; printf 'id,name\r\n1,"Smith, J"\r\n2,Zürich 😀\r\n' | iconv -f UTF-8 -t UTF-32LE; } >"$T/in"
-	for enc in "" UTF-32 UTF-32LE utf32le; do
-		xf --input csv ${enc:+--encoding "$enc"}
-		assert_status 0
-		assert_equal "${lines[1]}" "$(rec '{"id":"1","name":"Smith, J"}')"
-		assert_equal "${lines[2]}" "$(rec '{"id":"2","name":"Zürich 😀"}')"
-		assert_equal "${lines[3]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=144 row=3","has_more":false,"records":2}'
-		assert_equal "${#lines[@]}" 4
-		assert_stderr_contains "msg=done bytes=144 records=2 rejects=0"
-	done
+	wide_rows 144 UTF-32 UTF-32LE utf32le
 	# big-endian: by its BOM, or without one as --encoding UTF-32 (Unicode's
 	# default); resumed from a checkpoint's input offset
 	{ printf '\0\0\xfe\xff'; printf 'id,name\r\n1,"Smith, J"\r\n2,Zürich 😀\r\n' | iconv -f UTF-8 -t UTF-32BE; } >"$T/in"
-	xf --input csv --resume "offset=96 row=2"
-	assert_status 0
-	assert_equal "${lines[1]}" "$(rec '{"id":"2","name":"Zürich 😀"}')"
-	assert_equal "${lines[2]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=144 row=3","has_more":false,"records":1}'
+	wide_resume 144 --resume "offset=96 row=2"
 	tail -c +5 "$T/in" >"$T/nobom" && mv "$T/nobom" "$T/in"
-	xf --input csv --encoding UTF-32 --resume "offset=92 row=2"
-	assert_status 0
-	assert_equal "${lines[1]}" "$(rec '{"id":"2","name":"Zürich 😀"}')"
-	assert_equal "${lines[2]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=140 row=3","has_more":false,"records":1}'
+	wide_resume 140 --encoding UTF-32 --resume "offset=92 row=2"
 	xf --input csv --encoding UTF-32BE --resume "offset=94 row=2"
 	assert_status 100
 	assert_stderr_contains "--resume: offset 94 is inside a character"
 	# a unit over U+10FFFF (at byte 52) and a cut last unit (bytes 88-90)
 	{ printf '\xff\xfe\0\0'; printf 'a,b\r\n1,x\r\n2,' | iconv -t UTF-32LE; printf '\0\0\x11\0'; printf 'y\r\n3,z\r\n' | iconv -t UTF-32LE; printf 'x\0\0'; } >"$T/in"
-	xf --input csv
-	assert_status 0
-	assert_equal "${lines[1]}" "$(rec '{"a":"1","b":"x"}')"
-	assert_equal "${lines[2]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 3 at byte 44: field 2 is not valid UTF-32 at byte 52","raw":"2,�y"}'
-	assert_equal "${lines[3]}" "$(rec '{"a":"3","b":"z"}')"
-	assert_equal "${lines[4]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 5 at byte 88: 1 fields, the header has 2","raw":"���"}'
-	assert_equal "${lines[5]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=91 row=5","has_more":false,"records":4}'
-	assert_stderr_contains "msg=done bytes=91 records=2 rejects=2"
+	wide_bad UTF-32 44 52 88 91 ���
 }
 
 @test "csv: a UTF-16 or UTF-32 byte order mark that --encoding does not read fails before any row, naming the --encoding to pass" {
