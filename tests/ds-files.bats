@@ -139,6 +139,21 @@ age_all() {
 	assert_status 0
 	assert_equal "$stderr" ""
 	assert_equal "${lines[2]}" "permits.* ok age=0s files=2 records=2 newest=permits.q.csv.$(sha256sum "$T/permits/q.csv" | cut -c1-16)"
+	# a file with a schema change not acknowledged: its own line, finished, never stale
+	mkdir "$T/drift"
+	printf 'a,b\n7,t\n8,NA\n' >"$T/drift/n.csv"
+	ds-files --stream drift "$T/drift" -- --csv-null NA 2>/dev/null
+	sn=drift.n.csv.$(sha256sum "$T/drift/n.csv" | cut -c1-16)
+	age_all
+	run --separate-stderr ds-checkpoint status --max-age 1h
+	assert_status 1
+	assert_equal "${lines[1]}" "drift.* STALE age=3h files=1 records=2 newest=$sn max_age=60m"
+	assert_equal "${lines[2]}" "$sn DRIFT age=3h records=2 finished unacknowledged_schema_changes=1"
+	ds-checkpoint ack "$sn"
+	run --separate-stderr ds-checkpoint status
+	assert_status 0
+	assert_equal "${lines[1]}" "drift.* ok age=3h files=1 records=2 newest=$sn"
+	assert_equal "${lines[2]}" "files.* ok age=3h files=3 records=4 newest=files.c.csv.$(sha256sum "$T/dir/c.csv" | cut -c1-16)"
 	run --separate-stderr ds-files --stream a.b "$T/dir"
 	assert_status 64
 	assert_stderr_contains "--stream: a prefix holds only letters, digits, '_' and '-'"
