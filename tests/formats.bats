@@ -207,6 +207,13 @@ csv_acid_cases=(
 	xf --input csv --encoding NO-SUCH-CHARSET
 	assert_status 64
 	assert_stderr_contains "--encoding NO-SUCH-CHARSET: iconv cannot convert it to UTF-8"
+	# an encoding whose delimiter, quote or line end is not that ASCII byte
+	for enc in UCS-4 UCS-2 EBCDIC-US; do
+		xf --input csv --encoding "$enc"
+		assert_status 64
+		assert_equal "${#lines[@]}" 0
+		assert_stderr_contains "msg=\"--encoding $enc: its delimiter, quote and line ends are not the ASCII bytes (name UTF-16 or UTF-32 as such, or an encoding of bytes)\""
+	done
 }
 
 # wide_rows SIZE ENCODING...: $T/in, the rows id,name / 1,"Smith, J" /

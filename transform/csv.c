@@ -664,6 +664,24 @@ wide(struct xf_file *f, const char *enc)
 	return enc;
 }
 
+/*
+ * Whether the encoding cd converts from writes the delimiter d, the quote,
+ * CR and LF as those ASCII bytes alone, as the row parser reads them
+ * before converting each field (not so in UCS-2, UCS-4 or UTF-7).
+ */
+static int
+ascii_bytes(iconv_t cd, char d)
+{
+	char probe[5] = { d, '"', '\r', '\n', '\0' }, out[16], *in = probe, *o = out;
+	size_t inleft = 4, outleft = sizeof(out);
+
+	iconv(cd, NULL, NULL, NULL, NULL);
+	if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1 ||
+	    iconv(cd, NULL, NULL, &o, &outleft) == (size_t)-1)
+		return 0;
+	return o - out == 4 && memcmp(out, probe, 4) == 0;
+}
+
 /* Release the csv state and what it holds. */
 static void
 csv_free(void *arg)
@@ -712,6 +730,10 @@ xf_csv(struct xf_file *f, const struct xf_csvopts *o)
 	    (c->cd = iconv_open("UTF-8", o->encoding)) == (iconv_t)-1)
 		ds_diex(DS_EX_USAGE, "--encoding %s: iconv cannot convert it to UTF-8: %s",
 		    o->encoding, strerror(errno));
+	if (c->cd != (iconv_t)-1 && !ascii_bytes(c->cd, o->delim))
+		ds_diex(DS_EX_USAGE, "--encoding %s: its delimiter, quote and line ends are"
+		    " not the ASCII bytes (name UTF-16 or UTF-32 as such, or an encoding"
+		    " of bytes)", o->encoding);
 	while (f->in.len < 3 && xf_file_more(f))
 		;
 	if (f->in.len >= 3 && memcmp(f->in.p, "\xef\xbb\xbf", 3) == 0)
