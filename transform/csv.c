@@ -665,14 +665,16 @@ wide(struct xf_file *f, const char *enc)
 }
 
 /*
- * Whether the encoding cd converts from writes the delimiter d, the quote,
- * CR and LF as those ASCII bytes alone, as the row parser reads them
- * before converting each field (not so in UCS-2, UCS-4 or UTF-7).
+ * Whether the encoding cd converts from writes the delimiter d (an ASCII
+ * one; another byte is the user's to choose), the quote, CR and LF as
+ * those ASCII bytes alone, as the row parser reads them before converting
+ * each field (not so in UCS-2, UCS-4 or EBCDIC).
  */
 static int
 ascii_bytes(iconv_t cd, char d)
 {
-	char probe[5] = { d, '"', '\r', '\n', '\0' }, out[16], *in = probe, *o = out;
+	char probe[5] = { (unsigned char)d < 0x80 ? d : ',', '"', '\r', '\n', '\0' };
+	char out[16], *in = probe, *o = out;
 	size_t inleft = 4, outleft = sizeof(out);
 
 	iconv(cd, NULL, NULL, NULL, NULL);
