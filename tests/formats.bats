@@ -312,6 +312,30 @@ wide_bad() {
 	assert_equal "${lines[1]}" "$(rec '{"a":"1"}')"
 }
 
+# bom_case FORMAT NAME MARK: $T/in in the encoding MARK names fails as
+# FORMAT at once, naming the mark and the conversion to run.
+bom_case() {
+	xf --input "$1"
+	assert_status 100
+	assert_equal "${#lines[@]}" 0
+	assert_stderr_contains "msg=\"the input starts with a $3 byte order mark, but $2 is UTF-8 (convert it first: iconv -f $3 -t UTF-8)\""
+}
+
+@test "json, geojson and singer input starting with a UTF-16 or UTF-32 byte order mark fails at once, naming the mark and the conversion to run" {
+	{ printf '\xff\xfe'; printf '[{"a":1}]' | iconv -t UTF-16LE; } >"$T/in"
+	bom_case json JSON UTF-16LE
+	{ printf '\xff\xfe\0\0'; printf '{"type":"FeatureCollection","features":[]}' | iconv -t UTF-32LE; } >"$T/in"
+	bom_case geojson GeoJSON UTF-32LE
+	{ printf '\xfe\xff'; printf '{"type":"STATE","value":{}}\n' | iconv -t UTF-16BE; } >"$T/in"
+	bom_case singer "Singer's JSON" UTF-16BE
+	# converted as told, the UTF-8 byte order mark left is dropped
+	{ printf '\xff\xfe'; printf '[{"a":1}]' | iconv -t UTF-16LE; } | iconv -f UTF-16LE -t UTF-8 >"$T/in"
+	xf --input json
+	assert_status 0
+	assert_equal "${lines[1]}" "$(rec '{"a":1}')"
+	assert_stderr_contains "msg=done bytes=12 records=1 rejects=0"
+}
+
 @test "csv: an unterminated quoted field at the end of the input fails with its row and byte offset, after the rows before it and a checkpoint at the last complete row" {
 	printf 'a,b\n1,2\n3,"open\n4,5\n' >"$T/in"
 	xf --input csv

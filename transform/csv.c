@@ -591,33 +591,6 @@ resume(struct csv *c)
 }
 
 /*
- * The UTF-16 or UTF-32 a byte order mark at the start of the input names
- * (UTF-16LE, UTF-16BE, UTF-32LE, UTF-32BE), or NULL. UTF-32LE's mark
- * begins as UTF-16LE's does: 4 bytes that are both are UTF-32 (as UTF-16
- * they would start with a NUL character).
- */
-static const char *
-bom(struct xf_file *f)
-{
-	const unsigned char *u;
-	const char *p;
-	size_t n;
-
-	if (ds_reader_peek(f->rd, 4, &p, &n) != 0 || n < 2)
-		return NULL;
-	u = (const unsigned char *)p;
-	if (n >= 4 && memcmp(u, "\xff\xfe\0\0", 4) == 0)
-		return "UTF-32LE";
-	if (n >= 4 && memcmp(u, "\0\0\xfe\xff", 4) == 0)
-		return "UTF-32BE";
-	if (u[0] == 0xff && u[1] == 0xfe)
-		return "UTF-16LE";
-	if (u[0] == 0xfe && u[1] == 0xff)
-		return "UTF-16BE";
-	return NULL;
-}
-
-/*
  * The bits of the UTF-16 or UTF-32 an encoding name spells (UTF-16,
  * utf16le, UTF-32BE: 16 or 32, with *order what follows, "" or "LE" or
  * "BE"), or 0 for another encoding.
@@ -645,7 +618,7 @@ wide_bits(const char *enc, const char **order)
 static const char *
 wide(struct xf_file *f, const char *enc)
 {
-	const char *mark = bom(f), *order = "", *morder = "";
+	const char *mark = xf_file_bom(f), *order = "", *morder = "";
 	int bits = enc != NULL ? wide_bits(enc, &order) : 0;
 
 	if (enc == NULL)

@@ -70,6 +70,37 @@ xf_file_utf16(struct xf_file *f, const char *encoding)
 	f->width = strstr(encoding, "32") != NULL ? 4 : 2;
 }
 
+const char *
+xf_file_bom(struct xf_file *f)
+{
+	const unsigned char *u;
+	const char *p;
+	size_t n;
+
+	if (ds_reader_peek(f->rd, 4, &p, &n) != 0 || n < 2)
+		return NULL;
+	u = (const unsigned char *)p;
+	if (n >= 4 && memcmp(u, "\xff\xfe\0\0", 4) == 0)
+		return "UTF-32LE";
+	if (n >= 4 && memcmp(u, "\0\0\xfe\xff", 4) == 0)
+		return "UTF-32BE";
+	if (u[0] == 0xff && u[1] == 0xfe)
+		return "UTF-16LE";
+	if (u[0] == 0xfe && u[1] == 0xff)
+		return "UTF-16BE";
+	return NULL;
+}
+
+void
+xf_file_utf8_only(struct xf_file *f, const char *format)
+{
+	const char *mark = xf_file_bom(f);
+
+	if (mark != NULL)
+		xf_file_fail(f, "the input starts with a %s byte order mark, but %s is UTF-8"
+		    " (convert it first: iconv -f %s -t UTF-8)", mark, format, mark);
+}
+
 /*
  * Bytes of UTF-16 (width 2) or UTF-32 (width 4) input behind the UTF-8
  * bytes [p, e) converted from it.

@@ -73,6 +73,20 @@ void	xf_file_free(struct xf_file *f);
  */
 void	xf_file_utf16(struct xf_file *f, const char *encoding);
 
+/*
+ * The UTF-16 or UTF-32 a byte order mark at the start of the input names
+ * (UTF-16LE, UTF-16BE, UTF-32LE, UTF-32BE; static), or NULL. UTF-32LE's
+ * mark begins as UTF-16LE's does: 4 bytes that are both are UTF-32 (as
+ * UTF-16 they would start with a NUL character). Before the first read.
+ */
+const char *xf_file_bom(struct xf_file *f);
+
+/*
+ * Fail (xf_file_fail) when the input starts with a UTF-16 or UTF-32 byte
+ * order mark: format (its name, "JSON") is UTF-8 only. Before the first read.
+ */
+void	xf_file_utf8_only(struct xf_file *f, const char *format);
+
 /* XF_OFF of UTF-16 or UTF-32 input: the input offset of the converted byte at p. */
 uint64_t xf_file_off(struct xf_file *f, const char *p);
 

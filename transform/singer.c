@@ -317,6 +317,7 @@ xf_singer(struct xf_file *f, size_t maxline, int tsset)
 	f->cleanup = singer_free;
 	f->cleanup_arg = c;
 	c->tsset = tsset;
+	xf_file_utf8_only(f, "Singer's JSON");
 	while ((rc = ds_reader_next(f->rd, &line, &len)) != DS_READ_EOF) {
 		if (rc == DS_READ_ERR)
 			xf_file_fail(f, "stdin: %s (after line %llu)", ds_reader_error(f->rd),
