@@ -598,11 +598,15 @@ resume(struct csv *c)
 static int
 wide_bits(const char *enc, const char **order)
 {
+	int bits;
+
 	if (strncasecmp(enc, "UTF", 3) != 0)
 		return 0;
 	enc += 3 + (enc[3] == '-');
-	*order = enc + 2;
-	return strncmp(enc, "16", 2) == 0 ? 16 : strncmp(enc, "32", 2) == 0 ? 32 : 0;
+	bits = strncmp(enc, "16", 2) == 0 ? 16 : strncmp(enc, "32", 2) == 0 ? 32 : 0;
+	if (bits != 0)
+		*order = enc + 2;
+	return bits;
 }
 
 /*
