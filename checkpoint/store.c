@@ -185,27 +185,56 @@ cp_store_list(PGconn *conn)
 	return DS_EX_OK;
 }
 
+/*
+ * The status query: a row per stream (stream, age in seconds or NULL,
+ * unacknowledged schema changes, records, has_more, NULL, NULL, file),
+ * but a file stream of ds-files (PREFIX.NAME.SUM: a prefix without a dot,
+ * 16 hexadecimal digits, a file position or no cursor) that is finished
+ * and without unacknowledged changes has no row of its own: a row per
+ * PREFIX ("PREFIX.*") stands for all the files of that source, its age
+ * that of the file loaded last (finished or not), with the files loaded
+ * whole and the stream of the newest.
+ */
+static const char status_sql[] =
+    "WITH s AS (SELECT s.stream, greatest(k.updated_at, c.last_loaded_at) AS at,"
+    " floor(extract(epoch FROM now() - greatest(k.updated_at, c.last_loaded_at)))::bigint"
+    "  AS age,"
+    " (SELECT count(*) FROM ds_schema_changes d WHERE d.stream = s.stream"
+    "  AND d.acked_at IS NULL) AS drift,"
+    " coalesce(k.records, c.records, 0) AS records, k.has_more,"
+    " CASE WHEN k.has_more IS NOT NULL"
+    "  AND s.stream ~ '^[A-Za-z0-9][A-Za-z0-9_-]*[.].+[.][0-9a-f]{16}$'"
+    "  AND (k.cursor IS NULL OR k.cursor ~ '^offset=[0-9]+ (row|element|feature)=[0-9]+$')"
+    "  THEN substring(s.stream FROM '^[^.]+') END AS src"
+    " FROM (SELECT stream FROM ds_checkpoints UNION SELECT stream FROM ds_catalog) s"
+    " LEFT JOIN ds_checkpoints k USING (stream) LEFT JOIN ds_catalog c USING (stream))"
+    " SELECT * FROM (SELECT stream, age, drift, records, has_more, NULL::bigint,"
+    " NULL, src IS NOT NULL FROM s"
+    " WHERE src IS NULL OR has_more OR drift > 0"
+    " UNION ALL SELECT src || '.*', min(age), 0, sum(records), NULL,"
+    " count(*) FILTER (WHERE NOT has_more),"
+    " (array_agg(stream ORDER BY at DESC, stream))[1], false FROM s"
+    " WHERE src IS NOT NULL GROUP BY src) u"
+    " ORDER BY stream COLLATE \"C\"";
+
 int
 cp_store_status(PGconn *conn, long long max_age)
 {
 	struct ds_buf b = { 0 };
 	PGresult *res;
 	long long a;
-	int i, bad = 0, stale, drift;
+	int i, bad = 0, stale, drift, finished, source;
 
 	if (!ds_migrate_applied(conn))
 		return DS_EX_OK;
-	res = ds_db_exec(conn, "SELECT s.stream,"
-	    " floor(extract(epoch FROM now() - greatest(k.updated_at, c.last_loaded_at)))::bigint,"
-	    " (SELECT count(*) FROM ds_schema_changes d WHERE d.stream = s.stream"
-	    "  AND d.acked_at IS NULL),"
-	    " coalesce(k.records, c.records, 0), k.has_more"
-	    " FROM (SELECT stream FROM ds_checkpoints UNION SELECT stream FROM ds_catalog) s"
-	    " LEFT JOIN ds_checkpoints k USING (stream) LEFT JOIN ds_catalog c USING (stream)"
-	    " ORDER BY s.stream", "cannot read the streams' status");
+	res = ds_db_exec(conn, status_sql, "cannot read the streams' status");
 	for (i = 0; i < PQntuples(res); i++) {
 		a = PQgetisnull(res, i, 1) ? -1 : strtoll(PQgetvalue(res, i, 1), NULL, 10);
-		stale = max_age >= 0 && (a < 0 || a > max_age);
+		finished = !PQgetisnull(res, i, 4) && PQgetvalue(res, i, 4)[0] == 'f';
+		source = !PQgetisnull(res, i, 5);
+		/* a file loaded whole is judged with its source, never alone */
+		stale = max_age >= 0 && (a < 0 || a > max_age) &&
+		    !(finished && PQgetvalue(res, i, 7)[0] == 't');
 		drift = strtoll(PQgetvalue(res, i, 2), NULL, 10) > 0;
 		ds_buf_reset(&b);
 		ds_buf_printf(&b, "%s %s age=", PQgetvalue(res, i, 0),
@@ -214,8 +243,12 @@ cp_store_status(PGconn *conn, long long max_age)
 			age(&b, a);
 		else
 			ds_buf_adds(&b, "never");
+		if (source)
+			ds_buf_printf(&b, " files=%s", PQgetvalue(res, i, 5));
 		ds_buf_printf(&b, " records=%s", PQgetvalue(res, i, 3));
-		if (!PQgetisnull(res, i, 4) && PQgetvalue(res, i, 4)[0] == 'f')
+		if (source)
+			ds_buf_printf(&b, " newest=%s", PQgetvalue(res, i, 6));
+		if (finished)
 			ds_buf_adds(&b, " finished");
 		if (stale) {
 			ds_buf_adds(&b, " max_age=");

@@ -324,6 +324,12 @@ ds_reader_offset(const struct ds_reader *r)
 }
 
 uint64_t
+ds_reader_consumed(const struct ds_reader *r)
+{
+	return r->consumed;
+}
+
+uint64_t
 ds_reader_lineno(const struct ds_reader *r)
 {
 	return r->lineno;

@@ -59,6 +59,9 @@ int	ds_reader_chunk(struct ds_reader *r, char **p, size_t *n);
 
 /* Byte offset (in the decompressed stream) of the last line's first byte. */
 uint64_t ds_reader_offset(const struct ds_reader *r);
+
+/* Bytes (decompressed) handed out or skipped so far: at the end, the input's. */
+uint64_t ds_reader_consumed(const struct ds_reader *r);
 /* 1-based number of the last line returned. */
 uint64_t ds_reader_lineno(const struct ds_reader *r);
 /* Non-zero when the input is zstd. */

@@ -88,6 +88,77 @@ rows() {
 	assert_status 3
 }
 
+# age_all: every stream's last load three hours ago.
+age_all() {
+	sql "update ds_checkpoints set updated_at = updated_at - interval '3 hours';
+	    update ds_catalog set last_loaded_at = last_loaded_at - interval '3 hours'" >/dev/null
+}
+
+@test "ds-checkpoint status judges a file source by its file loaded last: one line per prefix, a file loaded long ago is never stale alone, a file stopped midway keeps its own line" {
+	mkdir "$T/permits"
+	printf 'a,b\n1,x\n2,y\n' >"$T/dir/a.csv"
+	printf 'a,b\n3,z\n' >"$T/dir/b.csv"
+	printf 'a,b\n4,w\n' >"$T/permits/p.csv"
+	# a file stopped midway, and a stream of another kind whose name looks like a file's
+	ds-checkpoint set files.x.csv.0123456789abcdef 'offset=4 row=1'
+	printf '%s\n' '{"$ds":"checkpoint","stream":"api.x.0123456789abcdef","seq":1,"cursor":"c9","has_more":false,"records":0}' | ds-load 2>/dev/null
+	ds-files "$T/dir" 2>/dev/null
+	ds-files --stream permits "$T/permits" 2>/dev/null
+	sb=files.b.csv.$(sha256sum "$T/dir/b.csv" | cut -c1-16)
+	sp=permits.p.csv.$(sha256sum "$T/permits/p.csv" | cut -c1-16)
+	# every line fresh, then every line stale: the same four lines
+	for when in now 3h; do
+		[ "$when" = now ] || age_all
+		run --separate-stderr ds-checkpoint status --max-age 1h
+		if [ "$when" = now ]; then
+			assert_status 0
+			st='ok age=0s' stale=''
+		else
+			assert_status 1
+			st='STALE age=3h' stale=' max_age=60m'
+		fi
+		assert_equal "$stderr" ""
+		assert_equal "$output" "$(printf '%s\n' "api.x.0123456789abcdef $st records=0 finished$stale" \
+		    "files.* $st files=2 records=3 newest=$sb$stale" \
+		    "files.x.csv.0123456789abcdef $st records=0$stale" \
+		    "permits.* $st files=1 records=1 newest=$sp$stale")"
+	done
+	# a new file makes its source fresh; the old files stay out of the check
+	printf 'a,b\n5,v\n' >"$T/dir/c.csv"
+	ds-files "$T/dir" 2>/dev/null
+	ds-checkpoint reset files.x.csv.0123456789abcdef
+	run --separate-stderr ds-checkpoint status --max-age 1h
+	assert_status 1
+	assert_equal "${lines[1]}" "files.* ok age=0s files=3 records=4 newest=files.c.csv.$(sha256sum "$T/dir/c.csv" | cut -c1-16)"
+	assert_equal "${lines[2]}" "permits.* STALE age=3h files=1 records=1 newest=$sp max_age=60m"
+	assert_equal "${#lines[@]}" 3
+	printf 'a,b\n6,u\n' >"$T/permits/q.csv"
+	ds-files --stream permits "$T/permits" 2>/dev/null
+	sql "update ds_checkpoints set updated_at = now() where stream like 'api.%'" >/dev/null
+	run --separate-stderr ds-checkpoint status --max-age 1h
+	assert_status 0
+	assert_equal "$stderr" ""
+	assert_equal "${lines[2]}" "permits.* ok age=0s files=2 records=2 newest=permits.q.csv.$(sha256sum "$T/permits/q.csv" | cut -c1-16)"
+	# a file with a schema change not acknowledged: its own line, finished, never stale
+	mkdir "$T/drift"
+	printf 'a,b\n7,t\n8,NA\n' >"$T/drift/n.csv"
+	ds-files --stream drift "$T/drift" -- --csv-null NA 2>/dev/null
+	sn=drift.n.csv.$(sha256sum "$T/drift/n.csv" | cut -c1-16)
+	age_all
+	run --separate-stderr ds-checkpoint status --max-age 1h
+	assert_status 1
+	assert_equal "${lines[1]}" "drift.* STALE age=3h files=1 records=2 newest=$sn max_age=60m"
+	assert_equal "${lines[2]}" "$sn DRIFT age=3h records=2 finished unacknowledged_schema_changes=1"
+	ds-checkpoint ack "$sn"
+	run --separate-stderr ds-checkpoint status
+	assert_status 0
+	assert_equal "${lines[1]}" "drift.* ok age=3h files=1 records=2 newest=$sn"
+	assert_equal "${lines[2]}" "files.* ok age=3h files=3 records=4 newest=files.c.csv.$(sha256sum "$T/dir/c.csv" | cut -c1-16)"
+	run --separate-stderr ds-files --stream a.b "$T/dir"
+	assert_status 64
+	assert_stderr_contains "--stream: a prefix holds only letters, digits, '_' and '-'"
+}
+
 @test "a bad file stops the run with ds-transform's status, everything before its error loaded and checkpointed; a bad --input is a usage error" {
 	printf 'a,b\n1,x\n2,"open\n' >"$T/dir/bad.csv"
 	run --separate-stderr ds-files "$T/dir"
@@ -156,6 +227,12 @@ rows() {
 	assert_equal "$(sql "select count(*) from events")" 3
 }
 
+# copy URL: where ds-files keeps URL's download in $T/state: its name in a
+# directory named by the URL's SHA-256 (16 hex digits).
+copy() {
+	printf '%s/%s/%s' "$T/state" "$(printf '%s' "$1" | sha256sum | cut -c1-16)" "${1##*/}"
+}
+
 # big_csv N WORD: the served file big.csv, rows "i,WORDi" for i in 1..N.
 big_csv() {
 	{ echo 'a,b'; for i in $(seq 1 "$1"); do echo "$i,$2$i"; done; } >"$T/srv/big.csv"
@@ -170,7 +247,7 @@ cut_download() {
 	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
 	assert_status 111
 	assert_stderr_contains 'msg="download failed: the next run resumes it"'
-	assert_equal "$(stat -c %s "$T/state/big.csv.part")" 100
+	assert_equal "$(stat -c %s "$(copy "$MOCK_BASE/files/big.csv").part")" 100
 }
 
 @test "a file download cut short resumes with Range on the next run, then loads exactly once" {
@@ -180,7 +257,7 @@ cut_download() {
 	assert_status 0
 	assert_stderr_contains 'msg="resuming the download"'
 	grep -q 'path=/files/big.csv status=206' "$MOCK_LOG"
-	cmp "$T/state/big.csv" "$T/srv/big.csv"
+	cmp "$(copy "$MOCK_BASE/files/big.csv")" "$T/srv/big.csv"
 	assert_equal "$(sql "select count(*), count(distinct data->>'a') from events")" "50|50"
 }
 
@@ -191,13 +268,38 @@ cut_download() {
 	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
 	assert_status 111
 	assert_stderr_contains 'msg="the file changed since the cut download: starting it over"'
-	assert_equal "$(stat -c %s "$T/state/big.csv.part")" 100
-	cmp -n 100 "$T/state/big.csv.part" "$T/srv/big.csv"
+	assert_equal "$(stat -c %s "$(copy "$MOCK_BASE/files/big.csv").part")" 100
+	cmp -n 100 "$(copy "$MOCK_BASE/files/big.csv").part" "$T/srv/big.csv"
 	run --separate-stderr ds-files --state-dir "$T/state" "$MOCK_BASE/files/big.csv"
 	assert_status 0
 	assert_stderr_contains 'msg="resuming the download"'
-	cmp "$T/state/big.csv" "$T/srv/big.csv"
+	cmp "$(copy "$MOCK_BASE/files/big.csv")" "$T/srv/big.csv"
 	assert_equal "$(sql "select count(*), count(*) filter (where data->>'b' like 'new%') from events")" "60|60"
+}
+
+@test "two URLs ending in the same file name keep a copy each in --state-dir, so the next run's conditional GETs get 304 for both; logs name the URL beside the copy" {
+	mkdir "$T/srv" "$T/srv2"
+	printf 'a,b\n1,x\n' >"$T/srv/p.csv"
+	printf 'a,b\n2,y\n' >"$T/srv2/p.csv"
+	start_mock --files "$T/srv2" --log
+	url2=$MOCK_BASE/files/p.csv log2=$MOCK_LOG
+	start_mock --files "$T/srv" --log
+	url1=$MOCK_BASE/files/p.csv
+	run --separate-stderr ds-files --state-dir "$T/state" "$url1" "$url2"
+	assert_status 0
+	assert_stderr_contains "msg=\"loading\" file=$(copy "$url1") url=$url1 stream=files.p.csv."
+	assert_stderr_contains "msg=\"loading\" file=$(copy "$url2") url=$url2 stream=files.p.csv."
+	assert_stderr_contains 'msg="done" loaded=2 skipped=0'
+	assert_equal "$(rows)" "$(printf '%s\n' 'p.csv|1|x' 'p.csv|2|y')"
+	cmp "$(copy "$url1")" "$T/srv/p.csv"
+	cmp "$(copy "$url2")" "$T/srv2/p.csv"
+	run --separate-stderr ds-files --state-dir "$T/state" "$url1" "$url2"
+	assert_status 0
+	assert_stderr_contains "msg=\"not modified\" url=$url1"
+	assert_stderr_contains "msg=\"not modified\" url=$url2"
+	assert_stderr_contains "msg=\"already loaded\" file=$(copy "$url2") url=$url2 stream=files.p.csv."
+	assert_stderr_contains 'msg="done" loaded=0 skipped=2'
+	assert_equal "$(grep -c 'path=/files/p.csv status=304' "$MOCK_LOG" "$log2" | paste -sd' ')" "$MOCK_LOG:1 $log2:1"
 }
 
 @test "--db reaches ds-load and ds-checkpoint in their environment, never in their argv" {

@@ -657,3 +657,40 @@ pages() {
 	assert_status 7
 	assert_stderr_contains "Failed to connect"
 }
+
+@test "--files DIR serves /files/NAME with ETag and Last-Modified: 304 to a matching If-None-Match or If-Modified-Since, 206 to Range bytes=N- unless If-Range names another version, 416 past the end, 404 otherwise" {
+	mkdir "$BATS_TEST_TMPDIR/srv"
+	printf 'a,b\n1,x\n2,y\n' >"$BATS_TEST_TMPDIR/srv/p.csv"
+	touch "$BATS_TEST_TMPDIR/srv/.hidden"
+	start_mock --files "$BATS_TEST_TMPDIR/srv"
+	get "$MOCK_BASE/files/p.csv"
+	assert_status 0
+	assert_equal "$code" 200
+	assert_equal "$output" "$(cat "$BATS_TEST_TMPDIR/srv/p.csv")"
+	assert_equal "$stderr" ""
+	etag=$(hdr ETag) lastmod=$(hdr Last-Modified)
+	# the ETag is the size and the modification time in nanoseconds, in hex
+	mt=$(stat -c %.9Y "$BATS_TEST_TMPDIR/srv/p.csv")
+	assert_equal "$etag" "$(printf '"%x-%x"' 12 "$((${mt%.*} * 1000000000 + 10#${mt#*.}))")"
+	assert_equal "$lastmod" "$(TZ=GMT LC_ALL=C date -r "$BATS_TEST_TMPDIR/srv/p.csv" '+%a, %d %b %Y %H:%M:%S GMT')"
+	assert_equal "$(hdr Accept-Ranges)" bytes
+	get "$MOCK_BASE/files/p.csv" -H "If-None-Match: $etag"
+	assert_equal "$code|$output|$(hdr ETag)" "304||$etag"
+	get "$MOCK_BASE/files/p.csv" -H "If-Modified-Since: $lastmod"
+	assert_equal "$code|$output" "304|"
+	get "$MOCK_BASE/files/p.csv" -H 'If-None-Match: "other"' -H "If-Modified-Since: $lastmod"
+	assert_equal "$code" 200
+	get "$MOCK_BASE/files/p.csv" -H 'Range: bytes=4-'
+	assert_equal "$code|$output|$(hdr Content-Range)" "206|1,x
+2,y|bytes 4-11/12"
+	get "$MOCK_BASE/files/p.csv" -H 'Range: bytes=4-' -H "If-Range: $etag"
+	assert_equal "$code" 206
+	get "$MOCK_BASE/files/p.csv" -H 'Range: bytes=4-' -H 'If-Range: "other"'
+	assert_equal "$code|$output" "200|$(cat "$BATS_TEST_TMPDIR/srv/p.csv")"
+	get "$MOCK_BASE/files/p.csv" -H 'Range: bytes=12-'
+	assert_equal "$code" 416
+	for path in files/nope.csv files/.hidden files/ files/../srv/p.csv; do
+		get "$MOCK_BASE/$path" --path-as-is
+		assert_equal "$path: $code" "$path: 404"
+	done
+}

@@ -87,6 +87,12 @@ csv_acid_cases=(
 	'{"a":"1","b":"2","c":"3"}'
 	utf8 'a,b,c\n1,2,3\n4,5,ʤ\n'
 	$'{"a":"1","b":"2","c":"3"}\n{"a":"4","b":"5","c":"ʤ"}'
+	location_coordinates $'Contact Phone Number,Location Coordinates,Cities,Counties\n02095257564,37°36\'37.8"N 121°2\'17.9"W,Modesto,Stanislaus'
+	$'{"Contact Phone Number":"02095257564","Location Coordinates":"37°36\'37.8\\"N 121°2\'17.9\\"W","Cities":"Modesto","Counties":"Stanislaus"}'
+	null 'a,b,c\n1,,2\n3,"NULL",4\n5,NULL,6\n'
+	$'{"a":"1","b":"","c":"2"}\n{"a":"3","b":"NULL","c":"4"}\n{"a":"5","b":"NULL","c":"6"}'
+	newlines_cr 'a,b,c\r1,2,3\r"Once upon \ra time",5,6\r7,8,9\r'
+	$'{"a":"1","b":"2","c":"3"}\n{"a":"Once upon \\ra time","b":"5","c":"6"}\n{"a":"7","b":"8","c":"9"}'
 	rfc4180_quoted_crlf_last_line_without_end 'h1,h2,h3\r\n"aaa","b\r\nbb","ccc"\r\nzzz,yyy,xxx'
 	$'{"h1":"aaa","h2":"b\\r\\nbb","h3":"ccc"}\n{"h1":"zzz","h2":"yyy","h3":"xxx"}'
 	rfc4180_doubled_quote '"h1","h2","h3"\r\n"aaa","b""bb","ccc"\r\n'
@@ -119,22 +125,54 @@ csv_acid_cases=(
 	'{"ñ":"x","":"y","😀":"z"}'
 )
 
-@test "csv acid tests: the csv-spectrum files, RFC 4180's examples and the cases it leaves open give exactly the documented records" {
-	local c n got want
+@test "csv acid tests: the csv-spectrum files, RFC 4180's examples and the cases it leaves open give exactly the documented records, with or without a line end after the last row" {
+	local c n got want name
 	# c, not i: bats' own functions assign i
 	for ((c = 0; c < ${#csv_acid_cases[@]}; c += 3)); do
-		# shellcheck disable=SC2059 # the case's file is written from its printf format
-		printf "${csv_acid_cases[c + 1]}" >"$T/in"
-		xf --input csv
-		assert_status 0
-		want=${csv_acid_cases[c + 2]}
-		got=$(printf '%s\n' "${lines[@]}" | sed -n 's/^{"stream":"events","id":"\([0-9a-f]*\)","type":null,"ts":null,"hash":"\1","data":\(.*\)}$/\2/p')
-		assert_equal "${csv_acid_cases[c]}: $got" "${csv_acid_cases[c]}: $want"
-		n=$(printf '%s' "$want" | grep -c '^{' || true)
-		assert_equal "${csv_acid_cases[c]}: $(printf '%s\n' "${lines[@]}" | grep -c '^{"stream"' || true) records" "${csv_acid_cases[c]}: $n records"
-		assert_equal "${csv_acid_cases[c]}: ${lines[-1]:0:44}" "${csv_acid_cases[c]}: "'{"$ds":"checkpoint","stream":"events","seq":'
-		assert_stderr_contains "records=$n rejects=0"
+		for cut in no yes; do
+			# shellcheck disable=SC2059 # the case's file is written from its printf format
+			printf "${csv_acid_cases[c + 1]}" >"$T/in"
+			name="${csv_acid_cases[c]} (last line end cut: $cut)"
+			# the same file without the line end its last row has (LF, CRLF or CR)
+			[ "$cut" = no ] || perl -0777 -pi -e 's/(?:\r\n|\n|\r)\z//' "$T/in"
+			xf --input csv
+			assert_status 0
+			want=${csv_acid_cases[c + 2]}
+			got=$(printf '%s\n' "${lines[@]}" | sed -n 's/^{"stream":"events","id":"\([0-9a-f]*\)","type":null,"ts":null,"hash":"\1","data":\(.*\)}$/\2/p')
+			assert_equal "$name: $got" "$name: $want"
+			n=$(printf '%s' "$want" | grep -c '^{' || true)
+			assert_equal "$name: $(printf '%s\n' "${lines[@]}" | grep -c '^{"stream"' || true) records" "$name: $n records"
+			assert_equal "$name: ${lines[-1]:0:44}" "$name: "'{"$ds":"checkpoint","stream":"events","seq":'
+			assert_stderr_contains "msg=done bytes=$(wc -c <"$T/in") records=$n rejects=0"
+		done
 	done
+}
+
+@test "csv: the csv-spectrum degree signs in Latin-1 are a reject naming the row and byte unless --encoding ISO-8859-1 says so" {
+	printf 'Contact Phone Number,Location Coordinates,Cities,Counties\n02095257564,37\xb036\x2737.8"N 121\xb02\x2717.9"W,Modesto,Stanislaus' >"$T/in"
+	xf --input csv
+	assert_status 0
+	assert_equal "${lines[0]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 2 at byte 58: field 2 is not valid UTF-8 at byte 72","raw":"02095257564,37�36'"'"'37.8\"N 121�2'"'"'17.9\"W,Modesto,Stanislaus"}'
+	assert_equal "${#lines[@]}" 2
+	assert_stderr_contains "records=0 rejects=1"
+	xf --input csv --encoding ISO-8859-1
+	assert_status 0
+	assert_equal "${lines[1]:0:20}" '{"stream":"events","'
+	[[ ${lines[1]} == *'"data":{"Contact Phone Number":"02095257564","Location Coordinates":"37°36'"'"'37.8\"N 121°2'"'"'17.9\"W","Cities":"Modesto","Counties":"Stanislaus"}}' ]]
+	assert_stderr_contains "records=1 rejects=0"
+}
+
+@test "csv: a header with an empty name keeps it as the key \"\"; two empty names, like any repeated name, refuse the file naming both columns" {
+	printf 'a,,c\n1,2,3\n' >"$T/in"
+	xf --input csv
+	assert_status 0
+	h=$(sha '{"":"2","a":"1","c":"3"}')
+	assert_equal "${lines[1]}" "{\"stream\":\"events\",\"id\":\"$h\",\"type\":null,\"ts\":null,\"hash\":\"$h\",\"data\":{\"a\":\"1\",\"\":\"2\",\"c\":\"3\"}}"
+	printf 'a,,c,\n1,2,3,4\n' >"$T/in"
+	xf --input csv
+	assert_status 100
+	assert_equal "${#lines[@]}" 0
+	assert_stderr_contains 'msg="csv header (row 1 at byte 0): column 4 repeats the name of column 2: \"\""'
 }
 
 @test "csv: --csv-header names the columns of a file without a header row, --csv-delimiter '\\t' splits on tabs, --csv-null makes that unquoted spelling null" {
@@ -169,39 +207,133 @@ csv_acid_cases=(
 	xf --input csv --encoding NO-SUCH-CHARSET
 	assert_status 64
 	assert_stderr_contains "--encoding NO-SUCH-CHARSET: iconv cannot convert it to UTF-8"
+	# an encoding whose delimiter, quote or line end is not that ASCII byte
+	for enc in UCS-4 UCS-2 EBCDIC-US; do
+		xf --input csv --encoding "$enc"
+		assert_status 64
+		assert_equal "${#lines[@]}" 0
+		assert_stderr_contains "msg=\"--encoding $enc: its delimiter, quote and line ends are not the ASCII bytes (name UTF-16 or UTF-32 as such, or an encoding of bytes)\""
+	done
+}
+
+# wide_rows SIZE ENCODING...: $T/in, the rows id,name / 1,"Smith, J" /
+# 2,Zürich 😀 in UTF-16 or UTF-32 with a BOM (SIZE bytes), read without
+# --encoding and with each ENCODING: the two records, offsets in input bytes.
+wide_rows() {
+	local size=$1 enc
+	shift
+	for enc in "" "$@"; do
+		xf --input csv ${enc:+--encoding "$enc"}
+		assert_status 0
+		assert_equal "${lines[1]}" "$(rec '{"id":"1","name":"Smith, J"}')"
+		assert_equal "${lines[2]}" "$(rec '{"id":"2","name":"Zürich 😀"}')"
+		assert_equal "${lines[3]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset='"$size"' row=3","has_more":false,"records":2}'
+		assert_equal "${#lines[@]}" 4
+		assert_stderr_contains "msg=done bytes=$size records=2 rejects=0"
+	done
+}
+
+# wide_resume END OPTION...: ds-transform --input csv OPTION... (a --resume
+# at the third row of wide_rows' file) gives its last record and a
+# checkpoint at END.
+wide_resume() {
+	local end=$1
+	shift
+	xf --input csv "$@"
+	assert_status 0
+	assert_equal "${lines[1]}" "$(rec '{"id":"2","name":"Zürich 😀"}')"
+	assert_equal "${lines[2]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset='"$end"' row=3","has_more":false,"records":1}'
+}
+
+# wide_bad NAME ROW BAD CUT END RAW: $T/in, rows a,b / 1,x / 2,<bad unit>y /
+# 3,z / <a cut last unit> in UTF-16 or UTF-32 (NAME) with a BOM, the third
+# row at byte ROW, its bad unit at byte BAD, the cut unit at byte CUT, END
+# bytes in all, RAW what the cut unit reads as: both rows are rejects
+# naming input offsets, the rest loads.
+wide_bad() {
+	xf --input csv
+	assert_status 0
+	assert_equal "${lines[1]}" "$(rec '{"a":"1","b":"x"}')"
+	assert_equal "${lines[2]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 3 at byte '"$2"': field 2 is not valid '"$1"' at byte '"$3"'","raw":"2,�y"}'
+	assert_equal "${lines[3]}" "$(rec '{"a":"3","b":"z"}')"
+	assert_equal "${lines[4]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 5 at byte '"$4"': 1 fields, the header has 2","raw":"'"$6"'"}'
+	assert_equal "${lines[5]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset='"$5"' row=5","has_more":false,"records":4}'
+	assert_stderr_contains "msg=done bytes=$5 records=2 rejects=2"
 }
 
 @test "csv: UTF-16 with a byte order mark is detected (or named: --encoding UTF-16, UTF-16LE, UTF-16BE) and converted as it streams; offsets and rejects count the input's bytes" {
 	# 2 + 18 + 28 + 26 bytes: the BOM, then rows of 9, 14 and 13 UTF-16 code units
 	{ printf '\xff\xfe'; printf 'id,name\r\n1,"Smith, J"\r\n2,Zürich 😀\r\n' | iconv -f UTF-8 -t UTF-16LE; } >"$T/in"
-	for enc in "" UTF-16 UTF-16LE utf-16le; do
-		xf --input csv ${enc:+--encoding "$enc"}
-		assert_status 0
-		assert_equal "${lines[1]}" "$(rec '{"id":"1","name":"Smith, J"}')"
-		assert_equal "${lines[2]}" "$(rec '{"id":"2","name":"Zürich 😀"}')"
-		assert_equal "${lines[3]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=74 row=3","has_more":false,"records":2}'
-		assert_equal "${#lines[@]}" 4
-		assert_stderr_contains "msg=done bytes=74 records=2 rejects=0"
-	done
+	wide_rows 74 UTF-16 UTF-16LE utf-16le
 	# big-endian without a BOM; resumed from a checkpoint's input offset
 	printf 'id,name\r\n1,"Smith, J"\r\n2,Zürich 😀\r\n' | iconv -f UTF-8 -t UTF-16BE >"$T/in"
-	xf --input csv --encoding UTF-16 --resume "offset=46 row=2"
-	assert_status 0
-	assert_equal "${lines[1]}" "$(rec '{"id":"2","name":"Zürich 😀"}')"
-	assert_equal "${lines[2]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=72 row=3","has_more":false,"records":1}'
+	wide_resume 72 --encoding UTF-16 --resume "offset=46 row=2"
 	xf --input csv --encoding UTF-16BE --resume "offset=47 row=2"
 	assert_status 100
 	assert_stderr_contains "--resume: offset 47 is inside a character"
 	# a surrogate not in a pair (at byte 26) and an odd last byte (at byte 44)
 	{ printf '\xff\xfe'; printf 'a,b\r\n1,x\r\n2,' | iconv -t UTF-16LE; printf '\x3d\xd8'; printf 'y\r\n3,z\r\n' | iconv -t UTF-16LE; printf 'x'; } >"$T/in"
-	xf --input csv
+	wide_bad UTF-16 22 26 44 45 �
+}
+
+@test "csv: UTF-32 with a byte order mark is detected (or named: --encoding UTF-32, UTF-32LE, UTF-32BE) and converted as it streams; offsets and rejects count the input's bytes" {
+	# 4 + 36 + 56 + 48 bytes: the BOM, then rows of 9, 14 and 12 code points
+	{ printf '\xff\xfe\0\0'; printf 'id,name\r\n1,"Smith, J"\r\n2,Zürich 😀\r\n' | iconv -f UTF-8 -t UTF-32LE; } >"$T/in"
+	wide_rows 144 UTF-32 UTF-32LE utf32le
+	# big-endian: by its BOM, or without one as --encoding UTF-32 (Unicode's
+	# default); resumed from a checkpoint's input offset
+	{ printf '\0\0\xfe\xff'; printf 'id,name\r\n1,"Smith, J"\r\n2,Zürich 😀\r\n' | iconv -f UTF-8 -t UTF-32BE; } >"$T/in"
+	wide_resume 144 --resume "offset=96 row=2"
+	tail -c +5 "$T/in" >"$T/nobom" && mv "$T/nobom" "$T/in"
+	wide_resume 140 --encoding UTF-32 --resume "offset=92 row=2"
+	xf --input csv --encoding UTF-32BE --resume "offset=94 row=2"
+	assert_status 100
+	assert_stderr_contains "--resume: offset 94 is inside a character"
+	# a unit over U+10FFFF (at byte 52) and a cut last unit (bytes 88-90)
+	{ printf '\xff\xfe\0\0'; printf 'a,b\r\n1,x\r\n2,' | iconv -t UTF-32LE; printf '\0\0\x11\0'; printf 'y\r\n3,z\r\n' | iconv -t UTF-32LE; printf 'x\0\0'; } >"$T/in"
+	wide_bad UTF-32 44 52 88 91 ���
+}
+
+@test "csv: a UTF-16 or UTF-32 byte order mark that --encoding does not read fails before any row, naming the --encoding to pass" {
+	{ printf '\xff\xfe\0\0'; printf 'a\n1\n' | iconv -t UTF-32LE; } >"$T/in"
+	for enc in UTF-16 UTF-16LE UTF-32BE UTF-8 ISO-8859-1; do
+		xf --input csv --encoding "$enc"
+		assert_status 100
+		assert_equal "${#lines[@]}" 0
+		assert_stderr_contains "msg=\"the input starts with a UTF-32LE byte order mark, which --encoding $enc does not read: pass --encoding UTF-32LE (or none)\""
+	done
+	{ printf '\xfe\xff'; printf 'a\n1\n' | iconv -t UTF-16BE; } >"$T/in"
+	xf --input csv --encoding UTF-16LE
+	assert_status 100
+	assert_equal "${#lines[@]}" 0
+	assert_stderr_contains "pass --encoding UTF-16BE (or none)"
+	xf --input csv --encoding utf16
 	assert_status 0
-	assert_equal "${lines[1]}" "$(rec '{"a":"1","b":"x"}')"
-	assert_equal "${lines[2]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 3 at byte 22: field 2 is not valid UTF-16 at byte 26","raw":"2,�y"}'
-	assert_equal "${lines[3]}" "$(rec '{"a":"3","b":"z"}')"
-	assert_equal "${lines[4]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 5 at byte 44: 1 fields, the header has 2","raw":"�"}'
-	assert_equal "${lines[5]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"offset=45 row=5","has_more":false,"records":4}'
-	assert_stderr_contains "msg=done bytes=45 records=2 rejects=2"
+	assert_equal "${lines[1]}" "$(rec '{"a":"1"}')"
+}
+
+# bom_case FORMAT NAME MARK: $T/in in the encoding MARK names fails as
+# FORMAT at once, naming the mark and the conversion to run.
+bom_case() {
+	xf --input "$1"
+	assert_status 100
+	assert_equal "${#lines[@]}" 0
+	assert_stderr_contains "msg=\"the input starts with a $3 byte order mark, but $2 is UTF-8 (convert it first: iconv -f $3 -t UTF-8)\""
+}
+
+@test "json, geojson and singer input starting with a UTF-16 or UTF-32 byte order mark fails at once, naming the mark and the conversion to run" {
+	{ printf '\xff\xfe'; printf '[{"a":1}]' | iconv -t UTF-16LE; } >"$T/in"
+	bom_case json JSON UTF-16LE
+	{ printf '\xff\xfe\0\0'; printf '{"type":"FeatureCollection","features":[]}' | iconv -t UTF-32LE; } >"$T/in"
+	bom_case geojson GeoJSON UTF-32LE
+	{ printf '\xfe\xff'; printf '{"type":"STATE","value":{}}\n' | iconv -t UTF-16BE; } >"$T/in"
+	bom_case singer "Singer's JSON" UTF-16BE
+	# converted as told, the UTF-8 byte order mark left is dropped
+	{ printf '\xff\xfe'; printf '[{"a":1}]' | iconv -t UTF-16LE; } | iconv -f UTF-16LE -t UTF-8 >"$T/in"
+	xf --input json
+	assert_status 0
+	assert_equal "${lines[1]}" "$(rec '{"a":1}')"
+	assert_stderr_contains "msg=done bytes=12 records=1 rejects=0"
 }
 
 @test "csv: an unterminated quoted field at the end of the input fails with its row and byte offset, after the rows before it and a checkpoint at the last complete row" {
@@ -227,6 +359,25 @@ csv_acid_cases=(
 	xf --input csv
 	assert_status 100
 	assert_stderr_contains 'csv header (row 1 at byte 0): column 3 repeats the name of column 1: \"a\"'
+}
+
+@test "csv: a bad --csv-header is a usage error naming the option and its column, never a byte offset; its names are UTF-8 whatever the --encoding" {
+	printf '1,2,3\n' >"$T/in"
+	xf --input csv --csv-header a,b,a
+	assert_status 64
+	assert_equal "${#lines[@]}" 0
+	assert_stderr_contains 'level=error prog=ds-transform msg="--csv-header: column 3 repeats the name of column 1: \"a\""'
+	[[ $stderr != *byte* ]]
+	xf --input csv --csv-header $'a,\xff,c' --encoding ISO-8859-1
+	assert_status 64
+	assert_equal "${#lines[@]}" 0
+	assert_stderr_contains 'msg="--csv-header: column 2 is not valid UTF-8"'
+	printf 'caf\xe9,2\n' >"$T/in"
+	xf --input csv --csv-header 'né,b' --encoding ISO-8859-1
+	assert_status 0
+	h=$(sha '{"b":"2","né":"café"}')
+	assert_equal "${lines[1]}" "{\"stream\":\"events\",\"id\":\"$h\",\"type\":null,\"ts\":null,\"hash\":\"$h\",\"data\":{\"né\":\"café\",\"b\":\"2\"}}"
+	assert_stderr_contains "records=1 rejects=0"
 }
 
 @test "csv: --checkpoint-every writes checkpoint lines with the offset and row; --resume with one gives exactly the rest" {
@@ -478,6 +629,18 @@ tap_run2() {
 	xf
 	assert_status 0
 	assert_equal "${lines[6]}" '{"$ds":"checkpoint","stream":"events","seq":null,"cursor":"{\"bookmarks\":{\"users\":{\"since\":\"1\"}}}","has_more":true,"records":2,"state":{"bookmarks":{"users":{"since":"1"}}}}'
+}
+
+@test "singer: the done line counts the bytes read, a last line without a line end and a line over --max-line-bytes included" {
+	tap_part1 >"$T/in"
+	xf --input singer --stream tap
+	assert_status 0
+	assert_stderr_contains "msg=done bytes=$(wc -c <"$T/in") records=2 rejects=0"
+	printf '{"type":"RECORD","stream":"users","record":{"id":4,"name":"%0300d"}}\n' 0 >>"$T/in"
+	printf '%s' '{"type":"STATE","value":{}}' >>"$T/in"
+	xf --input singer --stream tap --max-line-bytes 200
+	assert_status 0
+	assert_stderr_contains "msg=done bytes=$(wc -c <"$T/in") records=2 rejects=1"
 }
 
 @test "singer: a stream without key properties has ids [stream, content hash]: equal records of two such streams are both kept, a repeated one once" {

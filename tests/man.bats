@@ -60,3 +60,29 @@ prog_path() {
 	[ -f "$d/usr/local/share/man/man7/ds.7" ]
 	rm -rf "$d"
 }
+
+# opts: the long options named on stdin, one per line, sorted.
+opts() {
+	grep -o -- '--[a-z][a-z0-9-]*' | sort -u
+}
+
+# readme_synopsis PROG: the indented synopsis under README's "### PROG" heading.
+readme_synopsis() {
+	awk -v h="### $1 " 'index($0, h) == 1 { f = 1; next }
+	    f && /^    / { print; g = 1; next } f && g { exit }' "$DS_TOP/README.md"
+}
+
+@test "ds-transform, ds-files and ds-mockapi name the same options in their usage, their man page's SYNOPSIS and README's synopsis" {
+	for p in ds-transform ds-files ds-mockapi; do
+		case $p in
+		ds-files) u=$("$DS_TOP/scripts/ds-files" --help 2>&1) ;;
+		*) u=$("$DS_BIN/$p" --help 2>&1) ;;
+		esac
+		want=$(printf '%s\n' "$u" | opts)
+		[ "$(printf '%s\n' "$want" | wc -l)" -ge 6 ]
+		assert_equal "$p README: $(readme_synopsis "$p" | opts | paste -sd' ')" "$p README: $(printf '%s\n' "$want" | paste -sd' ')"
+		[ "$p" = ds-mockapi ] && continue	# not installed: no man page
+		syn=$(mandoc -Tascii "$DS_TOP/man/$p.1" | col -b | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p')
+		assert_equal "$p man: $(printf '%s\n' "$syn" | opts | paste -sd' ')" "$p man: $(printf '%s\n' "$want" | paste -sd' ')"
+	done
+}

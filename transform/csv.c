@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <iconv.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,7 +197,7 @@ value(struct csv *c, size_t i, const char **v, size_t *n)
 	const unsigned char *e = s + c->fld[i].len, *t;
 	size_t l;
 
-	if (c->cd != (iconv_t)-1) {
+	if (c->cd != (iconv_t)-1 && !c->optheader) {
 		char *in = (char *)s, *outp;
 		size_t inleft = c->fld[i].len, outleft;
 
@@ -252,9 +253,11 @@ static const char *
 badfield(struct csv *c, size_t i, int rc)
 {
 	ds_buf_reset(&c->what);
-	ds_buf_adds(&c->what, rc == -2 ? "holds a NUL byte" : c->o->encoding != NULL ?
-	    "has bytes invalid in the --encoding" : c->f->cd != NULL ?
-	    "is not valid UTF-16" : "is not valid UTF-8");
+	ds_buf_adds(&c->what, rc == -2 ? "holds a NUL byte" : c->optheader ?
+	    "is not valid UTF-8" : c->o->encoding != NULL ?
+	    "has bytes invalid in the --encoding" : c->f->cd == NULL ?
+	    "is not valid UTF-8" : c->f->width == 4 ? "is not valid UTF-32" :
+	    "is not valid UTF-16");
 	if (!c->fld[i].copied && !c->optheader)
 		ds_buf_printf(&c->what, " at byte %llu", (unsigned long long)XF_OFF(c->f,
 		    c->fld[i].p + c->bad));
@@ -354,7 +357,39 @@ names_column(const struct csv *c, const struct xf_path *path)
 	return 0;
 }
 
-/* The column names: from the row just parsed (header) or from --csv-header. */
+/*
+ * Column i of the header is bad for what (printf of the rest): exit
+ * DS_EX_USAGE naming --csv-header's column, or fail the input naming the
+ * header row and its byte offset (raw).
+ */
+static void __attribute__((noreturn, format(printf, 4, 5)))
+badheader(struct csv *c, const char *raw, size_t i, const char *fmt, ...)
+{
+	struct ds_buf *m = &c->reason;
+	va_list ap;
+	int n;
+
+	ds_buf_reset(m);
+	if (c->optheader)
+		ds_buf_printf(m, "--csv-header: column %zu ", i + 1);
+	else
+		ds_buf_printf(m, "csv header (row %llu at byte %llu): column %zu ",
+		    (unsigned long long)c->row, (unsigned long long)XF_OFF(c->f, raw), i + 1);
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	vsnprintf(ds_buf_reserve(m, (size_t)n + 1), (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	if (c->optheader)
+		ds_diex(DS_EX_USAGE, "%s", m->p);
+	xf_file_fail(c->f, "%s", m->p);
+}
+
+/*
+ * The column names: from the row just parsed (header, at raw) or from
+ * --csv-header (UTF-8 whatever the --encoding: it is command-line text).
+ */
 static void
 set_header(struct csv *c, const char *raw)
 {
@@ -369,17 +404,13 @@ set_header(struct csv *c, const char *raw)
 	c->keylen = ds_xcalloc(c->ncol, sizeof(*c->keylen));
 	for (i = 0; i < c->ncol; i++) {
 		if ((rc = value(c, i, &v, &n)) < 0)
-			xf_file_fail(c->f, "csv header (row %llu at byte %llu): column %zu %s",
-			    (unsigned long long)c->row, (unsigned long long)XF_OFF(c->f, raw),
-			    i + 1, badfield(c, i, rc));
+			badheader(c, raw, i, "%s", badfield(c, i, rc));
 		ds_buf_reset(k);
 		ds_json_put_str(k, v, n);
 		for (j = 0; j < i; j++)
 			if (c->keylen[j] == k->len + 1 && memcmp(c->keys[j], k->p, k->len) == 0)
-				xf_file_fail(c->f, "csv header (row %llu at byte %llu): column %zu"
-				    " repeats the name of column %zu: %s",
-				    (unsigned long long)c->row,
-				    (unsigned long long)XF_OFF(c->f, raw), i + 1, j + 1, k->p);
+				badheader(c, raw, i, "repeats the name of column %zu: %s", j + 1,
+				    k->p);
 		ds_buf_addc(k, ':');
 		c->keys[i] = ds_xstrndup(k->p, k->len);
 		c->keylen[i] = k->len;
@@ -570,35 +601,74 @@ resume(struct csv *c)
 }
 
 /*
- * Non-zero when the encoding is UTF-16 (UTF-16, UTF-16LE, UTF-16BE, as
- * iconv spells them): its delimiters and line ends are two bytes, so the
- * whole input is converted before it is split (xf_file_utf16()).
+ * The bits of the UTF-16 or UTF-32 an encoding name spells (UTF-16,
+ * utf16le, UTF-32BE: 16 or 32, with *order what follows, "" or "LE" or
+ * "BE"), or 0 for another encoding.
  */
 static int
-utf16(const char *encoding)
+wide_bits(const char *enc, const char **order)
 {
-	return strncasecmp(encoding, "UTF-16", 6) == 0 || strncasecmp(encoding, "UTF16", 5) == 0;
+	int bits;
+
+	if (strncasecmp(enc, "UTF", 3) != 0)
+		return 0;
+	enc += 3 + (enc[3] == '-');
+	bits = strncmp(enc, "16", 2) == 0 ? 16 : strncmp(enc, "32", 2) == 0 ? 32 : 0;
+	if (bits != 0)
+		*order = enc + 2;
+	return bits;
 }
 
 /*
- * The UTF-16 its byte order mark names when the input starts with one
- * (UTF-16LE or UTF-16BE), or NULL; without it, UTF-16 is big-endian (RFC
- * 2781). The mark is then converted as U+FEFF, dropped as UTF-8's is, so
- * that input offsets count its two bytes.
+ * What the input is read as when it is UTF-16 or UTF-32 (whose delimiters
+ * and line ends are not single bytes, so the whole input is converted
+ * before it is split: xf_file_utf16()), as an iconv name; NULL for an
+ * encoding of bytes. Without --encoding, a byte order mark decides; UTF-16
+ * and UTF-32 alone follow the mark, and are big-endian without one (RFC
+ * 2781, Unicode's UTF-32). The mark is converted as U+FEFF and dropped as
+ * UTF-8's is, so input offsets count its bytes. A mark that --encoding
+ * does not read fails, naming the --encoding that does.
  */
 static const char *
-utf16_bom(struct xf_file *f)
+wide(struct xf_file *f, const char *enc)
 {
-	const char *p;
-	size_t n;
+	const char *mark = xf_file_bom(f), *order = "", *morder = "";
+	int bits = enc != NULL ? wide_bits(enc, &order) : 0;
 
-	if (ds_reader_peek(f->rd, 2, &p, &n) != 0 || n < 2)
+	if (enc == NULL)
+		return mark;
+	if (mark != NULL) {
+		if (bits == wide_bits(mark, &morder) &&
+		    (*order == '\0' || strcasecmp(order, morder) == 0))
+			return *order == '\0' ? mark : enc;
+		xf_file_fail(f, "the input starts with a %s byte order mark, which --encoding"
+		    " %s does not read: pass --encoding %s (or none)", mark, enc, mark);
+	}
+	if (bits == 0)
 		return NULL;
-	if (memcmp(p, "\xff\xfe", 2) == 0)
-		return "UTF-16LE";
-	if (memcmp(p, "\xfe\xff", 2) == 0)
-		return "UTF-16BE";
-	return NULL;
+	if (*order == '\0')
+		return bits == 16 ? "UTF-16BE" : "UTF-32BE";
+	return enc;
+}
+
+/*
+ * Whether the encoding cd converts from writes the delimiter d (an ASCII
+ * one; another byte is the user's to choose), the quote, CR and LF as
+ * those ASCII bytes alone, as the row parser reads them before converting
+ * each field (not so in UCS-2, UCS-4 or EBCDIC).
+ */
+static int
+ascii_bytes(iconv_t cd, char d)
+{
+	char probe[5] = { (unsigned char)d < 0x80 ? d : ',', '"', '\r', '\n', '\0' };
+	char out[16], *in = probe, *o = out;
+	size_t inleft = 4, outleft = sizeof(out);
+
+	iconv(cd, NULL, NULL, NULL, NULL);
+	if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1 ||
+	    iconv(cd, NULL, NULL, &o, &outleft) == (size_t)-1)
+		return 0;
+	return o - out == 4 && memcmp(out, probe, 4) == 0;
 }
 
 /* Release the csv state and what it holds. */
@@ -642,19 +712,17 @@ xf_csv(struct xf_file *f, const struct xf_csvopts *o)
 	c->nulllen = o->null ? strlen(o->null) : 0;
 	f->cleanup = csv_free;
 	f->cleanup_arg = c;
-	if (o->encoding == NULL)
-		u16 = utf16_bom(f);
-	else if (strcasecmp(o->encoding, "UTF-16") == 0 || strcasecmp(o->encoding, "UTF16") == 0)
-		u16 = (u16 = utf16_bom(f)) != NULL ? u16 : "UTF-16BE";
-	else if (utf16(o->encoding))
-		u16 = o->encoding;
-	if (u16 != NULL)
+	if ((u16 = wide(f, o->encoding)) != NULL)
 		xf_file_utf16(f, u16);
 	else if (o->encoding != NULL && strcasecmp(o->encoding, "UTF-8") != 0 &&
 	    strcasecmp(o->encoding, "UTF8") != 0 &&
 	    (c->cd = iconv_open("UTF-8", o->encoding)) == (iconv_t)-1)
 		ds_diex(DS_EX_USAGE, "--encoding %s: iconv cannot convert it to UTF-8: %s",
 		    o->encoding, strerror(errno));
+	if (c->cd != (iconv_t)-1 && !ascii_bytes(c->cd, o->delim))
+		ds_diex(DS_EX_USAGE, "--encoding %s: its delimiter, quote and line ends are"
+		    " not the ASCII bytes (name UTF-16 or UTF-32 as such, or an encoding"
+		    " of bytes)", o->encoding);
 	while (f->in.len < 3 && xf_file_more(f))
 		;
 	if (f->in.len >= 3 && memcmp(f->in.p, "\xef\xbb\xbf", 3) == 0)

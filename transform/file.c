@@ -102,21 +102,56 @@ xf_file_utf16(struct xf_file *f, const char *encoding)
 		ds_diex(DS_EX_USAGE, "--encoding %s: iconv cannot convert it to UTF-8: %s",
 		    encoding, strerror(errno));
 	f->cd = (void *)cd;
+	f->width = strstr(encoding, "32") != NULL ? 4 : 2;
 }
 
-/* Bytes of UTF-16 input behind the UTF-8 bytes [p, e) converted from it. */
+const char *
+xf_file_bom(struct xf_file *f)
+{
+	const unsigned char *u;
+	const char *p;
+	size_t n;
+
+	if (ds_reader_peek(f->rd, 4, &p, &n) != 0 || n < 2)
+		return NULL;
+	u = (const unsigned char *)p;
+	if (n >= 4 && memcmp(u, "\xff\xfe\0\0", 4) == 0)
+		return "UTF-32LE";
+	if (n >= 4 && memcmp(u, "\0\0\xfe\xff", 4) == 0)
+		return "UTF-32BE";
+	if (u[0] == 0xff && u[1] == 0xfe)
+		return "UTF-16LE";
+	if (u[0] == 0xfe && u[1] == 0xff)
+		return "UTF-16BE";
+	return NULL;
+}
+
+void
+xf_file_utf8_only(struct xf_file *f, const char *format)
+{
+	const char *mark = xf_file_bom(f);
+
+	if (mark != NULL)
+		xf_file_fail(f, "the input starts with a %s byte order mark, but %s is UTF-8"
+		    " (convert it first: iconv -f %s -t UTF-8)", mark, format, mark);
+}
+
+/*
+ * Bytes of UTF-16 (width 2) or UTF-32 (width 4) input behind the UTF-8
+ * bytes [p, e) converted from it.
+ */
 static uint64_t
-utf16_bytes(const unsigned char *p, const unsigned char *e)
+wide_bytes(const unsigned char *p, const unsigned char *e, unsigned width)
 {
 	uint64_t n = 0;
 
 	for (; p < e; p++) {
 		if (*p < 0x80 || (*p >= 0xc0 && *p < 0xf0) || *p == 0xff)
-			n += 2;		/* one code unit */
+			n += width;	/* one code unit */
 		else if (*p >= 0xf0 && *p < 0xf8)
-			n += 4;		/* a surrogate pair */
+			n += 4;		/* a surrogate pair, or one UTF-32 unit */
 		else if (*p == 0xfe)
-			n += 1;		/* an odd last byte */
+			n += 1;		/* a byte of a cut last unit */
 	}
 	return n;
 }
@@ -130,8 +165,8 @@ xf_file_off(struct xf_file *f, const char *p)
 		f->mark = 0;
 		f->markoff = f->inbase;
 	}
-	f->markoff += utf16_bytes((const unsigned char *)f->in.p + f->mark,
-	    (const unsigned char *)p);
+	f->markoff += wide_bytes((const unsigned char *)f->in.p + f->mark,
+	    (const unsigned char *)p, f->width);
 	f->mark = at;
 	return f->markoff;
 }
@@ -153,7 +188,7 @@ convert(struct xf_file *f, int eof)
 	size_t inleft = f->raw.len, outleft, n;
 
 	while (inleft > 0) {
-		/* UTF-8 takes at most 3 bytes for 2 of UTF-16 */
+		/* UTF-8 takes at most 3 bytes for 2 of UTF-16, 4 for 4 of UTF-32 */
 		ds_buf_reserve(&f->in, inleft * 2 + 16);
 		out = f->in.p + f->in.len;
 		outleft = f->in.cap - f->in.len - 1;
@@ -163,8 +198,8 @@ convert(struct xf_file *f, int eof)
 			continue;
 		if (errno == EINVAL && !eof)
 			break;
-		n = inleft >= 2 ? 2 : 1;
-		ds_buf_addc(&f->in, n == 2 ? '\xff' : '\xfe');
+		n = inleft >= f->width ? f->width : 1;
+		ds_buf_addc(&f->in, n == f->width ? '\xff' : '\xfe');
 		in += n;
 		inleft -= n;
 	}

@@ -36,9 +36,10 @@ struct xf_file {
 	struct ds_buf	 tmp;
 	void		(*cleanup)(void *);	/* a format's state, freed before a */
 	void		*cleanup_arg;		/* fail hook is called */
-	/* UTF-16 input (xf_file_utf16()): in holds it converted to UTF-8, so
-	   offsets into in are mapped back to the input's (XF_OFF) */
+	/* UTF-16 or UTF-32 input (xf_file_utf16()): in holds it converted to
+	   UTF-8, so offsets into in are mapped back to the input's (XF_OFF) */
 	void		*cd;		/* iconv_t, or NULL */
+	unsigned	 width;		/* bytes of its code unit: 2 or 4 */
 	struct ds_buf	 raw;		/* input bytes not converted yet */
 	uint64_t	 inread;	/* input bytes read */
 	uint64_t	 inbase;	/* input offset of in.p[0] */
@@ -73,15 +74,30 @@ void	xf_file_sync(struct xf_file *f);
 			    xf_file_off((f), (ptr)))
 
 /*
- * Read the input as UTF-16 (encoding: an iconv name of it; "UTF-16" reads
- * a byte order mark) converted to UTF-8, in chunks: each code unit the
- * input holds that is not UTF-16 (a surrogate not in a pair, an odd last
- * byte) becomes a byte 0xff (0xfe for the odd byte), never valid UTF-8, so
- * that the format rejects what holds it. Before the first read.
+ * Read the input as UTF-16 or UTF-32 (encoding: an iconv name of it, one
+ * holding "32" for UTF-32; "UTF-16" reads a byte order mark) converted to
+ * UTF-8, in chunks: each code unit the input holds that is not UTF-16 or
+ * UTF-32 (a surrogate not in a pair, a value over U+10FFFF) becomes a
+ * byte 0xff, and each byte of a cut last unit a byte 0xfe, never valid
+ * UTF-8, so that the format rejects what holds it. Before the first read.
  */
 void	xf_file_utf16(struct xf_file *f, const char *encoding);
 
-/* XF_OFF of UTF-16 input: the input offset of the converted byte at p. */
+/*
+ * The UTF-16 or UTF-32 a byte order mark at the start of the input names
+ * (UTF-16LE, UTF-16BE, UTF-32LE, UTF-32BE; static), or NULL. UTF-32LE's
+ * mark begins as UTF-16LE's does: 4 bytes that are both are UTF-32 (as
+ * UTF-16 they would start with a NUL character). Before the first read.
+ */
+const char *xf_file_bom(struct xf_file *f);
+
+/*
+ * Fail (xf_file_fail) when the input starts with a UTF-16 or UTF-32 byte
+ * order mark: format (its name, "JSON") is UTF-8 only. Before the first read.
+ */
+void	xf_file_utf8_only(struct xf_file *f, const char *format);
+
+/* XF_OFF of UTF-16 or UTF-32 input: the input offset of the converted byte at p. */
 uint64_t xf_file_off(struct xf_file *f, const char *p);
 
 /* Input bytes read so far. */

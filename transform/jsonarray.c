@@ -403,6 +403,7 @@ xf_jsonarray(struct xf_file *f, int geojson, const char *resume)
 	a->what = geojson ? "feature" : "element";
 	f->cleanup = ja_free;
 	f->cleanup_arg = a;
+	xf_file_utf8_only(f, geojson ? "GeoJSON" : "JSON");
 	if (have(f, 2) && memcmp(f->in.p, "\xef\xbb\xbf", 3) == 0)
 		f->pos = 3;
 	if (resume != NULL && (sscanf(resume, "offset=%llu %15[a-z]=%llu%n", &off, word, &n,

@@ -317,6 +317,7 @@ xf_singer(struct xf_file *f, size_t maxline, int tsset)
 	f->cleanup = singer_free;
 	f->cleanup_arg = c;
 	c->tsset = tsset;
+	xf_file_utf8_only(f, "Singer's JSON");
 	while ((rc = ds_reader_next(f->rd, &line, &len)) != DS_READ_EOF) {
 		if (rc == DS_READ_ERR)
 			xf_file_fail(f, "stdin: %s (after line %llu)", ds_reader_error(f->rd),
@@ -335,7 +336,7 @@ xf_singer(struct xf_file *f, size_t maxline, int tsset)
 	if (c->stated && f->pending > 0)
 		xf_file_checkpoint(f, 1, NULL, 0);
 	xf_file_flush(f);
-	f->base = ds_reader_offset(f->rd);
+	f->base = ds_reader_consumed(f->rd);	/* the done line's bytes */
 	if (c->ignored > 0)
 		ds_logkv(DS_LOG_INFO, "Singer messages ignored (not SCHEMA, RECORD or STATE)",
 		    "messages=%llu", (unsigned long long)c->ignored);
