@@ -427,6 +427,71 @@ follow_redirect(struct run *r)
 	ds_buf_free(&to);
 }
 
+/* Non-zero when [p, p+n) holds the n2 bytes of s. */
+static int
+holds(const char *p, size_t n, const char *s, size_t n2)
+{
+	size_t i;
+
+	for (i = 0; n2 > 0 && i + n2 <= n; i++)
+		if (memcmp(p + i, s, n2) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * With paginate after-id: when the 400, 404 or 410 in r->resp says the
+ * object of the id sent is gone (its body names the id, or Stripe's
+ * resource_missing), go on from the time kept in the state beside the id
+ * (after-time-param; the records of that time already stored come again,
+ * as duplicates): r->cur becomes that state, said in a warning, and 1 is
+ * returned. 0 when the answer is another refusal; exits when the state
+ * holds no time to go on from.
+ */
+static int
+after_gone(struct run *r)
+{
+	const struct def *d = r->o->def;
+	const struct http_resp *resp = &r->resp;
+	struct ds_buf st = { 0 }, msg = { 0 }, b = { 0 }, kv = { 0 };
+	const char *sp;
+	size_t idn;
+
+	if (d->style != &style_after_id || !r->have_cur ||
+	    (resp->status != 400 && resp->status != 404 && resp->status != 410))
+		return 0;
+	sp = d->after_time_field != NULL ? strrchr(r->cur.p, ' ') : NULL;
+	idn = sp != NULL ? (size_t)(sp - r->cur.p) : r->cur.len;
+	if (idn == 0 || (!holds(resp->body.p, resp->body.len, r->cur.p, idn) &&
+	    !holds(resp->body.p, resp->body.len, "resource_missing", 16)))
+		return 0;
+	(void)fx_body_error(resp->body.p, resp->body.len, &msg, ERRMSG_MAX);
+	if (msg.len == 0)
+		ds_buf_adds(&msg, "(no message)");
+	ds_buf_terminate(&msg);
+	if (!fx_style_after_gone(d, r->cur.p, r->cur.len, &st))
+		ds_diex(DS_EX_PERM, "HTTP %ld at cursor %s: the object of %s is gone "
+		    "(%s), and the state holds no time to go on from (%s): start "
+		    "the stream over (ds-checkpoint reset)", resp->status,
+		    fx_pager_cursor_text(r), d->after_param, msg.p, d->after_time_field ?
+		    "it was stored before after-time-field was set" :
+		    "set after-time-field and after-time-param");
+	ds_buf_printf(&b, "status=%ld %s resume=", resp->status, fx_pager_cursor_kv(r));
+	ds_buf_printf(&kv, "%s=%s", d->after_time_param, st.p + 1);
+	ds_log_quote(&b, kv.p, kv.len);
+	ds_buf_adds(&b, " detail=");
+	ds_log_quote(&b, msg.p, msg.len);
+	ds_logkv(DS_LOG_WARN, "after-id object gone: going on from its time", "%s", b.p);
+	ds_buf_reset(&r->cur);
+	ds_buf_add(&r->cur, st.p, st.len);
+	ds_buf_terminate(&r->cur);
+	ds_buf_free(&st);
+	ds_buf_free(&msg);
+	ds_buf_free(&b);
+	ds_buf_free(&kv);
+	return 1;
+}
+
 /*
  * One request of a defined stream (every style but DataSync's), as
  * one_request().
@@ -446,7 +511,7 @@ fx_genpager_one(struct run *r, const char **cause, double *wait)
 	*wait = -1;
 	gen_request(r);
 	if (d->body != NULL)
-		fx_http_post(r->http, r->body.p);
+		fx_http_post(r->http, r->body.p, d->content_type);
 again:
 	if (r->oauth != NULL) {
 		if (fx_oauth_token(r->oauth, renewed, &tok, &r->why) < 0) {
@@ -476,6 +541,13 @@ again:
 			ds_diex(DS_EX_PERM, "more than %d redirects at cursor %s, the last "
 			    "from %s", REDIRECT_MAX, fx_pager_cursor_text(r), r->url.p);
 		follow_redirect(r);
+		goto again;
+	}
+	/* after-id: the object of the id sent is gone; go on from its time */
+	if (after_gone(r)) {
+		gen_request(r);
+		if (d->body != NULL)
+			fx_http_post(r->http, r->body.p, d->content_type);
 		goto again;
 	}
 	/* a token refused: renew it once, at once (it may have been revoked) */

@@ -526,15 +526,21 @@ fx_http_basic(struct http *h, const char *userpass)
 }
 
 void
-fx_http_post(struct http *h, const char *body)
+fx_http_post(struct http *h, const char *body, const char *ctype)
 {
+	struct ds_buf hl = { 0 };
+
 	if (body == NULL) {
 		h->post_set = 0;
 		SETOPT(h->curl, CURLOPT_HTTPGET, 1L);
 		return;
 	}
-	if (!h->post_set)
-		fx_http_header(h, "Content-Type: application/json");
+	if (!h->post_set) {
+		ds_buf_printf(&hl, "Content-Type: %s", ctype != NULL ? ctype :
+		    "application/json");
+		fx_http_header(h, hl.p);
+		ds_buf_free(&hl);
+	}
 	ds_buf_reset(&h->post);
 	ds_buf_adds(&h->post, body);
 	ds_buf_terminate(&h->post);
