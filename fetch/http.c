@@ -502,8 +502,21 @@ fx_http_get(struct http *h, const char *url, struct http_resp *r)
 void
 fx_http_header(struct http *h, const char *line)
 {
-	struct curl_slist *l;
+	struct curl_slist *l, *n = NULL, *o;
 
+	/* an Accept of the definition's replaces the default one, not joins it */
+	if (strncasecmp(line, "accept:", 7) == 0 && h->headers != NULL &&
+	    strcmp(h->headers->data, "Accept: application/json") == 0) {
+		for (o = h->headers->next; o != NULL; o = o->next)
+			if ((l = curl_slist_append(n, o->data)) == NULL)
+				ds_diex(DS_EX_TEMP, "out of memory for request headers");
+			else
+				n = l;
+		for (o = h->headers; o != NULL; o = o->next)
+			explicit_bzero(o->data, strlen(o->data));
+		curl_slist_free_all(h->headers);
+		h->headers = n;
+	}
 	if ((l = curl_slist_append(h->headers, line)) == NULL)
 		ds_diex(DS_EX_TEMP, "out of memory for request headers");
 	h->headers = l;
