@@ -117,7 +117,8 @@ teardown() {
 @test "jsonapi: a POST body goes as Content-Type application/vnd.api+json (setting content-type); sent as application/json the server's 415 exits 100, not retried" {
 	start_mock --style jsonapi --events 250 --page-max 100 --log --manifest "$T/manifest"
 	printf 'paginate = page\npage-param = page\npage-start = 1\ntotal-path = meta.total\nmethod = POST\nbody = {"page":{"number":{page},"size":{limit}}}\nlimit-param = size\nlimit = 100\nid-field = id\nts-field = attributes.timestamp\n' >"$T/post.def"
-	run --separate-stderr ds-fetch -q --definition "$T/post.def" "$MOCK_BASE/api/search"
+	run --separate-stderr ds-fetch -q --header 'Accept: application/vnd.api+json' \
+		--definition "$T/post.def" "$MOCK_BASE/api/search"
 	assert_status 100
 	assert_equal "$output" ""
 	assert_stderr_contains 'HTTP 415 Unsupported Media Type at cursor null: the server refuses a request body of media type application/json (setting content-type): a request document must be sent as Content-Type: application/vnd.api+json'
@@ -131,7 +132,8 @@ teardown() {
 	printf '%s\n' "$output" | ds-transform --definition "$T/post.def" | ds-load >/dev/null 2>&1
 	ids_match "$T/manifest"
 	run --separate-stderr ds-fetch -q --content-type 'application/vnd.api+json; charset=utf-8' \
-		--definition "$T/post.def" "$MOCK_BASE/api/search"
+		--header 'Accept: application/vnd.api+json' --definition "$T/post.def" \
+		"$MOCK_BASE/api/search"
 	assert_status 100
 	assert_stderr_contains 'HTTP 415 Unsupported Media Type at cursor null: the server refuses a request body of media type application/vnd.api+json; charset=utf-8'
 }

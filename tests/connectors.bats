@@ -382,7 +382,7 @@ auth_refused() {
 @test "a POST body template pages through the body: {page} and {limit} filled, total-path stops" {
 	mockdef jsonapi
 	start_mock --style jsonapi --events 250 --page-max 100 --log --manifest "$T/manifest"
-	printf 'paginate = page\npage-param = page\npage-start = 1\ntotal-path = meta.total\nmethod = POST\ncontent-type = application/vnd.api+json\nbody = {"page":{"number":{page},"size":{limit}}}\nlimit-param = size\nlimit = 100\nid-field = id\nts-field = attributes.timestamp\n' >"$T/post.def"
+	printf 'paginate = page\npage-param = page\npage-start = 1\ntotal-path = meta.total\nmethod = POST\ncontent-type = application/vnd.api+json\nheader = Accept: application/vnd.api+json\nbody = {"page":{"number":{page},"size":{limit}}}\nlimit-param = size\nlimit = 100\nid-field = id\nts-field = attributes.timestamp\n' >"$T/post.def"
 	run --separate-stderr ds-fetch -q --definition "$T/post.def" "$MOCK_BASE/api/search"
 	assert_status 0
 	assert_equal "$stderr" ""
@@ -455,7 +455,7 @@ auth_refused() {
 @test "paginate page: JSON:API page[number] from 1 by GET, the total stops it without an empty page" {
 	mockdef jsonapi
 	start_mock --style jsonapi --events 250 --page-max 100 --log --manifest "$T/manifest"
-	printf 'paginate = page\npage-param = page[number]\npage-start = 1\nrecords = data\ntotal-path = meta.total\nlimit-param = page[size]\nlimit = 100\n' >>"$T/def"
+	printf 'paginate = page\npage-param = page[number]\npage-start = 1\nrecords = data\ntotal-path = meta.total\nlimit-param = page[size]\nlimit = 100\nheader = Accept: application/vnd.api+json\n' >>"$T/def"
 	run --separate-stderr ds-fetch -q --definition "$T/def" "$MOCK_BASE/api/events"
 	assert_status 0
 	assert_equal "$(wc -l <<<"$output")" "3"
