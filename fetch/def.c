@@ -40,6 +40,7 @@ static const struct setting {
 	{ "has-more-path", K_STR, offsetof(struct def, has_more_path), "path" },
 	{ "more-path", K_LIST, offsetof(struct def, more_path), "path" },
 	{ "total-path", K_STR, offsetof(struct def, total_path), "path" },
+	{ "total-estimated-path", K_STR, offsetof(struct def, total_est_path), "path" },
 	{ "stop-on-empty", K_BOOL, offsetof(struct def, stop_on_empty), "yes|no" },
 	{ "stop-on-short", K_BOOL, offsetof(struct def, stop_on_short), "yes|no" },
 	{ "param", K_PARAM, offsetof(struct def, param), "name=value" },
@@ -358,6 +359,9 @@ fx_def_check(const struct def *d, int have_since, int have_until)
 	if (d->auth == AUTH_SCHEME && d->auth_scheme == NULL)
 		ds_diex(DS_EX_USAGE, "%s: setting auth: scheme needs setting auth-scheme",
 		    d->where[index_of("auth")]);
+	if (d->total_est_path != NULL && d->total_path == NULL)
+		ds_diex(DS_EX_USAGE, "%s: setting total-estimated-path: needs setting "
+		    "total-path", d->where[index_of("total-estimated-path")]);
 	if ((d->after_time_field == NULL) != (d->after_time_param == NULL))
 		ds_diex(DS_EX_USAGE, "%s: setting %s: needs setting %s too",
 		    d->where[index_of(d->after_time_field ? "after-time-field" :
@@ -370,7 +374,7 @@ fx_def_check(const struct def *d, int have_since, int have_until)
 	if (strcmp(d->records, ".") == 0) {
 		static const char *const paths[] = {
 			"error-path", "cursor-path", "next-path", "has-more-path",
-			"more-path", "total-path", NULL
+			"more-path", "total-path", "total-estimated-path", NULL
 		};
 		for (n = paths; *n != NULL; n++)
 			if (d->where[index_of(*n)] != NULL)

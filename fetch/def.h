@@ -49,6 +49,7 @@ struct def {
 	char		*has_more_path;
 	struct def_list	 more_path;
 	char		*total_path;
+	char		*total_est_path;	/* true there: the total is an estimate */
 	int		 stop_on_empty;	/* -1: unset (the style's default) */
 	int		 stop_on_short;
 	struct def_list	 param;		/* NAME=VALUE */

@@ -194,6 +194,16 @@ gval_count(const struct gval *g)
 	return end == g->v + g->n ? v : -1;
 }
 
+/*
+ * Non-zero when total-estimated-path says the page's total is an estimate
+ * (CKAN's total_was_estimated): it then stops nothing, the pages do.
+ */
+static int
+estimated(const struct def *d, const struct gpage *pg)
+{
+	return d->total_est_path != NULL && fx_gbody_bool(&pg->total_est) == 1;
+}
+
 /* Fill the stop rules' inputs of page pg; next is the style's verdict. */
 static void
 stop_inputs(struct run *r, const struct gpage *pg, int has_next, struct stop_in *in)
@@ -223,7 +233,7 @@ stop_inputs(struct run *r, const struct gpage *pg, int has_next, struct stop_in 
 			if ((b = fx_gbody_bool(&pg->more[i])) == 1)
 				in->more = 1;
 	}
-	in->total = d->total_path != NULL ? gval_count(&pg->total) : -1;
+	in->total = d->total_path != NULL && !estimated(d, pg) ? gval_count(&pg->total) : -1;
 	in->position = -1;
 	if (r->have_cur)
 		at = strtoull(r->cur.p, NULL, 10);
@@ -260,7 +270,7 @@ gen_take(struct run *r, const struct gpage *pg, int more)
 	r->st.has_more = more;
 	if (pg->total.v != NULL && gval_count(&pg->total) >= 0)
 		fx_stats_set(&r->st.total, pg->total.v, pg->total.n);
-	r->last_total = gval_count(&pg->total);
+	r->last_total = estimated(r->o->def, pg) ? -1 : gval_count(&pg->total);
 	fx_stats_set(&r->st.next, more ? r->next.p : NULL, r->next.len);
 	if (!more)
 		r->st.state = "done";
@@ -577,6 +587,25 @@ again:
 	}
 	fx_rl_observe(&r->rl, resp->rl_limit, resp->rl_remaining, resp->rl_reset, fx_pager_wall(),
 	    ds_mono());
+	/*
+	 * 204 No Content: an empty list (GitHub: "204 if repository is empty"),
+	 * the last page, written as one without records
+	 */
+	if (resp->status == 204) {
+		static const char none[] = "[]";
+
+		memset(&pg, 0, sizeof(pg));
+		pg.body = pg.data = none;
+		pg.datalen = 2;
+		if (r->eurl.len > 0)
+			fx_http_cancel(r->http);
+		if (o->verbose)
+			ds_logkv(DS_LOG_INFO, "last page", "reason=\"HTTP 204 No Content\" %s",
+			    fx_pager_cursor_kv(r));
+		ds_buf_reset(&r->next);
+		ds_buf_terminate(&r->next);
+		return gen_take(r, &pg, 0);
+	}
 	if (resp->status == 200) {
 		gen_ahead_early(r);
 		if (fx_gbody_page(d, resp->body.p, resp->body.len, &pg, &r->why,

@@ -57,6 +57,7 @@ usage(FILE *f, int status)
 	    "              --after-param name --after-field path\n"
 	    "              --after-time-field path --after-time-param name\n"
 	    "  stop rules: --has-more-path path --more-path path --total-path path\n"
+	    "              --total-estimated-path path\n"
 	    "              --stop-on-empty yes|no --stop-on-short yes|no\n"
 	    "  auth:       --auth x-api-key|header|bearer|scheme|authorization|basic|\n"
 	    "              query|oauth2|none --auth-name name --auth-scheme word\n"

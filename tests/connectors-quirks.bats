@@ -169,3 +169,41 @@ teardown() {
 	assert_status 64
 	assert_stderr_contains "setting header: the body's media type is setting content-type"
 }
+
+@test "ckan: with total_estimation_threshold the total is an estimate (total_was_estimated): the pages end the stream, not it, nothing lost" {
+	printf 'id-field = id\nts-field = timestamp\nts-form = auto\nparam = total_estimation_threshold=10\n' >"$T/ckan.def"
+	start_mock --style ckan --events 1000 --seed 6 --page-max 100 --log --manifest "$T/manifest"
+	ds_run --connector ckan --definition "$T/ckan.def" --limit 100 \
+		"$MOCK_BASE/api/3/action/datastore_search?resource_id=events"
+	assert_status 0
+	assert_equal "$output" ""
+	ids_match "$T/manifest"
+	# the estimate (900) was passed; the empty page after the last row ended it
+	grep -q 'total_estimation_threshold=10&limit=100&offset=900" status=200' "$MOCK_LOG"
+	grep -q 'total_estimation_threshold=10&limit=100&offset=1000" status=200' "$MOCK_LOG"
+	# an estimate taken as the end would have stopped at 900 rows
+	run --separate-stderr ds-fetch -q --connector ckan --total-estimated-path result.nosuch \
+		--param total_estimation_threshold=10 --limit 100 \
+		"$MOCK_BASE/api/3/action/datastore_search?resource_id=events"
+	assert_status 0
+	assert_equal "$(jq -s '[.[].records | length] | add' <<<"$output")" "900"
+	run --separate-stderr ds-fetch --paginate offset --offset-param offset \
+		--total-estimated-path result.total_was_estimated "$MOCK_BASE/api/3/action/datastore_search"
+	assert_status 64
+	assert_stderr_contains 'setting total-estimated-path: needs setting total-path'
+}
+
+@test "github: a 204 No Content (an empty repository's contributors) is an empty last page, exit 0" {
+	start_mock --style github --events 50 --log
+	ds_run --connector github --definition "$T/stripe.def" "$MOCK_BASE/repos/octo/empty/contributors"
+	assert_status 0
+	assert_equal "$output" ""
+	assert_equal "$(sql "select count(*) from events")" "0"
+	run --separate-stderr ds-checkpoint --db "$DATABASE_URL" get events
+	assert_status 3
+	run --separate-stderr ds-fetch -q --connector github "$MOCK_BASE/repos/octo/empty/contributors"
+	assert_status 0
+	assert_equal "$stderr" ""
+	jq -e '.records == [] and .has_more == false and .next == null' <<<"$output"
+	assert_equal "$(grep -c 'status=204' "$MOCK_LOG")" "2"
+}

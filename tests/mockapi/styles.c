@@ -777,8 +777,9 @@ static void
 ckan(struct sq *q)
 {
 	struct ds_buf v = { 0 }, id = { 0 };
-	long long limit = 100, off = 0;
-	uint64_t from, to;
+	long long limit = 100, off = 0, threshold = -1;
+	uint64_t from, to, total;
+	int est;
 
 	if (strcmp(q->path, "/api/3/action/datastore_search") != 0) {
 		error(q, 404, "Not Found Error", "Not found");
@@ -803,9 +804,19 @@ ckan(struct sq *q)
 		    "\"Validation Error\",\"sort\":[\"field not found\"]}}");
 		goto out;
 	}
+	/* total_estimation_threshold: a total above it is estimated (here 10% low) */
+	if (param(q, "total_estimation_threshold", &v) &&
+	    (threshold = digits(&v, 0, INT64_MAX / 2)) < 0) {
+		answer(q->out, 409, "{\"help\":\"\",\"success\":false,\"error\":{\"__type\":"
+		    "\"Validation Error\",\"total_estimation_threshold\":[\"Invalid "
+		    "integer\"]}}");
+		goto out;
+	}
 	if (limit > mock_cfg.page_max)
 		limit = mock_cfg.page_max;
 	range(q);
+	est = threshold >= 0 && q->hi > (uint64_t)threshold;
+	total = est ? q->hi - q->hi / 10 : q->hi;
 	from = (uint64_t)off < q->hi ? (uint64_t)off : q->hi;
 	if (fault(q, from))
 		goto out;
@@ -825,8 +836,9 @@ ckan(struct sq *q)
 	ds_buf_printf(&q->out->body, "\",\"next\":\"/api/3/action/datastore_search?offset="
 	    "%llu&resource_id=", (unsigned long long)(off + limit));
 	jtext(&q->out->body, id.p);
-	ds_buf_printf(&q->out->body, "\"},\"limit\":%lld,\"offset\":%lld,\"total\":%llu}}",
-	    limit, off, (unsigned long long)q->hi);
+	ds_buf_printf(&q->out->body, "\"},\"limit\":%lld,\"offset\":%lld,\"total\":%llu,"
+	    "\"total_was_estimated\":%s}}", limit, off, (unsigned long long)total,
+	    est ? "true" : "false");
 out:
 	ds_buf_free(&v);
 	ds_buf_free(&id);
@@ -872,6 +884,11 @@ github(struct sq *q)
 	}
 	if (auth(q))
 		goto out;
+	/* an empty repository's lists: "204 No Content", no body */
+	if (strncmp(q->path, "/repos/octo/empty/", 18) == 0) {
+		q->out->status = 204;
+		goto out;
+	}
 	if (q->out->rate.over) {
 		throttled(q, 0);
 		goto out;
