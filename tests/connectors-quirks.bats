@@ -207,3 +207,13 @@ teardown() {
 	jq -e '.records == [] and .has_more == false and .next == null' <<<"$output"
 	assert_equal "$(grep -c 'status=204' "$MOCK_LOG")" "2"
 }
+
+@test "socrata: a --limit over SODA 2.0's 50000 is lowered to the preset's limit-max, not answered 400" {
+	start_mock --style socrata --events 120 --page-max 100000 --log --manifest "$T/manifest"
+	run --separate-stderr ds-fetch --connector socrata --limit 60000 "$MOCK_BASE/resource/abcd-1234.json"
+	assert_status 0
+	assert_stderr_contains 'msg="limit above limit-max" limit=60000 limit_max=50000'
+	assert_equal "$(jq -s '[.[].records | length] | add' <<<"$output")" "120"
+	grep -q '%24limit=50000' "$MOCK_LOG"
+	run ! grep -q 'status=400' "$MOCK_LOG"
+}
