@@ -362,12 +362,14 @@ fx_def_check(const struct def *d, int have_since, int have_until)
 	if (d->total_est_path != NULL && d->total_path == NULL)
 		ds_diex(DS_EX_USAGE, "%s: setting total-estimated-path: needs setting "
 		    "total-path", d->where[index_of("total-estimated-path")]);
-	if ((d->after_time_field == NULL) != (d->after_time_param == NULL))
+	if ((d->after_time_field == NULL) != (d->after_time_param == NULL)) {
+		const char *set = d->after_time_field ? "after-time-field" :
+		    "after-time-param";
+
 		ds_diex(DS_EX_USAGE, "%s: setting %s: needs setting %s too",
-		    d->where[index_of(d->after_time_field ? "after-time-field" :
-		    "after-time-param")], d->after_time_field ? "after-time-field" :
-		    "after-time-param", d->after_time_field ? "after-time-param" :
-		    "after-time-field");
+		    d->where[index_of(set)], set, d->after_time_field ?
+		    "after-time-param" : "after-time-field");
+	}
 	if (d->body != NULL && strcmp(d->method, "POST") != 0)
 		ds_diex(DS_EX_USAGE, "%s: setting body: a body needs method POST",
 		    d->where[index_of("body")]);

@@ -484,8 +484,8 @@ after_gone(struct run *r)
 		    "(%s), and the state holds no time to go on from (%s): start "
 		    "the stream over (ds-checkpoint reset)", resp->status,
 		    fx_pager_cursor_text(r), d->after_param, msg.p, d->after_time_field ?
-		    "it was stored before after-time-field was set" :
-		    "set after-time-field and after-time-param");
+		    "an id alone: stored without after-time-field, or its record had "
+		    "no time there" : "set after-time-field and after-time-param");
 	ds_buf_printf(&b, "status=%ld %s resume=", resp->status, fx_pager_cursor_kv(r));
 	ds_buf_printf(&kv, "%s=%s", d->after_time_param, st.p + 1);
 	ds_log_quote(&b, kv.p, kv.len);
