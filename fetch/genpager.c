@@ -364,6 +364,21 @@ gen_ahead_early(struct run *r)
 	fx_http_ahead(r->http, r->eurl.p);
 }
 
+/* Non-zero when the error message of the body in resp holds words (any case). */
+static int
+message_says(const struct http_resp *resp, const char *words)
+{
+	struct ds_buf msg = { 0 };
+	size_t i, n = strlen(words);
+	int yes = 0;
+
+	(void)fx_body_error(resp->body.p, resp->body.len, &msg, ERRMSG_MAX);
+	for (i = 0; i + n <= msg.len && !yes; i++)
+		yes = strncasecmp(msg.p + i, words, n) == 0;
+	ds_buf_free(&msg);
+	return yes;
+}
+
 /*
  * Non-zero when a 403 or 429 names no wait (no Retry-After, no spent
  * X-RateLimit-Remaining) but its error message holds words ("rate limit",
@@ -373,18 +388,10 @@ gen_ahead_early(struct run *r)
 static int
 says_rate_limit(const struct http_resp *resp, const char *words)
 {
-	struct ds_buf msg = { 0 };
-	size_t i, n = strlen(words);
-	int yes = 0;
-
 	if ((resp->status != 403 && resp->status != 429) || resp->retry_after[0] != '\0' ||
 	    strcmp(resp->rl_remaining, "0") == 0)
 		return 0;
-	(void)fx_body_error(resp->body.p, resp->body.len, &msg, ERRMSG_MAX);
-	for (i = 0; i + n <= msg.len && !yes; i++)
-		yes = strncasecmp(msg.p + i, words, n) == 0;
-	ds_buf_free(&msg);
-	return yes;
+	return message_says(resp, words);
 }
 
 /*
@@ -589,9 +596,11 @@ again:
 	    ds_mono());
 	/*
 	 * 204 No Content: an empty list (GitHub: "204 if repository is empty"),
-	 * the last page, written as one without records
+	 * the last page, written as one without records; so is GitHub's 409
+	 * "Git Repository is empty." (the commits of an empty repository)
 	 */
-	if (resp->status == 204) {
+	if (resp->status == 204 || (resp->status == 409 &&
+	    message_says(resp, "Git Repository is empty"))) {
 		static const char none[] = "[]";
 
 		memset(&pg, 0, sizeof(pg));
@@ -600,8 +609,8 @@ again:
 		if (r->eurl.len > 0)
 			fx_http_cancel(r->http);
 		if (o->verbose)
-			ds_logkv(DS_LOG_INFO, "last page", "reason=\"HTTP 204 No Content\" %s",
-			    fx_pager_cursor_kv(r));
+			ds_logkv(DS_LOG_INFO, "last page", "reason=\"HTTP %ld: an empty "
+			    "list\" %s", resp->status, fx_pager_cursor_kv(r));
 		ds_buf_reset(&r->next);
 		ds_buf_terminate(&r->next);
 		return gen_take(r, &pg, 0);

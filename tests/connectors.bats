@@ -764,7 +764,7 @@ auth_refused() {
 	assert_stderr_contains 'setting total-estimated-path: needs setting total-path'
 }
 
-@test "github: a 204 No Content (an empty repository's contributors) is an empty last page, exit 0" {
+@test "github: a 204 No Content (an empty repository's contributors) or a 409 Git Repository is empty (its commits) is an empty last page, exit 0" {
 	mockdef github
 	start_mock --style github --events 50 --log
 	ds_run --connector github --definition "$T/def" "$MOCK_BASE/repos/octo/empty/contributors"
@@ -778,6 +778,18 @@ auth_refused() {
 	assert_equal "$stderr" ""
 	jq -e '.records == [] and .has_more == false and .next == null' <<<"$output"
 	assert_equal "$(grep -c 'status=204' "$MOCK_LOG")" "2"
+	# its commits: a 409 "Git Repository is empty." is an empty list too
+	run --separate-stderr ds-fetch -q --connector github "$MOCK_BASE/repos/octo/empty/commits"
+	assert_status 0
+	assert_equal "$stderr" ""
+	jq -e '.records == [] and .has_more == false' <<<"$output"
+	assert_equal "$(grep -c 'status=409' "$MOCK_LOG")" "1"
+	# another 409 is still a refusal
+	stop_mock
+	start_mock --style ckan --events 10
+	run --separate-stderr ds-fetch -q --connector ckan "$MOCK_BASE/api/3/action/datastore_search"
+	assert_status 100
+	assert_stderr_contains 'HTTP 409 at cursor null'
 }
 
 @test "socrata: a --limit over SODA 2.0's 50000 is lowered to the preset's limit-max, not answered 400" {

@@ -884,9 +884,15 @@ github(struct sq *q)
 	}
 	if (auth(q))
 		goto out;
-	/* an empty repository's lists: "204 No Content", no body */
+	/*
+	 * an empty repository's lists: "204 No Content", no body; its commits
+	 * a 409 "Git Repository is empty."
+	 */
 	if (strncmp(q->path, "/repos/octo/empty/", 18) == 0) {
-		q->out->status = 204;
+		if (strcmp(q->path + 18, "commits") == 0)
+			error(q, 409, "conflict", "Git Repository is empty.");
+		else
+			q->out->status = 204;
 		goto out;
 	}
 	if (q->out->rate.over) {
