@@ -444,6 +444,38 @@ follow_redirect(struct run *r)
 	ds_buf_free(&to);
 }
 
+/*
+ * Offset and page styles: the state is ours, not the server's, so a server
+ * that ignores offset-param or page-param (ArcGIS's resultOffset where the
+ * layer does not support pagination) answers the same page for every state
+ * and the run would never end. A page like the one before (its length and
+ * the hashes of its first and last 256 bytes: no walk of the page) for
+ * STOP_EMPTY_MAX pages in a row exits 100 naming the parameter.
+ */
+static void
+same_page(struct run *r, const struct gpage *pg)
+{
+	const struct def *d = r->o->def;
+	size_t n = pg->datalen < 256 ? pg->datalen : 256;
+	uint64_t key;
+
+	if ((d->style != &style_offset && d->style != &style_page) || pg->records == 0) {
+		r->same_run = 0;
+		r->page_key = 0;
+		return;
+	}
+	key = fx_cursorset_hash(pg->data, n) ^ (fx_cursorset_hash(pg->data + pg->datalen - n,
+	    n) * 31) ^ (uint64_t)pg->datalen;
+	r->same_run = key == r->page_key ? r->same_run + 1 : 0;
+	r->page_key = key;
+	if (r->same_run >= STOP_EMPTY_MAX)
+		ds_diex(DS_EX_PERM, "pagination stopped at cursor %s (page %llu, %zu "
+		    "records): the same records as the %u pages before: the server "
+		    "ignores %s? (ArcGIS: a layer without supportsPagination)",
+		    fx_pager_cursor_text(r), r->st.pages + 1, pg->records, r->same_run,
+		    d->style == &style_offset ? d->offset_param : d->page_param);
+}
+
 /* Non-zero when [p, p+n) holds the n2 bytes of s. */
 static int
 holds(const char *p, size_t n, const char *s, size_t n2)
@@ -650,6 +682,8 @@ again:
 			ds_diex(DS_EX_PERM, "pagination stopped at cursor %s (page %llu, "
 			    "%zu records): %s", fx_pager_cursor_text(r), r->st.pages + 1,
 			    pg.records, why);
+		if (verdict == STOP_MORE)
+			same_page(r, &pg);
 		if (verdict == STOP_MORE)
 			gen_ahead(r);
 		else if (r->eurl.len > 0)

@@ -801,3 +801,19 @@ auth_refused() {
 	grep -q '%24limit=50000' "$MOCK_LOG"
 	run ! grep -q 'status=400' "$MOCK_LOG"
 }
+
+@test "arcgis: a layer that ignores resultOffset (no supportsPagination) answers the same page again: exit 100 after 3 alike in a row, never loops" {
+	start_mock --style arcgis --events 1000 --page-max 100 --log
+	run --separate-stderr ds-fetch -q --connector arcgis --limit 100 \
+		"$MOCK_BASE/arcgis/rest/services/NoPaging/FeatureServer/0/query"
+	assert_status 100
+	assert_stderr_contains 'pagination stopped at cursor 300 (page 4, 100 records): the same records as the 3 pages before: the server ignores resultOffset?'
+	# the three pages before were written (ds-load finds their records duplicates)
+	assert_equal "$(wc -l <<<"$output")" "3"
+	assert_equal "$(grep -c 'msg=request' "$MOCK_LOG")" "4"
+	# pages alike but for fewer than three in a row are taken
+	run --separate-stderr ds-fetch -q --connector arcgis --limit 100 --max-pages 3 \
+		"$MOCK_BASE/arcgis/rest/services/NoPaging/FeatureServer/0/query"
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" "3"
+}

@@ -710,6 +710,9 @@ arcgis(struct sq *q)
 		error(q, 400, "", "Invalid or missing input parameters: resultOffset");
 		goto out;
 	}
+	/* a layer without supportsPagination: resultOffset is not looked at */
+	if (strstr(q->path, "/NoPaging/") != NULL)
+		off = 0;
 	if (!param(q, "where", &v)) {
 		error(q, 400, "", "Invalid or missing input parameters: where");
 		goto out;
