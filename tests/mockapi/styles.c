@@ -283,7 +283,9 @@ add_record(struct ds_buf *b, uint64_t i)
 	if (mock_cfg.style == STYLE_STRIPE && *p == '{' && b->p[b->len - 1] == '}') {
 		/* every Stripe object has created, in Unix seconds */
 		b->len--;
-		ds_buf_printf(b, ",\"created\":%lld}", (long long)(event_ms(i) / 1000));
+		long long sec = (long long)(event_ms(i) / 1000);
+
+		ds_buf_printf(b, ",\"created\":%lld}", sec - sec % (long long)mock_cfg.created_step);
 	}
 	if (mock_cfg.style == STYLE_SOCRATA && *p == '{' && b->p[b->len - 1] == '}') {
 		/*
@@ -978,9 +980,17 @@ stripe_created(struct sq *q, const char *op, uint64_t *lo, uint64_t *hi)
 			error(q, 400, "invalid_request_error", name.p);
 			rc = -1;
 		} else {
-			/* event i's created is its second: index order is time order */
-			at = event_first_at((secs + (strcmp(op, "gt") == 0 ||
-			    strcmp(op, "lte") == 0)) * 1000);
+			/*
+			 * event i's created is its second floored to --created-step:
+			 * index order is time order; the bound as a first second
+			 * (gte, gt) or the second after the last (lte, lt)
+			 */
+			long long st = (long long)mock_cfg.created_step;
+
+			if (strcmp(op, "gt") == 0 || strcmp(op, "lt") == 0)
+				secs += op[0] == 'g' ? 1 : -1;
+			secs = op[0] == 'g' ? (secs + st - 1) / st * st : secs / st * st + st;
+			at = event_first_at(secs * 1000);
 			if (op[0] == 'g' && at > *lo)
 				*lo = at;
 			else if (op[0] == 'l' && at < *hi)
