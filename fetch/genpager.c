@@ -684,6 +684,12 @@ again:
 			    pg.records, why);
 		if (verdict == STOP_MORE)
 			same_page(r, &pg);
+		/* the offset style steps over an empty page a flag says is not the last */
+		if (verdict == STOP_MORE && pg.records == 0 && d->style == &style_offset)
+			ds_logkv(DS_LOG_WARN, "empty page while a flag says more",
+			    "%s next=%s detail=\"offsets from here to next were asked and "
+			    "none came: going on after them\"", fx_pager_cursor_kv(r),
+			    r->next.p);
 		if (verdict == STOP_MORE)
 			gen_ahead(r);
 		else if (r->eurl.len > 0)

@@ -823,3 +823,14 @@ auth_refused() {
 	assert_status 0
 	assert_equal "$(wc -l <<<"$output")" "3"
 }
+
+@test "paginate offset: an empty page a flag says is not the last is stepped over with a warning naming the offsets, up to the bound" {
+	start_mock --style ckan --events 150 --page-max 100 --log
+	run --separate-stderr ds-fetch --connector ckan --more-path success --limit 100 \
+		"$MOCK_BASE/api/3/action/datastore_search?resource_id=r"
+	assert_status 100
+	assert_equal "$(wc -l <<<"$output")" "5"
+	assert_stderr_contains 'msg="empty page while a flag says more" cursor=150 next=250 detail="offsets from here to next were asked and none came: going on after them"'
+	assert_equal "$(grep -c 'msg="empty page while a flag says more"' <<<"$stderr")" "3"
+	assert_stderr_contains 'empty pages in a row while a flag says there is more'
+}
