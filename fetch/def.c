@@ -13,7 +13,7 @@
 #include "style.h"
 
 enum kind { K_STYLE, K_STR, K_LIST, K_BOOL, K_PAGESTART, K_LIMIT, K_ERRCLASS,
-	K_METHOD, K_AUTH, K_PARAM, K_HEADER, K_FILTER };
+	K_METHOD, K_AUTH, K_PARAM, K_HEADER, K_FILTER, K_CTYPE };
 
 /* The settings, in the order of def->where[]. */
 static const struct setting {
@@ -34,16 +34,20 @@ static const struct setting {
 	{ "page-start", K_PAGESTART, 0, "0|1" },
 	{ "after-param", K_STR, offsetof(struct def, after_param), "name" },
 	{ "after-field", K_STR, offsetof(struct def, after_field), "path" },
+	{ "after-time-field", K_STR, offsetof(struct def, after_time_field), "path" },
+	{ "after-time-param", K_STR, offsetof(struct def, after_time_param), "name" },
 	{ "limit-param", K_STR, offsetof(struct def, limit_param), "name" },
 	{ "has-more-path", K_STR, offsetof(struct def, has_more_path), "path" },
 	{ "more-path", K_LIST, offsetof(struct def, more_path), "path" },
 	{ "total-path", K_STR, offsetof(struct def, total_path), "path" },
+	{ "total-estimated-path", K_STR, offsetof(struct def, total_est_path), "path" },
 	{ "stop-on-empty", K_BOOL, offsetof(struct def, stop_on_empty), "yes|no" },
 	{ "stop-on-short", K_BOOL, offsetof(struct def, stop_on_short), "yes|no" },
 	{ "param", K_PARAM, offsetof(struct def, param), "name=value" },
 	{ "header", K_HEADER, offsetof(struct def, header), "'Name: value'" },
 	{ "method", K_METHOD, 0, "GET|POST" },
 	{ "body", K_STR, offsetof(struct def, body), "template" },
+	{ "content-type", K_CTYPE, offsetof(struct def, content_type), "type/subtype" },
 	{ "filter", K_FILTER, offsetof(struct def, filter), "name=template" },
 	{ "auth", K_AUTH, 0, "scheme" },
 	{ "auth-name", K_STR, offsetof(struct def, auth_name), "name" },
@@ -54,7 +58,7 @@ static const struct setting {
 	{ "limit-max", K_LIMIT, 0, "n" },
 };
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
-_Static_assert(NSETTINGS <= 32, "def.where[] holds every setting");
+_Static_assert(NSETTINGS <= 40, "def.where[] holds every setting");
 
 static const char *const auths[] = {
 	"x-api-key", "header", "bearer", "scheme", "authorization", "basic", "query",
@@ -137,6 +141,22 @@ has_ctl(const char *s)
 	return 0;
 }
 
+/*
+ * Non-zero when s is a media type as a Content-Type value (RFC 9110): a
+ * token, '/', a token, then anything after ';' (parameters); no control bytes.
+ */
+static int
+media_type(const char *s)
+{
+	size_t a = strcspn(s, "/"), b;
+
+	if (s[a] != '/' || !token(s, a))
+		return 0;
+	b = strcspn(s + a + 1, "; \t");
+	return token(s + a + 1, b) && !has_ctl(s) &&
+	    (s[a + 1 + b] == '\0' || s[a + 1 + b] == ';' || s[a + 1 + b] == ' ');
+}
+
 int
 fx_def_set(struct def *d, const char *name, const char *value, const char *where)
 {
@@ -168,6 +188,10 @@ fx_def_set(struct def *d, const char *name, const char *value, const char *where
 		break;
 	case K_STR:
 	case K_FILTER:
+	case K_CTYPE:
+		if (s->kind == K_CTYPE && !media_type(value))
+			bad(where, name, "want a media type, type/subtype (parameters "
+			    "after ';'), no control bytes", value);
 		if (s->kind == K_FILTER && ((colon = strchr(value, '=')) == NULL ||
 		    colon == value))
 			bad(where, name, "want NAME=TEMPLATE", value);
@@ -187,6 +211,9 @@ fx_def_set(struct def *d, const char *name, const char *value, const char *where
 		if (s->kind == K_HEADER && (strncasecmp(value, "authorization:", 14) == 0))
 			bad(where, name, "a credential is never a setting: use auth "
 			    "with --api-key-file or DS_API_KEY", NULL);
+		if (s->kind == K_HEADER && (strncasecmp(value, "content-type:", 13) == 0))
+			bad(where, name, "the body's media type is setting content-type",
+			    value);
 		/* FALLTHROUGH */
 	case K_LIST:
 		l = (struct def_list *)(void *)((char *)d + s->off);
@@ -332,13 +359,24 @@ fx_def_check(const struct def *d, int have_since, int have_until)
 	if (d->auth == AUTH_SCHEME && d->auth_scheme == NULL)
 		ds_diex(DS_EX_USAGE, "%s: setting auth: scheme needs setting auth-scheme",
 		    d->where[index_of("auth")]);
+	if (d->total_est_path != NULL && d->total_path == NULL)
+		ds_diex(DS_EX_USAGE, "%s: setting total-estimated-path: needs setting "
+		    "total-path", d->where[index_of("total-estimated-path")]);
+	if ((d->after_time_field == NULL) != (d->after_time_param == NULL)) {
+		const char *set = d->after_time_field ? "after-time-field" :
+		    "after-time-param";
+
+		ds_diex(DS_EX_USAGE, "%s: setting %s: needs setting %s too",
+		    d->where[index_of(set)], set, d->after_time_field ?
+		    "after-time-param" : "after-time-field");
+	}
 	if (d->body != NULL && strcmp(d->method, "POST") != 0)
 		ds_diex(DS_EX_USAGE, "%s: setting body: a body needs method POST",
 		    d->where[index_of("body")]);
 	if (strcmp(d->records, ".") == 0) {
 		static const char *const paths[] = {
 			"error-path", "cursor-path", "next-path", "has-more-path",
-			"more-path", "total-path", NULL
+			"more-path", "total-path", "total-estimated-path", NULL
 		};
 		for (n = paths; *n != NULL; n++)
 			if (d->where[index_of(*n)] != NULL)
@@ -375,7 +413,8 @@ fx_def_free(struct def *d)
 	size_t i;
 
 	for (i = 0; i < NSETTINGS; i++) {
-		if (settings[i].kind == K_STR || settings[i].kind == K_FILTER)
+		if (settings[i].kind == K_STR || settings[i].kind == K_FILTER ||
+		    settings[i].kind == K_CTYPE)
 			free(*(char **)((char *)d + settings[i].off));
 		free(d->where[i]);
 	}

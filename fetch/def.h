@@ -43,24 +43,28 @@ struct def {
 	char		*page_param;
 	long		 page_start;
 	char		*after_param, *after_field;
+	char		*after_time_field;	/* kept in the state beside the id */
+	char		*after_time_param;	/* sent with it when the id's object is gone */
 	char		*limit_param;	/* NULL: the page size is not sent */
 	char		*has_more_path;
 	struct def_list	 more_path;
 	char		*total_path;
+	char		*total_est_path;	/* true there: the total is an estimate */
 	int		 stop_on_empty;	/* -1: unset (the style's default) */
 	int		 stop_on_short;
 	struct def_list	 param;		/* NAME=VALUE */
 	struct def_list	 header;	/* Name: value */
 	char		*method;	/* GET or POST */
 	char		*body;		/* JSON body template (POST) */
+	char		*content_type;	/* of the body, or NULL: application/json */
 	char		*filter;	/* NAME=TEMPLATE, filled from --since/--until */
 	enum def_auth	 auth;
 	char		*auth_name, *auth_scheme;
 	char		*token_url, *token_scope;	/* auth oauth2 */
 	long		 limit;		/* limit from a file, or -1 */
 	long		 limit_max;	/* the API's largest page size, or -1 */
-	char		*where[32];	/* where each setting was set (table order) */
-	int		 layer[32];
+	char		*where[40];	/* where each setting was set (table order) */
+	int		 layer[40];
 	int		 cur_layer;
 };
 

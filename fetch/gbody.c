@@ -17,7 +17,7 @@ struct want {
 
 struct walk {
 	struct ds_json	 j;
-	struct want	 w[5 + GBODY_MORE_MAX];
+	struct want	 w[6 + GBODY_MORE_MAX];
 	size_t		 nw;
 	struct gpage	*pg;
 };
@@ -180,6 +180,7 @@ fx_gbody_page(const struct def *d, const char *body, size_t n, struct gpage *pg,
 	WANT(d->cursor_path != NULL ? d->cursor_path : d->next_path, &pg->cursor, 0);
 	WANT(d->has_more_path, &pg->has_more, 0);
 	WANT(d->total_path, &pg->total, 0);
+	WANT(d->total_est_path, &pg->total_est, 0);
 	for (i = 0; i < d->more_path.n && i < GBODY_MORE_MAX; i++)
 		WANT(d->more_path.v[i], &pg->more[i], 0);
 #undef WANT

@@ -30,6 +30,7 @@ struct gpage {
 	struct gval	 has_more;
 	struct gval	 more[GBODY_MORE_MAX];
 	struct gval	 total;
+	struct gval	 total_est;	/* total-estimated-path */
 	struct gval	 error;
 };
 

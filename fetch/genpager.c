@@ -194,6 +194,16 @@ gval_count(const struct gval *g)
 	return end == g->v + g->n ? v : -1;
 }
 
+/*
+ * Non-zero when total-estimated-path says the page's total is an estimate
+ * (CKAN's total_was_estimated): it then stops nothing, the pages do.
+ */
+static int
+estimated(const struct def *d, const struct gpage *pg)
+{
+	return d->total_est_path != NULL && fx_gbody_bool(&pg->total_est) == 1;
+}
+
 /* Fill the stop rules' inputs of page pg; next is the style's verdict. */
 static void
 stop_inputs(struct run *r, const struct gpage *pg, int has_next, struct stop_in *in)
@@ -223,7 +233,7 @@ stop_inputs(struct run *r, const struct gpage *pg, int has_next, struct stop_in 
 			if ((b = fx_gbody_bool(&pg->more[i])) == 1)
 				in->more = 1;
 	}
-	in->total = d->total_path != NULL ? gval_count(&pg->total) : -1;
+	in->total = d->total_path != NULL && !estimated(d, pg) ? gval_count(&pg->total) : -1;
 	in->position = -1;
 	if (r->have_cur)
 		at = strtoull(r->cur.p, NULL, 10);
@@ -260,7 +270,7 @@ gen_take(struct run *r, const struct gpage *pg, int more)
 	r->st.has_more = more;
 	if (pg->total.v != NULL && gval_count(&pg->total) >= 0)
 		fx_stats_set(&r->st.total, pg->total.v, pg->total.n);
-	r->last_total = gval_count(&pg->total);
+	r->last_total = estimated(r->o->def, pg) ? -1 : gval_count(&pg->total);
 	fx_stats_set(&r->st.next, more ? r->next.p : NULL, r->next.len);
 	if (!more)
 		r->st.state = "done";
@@ -354,6 +364,21 @@ gen_ahead_early(struct run *r)
 	fx_http_ahead(r->http, r->eurl.p);
 }
 
+/* Non-zero when the error message of the body in resp holds words (any case). */
+static int
+message_says(const struct http_resp *resp, const char *words)
+{
+	struct ds_buf msg = { 0 };
+	size_t i, n = strlen(words);
+	int yes = 0;
+
+	(void)fx_body_error(resp->body.p, resp->body.len, &msg, ERRMSG_MAX);
+	for (i = 0; i + n <= msg.len && !yes; i++)
+		yes = strncasecmp(msg.p + i, words, n) == 0;
+	ds_buf_free(&msg);
+	return yes;
+}
+
 /*
  * Non-zero when a 403 or 429 names no wait (no Retry-After, no spent
  * X-RateLimit-Remaining) but its error message holds words ("rate limit",
@@ -363,18 +388,10 @@ gen_ahead_early(struct run *r)
 static int
 says_rate_limit(const struct http_resp *resp, const char *words)
 {
-	struct ds_buf msg = { 0 };
-	size_t i, n = strlen(words);
-	int yes = 0;
-
 	if ((resp->status != 403 && resp->status != 429) || resp->retry_after[0] != '\0' ||
 	    strcmp(resp->rl_remaining, "0") == 0)
 		return 0;
-	(void)fx_body_error(resp->body.p, resp->body.len, &msg, ERRMSG_MAX);
-	for (i = 0; i + n <= msg.len && !yes; i++)
-		yes = strncasecmp(msg.p + i, words, n) == 0;
-	ds_buf_free(&msg);
-	return yes;
+	return message_says(resp, words);
 }
 
 /*
@@ -428,6 +445,103 @@ follow_redirect(struct run *r)
 }
 
 /*
+ * Offset and page styles: the state is ours, not the server's, so a server
+ * that ignores offset-param or page-param (ArcGIS's resultOffset where the
+ * layer does not support pagination) answers the same page for every state
+ * and the run would never end. A page like the one before (its length and
+ * the hashes of its first and last 256 bytes: no walk of the page) for
+ * STOP_EMPTY_MAX pages in a row exits 100 naming the parameter.
+ */
+static void
+same_page(struct run *r, const struct gpage *pg)
+{
+	const struct def *d = r->o->def;
+	size_t n = pg->datalen < 256 ? pg->datalen : 256;
+	uint64_t key;
+
+	if ((d->style != &style_offset && d->style != &style_page) || pg->records == 0) {
+		r->same_run = 0;
+		r->page_key = 0;
+		return;
+	}
+	key = fx_cursorset_hash(pg->data, n) ^ (fx_cursorset_hash(pg->data + pg->datalen - n,
+	    n) * 31) ^ (uint64_t)pg->datalen;
+	r->same_run = key == r->page_key ? r->same_run + 1 : 0;
+	r->page_key = key;
+	if (r->same_run >= STOP_EMPTY_MAX)
+		ds_diex(DS_EX_PERM, "pagination stopped at cursor %s (page %llu, %zu "
+		    "records): the same records as the %u pages before: the server "
+		    "ignores %s? (ArcGIS: a layer without supportsPagination)",
+		    fx_pager_cursor_text(r), r->st.pages + 1, pg->records, r->same_run,
+		    d->style == &style_offset ? d->offset_param : d->page_param);
+}
+
+/* Non-zero when [p, p+n) holds the n2 bytes of s. */
+static int
+holds(const char *p, size_t n, const char *s, size_t n2)
+{
+	size_t i;
+
+	for (i = 0; n2 > 0 && i + n2 <= n; i++)
+		if (memcmp(p + i, s, n2) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * With paginate after-id: when the 400, 404 or 410 in r->resp says the
+ * object of the id sent is gone (its body names the id, or Stripe's
+ * resource_missing), go on from the time kept in the state beside the id
+ * (after-time-param; the records of that time already stored come again,
+ * as duplicates): r->cur becomes that state, said in a warning, and 1 is
+ * returned. 0 when the answer is another refusal; exits when the state
+ * holds no time to go on from.
+ */
+static int
+after_gone(struct run *r)
+{
+	const struct def *d = r->o->def;
+	const struct http_resp *resp = &r->resp;
+	struct ds_buf st = { 0 }, msg = { 0 }, b = { 0 }, kv = { 0 };
+	const char *sp;
+	size_t idn;
+
+	if (d->style != &style_after_id || !r->have_cur ||
+	    (resp->status != 400 && resp->status != 404 && resp->status != 410))
+		return 0;
+	sp = d->after_time_field != NULL ? strrchr(r->cur.p, ' ') : NULL;
+	idn = sp != NULL ? (size_t)(sp - r->cur.p) : r->cur.len;
+	if (idn == 0 || (!holds(resp->body.p, resp->body.len, r->cur.p, idn) &&
+	    !holds(resp->body.p, resp->body.len, "resource_missing", 16)))
+		return 0;
+	(void)fx_body_error(resp->body.p, resp->body.len, &msg, ERRMSG_MAX);
+	if (msg.len == 0)
+		ds_buf_adds(&msg, "(no message)");
+	ds_buf_terminate(&msg);
+	if (!fx_style_after_gone(d, r->cur.p, r->cur.len, &st))
+		ds_diex(DS_EX_PERM, "HTTP %ld at cursor %s: the object of %s is gone "
+		    "(%s), and the state holds no time to go on from (%s): start "
+		    "the stream over (ds-checkpoint reset)", resp->status,
+		    fx_pager_cursor_text(r), d->after_param, msg.p, d->after_time_field ?
+		    "an id alone: stored without after-time-field, or its record had "
+		    "no time there" : "set after-time-field and after-time-param");
+	ds_buf_printf(&b, "status=%ld %s resume=", resp->status, fx_pager_cursor_kv(r));
+	ds_buf_printf(&kv, "%s=%s", d->after_time_param, st.p + 1);
+	ds_log_quote(&b, kv.p, kv.len);
+	ds_buf_adds(&b, " detail=");
+	ds_log_quote(&b, msg.p, msg.len);
+	ds_logkv(DS_LOG_WARN, "after-id object gone: going on from its time", "%s", b.p);
+	ds_buf_reset(&r->cur);
+	ds_buf_add(&r->cur, st.p, st.len);
+	ds_buf_terminate(&r->cur);
+	ds_buf_free(&st);
+	ds_buf_free(&msg);
+	ds_buf_free(&b);
+	ds_buf_free(&kv);
+	return 1;
+}
+
+/*
  * One request of a defined stream (every style but DataSync's), as
  * one_request().
  */
@@ -446,7 +560,7 @@ fx_genpager_one(struct run *r, const char **cause, double *wait)
 	*wait = -1;
 	gen_request(r);
 	if (d->body != NULL)
-		fx_http_post(r->http, r->body.p);
+		fx_http_post(r->http, r->body.p, d->content_type);
 again:
 	if (r->oauth != NULL) {
 		if (fx_oauth_token(r->oauth, renewed, &tok, &r->why) < 0) {
@@ -478,6 +592,13 @@ again:
 		follow_redirect(r);
 		goto again;
 	}
+	/* after-id: the object of the id sent is gone; go on from its time */
+	if (after_gone(r)) {
+		gen_request(r);
+		if (d->body != NULL)
+			fx_http_post(r->http, r->body.p, d->content_type);
+		goto again;
+	}
 	/* a token refused: renew it once, at once (it may have been revoked) */
 	if (resp->status == 401 && r->oauth != NULL && !renewed) {
 		renewed = 1;
@@ -505,6 +626,27 @@ again:
 	}
 	fx_rl_observe(&r->rl, resp->rl_limit, resp->rl_remaining, resp->rl_reset, fx_pager_wall(),
 	    ds_mono());
+	/*
+	 * 204 No Content: an empty list (GitHub: "204 if repository is empty"),
+	 * the last page, written as one without records; so is GitHub's 409
+	 * "Git Repository is empty." (the commits of an empty repository)
+	 */
+	if (resp->status == 204 || (resp->status == 409 &&
+	    message_says(resp, "Git Repository is empty"))) {
+		static const char none[] = "[]";
+
+		memset(&pg, 0, sizeof(pg));
+		pg.body = pg.data = none;
+		pg.datalen = 2;
+		if (r->eurl.len > 0)
+			fx_http_cancel(r->http);
+		if (o->verbose)
+			ds_logkv(DS_LOG_INFO, "last page", "reason=\"HTTP %ld: an empty "
+			    "list\" %s", resp->status, fx_pager_cursor_kv(r));
+		ds_buf_reset(&r->next);
+		ds_buf_terminate(&r->next);
+		return gen_take(r, &pg, 0);
+	}
 	if (resp->status == 200) {
 		gen_ahead_early(r);
 		if (fx_gbody_page(d, resp->body.p, resp->body.len, &pg, &r->why,
@@ -540,6 +682,14 @@ again:
 			ds_diex(DS_EX_PERM, "pagination stopped at cursor %s (page %llu, "
 			    "%zu records): %s", fx_pager_cursor_text(r), r->st.pages + 1,
 			    pg.records, why);
+		if (verdict == STOP_MORE)
+			same_page(r, &pg);
+		/* the offset style steps over an empty page a flag says is not the last */
+		if (verdict == STOP_MORE && pg.records == 0 && d->style == &style_offset)
+			ds_logkv(DS_LOG_WARN, "empty page while a flag says more",
+			    "%s next=%s detail=\"offsets from here to next were asked and "
+			    "none came: going on after them\"", fx_pager_cursor_kv(r),
+			    r->next.p);
 		if (verdict == STOP_MORE)
 			gen_ahead(r);
 		else if (r->eurl.len > 0)

@@ -502,8 +502,21 @@ fx_http_get(struct http *h, const char *url, struct http_resp *r)
 void
 fx_http_header(struct http *h, const char *line)
 {
-	struct curl_slist *l;
+	struct curl_slist *l, *n = NULL, *o;
 
+	/* an Accept of the definition's replaces the default one, not joins it */
+	if (strncasecmp(line, "accept:", 7) == 0 && h->headers != NULL &&
+	    strcmp(h->headers->data, "Accept: application/json") == 0) {
+		for (o = h->headers->next; o != NULL; o = o->next)
+			if ((l = curl_slist_append(n, o->data)) == NULL)
+				ds_diex(DS_EX_TEMP, "out of memory for request headers");
+			else
+				n = l;
+		for (o = h->headers; o != NULL; o = o->next)
+			explicit_bzero(o->data, strlen(o->data));
+		curl_slist_free_all(h->headers);
+		h->headers = n;
+	}
 	if ((l = curl_slist_append(h->headers, line)) == NULL)
 		ds_diex(DS_EX_TEMP, "out of memory for request headers");
 	h->headers = l;
@@ -526,15 +539,21 @@ fx_http_basic(struct http *h, const char *userpass)
 }
 
 void
-fx_http_post(struct http *h, const char *body)
+fx_http_post(struct http *h, const char *body, const char *ctype)
 {
+	struct ds_buf hl = { 0 };
+
 	if (body == NULL) {
 		h->post_set = 0;
 		SETOPT(h->curl, CURLOPT_HTTPGET, 1L);
 		return;
 	}
-	if (!h->post_set)
-		fx_http_header(h, "Content-Type: application/json");
+	if (!h->post_set) {
+		ds_buf_printf(&hl, "Content-Type: %s", ctype != NULL ? ctype :
+		    "application/json");
+		fx_http_header(h, hl.p);
+		ds_buf_free(&hl);
+	}
 	ds_buf_reset(&h->post);
 	ds_buf_adds(&h->post, body);
 	ds_buf_terminate(&h->post);

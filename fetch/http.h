@@ -70,10 +70,11 @@ void	 fx_http_bearer(struct http *h, const char *token);
 /* Send HTTP Basic credentials (userpass is "user:password") with every request. */
 void	 fx_http_basic(struct http *h, const char *userpass);
 /*
- * Make the next requests POST body (JSON, copied), or GET again when body
- * is NULL.
+ * Make the next requests POST body (copied), sent as media type ctype
+ * (NULL: application/json; the first call's stays), or GET again when
+ * body is NULL.
  */
-void	 fx_http_post(struct http *h, const char *body);
+void	 fx_http_post(struct http *h, const char *body, const char *ctype);
 /*
  * The target of the rel="next" link of a Link header value (RFC 8288),
  * into out (reset first). Returns 1 when there is one, else 0.

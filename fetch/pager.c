@@ -195,6 +195,18 @@ fx_pager_refused(struct run *r)
 		    "start cursor; its age is unknown here): %s", st, fx_pager_cursor_text(r),
 		    msg.p);
 	}
+	/* content negotiation (RFC 9110; JSON:API requires its media type both ways) */
+	if (st == 415)
+		ds_diex(DS_EX_PERM, "HTTP 415 Unsupported Media Type at cursor %s: the "
+		    "server refuses a request body of media type %s (setting "
+		    "content-type): %s", fx_pager_cursor_text(r),
+		    r->o->def->content_type != NULL ? r->o->def->content_type :
+		    "application/json", msg.p);
+	if (st == 406)
+		ds_diex(DS_EX_PERM, "HTTP 406 Not Acceptable at cursor %s: the server "
+		    "has no answer in a media type the request's Accept allows (setting "
+		    "header, e.g. 'Accept: application/vnd.api+json'): %s",
+		    fx_pager_cursor_text(r), msg.p);
 	ds_diex(DS_EX_PERM, "HTTP %ld at cursor %s: %s", st, fx_pager_cursor_text(r), msg.p);
 }
 

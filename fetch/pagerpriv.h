@@ -44,6 +44,8 @@ struct run {
 	struct ds_buf		 eurl, estate;	/* the url asked early, its state */
 	long long		 last_total;	/* total-path of the last page, or -1 */
 	unsigned		 empty_run;	/* empty pages in a row */
+	uint64_t		 page_key;	/* the last page's records, roughly (same_page()) */
+	unsigned		 same_run;	/* pages in a row like the one before */
 	struct oauth		*oauth;		/* auth oauth2, or NULL */
 	uint64_t		 rng;
 	double			 start;

@@ -53,6 +53,15 @@ struct style {
 extern const struct style style_datasync, style_cursor, style_link, style_next_url,
 	style_offset, style_page, style_after_id, style_none;
 
+/*
+ * after-id with after-time-field: the state (st, n bytes) that goes on
+ * without the id of st, whose object the server no longer has: " TIME",
+ * asking after-time-param=TIME, into out (reset first). Returns 1, or 0
+ * when st holds no time (or the style is not after-id).
+ */
+int	fx_style_after_gone(const struct def *d, const char *st, size_t n,
+	    struct ds_buf *out);
+
 /* The style called name, or NULL. */
 const struct style *fx_style_find(const char *name);
 

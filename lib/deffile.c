@@ -20,6 +20,7 @@ static const char *const fetch_names[] = {
 	"paginate", "records", "error-path", "error-class", "cursor-path",
 	"cursor-param", "next-path", "offset-param", "page-param", "page-start",
 	"after-param", "after-field", "limit-param", "has-more-path", "more-path",
+	"after-time-field", "after-time-param", "content-type", "total-estimated-path",
 	"total-path", "stop-on-empty", "stop-on-short", "param", "header", "method",
 	"body", "filter", "auth", "auth-name", "auth-scheme", "token-url",
 	"token-scope", "limit", "limit-max", NULL

@@ -60,6 +60,8 @@ struct mock_config {
 	unsigned	 generation;	/* --generation G: the data set's version (0: the first) */
 	double		 churn;		/* --churn R: per generation, the share of events
 					   absent and the share changed */
+	const char	*deleted;	/* --deleted ID: the Stripe object deleted, or NULL */
+	unsigned	 created_step;	/* --created-step S: Stripe's created, to S seconds */
 };
 
 extern struct mock_config mock_cfg;

@@ -34,6 +34,7 @@ struct mock_config mock_cfg = {
 	.slow_secs = 5,
 	.gzip = 1,
 	.token_ttl = 3600,
+	.created_step = 1,
 };
 
 /* The write end of the pipe on_signal() wakes main() through. */
@@ -50,7 +51,8 @@ static const char usage_text[] =
     "                  [--files DIR [--files-cut BYTES]]\n"
     "                  [--style datasync|socrata|arcgis|ckan|github|stripe|jsonapi]\n"
     "                  [--oauth2] [--token-ttl SECONDS] [--revoke-every N]\n"
-    "                  [--errors-200] [--generation G --churn R]\n";
+    "                  [--errors-200] [--generation G --churn R] [--deleted id]\n"
+    "                  [--created-step seconds]\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -156,7 +158,8 @@ main(int argc, char *argv[])
 		O_PORT = 256, O_EVENTS, O_SEED, O_PAGEMAX, O_APIKEY, O_SHAPE, O_PRETTY,
 		O_TTL, O_RATE, O_RESET, O_FAILRATE, O_FAULTS, O_SLOW, O_DUP, O_BAD,
 		O_NOGZIP, O_MANIFEST, O_LOG, O_HELP, O_BIND, O_KEYFILE, O_FILES, O_FILESCUT, O_STYLE,
-		O_OAUTH2, O_TOKENTTL, O_REVOKE, O_ERRORS200, O_GEN, O_CHURN
+		O_OAUTH2, O_TOKENTTL, O_REVOKE, O_ERRORS200, O_GEN, O_CHURN, O_DELETED,
+		O_CSTEP
 	};
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, O_PORT },
@@ -188,6 +191,8 @@ main(int argc, char *argv[])
 		{ "revoke-every", required_argument, NULL, O_REVOKE },
 		{ "generation", required_argument, NULL, O_GEN },
 		{ "churn", required_argument, NULL, O_CHURN },
+		{ "deleted", required_argument, NULL, O_DELETED },
+		{ "created-step", required_argument, NULL, O_CSTEP },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -287,6 +292,12 @@ main(int argc, char *argv[])
 			break;
 		case O_CHURN:
 			mock_cfg.churn = rate("churn", optarg);
+			break;
+		case O_DELETED:
+			mock_cfg.deleted = optarg;
+			break;
+		case O_CSTEP:
+			mock_cfg.created_step = (unsigned)number("created-step", optarg, 1, 86400);
 			break;
 		case O_NOGZIP:
 			mock_cfg.gzip = 0;

@@ -202,7 +202,9 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 			MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization"),
 			MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-App-Token"),
 			MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Host"),
-			c->body.p != NULL ? c->body.p : ""
+			c->body.p != NULL ? c->body.p : "",
+			MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Accept"),
+			MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Type")
 		};
 
 		ds_buf_terminate(&c->body);

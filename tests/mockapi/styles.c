@@ -280,6 +280,13 @@ add_record(struct ds_buf *b, uint64_t i)
 	b->len += event_write(i, p);
 	if (mock_cfg.style == STYLE_JSONAPI)
 		ds_buf_addc(b, '}');
+	if (mock_cfg.style == STYLE_STRIPE && *p == '{' && b->p[b->len - 1] == '}') {
+		/* every Stripe object has created, in Unix seconds */
+		b->len--;
+		long long sec = (long long)(event_ms(i) / 1000);
+
+		ds_buf_printf(b, ",\"created\":%lld}", sec - sec % (long long)mock_cfg.created_step);
+	}
 	if (mock_cfg.style == STYLE_SOCRATA && *p == '{' && b->p[b->len - 1] == '}') {
 		/*
 		 * a dataset column of Socrata's floating_timestamp type: the
@@ -705,6 +712,9 @@ arcgis(struct sq *q)
 		error(q, 400, "", "Invalid or missing input parameters: resultOffset");
 		goto out;
 	}
+	/* a layer without supportsPagination: resultOffset is not looked at */
+	if (strstr(q->path, "/NoPaging/") != NULL)
+		off = 0;
 	if (!param(q, "where", &v)) {
 		error(q, 400, "", "Invalid or missing input parameters: where");
 		goto out;
@@ -772,8 +782,9 @@ static void
 ckan(struct sq *q)
 {
 	struct ds_buf v = { 0 }, id = { 0 };
-	long long limit = 100, off = 0;
-	uint64_t from, to;
+	long long limit = 100, off = 0, threshold = -1;
+	uint64_t from, to, total;
+	int est;
 
 	if (strcmp(q->path, "/api/3/action/datastore_search") != 0) {
 		error(q, 404, "Not Found Error", "Not found");
@@ -798,9 +809,19 @@ ckan(struct sq *q)
 		    "\"Validation Error\",\"sort\":[\"field not found\"]}}");
 		goto out;
 	}
+	/* total_estimation_threshold: a total above it is estimated (here 10% low) */
+	if (param(q, "total_estimation_threshold", &v) &&
+	    (threshold = digits(&v, 0, INT64_MAX / 2)) < 0) {
+		answer(q->out, 409, "{\"help\":\"\",\"success\":false,\"error\":{\"__type\":"
+		    "\"Validation Error\",\"total_estimation_threshold\":[\"Invalid "
+		    "integer\"]}}");
+		goto out;
+	}
 	if (limit > mock_cfg.page_max)
 		limit = mock_cfg.page_max;
 	range(q);
+	est = threshold >= 0 && q->hi > (uint64_t)threshold;
+	total = est ? q->hi - q->hi / 10 : q->hi;
 	from = (uint64_t)off < q->hi ? (uint64_t)off : q->hi;
 	if (fault(q, from))
 		goto out;
@@ -820,8 +841,9 @@ ckan(struct sq *q)
 	ds_buf_printf(&q->out->body, "\",\"next\":\"/api/3/action/datastore_search?offset="
 	    "%llu&resource_id=", (unsigned long long)(off + limit));
 	jtext(&q->out->body, id.p);
-	ds_buf_printf(&q->out->body, "\"},\"limit\":%lld,\"offset\":%lld,\"total\":%llu}}",
-	    limit, off, (unsigned long long)q->hi);
+	ds_buf_printf(&q->out->body, "\"},\"limit\":%lld,\"offset\":%lld,\"total\":%llu,"
+	    "\"total_was_estimated\":%s}}", limit, off, (unsigned long long)total,
+	    est ? "true" : "false");
 out:
 	ds_buf_free(&v);
 	ds_buf_free(&id);
@@ -867,6 +889,17 @@ github(struct sq *q)
 	}
 	if (auth(q))
 		goto out;
+	/*
+	 * an empty repository's lists: "204 No Content", no body; its commits
+	 * a 409 "Git Repository is empty."
+	 */
+	if (strncmp(q->path, "/repos/octo/empty/", 18) == 0) {
+		if (strcmp(q->path + 18, "commits") == 0)
+			error(q, 409, "conflict", "Git Repository is empty.");
+		else
+			q->out->status = 204;
+		goto out;
+	}
 	if (q->out->rate.over) {
 		throttled(q, 0);
 		goto out;
@@ -927,14 +960,69 @@ out:
 	ds_buf_free(&extra);
 }
 
-/* Stripe list: limit 1..100, starting_after an object id, has_more, created[gte]. */
+/*
+ * A created[...] bound of a Stripe list: gte, gt, lte or lt, in epoch
+ * seconds, narrowing [*lo, *hi) (event indices). 0, or -1 after a 400.
+ */
+static int
+stripe_created(struct sq *q, const char *op, uint64_t *lo, uint64_t *hi)
+{
+	struct ds_buf v = { 0 }, name = { 0 };
+	long long secs;
+	uint64_t at;
+	int rc = 0;
+
+	ds_buf_printf(&name, "created[%s]", op);
+	if (param(q, name.p, &v)) {
+		if ((secs = digits(&v, 0, INT64_MAX / 2000)) < 0) {
+			ds_buf_reset(&name);
+			ds_buf_printf(&name, "Invalid integer: created[%s]", op);
+			error(q, 400, "invalid_request_error", name.p);
+			rc = -1;
+		} else {
+			/*
+			 * event i's created is its second floored to --created-step:
+			 * index order is time order; the bound as a first second
+			 * (gte, gt) or the second after the last (lte, lt)
+			 */
+			long long st = (long long)mock_cfg.created_step;
+
+			if (strcmp(op, "gt") == 0 || strcmp(op, "lt") == 0)
+				secs += op[0] == 'g' ? 1 : -1;
+			secs = op[0] == 'g' ? (secs + st - 1) / st * st : secs / st * st + st;
+			at = event_first_at(secs * 1000);
+			if (op[0] == 'g' && at > *lo)
+				*lo = at;
+			else if (op[0] == 'l' && at < *hi)
+				*hi = at;
+		}
+	}
+	ds_buf_free(&v);
+	ds_buf_free(&name);
+	return rc;
+}
+
+/* The index of the object --deleted names, or -1. */
+static int64_t
+stripe_deleted(void)
+{
+	return mock_cfg.deleted != NULL ? id_index(mock_cfg.deleted) : -1;
+}
+
+/*
+ * Stripe list: limit 1..100, newest first ("objects in reverse chronological
+ * order"), starting_after = an object id (the page goes on below it; a
+ * deleted or unknown one is a 400 resource_missing naming the param),
+ * has_more, created[gte|gt|lte|lt] in epoch seconds, each object's created.
+ * The search variant (/search) pages by an opaque next_page sent back as page.
+ */
 static void
 stripe(struct sq *q)
 {
 	struct ds_buf v = { 0 }, m = { 0 };
-	long long limit = 10, epoch;
-	int64_t after = -1;
-	uint64_t from, to;
+	long long limit = 10;
+	int64_t after = -1, gone = stripe_deleted();
+	uint64_t from, to, lo = 0, hi = mock_cfg.events, j, k;
 	size_t n = strlen(q->path);
 	int search = 0;
 
@@ -948,13 +1036,9 @@ stripe(struct sq *q)
 		error(q, 400, "invalid_request_error", "Invalid limit: must be at most 100");
 		goto out;
 	}
-	if (param(q, "created[gte]", &v)) {
-		if ((epoch = digits(&v, 0, INT64_MAX / 2000)) < 0) {
-			error(q, 400, "invalid_request_error", "Invalid integer: created[gte]");
-			goto out;
-		}
-		q->since = epoch * 1000;
-	}
+	if (stripe_created(q, "gte", &lo, &hi) < 0 || stripe_created(q, "gt", &lo, &hi) < 0 ||
+	    stripe_created(q, "lte", &lo, &hi) < 0 || stripe_created(q, "lt", &lo, &hi) < 0)
+		goto out;
 	if (n > 7 && strcmp(q->path + n - 7, "/search") == 0) {
 		/* the search variant: query required, page = the last next_page */
 		if (!param(q, "query", &v) || v.len == 0) {
@@ -968,39 +1052,62 @@ stripe(struct sq *q)
 			goto out;
 		}
 		search = 1;
-	} else if (param(q, "starting_after", &v) && (after = id_index(v.p)) < 0) {
-		ds_buf_adds(&m, "No such object: '");
-		ds_buf_adds(&m, v.p);
-		ds_buf_adds(&m, "'");
-		error(q, 400, "invalid_request_error", m.p);
+	} else if (param(q, "starting_after", &v) && ((after = id_index(v.p)) < 0 ||
+	    after == gone)) {
+		jtext(&m, v.p);
+		ds_buf_terminate(&m);
+		answer(q->out, 400, "{\"error\":{\"code\":\"resource_missing\",\"doc_url\":"
+		    "\"https://stripe.com/docs/error-codes/resource-missing\",\"message\":"
+		    "\"No such event: '%s'\",\"param\":\"starting_after\",\"type\":"
+		    "\"invalid_request_error\"}}", m.p);
 		goto out;
 	}
 	if (limit > mock_cfg.page_max)
 		limit = mock_cfg.page_max;
-	range(q);
-	from = after >= 0 ? (uint64_t)after + 1 : q->lo;
-	if (from < q->lo)
-		from = q->lo;
-	if (from > q->hi)
-		from = q->hi;
-	if (fault(q, from))
-		goto out;
-	to = from + (uint64_t)limit < q->hi ? from + (uint64_t)limit : q->hi;
-	q->out->status = 200;
-	ds_buf_printf(&q->out->body, "{\"object\":\"%s\",\"data\":[", search ?
-	    "search_result" : "list");
-	records(&q->out->body, from, to);
-	ds_buf_printf(&q->out->body, "],\"has_more\":%s,\"url\":\"%s\"",
-	    to < q->hi ? "true" : "false", q->path);
-	if (search && to < q->hi) {
-		/* an opaque token: here "page_" and the id of the page's last object */
-		char id[32];
+	if (search) {
+		/* oldest first, as this mock's search always was */
+		from = after >= 0 ? (uint64_t)after + 1 : lo;
+		from = from < lo ? lo : from > hi ? hi : from;
+		if (fault(q, from))
+			goto out;
+		to = from + (uint64_t)limit < hi ? from + (uint64_t)limit : hi;
+		q->out->status = 200;
+		ds_buf_adds(&q->out->body, "{\"object\":\"search_result\",\"data\":[");
+		records(&q->out->body, from, to);
+		ds_buf_printf(&q->out->body, "],\"has_more\":%s,\"url\":\"%s\"",
+		    to < hi ? "true" : "false", q->path);
+		if (to < hi) {
+			/* an opaque token: here "page_" and the id of the page's last object */
+			char id[32];
 
-		id[event_id(to - 1, id)] = '\0';
-		ds_buf_printf(&q->out->body, ",\"next_page\":\"page_%s\"", id);
-	} else if (search)
-		ds_buf_adds(&q->out->body, ",\"next_page\":null");
-	ds_buf_addc(&q->out->body, '}');
+			id[event_id(to - 1, id)] = '\0';
+			ds_buf_printf(&q->out->body, ",\"next_page\":\"page_%s\"", id);
+		} else
+			ds_buf_adds(&q->out->body, ",\"next_page\":null");
+		ds_buf_addc(&q->out->body, '}');
+		goto out;
+	}
+	/* newest first: the page is the limit objects below top, none deleted */
+	to = after >= 0 && (uint64_t)after < hi ? (uint64_t)after : hi;
+	if (to < lo)
+		to = lo;
+	if (fault(q, to))
+		goto out;
+	q->out->status = 200;
+	ds_buf_adds(&q->out->body, "{\"object\":\"list\",\"data\":[");
+	for (j = to, k = 0; j > lo && k < (uint64_t)limit; j--) {
+		if ((int64_t)(j - 1) == gone)
+			continue;
+		if (k++ > 0)
+			ds_buf_addc(&q->out->body, ',');
+		add_record(&q->out->body, j - 1);
+	}
+	/* more: an object not deleted below the last one given */
+	from = j;
+	if (from > lo && (int64_t)(from - 1) == gone)
+		from--;
+	ds_buf_printf(&q->out->body, "],\"has_more\":%s,\"url\":\"%s\"}",
+	    from > lo ? "true" : "false", q->path);
 out:
 	ds_buf_free(&v);
 	ds_buf_free(&m);
@@ -1026,6 +1133,76 @@ body_number(const char *body, const char *key)
 }
 
 /*
+ * One media type of an Accept or Content-Type value, [s, e): 1 when it is
+ * JSON:API's with no parameter but ext and profile, 2 when it is JSON:API's
+ * with another, 3 for any other (*wild: it is * / * or application/ *).
+ */
+static int
+media(const char *s, const char *e, int *wild)
+{
+	static const char jt[] = "application/vnd.api+json";
+	const char *p;
+	size_t n;
+
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	n = strcspn(s, ";, \t");
+	if (s + n > e)
+		n = (size_t)(e - s);
+	*wild = (n == 3 && strncmp(s, "*/*", 3) == 0) ||
+	    (n == 13 && strncasecmp(s, "application/*", 13) == 0);
+	if (n != sizeof(jt) - 1 || strncasecmp(s, jt, n) != 0)
+		return 3;
+	for (p = s + n; p < e && (p = memchr(p, ';', (size_t)(e - p))) != NULL; p++) {
+		p++;
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		/* q (a weight) is Accept's, not a media type parameter */
+		if (strncasecmp(p, "ext=", 4) != 0 && strncasecmp(p, "profile=", 8) != 0 &&
+		    strncasecmp(p, "q=", 2) != 0)
+			return 2;
+	}
+	return 1;
+}
+
+/*
+ * JSON:API's content negotiation (jsonapi.org/format, "Content Negotiation"):
+ * a request body must come as application/vnd.api+json with no parameter
+ * but ext and profile, else 415 Unsupported Media Type; an Accept whose
+ * JSON:API media types all carry another parameter is 406 Not Acceptable,
+ * and so is one that admits neither it nor a wildcard. 1 when it answered.
+ */
+static int
+jsonapi_negotiate(struct sq *q)
+{
+	const char *a = q->rq->accept, *e;
+	int kind, wild, ok = 0, bad = 0, any = 0;
+
+	if (strcmp(q->rq->method, "POST") == 0 && (q->rq->content_type == NULL ||
+	    media(q->rq->content_type, q->rq->content_type + strlen(q->rq->content_type),
+	    &wild) != 1)) {
+		error(q, 415, "Unsupported Media Type", "a request document must be sent "
+		    "as Content-Type: application/vnd.api+json");
+		return 1;
+	}
+	if (a == NULL)
+		return 0;
+	for (; *a != '\0'; a = *e ? e + 1 : e) {
+		e = a + strcspn(a, ",");
+		kind = media(a, e, &wild);
+		ok |= kind == 1;
+		bad |= kind == 2;
+		any |= wild;
+	}
+	if (ok || (!bad && any))
+		return 0;
+	error(q, 406, "Not Acceptable", bad ? "every application/vnd.api+json in Accept "
+	    "carries a media type parameter other than ext or profile" :
+	    "Accept admits no application/vnd.api+json");
+	return 1;
+}
+
+/*
  * A search that pages through its POST body (JSON:API style):
  * POST /api/search {"page":{"number":N,"size":S}} gives page N.
  */
@@ -1037,7 +1214,7 @@ jsonapi_search(struct sq *q)
 	uint64_t from, to;
 
 	q->out->ctype = "application/vnd.api+json";
-	if (auth(q))
+	if (jsonapi_negotiate(q) || auth(q))
 		return;
 	if (size < 1 || page < 1) {
 		error(q, 400, "Bad Request", "the body needs page.number and page.size, "
@@ -1073,7 +1250,7 @@ jsonapi(struct sq *q)
 		error(q, 404, "Not Found", "no such collection");
 		goto out;
 	}
-	if (auth(q))
+	if (jsonapi_negotiate(q) || auth(q))
 		goto out;
 	if ((param(q, "page[size]", &v) && (size = digits(&v, 1, 1000000)) < 0) ||
 	    (param(q, "page[number]", &v) && (page = digits(&v, 1, INT64_MAX / 2)) < 0)) {

@@ -20,6 +20,8 @@ struct style_req {
 	const char	*app_token;	/* X-App-Token */
 	const char	*host;
 	const char	*body;		/* a POST's body, or "" */
+	const char	*accept;	/* Accept, Content-Type, or NULL */
+	const char	*content_type;
 };
 
 /* Parse a --style name; returns 0 or -1. */

@@ -461,6 +461,76 @@ UNIT_TEST(styles_read_the_next_state)
 	CHECK(rc < 0);
 }
 
+/* A Stripe-like after-id definition keeping created beside the id. */
+static void
+after_time_def(struct def *d)
+{
+	fx_def_init(d);
+	fx_def_layer(d);
+	(void)fx_def_set(d, "paginate", "after-id", "t");
+	(void)fx_def_set(d, "after-param", "starting_after", "t");
+	(void)fx_def_set(d, "after-field", "id", "t");
+	(void)fx_def_set(d, "after-time-field", "created", "t");
+	(void)fx_def_set(d, "after-time-param", "created[lte]", "t");
+}
+
+/* The URL style after-id asks for state st on top of "http://h/x?limit=2". */
+static char *
+after_url(const struct def *d, const char *st)
+{
+	static struct ds_buf url;
+
+	ds_buf_reset(&url);
+	ds_buf_adds(&url, "http://h/x?limit=2");
+	d->style->request(d, st, strlen(st), &url);
+	ds_buf_terminate(&url);
+	return url.p;
+}
+
+UNIT_TEST(after_id_keeps_the_time_and_goes_on_from_it_when_the_object_is_gone)
+{
+	static const char body[] = "{\"data\":[{\"id\":\"cus_b\",\"created\":20},"
+	    "{\"id\":\"cus_a\",\"created\":17}],\"has_more\":true}";
+	struct ds_buf out = { 0 }, why = { 0 };
+	struct style_resp sr = { "http://h/x", NULL, NULL, 0, 2 };
+	struct gpage pg;
+	struct def d;
+	int nj;
+
+	after_time_def(&d);
+	CHECK(fx_gbody_page(&d, body, strlen(body), &pg, &why, &nj) == 0);
+	CHECK(d.style->next(&d, &pg, &sr, &out, &why) == 1);
+	ds_buf_terminate(&out);
+	CHECK_STR(out.p, "cus_a 17");
+	/* the id alone goes in the request; an id with a space splits at the last one */
+	CHECK_STR(after_url(&d, "cus_a 17"), "http://h/x?limit=2&starting_after=cus_a");
+	CHECK_STR(after_url(&d, "a b 17"), "http://h/x?limit=2&starting_after=a%20b");
+	/* an older state, an id alone, resumes as it did */
+	CHECK_STR(after_url(&d, "cus_a"), "http://h/x?limit=2&starting_after=cus_a");
+	/* the object gone: the time alone, sent as after-time-param */
+	CHECK(fx_style_after_gone(&d, "cus_a 17", 8, &out) == 1);
+	CHECK_STR(out.p, " 17");
+	CHECK_STR(after_url(&d, out.p), "http://h/x?limit=2&created%5Blte%5D=17");
+	/* never twice, and not from an id alone */
+	CHECK(fx_style_after_gone(&d, " 17", 3, &out) == 0);
+	CHECK(fx_style_after_gone(&d, "cus_a", 5, &out) == 0);
+	fx_def_free(&d);
+	/* without after-time-field the state is the id, spaces and all */
+	fx_def_init(&d);
+	fx_def_layer(&d);
+	(void)fx_def_set(&d, "paginate", "after-id", "t");
+	(void)fx_def_set(&d, "after-param", "starting_after", "t");
+	(void)fx_def_set(&d, "after-field", "id", "t");
+	CHECK(d.style->next(&d, &pg, &sr, &out, &why) == 1);
+	ds_buf_terminate(&out);
+	CHECK_STR(out.p, "cus_a");
+	CHECK_STR(after_url(&d, "a b 17"), "http://h/x?limit=2&starting_after=a%20b%2017");
+	CHECK(fx_style_after_gone(&d, "cus_a 17", 8, &out) == 0);
+	fx_def_free(&d);
+	ds_buf_free(&out);
+	ds_buf_free(&why);
+}
+
 UNIT_TEST(every_fetch_setting_is_in_the_shared_table)
 {
 	size_t i;
