@@ -298,15 +298,53 @@ gen_ahead(struct run *r)
 		if (strcmp(r->eurl.p, r->aurl.p) == 0)
 			return;		/* asked early, rightly */
 		fx_http_cancel(r->http);	/* asked early, wrongly */
+		r->no_guess |= r->guessed;
 	}
 	fx_http_ahead(r->http, r->aurl.p);
+}
+
+/*
+ * The next state guessed off the end of the body in r->resp, before it is
+ * checked (fx_gbody_guess()), into r->estate; non-zero when there is one.
+ * What the checked body says decides: a wrong guess is stopped, and makes
+ * the run guess no more.
+ */
+static int
+guess_next(struct run *r)
+{
+	const struct def *d = r->o->def;
+	struct style_resp sr;
+	struct gpage pg;
+	struct ds_buf why = { 0 };
+	int rc;
+
+	memset(&pg, 0, sizeof(pg));
+	pg.body = r->resp.body.p;
+	pg.bodylen = r->resp.body.len;
+	if (!fx_gbody_guess(pg.body, pg.bodylen, d->cursor_path != NULL ? d->cursor_path :
+	    d->next_path, &pg.cursor))
+		return 0;
+	memset(&sr, 0, sizeof(sr));
+	sr.url = r->url.p;
+	sr.state = r->have_cur ? r->cur.p : NULL;
+	sr.statelen = r->cur.len;
+	sr.limit = r->o->limit;
+	rc = d->style->next(d, &pg, &sr, &r->estate, &why);
+	ds_buf_free(&why);
+	if (rc != 1)
+		return 0;
+	if (d->auth == AUTH_QUERY && d->style->url_state)
+		fx_url_strip_param(&r->estate, d->auth_name);
+	r->guessed = 1;
+	return 1;
 }
 
 /*
  * Before the body is read, request the page after it when its state is
  * known without reading it: the Link header's next (exact), the next page
  * number (exact), the offset after a full page (a guess: a short or last
- * page makes gen_ahead() stop it). The server's work then overlaps with
+ * page makes gen_ahead() stop it), the next URL or cursor read off the
+ * body's end (a guess: guess_next()). The server's work then overlaps with
  * the body's scan too, as DataSync's request ahead does. Not when a flag
  * of this page decides whether there is a next one, nor when the last
  * page's total says this page ends the stream: nothing is asked past a
@@ -322,6 +360,7 @@ gen_ahead_early(struct run *r)
 
 	ds_buf_reset(&r->eurl);
 	ds_buf_terminate(&r->eurl);
+	r->guessed = 0;
 	if (d->body != NULL || r->oauth != NULL || *o->stop ||
 	    (o->max_pages != 0 && r->st.pages + 1 >= o->max_pages) ||
 	    fx_rl_pace(&r->rl, ds_mono()) > 0)
@@ -347,6 +386,10 @@ gen_ahead_early(struct run *r)
 			return;
 		ds_buf_printf(&r->estate, "%llu", at + (d->style == &style_page ? 1 :
 		    (unsigned long long)o->limit));
+	} else if ((d->style == &style_next_url || d->style == &style_cursor) &&
+	    !r->no_guess && d->has_more_path == NULL && d->more_path.n == 0) {
+		if (!guess_next(r))
+			return;
 	} else
 		return;
 	ds_buf_terminate(&r->estate);

@@ -42,6 +42,8 @@ struct run {
 	struct ds_buf		 guess, aurl;	/* cursor and url requested ahead */
 	struct ds_buf		 surl, body;	/* url with secrets; POST body */
 	struct ds_buf		 eurl, estate;	/* the url asked early, its state */
+	int			 guessed;	/* that state was guessed off the body */
+	int			 no_guess;	/* a guess was wrong: guess no more */
 	long long		 last_total;	/* total-path of the last page, or -1 */
 	unsigned		 empty_run;	/* empty pages in a row */
 	struct oauth		*oauth;		/* auth oauth2, or NULL */
