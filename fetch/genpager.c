@@ -278,6 +278,23 @@ gen_take(struct run *r, const struct gpage *pg, int more)
 	return !more;
 }
 
+/* Say (with --verbose) that the state guessed off the body was wrong. */
+static void
+guess_dropped(struct run *r)
+{
+	struct ds_buf kv = { 0 };
+
+	if (!r->o->verbose)
+		return;
+	ds_buf_adds(&kv, "guessed=");
+	ds_log_quote(&kv, r->estate.p, r->estate.len);
+	ds_buf_adds(&kv, " next=");
+	ds_log_quote(&kv, r->next.p, r->next.len);
+	ds_buf_terminate(&kv);
+	ds_logkv(DS_LOG_INFO, "guess dropped", "%s %s", kv.p, fx_pager_cursor_kv(r));
+	ds_buf_free(&kv);
+}
+
 /*
  * With the next state decided and no wait due, request that page now, so
  * the server makes it (and libcurl inflates it) while this one is written;
@@ -298,7 +315,10 @@ gen_ahead(struct run *r)
 		if (strcmp(r->eurl.p, r->aurl.p) == 0)
 			return;		/* asked early, rightly */
 		fx_http_cancel(r->http);	/* asked early, wrongly */
-		r->no_guess |= r->guessed;
+		if (r->guessed) {
+			r->no_guess = 1;
+			guess_dropped(r);
+		}
 	}
 	fx_http_ahead(r->http, r->aurl.p);
 }
@@ -318,6 +338,8 @@ guess_next(struct run *r)
 	struct ds_buf why = { 0 };
 	int rc;
 
+	if (fx_http_decode(r->http, &r->resp) < 0)
+		return 0;
 	memset(&pg, 0, sizeof(pg));
 	pg.body = r->resp.body.p;
 	pg.bodylen = r->resp.body.len;
@@ -337,6 +359,14 @@ guess_next(struct run *r)
 		fx_url_strip_param(&r->estate, d->auth_name);
 	r->guessed = 1;
 	return 1;
+}
+
+int
+fx_genpager_lazy(const struct def *d)
+{
+	return d->style != &style_datasync && d->body == NULL &&
+	    (d->style == &style_link || ((d->style == &style_page ||
+	    d->style == &style_offset) && d->has_more_path == NULL && d->more_path.n == 0));
 }
 
 /*
@@ -471,6 +501,28 @@ follow_redirect(struct run *r)
 }
 
 /*
+ * The request for the current state failed (r->resp says how): exits when
+ * that is permanent, else returns -1 with *cause and r->why set.
+ */
+static int
+get_failed(struct run *r, const char **cause)
+{
+	const struct http_resp *resp = &r->resp;
+
+	if (resp->aborted)
+		return -1;
+	if (resp->too_big)
+		ds_diex(DS_EX_PERM, "response at cursor %s is larger than "
+		    "--max-body-bytes %zu", fx_pager_cursor_text(r), r->o->max_body);
+	if (strcmp(resp->cause, "permanent") == 0)
+		ds_diex(DS_EX_PERM, "request for %s failed: %s", r->url.p, resp->error);
+	*cause = resp->cause;
+	ds_buf_reset(&r->why);
+	ds_buf_adds(&r->why, resp->error);
+	return -1;
+}
+
+/*
  * One request of a defined stream (every style but DataSync's), as
  * one_request().
  */
@@ -498,20 +550,8 @@ again:
 		}
 		fx_http_bearer(r->http, tok);
 	}
-	if (fx_http_get(r->http, r->surl.p, resp) < 0) {
-		if (resp->aborted)
-			return -1;
-		if (resp->too_big)
-			ds_diex(DS_EX_PERM, "response at cursor %s is larger than "
-			    "--max-body-bytes %zu", fx_pager_cursor_text(r), o->max_body);
-		if (strcmp(resp->cause, "permanent") == 0)
-			ds_diex(DS_EX_PERM, "request for %s failed: %s", r->url.p,
-			    resp->error);
-		*cause = resp->cause;
-		ds_buf_reset(&r->why);
-		ds_buf_adds(&r->why, resp->error);
-		return -1;
-	}
+	if (fx_http_get(r->http, r->surl.p, resp) < 0)
+		return get_failed(r, cause);
 	r->answered = 1;
 	if ((resp->status == 301 || resp->status == 302 || resp->status == 303 ||
 	    resp->status == 307 || resp->status == 308) && d->body == NULL) {
@@ -550,6 +590,9 @@ again:
 	    ds_mono());
 	if (resp->status == 200) {
 		gen_ahead_early(r);
+		/* a lazy body is inflated now, while the server makes the next page */
+		if (fx_http_decode(r->http, resp) < 0)
+			return get_failed(r, cause);
 		if (fx_gbody_page(d, resp->body.p, resp->body.len, &pg, &r->why,
 		    &not_json) < 0) {
 			if (not_json) {

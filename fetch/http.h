@@ -23,8 +23,11 @@ struct http_resp {
 	int		 too_big;	/* body passed the cap */
 	int		 aborted;	/* stopped by the stop flag */
 	int		 bad_headers;	/* headers over a bound: error says which */
+	int		 bad_encoding;	/* the body could not be decoded: error says why */
+	int		 encoded;	/* body waits in raw, encoded (fx_http_lazy()) */
 	unsigned	 nheaders;	/* header lines of the current response */
 	struct ds_buf	 body;
+	struct ds_buf	 raw;		/* the encoded body while encoded */
 	char		 retry_after[HTTP_HDR_MAX];	/* "" when absent */
 	char		 rl_limit[HTTP_HDR_MAX];
 	char		 rl_remaining[HTTP_HDR_MAX];
@@ -46,6 +49,19 @@ struct http *fx_http_new(const char *key, long timeout_ms, int insecure,
 /* GET url into r (reset first; r->body is reused across calls). Returns 0
  * when a response came (any status), -1 on a transfer failure. */
 int	 fx_http_get(struct http *h, const char *url, struct http_resp *r);
+/*
+ * Lazy (on non-zero): fx_http_get() keeps the body of a 200 as it came
+ * (gzip), for fx_http_decode() to inflate after the caller has asked for
+ * the next page: the inflate then overlaps with the server making it.
+ * Other statuses are decoded at once. Off by default.
+ */
+void	 fx_http_lazy(struct http *h, int on);
+/*
+ * Inflate a body kept by a lazy handle into r->body; nothing when it is not
+ * encoded. Returns 0, or -1 as fx_http_get() fails (cause "truncated", or
+ * "too_big" with too_big set). From the thread that makes the requests.
+ */
+int	 fx_http_decode(struct http *h, struct http_resp *r);
 /*
  * Start the GET of url now, on the handle's thread for requests made
  * ahead (started on the first, kept until fx_http_free()): the next fx_http_get()

@@ -403,6 +403,7 @@ fx_pager_run(const struct pager_opts *o)
 		r->arch = fx_archive_open(o->archive, o->stream, o->segment_bytes);
 	r->wr = fx_writer_new(r->arch, o->stop);
 	r->http = fx_http_new(o->key, o->timeout_ms, o->insecure, o->max_body, o->stop);
+	fx_http_lazy(r->http, fx_genpager_lazy(o->def));
 	for (n = 0; n < (int)o->nheaders; n++)
 		fx_http_header(r->http, o->headers[n]);
 	if (o->userpass != NULL)
@@ -479,6 +480,7 @@ fx_pager_run(const struct pager_opts *o)
 	fx_http_free(r->http);
 	fx_oauth_free(r->oauth);
 	ds_buf_free(&r->resp.body);
+	ds_buf_free(&r->resp.raw);
 	fx_cursorset_free(&r->seen);
 	fx_stats_free(&r->st);
 	ds_buf_free(&r->cur);

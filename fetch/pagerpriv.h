@@ -22,6 +22,7 @@
 #define ERRMSG_MAX	300	/* bytes of a server's error message quoted */
 
 struct archive;
+struct def;
 struct oauth;
 struct writer;
 
@@ -86,5 +87,11 @@ void	fx_pager_refused(struct run *r) __attribute__((noreturn));
  * for (-1: use backoff). Exits on permanent failures.
  */
 int	fx_genpager_one(struct run *r, const char **cause, double *wait);
+/*
+ * Non-zero when definition d's state after a page is known before the
+ * page's body is read (a Link header, a page number, an offset): the body
+ * may then wait, encoded, until the next page is asked for (fx_http_lazy()).
+ */
+int	fx_genpager_lazy(const struct def *d);
 
 #endif
