@@ -338,8 +338,8 @@ guess_next(struct run *r)
 	struct ds_buf why = { 0 };
 	int rc;
 
-	if (fx_http_decode(r->http, &r->resp) < 0)
-		return 0;
+	if (r->resp.encoded)
+		return 0;	/* not inflated yet (a lazy handle) */
 	memset(&pg, 0, sizeof(pg));
 	pg.body = r->resp.body.p;
 	pg.bodylen = r->resp.body.len;
@@ -501,28 +501,6 @@ follow_redirect(struct run *r)
 }
 
 /*
- * The request for the current state failed (r->resp says how): exits when
- * that is permanent, else returns -1 with *cause and r->why set.
- */
-static int
-get_failed(struct run *r, const char **cause)
-{
-	const struct http_resp *resp = &r->resp;
-
-	if (resp->aborted)
-		return -1;
-	if (resp->too_big)
-		ds_diex(DS_EX_PERM, "response at cursor %s is larger than "
-		    "--max-body-bytes %zu", fx_pager_cursor_text(r), r->o->max_body);
-	if (strcmp(resp->cause, "permanent") == 0)
-		ds_diex(DS_EX_PERM, "request for %s failed: %s", r->url.p, resp->error);
-	*cause = resp->cause;
-	ds_buf_reset(&r->why);
-	ds_buf_adds(&r->why, resp->error);
-	return -1;
-}
-
-/*
  * One request of a defined stream (every style but DataSync's), as
  * one_request().
  */
@@ -551,7 +529,7 @@ again:
 		fx_http_bearer(r->http, tok);
 	}
 	if (fx_http_get(r->http, r->surl.p, resp) < 0)
-		return get_failed(r, cause);
+		return fx_pager_get_failed(r, r->url.p, cause);
 	r->answered = 1;
 	if ((resp->status == 301 || resp->status == 302 || resp->status == 303 ||
 	    resp->status == 307 || resp->status == 308) && d->body == NULL) {
@@ -590,9 +568,9 @@ again:
 	    ds_mono());
 	if (resp->status == 200) {
 		gen_ahead_early(r);
-		/* a lazy body is inflated now, while the server makes the next page */
+		/* inflated (lazy), its gzip CRC checked, as the next page is made */
 		if (fx_http_decode(r->http, resp) < 0)
-			return get_failed(r, cause);
+			return fx_pager_get_failed(r, r->url.p, cause);
 		if (fx_gbody_page(d, resp->body.p, resp->body.len, &pg, &r->why,
 		    &not_json) < 0) {
 			if (not_json) {

@@ -26,6 +26,9 @@ struct inflater {
 	int			 enc;		/* ENC_*, or -1: not known yet */
 	int			 started;	/* encoded bytes came */
 	int			 ended;		/* the stream's end came */
+	int			 crc_late;	/* gzip: its CRC is checked by fx_http_decode() */
+	unsigned char		 tail[8];	/* the last input bytes (the gzip trailer) */
+	size_t			 ntail;
 };
 
 enum { ENC_NONE, ENC_GZIP, ENC_DEFLATE };
@@ -95,13 +98,52 @@ inflate_begin(struct inflater *f, int enc)
 	} else
 		(void)inflateReset2(&f->z, MAX_WBITS + 32);
 	f->enc = enc;
-	f->started = f->ended = 0;
+	f->started = f->ended = f->crc_late = 0;
+	f->ntail = 0;
+}
+
+/* Keep the last bytes of the n input bytes at p in f->tail. */
+static void
+keep_tail(struct inflater *f, const char *p, size_t n)
+{
+	size_t keep;
+
+	if (n >= sizeof(f->tail)) {
+		memcpy(f->tail, p + n - sizeof(f->tail), sizeof(f->tail));
+		f->ntail = sizeof(f->tail);
+		return;
+	}
+	keep = f->ntail + n > sizeof(f->tail) ? sizeof(f->tail) - n : f->ntail;
+	memmove(f->tail, f->tail + f->ntail - keep, keep);
+	memcpy(f->tail + keep, p, n);
+	f->ntail = keep + n;
+}
+
+/*
+ * At a gzip stream's end, note in r its CRC-32 and length (the trailer's
+ * two little-endian words) for fx_http_decode() to check.
+ */
+static void
+crc_later(struct inflater *f, struct http_resp *r)
+{
+	if (!f->crc_late)
+		return;
+	r->crc_pending = 1;
+	r->crc_short = f->ntail < sizeof(f->tail);
+	if (r->crc_short)
+		return;
+	r->crc_want = (uint32_t)f->tail[0] | (uint32_t)f->tail[1] << 8 |
+	    (uint32_t)f->tail[2] << 16 | (uint32_t)f->tail[3] << 24;
+	r->len_want = (uint32_t)f->tail[4] | (uint32_t)f->tail[5] << 8 |
+	    (uint32_t)f->tail[6] << 16 | (uint32_t)f->tail[7] << 24;
 }
 
 /*
  * Inflate the n encoded bytes at p into out, after what it holds, up to
  * max bytes. Returns 0, or -1 with r->too_big or r->bad_encoding set.
- * The output is written in place: no copy of the decoded body is made.
+ * The output is written in place: no copy of the decoded body is made. A
+ * gzip stream's CRC-32 is left to fx_http_decode(), so that it is computed
+ * after the next page is asked for, not while the server waits.
  */
 static int
 inflate_add(struct inflater *f, const char *p, size_t n, struct ds_buf *out, size_t max,
@@ -110,11 +152,18 @@ inflate_add(struct inflater *f, const char *p, size_t n, struct ds_buf *out, siz
 	size_t room;
 	int zr;
 
+	if (!f->started && f->enc != ENC_NONE && n >= 2 && (unsigned char)p[0] == 0x1f &&
+	    (unsigned char)p[1] == 0x8b && inflateValidate(&f->z, 0) == Z_OK)
+		f->crc_late = 1;
 	f->z.next_in = (Bytef *)(uintptr_t)p;
 	f->z.avail_in = (uInt)n;
 	while (f->z.avail_in > 0) {
-		if (f->ended)
-			return bad_encoding(r, "data after the end of the compressed stream");
+		if (f->ended) {
+			/* as libcurl: a write error, not a bad encoding */
+			(void)bad_encoding(r, "data after the end of the compressed stream");
+			r->bad_encoding = 2;
+			return -1;
+		}
 		ds_buf_reserve(out, n * 4 > 65536 ? n * 4 : 65536);
 		room = out->cap - out->len - 1;
 		f->z.next_out = (Bytef *)out->p + out->len;
@@ -135,11 +184,17 @@ inflate_add(struct inflater *f, const char *p, size_t n, struct ds_buf *out, siz
 			continue;
 		}
 		f->started = 1;
-		if (zr == Z_STREAM_END)
+		if (zr == Z_STREAM_END) {
 			f->ended = 1;
-		else if (zr != Z_OK && zr != Z_BUF_ERROR)
+			keep_tail(f, p, n - f->z.avail_in);
+			crc_later(f, r);
+			p += n - f->z.avail_in;
+			n = f->z.avail_in;
+		} else if (zr != Z_OK && zr != Z_BUF_ERROR)
 			return bad_encoding(r, f->z.msg != NULL ? f->z.msg : "inflate failed");
 	}
+	if (!f->ended)
+		keep_tail(f, p, n);
 	return 0;
 }
 
@@ -180,21 +235,31 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 int
 fx_http_decode(struct http *h, struct http_resp *r)
 {
-	int rc;
+	int rc = 0;
 
-	if (r->encoded == ENC_NONE)
-		return r->bad_encoding || r->too_big ? -1 : 0;
-	inflate_begin(&h->zl, r->encoded);
-	r->encoded = ENC_NONE;
-	ds_buf_reset(&r->body);
-	rc = inflate_add(&h->zl, r->raw.p, r->raw.len, &r->body, h->maxbody, r);
-	if (rc == 0 && r->raw.len > 0 && !h->zl.ended)
-		rc = bad_encoding(r, "the compressed stream is cut off");
-	ds_buf_terminate(&r->body);
-	ds_buf_reset(&r->raw);
+	if (r->encoded != ENC_NONE) {
+		inflate_begin(&h->zl, r->encoded);
+		r->encoded = ENC_NONE;
+		ds_buf_reset(&r->body);
+		/* a stream without its end is taken as it is, as libcurl takes it */
+		rc = inflate_add(&h->zl, r->raw.p, r->raw.len, &r->body, h->maxbody, r);
+		ds_buf_terminate(&r->body);
+		ds_buf_reset(&r->raw);
+	}
+	if (rc == 0 && r->crc_pending) {
+		r->crc_pending = 0;
+		if (r->crc_short || r->len_want != (uint32_t)r->body.len)
+			rc = bad_encoding(r, "incorrect length check");
+		else if (crc32(0L, (const Bytef *)r->body.p, (uInt)r->body.len) != r->crc_want)
+			rc = bad_encoding(r, "incorrect data check");
+	}
+	if (rc == 0 && (r->bad_encoding || r->too_big))
+		rc = -1;
 	if (rc < 0) {
-		r->curlcode = CURLE_BAD_CONTENT_ENCODING;
-		r->cause = r->too_big ? "too_big" : "truncated";
+		r->curlcode = r->bad_encoding == 2 ? CURLE_WRITE_ERROR :
+		    CURLE_BAD_CONTENT_ENCODING;
+		r->cause = r->too_big ? "too_big" : r->bad_encoding == 2 ? "transfer" :
+		    "truncated";
 	}
 	return rc;
 }
@@ -512,6 +577,7 @@ perform(struct http *h, const char *url, struct http_resp *r)
 	r->too_big = r->aborted = r->bad_headers = r->bad_encoding = 0;
 	r->nheaders = 0;
 	r->encoded = ENC_NONE;
+	r->crc_pending = 0;
 	h->zs.enc = -1;
 	ds_buf_reset(&r->body);
 	ds_buf_reset(&r->raw);
@@ -525,11 +591,6 @@ perform(struct http *h, const char *url, struct http_resp *r)
 	c = curl_easy_perform(h->curl);
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
 	ds_buf_terminate(&r->body);
-	if (c == CURLE_OK && h->zs.enc > ENC_NONE && !h->lazy && h->zs.started &&
-	    !h->zs.ended) {
-		(void)bad_encoding(r, "the compressed stream is cut off");
-		c = CURLE_BAD_CONTENT_ENCODING;
-	}
 	if (c == CURLE_OK)
 		return 0;
 	r->curlcode = (int)c;
@@ -538,8 +599,9 @@ perform(struct http *h, const char *url, struct http_resp *r)
 		return -1;
 	}
 	if (r->bad_encoding) {
-		r->curlcode = CURLE_BAD_CONTENT_ENCODING;
-		r->cause = "truncated";
+		r->curlcode = r->bad_encoding == 2 ? CURLE_WRITE_ERROR :
+		    CURLE_BAD_CONTENT_ENCODING;
+		r->cause = r->bad_encoding == 2 ? "transfer" : "truncated";
 		return -1;
 	}
 	e = h->errbuf[0] != '\0' ? h->errbuf : curl_easy_strerror(c);
@@ -662,7 +724,7 @@ fx_http_get(struct http *h, const char *url, struct http_resp *r)
 	} else
 		rc = perform(h, url, r);
 	/* a lazy body waits for its caller only in a 200 */
-	if (rc == 0 && r->encoded != ENC_NONE && r->status != 200)
+	if (rc == 0 && (r->encoded != ENC_NONE || r->crc_pending) && r->status != 200)
 		rc = fx_http_decode(h, r);
 	return rc;
 }

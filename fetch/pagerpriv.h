@@ -77,6 +77,12 @@ const char *fx_pager_status_cause(long status);
 int	fx_pager_not_a_page(struct run *r, int retry, int limited, const char *src,
 	    const char *url, const char **cause);
 
+/*
+ * The request for the current state failed (r->resp says how, url names it
+ * in messages): exits when that is permanent (a body over --max-body-bytes,
+ * a permanent transfer failure), else returns -1 with *cause and r->why set.
+ */
+int	fx_pager_get_failed(struct run *r, const char *url, const char **cause);
 /* Exit for a refused request: 401/403, an expired cursor, another 4xx. */
 void	fx_pager_refused(struct run *r) __attribute__((noreturn));
 
