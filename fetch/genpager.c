@@ -27,6 +27,12 @@
 
 #define SECONDARY_WAIT_MS	60000	/* GitHub: a rate limit that names no wait */
 #define REDIRECT_MAX		5	/* redirects followed for one request */
+/*
+ * The smallest body whose next state is guessed off its end: a smaller one
+ * is checked sooner than asking early would gain, and an empty (last) page
+ * is one, so nothing is asked past it.
+ */
+#define GUESS_MIN		(4 * GBODY_GUESS_WINDOW)
 
 /* Append the filter parameter, filled from --since/--until, to url. */
 static void
@@ -338,8 +344,8 @@ guess_next(struct run *r)
 	struct ds_buf why = { 0 };
 	int rc;
 
-	if (r->resp.encoded)
-		return 0;	/* not inflated yet (a lazy handle) */
+	if (r->resp.encoded || r->resp.body.len < GUESS_MIN)
+		return 0;	/* not inflated yet (a lazy handle), or small */
 	memset(&pg, 0, sizeof(pg));
 	pg.body = r->resp.body.p;
 	pg.bodylen = r->resp.body.len;

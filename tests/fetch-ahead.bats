@@ -19,14 +19,20 @@ teardown() {
 	rm -rf "$T"
 }
 
+# pad: 20000 bytes of text, so that a body is large enough to be guessed
+# from (a small one is simply checked first).
+pad() {
+	printf '%020000d' 0
+}
+
 # page NAME NEXT ID DECOY: write the JSON:API page NAME.json to the served
 # directory: links.next NEXT (a path, or null) before the data, one record
 # ID whose own "next" member (DECOY) comes last in the body.
 page() {
 	local next=null
 	[ "$2" = null ] || next="\"$2\""
-	printf '{"links":{"next":%s},"data":[{"id":"%s","next":"%s"}]}' "$next" "$3" "$4" \
-		>"$T/srv/$1.json"
+	printf '{"links":{"next":%s},"data":[{"id":"%s","pad":"%s","next":"%s"}]}' \
+		"$next" "$3" "$(pad)" "$4" >"$T/srv/$1.json"
 }
 
 @test "a next link guessed wrong off the body's end is dropped: the pages follow links.next, and the run guesses no more" {
@@ -50,8 +56,8 @@ page() {
 
 @test "a body that is not JSON is never written though its end named the next page: retried, then exit 111 as before" {
 	mkdir "$T/srv"
-	printf '%s' '{"data":[{"id":"1"},{"id":"2",}],"links":{"next":"/files/p2.json"}}' \
-		>"$T/srv/bad.json"
+	printf '{"data":[{"id":"1"},{"id":"2",}],"pad":"%s","links":{"next":"/files/p2.json"}}' \
+		"$(pad)" >"$T/srv/bad.json"
 	page p2 null 2 x
 	start_mock --files "$T/srv" --log
 	run --separate-stderr ds-fetch --retries 1 --backoff-max 0.05 --connector jsonapi \
