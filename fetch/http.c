@@ -85,6 +85,15 @@ bad_encoding(struct http_resp *r, const char *why)
 	return -1;
 }
 
+/* Set r's failure class for its undecodable body (or one over the cap). */
+static void
+encoding_failed(struct http_resp *r)
+{
+	/* data after the stream's end was a write error to libcurl */
+	r->curlcode = r->bad_encoding == 2 ? CURLE_WRITE_ERROR : CURLE_BAD_CONTENT_ENCODING;
+	r->cause = r->too_big ? "too_big" : r->bad_encoding == 2 ? "transfer" : "truncated";
+}
+
 /* Make f ready for a new body of encoding enc (ENC_GZIP or ENC_DEFLATE). */
 static void
 inflate_begin(struct inflater *f, int enc)
@@ -149,7 +158,7 @@ static int
 inflate_add(struct inflater *f, const char *p, size_t n, struct ds_buf *out, size_t max,
     struct http_resp *r)
 {
-	size_t room;
+	size_t room, want;
 	int zr;
 
 	if (!f->started && f->enc != ENC_NONE && n >= 2 && (unsigned char)p[0] == 0x1f &&
@@ -159,12 +168,17 @@ inflate_add(struct inflater *f, const char *p, size_t n, struct ds_buf *out, siz
 	f->z.avail_in = (uInt)n;
 	while (f->z.avail_in > 0) {
 		if (f->ended) {
-			/* as libcurl: a write error, not a bad encoding */
 			(void)bad_encoding(r, "data after the end of the compressed stream");
 			r->bad_encoding = 2;
 			return -1;
 		}
-		ds_buf_reserve(out, n * 4 > 65536 ? n * 4 : 65536);
+		/* room for a few times the input, never much past the cap */
+		want = n > SIZE_MAX / 4 ? SIZE_MAX : n * 4;
+		if (want < 65536)
+			want = 65536;
+		if (want > max - out->len + 1)
+			want = max - out->len + 1;
+		ds_buf_reserve(out, want);
 		room = out->cap - out->len - 1;
 		f->z.next_out = (Bytef *)out->p + out->len;
 		f->z.avail_out = room > UINT_MAX ? UINT_MAX : (uInt)room;
@@ -255,12 +269,8 @@ fx_http_decode(struct http *h, struct http_resp *r)
 	}
 	if (rc == 0 && (r->bad_encoding || r->too_big))
 		rc = -1;
-	if (rc < 0) {
-		r->curlcode = r->bad_encoding == 2 ? CURLE_WRITE_ERROR :
-		    CURLE_BAD_CONTENT_ENCODING;
-		r->cause = r->too_big ? "too_big" : r->bad_encoding == 2 ? "transfer" :
-		    "truncated";
-	}
+	if (rc < 0)
+		encoding_failed(r);
 	return rc;
 }
 
@@ -599,9 +609,7 @@ perform(struct http *h, const char *url, struct http_resp *r)
 		return -1;
 	}
 	if (r->bad_encoding) {
-		r->curlcode = r->bad_encoding == 2 ? CURLE_WRITE_ERROR :
-		    CURLE_BAD_CONTENT_ENCODING;
-		r->cause = r->bad_encoding == 2 ? "transfer" : "truncated";
+		encoding_failed(r);
 		return -1;
 	}
 	e = h->errbuf[0] != '\0' ? h->errbuf : curl_easy_strerror(c);

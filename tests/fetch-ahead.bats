@@ -97,3 +97,19 @@ page() {
 		"$MOCK_BASE/api/3/action/datastore_search?resource_id=events&limit=500"
 	assert_output_contains 'Content-Encoding: gzip'
 }
+
+@test "a gzip body under --max-body-bytes that inflates past it exits 100, inflated as it came (JSON:API) or after the next page was asked for (CKAN)" {
+	start_mock --style ckan --events 1200 --seed 5 --page-max 500
+	run --separate-stderr ds-fetch --connector ckan --limit 500 --max-body-bytes 100000 \
+		"$MOCK_BASE/api/3/action/datastore_search?resource_id=events"
+	assert_status 100
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg="response at cursor null is larger than --max-body-bytes 100000"'
+	stop_mock
+	start_mock --style jsonapi --events 1200 --seed 5 --page-max 500
+	run --separate-stderr ds-fetch --connector jsonapi --limit 500 --max-body-bytes 100000 \
+		"$MOCK_BASE/api/events"
+	assert_status 100
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg="response at cursor null is larger than --max-body-bytes 100000"'
+}
