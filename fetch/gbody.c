@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -241,6 +242,41 @@ fx_gbody_find(const char *v, size_t n, const char *path, struct gval *out)
 		(void)walk_obj(w, &p, v + n, 0, 1);
 	free(w);
 	return out->v != NULL;
+}
+
+int
+fx_gbody_guess(const char *body, size_t n, const char *path, struct gval *out)
+{
+	const char *key = strrchr(path, '.'), *lo, *k, *v, *e;
+	struct ds_json j;
+	size_t kn;
+
+	out->v = NULL;
+	out->n = 0;
+	key = key != NULL ? key + 1 : path;
+	kn = strlen(key);
+	lo = n > GBODY_GUESS_WINDOW ? body + n - GBODY_GUESS_WINDOW : body;
+	/* the last "key" followed by its colon: a member, not text in a string */
+	for (k = body + n; k - lo >= (ptrdiff_t)kn + 2; ) {
+		k--;
+		if (*k != '"' || k[-1 - (ptrdiff_t)kn] != '"' ||
+		    memcmp(k - kn, key, kn) != 0)
+			continue;
+		k -= kn + 1;
+		if (k > body && k[-1] == '\\')
+			continue;
+		v = ds_json_ws(k + kn + 2, body + n);
+		if (v >= body + n || *v != ':')
+			continue;
+		v = ds_json_ws(v + 1, body + n);
+		ds_json_init(&j, body);
+		if ((e = ds_json_skip(&j, v, body + n, NULL)) == NULL)
+			return 0;
+		out->v = v;
+		out->n = (size_t)(e - v);
+		return 1;
+	}
+	return 0;
 }
 
 /*

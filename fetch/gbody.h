@@ -50,6 +50,17 @@ int	fx_gbody_page(const struct def *d, const char *body, size_t n, struct gpage 
 int	fx_gbody_find(const char *v, size_t n, const char *path, struct gval *out);
 
 /*
+ * A guess at the value at path (its last key) made without reading the
+ * body: the last member of that key within GBODY_GUESS_WINDOW bytes of
+ * the body's end (where APIs put their pagination), its value alone
+ * checked. Returns 0 when there is none. The guess may be wrong (the key
+ * may sit in a record): it only decides what to request early, which is
+ * used once fx_gbody_page() and the style agree.
+ */
+#define GBODY_GUESS_WINDOW	4096
+int	fx_gbody_guess(const char *body, size_t n, const char *path, struct gval *out);
+
+/*
  * The last element of the validated array [v, v+n) (white space may
  * follow it), found scanning back from its end: the page is not walked
  * again. 0 when it is empty.

@@ -27,6 +27,12 @@
 
 #define SECONDARY_WAIT_MS	60000	/* GitHub: a rate limit that names no wait */
 #define REDIRECT_MAX		5	/* redirects followed for one request */
+/*
+ * The smallest body whose next state is guessed off its end: a smaller one
+ * is checked sooner than asking early would gain, and an empty (last) page
+ * is one, so nothing is asked past it.
+ */
+#define GUESS_MIN		(4 * GBODY_GUESS_WINDOW)
 
 /* Append the filter parameter, filled from --since/--until, to url. */
 static void
@@ -288,6 +294,23 @@ gen_take(struct run *r, const struct gpage *pg, int more)
 	return !more;
 }
 
+/* Say (with --verbose) that the state guessed off the body was wrong. */
+static void
+guess_dropped(struct run *r)
+{
+	struct ds_buf kv = { 0 };
+
+	if (!r->o->verbose)
+		return;
+	ds_buf_adds(&kv, "guessed=");
+	ds_log_quote(&kv, r->estate.p, r->estate.len);
+	ds_buf_adds(&kv, " next=");
+	ds_log_quote(&kv, r->next.p, r->next.len);
+	ds_buf_terminate(&kv);
+	ds_logkv(DS_LOG_INFO, "guess dropped", "%s %s", kv.p, fx_pager_cursor_kv(r));
+	ds_buf_free(&kv);
+}
+
 /*
  * With the next state decided and no wait due, request that page now, so
  * the server makes it (and libcurl inflates it) while this one is written;
@@ -308,15 +331,66 @@ gen_ahead(struct run *r)
 		if (strcmp(r->eurl.p, r->aurl.p) == 0)
 			return;		/* asked early, rightly */
 		fx_http_cancel(r->http);	/* asked early, wrongly */
+		if (r->guessed) {
+			r->no_guess = 1;
+			guess_dropped(r);
+		}
 	}
 	fx_http_ahead(r->http, r->aurl.p);
+}
+
+/*
+ * The next state guessed off the end of the body in r->resp, before it is
+ * checked (fx_gbody_guess()), into r->estate; non-zero when there is one.
+ * What the checked body says decides: a wrong guess is stopped, and makes
+ * the run guess no more.
+ */
+static int
+guess_next(struct run *r)
+{
+	const struct def *d = r->o->def;
+	struct style_resp sr;
+	struct gpage pg;
+	struct ds_buf why = { 0 };
+	int rc;
+
+	if (r->resp.encoded || r->resp.body.len < GUESS_MIN)
+		return 0;	/* not inflated yet (a lazy handle), or small */
+	memset(&pg, 0, sizeof(pg));
+	pg.body = r->resp.body.p;
+	pg.bodylen = r->resp.body.len;
+	if (!fx_gbody_guess(pg.body, pg.bodylen, d->cursor_path != NULL ? d->cursor_path :
+	    d->next_path, &pg.cursor))
+		return 0;
+	memset(&sr, 0, sizeof(sr));
+	sr.url = r->url.p;
+	sr.state = r->have_cur ? r->cur.p : NULL;
+	sr.statelen = r->cur.len;
+	sr.limit = r->o->limit;
+	rc = d->style->next(d, &pg, &sr, &r->estate, &why);
+	ds_buf_free(&why);
+	if (rc != 1)
+		return 0;
+	if (d->auth == AUTH_QUERY && d->style->url_state)
+		fx_url_strip_param(&r->estate, d->auth_name);
+	r->guessed = 1;
+	return 1;
+}
+
+int
+fx_genpager_lazy(const struct def *d)
+{
+	return d->style != &style_datasync && d->body == NULL &&
+	    (d->style == &style_link || ((d->style == &style_page ||
+	    d->style == &style_offset) && d->has_more_path == NULL && d->more_path.n == 0));
 }
 
 /*
  * Before the body is read, request the page after it when its state is
  * known without reading it: the Link header's next (exact), the next page
  * number (exact), the offset after a full page (a guess: a short or last
- * page makes gen_ahead() stop it). The server's work then overlaps with
+ * page makes gen_ahead() stop it), the next URL or cursor read off the
+ * body's end (a guess: guess_next()). The server's work then overlaps with
  * the body's scan too, as DataSync's request ahead does. Not when a flag
  * of this page decides whether there is a next one, nor when the last
  * page's total says this page ends the stream: nothing is asked past a
@@ -332,6 +406,7 @@ gen_ahead_early(struct run *r)
 
 	ds_buf_reset(&r->eurl);
 	ds_buf_terminate(&r->eurl);
+	r->guessed = 0;
 	if (d->body != NULL || r->oauth != NULL || *o->stop ||
 	    (o->max_pages != 0 && r->st.pages + 1 >= o->max_pages) ||
 	    fx_rl_pace(&r->rl, ds_mono()) > 0)
@@ -357,6 +432,10 @@ gen_ahead_early(struct run *r)
 			return;
 		ds_buf_printf(&r->estate, "%llu", at + (d->style == &style_page ? 1 :
 		    (unsigned long long)o->limit));
+	} else if ((d->style == &style_next_url || d->style == &style_cursor) &&
+	    !r->no_guess && d->has_more_path == NULL && d->more_path.n == 0) {
+		if (!guess_next(r))
+			return;
 	} else
 		return;
 	ds_buf_terminate(&r->estate);
@@ -569,20 +648,8 @@ again:
 		}
 		fx_http_bearer(r->http, tok);
 	}
-	if (fx_http_get(r->http, r->surl.p, resp) < 0) {
-		if (resp->aborted)
-			return -1;
-		if (resp->too_big)
-			ds_diex(DS_EX_PERM, "response at cursor %s is larger than "
-			    "--max-body-bytes %zu", fx_pager_cursor_text(r), o->max_body);
-		if (strcmp(resp->cause, "permanent") == 0)
-			ds_diex(DS_EX_PERM, "request for %s failed: %s", r->url.p,
-			    resp->error);
-		*cause = resp->cause;
-		ds_buf_reset(&r->why);
-		ds_buf_adds(&r->why, resp->error);
-		return -1;
-	}
+	if (fx_http_get(r->http, r->surl.p, resp) < 0)
+		return fx_pager_get_failed(r, r->url.p, cause);
 	r->answered = 1;
 	if ((resp->status == 301 || resp->status == 302 || resp->status == 303 ||
 	    resp->status == 307 || resp->status == 308) && d->body == NULL) {
@@ -649,6 +716,9 @@ again:
 	}
 	if (resp->status == 200) {
 		gen_ahead_early(r);
+		/* inflated (lazy), its gzip CRC checked, as the next page is made */
+		if (fx_http_decode(r->http, resp) < 0)
+			return fx_pager_get_failed(r, r->url.p, cause);
 		if (fx_gbody_page(d, resp->body.p, resp->body.len, &pg, &r->why,
 		    &not_json) < 0) {
 			if (not_json) {

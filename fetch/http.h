@@ -7,6 +7,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -23,8 +24,16 @@ struct http_resp {
 	int		 too_big;	/* body passed the cap */
 	int		 aborted;	/* stopped by the stop flag */
 	int		 bad_headers;	/* headers over a bound: error says which */
+	int		 bad_encoding;	/* the body could not be decoded: error says why
+					   (2: data after its end, a write error) */
+	int		 encoded;	/* body waits in raw, encoded (fx_http_lazy()) */
+	int		 crc_pending;	/* the gzip CRC-32 is still to be checked */
+	int		 crc_short;	/* the trailer was cut short */
+	uint32_t	 crc_want;	/* what the trailer says they are */
+	uint32_t	 len_want;
 	unsigned	 nheaders;	/* header lines of the current response */
 	struct ds_buf	 body;
+	struct ds_buf	 raw;		/* the encoded body while encoded */
 	char		 retry_after[HTTP_HDR_MAX];	/* "" when absent */
 	char		 rl_limit[HTTP_HDR_MAX];
 	char		 rl_remaining[HTTP_HDR_MAX];
@@ -46,6 +55,22 @@ struct http *fx_http_new(const char *key, long timeout_ms, int insecure,
 /* GET url into r (reset first; r->body is reused across calls). Returns 0
  * when a response came (any status), -1 on a transfer failure. */
 int	 fx_http_get(struct http *h, const char *url, struct http_resp *r);
+/*
+ * Lazy (on non-zero): fx_http_get() keeps the body of a 200 as it came
+ * (gzip), for fx_http_decode() to inflate after the caller has asked for
+ * the next page: the inflate then overlaps with the server making it.
+ * Other statuses are decoded at once. Off by default. Either way a 200's
+ * gzip CRC-32 is checked by fx_http_decode(), which the caller must call
+ * before it reads the body of a 200.
+ */
+void	 fx_http_lazy(struct http *h, int on);
+/*
+ * Inflate a body kept by a lazy handle into r->body, and check a gzip
+ * body's CRC-32; nothing when neither is left to do. Returns 0, or -1 as
+ * fx_http_get() fails (cause "truncated", or "too_big" with too_big set).
+ * From the thread that makes the requests.
+ */
+int	 fx_http_decode(struct http *h, struct http_resp *r);
 /*
  * Start the GET of url now, on the handle's thread for requests made
  * ahead (started on the first, kept until fx_http_free()): the next fx_http_get()

@@ -306,20 +306,8 @@ one_request(struct run *r, const char **cause, double *wait)
 	*wait = -1;
 	fx_url_page(&r->url, o->events, o->limit, r->have_cur ? r->cur.p : NULL,
 	    r->cur.len, o->since, o->until);
-	if (fx_http_get(r->http, r->url.p, resp) < 0) {
-		if (resp->aborted)
-			return -1;
-		if (resp->too_big)
-			ds_diex(DS_EX_PERM, "response at cursor %s is larger than "
-			    "--max-body-bytes %zu", fx_pager_cursor_text(r), o->max_body);
-		if (strcmp(resp->cause, "permanent") == 0)
-			ds_diex(DS_EX_PERM, "request for %s failed: %s", o->events,
-			    resp->error);
-		*cause = resp->cause;
-		ds_buf_reset(&r->why);
-		ds_buf_adds(&r->why, resp->error);
-		return -1;
-	}
+	if (fx_http_get(r->http, r->url.p, resp) < 0)
+		return fx_pager_get_failed(r, o->events, cause);
 	r->answered = 1;
 	if (resp->status == 429) {
 		r->st.http_429++;
@@ -330,6 +318,9 @@ one_request(struct run *r, const char **cause, double *wait)
 	    ds_mono());
 	if (resp->status == 200) {
 		request_ahead(r);
+		/* the body's gzip CRC, checked once the next page is asked for */
+		if (fx_http_decode(r->http, resp) < 0)
+			return fx_pager_get_failed(r, o->events, cause);
 		if (fx_body_page(resp->body.p, resp->body.len, &pg, &r->why, &not_json) == 0)
 			return take_page(r, &pg);
 		*cause = not_json == 2 ? "truncated" : not_json ? "not_json" : "bad_shape";
@@ -337,6 +328,24 @@ one_request(struct run *r, const char **cause, double *wait)
 	}
 	return fx_pager_not_a_page(r, resp->status == 429 ||
 	    (resp->status >= 500 && resp->status <= 599), 0, src, o->events, cause);
+}
+
+int
+fx_pager_get_failed(struct run *r, const char *url, const char **cause)
+{
+	const struct http_resp *resp = &r->resp;
+
+	if (resp->aborted)
+		return -1;
+	if (resp->too_big)
+		ds_diex(DS_EX_PERM, "response at cursor %s is larger than "
+		    "--max-body-bytes %zu", fx_pager_cursor_text(r), r->o->max_body);
+	if (strcmp(resp->cause, "permanent") == 0)
+		ds_diex(DS_EX_PERM, "request for %s failed: %s", url, resp->error);
+	*cause = resp->cause;
+	ds_buf_reset(&r->why);
+	ds_buf_adds(&r->why, resp->error);
+	return -1;
 }
 
 /* Whether no server has answered yet and one could not even be reached. */
@@ -415,6 +424,7 @@ fx_pager_run(const struct pager_opts *o)
 		r->arch = fx_archive_open(o->archive, o->stream, o->segment_bytes);
 	r->wr = fx_writer_new(r->arch, o->stop);
 	r->http = fx_http_new(o->key, o->timeout_ms, o->insecure, o->max_body, o->stop);
+	fx_http_lazy(r->http, fx_genpager_lazy(o->def));
 	for (n = 0; n < (int)o->nheaders; n++)
 		fx_http_header(r->http, o->headers[n]);
 	if (o->userpass != NULL)
@@ -491,6 +501,7 @@ fx_pager_run(const struct pager_opts *o)
 	fx_http_free(r->http);
 	fx_oauth_free(r->oauth);
 	ds_buf_free(&r->resp.body);
+	ds_buf_free(&r->resp.raw);
 	fx_cursorset_free(&r->seen);
 	fx_stats_free(&r->st);
 	ds_buf_free(&r->cur);

@@ -22,6 +22,7 @@
 #define ERRMSG_MAX	300	/* bytes of a server's error message quoted */
 
 struct archive;
+struct def;
 struct oauth;
 struct writer;
 
@@ -42,6 +43,8 @@ struct run {
 	struct ds_buf		 guess, aurl;	/* cursor and url requested ahead */
 	struct ds_buf		 surl, body;	/* url with secrets; POST body */
 	struct ds_buf		 eurl, estate;	/* the url asked early, its state */
+	int			 guessed;	/* that state was guessed off the body */
+	int			 no_guess;	/* a guess was wrong: guess no more */
 	long long		 last_total;	/* total-path of the last page, or -1 */
 	unsigned		 empty_run;	/* empty pages in a row */
 	uint64_t		 page_key;	/* the last page's records, roughly (same_page()) */
@@ -76,6 +79,12 @@ const char *fx_pager_status_cause(long status);
 int	fx_pager_not_a_page(struct run *r, int retry, int limited, const char *src,
 	    const char *url, const char **cause);
 
+/*
+ * The request for the current state failed (r->resp says how, url names it
+ * in messages): exits when that is permanent (a body over --max-body-bytes,
+ * a permanent transfer failure), else returns -1 with *cause and r->why set.
+ */
+int	fx_pager_get_failed(struct run *r, const char *url, const char **cause);
 /* Exit for a refused request: 401/403, an expired cursor, another 4xx. */
 void	fx_pager_refused(struct run *r) __attribute__((noreturn));
 
@@ -86,5 +95,11 @@ void	fx_pager_refused(struct run *r) __attribute__((noreturn));
  * for (-1: use backoff). Exits on permanent failures.
  */
 int	fx_genpager_one(struct run *r, const char **cause, double *wait);
+/*
+ * Non-zero when definition d's state after a page is known before the
+ * page's body is read (a Link header, a page number, an offset): the body
+ * may then wait, encoded, until the next page is asked for (fx_http_lazy()).
+ */
+int	fx_genpager_lazy(const struct def *d);
 
 #endif

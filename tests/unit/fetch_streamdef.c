@@ -388,6 +388,48 @@ UNIT_TEST(gbody_last_finds_the_last_element_scanning_back)
 	CHECK_STR(last_of("[[1,[2]],\n\t[3,[\"[\"]] ]"), "[3,[\"[\"]]");
 }
 
+/* The text of the value fx_gbody_guess() finds at path in body, or "" for none. */
+static char *
+guess_of(const char *body, const char *path)
+{
+	static char out[256];
+	struct gval g;
+
+	out[0] = '\0';
+	if (fx_gbody_guess(body, strlen(body), path, &g))
+		snprintf(out, sizeof(out), "%.*s", (int)g.n, g.v);
+	return out;
+}
+
+UNIT_TEST(gbody_guess_reads_the_last_member_of_the_key_off_the_end)
+{
+	struct ds_buf big = { 0 };
+	size_t i;
+
+	CHECK_STR(guess_of("{\"data\":[],\"links\":{\"next\":\"/p?n=2\"}}", "links.next"),
+	    "\"/p?n=2\"");
+	CHECK_STR(guess_of("{\"links\":{\"next\" : null}}", "links.next"), "null");
+	/* a link object, whole; the last member wins over one in a record */
+	CHECK_STR(guess_of("{\"data\":[{\"next\":\"a\"}],\"links\":{\"next\":{\"href\":"
+	    "\"b\",\"meta\":{\"p\":2}}}}", "links.next"), "{\"href\":\"b\",\"meta\":{\"p\":2}}");
+	CHECK_STR(guess_of("{\"cursor\":\"c1\",\"data\":[{\"cursor\":7}]}", "cursor"), "7");
+	/* text in a string is no member; an escaped quote is no key's */
+	CHECK_STR(guess_of("{\"next\":\"x\",\"t\":\"\\\"next\\\": 1\"}", "next"), "\"x\"");
+	CHECK_STR(guess_of("{\"a\":\"next\",\"b\":1}", "next"), "");
+	CHECK_STR(guess_of("{\"data\":[]}", "links.next"), "");
+	/* a value that is not JSON by itself gives no guess */
+	CHECK_STR(guess_of("{\"next\":\"cut", "next"), "");
+	CHECK_STR(guess_of("{\"next\":tru}", "next"), "");
+	/* only the body's last GBODY_GUESS_WINDOW bytes are read */
+	ds_buf_adds(&big, "{\"next\":\"early\",\"data\":[");
+	for (i = 0; i < GBODY_GUESS_WINDOW; i++)
+		ds_buf_adds(&big, i > 0 ? ",1" : "1");
+	ds_buf_adds(&big, "]}");
+	ds_buf_terminate(&big);
+	CHECK_STR(guess_of(big.p, "next"), "");
+	ds_buf_free(&big);
+}
+
 UNIT_TEST(gbody_flags_accept_booleans_and_their_string_forms)
 {
 	struct gval g;

@@ -38,6 +38,13 @@ static const struct {
 	{ "{} x", 0, 3, "unexpected data after the JSON value" },
 	{ "", 0, 0, "expected a JSON value" },
 	{ "-", 0, 1, "expected digit" },
+	/* digits eight at a time: runs across and up to each boundary */
+	{ "[12345678,123456789,1234567.12345678901234567e-12345678]", 1, -1, NULL },
+	{ "123456789012345:", 0, 15, "unexpected data after the JSON value" },
+	{ "1234567890123456/", 0, 16, "unexpected data after the JSON value" },
+	{ "0.1234567:", 0, 9, "unexpected data after the JSON value" },
+	{ "[9999999999999999@]", 0, 17, "expected ',' or ']'" },
+	{ "12345678901234567890.", 0, 21, "expected digit after '.'" },
 };
 
 UNIT_TEST(json_validate_rows)
