@@ -185,10 +185,15 @@ hold() {
 @test "a hand-run ds-fetch | ds-transform | ds-load on a stream ds-run holds is refused by ds-load (111), naming the holder, and loads nothing" {
 	# 200 pages at 4 requests/s: A holds the stream for the whole test
 	start_mock --events 40000 --seed 47 --rate 4/1
+	# the hand-run chain's pages, fetched before A competes for the rate limit
+	run --separate-stderr ds-fetch --limit 100 --max-pages 3 "$MOCK_URL"
+	assert_status 0
+	printf '%s\n' "${lines[@]}" >"$T/hand.pages"
+	assert_equal "$(wc -l <"$T/hand.pages")" 3
 	bg A "$T/state" --limit 200 "$MOCK_URL"
 	wait_stage "$A" ds-load
-	run --separate-stderr bash -c 'ds-fetch --limit 100 --max-pages 3 "$1" 2>/dev/null |
-		ds-transform 2>/dev/null | ds-load --db "$DATABASE_URL" --table hand' _ "$MOCK_URL"
+	run --separate-stderr bash -c 'ds-transform <"$1" 2>/dev/null |
+		ds-load --db "$DATABASE_URL" --table hand' _ "$T/hand.pages"
 	assert_status 111
 	assert_equal "$output" ""
 	assert_stderr_contains "stream events is already running: held by ds-run $A@$HOST since 20"
