@@ -638,44 +638,73 @@ ds_utf8_put(struct ds_buf *out, unsigned cp)
 	out->p[out->len] = '\0';
 }
 
+/* Input bytes whose worst case (6 bytes out each) is reserved at a time. */
+#define PUTSTR_STEP	4096
+
+/*
+ * Room for need bytes at o, a pointer into out past out->len (which it
+ * sets): o again, maybe moved; *lim the end of the room.
+ */
+static char *
+str_room(struct ds_buf *out, char *o, size_t need, char **lim)
+{
+	out->len = (size_t)(o - out->p);
+	o = ds_buf_reserve(out, need);
+	*lim = o + need;
+	return o;
+}
+
 void
 ds_json_put_str(struct ds_buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s, *end = p + n, *run;
-	char e[6] = { '\\', 'u', '0', '0', 0, 0 };
-	size_t l;
+	char *o, *lim;
+	size_t k, l;
 
-	ds_buf_addc(out, '"');
+	o = ds_buf_reserve(out, 6 * (n < PUTSTR_STEP ? n : PUTSTR_STEP) + 2);
+	lim = o + 6 * (n < PUTSTR_STEP ? n : PUTSTR_STEP) + 2;
+	*o++ = '"';
 	while (p < end) {
-		run = p;
-		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-			p++;
-		ds_buf_add(out, run, (size_t)(p - run));
-		if (p >= end)
+		run = ds_json_skip_plain(p, end);
+		while (run < end && *run >= 0x20 && *run < 0x80 && *run != '"' && *run != '\\')
+			run++;
+		/* the plain run, then one character of at most 6 bytes, then the quote */
+		k = (size_t)(run - p);
+		if ((size_t)(lim - o) < k + 7) {
+			l = (size_t)(end - run);
+			o = str_room(out, o, k + 7 + 6 * (l < PUTSTR_STEP ? l : PUTSTR_STEP), &lim);
+		}
+		memcpy(o, p, k);
+		o += k;
+		if ((p = run) >= end)
 			break;
 		switch (*p) {
-		case '"': ds_buf_add(out, "\\\"", 2); p++; continue;
-		case '\\': ds_buf_add(out, "\\\\", 2); p++; continue;
-		case '\n': ds_buf_add(out, "\\n", 2); p++; continue;
-		case '\r': ds_buf_add(out, "\\r", 2); p++; continue;
-		case '\t': ds_buf_add(out, "\\t", 2); p++; continue;
-		case '\0': ds_buf_add(out, "\xef\xbf\xbd", 3); p++; continue;
+		case '"': *o++ = '\\'; *o++ = '"'; p++; continue;
+		case '\\': *o++ = '\\'; *o++ = '\\'; p++; continue;
+		case '\n': *o++ = '\\'; *o++ = 'n'; p++; continue;
+		case '\r': *o++ = '\\'; *o++ = 'r'; p++; continue;
+		case '\t': *o++ = '\\'; *o++ = 't'; p++; continue;
 		}
-		if (*p < 0x20) {
-			e[4] = hex[*p >> 4];
-			e[5] = hex[*p & 15];
-			ds_buf_add(out, e, 6);
-			p++;
-		} else if ((l = ds_utf8_seq(p, end)) > 0) {
-			ds_buf_add(out, p, l);
+		if (*p >= 0x80 && (l = ds_utf8_seq(p, end)) > 0) {
+			memcpy(o, p, l);
+			o += l;
 			p += l;
+		} else if (*p == '\0' || *p >= 0x80) {
+			memcpy(o, "\xef\xbf\xbd", 3);	/* U+FFFD */
+			o += 3;
+			p++;
 		} else {
-			ds_buf_add(out, "\xef\xbf\xbd", 3);
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[*p >> 4];
+			o[5] = hex[*p & 15];
+			o += 6;
 			p++;
 		}
 	}
-	ds_buf_addc(out, '"');
+	*o++ = '"';
+	out->len = (size_t)(o - out->p);
+	*o = '\0';
 }
 
 int

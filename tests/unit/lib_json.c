@@ -336,3 +336,41 @@ UNIT_TEST(json_vend_and_vnext_step_through_validated_json)
 	CHECK(m.val == v && m.vallen == n);
 	CHECK(ds_json_vnext(&p, end, &m, &v, &n) == 0);
 }
+
+/* ds_json_put_str: escapes, U+FFFD for NUL and bad UTF-8, long runs across its reserve steps. */
+UNIT_TEST(json_put_str_escapes_and_replaces)
+{
+	static const struct { const char *in; size_t n; const char *want; } cases[] = {
+		{ "", 0, "\"\"" },
+		{ "plain", 5, "\"plain\"" },
+		{ "q\"b\\n\nr\rt\t", 10, "\"q\\\"b\\\\n\\nr\\rt\\t\"" },
+		{ "\b\f\x01\x1f\x7f", 5, "\"\\u0008\\u000c\\u0001\\u001f\x7f\"" },
+		{ "a\0b", 3, "\"a\xef\xbf\xbd" "b\"" },
+		{ "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"" },
+		{ "\xff\xc3(\xe9", 4, "\"\xef\xbf\xbd\xef\xbf\xbd(\xef\xbf\xbd\"" },
+	};
+	struct ds_buf b = { 0 }, want = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ds_buf_reset(&b);
+		ds_buf_adds(&b, "x");
+		ds_json_put_str(&b, cases[i].in, cases[i].n);
+		ds_buf_reset(&want);
+		ds_buf_adds(&want, "x");
+		ds_buf_adds(&want, cases[i].want);
+		CHECK_MEM(b.p, b.len, want.p, want.len);
+		CHECK(b.p[b.len] == '\0');
+	}
+	/* 20000 quotes: 40002 bytes out, past several reserve steps */
+	ds_buf_reset(&want);
+	ds_buf_reserve(&want, 20000);
+	memset(want.p, '"', 20000);
+	ds_buf_reset(&b);
+	ds_json_put_str(&b, want.p, 20000);
+	CHECK(b.len == 40002);
+	for (i = 1; i + 1 < b.len; i += 2)
+		CHECK(b.p[i] == '\\' && b.p[i + 1] == '"');
+	ds_buf_free(&b);
+	ds_buf_free(&want);
+}
