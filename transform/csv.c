@@ -540,8 +540,10 @@ data_row(struct csv *c, const char *raw)
 	if (c->f->hashq != NULL && c->f->r->jq == NULL && canon) {
 		/* the hashing thread writes the form from the members, every
 		   value copied as it is */
-		if (members(c))
+		if (members(c)) {
 			memset(c->f->r->asis, 1, c->ncol);
+			c->f->r->samekeys = 1;
+		}
 	} else if (c->order != NULL && canon) {
 		ds_buf_reset(cn);
 		w = ds_buf_reserve(cn, o->len);
@@ -561,9 +563,9 @@ data_row(struct csv *c, const char *raw)
 		cn->len = (size_t)(w - cn->p);
 		c->f->r->canonv = cn->p;
 		c->f->r->canonvlen = cn->len;
-		members(c);
+		c->f->r->samekeys = members(c);
 	} else
-		members(c);
+		c->f->r->samekeys = members(c);
 	if (c->nots && c->f->r->jq == NULL) {
 		c->f->r->tsval = "null";
 		c->f->r->tsvallen = 4;
@@ -574,6 +576,7 @@ data_row(struct csv *c, const char *raw)
 	}
 	rc = xf_file_record(c->f, o->p, o->len);
 	c->f->r->canonv = NULL;
+	c->f->r->samekeys = 0;
 	c->f->r->tsval = c->f->r->typetok = NULL;
 	if (rc == XF_BROKEN)
 		xf_file_fail(c->f, "row %llu at byte %llu: %s", (unsigned long long)c->row,

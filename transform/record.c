@@ -346,7 +346,7 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	size_t n, vl, idl = 0, typel = 0, nfields = 0, cn, idoff = (size_t)-1, hashoff, dataoff;
 	struct ds_time t;
 	char hex[65], ts[DS_TIME_FMTMAX], *o;
-	int rc;
+	int rc, same;
 
 	ds_json_init(&j, base);
 	s = ds_json_ws(p, end);
@@ -360,6 +360,8 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 		return XF_REJECT;
 	}
 	q = s;
+	same = r->samekeys;
+	r->samekeys = 0;
 	if (r->premembers) {
 		r->premembers = 0;
 		if (r->jq == NULL) {
@@ -508,7 +510,7 @@ scanned:
 	else
 		ds_time_format(&t, ts);
 
-	xf_schema_check(r->schemas, w->stream, w->streamlen, r->m, r->nm, out);
+	xf_schema_check(r->schemas, w->stream, w->streamlen, r->m, r->nm, same, out);
 	/* The record line: the wire format load/stream.h describes (not the
 	   table's columns, which are load/columns.c's), written into room
 	   reserved once: its fixed parts, the hash twice and the time take

@@ -67,6 +67,10 @@ struct xf_rec {
 	   asis[0..nm) says which values are canonical as they are (zero: not
 	   known). */
 	int			 premembers;
+	/* Also for the next record only: its members have the keys, in
+	   their order, that every record the format gives has (a CSV row's
+	   columns): xf_schema_check()'s samekeys. */
+	int			 samekeys;
 };
 
 #define XF_RECORD	1	/* a record line (and maybe a schema line) was written */

@@ -24,6 +24,7 @@ struct stream {
 	struct field	*f;		/* in order of first appearance */
 	size_t		 n, cap;
 	unsigned long	 records;
+	int		 matched;	/* the last record checked had f's keys in f's order */
 	struct stream	*next;
 };
 
@@ -90,6 +91,7 @@ xf_schema_rollback(struct xf_schemas *s)
 		v->st->f = v->f;
 		v->st->n = v->st->cap = v->n;
 		v->st->records = v->records;
+		v->st->matched = 0;
 	}
 	s->journal = 0;
 }
@@ -236,7 +238,7 @@ put_line(struct ds_buf *out, const char *stream, size_t streamlen,
 
 int
 xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
-    const struct ds_json_member *m, size_t n, struct ds_buf *out)
+    const struct ds_json_member *m, size_t n, int samekeys, struct ds_buf *out)
 {
 	struct stream *st = lookup(s, stream, streamlen);
 	size_t i;
@@ -245,17 +247,24 @@ xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
 	long k;
 
 	/* Fast path: the known keys in their order, with known types. */
-	if (n == st->n) {
+	if (n == st->n && samekeys && st->matched) {
+		for (i = 0; i < n; i++)
+			if (!(st->f[i].types & ds_json_typebit(m[i].val)))
+				break;
+	} else if (n == st->n) {
 		for (i = 0; i < n; i++)
 			if (m[i].keylen != st->f[i].keylen ||
 			    memcmp(m[i].key, st->f[i].key, m[i].keylen) != 0 ||
 			    !(st->f[i].types & ds_json_typebit(m[i].val)))
 				break;
-		if (i == n) {
-			st->records++;
-			return 0;
-		}
+	} else
+		i = n + 1;
+	if (i == n) {
+		st->matched = 1;
+		st->records++;
+		return 0;
 	}
+	st->matched = 0;
 	/* Slow path: is anything new? */
 	for (i = 0; i < st->n; i++)
 		st->f[i].flag = 0;
@@ -370,6 +379,8 @@ xf_schema_declare(struct xf_schemas *s, const char *stream, size_t streamlen,
 {
 	struct stream *st = lookup(s, stream, streamlen);
 	const char *p = props, *end = props + propslen;
+
+	st->matched = 0;
 	struct ds_json_member m;
 	struct ds_json j;
 	unsigned bits;

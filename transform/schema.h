@@ -34,10 +34,12 @@ void	xf_schema_rollback(struct xf_schemas *s);
 /*
  * Fold the record's members m[0..n) into the schema of stream (a JSON
  * string token); on a change append a schema line to out. Returns 1 when a
- * line was written.
+ * line was written. samekeys: the caller knows that m has the keys, in
+ * their order, of the record checked before it (a CSV row's columns), so
+ * when that one matched the schema only the types are compared.
  */
 int	xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
-	    const struct ds_json_member *m, size_t n, struct ds_buf *out);
+	    const struct ds_json_member *m, size_t n, int samekeys, struct ds_buf *out);
 
 /*
  * A schema the source declares for stream: props is the JSON text of a JSON
