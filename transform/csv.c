@@ -57,16 +57,27 @@ struct csv {
 	struct ds_buf		 canon;
 };
 
+/* Make room for more fields in the row's. */
+static void
+morefields(struct csv *c)
+{
+	c->capfld = c->capfld ? c->capfld * 2 : 64;
+	c->fld = ds_xrealloc(c->fld, c->capfld * sizeof(*c->fld));
+}
+
 /* A new field at the end of the row's fields. */
-static struct field *
+static inline struct field *
 newfield(struct csv *c)
 {
-	if (c->nfld == c->capfld) {
-		c->capfld = c->capfld ? c->capfld * 2 : 64;
-		c->fld = ds_xrealloc(c->fld, c->capfld * sizeof(*c->fld));
-	}
-	memset(&c->fld[c->nfld], 0, sizeof(c->fld[0]));
-	return &c->fld[c->nfld++];
+	struct field *fd;
+
+	if (c->nfld == c->capfld)
+		morefields(c);
+	fd = &c->fld[c->nfld++];
+	fd->p = NULL;
+	fd->off = fd->len = 0;
+	fd->quoted = fd->copied = 0;
+	return fd;
 }
 
 /* Move field d's text into vals (to append the rest of its text there). */
@@ -165,7 +176,10 @@ parse_row(struct csv *c, const char *p, const char *e, int eof)
 		/* a CR ends the line, with the LF after it if there is one */
 		if ((u == e || (*u == '\r' && *u != d && u + 1 == e)) && !eof)
 			return MORE;
-		if (u > p)
+		if (!fd->quoted) {
+			fd->p = p;
+			fd->len = (size_t)(u - p);
+		} else if (u > p)
 			append(c, fd, p, (size_t)(u - p));
 		p = u;
 		if (p < e && *p == d) {
