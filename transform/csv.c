@@ -80,6 +80,36 @@ newfield(struct csv *c)
 	return fd;
 }
 
+/*
+ * Copy n bytes from s to d and return d + n: a name or value of a column is
+ * mostly shorter than 16 bytes, copied by two overlapping loads and stores
+ * of a fixed size (inlined) rather than a call to memcpy.
+ */
+static inline char *
+copy_short(char *d, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t x, y;
+
+	if (n >= 8 && n <= 16) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(d, &x, 4);
+		memcpy(d + n - 4, &y, 4);
+	} else if (n > 16)
+		memcpy(d, s, n);
+	else {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	}
+	return d + n;
+}
+
 /* Move field d's text into vals (to append the rest of its text there). */
 static void
 tocopy(struct csv *c, struct field *d)
@@ -518,8 +548,7 @@ data_row(struct csv *c, const char *raw)
 	for (i = 0; i < c->ncol; i++) {
 		if (i > 0)
 			*w++ = ',';
-		memcpy(w, c->keys[i], c->keylen[i]);
-		w += c->keylen[i];
+		w = copy_short(w, c->keys[i], c->keylen[i]);
 		c->vspan[i] = (size_t)(w - o->p);
 		t = text(c, i);
 		len = c->fld[i].len;
@@ -531,8 +560,7 @@ data_row(struct csv *c, const char *raw)
 		}
 		if (c->cd == (iconv_t)-1 && plain(t, len)) {
 			*w++ = '"';
-			memcpy(w, t, len);
-			w += len;
+			w = copy_short(w, t, len);
 			*w++ = '"';
 			continue;
 		}
