@@ -35,6 +35,7 @@ struct csv {
 	iconv_t			 cd;		/* (iconv_t)-1 without --encoding */
 	struct ds_buf		 vals, obj, conv, reason, name, what;
 	size_t			 bad;		/* value(): the first bad byte of the field */
+	int			 bf;		/* value(): the field holds a \b or \f */
 	int			 optheader;	/* the fields are --csv-header's */
 	int			 nots, notype;	/* no column is the --ts-field, --type-field */
 	struct field		*fld;
@@ -232,7 +233,7 @@ text(const struct csv *c, size_t i)
 /*
  * The value of field i as UTF-8 in *v, *n (converted with --encoding into
  * c->conv); -1 when its bytes are invalid in the encoding, -2 when it holds
- * a NUL byte.
+ * a NUL byte. Sets c->bf when it holds a \b or \f.
  */
 static int
 value(struct csv *c, size_t i, const char **v, size_t *n)
@@ -271,12 +272,16 @@ value(struct csv *c, size_t i, const char **v, size_t *n)
 	}
 	*v = (const char *)s;
 	*n = (size_t)(e - s);
+	c->bf = 0;
 	for (t = s; t < e; t++) {
-		if (*t == 0) {
-			c->bad = (size_t)(t - s);
-			return -2;
-		}
-		if (*t >= 0x80) {
+		if (*t < 0x20) {
+			if (*t == 0) {
+				c->bad = (size_t)(t - s);
+				return -2;
+			}
+			if (*t == '\b' || *t == '\f')
+				c->bf = 1;
+		} else if (*t >= 0x80) {
 			if ((l = ds_utf8_seq(t, e)) == 0) {
 				c->bad = (size_t)(t - s);
 				return -1;
@@ -570,7 +575,7 @@ data_row(struct csv *c, const char *raw)
 			return;
 		}
 		/* its escapes are RFC 8785's, but for \b and \f (written \u00XX) */
-		if (memchr(v, '\b', n) != NULL || memchr(v, '\f', n) != NULL)
+		if (c->bf)
 			canon = 0;
 		o->len = (size_t)(w - o->p);
 		ds_buf_reserve(o, 6 * n + c->keystotal + 6 * c->rowlen + 4 * c->ncol + 2);
