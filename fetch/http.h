@@ -100,11 +100,6 @@ void	 fx_http_basic(struct http *h, const char *userpass);
  * body is NULL.
  */
 void	 fx_http_post(struct http *h, const char *body, const char *ctype);
-/*
- * The target of the rel="next" link of a Link header value (RFC 8288),
- * into out (reset first). Returns 1 when there is one, else 0.
- */
-int	 fx_http_link_next(const char *v, size_t n, struct ds_buf *out);
 /* Free the handle (after any request made ahead ends) and wipe the key. */
 void	 fx_http_free(struct http *h);
 

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "exits.h"
 #include "csv.h"
+#include "encoding.h"
 #include "file.h"
 #include "jcs.h"
 #include "json.h"
@@ -650,77 +651,6 @@ resume(struct csv *c)
 	xf_file_done(f, off, "row", row);
 }
 
-/*
- * The bits of the UTF-16 or UTF-32 an encoding name spells (UTF-16,
- * utf16le, UTF-32BE: 16 or 32, with *order what follows, "" or "LE" or
- * "BE"), or 0 for another encoding.
- */
-static int
-wide_bits(const char *enc, const char **order)
-{
-	int bits;
-
-	if (strncasecmp(enc, "UTF", 3) != 0)
-		return 0;
-	enc += 3 + (enc[3] == '-');
-	bits = strncmp(enc, "16", 2) == 0 ? 16 : strncmp(enc, "32", 2) == 0 ? 32 : 0;
-	if (bits != 0)
-		*order = enc + 2;
-	return bits;
-}
-
-/*
- * What the input is read as when it is UTF-16 or UTF-32 (whose delimiters
- * and line ends are not single bytes, so the whole input is converted
- * before it is split: xf_file_utf16()), as an iconv name; NULL for an
- * encoding of bytes. Without --encoding, a byte order mark decides; UTF-16
- * and UTF-32 alone follow the mark, and are big-endian without one (RFC
- * 2781, Unicode's UTF-32). The mark is converted as U+FEFF and dropped as
- * UTF-8's is, so input offsets count its bytes. A mark that --encoding
- * does not read fails, naming the --encoding that does.
- */
-static const char *
-wide(struct xf_file *f, const char *enc)
-{
-	const char *mark = xf_file_bom(f), *order = "", *morder = "";
-	int bits = enc != NULL ? wide_bits(enc, &order) : 0;
-
-	if (enc == NULL)
-		return mark;
-	if (mark != NULL) {
-		if (bits == wide_bits(mark, &morder) &&
-		    (*order == '\0' || strcasecmp(order, morder) == 0))
-			return *order == '\0' ? mark : enc;
-		xf_file_fail(f, "the input starts with a %s byte order mark, which --encoding"
-		    " %s does not read: pass --encoding %s (or none)", mark, enc, mark);
-	}
-	if (bits == 0)
-		return NULL;
-	if (*order == '\0')
-		return bits == 16 ? "UTF-16BE" : "UTF-32BE";
-	return enc;
-}
-
-/*
- * Whether the encoding cd converts from writes the delimiter d (an ASCII
- * one; another byte is the user's to choose), the quote, CR and LF as
- * those ASCII bytes alone, as the row parser reads them before converting
- * each field (not so in UCS-2, UCS-4 or EBCDIC).
- */
-static int
-ascii_bytes(iconv_t cd, char d)
-{
-	char probe[5] = { (unsigned char)d < 0x80 ? d : ',', '"', '\r', '\n', '\0' };
-	char out[16], *in = probe, *o = out;
-	size_t inleft = 4, outleft = sizeof(out);
-
-	iconv(cd, NULL, NULL, NULL, NULL);
-	if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1 ||
-	    iconv(cd, NULL, NULL, &o, &outleft) == (size_t)-1)
-		return 0;
-	return o - out == 4 && memcmp(out, probe, 4) == 0;
-}
-
 /* Release the csv state and what it holds. */
 static void
 csv_free(void *arg)
@@ -762,14 +692,14 @@ xf_csv(struct xf_file *f, const struct xf_csvopts *o)
 	c->nulllen = o->null ? strlen(o->null) : 0;
 	f->cleanup = csv_free;
 	f->cleanup_arg = c;
-	if ((u16 = wide(f, o->encoding)) != NULL)
+	if ((u16 = xf_enc_wide(f, o->encoding)) != NULL)
 		xf_file_utf16(f, u16);
 	else if (o->encoding != NULL && strcasecmp(o->encoding, "UTF-8") != 0 &&
 	    strcasecmp(o->encoding, "UTF8") != 0 &&
 	    (c->cd = iconv_open("UTF-8", o->encoding)) == (iconv_t)-1)
 		ds_diex(DS_EX_USAGE, "--encoding %s: iconv cannot convert it to UTF-8: %s",
 		    o->encoding, strerror(errno));
-	if (c->cd != (iconv_t)-1 && !ascii_bytes(c->cd, o->delim))
+	if (c->cd != (iconv_t)-1 && !xf_enc_ascii_bytes(c->cd, o->delim))
 		ds_diex(DS_EX_USAGE, "--encoding %s: its delimiter, quote and line ends are"
 		    " not the ASCII bytes (name UTF-16 or UTF-32 as such, or an encoding"
 		    " of bytes)", o->encoding);

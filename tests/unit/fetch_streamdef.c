@@ -14,6 +14,7 @@
 #include "../../fetch/def.h"
 #include "../../fetch/gbody.h"
 #include "../../fetch/http.h"
+#include "../../fetch/link.h"
 #include "../../fetch/stop.h"
 #include "../../fetch/style.h"
 #include "../../fetch/template.h"
@@ -247,7 +248,7 @@ link_next(const char *v)
 {
 	static struct ds_buf b;
 
-	if (!fx_http_link_next(v, strlen(v), &b)) {
+	if (!fx_link_next(v, strlen(v), &b)) {
 		ds_buf_reset(&b);
 		ds_buf_terminate(&b);
 		ds_buf_adds(&b, "");
