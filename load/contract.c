@@ -1,12 +1,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <nettle/sha2.h>
 
 #include "buf.h"
 #include "jcs.h"
 #include "json.h"
 #include "contract.h"
+#include "sha256.h"
 #include "stream.h"
 
 /* JSON types as bits, named as in schema lines (transform/schema.c). */
@@ -207,25 +207,6 @@ name_field(struct ds_buf *why, int k, const struct kfield *f, const char *key,
 	ds_json_put_types(why, f->types);
 }
 
-/* Write SHA-256 of [p, p+n) as 64 hex digits and a NUL into hex. */
-static void
-sha256_hex(const char *p, size_t n, char hex[65])
-{
-	static const char digits[] = "0123456789abcdef";
-	uint8_t md[SHA256_DIGEST_SIZE];
-	struct sha256_ctx x;
-	unsigned i;
-
-	sha256_init(&x);
-	sha256_update(&x, n, (const uint8_t *)p);
-	sha256_digest(&x, sizeof(md), md);
-	for (i = 0; i < 32; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[64] = '\0';
-}
-
 /*
  * Point ln at the data kept in c->data: its hash, and its id when the id
  * was the content hash (a record without an id of its own).
@@ -238,7 +219,7 @@ rehash(struct ds_contract *c, struct ds_line *ln)
 
 	ds_buf_reset(&c->canon);
 	ds_jcs(&c->jcs, c->data.p, c->data.len, &c->canon);
-	sha256_hex(c->canon.p, c->canon.len, c->hash);
+	ds_sha256_hex(c->canon.p, c->canon.len, c->hash);
 	ln->data.p = c->data.p;
 	ln->data.n = c->data.len;
 	ln->hash.p = c->hash;

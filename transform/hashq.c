@@ -12,6 +12,7 @@
 #include "log.h"
 #include "output.h"
 #include "record.h"
+#include "sha256.h"
 
 /*
  * One hash: of the canonical text canon[off, off + len) when dataoff is
@@ -92,10 +93,10 @@ complete(struct xf_hashq *q, struct batch *b)
 		struct job *j = &b->jobs[i];
 
 		if (j->dataoff == (size_t)-1)
-			xf_sha256_hex(b->canon.p + j->off, j->len, hex);
+			ds_sha256_hex(b->canon.p + j->off, j->len, hex);
 		else {
 			canonical(q, b, j);
-			xf_sha256_hex(q->text.p, q->text.len, hex);
+			ds_sha256_hex(q->text.p, q->text.len, hex);
 		}
 		memcpy(b->out.p + j->hashoff, hex, 64);
 		if (j->idoff != (size_t)-1)

@@ -1,7 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <nettle/sha2.h>
 
 #include "buf.h"
 #include "emit.h"
@@ -12,6 +11,7 @@
 #include "log.h"
 #include "record.h"
 #include "schema.h"
+#include "sha256.h"
 #include "timeparse.h"
 
 /* ds_time_parse_*() never returns it: the record has no time (ts null). */
@@ -111,24 +111,6 @@ xf_rec_free(struct xf_rec *r)
 	ds_buf_free(&r->idnum);
 	free(r->m);
 	free(r->asis);
-}
-
-void
-xf_sha256_hex(const char *p, size_t n, char hex[65])
-{
-	static const char digits[] = "0123456789abcdef";
-	uint8_t md[SHA256_DIGEST_SIZE];
-	struct sha256_ctx x;
-	int i;
-
-	sha256_init(&x);
-	sha256_update(&x, n, (const uint8_t *)p);
-	sha256_digest(&x, sizeof(md), md);
-	for (i = 0; i < 32; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[64] = '\0';
 }
 
 void
@@ -502,7 +484,7 @@ scanned:
 		cn = r->canon.len;
 	}	/* else the thread writes the canonical form from the members */
 	if (r->hashq == NULL)
-		xf_sha256_hex(cp, cn, hex);
+		ds_sha256_hex(cp, cn, hex);
 	else
 		memset(hex, '0', 64);	/* the thread writes the digits over these */
 	if (rc == DS_TIME_NONE)

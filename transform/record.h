@@ -94,7 +94,5 @@ int	xf_record(struct xf_rec *r, const struct xf_where *w, const char *p,
 void	xf_reject(struct xf_rec *r, const struct xf_where *w, const char *reason,
 	    const char *raw, size_t rawlen, struct ds_buf *out);
 
-/* Write SHA-256 of [p, p+n) as 64 hex digits and a NUL into hex (nettle's: no state, any thread). */
-void	xf_sha256_hex(const char *p, size_t n, char hex[65]);
 
 #endif

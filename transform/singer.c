@@ -12,6 +12,7 @@
 #include "reader.h"
 #include "record.h"
 #include "schema.h"
+#include "sha256.h"
 #include "singer.h"
 
 /* A Singer stream's key properties, from its last SCHEMA message. */
@@ -172,7 +173,7 @@ record(struct singer *c, const struct msg *m, const char *line, size_t len)
 
 		ds_buf_reset(&c->key);
 		ds_jcs(&c->jcs, m->record.val, m->record.vallen, &c->key);
-		xf_sha256_hex(c->key.p, c->key.len, hex);
+		ds_sha256_hex(c->key.p, c->key.len, hex);
 		ds_buf_reset(&c->tok);
 		ds_buf_addc(&c->tok, '[');
 		ds_jcs(&c->jcs, m->stream.val, m->stream.vallen, &c->tok);

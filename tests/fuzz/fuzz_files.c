@@ -26,6 +26,7 @@
 #include "json.h"
 #include "output.h"
 #include "reader.h"
+#include "sha256.h"
 #include "../../transform/csv.h"
 #include "../../transform/file.h"
 #include "../../transform/jsonarray.h"
@@ -91,7 +92,7 @@ check_hash(const char *p, const char *end)
 		abort();
 	ds_buf_reset(&canon);
 	ds_jcs(&jcs, data.val, data.vallen, &canon);
-	xf_sha256_hex(canon.p, canon.len, hex);
+	ds_sha256_hex(canon.p, canon.len, hex);
 	if (memcmp(hex, hash.val + 1, 64) != 0)
 		abort();
 }
