@@ -71,25 +71,15 @@ xf_file_sync(struct xf_file *f)
 }
 
 void
-xf_file_flush(struct xf_file *f)
+xf_file_write(struct xf_file *f, int flush)
 {
 	if (f->hashq != NULL)
-		xf_hashq_write(f->hashq, &f->out, 0);
+		xf_hashq_write(f->hashq, &f->out, flush);
 	else {
 		ds_out_write(f->out.p, f->out.len);
 		f->out.len = 0;
-	}
-}
-
-void
-xf_file_flush_now(struct xf_file *f)
-{
-	if (f->hashq != NULL)
-		xf_hashq_write(f->hashq, &f->out, 1);
-	else {
-		ds_out_write(f->out.p, f->out.len);
-		f->out.len = 0;
-		ds_out_flush();
+		if (flush)
+			ds_out_flush();
 	}
 }
 

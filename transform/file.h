@@ -144,9 +144,9 @@ void	xf_file_done(struct xf_file *f, uint64_t off, const char *unit, uint64_t n)
  */
 void	xf_file_checkpoint(struct xf_file *f, int has_more, const char *state, size_t n);
 
-/* Write the output out (on the thread: hand it over), flushing stdout when flush is set. */
-void	xf_file_flush(struct xf_file *f);
-void	xf_file_flush_now(struct xf_file *f);
+/* Write the output out (on the thread: hand it over), then flush stdout when flush is set. */
+void	xf_file_write(struct xf_file *f, int flush);
+#define xf_file_flush(f)	xf_file_write((f), 0)
 
 /*
  * Bad input: write a checkpoint line at the last complete record (so the

@@ -146,7 +146,7 @@ flush_idle(void *arg)
 static int
 flush_file_idle(void *arg)
 {
-	xf_file_flush_now(arg);
+	xf_file_write(arg, 1);
 	return -1;
 }
 
