@@ -24,6 +24,7 @@ ZSTD_LIBS	= $(call pc,libs,libzstd)
 MHD_LIBS	= $(call pc,libs,libmicrohttpd)
 NETTLE_LIBS	= $(call pc,libs,nettle)
 Z_LIBS		= $(call pc,libs,zlib)
+DEFLATE_LIBS	= $(call pc,libs,libdeflate)
 JQ_LIBS		= -ljq -lonig
 PQ_CFLAGS	= $(call pc,cflags,libpq)
 
@@ -77,7 +78,7 @@ $(LIBDS): $(LIB_OBJ)
 
 $(BIN)/ds-fetch: $(call objs,$(FETCH_SRC)) $(LIBDS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(Z_LIBS) $(ZSTD_LIBS) -lpthread -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(Z_LIBS) $(DEFLATE_LIBS) $(ZSTD_LIBS) -lpthread -lm
 
 $(BIN)/ds-transform: $(call objs,$(TRANSFORM_SRC)) $(LIBDS)
 	@mkdir -p $(@D)
@@ -123,7 +124,7 @@ $(BIN)/ds-mockapi: $(call objs,$(MOCK_SRC)) $(LIBDS)
 UNIT_LINK = $(call objs,$(filter-out %/main.c,$(FETCH_SRC) $(TRANSFORM_SRC)) load/copy.c load/columns.c load/contract.c load/geom.c load/rows.c db/db.c db/migrate.c load/keyset.c)
 $(BIN)/ds-unit: $(call objs,$(UNIT_SRC)) $(UNIT_LINK) $(LIBDS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(Z_LIBS) $(PQ_LIBS) $(JQ_LIBS) $(NETTLE_LIBS) $(ZSTD_LIBS) -lpthread -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(Z_LIBS) $(DEFLATE_LIBS) $(PQ_LIBS) $(JQ_LIBS) $(NETTLE_LIBS) $(ZSTD_LIBS) -lpthread -lm
 
 # The README's test command: set-up included. Last line: "N passed, N failed".
 check: deps
@@ -164,7 +165,7 @@ fuzz:
 		clang $(DS_CFLAGS) -Wno-unused-command-line-argument -fsanitize=fuzzer,address,undefined -g -O1 \
 			-o build/fuzz/bin/$$n $$f \
 			$(FUZZ_STAGE_OBJ) \
-			$(FUZZ_OBJ)/libds.a $(CURL_LIBS) $(Z_LIBS) $(JQ_LIBS) $(NETTLE_LIBS) $(ZSTD_LIBS) -lm || exit 1; \
+			$(FUZZ_OBJ)/libds.a $(CURL_LIBS) $(Z_LIBS) $(DEFLATE_LIBS) $(JQ_LIBS) $(NETTLE_LIBS) $(ZSTD_LIBS) -lm || exit 1; \
 	done
 	@tests/fuzz/run $(FUZZ_SECONDS)
 

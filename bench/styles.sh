@@ -71,7 +71,7 @@ printf '| style: %s events, median of %s | pages | ds-fetch s | curl, same URLs,
 	"$events" "$runs"
 printf '|---|---|---|---|---|---|\n'
 # datasync first: the reference row, the same measure of the default path
-for style in datasync socrata arcgis ckan github stripe jsonapi; do
+for style in ${BENCH_STYLES:-datasync socrata arcgis ckan github stripe jsonapi}; do
 	start_mock "$style"
 	url=$(endpoint "$style")
 	ds=() raw=() dcpu=() rcpu=()

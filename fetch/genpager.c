@@ -380,9 +380,7 @@ guess_next(struct run *r)
 int
 fx_genpager_lazy(const struct def *d)
 {
-	return d->style != &style_datasync && d->body == NULL &&
-	    (d->style == &style_link || ((d->style == &style_page ||
-	    d->style == &style_offset) && d->has_more_path == NULL && d->more_path.n == 0));
+	return d->style != &style_datasync;
 }
 
 /*
@@ -715,10 +713,16 @@ again:
 		return gen_take(r, &pg, 0);
 	}
 	if (resp->status == 200) {
-		gen_ahead_early(r);
-		/* inflated (lazy), its gzip CRC checked, as the next page is made */
+		/*
+		 * inflated (lazy), its gzip CRC checked, as the next page is made;
+		 * first where the next state is guessed off the body's end
+		 */
+		if (d->style != &style_next_url && d->style != &style_cursor)
+			gen_ahead_early(r);
 		if (fx_http_decode(r->http, resp) < 0)
 			return fx_pager_get_failed(r, r->url.p, cause);
+		if (d->style == &style_next_url || d->style == &style_cursor)
+			gen_ahead_early(r);
 		if (fx_gbody_page(d, resp->body.p, resp->body.len, &pg, &r->why,
 		    &not_json) < 0) {
 			if (not_json) {

@@ -12,27 +12,13 @@
 #include <strings.h>
 
 #include <curl/curl.h>
-#include <zlib.h>
 
 #include "buf.h"
 #include "exits.h"
 #include "log.h"
 #include "http.h"
+#include "inflate.h"
 #include "link.h"
-
-/* A body's decoding: its Content-Encoding, and the inflate under way. */
-struct inflater {
-	z_stream		 z;
-	int			 init;		/* z is initialised */
-	int			 enc;		/* ENC_*, or -1: not known yet */
-	int			 started;	/* encoded bytes came */
-	int			 ended;		/* the stream's end came */
-	int			 crc_late;	/* gzip: its CRC is checked by fx_http_decode() */
-	unsigned char		 tail[8];	/* the last input bytes (the gzip trailer) */
-	size_t			 ntail;
-};
-
-enum { ENC_NONE, ENC_GZIP, ENC_DEFLATE };
 
 struct http {
 	CURL			*curl;
@@ -63,29 +49,6 @@ struct http {
 	char			*userpass;	/* Basic credentials, or NULL */
 };
 
-/* The ENC_* of a Content-Encoding value, or -1 for one not asked for. */
-static int
-enc_of(const char *v)
-{
-	if (*v == '\0' || strcasecmp(v, "identity") == 0)
-		return ENC_NONE;
-	if (strcasecmp(v, "gzip") == 0 || strcasecmp(v, "x-gzip") == 0)
-		return ENC_GZIP;
-	if (strcasecmp(v, "deflate") == 0)
-		return ENC_DEFLATE;
-	return -1;
-}
-
-/* Mark the response's body undecodable, saying why; returns -1. */
-static int
-bad_encoding(struct http_resp *r, const char *why)
-{
-	r->bad_encoding = 1;
-	snprintf(r->error, sizeof(r->error), "Error while processing content "
-	    "unencoding: %s", why);
-	return -1;
-}
-
 /* Set r's failure class for its undecodable body (or one over the cap). */
 static void
 encoding_failed(struct http_resp *r)
@@ -93,124 +56,6 @@ encoding_failed(struct http_resp *r)
 	/* data after the stream's end was a write error to libcurl */
 	r->curlcode = r->bad_encoding == 2 ? CURLE_WRITE_ERROR : CURLE_BAD_CONTENT_ENCODING;
 	r->cause = r->too_big ? "too_big" : r->bad_encoding == 2 ? "transfer" : "truncated";
-}
-
-/* Make f ready for a new body of encoding enc (ENC_GZIP or ENC_DEFLATE). */
-static void
-inflate_begin(struct inflater *f, int enc)
-{
-	/* 32: a gzip or zlib header, told apart by the stream itself */
-	if (!f->init) {
-		memset(&f->z, 0, sizeof(f->z));
-		if (inflateInit2(&f->z, MAX_WBITS + 32) != Z_OK)
-			ds_diex(DS_EX_TEMP, "zlib could not start an inflate stream");
-		f->init = 1;
-	} else
-		(void)inflateReset2(&f->z, MAX_WBITS + 32);
-	f->enc = enc;
-	f->started = f->ended = f->crc_late = 0;
-	f->ntail = 0;
-}
-
-/* Keep the last bytes of the n input bytes at p in f->tail. */
-static void
-keep_tail(struct inflater *f, const char *p, size_t n)
-{
-	size_t keep;
-
-	if (n >= sizeof(f->tail)) {
-		memcpy(f->tail, p + n - sizeof(f->tail), sizeof(f->tail));
-		f->ntail = sizeof(f->tail);
-		return;
-	}
-	keep = f->ntail + n > sizeof(f->tail) ? sizeof(f->tail) - n : f->ntail;
-	memmove(f->tail, f->tail + f->ntail - keep, keep);
-	memcpy(f->tail + keep, p, n);
-	f->ntail = keep + n;
-}
-
-/*
- * At a gzip stream's end, note in r its CRC-32 and length (the trailer's
- * two little-endian words) for fx_http_decode() to check.
- */
-static void
-crc_later(struct inflater *f, struct http_resp *r)
-{
-	if (!f->crc_late)
-		return;
-	r->crc_pending = 1;
-	r->crc_short = f->ntail < sizeof(f->tail);
-	if (r->crc_short)
-		return;
-	r->crc_want = (uint32_t)f->tail[0] | (uint32_t)f->tail[1] << 8 |
-	    (uint32_t)f->tail[2] << 16 | (uint32_t)f->tail[3] << 24;
-	r->len_want = (uint32_t)f->tail[4] | (uint32_t)f->tail[5] << 8 |
-	    (uint32_t)f->tail[6] << 16 | (uint32_t)f->tail[7] << 24;
-}
-
-/*
- * Inflate the n encoded bytes at p into out, after what it holds, up to
- * max bytes. Returns 0, or -1 with r->too_big or r->bad_encoding set.
- * The output is written in place: no copy of the decoded body is made. A
- * gzip stream's CRC-32 is left to fx_http_decode(), so that it is computed
- * after the next page is asked for, not while the server waits.
- */
-static int
-inflate_add(struct inflater *f, const char *p, size_t n, struct ds_buf *out, size_t max,
-    struct http_resp *r)
-{
-	size_t room, want;
-	int zr;
-
-	if (!f->started && f->enc != ENC_NONE && n >= 2 && (unsigned char)p[0] == 0x1f &&
-	    (unsigned char)p[1] == 0x8b && inflateValidate(&f->z, 0) == Z_OK)
-		f->crc_late = 1;
-	f->z.next_in = (Bytef *)(uintptr_t)p;
-	f->z.avail_in = (uInt)n;
-	while (f->z.avail_in > 0) {
-		if (f->ended) {
-			(void)bad_encoding(r, "data after the end of the compressed stream");
-			r->bad_encoding = 2;
-			return -1;
-		}
-		/* room for a few times the input, never much past the cap */
-		want = n > SIZE_MAX / 4 ? SIZE_MAX : n * 4;
-		if (want < 65536)
-			want = 65536;
-		if (want > max - out->len + 1)
-			want = max - out->len + 1;
-		ds_buf_reserve(out, want);
-		room = out->cap - out->len - 1;
-		f->z.next_out = (Bytef *)out->p + out->len;
-		f->z.avail_out = room > UINT_MAX ? UINT_MAX : (uInt)room;
-		zr = inflate(&f->z, Z_NO_FLUSH);
-		out->len = (size_t)((char *)f->z.next_out - out->p);
-		if (out->len > max) {
-			r->too_big = 1;
-			return -1;
-		}
-		if (zr == Z_DATA_ERROR && f->enc == ENC_DEFLATE && !f->started &&
-		    f->z.total_out == 0) {
-			/* a "deflate" body without its zlib header, as some servers send */
-			(void)inflateReset2(&f->z, -MAX_WBITS);
-			f->started = 1;
-			f->z.next_in = (Bytef *)(uintptr_t)p;
-			f->z.avail_in = (uInt)n;
-			continue;
-		}
-		f->started = 1;
-		if (zr == Z_STREAM_END) {
-			f->ended = 1;
-			keep_tail(f, p, n - f->z.avail_in);
-			crc_later(f, r);
-			p += n - f->z.avail_in;
-			n = f->z.avail_in;
-		} else if (zr != Z_OK && zr != Z_BUF_ERROR)
-			return bad_encoding(r, f->z.msg != NULL ? f->z.msg : "inflate failed");
-	}
-	if (!f->ended)
-		keep_tail(f, p, n);
-	return 0;
 }
 
 /*
@@ -226,12 +71,12 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 
 	if (h->zs.enc < 0) {
-		if ((h->zs.enc = enc_of(r->content_encoding)) < 0) {
-			(void)bad_encoding(r, "a Content-Encoding not asked for");
+		if ((h->zs.enc = fx_inflate_enc(r->content_encoding)) < 0) {
+			(void)fx_inflate_bad(r, "a Content-Encoding not asked for");
 			return 0;
 		}
 		if (h->zs.enc != ENC_NONE && !h->lazy)
-			inflate_begin(&h->zs, h->zs.enc);
+			fx_inflate_begin(&h->zs, h->zs.enc);
 		r->encoded = h->lazy ? h->zs.enc : ENC_NONE;
 	}
 	if (h->zs.enc == ENC_NONE || h->lazy) {
@@ -244,7 +89,7 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 		ds_buf_add(b, p, n);
 		return n;
 	}
-	return inflate_add(&h->zs, p, n, &r->body, h->maxbody, r) < 0 ? 0 : n;
+	return fx_inflate_add(&h->zs, p, n, &r->body, h->maxbody, r) < 0 ? 0 : n;
 }
 
 int
@@ -253,20 +98,18 @@ fx_http_decode(struct http *h, struct http_resp *r)
 	int rc = 0;
 
 	if (r->encoded != ENC_NONE) {
-		inflate_begin(&h->zl, r->encoded);
+		rc = fx_inflate_whole(&h->zl, r->encoded, r->raw.p, r->raw.len, &r->body,
+		    h->maxbody, r);
 		r->encoded = ENC_NONE;
-		ds_buf_reset(&r->body);
-		/* a stream without its end is taken as it is, as libcurl takes it */
-		rc = inflate_add(&h->zl, r->raw.p, r->raw.len, &r->body, h->maxbody, r);
 		ds_buf_terminate(&r->body);
 		ds_buf_reset(&r->raw);
 	}
 	if (rc == 0 && r->crc_pending) {
 		r->crc_pending = 0;
 		if (r->crc_short || r->len_want != (uint32_t)r->body.len)
-			rc = bad_encoding(r, "incorrect length check");
-		else if (crc32(0L, (const Bytef *)r->body.p, (uInt)r->body.len) != r->crc_want)
-			rc = bad_encoding(r, "incorrect data check");
+			rc = fx_inflate_bad(r, "incorrect length check");
+		else if (fx_inflate_crc(r->body.p, r->body.len) != r->crc_want)
+			rc = fx_inflate_bad(r, "incorrect data check");
 	}
 	if (rc == 0 && (r->bad_encoding || r->too_big))
 		rc = -1;
@@ -735,10 +578,8 @@ fx_http_free(struct http *h)
 	pthread_cond_destroy(&h->acv);
 	ds_buf_free(&h->aresp.body);
 	ds_buf_free(&h->aresp.raw);
-	if (h->zs.init)
-		(void)inflateEnd(&h->zs.z);
-	if (h->zl.init)
-		(void)inflateEnd(&h->zl.z);
+	fx_inflate_free(&h->zs);
+	fx_inflate_free(&h->zl);
 	ds_buf_free(&h->aresp.link_next);
 	ds_buf_free(&h->aresp.location);
 	ds_buf_free(&h->aurl);

@@ -96,9 +96,11 @@ void	fx_pager_refused(struct run *r) __attribute__((noreturn));
  */
 int	fx_genpager_one(struct run *r, const char **cause, double *wait);
 /*
- * Non-zero when definition d's state after a page is known before the
- * page's body is read (a Link header, a page number, an offset): the body
- * may then wait, encoded, until the next page is asked for (fx_http_lazy()).
+ * Non-zero when definition d's bodies wait, encoded, for fx_http_decode()
+ * (fx_http_lazy()), to be inflated whole (libdeflate: twice zlib's speed)
+ * after the next page is asked for where its state is known without the
+ * body (a Link header, a page number, an offset): every style but
+ * DataSync's, whose next cursor is read off the body as it is inflated.
  */
 int	fx_genpager_lazy(const struct def *d);
 

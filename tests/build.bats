@@ -52,7 +52,7 @@ fake_pkg_config() {
 	assert_status 2
 	assert_equal "$output" ""
 	for p in libcurl4-openssl-dev libpq-dev libzstd-dev libmicrohttpd-dev nettle-dev \
-		zlib1g-dev libonig-dev; do
+		zlib1g-dev libdeflate-dev libonig-dev; do
 		assert_stderr_contains "install the Debian package $p"
 	done
 	assert_stderr_contains "missing build dependency libcurl: install the Debian package libcurl4-openssl-dev"
