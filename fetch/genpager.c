@@ -355,7 +355,7 @@ guess_next(struct run *r)
 	int rc;
 
 	if (r->resp.encoded || r->resp.body.len < GUESS_MIN)
-		return 0;	/* not inflated yet (a lazy handle), or small */
+		return 0;	/* not inflated yet, or small */
 	memset(&pg, 0, sizeof(pg));
 	pg.body = r->resp.body.p;
 	pg.bodylen = r->resp.body.len;
@@ -375,12 +375,6 @@ guess_next(struct run *r)
 		fx_url_strip_param(&r->estate, d->auth_name);
 	r->guessed = 1;
 	return 1;
-}
-
-int
-fx_genpager_lazy(const struct def *d)
-{
-	return d->style != &style_datasync;
 }
 
 /*
@@ -714,7 +708,7 @@ again:
 	}
 	if (resp->status == 200) {
 		/*
-		 * inflated (lazy), its gzip CRC checked, as the next page is made;
+		 * inflated, its gzip CRC checked, as the next page is made;
 		 * first where the next state is guessed off the body's end
 		 */
 		if (d->style != &style_next_url && d->style != &style_cursor)

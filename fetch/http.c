@@ -22,9 +22,8 @@
 
 struct http {
 	CURL			*curl;
-	struct inflater		 zs;		/* the body being received */
-	struct inflater		 zl;		/* a kept body, decoded later */
-	int			 lazy;		/* keep the encoded body of a 200 */
+	int			 enc;		/* the body's ENC_*, or -1: not known yet */
+	struct inflater		 zl;		/* decodes a kept body */
 	struct curl_slist	*headers;
 	size_t			 maxbody;
 	atomic_int	*stop;
@@ -60,36 +59,31 @@ encoding_failed(struct http_resp *r)
 
 /*
  * libcurl write callback: keep the body, refusing more than maxbody bytes.
- * An encoded body is inflated as it comes, or kept as it came (r->raw) when
- * the handle is lazy, for fx_http_decode() to inflate later.
+ * An encoded body is kept as it came (r->raw), for fx_http_decode() to
+ * inflate whole.
  */
 static size_t
 on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct http *h = arg;
 	struct http_resp *r = h->r;
+	struct ds_buf *b;
 	size_t n = size * nmemb;
 
-	if (h->zs.enc < 0) {
-		if ((h->zs.enc = fx_inflate_enc(r->content_encoding)) < 0) {
+	if (h->enc < 0) {
+		if ((h->enc = fx_inflate_enc(r->content_encoding)) < 0) {
 			(void)fx_inflate_bad(r, "a Content-Encoding not asked for");
 			return 0;
 		}
-		if (h->zs.enc != ENC_NONE && !h->lazy)
-			fx_inflate_begin(&h->zs, h->zs.enc);
-		r->encoded = h->lazy ? h->zs.enc : ENC_NONE;
+		r->encoded = h->enc;
 	}
-	if (h->zs.enc == ENC_NONE || h->lazy) {
-		struct ds_buf *b = h->zs.enc == ENC_NONE ? &r->body : &r->raw;
-
-		if (n > h->maxbody - b->len) {
-			r->too_big = 1;
-			return 0;
-		}
-		ds_buf_add(b, p, n);
-		return n;
+	b = h->enc == ENC_NONE ? &r->body : &r->raw;
+	if (n > h->maxbody - b->len) {
+		r->too_big = 1;
+		return 0;
 	}
-	return fx_inflate_add(&h->zs, p, n, &r->body, h->maxbody, r) < 0 ? 0 : n;
+	ds_buf_add(b, p, n);
+	return n;
 }
 
 int
@@ -116,12 +110,6 @@ fx_http_decode(struct http *h, struct http_resp *r)
 	if (rc < 0)
 		encoding_failed(r);
 	return rc;
-}
-
-void
-fx_http_lazy(struct http *h, int on)
-{
-	h->lazy = on;
 }
 
 /* Copy a header's value, trimmed, into dst (HTTP_HDR_MAX bytes); -1 when too long. */
@@ -349,7 +337,7 @@ perform(struct http *h, const char *url, struct http_resp *r)
 	r->nheaders = 0;
 	r->encoded = ENC_NONE;
 	r->crc_pending = 0;
-	h->zs.enc = -1;
+	h->enc = -1;
 	ds_buf_reset(&r->body);
 	ds_buf_reset(&r->raw);
 	clear_headers(r);
@@ -492,7 +480,7 @@ fx_http_get(struct http *h, const char *url, struct http_resp *r)
 		rc = h->arc;
 	} else
 		rc = perform(h, url, r);
-	/* a lazy body waits for its caller only in a 200 */
+	/* a body waits encoded for its caller only in a 200 */
 	if (rc == 0 && (r->encoded != ENC_NONE || r->crc_pending) && r->status != 200)
 		rc = fx_http_decode(h, r);
 	return rc;
@@ -578,7 +566,6 @@ fx_http_free(struct http *h)
 	pthread_cond_destroy(&h->acv);
 	ds_buf_free(&h->aresp.body);
 	ds_buf_free(&h->aresp.raw);
-	fx_inflate_free(&h->zs);
 	fx_inflate_free(&h->zl);
 	ds_buf_free(&h->aresp.link_next);
 	ds_buf_free(&h->aresp.location);

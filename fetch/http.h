@@ -26,7 +26,7 @@ struct http_resp {
 	int		 bad_headers;	/* headers over a bound: error says which */
 	int		 bad_encoding;	/* the body could not be decoded: error says why
 					   (2: data after its end, a write error) */
-	int		 encoded;	/* body waits in raw, encoded (fx_http_lazy()) */
+	int		 encoded;	/* the body waits in raw, encoded */
 	int		 crc_pending;	/* the gzip CRC-32 is still to be checked */
 	int		 crc_short;	/* the trailer was cut short */
 	uint32_t	 crc_want;	/* what the trailer says they are */
@@ -56,17 +56,12 @@ struct http *fx_http_new(const char *key, long timeout_ms, int insecure,
  * when a response came (any status), -1 on a transfer failure. */
 int	 fx_http_get(struct http *h, const char *url, struct http_resp *r);
 /*
- * Lazy (on non-zero): fx_http_get() keeps the body of a 200 as it came
- * (gzip), for fx_http_decode() to inflate after the caller has asked for
- * the next page: the inflate then overlaps with the server making it.
- * Other statuses are decoded at once. Off by default. Either way a 200's
- * gzip CRC-32 is checked by fx_http_decode(), which the caller must call
- * before it reads the body of a 200.
- */
-void	 fx_http_lazy(struct http *h, int on);
-/*
- * Inflate a body kept by a lazy handle into r->body, and check a gzip
- * body's CRC-32; nothing when neither is left to do. Returns 0, or -1 as
+ * fx_http_get() keeps the body of a 200 as it came (gzip), for this to
+ * inflate whole into r->body (libdeflate: twice zlib's speed) when the
+ * caller chooses (after asking for the next page where it knows that page
+ * without the body), checking a gzip body's CRC-32 and length; nothing
+ * when neither is left to do. The caller must call it before it reads the
+ * body of a 200. Returns 0, or -1 as
  * fx_http_get() fails (cause "truncated", or "too_big" with too_big set).
  * From the thread that makes the requests.
  */

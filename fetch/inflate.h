@@ -43,9 +43,8 @@ void	 fx_inflate_begin(struct inflater *f, int enc);
  * Inflate the n encoded bytes at p into out, after what it holds, up to
  * max bytes. Returns 0, or -1 with r->too_big or r->bad_encoding set.
  * The output is written in place: no copy of the decoded body is made. A
- * gzip stream's CRC-32 is left to the caller (r->crc_pending, checked
- * with fx_inflate_crc()), so that it is computed after the next page is
- * asked for, not while the server waits.
+ * gzip stream's CRC-32 and length are left to the caller (r->crc_pending,
+ * r->crc_want, r->len_want; fx_inflate_crc()).
  */
 int	 fx_inflate_add(struct inflater *f, const char *p, size_t n, struct ds_buf *out,
 	    size_t max, struct http_resp *r);

@@ -317,10 +317,10 @@ one_request(struct run *r, const char **cause, double *wait)
 	fx_rl_observe(&r->rl, resp->rl_limit, resp->rl_remaining, resp->rl_reset, fx_pager_wall(),
 	    ds_mono());
 	if (resp->status == 200) {
-		request_ahead(r);
-		/* the body's gzip CRC, checked once the next page is asked for */
+		/* inflated whole, its gzip CRC checked, before its cursor is read */
 		if (fx_http_decode(r->http, resp) < 0)
 			return fx_pager_get_failed(r, o->events, cause);
+		request_ahead(r);
 		if (fx_body_page(resp->body.p, resp->body.len, &pg, &r->why, &not_json) == 0)
 			return take_page(r, &pg);
 		*cause = not_json == 2 ? "truncated" : not_json ? "not_json" : "bad_shape";
@@ -424,7 +424,6 @@ fx_pager_run(const struct pager_opts *o)
 		r->arch = fx_archive_open(o->archive, o->stream, o->segment_bytes);
 	r->wr = fx_writer_new(r->arch, o->stop);
 	r->http = fx_http_new(o->key, o->timeout_ms, o->insecure, o->max_body, o->stop);
-	fx_http_lazy(r->http, fx_genpager_lazy(o->def));
 	for (n = 0; n < (int)o->nheaders; n++)
 		fx_http_header(r->http, o->headers[n]);
 	if (o->userpass != NULL)

@@ -95,13 +95,5 @@ void	fx_pager_refused(struct run *r) __attribute__((noreturn));
  * for (-1: use backoff). Exits on permanent failures.
  */
 int	fx_genpager_one(struct run *r, const char **cause, double *wait);
-/*
- * Non-zero when definition d's bodies wait, encoded, for fx_http_decode()
- * (fx_http_lazy()), to be inflated whole (libdeflate: twice zlib's speed)
- * after the next page is asked for where its state is known without the
- * body (a Link header, a page number, an offset): every style but
- * DataSync's, whose next cursor is read off the body as it is inflated.
- */
-int	fx_genpager_lazy(const struct def *d);
 
 #endif
