@@ -54,7 +54,9 @@ encoding_failed(struct http_resp *r)
 {
 	/* data after the stream's end was a write error to libcurl */
 	r->curlcode = r->bad_encoding == 2 ? CURLE_WRITE_ERROR : CURLE_BAD_CONTENT_ENCODING;
-	r->cause = r->too_big ? "too_big" : r->bad_encoding == 2 ? "transfer" : "truncated";
+	/* an encoding not asked for comes again: not worth a retry */
+	r->cause = r->too_big ? "too_big" : r->bad_encoding == 2 ? "transfer" :
+	    r->bad_encoding == 3 && r->status == 200 ? "permanent" : "truncated";
 }
 
 /*
@@ -72,7 +74,10 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 
 	if (h->enc < 0) {
 		if ((h->enc = fx_inflate_enc(r->content_encoding)) < 0) {
-			(void)fx_inflate_bad(r, "a Content-Encoding not asked for");
+			r->bad_encoding = 3;
+			snprintf(r->error, sizeof(r->error), "the server sent Content-Encoding: "
+			    "%s, which was not asked for (Accept-Encoding: gzip)",
+			    r->content_encoding);
 			return 0;
 		}
 		r->encoded = h->enc;

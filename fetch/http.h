@@ -25,7 +25,8 @@ struct http_resp {
 	int		 aborted;	/* stopped by the stop flag */
 	int		 bad_headers;	/* headers over a bound: error says which */
 	int		 bad_encoding;	/* the body could not be decoded: error says why
-					   (2: data after its end, a write error) */
+					   (2: data after its end, a write error;
+					   3: an encoding not asked for) */
 	int		 encoded;	/* the body waits in raw, encoded */
 	int		 crc_pending;	/* the gzip CRC-32 is still to be checked */
 	int		 crc_short;	/* the trailer was cut short */

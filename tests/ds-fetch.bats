@@ -657,8 +657,8 @@ pace() {
 
 # Start a raw HTTP server (python3's) whose 200 page carries headers of
 # kind $1: ok (905 header lines, one of 8009 bytes), long (a line of 9009
-# bytes), many (1105 lines) or value (X-RateLimit-Reset of 200 bytes).
-# Sets RAW_URL.
+# bytes), many (1105 lines), value (X-RateLimit-Reset of 200 bytes) or br
+# (a body in Content-Encoding: br, never asked for). Sets RAW_URL.
 start_raw_headers() {
 	local out
 	out=$(mktemp -p "$BATS_TEST_TMPDIR" raw.XXXXXX)
@@ -681,6 +681,8 @@ class H(http.server.BaseHTTPRequestHandler):
             self.send_header("X-H%d" % i, "v")
         if mode == "value":
             self.send_header("X-RateLimit-Reset", "1" * 200)
+        if mode == "br":
+            self.send_header("Content-Encoding", "br")
         self.end_headers()
         self.wfile.write(body)
 
@@ -732,6 +734,15 @@ PY
 	assert_status 111
 	assert_equal "$output" ""
 	assert_stderr_contains 'last cause bad_headers: response header x-ratelimit-reset longer than 127 bytes"'
+}
+
+@test "a body in a Content-Encoding not asked for (br) exits 100 at once naming it, nothing written" {
+	start_raw_headers br
+	run --separate-stderr ds-fetch --retries 3 --backoff-max 0.01 "$RAW_URL"
+	assert_status 100
+	assert_equal "$output" ""
+	assert_stderr_contains 'the server sent Content-Encoding: br, which was not asked for (Accept-Encoding: gzip)'
+	assert_stderr_lacks 'msg=retry'
 }
 
 @test "ds-fetch cannot dump core: RLIMIT_CORE is 0 even when the shell allows cores, and it is not dumpable" {
