@@ -103,13 +103,6 @@ fx_http_decode(struct http *h, struct http_resp *r)
 		ds_buf_terminate(&r->body);
 		ds_buf_reset(&r->raw);
 	}
-	if (rc == 0 && r->crc_pending) {
-		r->crc_pending = 0;
-		if (r->crc_short || r->len_want != (uint32_t)r->body.len)
-			rc = fx_inflate_bad(r, "incorrect length check");
-		else if (fx_inflate_crc(r->body.p, r->body.len) != r->crc_want)
-			rc = fx_inflate_bad(r, "incorrect data check");
-	}
 	if (rc == 0 && (r->bad_encoding || r->too_big))
 		rc = -1;
 	if (rc < 0)
@@ -341,7 +334,6 @@ perform(struct http *h, const char *url, struct http_resp *r)
 	r->too_big = r->aborted = r->bad_headers = r->bad_encoding = 0;
 	r->nheaders = 0;
 	r->encoded = ENC_NONE;
-	r->crc_pending = 0;
 	h->enc = -1;
 	ds_buf_reset(&r->body);
 	ds_buf_reset(&r->raw);
@@ -486,7 +478,7 @@ fx_http_get(struct http *h, const char *url, struct http_resp *r)
 	} else
 		rc = perform(h, url, r);
 	/* a body waits encoded for its caller only in a 200 */
-	if (rc == 0 && (r->encoded != ENC_NONE || r->crc_pending) && r->status != 200)
+	if (rc == 0 && r->encoded != ENC_NONE && r->status != 200)
 		rc = fx_http_decode(h, r);
 	return rc;
 }

@@ -28,10 +28,6 @@ struct http_resp {
 					   (2: data after its end, a write error;
 					   3: an encoding not asked for) */
 	int		 encoded;	/* the body waits in raw, encoded */
-	int		 crc_pending;	/* the gzip CRC-32 is still to be checked */
-	int		 crc_short;	/* the trailer was cut short */
-	uint32_t	 crc_want;	/* what the trailer says they are */
-	uint32_t	 len_want;
 	unsigned	 nheaders;	/* header lines of the current response */
 	struct ds_buf	 body;
 	struct ds_buf	 raw;		/* the encoded body while encoded */

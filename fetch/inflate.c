@@ -13,6 +13,9 @@
 #include "inflate.h"
 #include "log.h"
 
+/* Why a body whose compressed stream has no end is refused. */
+#define CUT_SHORT	"the compressed stream ends before its end (a cut body)"
+
 int
 fx_inflate_enc(const char *v)
 {
@@ -34,8 +37,9 @@ fx_inflate_bad(struct http_resp *r, const char *why)
 	return -1;
 }
 
-void
-fx_inflate_begin(struct inflater *f, int enc)
+/* Make f ready for a new body of encoding enc (ENC_GZIP or ENC_DEFLATE). */
+static void
+inflate_begin(struct inflater *f, int enc)
 {
 	/* 32: a gzip or zlib header, told apart by the stream itself */
 	if (!f->init) {
@@ -46,56 +50,22 @@ fx_inflate_begin(struct inflater *f, int enc)
 	} else
 		(void)inflateReset2(&f->z, MAX_WBITS + 32);
 	f->enc = enc;
-	f->started = f->ended = f->crc_late = 0;
-	f->ntail = 0;
-}
-
-/* Keep the last bytes of the n input bytes at p in f->tail. */
-static void
-keep_tail(struct inflater *f, const char *p, size_t n)
-{
-	size_t keep;
-
-	if (n >= sizeof(f->tail)) {
-		memcpy(f->tail, p + n - sizeof(f->tail), sizeof(f->tail));
-		f->ntail = sizeof(f->tail);
-		return;
-	}
-	keep = f->ntail + n > sizeof(f->tail) ? sizeof(f->tail) - n : f->ntail;
-	memmove(f->tail, f->tail + f->ntail - keep, keep);
-	memcpy(f->tail + keep, p, n);
-	f->ntail = keep + n;
+	f->started = f->ended = 0;
 }
 
 /*
- * At a gzip stream's end, note in r its CRC-32 and length (the trailer's
- * two little-endian words) for the caller to check.
+ * Inflate the n encoded bytes at p (a whole body) into out, after what it
+ * holds, up to max bytes, with zlib, which checks a gzip trailer itself.
+ * Returns 0, or -1 with r->too_big or r->bad_encoding set. f->ended says
+ * whether the stream's end came.
  */
-static void
-crc_later(struct inflater *f, struct http_resp *r)
-{
-	if (!f->crc_late)
-		return;
-	r->crc_pending = 1;
-	r->crc_short = f->ntail < sizeof(f->tail);
-	if (r->crc_short)
-		return;
-	r->crc_want = (uint32_t)f->tail[0] | (uint32_t)f->tail[1] << 8 |
-	    (uint32_t)f->tail[2] << 16 | (uint32_t)f->tail[3] << 24;
-	r->len_want = (uint32_t)f->tail[4] | (uint32_t)f->tail[5] << 8 |
-	    (uint32_t)f->tail[6] << 16 | (uint32_t)f->tail[7] << 24;
-}
-
-int
-fx_inflate_add(struct inflater *f, const char *p, size_t n, struct ds_buf *out, size_t max,
+static int
+zinflate(struct inflater *f, const char *p, size_t n, struct ds_buf *out, size_t max,
     struct http_resp *r)
 {
 	size_t room, want;
 	int zr;
 
-	if (!f->started && f->enc != ENC_NONE && n >= 2 && (unsigned char)p[0] == 0x1f &&
-	    (unsigned char)p[1] == 0x8b && inflateValidate(&f->z, 0) == Z_OK)
-		f->crc_late = 1;
 	f->z.next_in = (Bytef *)(uintptr_t)p;
 	f->z.avail_in = (uInt)n;
 	while (f->z.avail_in > 0) {
@@ -130,17 +100,11 @@ fx_inflate_add(struct inflater *f, const char *p, size_t n, struct ds_buf *out, 
 			continue;
 		}
 		f->started = 1;
-		if (zr == Z_STREAM_END) {
+		if (zr == Z_STREAM_END)
 			f->ended = 1;
-			keep_tail(f, p, n - f->z.avail_in);
-			crc_later(f, r);
-			p += n - f->z.avail_in;
-			n = f->z.avail_in;
-		} else if (zr != Z_OK && zr != Z_BUF_ERROR)
+		else if (zr != Z_OK && zr != Z_BUF_ERROR)
 			return fx_inflate_bad(r, f->z.msg != NULL ? f->z.msg : "inflate failed");
 	}
-	if (!f->ended)
-		keep_tail(f, p, n);
 	return 0;
 }
 
@@ -158,47 +122,27 @@ int
 fx_inflate_whole(struct inflater *f, int enc, const char *p, size_t n, struct ds_buf *out,
     size_t max, struct http_resp *r)
 {
-	enum libdeflate_result lr;
 	size_t size, used = 0, got = 0;
 
 	ds_buf_reset(out);
 	/* a gzip member: its header (10 bytes at least) and trailer (8) */
 	size = n >= 18 ? le32(p + n - 4) : 0;
-	if (enc != ENC_GZIP || n < 18 || (unsigned char)p[0] != 0x1f ||
-	    (unsigned char)p[1] != 0x8b || size > max) {
-		/* a stream without its end is taken as it is, as libcurl takes it */
-		fx_inflate_begin(f, enc);
-		return fx_inflate_add(f, p, n, out, max, r);
-	}
-	if (f->ld == NULL && (f->ld = libdeflate_alloc_decompressor()) == NULL)
-		ds_diex(DS_EX_TEMP, "out of memory for a gzip decompressor");
-	ds_buf_reserve(out, size + 1);
-	lr = libdeflate_gzip_decompress_ex(f->ld, p, n, out->p, size, &used, &got);
-	out->len = got;
-	switch (lr) {
-	case LIBDEFLATE_SUCCESS:
-		if (used < n) {
-			(void)fx_inflate_bad(r, "data after the end of the compressed stream");
-			r->bad_encoding = 2;
-			return -1;
+	if (enc == ENC_GZIP && n >= 18 && (unsigned char)p[0] == 0x1f &&
+	    (unsigned char)p[1] == 0x8b && size <= max) {
+		if (f->ld == NULL && (f->ld = libdeflate_alloc_decompressor()) == NULL)
+			ds_diex(DS_EX_TEMP, "out of memory for a gzip decompressor");
+		ds_buf_reserve(out, size + 1);
+		if (libdeflate_gzip_decompress_ex(f->ld, p, n, out->p, size, &used,
+		    &got) == LIBDEFLATE_SUCCESS && used == n) {
+			out->len = got;
+			return 0;
 		}
-		return 0;
-	case LIBDEFLATE_INSUFFICIENT_SPACE:
-		/* more than the trailer says: its length is wrong */
-		out->len = 0;
-		return fx_inflate_bad(r, "incorrect length check");
-	default:
-		/* corrupt, cut short, or its CRC-32 or length does not match */
-		out->len = 0;
-		return fx_inflate_bad(r, "invalid or incomplete gzip data, or an incorrect "
-		    "data or length check");
+		/* not whole: zlib tells exactly why (a rare path) */
 	}
-}
-
-uint32_t
-fx_inflate_crc(const char *p, size_t n)
-{
-	return libdeflate_crc32(0, p, n);
+	inflate_begin(f, enc);
+	if (zinflate(f, p, n, out, max, r) < 0)
+		return -1;
+	return f->ended ? 0 : fx_inflate_bad(r, CUT_SHORT);
 }
 
 void
