@@ -22,12 +22,14 @@ enum { ROW = 1, MORE = 0, UNTERMINATED = -1 };
 
 /*
  * A field of the current row: its text in the input (p), or in the csv's
- * vals buffer from off when it had to be unquoted into a copy.
+ * vals buffer from off when it had to be unquoted into a copy. A quoted
+ * field's text in the input is what lies between its quotes: with dq set
+ * it holds doubled quotes, each one quote of the value (unquote()).
  */
 struct field {
 	const char	*p;
 	size_t		 off, len;
-	int		 quoted, copied;
+	int		 quoted, copied, dq;
 };
 
 struct csv {
@@ -78,7 +80,7 @@ newfield(struct csv *c)
 	fd = &c->fld[c->nfld++];
 	fd->p = NULL;
 	fd->off = fd->len = 0;
-	fd->quoted = fd->copied = 0;
+	fd->quoted = fd->copied = fd->dq = 0;
 	return fd;
 }
 
@@ -112,31 +114,26 @@ copy_short(char *d, const char *s, size_t n)
 	return d + n;
 }
 
-/* Move field d's text into vals (to append the rest of its text there). */
+/*
+ * Copy field d's text into vals with each doubled quote made one, so that
+ * more text can be appended there (its len then counts the copy's bytes).
+ */
 static void
-tocopy(struct csv *c, struct field *d)
+unquote(struct csv *c, struct field *d)
 {
+	const char *s = d->p, *e = s + d->len, *q;
+
 	if (d->copied)
 		return;
 	d->off = c->vals.len;
-	ds_buf_add(&c->vals, d->p, d->len);
-	d->copied = 1;
-}
-
-/* Append [p, p + n) to field d's text. */
-static void
-append(struct csv *c, struct field *d, const char *p, size_t n)
-{
-	if (d->copied)
-		ds_buf_add(&c->vals, p, n);
-	else if (d->len == 0)
-		d->p = p;
-	else if (d->p + d->len != p) {
-		/* not next to the text so far: a doubled quote was skipped */
-		tocopy(c, d);
-		ds_buf_add(&c->vals, p, n);
+	while (d->dq && (q = memchr(s, '"', (size_t)(e - s))) != NULL) {
+		ds_buf_add(&c->vals, s, (size_t)(q + 1 - s));
+		s = q + 2;
 	}
-	d->len += n;
+	ds_buf_add(&c->vals, s, (size_t)(e - s));
+	d->len = c->vals.len - d->off;
+	d->copied = 1;
+	d->dq = 0;
 }
 
 /* The first delimiter d, line feed or carriage return from u on, or e. */
@@ -195,11 +192,11 @@ parse_row(struct csv *c, const char *p, const char *e, int eof)
 				if (q + 1 == e && !eof)
 					return MORE;
 				if (q + 1 < e && q[1] == '"') {
-					append(c, fd, p, (size_t)(q + 1 - p));
+					fd->dq = 1;
 					p = q + 2;
 					continue;
 				}
-				append(c, fd, p, (size_t)(q - p));
+				fd->len = (size_t)(q - fd->p);
 				p = q + 1;
 				break;
 			}
@@ -211,8 +208,11 @@ parse_row(struct csv *c, const char *p, const char *e, int eof)
 		if (!fd->quoted) {
 			fd->p = p;
 			fd->len = (size_t)(u - p);
-		} else if (u > p)
-			append(c, fd, p, (size_t)(u - p));
+		} else if (u > p) {
+			unquote(c, fd);
+			ds_buf_add(&c->vals, p, (size_t)(u - p));
+			fd->len += (size_t)(u - p);
+		}
 		p = u;
 		if (p < e && *p == d) {
 			p++;
@@ -239,9 +239,13 @@ text(const struct csv *c, size_t i)
 static int
 value(struct csv *c, size_t i, const char **v, size_t *n)
 {
-	const unsigned char *s = (const unsigned char *)text(c, i);
-	const unsigned char *e = s + c->fld[i].len, *t;
+	const unsigned char *s, *e, *t;
 	size_t l;
+
+	if (c->fld[i].dq)
+		unquote(c, &c->fld[i]);
+	s = (const unsigned char *)text(c, i);
+	e = s + c->fld[i].len;
 
 	if (c->cd != (iconv_t)-1 && !c->optheader) {
 		char *in = (char *)s, *outp;
@@ -497,16 +501,56 @@ header_option(struct csv *c)
    '"', '\\', and non-ASCII (for value() to check). Filled by xf_csv(). */
 static unsigned char notplain[256];
 
-/* Non-zero when [p, p + n) is ASCII without controls, '"' or '\\': JSON as it is. */
-static int
-plain(const char *p, size_t n)
+/*
+ * Write field fd's value as a JSON string token at w, as ds_json_put_str()
+ * writes it (room for 6 bytes a byte is the caller's), validating it as
+ * value() does on the way; the byte after the token, or NULL (nothing
+ * meant) when the value holds a NUL byte or is not valid UTF-8 (value()
+ * then tells which and where). Sets c->bf when it holds a \b or \f.
+ */
+static char *
+put_field(struct csv *c, char *w, const struct field *fd)
 {
-	const unsigned char *s = (const unsigned char *)p, *e = s + n;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)(fd->copied ? c->vals.p + fd->off :
+	    fd->p), *e = s + fd->len, *r;
+	size_t l;
 
-	for (s = ds_json_skip_plain(s, e); s < e; s++)
-		if (notplain[*s])
-			return 0;
-	return 1;
+	c->bf = 0;
+	*w++ = '"';
+	for (;;) {
+		for (r = ds_json_skip_plain(s, e); r < e && !notplain[*r]; r++)
+			;
+		w = copy_short(w, (const char *)s, (size_t)(r - s));
+		if ((s = r) == e)
+			break;
+		switch (*s) {
+		case '"':
+			/* in the input each quote of a quoted field is doubled */
+			*w++ = '\\'; *w++ = '"'; s += fd->dq ? 2 : 1; continue;
+		case '\\': *w++ = '\\'; *w++ = '\\'; s++; continue;
+		case '\n': *w++ = '\\'; *w++ = 'n'; s++; continue;
+		case '\r': *w++ = '\\'; *w++ = 'r'; s++; continue;
+		case '\t': *w++ = '\\'; *w++ = 't'; s++; continue;
+		case '\0': return NULL;
+		}
+		if (*s >= 0x80) {
+			if ((l = ds_utf8_seq(s, e)) == 0)
+				return NULL;
+			while (l-- > 0)
+				*w++ = (char)*s++;
+			continue;
+		}
+		if (*s == '\b' || *s == '\f')
+			c->bf = 1;
+		memcpy(w, "\\u00", 4);
+		w[4] = hex[*s >> 4];
+		w[5] = hex[*s & 15];
+		w += 6;
+		s++;
+	}
+	*w++ = '"';
+	return w;
 }
 
 /*
@@ -539,7 +583,7 @@ data_row(struct csv *c, const char *raw)
 	const char *v, *t;
 	size_t i, k, n, len;
 	int rc, canon = 1;
-	char *w;
+	char *w, *x;
 
 	if (c->nfld != c->ncol) {
 		ds_buf_printf(rowhead(c, raw), "%zu fields, the header has %zu", c->nfld,
@@ -564,10 +608,11 @@ data_row(struct csv *c, const char *raw)
 			w += 4;
 			continue;
 		}
-		if (c->cd == (iconv_t)-1 && plain(t, len)) {
-			*w++ = '"';
-			w = copy_short(w, t, len);
-			*w++ = '"';
+		if (c->cd == (iconv_t)-1 && (x = put_field(c, w, &c->fld[i])) != NULL) {
+			/* its escapes are RFC 8785's, but for \b and \f (\u00XX) */
+			if (c->bf)
+				canon = 0;
+			w = x;
 			continue;
 		}
 		if ((rc = value(c, i, &v, &n)) < 0) {
