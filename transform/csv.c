@@ -12,6 +12,7 @@
 #include "csv.h"
 #include "encoding.h"
 #include "file.h"
+#include "hashq.h"
 #include "jcs.h"
 #include "json.h"
 #include "log.h"
@@ -59,6 +60,7 @@ struct csv {
 	size_t			*order;
 	size_t			*vspan;
 	struct ds_buf		 canon;
+	struct xf_shape		 shape;		/* the columns, for the record path */
 };
 
 /* Make room for more fields in the row's. */
@@ -471,6 +473,13 @@ set_header(struct csv *c, const char *raw)
 		c->keystotal += k->len;
 	}
 	canon_order(c);
+	c->shape.n = c->ncol;
+	c->shape.key = c->keys;
+	c->shape.keylen = c->keylen;
+	c->shape.order = c->order;
+	c->f->r->shape = &c->shape;
+	if (c->f->hashq != NULL && c->order != NULL)
+		xf_hashq_shape(c->f->hashq, &c->shape);
 	c->nots = !names_column(c, &c->f->r->ts);
 	c->notype = !names_column(c, &c->f->r->type);
 }
@@ -553,36 +562,14 @@ put_field(struct csv *c, char *w, const struct field *fd)
 	return w;
 }
 
-/*
- * Hand the members of the row's object c->obj to the record path (no
- * rescan); 0 when it must scan them itself (--jq, too many).
- */
-static int
-members(struct csv *c)
-{
-	struct ds_json_member *m;
-	size_t i, e;
-
-	if (c->f->r->jq != NULL || (m = xf_record_members(c->f->r, c->ncol)) == NULL)
-		return 0;
-	for (i = 0; i < c->ncol; i++) {
-		m[i].key = c->obj.p + c->vspan[i] - c->keylen[i] + 1;
-		m[i].keylen = c->keylen[i] - 3;
-		m[i].val = c->obj.p + c->vspan[i];
-		e = i + 1 < c->ncol ? c->vspan[i + 1] - c->keylen[i + 1] - 1 : c->obj.len - 1;
-		m[i].vallen = e - c->vspan[i];
-	}
-	return 1;
-}
-
 /* One data row (parsed into c->fld) at raw: a record or a reject line. */
 static void
 data_row(struct csv *c, const char *raw)
 {
-	struct ds_buf *o = &c->obj, *cn = &c->canon;
+	struct ds_buf *o = &c->obj;
 	const char *v, *t;
-	size_t i, k, n, len;
-	int rc, canon = 1;
+	size_t i, n, len;
+	int rc, canon = 1, strings = 1;
 	char *w, *x;
 
 	if (c->nfld != c->ncol) {
@@ -606,6 +593,7 @@ data_row(struct csv *c, const char *raw)
 		    memcmp(t, c->o->null, c->nulllen) == 0) {
 			memcpy(w, "null", 4);
 			w += 4;
+			strings = 0;
 			continue;
 		}
 		if (c->cd == (iconv_t)-1 && (x = put_field(c, w, &c->fld[i])) != NULL) {
@@ -630,35 +618,17 @@ data_row(struct csv *c, const char *raw)
 	}
 	*w++ = '}';
 	o->len = (size_t)(w - o->p);
-	if (c->f->hashq != NULL && c->f->r->jq == NULL && canon) {
-		/* the hashing thread writes the form from the members, every
-		   value copied as it is */
-		if (members(c)) {
-			memset(c->f->r->asis, 1, c->ncol);
-			c->f->r->samekeys = 1;
+	if (c->f->r->jq == NULL) {
+		c->f->r->vals = c->vspan;
+		c->f->r->valsasis = canon;
+		c->f->r->valsstrings = strings;
+		if (c->f->hashq == NULL && c->order != NULL && canon) {
+			ds_buf_reset(&c->canon);
+			xf_shape_canon(&c->shape, o->p, o->len, c->vspan, &c->canon);
+			c->f->r->canonv = c->canon.p;
+			c->f->r->canonvlen = c->canon.len;
 		}
-	} else if (c->order != NULL && canon) {
-		ds_buf_reset(cn);
-		w = ds_buf_reserve(cn, o->len);
-		*w++ = '{';
-		for (i = 0; i < c->ncol; i++) {
-			k = c->order[i];
-			if (i > 0)
-				*w++ = ',';
-			memcpy(w, c->keys[k], c->keylen[k]);
-			w += c->keylen[k];
-			n = (k + 1 < c->ncol ? c->vspan[k + 1] - c->keylen[k + 1] - 1 :
-			    o->len - 1) - c->vspan[k];
-			memcpy(w, o->p + c->vspan[k], n);
-			w += n;
-		}
-		*w++ = '}';
-		cn->len = (size_t)(w - cn->p);
-		c->f->r->canonv = cn->p;
-		c->f->r->canonvlen = cn->len;
-		c->f->r->samekeys = members(c);
-	} else
-		c->f->r->samekeys = members(c);
+	}
 	if (c->nots && c->f->r->jq == NULL) {
 		c->f->r->tsval = "null";
 		c->f->r->tsvallen = 4;
@@ -669,7 +639,6 @@ data_row(struct csv *c, const char *raw)
 	}
 	rc = xf_file_record(c->f, o->p, o->len);
 	c->f->r->canonv = NULL;
-	c->f->r->samekeys = 0;
 	c->f->r->tsval = c->f->r->typetok = NULL;
 	if (rc == XF_BROKEN)
 		xf_file_fail(c->f, "row %llu at byte %llu: %s", (unsigned long long)c->row,
@@ -705,6 +674,8 @@ csv_free(void *arg)
 
 	if (c->cd != (iconv_t)-1)
 		iconv_close(c->cd);
+	if (c->f->r->shape == &c->shape)
+		c->f->r->shape = NULL;
 	for (i = 0; i < c->ncol; i++)
 		free(c->keys[i]);
 	free(c->keys);

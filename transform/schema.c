@@ -318,6 +318,22 @@ xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
 	return 1;
 }
 
+int
+xf_schema_strings(struct xf_schemas *s, const char *stream, size_t streamlen, size_t n)
+{
+	struct stream *st = lookup(s, stream, streamlen);
+	unsigned bit = ds_json_typebit("\"");
+	size_t i;
+
+	if (!st->matched || st->n != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(st->f[i].types & bit))
+			return 0;
+	st->records++;
+	return 1;
+}
+
 /* The bit of a JSON Schema type name (the string token v), or 0. */
 static unsigned
 jstype(const char *v, size_t vl)
