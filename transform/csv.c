@@ -639,6 +639,8 @@ data_row(struct csv *c, const char *raw)
 	}
 	rc = xf_file_record(c->f, o->p, o->len);
 	c->f->r->canonv = NULL;
+	c->f->r->vals = NULL;
+	c->f->r->valsasis = c->f->r->valsstrings = 0;
 	c->f->r->tsval = c->f->r->typetok = NULL;
 	if (rc == XF_BROKEN)
 		xf_file_fail(c->f, "row %llu at byte %llu: %s", (unsigned long long)c->row,

@@ -370,10 +370,10 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	struct ds_json j;
 	const char *s, *q, *v, *idv = NULL, *typev = NULL, *cp;
 	size_t n, vl, idl = 0, typel = 0, nfields = 0, cn, idoff = (size_t)-1, hashoff, dataoff;
-	const size_t *vals = r->vals;
+	const size_t *vals;
 	struct ds_time t;
 	char hex[65], ts[DS_TIME_FMTMAX], *o;
-	int rc, same, rowonly = 0, valsasis = r->valsasis, strs = r->valsstrings;
+	int rc, same, rowonly = 0;
 
 	ds_json_init(&j, base);
 	s = ds_json_ws(p, end);
@@ -389,9 +389,7 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	q = s;
 	same = r->samekeys;
 	r->samekeys = 0;
-	r->vals = NULL;
-	r->valsasis = r->valsstrings = 0;
-	if (vals != NULL && r->jq == NULL) {
+	if ((vals = r->jq == NULL ? r->vals : NULL) != NULL) {
 		/* the format built this object with r->shape's keys: no scan,
 		   and the members only when something below needs them */
 		q = end;
@@ -400,7 +398,6 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 		same = 1;
 		goto scanned;
 	}
-	vals = NULL;
 	if (r->premembers) {
 		r->premembers = 0;
 		if (r->jq == NULL) {
@@ -442,10 +439,10 @@ scanned:
 	}
 	/* only the hash and the schema need the members: the thread writes
 	   the canonical form from the offsets */
-	rowonly = vals != NULL && valsasis && r->hashq != NULL && r->shape->order != NULL &&
-	    r->tsval != NULL && r->typetok != NULL && (r->idtok != NULL || r->o->key_hash);
-	if (vals != NULL && !rowonly)
-		shape_members(r, s, n, vals, valsasis);
+	if (vals != NULL && !(rowonly = r->valsasis && r->hashq != NULL &&
+	    r->shape->order != NULL && r->tsval != NULL && r->typetok != NULL &&
+	    (r->idtok != NULL || r->o->key_hash)))
+		shape_members(r, s, n, vals, r->valsasis);
 	if (j.flags & DS_JSON_NUL) {
 		xf_reject(r, w, "string holds \\u0000 (PostgreSQL jsonb refuses it)", s, n, out);
 		return XF_REJECT;
@@ -555,10 +552,10 @@ scanned:
 	else
 		ds_time_format(&t, ts);
 
-	if (!rowonly || !strs ||
+	if (!rowonly || !r->valsstrings ||
 	    !xf_schema_strings(r->schemas, w->stream, w->streamlen, r->shape->n)) {
 		if (rowonly)
-			shape_members(r, s, n, vals, valsasis);
+			shape_members(r, s, n, vals, 1);
 		xf_schema_check(r->schemas, w->stream, w->streamlen, r->m, r->nm, same, out);
 	}
 	/* The record line: the wire format load/stream.h describes (not the

@@ -91,7 +91,8 @@ struct xf_rec {
 	   byte vals[i] of the object, ',' between: the record path takes the
 	   members from there only when it needs them, and the hashing thread
 	   writes the RFC 8785 form from the offsets. valsasis: every value is
-	   RFC 8785's as it is; valsstrings: every value is a string. */
+	   RFC 8785's as it is; valsstrings: every value is a string. The
+	   format clears the three after the record. */
 	const struct xf_shape	*shape;
 	const size_t		*vals;
 	int			 valsasis, valsstrings;
