@@ -567,8 +567,8 @@ static void
 data_row(struct csv *c, const char *raw)
 {
 	struct ds_buf *o = &c->obj;
-	const char *v, *t;
-	size_t i, n, len;
+	const char *v;
+	size_t i, n;
 	int rc, canon = 1, strings = 1;
 	char *w, *x;
 
@@ -587,10 +587,9 @@ data_row(struct csv *c, const char *raw)
 			*w++ = ',';
 		w = copy_short(w, c->keys[i], c->keylen[i]);
 		c->vspan[i] = (size_t)(w - o->p);
-		t = text(c, i);
-		len = c->fld[i].len;
-		if (c->o->null != NULL && !c->fld[i].quoted && len == c->nulllen &&
-		    memcmp(t, c->o->null, c->nulllen) == 0) {
+		/* (an unquoted field's text is the input's) */
+		if (c->o->null != NULL && !c->fld[i].quoted && c->fld[i].len == c->nulllen &&
+		    memcmp(c->fld[i].p, c->o->null, c->nulllen) == 0) {
 			memcpy(w, "null", 4);
 			w += 4;
 			strings = 0;
