@@ -87,36 +87,6 @@ newfield(struct csv *c)
 }
 
 /*
- * Copy n bytes from s to d and return d + n: a name or value of a column is
- * mostly shorter than 16 bytes, copied by two overlapping loads and stores
- * of a fixed size (inlined) rather than a call to memcpy.
- */
-static inline char *
-copy_short(char *d, const char *s, size_t n)
-{
-	uint64_t a, b;
-	uint32_t x, y;
-
-	if (n >= 8 && n <= 16) {
-		memcpy(&a, s, 8);
-		memcpy(&b, s + n - 8, 8);
-		memcpy(d, &a, 8);
-		memcpy(d + n - 8, &b, 8);
-	} else if (n >= 4 && n < 8) {
-		memcpy(&x, s, 4);
-		memcpy(&y, s + n - 4, 4);
-		memcpy(d, &x, 4);
-		memcpy(d + n - 4, &y, 4);
-	} else if (n > 16)
-		memcpy(d, s, n);
-	else {
-		for (size_t i = 0; i < n; i++)
-			d[i] = s[i];
-	}
-	return d + n;
-}
-
-/*
  * Copy field d's text into vals with each doubled quote made one, so that
  * more text can be appended there (its len then counts the copy's bytes).
  */
@@ -530,7 +500,7 @@ put_field(struct csv *c, char *w, const struct field *fd)
 	for (;;) {
 		for (r = ds_json_skip_plain(s, e); r < e && !notplain[*r]; r++)
 			;
-		w = copy_short(w, (const char *)s, (size_t)(r - s));
+		w = ds_copy_short(w, (const char *)s, (size_t)(r - s));
 		if ((s = r) == e)
 			break;
 		switch (*s) {
@@ -585,7 +555,7 @@ data_row(struct csv *c, const char *raw)
 	for (i = 0; i < c->ncol; i++) {
 		if (i > 0)
 			*w++ = ',';
-		w = copy_short(w, c->keys[i], c->keylen[i]);
+		w = ds_copy_short(w, c->keys[i], c->keylen[i]);
 		c->vspan[i] = (size_t)(w - o->p);
 		/* (an unquoted field's text is the input's) */
 		if (c->o->null != NULL && !c->fld[i].quoted && c->fld[i].len == c->nulllen &&

@@ -353,9 +353,9 @@ xf_shape_canon(const struct xf_shape *sh, const char *obj, size_t n, const size_
 		k = sh->order[i];
 		if (i > 0)
 			*w++ = ',';
-		w = put(w, sh->key[k], sh->keylen[k]);
+		w = ds_copy_short(w, sh->key[k], sh->keylen[k]);
 		e = k + 1 < sh->n ? vals[k + 1] - sh->keylen[k + 1] - 1 : n - 1;
-		w = put(w, obj + vals[k], e - vals[k]);
+		w = ds_copy_short(w, obj + vals[k], e - vals[k]);
 	}
 	*w++ = '}';
 	*w = '\0';
