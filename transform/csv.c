@@ -505,7 +505,7 @@ put_field(struct csv *c, char *w, const struct field *fd)
 			break;
 		switch (*s) {
 		case '"':
-			/* in the input each quote of a quoted field is doubled */
+			/* doubled in the input's text, single in a copy */
 			*w++ = '\\'; *w++ = '"'; s += fd->dq ? 2 : 1; continue;
 		case '\\': *w++ = '\\'; *w++ = '\\'; s++; continue;
 		case '\n': *w++ = '\\'; *w++ = 'n'; s++; continue;

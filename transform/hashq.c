@@ -231,6 +231,19 @@ xf_hashq_add(struct xf_hashq *q, const char *p, size_t n, size_t hashoff, size_t
 	ds_buf_add(&b->canon, p, n);
 }
 
+/*
+ * The array p of *cap elements of size bytes with room for need of them
+ * (reallocated at least twice as large when it grows; the caller's).
+ */
+static void *
+room(void *p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return p;
+	*cap = need > 2 * *cap ? need : 2 * *cap;
+	return ds_xrealloc(p, *cap * size);
+}
+
 void
 xf_hashq_add_members(struct xf_hashq *q, const struct ds_json_member *m, size_t n,
     const unsigned char *asis, const char *base, size_t dataoff, size_t hashoff,
@@ -241,10 +254,7 @@ xf_hashq_add_members(struct xf_hashq *q, const struct ds_json_member *m, size_t 
 	struct span *sp;
 	size_t i;
 
-	if (b->nmem + n > b->capmem) {
-		b->capmem = b->nmem + n > 2 * b->capmem ? b->nmem + n : 2 * b->capmem;
-		b->mem = ds_xrealloc(b->mem, b->capmem * sizeof(*b->mem));
-	}
+	b->mem = room(b->mem, &b->capmem, b->nmem + n, sizeof(*b->mem));
 	j->off = b->nmem;
 	j->len = n;
 	j->dataoff = dataoff;
@@ -301,10 +311,7 @@ xf_hashq_add_row(struct xf_hashq *q, const size_t *vals, size_t n, size_t len,
 	struct batch *b = &q->b[q->cur];
 	struct job *j = newjob(q, hashoff, idoff);
 
-	if (b->nvals + n > b->capvals) {
-		b->capvals = b->nvals + n > 2 * b->capvals ? b->nvals + n : 2 * b->capvals;
-		b->vals = ds_xrealloc(b->vals, b->capvals * sizeof(*b->vals));
-	}
+	b->vals = room(b->vals, &b->capvals, b->nvals + n, sizeof(*b->vals));
 	j->off = b->nvals;
 	j->len = len;
 	j->dataoff = dataoff;
