@@ -8,6 +8,8 @@
 #define DS_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 struct ds_buf {
 	char	*p;
@@ -33,5 +35,35 @@ void	*ds_xcalloc(size_t n, size_t size);
 void	*ds_xrealloc(void *p, size_t n);
 char	*ds_xstrdup(const char *s);
 char	*ds_xstrndup(const char *s, size_t n);
+
+/*
+ * Copy n bytes from s to d and return d + n: a name or a value is mostly
+ * shorter than 16 bytes, copied by two overlapping loads and stores
+ * of a fixed size (inlined) rather than a call to memcpy.
+ */
+static inline char *
+ds_copy_short(char *d, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t x, y;
+
+	if (n >= 8 && n <= 16) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(d, &x, 4);
+		memcpy(d + n - 4, &y, 4);
+	} else if (n > 16)
+		memcpy(d, s, n);
+	else {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	}
+	return d + n;
+}
 
 #endif

@@ -728,3 +728,32 @@ has_echo() {
 	done
 	assert_stderr_contains "records=30000 rejects=0"
 }
+
+@test "csv: over many output buffers, columns not in RFC 8785 order, doubled quotes, nulls and a \\b: each line's hash is its row's canonical form, one schema line per change (a column's first string after nulls too)" {
+	awk 'BEGIN { print "z,a,m"; for (i = 1; i <= 30000; i++)
+		printf "%d,\"q\"\"%d\",%s\n", i, i, (i <= 2 || i % 1000 == 0 ? "NULL" : i == 15001 ? "b\bx" : "ü " i) }' >"$T/in"
+	xf --input csv --csv-null NULL
+	assert_status 0
+	mapfile -t recs < <(printf '%s\n' "${lines[@]}" | grep '^{"stream"')
+	assert_equal "${#recs[@]}" 30000
+	for i in 1 2 3 999 1000 1001 4096 15001 29999 30000; do
+		if ((i <= 2 || i % 1000 == 0)); then
+			m=null
+		elif ((i == 15001)); then
+			m='"b\bx"' d='"b\u0008x"'
+		else
+			m="\"ü $i\""
+		fi
+		h=$(sha "{\"a\":\"q\\\"$i\",\"m\":$m,\"z\":\"$i\"}")
+		[ "$i" = 15001 ] || d=$m
+		assert_equal "${recs[i - 1]}" "{\"stream\":\"events\",\"id\":\"$h\",\"type\":null,\"ts\":null,\"hash\":\"$h\",\"data\":{\"z\":\"$i\",\"a\":\"q\\\"$i\",\"m\":$d}}"
+	done
+	mapfile -t schemas < <(printf '%s\n' "${lines[@]}" | grep '^{"$ds":"schema"')
+	assert_equal "${#schemas[@]}" 2
+	assert_equal "${schemas[0]}" '{"$ds":"schema","stream":"events","fields":{"z":"string","a":"string","m":"null"},"added":["z","a","m"],"removed":[],"changed":[]}'
+	assert_equal "${schemas[1]}" '{"$ds":"schema","stream":"events","fields":{"z":"string","a":"string","m":"null|string"},"added":[],"removed":[],"changed":["m"]}'
+	# the change comes with row 3, m's first string
+	assert_equal "${lines[3]}" "${schemas[1]}"
+	assert_equal "${lines[4]}" "${recs[2]}"
+	assert_stderr_contains "records=30000 rejects=0"
+}

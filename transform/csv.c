@@ -12,6 +12,7 @@
 #include "csv.h"
 #include "encoding.h"
 #include "file.h"
+#include "hashq.h"
 #include "jcs.h"
 #include "json.h"
 #include "log.h"
@@ -22,12 +23,14 @@ enum { ROW = 1, MORE = 0, UNTERMINATED = -1 };
 
 /*
  * A field of the current row: its text in the input (p), or in the csv's
- * vals buffer from off when it had to be unquoted into a copy.
+ * vals buffer from off when it had to be unquoted into a copy. A quoted
+ * field's text in the input is what lies between its quotes: with dq set
+ * it holds doubled quotes, each one quote of the value (unquote()).
  */
 struct field {
 	const char	*p;
 	size_t		 off, len;
-	int		 quoted, copied;
+	int		 quoted, copied, dq;
 };
 
 struct csv {
@@ -57,6 +60,7 @@ struct csv {
 	size_t			*order;
 	size_t			*vspan;
 	struct ds_buf		 canon;
+	struct xf_shape		 shape;		/* the columns, for the record path */
 };
 
 /* Make room for more fields in the row's. */
@@ -78,65 +82,30 @@ newfield(struct csv *c)
 	fd = &c->fld[c->nfld++];
 	fd->p = NULL;
 	fd->off = fd->len = 0;
-	fd->quoted = fd->copied = 0;
+	fd->quoted = fd->copied = fd->dq = 0;
 	return fd;
 }
 
 /*
- * Copy n bytes from s to d and return d + n: a name or value of a column is
- * mostly shorter than 16 bytes, copied by two overlapping loads and stores
- * of a fixed size (inlined) rather than a call to memcpy.
+ * Copy field d's text into vals with each doubled quote made one, so that
+ * more text can be appended there (its len then counts the copy's bytes).
  */
-static inline char *
-copy_short(char *d, const char *s, size_t n)
-{
-	uint64_t a, b;
-	uint32_t x, y;
-
-	if (n >= 8 && n <= 16) {
-		memcpy(&a, s, 8);
-		memcpy(&b, s + n - 8, 8);
-		memcpy(d, &a, 8);
-		memcpy(d + n - 8, &b, 8);
-	} else if (n >= 4 && n < 8) {
-		memcpy(&x, s, 4);
-		memcpy(&y, s + n - 4, 4);
-		memcpy(d, &x, 4);
-		memcpy(d + n - 4, &y, 4);
-	} else if (n > 16)
-		memcpy(d, s, n);
-	else {
-		for (size_t i = 0; i < n; i++)
-			d[i] = s[i];
-	}
-	return d + n;
-}
-
-/* Move field d's text into vals (to append the rest of its text there). */
 static void
-tocopy(struct csv *c, struct field *d)
+unquote(struct csv *c, struct field *d)
 {
+	const char *s = d->p, *e = s + d->len, *q;
+
 	if (d->copied)
 		return;
 	d->off = c->vals.len;
-	ds_buf_add(&c->vals, d->p, d->len);
-	d->copied = 1;
-}
-
-/* Append [p, p + n) to field d's text. */
-static void
-append(struct csv *c, struct field *d, const char *p, size_t n)
-{
-	if (d->copied)
-		ds_buf_add(&c->vals, p, n);
-	else if (d->len == 0)
-		d->p = p;
-	else if (d->p + d->len != p) {
-		/* not next to the text so far: a doubled quote was skipped */
-		tocopy(c, d);
-		ds_buf_add(&c->vals, p, n);
+	while (d->dq && (q = memchr(s, '"', (size_t)(e - s))) != NULL) {
+		ds_buf_add(&c->vals, s, (size_t)(q + 1 - s));
+		s = q + 2;
 	}
-	d->len += n;
+	ds_buf_add(&c->vals, s, (size_t)(e - s));
+	d->len = c->vals.len - d->off;
+	d->copied = 1;
+	d->dq = 0;
 }
 
 /* The first delimiter d, line feed or carriage return from u on, or e. */
@@ -195,11 +164,11 @@ parse_row(struct csv *c, const char *p, const char *e, int eof)
 				if (q + 1 == e && !eof)
 					return MORE;
 				if (q + 1 < e && q[1] == '"') {
-					append(c, fd, p, (size_t)(q + 1 - p));
+					fd->dq = 1;
 					p = q + 2;
 					continue;
 				}
-				append(c, fd, p, (size_t)(q - p));
+				fd->len = (size_t)(q - fd->p);
 				p = q + 1;
 				break;
 			}
@@ -211,8 +180,11 @@ parse_row(struct csv *c, const char *p, const char *e, int eof)
 		if (!fd->quoted) {
 			fd->p = p;
 			fd->len = (size_t)(u - p);
-		} else if (u > p)
-			append(c, fd, p, (size_t)(u - p));
+		} else if (u > p) {
+			unquote(c, fd);
+			ds_buf_add(&c->vals, p, (size_t)(u - p));
+			fd->len += (size_t)(u - p);
+		}
 		p = u;
 		if (p < e && *p == d) {
 			p++;
@@ -239,9 +211,13 @@ text(const struct csv *c, size_t i)
 static int
 value(struct csv *c, size_t i, const char **v, size_t *n)
 {
-	const unsigned char *s = (const unsigned char *)text(c, i);
-	const unsigned char *e = s + c->fld[i].len, *t;
+	const unsigned char *s, *e, *t;
 	size_t l;
+
+	if (c->fld[i].dq)
+		unquote(c, &c->fld[i]);
+	s = (const unsigned char *)text(c, i);
+	e = s + c->fld[i].len;
 
 	if (c->cd != (iconv_t)-1 && !c->optheader) {
 		char *in = (char *)s, *outp;
@@ -467,6 +443,13 @@ set_header(struct csv *c, const char *raw)
 		c->keystotal += k->len;
 	}
 	canon_order(c);
+	c->shape.n = c->ncol;
+	c->shape.key = c->keys;
+	c->shape.keylen = c->keylen;
+	c->shape.order = c->order;
+	c->f->r->shape = &c->shape;
+	if (c->f->hashq != NULL && c->order != NULL)
+		xf_hashq_shape(c->f->hashq, &c->shape);
 	c->nots = !names_column(c, &c->f->r->ts);
 	c->notype = !names_column(c, &c->f->r->type);
 }
@@ -497,49 +480,67 @@ header_option(struct csv *c)
    '"', '\\', and non-ASCII (for value() to check). Filled by xf_csv(). */
 static unsigned char notplain[256];
 
-/* Non-zero when [p, p + n) is ASCII without controls, '"' or '\\': JSON as it is. */
-static int
-plain(const char *p, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)p, *e = s + n;
-
-	for (s = ds_json_skip_plain(s, e); s < e; s++)
-		if (notplain[*s])
-			return 0;
-	return 1;
-}
-
 /*
- * Hand the members of the row's object c->obj to the record path (no
- * rescan); 0 when it must scan them itself (--jq, too many).
+ * Write field fd's value as a JSON string token at w, as ds_json_put_str()
+ * writes it (room for 6 bytes a byte is the caller's), validating it as
+ * value() does on the way; the byte after the token, or NULL (nothing
+ * meant) when the value holds a NUL byte or is not valid UTF-8 (value()
+ * then tells which and where). Sets c->bf when it holds a \b or \f.
  */
-static int
-members(struct csv *c)
+static char *
+put_field(struct csv *c, char *w, const struct field *fd)
 {
-	struct ds_json_member *m;
-	size_t i, e;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)(fd->copied ? c->vals.p + fd->off :
+	    fd->p), *e = s + fd->len, *r;
+	size_t l;
 
-	if (c->f->r->jq != NULL || (m = xf_record_members(c->f->r, c->ncol)) == NULL)
-		return 0;
-	for (i = 0; i < c->ncol; i++) {
-		m[i].key = c->obj.p + c->vspan[i] - c->keylen[i] + 1;
-		m[i].keylen = c->keylen[i] - 3;
-		m[i].val = c->obj.p + c->vspan[i];
-		e = i + 1 < c->ncol ? c->vspan[i + 1] - c->keylen[i + 1] - 1 : c->obj.len - 1;
-		m[i].vallen = e - c->vspan[i];
+	c->bf = 0;
+	*w++ = '"';
+	for (;;) {
+		for (r = ds_json_skip_plain(s, e); r < e && !notplain[*r]; r++)
+			;
+		w = ds_copy_short(w, (const char *)s, (size_t)(r - s));
+		if ((s = r) == e)
+			break;
+		switch (*s) {
+		case '"':
+			/* doubled in the input's text, single in a copy */
+			*w++ = '\\'; *w++ = '"'; s += fd->dq ? 2 : 1; continue;
+		case '\\': *w++ = '\\'; *w++ = '\\'; s++; continue;
+		case '\n': *w++ = '\\'; *w++ = 'n'; s++; continue;
+		case '\r': *w++ = '\\'; *w++ = 'r'; s++; continue;
+		case '\t': *w++ = '\\'; *w++ = 't'; s++; continue;
+		case '\0': return NULL;
+		}
+		if (*s >= 0x80) {
+			if ((l = ds_utf8_seq(s, e)) == 0)
+				return NULL;
+			while (l-- > 0)
+				*w++ = (char)*s++;
+			continue;
+		}
+		if (*s == '\b' || *s == '\f')
+			c->bf = 1;
+		memcpy(w, "\\u00", 4);
+		w[4] = hex[*s >> 4];
+		w[5] = hex[*s & 15];
+		w += 6;
+		s++;
 	}
-	return 1;
+	*w++ = '"';
+	return w;
 }
 
 /* One data row (parsed into c->fld) at raw: a record or a reject line. */
 static void
 data_row(struct csv *c, const char *raw)
 {
-	struct ds_buf *o = &c->obj, *cn = &c->canon;
-	const char *v, *t;
-	size_t i, k, n, len;
-	int rc, canon = 1;
-	char *w;
+	struct ds_buf *o = &c->obj;
+	const char *v;
+	size_t i, n;
+	int rc, canon = 1, strings = 1;
+	char *w, *x;
 
 	if (c->nfld != c->ncol) {
 		ds_buf_printf(rowhead(c, raw), "%zu fields, the header has %zu", c->nfld,
@@ -554,20 +555,21 @@ data_row(struct csv *c, const char *raw)
 	for (i = 0; i < c->ncol; i++) {
 		if (i > 0)
 			*w++ = ',';
-		w = copy_short(w, c->keys[i], c->keylen[i]);
+		w = ds_copy_short(w, c->keys[i], c->keylen[i]);
 		c->vspan[i] = (size_t)(w - o->p);
-		t = text(c, i);
-		len = c->fld[i].len;
-		if (c->o->null != NULL && !c->fld[i].quoted && len == c->nulllen &&
-		    memcmp(t, c->o->null, c->nulllen) == 0) {
+		/* (an unquoted field's text is the input's) */
+		if (c->o->null != NULL && !c->fld[i].quoted && c->fld[i].len == c->nulllen &&
+		    memcmp(c->fld[i].p, c->o->null, c->nulllen) == 0) {
 			memcpy(w, "null", 4);
 			w += 4;
+			strings = 0;
 			continue;
 		}
-		if (c->cd == (iconv_t)-1 && plain(t, len)) {
-			*w++ = '"';
-			w = copy_short(w, t, len);
-			*w++ = '"';
+		if (c->cd == (iconv_t)-1 && (x = put_field(c, w, &c->fld[i])) != NULL) {
+			/* its escapes are RFC 8785's, but for \b and \f (\u00XX) */
+			if (c->bf)
+				canon = 0;
+			w = x;
 			continue;
 		}
 		if ((rc = value(c, i, &v, &n)) < 0) {
@@ -585,35 +587,17 @@ data_row(struct csv *c, const char *raw)
 	}
 	*w++ = '}';
 	o->len = (size_t)(w - o->p);
-	if (c->f->hashq != NULL && c->f->r->jq == NULL && canon) {
-		/* the hashing thread writes the form from the members, every
-		   value copied as it is */
-		if (members(c)) {
-			memset(c->f->r->asis, 1, c->ncol);
-			c->f->r->samekeys = 1;
+	if (c->f->r->jq == NULL) {
+		c->f->r->vals = c->vspan;
+		c->f->r->valsasis = canon;
+		c->f->r->valsstrings = strings;
+		if (c->f->hashq == NULL && c->order != NULL && canon) {
+			ds_buf_reset(&c->canon);
+			xf_shape_canon(&c->shape, o->p, o->len, c->vspan, &c->canon);
+			c->f->r->canonv = c->canon.p;
+			c->f->r->canonvlen = c->canon.len;
 		}
-	} else if (c->order != NULL && canon) {
-		ds_buf_reset(cn);
-		w = ds_buf_reserve(cn, o->len);
-		*w++ = '{';
-		for (i = 0; i < c->ncol; i++) {
-			k = c->order[i];
-			if (i > 0)
-				*w++ = ',';
-			memcpy(w, c->keys[k], c->keylen[k]);
-			w += c->keylen[k];
-			n = (k + 1 < c->ncol ? c->vspan[k + 1] - c->keylen[k + 1] - 1 :
-			    o->len - 1) - c->vspan[k];
-			memcpy(w, o->p + c->vspan[k], n);
-			w += n;
-		}
-		*w++ = '}';
-		cn->len = (size_t)(w - cn->p);
-		c->f->r->canonv = cn->p;
-		c->f->r->canonvlen = cn->len;
-		c->f->r->samekeys = members(c);
-	} else
-		c->f->r->samekeys = members(c);
+	}
 	if (c->nots && c->f->r->jq == NULL) {
 		c->f->r->tsval = "null";
 		c->f->r->tsvallen = 4;
@@ -624,7 +608,8 @@ data_row(struct csv *c, const char *raw)
 	}
 	rc = xf_file_record(c->f, o->p, o->len);
 	c->f->r->canonv = NULL;
-	c->f->r->samekeys = 0;
+	c->f->r->vals = NULL;
+	c->f->r->valsasis = c->f->r->valsstrings = 0;
 	c->f->r->tsval = c->f->r->typetok = NULL;
 	if (rc == XF_BROKEN)
 		xf_file_fail(c->f, "row %llu at byte %llu: %s", (unsigned long long)c->row,
@@ -660,6 +645,8 @@ csv_free(void *arg)
 
 	if (c->cd != (iconv_t)-1)
 		iconv_close(c->cd);
+	if (c->f->r->shape == &c->shape)
+		c->f->r->shape = NULL;
 	for (i = 0; i < c->ncol; i++)
 		free(c->keys[i]);
 	free(c->keys);

@@ -16,13 +16,15 @@
 
 /*
  * One hash: of the canonical text canon[off, off + len) when dataoff is
- * (size_t)-1, else of the canonical form of the object at out[dataoff]
- * whose members are mem[off, off + len).
+ * (size_t)-1, else of the canonical form of the object at out[dataoff]:
+ * a row's (len bytes, its values at the offsets vals[off...]) when row is
+ * set, else the one whose members are mem[off, off + len).
  */
 struct job {
 	size_t		 off, len, dataoff;
 	size_t		 hashoff, idoff;
-	size_t		 canonat, memat;	/* canon.len and nmem before it */
+	size_t		 canonat, memat, valat;	/* canon.len, nmem, nvals before it */
+	int		 row;
 };
 
 /* A member's key and value as offsets from its object's first byte. */
@@ -37,6 +39,8 @@ struct batch {
 	size_t		 njobs, cap;
 	struct span	*mem;
 	size_t		 nmem, capmem;
+	size_t		*vals;
+	size_t		 nvals, capvals;
 	int		 flush;
 };
 
@@ -49,6 +53,7 @@ struct xf_hashq {
 	int		 busy;		/* b[!cur] is handed over and not written yet */
 	int		 stop;
 	int		 err;		/* errno of a failed write; nothing written after */
+	struct xf_shape	 shape;		/* the rows' keys, owned */
 	/* the thread's */
 	struct ds_jcs	 jcs;
 	struct ds_buf	 text;
@@ -94,7 +99,12 @@ complete(struct xf_hashq *q, struct batch *b)
 
 		if (j->dataoff == (size_t)-1)
 			ds_sha256_hex(b->canon.p + j->off, j->len, hex);
-		else {
+		else if (j->row) {
+			ds_buf_reset(&q->text);
+			xf_shape_canon(&q->shape, b->out.p + j->dataoff, j->len, b->vals + j->off,
+			    &q->text);
+			ds_sha256_hex(q->text.p, q->text.len, hex);
+		} else {
 			canonical(q, b, j);
 			ds_sha256_hex(q->text.p, q->text.len, hex);
 		}
@@ -204,6 +214,8 @@ newjob(struct xf_hashq *q, size_t hashoff, size_t idoff)
 	j->idoff = idoff;
 	j->canonat = b->canon.len;
 	j->memat = b->nmem;
+	j->valat = b->nvals;
+	j->row = 0;
 	return j;
 }
 
@@ -219,6 +231,19 @@ xf_hashq_add(struct xf_hashq *q, const char *p, size_t n, size_t hashoff, size_t
 	ds_buf_add(&b->canon, p, n);
 }
 
+/*
+ * The array p of *cap elements of size bytes with room for need of them
+ * (reallocated at least twice as large when it grows; the caller's).
+ */
+static void *
+room(void *p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return p;
+	*cap = need > 2 * *cap ? need : 2 * *cap;
+	return ds_xrealloc(p, *cap * size);
+}
+
 void
 xf_hashq_add_members(struct xf_hashq *q, const struct ds_json_member *m, size_t n,
     const unsigned char *asis, const char *base, size_t dataoff, size_t hashoff,
@@ -229,10 +254,7 @@ xf_hashq_add_members(struct xf_hashq *q, const struct ds_json_member *m, size_t 
 	struct span *sp;
 	size_t i;
 
-	if (b->nmem + n > b->capmem) {
-		b->capmem = b->nmem + n > 2 * b->capmem ? b->nmem + n : 2 * b->capmem;
-		b->mem = ds_xrealloc(b->mem, b->capmem * sizeof(*b->mem));
-	}
+	b->mem = room(b->mem, &b->capmem, b->nmem + n, sizeof(*b->mem));
 	j->off = b->nmem;
 	j->len = n;
 	j->dataoff = dataoff;
@@ -249,6 +271,55 @@ xf_hashq_add_members(struct xf_hashq *q, const struct ds_json_member *m, size_t 
 	b->nmem += n;
 }
 
+/* Free what q->shape holds. */
+static void
+shape_free(struct xf_hashq *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->shape.n; i++)
+		free(q->shape.key[i]);
+	free(q->shape.key);
+	free(q->shape.keylen);
+	free(q->shape.order);
+	memset(&q->shape, 0, sizeof(q->shape));
+}
+
+void
+xf_hashq_shape(struct xf_hashq *q, const struct xf_shape *sh)
+{
+	struct xf_shape *c = &q->shape;
+	size_t i;
+
+	idle(q);
+	shape_free(q);
+	c->n = sh->n;
+	c->key = ds_xcalloc(sh->n, sizeof(*c->key));
+	c->keylen = ds_xcalloc(sh->n, sizeof(*c->keylen));
+	c->order = ds_xcalloc(sh->n, sizeof(*c->order));
+	for (i = 0; i < sh->n; i++) {
+		c->key[i] = ds_xstrndup(sh->key[i], sh->keylen[i]);
+		c->keylen[i] = sh->keylen[i];
+		c->order[i] = sh->order[i];
+	}
+}
+
+void
+xf_hashq_add_row(struct xf_hashq *q, const size_t *vals, size_t n, size_t len,
+    size_t dataoff, size_t hashoff, size_t idoff)
+{
+	struct batch *b = &q->b[q->cur];
+	struct job *j = newjob(q, hashoff, idoff);
+
+	b->vals = room(b->vals, &b->capvals, b->nvals + n, sizeof(*b->vals));
+	j->off = b->nvals;
+	j->len = len;
+	j->dataoff = dataoff;
+	j->row = 1;
+	memcpy(b->vals + b->nvals, vals, n * sizeof(*vals));
+	b->nvals += n;
+}
+
 size_t
 xf_hashq_mark(const struct xf_hashq *q)
 {
@@ -263,6 +334,7 @@ xf_hashq_cut(struct xf_hashq *q, size_t mark)
 	if (mark < b->njobs) {
 		b->canon.len = b->jobs[mark].canonat;
 		b->nmem = b->jobs[mark].memat;
+		b->nvals = b->jobs[mark].valat;
 		b->njobs = mark;
 	}
 }
@@ -283,7 +355,7 @@ xf_hashq_write(struct xf_hashq *q, struct ds_buf *out, int flush)
 	out->len = 0;
 	memset(&ob->out, 0, sizeof(ob->out));
 	ob->canon.len = 0;
-	ob->njobs = ob->nmem = 0;
+	ob->njobs = ob->nmem = ob->nvals = 0;
 	pthread_mutex_lock(&q->mu);
 	q->cur = !q->cur;
 	q->busy = 1;
@@ -317,7 +389,9 @@ xf_hashq_free(struct xf_hashq *q)
 		ds_buf_free(&q->b[i].asis);
 		free(q->b[i].jobs);
 		free(q->b[i].mem);
+		free(q->b[i].vals);
 	}
+	shape_free(q);
 	ds_jcs_free(&q->jcs);
 	ds_buf_free(&q->text);
 	free(q->mm);

@@ -43,6 +43,22 @@ void	xf_hashq_add_members(struct xf_hashq *q, const struct ds_json_member *m, si
 	    const unsigned char *asis, const char *base, size_t dataoff, size_t hashoff,
 	    size_t idoff);
 
+/*
+ * The keys of the rows xf_hashq_add_row() queues (copied; shape->order
+ * not NULL). Once, before the first row.
+ */
+struct xf_shape;
+void	xf_hashq_shape(struct xf_hashq *q, const struct xf_shape *shape);
+
+/*
+ * Queue the hash of the RFC 8785 form of the object of len bytes written
+ * out at byte offset dataoff of the output buffer being filled, whose keys
+ * are those given to xf_hashq_shape() and whose n values start at the
+ * offsets vals (copied) into it, each RFC 8785's as it is (xf_rec's vals).
+ */
+void	xf_hashq_add_row(struct xf_hashq *q, const size_t *vals, size_t n, size_t len,
+	    size_t dataoff, size_t hashoff, size_t idoff);
+
 /* The hashes queued so far, for xf_hashq_cut(). */
 size_t	xf_hashq_mark(const struct xf_hashq *q);
 

@@ -318,6 +318,50 @@ inside(const struct ds_json_member *m, size_t n, const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * r->m from the format's offsets vals of the values in the object s (n
+ * bytes) with r->shape's keys; asis: every value is RFC 8785's as it is.
+ */
+static void
+shape_members(struct xf_rec *r, const char *s, size_t n, const size_t *vals, int asis)
+{
+	const struct xf_shape *sh = r->shape;
+	size_t i, e;
+
+	if (sh->n > r->capm || r->asis == NULL)
+		grow_members(r, sh->n + 1);
+	for (i = 0; i < sh->n; i++) {
+		r->m[i].key = s + vals[i] - sh->keylen[i] + 1;
+		r->m[i].keylen = sh->keylen[i] - 3;
+		r->m[i].val = s + vals[i];
+		e = i + 1 < sh->n ? vals[i + 1] - sh->keylen[i + 1] - 1 : n - 1;
+		r->m[i].vallen = e - vals[i];
+	}
+	memset(r->asis, asis, sh->n);
+	r->nm = sh->n;
+}
+
+void
+xf_shape_canon(const struct xf_shape *sh, const char *obj, size_t n, const size_t *vals,
+    struct ds_buf *out)
+{
+	size_t i, k, e;
+	char *w = ds_buf_reserve(out, n);
+
+	*w++ = '{';
+	for (i = 0; i < sh->n; i++) {
+		k = sh->order[i];
+		if (i > 0)
+			*w++ = ',';
+		w = ds_copy_short(w, sh->key[k], sh->keylen[k]);
+		e = k + 1 < sh->n ? vals[k + 1] - sh->keylen[k + 1] - 1 : n - 1;
+		w = ds_copy_short(w, obj + vals[k], e - vals[k]);
+	}
+	*w++ = '}';
+	*w = '\0';
+	out->len = (size_t)(w - out->p);
+}
+
 /* The record path without jq: checks, fields, hash, schema, the record line. */
 static int
 normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
@@ -326,9 +370,10 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	struct ds_json j;
 	const char *s, *q, *v, *idv = NULL, *typev = NULL, *cp;
 	size_t n, vl, idl = 0, typel = 0, nfields = 0, cn, idoff = (size_t)-1, hashoff, dataoff;
+	const size_t *vals;
 	struct ds_time t;
 	char hex[65], ts[DS_TIME_FMTMAX], *o;
-	int rc, same;
+	int rc, same, rowonly = 0;
 
 	ds_json_init(&j, base);
 	s = ds_json_ws(p, end);
@@ -344,6 +389,15 @@ normalise(struct xf_rec *r, const struct xf_where *w, const char *p,
 	q = s;
 	same = r->samekeys;
 	r->samekeys = 0;
+	if ((vals = r->jq == NULL ? r->vals : NULL) != NULL) {
+		/* the format built this object with r->shape's keys: no scan,
+		   and the members only when something below needs them */
+		q = end;
+		nfields = r->shape->n;
+		r->nm = 0;
+		same = 1;
+		goto scanned;
+	}
 	if (r->premembers) {
 		r->premembers = 0;
 		if (r->jq == NULL) {
@@ -383,6 +437,12 @@ scanned:
 		xf_reject(r, w, r->reason.p, s, n > XF_MAXRAW ? XF_MAXRAW : n, out);
 		return XF_REJECT;
 	}
+	/* only the hash and the schema need the members: the thread writes
+	   the canonical form from the offsets */
+	if (vals != NULL && !(rowonly = r->valsasis && r->hashq != NULL &&
+	    r->shape->order != NULL && r->tsval != NULL && r->typetok != NULL &&
+	    (r->idtok != NULL || r->o->key_hash)))
+		shape_members(r, s, n, vals, r->valsasis);
 	if (j.flags & DS_JSON_NUL) {
 		xf_reject(r, w, "string holds \\u0000 (PostgreSQL jsonb refuses it)", s, n, out);
 		return XF_REJECT;
@@ -477,7 +537,7 @@ scanned:
 	if (r->canonv != NULL && r->jq == NULL) {
 		cp = r->canonv;
 		cn = r->canonvlen;
-	} else if (r->hashq == NULL || !inside(r->m, r->nm, s, n)) {
+	} else if (!rowonly && (r->hashq == NULL || !inside(r->m, r->nm, s, n))) {
 		ds_buf_reset(&r->canon);
 		ds_jcs_members(&r->jcs, r->m, r->nm, r->asis, &r->canon);
 		cp = r->canon.p;
@@ -492,7 +552,12 @@ scanned:
 	else
 		ds_time_format(&t, ts);
 
-	xf_schema_check(r->schemas, w->stream, w->streamlen, r->m, r->nm, same, out);
+	if (!rowonly || !r->valsstrings ||
+	    !xf_schema_strings(r->schemas, w->stream, w->streamlen, r->shape->n)) {
+		if (rowonly)
+			shape_members(r, s, n, vals, 1);
+		xf_schema_check(r->schemas, w->stream, w->streamlen, r->m, r->nm, same, out);
+	}
 	/* The record line: the wire format load/stream.h describes (not the
 	   table's columns, which are load/columns.c's), written into room
 	   reserved once: its fixed parts, the hash twice and the time take
@@ -528,7 +593,9 @@ scanned:
 	o = put(o, "}\n", 2);
 	*o = '\0';
 	out->len = (size_t)(o - out->p);
-	if (r->hashq != NULL && cp != NULL)
+	if (rowonly)
+		xf_hashq_add_row(r->hashq, vals, r->shape->n, n, dataoff, hashoff, idoff);
+	else if (r->hashq != NULL && cp != NULL)
 		xf_hashq_add(r->hashq, cp, cn, hashoff, idoff);
 	else if (r->hashq != NULL)
 		xf_hashq_add_members(r->hashq, r->m, r->nm, r->asis, s, dataoff, hashoff, idoff);

@@ -39,6 +39,20 @@ struct xf_path {
 	size_t		 n;
 };
 
+/*
+ * The keys of a format's records when every record has the same ones in
+ * the same order (a CSV file's columns; the format owns the arrays): key[i]
+ * the JSON string token of the i-th name followed by ':' (keylen[i] bytes),
+ * order the names' indexes in RFC 8785's order (NULL when a name needs an
+ * escape, which that order does not take as it is).
+ */
+struct xf_shape {
+	size_t		 n;
+	char		**key;
+	size_t		*keylen;
+	size_t		*order;
+};
+
 struct xf_rec {
 	const struct xf_opts	*o;
 	struct xf_path		 id, ts, type;
@@ -71,6 +85,17 @@ struct xf_rec {
 	   their order, that every record the format gives has (a CSV row's
 	   columns): xf_schema_check()'s samekeys. */
 	int			 samekeys;
+	/* The format's records have shape's keys (set once; NULL: not so).
+	   For the next record only, vals (when set) says that the object is
+	   '{', then each key's token followed by its value, which starts at
+	   byte vals[i] of the object, ',' between: the record path takes the
+	   members from there only when it needs them, and the hashing thread
+	   writes the RFC 8785 form from the offsets. valsasis: every value is
+	   RFC 8785's as it is; valsstrings: every value is a string. The
+	   format clears the three after the record. */
+	const struct xf_shape	*shape;
+	const size_t		*vals;
+	int			 valsasis, valsstrings;
 };
 
 #define XF_RECORD	1	/* a record line (and maybe a schema line) was written */
@@ -89,6 +114,14 @@ void	xf_rec_free(struct xf_rec *r);
  */
 int	xf_record(struct xf_rec *r, const struct xf_where *w, const char *p,
 	    const char *end, const char *base, const char **recend, struct ds_buf *out);
+
+/*
+ * Append the RFC 8785 form of the object obj (n bytes) with shape's keys and
+ * value offsets vals (as xf_rec's vals), each value canonical as it is, to
+ * out; shape->order must not be NULL.
+ */
+void	xf_shape_canon(const struct xf_shape *shape, const char *obj, size_t n,
+	    const size_t *vals, struct ds_buf *out);
 
 /* Append the reject line for reason and count it. */
 void	xf_reject(struct xf_rec *r, const struct xf_where *w, const char *reason,

@@ -25,6 +25,7 @@ struct stream {
 	size_t		 n, cap;
 	unsigned long	 records;
 	int		 matched;	/* the last record checked had f's keys in f's order */
+	size_t		 strings;	/* n when each of f has shown a string (types only grow) */
 	struct stream	*next;
 };
 
@@ -92,6 +93,7 @@ xf_schema_rollback(struct xf_schemas *s)
 		v->st->n = v->st->cap = v->n;
 		v->st->records = v->records;
 		v->st->matched = 0;
+		v->st->strings = 0;
 	}
 	s->journal = 0;
 }
@@ -315,6 +317,25 @@ xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
 	st->records++;
 
 	put_line(out, stream, streamlen, st, 0);
+	return 1;
+}
+
+int
+xf_schema_strings(struct xf_schemas *s, const char *stream, size_t streamlen, size_t n)
+{
+	struct stream *st = lookup(s, stream, streamlen);
+	unsigned bit = ds_json_typebit("\"");
+	size_t i;
+
+	if (!st->matched || st->n != n)
+		return 0;
+	if (st->strings != n) {
+		for (i = 0; i < n; i++)
+			if (!(st->f[i].types & bit))
+				return 0;
+		st->strings = n;
+	}
+	st->records++;
 	return 1;
 }
 

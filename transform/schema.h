@@ -42,6 +42,16 @@ int	xf_schema_check(struct xf_schemas *s, const char *stream, size_t streamlen,
 	    const struct ds_json_member *m, size_t n, int samekeys, struct ds_buf *out);
 
 /*
+ * Count a record of stream whose n members have the keys, in their order,
+ * of the record checked before it, every value a string, without looking
+ * at them: when that record matched the schema and each of its keys has
+ * shown a string, nothing changes. Returns 1 when counted so; 0 when the
+ * members must go through xf_schema_check().
+ */
+int	xf_schema_strings(struct xf_schemas *s, const char *stream, size_t streamlen,
+	    size_t n);
+
+/*
  * A schema the source declares for stream: props is the JSON text of a JSON
  * Schema "properties" object (a Singer SCHEMA's). Each property becomes a
  * field of the stream with the JSON types its schema allows (all when it
