@@ -34,6 +34,9 @@ struct inflater {
 
 enum { ENC_NONE, ENC_GZIP, ENC_DEFLATE };
 
+/* Why a body whose compressed stream has no end is refused. */
+#define CUT_SHORT	"the compressed stream ends before its end (a cut body)"
+
 struct http {
 	CURL			*curl;
 	struct inflater		 zs;		/* the body being received */
@@ -256,8 +259,9 @@ fx_http_decode(struct http *h, struct http_resp *r)
 		inflate_begin(&h->zl, r->encoded);
 		r->encoded = ENC_NONE;
 		ds_buf_reset(&r->body);
-		/* a stream without its end is taken as it is, as libcurl takes it */
 		rc = inflate_add(&h->zl, r->raw.p, r->raw.len, &r->body, h->maxbody, r);
+		if (rc == 0 && !h->zl.ended)
+			rc = bad_encoding(r, CUT_SHORT);
 		ds_buf_terminate(&r->body);
 		ds_buf_reset(&r->raw);
 	}
@@ -519,6 +523,13 @@ perform(struct http *h, const char *url, struct http_resp *r)
 	c = curl_easy_perform(h->curl);
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
 	ds_buf_terminate(&r->body);
+	/* all the bytes the server said, but not the whole compressed stream */
+	if (c == CURLE_OK && h->zs.enc > ENC_NONE && !h->lazy && h->zs.started &&
+	    !h->zs.ended) {
+		(void)bad_encoding(r, CUT_SHORT);
+		encoding_failed(r);
+		return -1;
+	}
 	if (c == CURLE_OK)
 		return 0;
 	r->curlcode = (int)c;
