@@ -379,7 +379,7 @@ leaks() {
 	chmod 600 "$T/u"
 	wrap_curl
 	shown="\"$MOCK_BASE/files/p.csv?api_key=REDACTED&v=REDACTED\""
-	for run in 1 2; do
+	for _ in 1 2; do
 		run --separate-stderr ds-files --state-dir "$T/state" --url-file "$T/u"
 		assert_status 0
 		assert_equal "$output" ""
