@@ -356,11 +356,15 @@ leaks() {
 	grep -qx -- '-K' "$T/argv"
 	assert_equal "$(grep -c -- "$MOCK_BASE" "$T/argv")" 0
 	assert_equal "$(leaks Tok-Hdr-7731 | grep -v "^$T/h\$")" ""
-	# the next run's conditional GET carries it too: 304
-	run --separate-stderr ds-files --state-dir "$T/state" --header-file "$T/h" "$MOCK_BASE/files/p.csv"
+	# the next run's conditional GET carries it too, beside another file's: 304
+	printf 'X-Trace: t1\n' >"$T/h0"
+	chmod 600 "$T/h0"
+	: >"$T/argv"
+	run --separate-stderr ds-files --state-dir "$T/state" --header-file "$T/h0" --header-file "$T/h" "$MOCK_BASE/files/p.csv"
 	assert_status 0
 	assert_stderr_contains "msg=\"not modified\" url=$MOCK_BASE/files/p.csv"
 	grep -q 'path=/files/p.csv status=304' "$MOCK_LOG"
+	assert_equal "$(grep -x -- "@$T/h0\|@$T/h" "$T/argv" | paste -sd' ')" "@$T/h0 @$T/h"
 	# without the header: 401, an HTTP error, 100
 	run --separate-stderr ds-files --state-dir "$T/state2" "$MOCK_BASE/files/p.csv"
 	assert_status 100
