@@ -218,3 +218,27 @@ gzip_faults() {
 @test "GitHub (Link pages: inflated after the next page is asked for): a gzip body with a wrong CRC-32 or ISIZE, bytes after it, or cut short is never written; retried as transient" {
 	gzip_faults github
 }
+
+@test "a drawn share of gzip answers spoiled (every kind): the run ends with the pages of a clean run, each spoiled one asked again, eager (DataSync) and lazy (GitHub)" {
+	local style clean n
+	for style in datasync github; do
+		gzip_style "$style"
+		MOCKARGS+=(--events 1200 --page-max 100) FETCHARGS+=(--limit 100)
+		start_mock "${MOCKARGS[@]}"
+		fetched
+		assert_status 0
+		clean=$pages
+		stop_mock
+		start_mock "${MOCKARGS[@]}" --gzip-fault crc,length,trailing,cut,half --gzip-fault-rate 0.3 --log
+		fetched --retries 20 --backoff-max 0.01
+		assert_status 0
+		assert_equal "$pages" "$clean"
+		n=$(grep -c 'status=200 fault=gzip-' "$MOCK_LOG" || true)
+		[ "$n" -gt 0 ]
+		# each spoiled page was asked again: one retry per spoiled answer, but
+		# for those asked ahead and never taken
+		[ "$(grep -c 'msg=retry cause=' <<<"$stderr")" -gt 0 ]
+		[ "$(grep -c 'msg=retry cause=' <<<"$stderr")" -le "$n" ]
+		stop_mock
+	done
+}
