@@ -319,11 +319,12 @@ cut_download() {
 }
 
 # wrap_curl: a curl first in PATH that appends its argv (one argument a
-# line, a blank line after each call) to $T/argv, then runs the real curl.
+# line, a blank line after each call) to $T/argv and its environment to
+# $T/env, then runs the real curl.
 wrap_curl() {
 	mkdir -p "$T/wrap"
-	printf '#!/bin/sh\nprintf "%%s\\n" "$@" "" >>"%s/argv"\nexec %s "$@"\n' \
-		"$T" "$(command -v curl)" >"$T/wrap/curl"
+	printf '#!/bin/sh\nprintf "%%s\\n" "$@" "" >>"%s/argv"\nenv >>"%s/env"\nexec %s "$@"\n' \
+		"$T" "$T" "$(command -v curl)" >"$T/wrap/curl"
 	chmod +x "$T/wrap/curl"
 	PATH=$T/wrap:$PATH
 }
@@ -432,7 +433,41 @@ leaks() {
 	run --separate-stderr ds-files --state-dir "$T/state" --url-file "$T/u"
 	assert_status 64
 	assert_equal "$output" ""
-	assert_stderr_contains "msg=\"--url-file: the first line is not an http:// or https:// URL\" file=$T/u"
+	assert_stderr_contains "msg=\"--url-file: not an http:// or https:// URL\" file=$T/u"
 	assert_stderr_lacks Tok-Mode
 	[ ! -e "$T/state" ]
+}
+
+@test "--header-env and --url-env: a header and a URL from the environment reach the server through curl's stdin; neither is in an argv, a log line, a state file or the environment of a program ds-files runs" {
+	mkdir "$T/srv"
+	printf 'a,b\n1,x\n' >"$T/srv/p.csv"
+	printf 'Tok-Env-6262\n' >"$T/key"
+	start_mock --files "$T/srv" --files-key-file "$T/key" --log
+	rm "$T/key"
+	wrap_curl
+	export DS_FILES_AUTH='Authorization: Bearer Tok-Env-6262'
+	export DS_FILES_URL="$MOCK_BASE/files/p.csv?sig=Sig-Env-7373"
+	run --separate-stderr ds-files --state-dir "$T/state" --header-env DS_FILES_AUTH --url-env DS_FILES_URL
+	assert_status 0
+	assert_equal "$output" ""
+	assert_stderr_contains "msg=\"loading\" file=$T/state/$(printf '%s' "$DS_FILES_URL" | sha256sum | cut -c1-16)/p.csv url=\"$MOCK_BASE/files/p.csv?sig=REDACTED\""
+	assert_equal "$(sql "select data->>'b' from events")" x
+	grep -q 'path="/files/p.csv?sig=Sig-Env-7373" status=200' "$MOCK_LOG"
+	grep -q '^PATH=' "$T/env"
+	assert_equal "$(grep -c -- "$MOCK_BASE" "$T/argv")" 0
+	assert_equal "$(leaks Tok-Env-6262)" ""
+	# the mock logs the query (its secret is only api_key=): the rest is clean
+	assert_equal "$(leaks Sig-Env-7373)" "$MOCK_LOG"
+	unset DS_FILES_AUTH
+	run --separate-stderr ds-files --state-dir "$T/state" --header-env DS_FILES_AUTH --url-env DS_FILES_URL
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg="--header-env: the environment variable is unset, empty or holds a control character" name=DS_FILES_AUTH'
+	run --separate-stderr ds-files --state-dir "$T/state" --url-env 'A-B'
+	assert_status 64
+	assert_stderr_contains 'msg="--url-env: not an environment variable name" name=A-B'
+	DS_FILES_URL=ftp://Tok-Env-x/p.csv run --separate-stderr ds-files --state-dir "$T/state" --url-env DS_FILES_URL
+	assert_status 64
+	assert_stderr_contains 'msg="--url-env: not an http:// or https:// URL" name=DS_FILES_URL'
+	assert_stderr_lacks Tok-Env-x
 }

@@ -96,10 +96,11 @@ enum mock_gzfault
 faults_gzip_draw(void)
 {
 	static _Atomic uint64_t answers;
-	uint64_t n = atomic_fetch_add(&answers, 1) + 1, h;
+	uint64_t n, h;
 
 	if (mock_cfg.gzip_faults == 0)
 		return GZFAULT_NONE;
+	n = atomic_fetch_add(&answers, 1) + 1;
 	h = mock_hash3(mock_cfg.seed, n, SALT_GZIP);
 	if (mock_cfg.gzip_fault_at != 0 ? n != mock_cfg.gzip_fault_at :
 	    mock_unit(h) >= mock_cfg.gzip_fault_rate)
