@@ -337,7 +337,7 @@ leaks() {
 	case "$output${stderr:-}" in *"$1"*) echo '(stdout or stderr)' ;; esac
 }
 
-@test "--header-file: its Authorization header reaches the server from the file; the secret is in no argv of curl, log line or state file; without it the server's 401 stops the run with 100" {
+@test "--header-file: its Authorization header reaches the server from the file; the secret is in no argv of curl, log line or state file; without it the server's 401 stops the run with 101" {
 	mkdir "$T/srv"
 	printf 'a,b\n1,x\n2,y\n' >"$T/srv/p.csv"
 	printf 'Tok-Hdr-7731\n' >"$T/key"
@@ -366,9 +366,9 @@ leaks() {
 	assert_stderr_contains "msg=\"not modified\" url=$MOCK_BASE/files/p.csv"
 	grep -q 'path=/files/p.csv status=304' "$MOCK_LOG"
 	assert_equal "$(grep -x -- "@$T/h0\|@$T/h" "$T/argv" | paste -sd' ')" "@$T/h0 @$T/h"
-	# without the header: 401, an HTTP error, 100
+	# without the header: 401, the credentials refused, 101
 	run --separate-stderr ds-files --state-dir "$T/state2" "$MOCK_BASE/files/p.csv"
-	assert_status 100
+	assert_status 101
 	assert_equal "$output" ""
 	assert_stderr_contains "msg=\"download failed: the next run resumes it\" url=$MOCK_BASE/files/p.csv curl_status=22 http_status=401"
 	grep -q 'path=/files/p.csv status=401' "$MOCK_LOG"
