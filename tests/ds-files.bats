@@ -317,3 +317,157 @@ cut_download() {
 	assert_equal "$(grep -c 'Pw-Files-4242' "$T/ps" "$T/err" | paste -sd' ')" "$T/ps:0 $T/err:0"
 	assert_equal "$(sql "select count(*) from events")" 200000
 }
+
+# wrap_curl: a curl first in PATH that appends its argv (one argument a
+# line, a blank line after each call) to $T/argv and its environment to
+# $T/env, then runs the real curl.
+wrap_curl() {
+	mkdir -p "$T/wrap"
+	printf '#!/bin/sh\nprintf "%%s\\n" "$@" "" >>"%s/argv"\nenv >>"%s/env"\nexec %s "$@"\n' \
+		"$T" "$T" "$(command -v curl)" >"$T/wrap/curl"
+	chmod +x "$T/wrap/curl"
+	PATH=$T/wrap:$PATH
+}
+
+# leaks SECRET: the files under $T holding SECRET (argv, stderr saved by
+# the test, the state directory) or in the mock's log, beside the run's
+# stdout and stderr.
+leaks() {
+	grep -rl -- "$1" "$T" ${MOCK_LOG:+"$MOCK_LOG"} || true
+	case "$output${stderr:-}" in *"$1"*) echo '(stdout or stderr)' ;; esac
+}
+
+@test "--header-file: its Authorization header reaches the server from the file; the secret is in no argv of curl, log line or state file; without it the server's 401 stops the run with 101" {
+	mkdir "$T/srv"
+	printf 'a,b\n1,x\n2,y\n' >"$T/srv/p.csv"
+	printf 'Tok-Hdr-7731\n' >"$T/key"
+	start_mock --files "$T/srv" --files-key-file "$T/key" --log
+	rm "$T/key"
+	printf 'Authorization: Bearer Tok-Hdr-7731\n' >"$T/h"
+	chmod 600 "$T/h"
+	wrap_curl
+	run --separate-stderr ds-files --state-dir "$T/state" --header-file "$T/h" "$MOCK_BASE/files/p.csv"
+	assert_status 0
+	assert_equal "$output" ""
+	assert_stderr_contains "msg=\"loading\" file=$(copy "$MOCK_BASE/files/p.csv") url=$MOCK_BASE/files/p.csv"
+	assert_equal "$(rows)" "$(printf '%s\n' 'p.csv|1|x' 'p.csv|2|y')"
+	grep -q 'path=/files/p.csv status=200' "$MOCK_LOG"
+	# curl was given the file's name and its config on stdin, never the URL
+	grep -qx -- "@$T/h" "$T/argv"
+	grep -qx -- '-K' "$T/argv"
+	assert_equal "$(grep -c -- "$MOCK_BASE" "$T/argv")" 0
+	assert_equal "$(leaks Tok-Hdr-7731 | grep -v "^$T/h\$")" ""
+	# the next run's conditional GET carries it too, beside another file's: 304
+	printf 'X-Trace: t1\n' >"$T/h0"
+	chmod 600 "$T/h0"
+	: >"$T/argv"
+	run --separate-stderr ds-files --state-dir "$T/state" --header-file "$T/h0" --header-file "$T/h" "$MOCK_BASE/files/p.csv"
+	assert_status 0
+	assert_stderr_contains "msg=\"not modified\" url=$MOCK_BASE/files/p.csv"
+	grep -q 'path=/files/p.csv status=304' "$MOCK_LOG"
+	assert_equal "$(grep -x -- "@$T/h0\|@$T/h" "$T/argv" | paste -sd' ')" "@$T/h0 @$T/h"
+	# without the header: 401, the credentials refused, 101
+	run --separate-stderr ds-files --state-dir "$T/state2" "$MOCK_BASE/files/p.csv"
+	assert_status 101
+	assert_equal "$output" ""
+	assert_stderr_contains "msg=\"download failed: the next run resumes it\" url=$MOCK_BASE/files/p.csv curl_status=22 http_status=401"
+	grep -q 'path=/files/p.csv status=401' "$MOCK_LOG"
+}
+
+@test "--url-file: a URL whose query holds the secret reaches the server from the file; logs name it with each query value REDACTED; the secret is in no argv, log line or state file" {
+	mkdir "$T/srv"
+	printf 'a,b\n1,x\n' >"$T/srv/p.csv"
+	printf 'Sig-Url-5150\n' >"$T/key"
+	start_mock --files "$T/srv" --files-key-file "$T/key" --log
+	rm "$T/key"
+	printf '%s\n' "$MOCK_BASE/files/p.csv?api_key=Sig-Url-5150&v=2" >"$T/u"
+	chmod 600 "$T/u"
+	wrap_curl
+	shown="\"$MOCK_BASE/files/p.csv?api_key=REDACTED&v=REDACTED\""
+	for _ in 1 2; do
+		run --separate-stderr ds-files --state-dir "$T/state" --url-file "$T/u"
+		assert_status 0
+		assert_equal "$output" ""
+		printf '%s\n' "$stderr" >>"$T/stderr"
+	done
+	assert_stderr_contains "msg=\"not modified\" url=$shown"
+	assert_equal "$(grep -c "url=$shown" "$T/stderr")" 3
+	assert_equal "$(sql "select data->>'b' from events")" x
+	assert_equal "$(grep -c 'path="/files/p.csv?api_key=REDACTED&v=2" status=' "$MOCK_LOG" | paste -sd' ')" 2
+	assert_equal "$(grep -c -- "$MOCK_BASE" "$T/argv")" 0
+	assert_equal "$(leaks Sig-Url-5150 | grep -v "^$T/u\$")" ""
+	# a failed download's log lines, curl's message among them, redact it too
+	printf '%s\n' "http://127.0.0.1:1/files/p.csv?api_key=Sig-Url-5150" >"$T/u"
+	run --separate-stderr ds-files --state-dir "$T/state" --url-file "$T/u"
+	assert_status 111
+	assert_stderr_contains 'msg="curl says" url="http://127.0.0.1:1/files/p.csv?api_key=REDACTED" detail="curl: (7) Failed to connect'
+	assert_stderr_contains 'msg="download failed: the next run resumes it" url="http://127.0.0.1:1/files/p.csv?api_key=REDACTED" curl_status=7'
+	assert_equal "$(leaks Sig-Url-5150 | grep -v "^$T/u\$")" ""
+}
+
+@test "a URL given as an argument is logged with its query values, password and fragment REDACTED, the names kept" {
+	run --separate-stderr ds-files --state-dir "$T/state" "http://me:Pw-Arg-99@127.0.0.1:1/x/p.csv?token=Tk-Arg-42&page=&flag#frag-9"
+	assert_status 111
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg="download failed: the next run resumes it" url="http://me:REDACTED@127.0.0.1:1/x/p.csv?token=REDACTED&page=&flag#REDACTED" curl_status=7'
+	assert_stderr_lacks Pw-Arg-99
+	assert_stderr_lacks Tk-Arg-42
+	assert_stderr_lacks frag-9
+}
+
+@test "a --header-file or --url-file open to its group or others, or missing, is refused with 100 before any download; a --url-file line that is not a URL is a usage error that never shows it" {
+	printf 'Authorization: Bearer Tok-Mode-1\n' >"$T/h"
+	printf 'ftp://Tok-Mode-2/p.csv\n' >"$T/u"
+	for m in 640 604 660; do
+		chmod "$m" "$T/h"
+		run --separate-stderr ds-files --state-dir "$T/state" --header-file "$T/h" http://127.0.0.1:1/p.csv
+		assert_status 100
+		assert_equal "$output" ""
+		assert_stderr_contains "msg=\"--header-file: refusing a secret file open to its group or others (mode $m): chmod go= it\" file=$T/h"
+		assert_stderr_lacks 'download failed'
+	done
+	run --separate-stderr ds-files --state-dir "$T/state" --url-file "$T/nope"
+	assert_status 100
+	assert_stderr_contains "msg=\"--url-file: cannot read the file\" file=$T/nope"
+	chmod 600 "$T/u"
+	run --separate-stderr ds-files --state-dir "$T/state" --url-file "$T/u"
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains "msg=\"--url-file: not an http:// or https:// URL\" file=$T/u"
+	assert_stderr_lacks Tok-Mode
+	[ ! -e "$T/state" ]
+}
+
+@test "--header-env and --url-env: a header and a URL from the environment reach the server through curl's stdin; neither is in an argv, a log line, a state file or the environment of a program ds-files runs" {
+	mkdir "$T/srv"
+	printf 'a,b\n1,x\n' >"$T/srv/p.csv"
+	printf 'Tok-Env-6262\n' >"$T/key"
+	start_mock --files "$T/srv" --files-key-file "$T/key" --log
+	rm "$T/key"
+	wrap_curl
+	export DS_FILES_AUTH='Authorization: Bearer Tok-Env-6262'
+	export DS_FILES_URL="$MOCK_BASE/files/p.csv?sig=Sig-Env-7373"
+	run --separate-stderr ds-files --state-dir "$T/state" --header-env DS_FILES_AUTH --url-env DS_FILES_URL
+	assert_status 0
+	assert_equal "$output" ""
+	assert_stderr_contains "msg=\"loading\" file=$T/state/$(printf '%s' "$DS_FILES_URL" | sha256sum | cut -c1-16)/p.csv url=\"$MOCK_BASE/files/p.csv?sig=REDACTED\""
+	assert_equal "$(sql "select data->>'b' from events")" x
+	grep -q 'path="/files/p.csv?sig=Sig-Env-7373" status=200' "$MOCK_LOG"
+	grep -q '^PATH=' "$T/env"
+	assert_equal "$(grep -c -- "$MOCK_BASE" "$T/argv")" 0
+	assert_equal "$(leaks Tok-Env-6262)" ""
+	# the mock logs the query (its secret is only api_key=): the rest is clean
+	assert_equal "$(leaks Sig-Env-7373)" "$MOCK_LOG"
+	unset DS_FILES_AUTH
+	run --separate-stderr ds-files --state-dir "$T/state" --header-env DS_FILES_AUTH --url-env DS_FILES_URL
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg="--header-env: the environment variable is unset, empty or holds a control character" name=DS_FILES_AUTH'
+	run --separate-stderr ds-files --state-dir "$T/state" --url-env 'A-B'
+	assert_status 64
+	assert_stderr_contains 'msg="--url-env: not an environment variable name" name=A-B'
+	DS_FILES_URL=ftp://Tok-Env-x/p.csv run --separate-stderr ds-files --state-dir "$T/state" --url-env DS_FILES_URL
+	assert_status 64
+	assert_stderr_contains 'msg="--url-env: not an http:// or https:// URL" name=DS_FILES_URL'
+	assert_stderr_lacks Tok-Env-x
+}

@@ -72,6 +72,10 @@ pages() {
 	run --separate-stderr ds-mockapi --faults 500,teapot
 	assert_status 64
 	assert_stderr_contains "--faults: expected a comma list"
+	run --separate-stderr ds-mockapi --gzip-fault crc,zip
+	assert_status 64
+	assert_equal "$output" ""
+	assert_stderr_contains "--gzip-fault: expected a comma list of crc, length, trailing, cut, half; got 'crc,zip'"
 }
 
 @test "SIGTERM stops the server cleanly with exit status 0" {

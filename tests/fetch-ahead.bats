@@ -113,3 +113,132 @@ page() {
 	assert_equal "$output" ""
 	assert_stderr_contains 'msg="response at cursor null is larger than --max-body-bytes 100000"'
 }
+
+# A gzip body spoiled by ds-mockapi --gzip-fault, for each kind: what the
+# log says is wrong with it (the retry's cause and detail).
+gzip_kinds=(
+	'crc truncated incorrect data check'
+	'length truncated incorrect length check'
+	'trailing transfer data after the end of the compressed stream'
+	'cut truncated the compressed stream ends before its end (a cut body)'
+	'half truncated the compressed stream ends before its end (a cut body)'
+)
+
+# gzip_style STYLE: the mock's options, the URL path and ds-fetch's options
+# of STYLE, in MOCKARGS, URLPATH and FETCHARGS: three pages each.
+gzip_style() {
+	MOCKARGS=(--events 1200 --seed 5 --page-max 500) FETCHARGS=(--limit 500)
+	case $1 in
+	datasync) URLPATH=/api/v1 ;;
+	arcgis)
+		MOCKARGS+=(--style arcgis) FETCHARGS+=(--connector arcgis)
+		URLPATH=/arcgis/rest/services/x/FeatureServer/0/query ;;
+	github)
+		MOCKARGS=(--events 300 --seed 5 --style github) FETCHARGS=(--connector github --limit 100)
+		URLPATH=/repos/o/r/issues ;;
+	esac
+}
+
+# fetched ARGS...: ds-fetch ARGS against the mock ($MOCK_BASE$URLPATH);
+# in $pages a line per page line written: its seq, has_more, number of
+# records and a digest of them (a run's cursors hold the mock's address or
+# the time), or nothing when none was.
+fetched() {
+	local l
+	run --separate-stderr ds-fetch "${FETCHARGS[@]}" "$@" "$MOCK_BASE$URLPATH"
+	pages=
+	[ -n "$output" ] || return 0
+	pages=$(printf '%s\n' "$output" | while IFS= read -r l; do
+		printf '%s %s\n' "$(jq -c '[.seq, .has_more, (.records | length)]' <<<"$l")" \
+			"$(jq -c .records <<<"$l" | sha256sum | cut -c1-16)"
+	done)
+}
+
+# logfmt VALUE: VALUE as ds-fetch's log writes it (quoted when it holds a
+# space, a quote or '=').
+logfmt() {
+	case $1 in
+	*[\ =\"]*) printf '"%s"' "$1" ;;
+	*) printf '%s' "$1" ;;
+	esac
+}
+
+# gzip_faults STYLE: for each --gzip-fault kind, the second answer spoiled:
+# without retries the run stops after the first page, naming the second
+# page's cursor and the reason; with them the page is asked again and the
+# pages written are those of a clean run. Every answer spoiled: nothing
+# written, 111.
+gzip_faults() {
+	local clean c2 kind cause why k
+	gzip_style "$1"
+	start_mock "${MOCKARGS[@]}"
+	fetched
+	assert_status 0
+	clean=$pages
+	assert_equal "$(printf '%s\n' "$clean" | wc -l)" 3
+	stop_mock
+	for k in "${gzip_kinds[@]}"; do
+		read -r kind cause why <<<"$k"
+		start_mock "${MOCKARGS[@]}" --gzip-fault "$kind" --gzip-fault-at 2 --log
+		fetched --retries 0
+		assert_status 111
+		assert_equal "$pages" "$(printf '%s\n' "$clean" | head -n 1)"
+		c2=$(jq -r .next <<<"$output")
+		assert_stderr_contains "msg=\"giving up at cursor $c2 after 1 attempts: last cause $cause: Error while processing content unencoding: $why\""
+		assert_equal "$(grep -c "status=200 fault=gzip-$kind\$" "$MOCK_LOG")" 1
+		stop_mock
+		start_mock "${MOCKARGS[@]}" --gzip-fault "$kind" --gzip-fault-at 2 --log
+		fetched --backoff-max 0.05
+		assert_status 0
+		assert_equal "$pages" "$clean"
+		c2=$(printf '%s\n' "$output" | sed -n 2p | jq -r .cursor)
+		assert_stderr_contains "msg=retry cause=$cause attempt=1 "
+		assert_stderr_contains " cursor=$(logfmt "$c2") detail=\"Error while processing content unencoding: $why\" status=200"
+		assert_equal "$(grep -c 'msg=retry' <<<"$stderr")" 1
+		stop_mock
+	done
+	start_mock "${MOCKARGS[@]}" --gzip-fault crc,length,trailing,cut,half --log
+	fetched --retries 2 --backoff-max 0.05
+	assert_status 111
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg="giving up at cursor null after 3 attempts: last cause '
+	# each of the three attempts spoiled (and any page asked for ahead of one)
+	[ "$(grep -c 'status=200 fault=gzip-' "$MOCK_LOG")" -ge 3 ]
+	assert_equal "$(grep -c 'status=200 fault=-' "$MOCK_LOG")" 0
+}
+
+@test "DataSync (inflated as it comes, its CRC checked after the next page is asked for): a gzip body with a wrong CRC-32 or ISIZE, bytes after it, or cut short is never written; retried as transient" {
+	gzip_faults datasync
+}
+
+@test "ArcGIS (inflated as it comes): a gzip body with a wrong CRC-32 or ISIZE, bytes after it, or cut short is never written; retried as transient" {
+	gzip_faults arcgis
+}
+
+@test "GitHub (Link pages: inflated after the next page is asked for): a gzip body with a wrong CRC-32 or ISIZE, bytes after it, or cut short is never written; retried as transient" {
+	gzip_faults github
+}
+
+@test "a drawn share of gzip answers spoiled (every kind): the run ends with the pages of a clean run, each spoiled one asked again, eager (DataSync) and lazy (GitHub)" {
+	local style clean n
+	for style in datasync github; do
+		gzip_style "$style"
+		MOCKARGS+=(--events 1200 --page-max 100) FETCHARGS+=(--limit 100)
+		start_mock "${MOCKARGS[@]}"
+		fetched
+		assert_status 0
+		clean=$pages
+		stop_mock
+		start_mock "${MOCKARGS[@]}" --gzip-fault crc,length,trailing,cut,half --gzip-fault-rate 0.3 --log
+		fetched --retries 20 --backoff-max 0.01
+		assert_status 0
+		assert_equal "$pages" "$clean"
+		n=$(grep -c 'status=200 fault=gzip-' "$MOCK_LOG" || true)
+		[ "$n" -gt 0 ]
+		# each spoiled page was asked again: one retry per spoiled answer, but
+		# for those asked ahead and never taken
+		[ "$(grep -c 'msg=retry cause=' <<<"$stderr")" -gt 0 ]
+		[ "$(grep -c 'msg=retry cause=' <<<"$stderr")" -le "$n" ]
+		stop_mock
+	done
+}

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "compress.h"
+#include "config.h"
 
 int
 compress_accepts(const char *accept)
@@ -55,5 +56,33 @@ compress_gzip(struct ds_buf *b)
 	deflateEnd(&zs);
 	ds_buf_free(b);
 	*b = out;
+	return 0;
+}
+
+int
+compress_spoil(struct ds_buf *b, unsigned fault)
+{
+	/* a gzip member: a 10-byte header, the deflate data, an 8-byte trailer */
+	if (b->len < 18)
+		return -1;
+	switch (fault) {
+	case GZFAULT_CRC:
+		b->p[b->len - 8] ^= 0x5a;
+		break;
+	case GZFAULT_LENGTH:
+		b->p[b->len - 4] ^= 0x01;
+		break;
+	case GZFAULT_TRAILING:
+		ds_buf_adds(b, "junk\n");
+		break;
+	case GZFAULT_CUT:
+		b->len -= 4;
+		break;
+	case GZFAULT_HALF:
+		b->len /= 2;
+		break;
+	default:
+		return -1;
+	}
 	return 0;
 }

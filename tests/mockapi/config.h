@@ -32,6 +32,16 @@ enum mock_fault {
 	FAULT_BARE429 = 1 << 10
 };
 
+/* --gzip-fault kinds, as bits: what is wrong with a gzip-encoded answer */
+enum mock_gzfault {
+	GZFAULT_NONE = 0,
+	GZFAULT_CRC = 1 << 0,		/* a wrong CRC-32 in the trailer */
+	GZFAULT_LENGTH = 1 << 1,	/* a wrong ISIZE in the trailer */
+	GZFAULT_TRAILING = 1 << 2,	/* bytes after the member */
+	GZFAULT_CUT = 1 << 3,		/* the member without its last 4 bytes */
+	GZFAULT_HALF = 1 << 4		/* the member cut halfway */
+};
+
 struct mock_config {
 	uint64_t	 events;	/* events in the whole range */
 	uint64_t	 seed;
@@ -49,9 +59,13 @@ struct mock_config {
 	double		 dup_rate;
 	double		 bad_rate;
 	int		 gzip;
+	unsigned	 gzip_faults;	/* --gzip-fault: enum mock_gzfault bits */
+	uint64_t	 gzip_fault_at;	/* --gzip-fault-at N: only the Nth answer (0: drawn) */
+	double		 gzip_fault_rate; /* --gzip-fault-rate R: each answer's chance */
 	int		 log;
 	const char	*files;		/* --files: the directory /files/ serves, or NULL */
 	uint64_t	 files_cut;	/* --files-cut: bytes of a whole file sent, then cut */
+	const char	*files_key;	/* --files-key-file: /files/ asks for it, or NULL */
 	enum mock_style	 style;
 	int		 oauth2;	/* --oauth2: api_key is client_id:secret */
 	int		 errors_200;	/* --errors-200: CKAN's errors with HTTP 200 */

@@ -62,6 +62,48 @@ empty(struct MHD_Connection *con, unsigned status, const char *etag, const char 
 	return ret;
 }
 
+/*
+ * Whether the request shows --files-key-file's key, as "Authorization:
+ * Bearer KEY" or as the query parameter api_key=KEY (compared as sent).
+ */
+static int
+authorized(struct MHD_Connection *con, const char *uri)
+{
+	const char *k = mock_cfg.files_key, *a, *q;
+	size_t n;
+
+	if (k == NULL)
+		return 1;
+	n = strlen(k);
+	a = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
+	if (a != NULL && strncmp(a, "Bearer ", 7) == 0 && strcmp(a + 7, k) == 0)
+		return 1;
+	if ((q = strchr(uri, '?')) == NULL)
+		return 0;
+	for (q++; *q != '\0'; q += *q == '&') {
+		if (strncmp(q, "api_key=", 8) == 0 && strncmp(q + 8, k, n) == 0 &&
+		    (q[8 + n] == '\0' || q[8 + n] == '&'))
+			return 1;
+		q += strcspn(q, "&");
+	}
+	return 0;
+}
+
+/* Queue a 401 asking for a bearer token. */
+static enum MHD_Result
+unauthorized(struct MHD_Connection *con)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if ((resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT)) == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"files\"");
+	ret = MHD_queue_response(con, 401, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 /* Read the whole of path into b; 0 or -1. */
 static int
 slurp(const char *path, struct ds_buf *b)
@@ -94,6 +136,11 @@ files_answer(struct MHD_Connection *con, const char *uri, const char *method,
 
 	if (mock_cfg.files == NULL || strncmp(uri, PREFIX, strlen(PREFIX)) != 0)
 		return 0;
+	if (!authorized(con, uri)) {
+		*status = 401;
+		*ret = unauthorized(con);
+		return 1;
+	}
 	name = uri + strlen(PREFIX);
 	n = strcspn(name, "?");
 	ds_buf_printf(&path, "%s/%.*s", mock_cfg.files, (int)n, name);

@@ -33,6 +33,7 @@ struct mock_config mock_cfg = {
 	.faults = FAULT_ALL,
 	.slow_secs = 5,
 	.gzip = 1,
+	.gzip_fault_rate = 1,
 	.token_ttl = 3600,
 	.created_step = 1,
 };
@@ -48,7 +49,8 @@ static const char usage_text[] =
     "                  [--reset-form delta|epoch|alternate] [--fail-rate R]\n"
     "                  [--faults LIST] [--slow-seconds S] [--dup-rate R]\n"
     "                  [--bad-rate R] [--no-gzip] [--manifest FILE] [--log]\n"
-    "                  [--files DIR [--files-cut BYTES]]\n"
+    "                  [--gzip-fault LIST [--gzip-fault-at N | --gzip-fault-rate R]]\n"
+    "                  [--files DIR [--files-cut BYTES] [--files-key-file FILE]]\n"
     "                  [--style datasync|socrata|arcgis|ckan|github|stripe|jsonapi]\n"
     "                  [--oauth2] [--token-ttl SECONDS] [--revoke-every N]\n"
     "                  [--errors-200] [--generation G --churn R] [--deleted id]\n"
@@ -106,9 +108,9 @@ on_signal(int sig)
 	errno = saved;
 }
 
-/* The first line of file, without its newline; the caller owns it. */
+/* The first line of file (of option opt), without its newline; the caller owns it. */
 static char *
-read_key(const char *file)
+read_key(const char *opt, const char *file)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -116,9 +118,9 @@ read_key(const char *file)
 	FILE *f;
 
 	if ((f = fopen(file, "r")) == NULL)
-		ds_die(DS_EX_USAGE, "--api-key-file %s", file);
+		ds_die(DS_EX_USAGE, "--%s %s", opt, file);
 	if ((n = getline(&line, &cap, f)) <= 0)
-		ds_diex(DS_EX_USAGE, "--api-key-file %s: empty", file);
+		ds_diex(DS_EX_USAGE, "--%s %s: empty", opt, file);
 	fclose(f);
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
@@ -159,7 +161,7 @@ main(int argc, char *argv[])
 		O_TTL, O_RATE, O_RESET, O_FAILRATE, O_FAULTS, O_SLOW, O_DUP, O_BAD,
 		O_NOGZIP, O_MANIFEST, O_LOG, O_HELP, O_BIND, O_KEYFILE, O_FILES, O_FILESCUT, O_STYLE,
 		O_OAUTH2, O_TOKENTTL, O_REVOKE, O_ERRORS200, O_GEN, O_CHURN, O_DELETED,
-		O_CSTEP
+		O_CSTEP, O_GZFAULT, O_GZAT, O_GZRATE, O_FILESKEY
 	};
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, O_PORT },
@@ -184,6 +186,10 @@ main(int argc, char *argv[])
 		{ "log", no_argument, NULL, O_LOG },
 		{ "files", required_argument, NULL, O_FILES },
 		{ "files-cut", required_argument, NULL, O_FILESCUT },
+		{ "files-key-file", required_argument, NULL, O_FILESKEY },
+		{ "gzip-fault", required_argument, NULL, O_GZFAULT },
+		{ "gzip-fault-at", required_argument, NULL, O_GZAT },
+		{ "gzip-fault-rate", required_argument, NULL, O_GZRATE },
 		{ "style", required_argument, NULL, O_STYLE },
 		{ "oauth2", no_argument, NULL, O_OAUTH2 },
 		{ "errors-200", no_argument, NULL, O_ERRORS200 },
@@ -224,7 +230,7 @@ main(int argc, char *argv[])
 			mock_cfg.api_key = optarg;
 			break;
 		case O_KEYFILE:
-			mock_cfg.api_key = read_key(optarg);
+			mock_cfg.api_key = read_key("api-key-file", optarg);
 			break;
 		case O_BIND:
 			bindaddr = optarg;
@@ -302,11 +308,28 @@ main(int argc, char *argv[])
 		case O_NOGZIP:
 			mock_cfg.gzip = 0;
 			break;
+		case O_GZFAULT:
+			if ((mock_cfg.gzip_faults = faults_gzip_parse(optarg)) == 0) {
+				ds_warnx("--gzip-fault: expected a comma list of crc, length, "
+				    "trailing, cut, half; got '%s'", optarg);
+				usage();
+			}
+			break;
+		case O_GZAT:
+			mock_cfg.gzip_fault_at = number("gzip-fault-at", optarg, 1,
+			    UINT64_MAX);
+			break;
+		case O_GZRATE:
+			mock_cfg.gzip_fault_rate = rate("gzip-fault-rate", optarg);
+			break;
 		case O_MANIFEST:
 			manifest = optarg;
 			break;
 		case O_FILES:
 			mock_cfg.files = optarg;
+			break;
+		case O_FILESKEY:
+			mock_cfg.files_key = read_key("files-key-file", optarg);
 			break;
 		case O_FILESCUT:
 			mock_cfg.files_cut = number("files-cut", optarg, 1, UINT64_C(1) << 40);

@@ -144,9 +144,10 @@ add_headers(struct MHD_Response *resp, const struct reply *rp, int gzipped)
 	MHD_add_response_header(resp, "Retry-After", v);
 }
 
-/* One --log line for the request. */
+/* One --log line for the request: its fault, or its gzip fault gz. */
 static void
-log_request(const char *method, const char *uri, int status, enum mock_fault f)
+log_request(const char *method, const char *uri, int status, enum mock_fault f,
+    enum mock_gzfault gz)
 {
 	struct ds_buf path = { 0 }, q = { 0 };
 	char st[16];
@@ -157,8 +158,9 @@ log_request(const char *method, const char *uri, int status, enum mock_fault f)
 		snprintf(st, sizeof(st), "%d", status);
 	else
 		snprintf(st, sizeof(st), "-");
-	ds_logkv(DS_LOG_INFO, "request", "method=%s path=%s status=%s fault=%s",
-	    method, q.p, st, faults_name(f));
+	ds_logkv(DS_LOG_INFO, "request", "method=%s path=%s status=%s fault=%s%s",
+	    method, q.p, st, gz != GZFAULT_NONE ? "gzip-" : "",
+	    gz != GZFAULT_NONE ? faults_gzip_name(gz) : faults_name(f));
 	ds_buf_free(&path);
 	ds_buf_free(&q);
 }
@@ -173,7 +175,8 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 	struct reply rp;
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	int gzipped = 0;
+	enum mock_gzfault gz = GZFAULT_NONE;
+	int gzipped = 0, gzip_ok;
 
 	(void)cls;
 	(void)url;
@@ -192,7 +195,7 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 	}
 	if (files_answer(con, c->uri, method, &ret, &rp.status)) {
 		if (mock_cfg.log)
-			log_request(method, c->uri, rp.status, FAULT_NONE);
+			log_request(method, c->uri, rp.status, FAULT_NONE, GZFAULT_NONE);
 		return ret;
 	}
 	memset(&rp, 0, sizeof(rp));
@@ -216,19 +219,24 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 		    "X-API-Key"), time(NULL), &rp);
 		request_free(&r);
 	}
+	gzip_ok = mock_cfg.gzip && rp.body.len > 0 &&
+	    compress_accepts(MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+	    "Accept-Encoding"));
+	if (gzip_ok && rp.status == 200 && rp.fault == FAULT_NONE)
+		gz = faults_gzip_draw();
 	if (mock_cfg.log)
 		log_request(method, c->uri, rp.fault == FAULT_DROP ? 0 : rp.status,
-		    rp.fault);
+		    rp.fault, gz);
 	if (rp.fault == FAULT_DROP) {
 		ds_buf_free(&rp.body);
 		return MHD_NO;
 	}
 	if (rp.fault == FAULT_SLOW)
 		slow_down(mock_cfg.slow_secs);
-	if (mock_cfg.gzip && rp.body.len > 0 &&
-	    compress_accepts(MHD_lookup_connection_value(con, MHD_HEADER_KIND,
-	    "Accept-Encoding")))
+	if (gzip_ok)
 		gzipped = compress_gzip(&rp.body) == 0;
+	if (gzipped && gz != GZFAULT_NONE)
+		(void)compress_spoil(&rp.body, gz);
 	if (rp.fault == FAULT_TRUNCATE) {
 		struct truncated *t = ds_xmalloc(sizeof(*t));
 
