@@ -185,14 +185,16 @@ csv_acid_cases=(
 }
 
 @test "csv: a row with more or fewer fields than the header, or bytes that are not UTF-8, is a reject line with its row number; the rest loads" {
-	printf 'a,b\n1,2\n3\n4,5,6\n7,\xff\n8,9\n' >"$T/in"
+	printf 'a,b\n1,2\n3\n4,5,6\n7,\xff\n8,9\n1,""x\xff\n' >"$T/in"
 	xf --input csv
 	assert_status 0
 	assert_equal "${lines[2]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 3 at byte 8: 1 fields, the header has 2","raw":"3"}'
 	assert_equal "${lines[3]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 4 at byte 10: 3 fields, the header has 2","raw":"4,5,6"}'
 	assert_equal "${lines[4]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 5 at byte 16: field 2 is not valid UTF-8 at byte 18","raw":"7,�"}'
 	assert_equal "${lines[5]}" "$(rec '{"a":"8","b":"9"}')"
-	assert_stderr_contains "records=2 rejects=3"
+	# text after an empty quoted field: the bad byte's offset still named
+	assert_equal "${lines[6]}" '{"$ds":"reject","stream":"events","seq":null,"reason":"row 7 at byte 24: field 2 is not valid UTF-8 at byte 29","raw":"1,\"\"x�"}'
+	assert_stderr_contains "records=2 rejects=4"
 }
 
 @test "csv: --encoding converts to UTF-8 with iconv; bytes invalid in it are a reject with the row number" {

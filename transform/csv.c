@@ -180,6 +180,10 @@ parse_row(struct csv *c, const char *p, const char *e, int eof)
 		if (!fd->quoted) {
 			fd->p = p;
 			fd->len = (size_t)(u - p);
+		} else if (u > p && !fd->dq && fd->len == 0) {
+			/* "" then text: the text alone, still the input's */
+			fd->p = p;
+			fd->len = (size_t)(u - p);
 		} else if (u > p) {
 			unquote(c, fd);
 			ds_buf_add(&c->vals, p, (size_t)(u - p));
