@@ -390,7 +390,8 @@ fx_def_check(const struct def *d, int have_since, int have_until)
 	    (d->body == NULL || (have_since && !strstr(d->body, "{since")) ||
 	    (have_until && !strstr(d->body, "{until"))))
 		ds_diex(DS_EX_USAGE, "--%s: paginate %s sends no time filter: set "
-		    "filter (or a body) with {%s}", have_since ? "since" : "until",
+		    "filter (or a body) with {%s}, or keep the table current with "
+		    "full passes (ds-run --mode snapshot)", have_since ? "since" : "until",
 		    d->style->name, have_since ? "since" : "until");
 }
 

@@ -189,8 +189,33 @@ auth_refused() {
 		"$(url_of ckan)"
 	assert_status 64
 	assert_equal "$output" ""
-	assert_stderr_contains 'paginate offset sends no time filter'
+	assert_stderr_contains 'paginate offset sends no time filter: set filter (or a body) with {since}, or keep the table current with full passes (ds-run --mode snapshot)'
 	run ! grep -q 'datastore_search' "$MOCK_LOG"
+}
+
+@test "ckan: --mode snapshot keeps a table current by full passes: ds-run starts the next pass of a finished stream, new rows stored, changed ones replaced" {
+	mockdef ckan
+	start_mock --style ckan --events 300 --seed 9 --page-max 100 --bad-rate 0
+	ds_run --connector ckan --definition "$T/def" --limit 100 --table ck --mode snapshot \
+		"$(url_of ckan)"
+	assert_status 0
+	assert_equal "$output" ""
+	assert_stderr_contains 'msg="snapshot pass complete" stream=events table=ck marked_deleted=0'
+	stop_mock
+	start_mock --style ckan --events 400 --seed 9 --page-max 100 --bad-rate 0 \
+		--generation 1 --churn 0.2 --manifest "$T/manifest"
+	ds_run --connector ckan --definition "$T/def" --limit 100 --table ck --mode snapshot \
+		"$(url_of ckan)"
+	assert_status 0
+	assert_equal "$output" ""
+	assert_stderr_contains 'snapshot pass finished earlier: starting the next pass'
+	assert_equal "$(sql "select count(*) from ck where deleted_at is null")" 400
+	# every row the source has now, at its current revision
+	awk -F '\t' '$1 == "valid" { print $2 "\t" $3 }' "$T/manifest" | LC_ALL=C sort >"$T/want"
+	sql "select id || chr(9) || coalesce(data->>'rev', '0') from ck" | LC_ALL=C sort >"$T/got"
+	[ "$(awk -F '\t' '$2 != "0"' "$T/want" | wc -l)" -gt 20 ]
+	run comm -23 "$T/want" "$T/got"
+	assert_equal "$output" ""
 }
 
 @test "socrata: a refused app token exits 101, the secret nowhere" { auth_refused socrata; }
