@@ -377,6 +377,13 @@ guess_next(struct run *r)
 	return 1;
 }
 
+/* Non-zero when d's next state is read off the body's end (its text needed). */
+static int
+reads_body_end(const struct def *d)
+{
+	return d->style == &style_next_url || d->style == &style_cursor;
+}
+
 /*
  * Before the body is read, request the page after it when its state is
  * known without reading it: the Link header's next (exact), the next page
@@ -424,8 +431,8 @@ gen_ahead_early(struct run *r)
 			return;
 		ds_buf_printf(&r->estate, "%llu", at + (d->style == &style_page ? 1 :
 		    (unsigned long long)o->limit));
-	} else if ((d->style == &style_next_url || d->style == &style_cursor) &&
-	    !r->no_guess && d->has_more_path == NULL && d->more_path.n == 0) {
+	} else if (reads_body_end(d) && !r->no_guess && d->has_more_path == NULL &&
+	    d->more_path.n == 0) {
 		if (!guess_next(r))
 			return;
 	} else
@@ -711,11 +718,11 @@ again:
 		 * inflated, its gzip CRC checked, as the next page is made;
 		 * first where the next state is guessed off the body's end
 		 */
-		if (d->style != &style_next_url && d->style != &style_cursor)
+		if (!reads_body_end(d))
 			gen_ahead_early(r);
 		if (fx_http_decode(r->http, resp) < 0)
 			return fx_pager_get_failed(r, r->url.p, cause);
-		if (d->style == &style_next_url || d->style == &style_cursor)
+		if (reads_body_end(d))
 			gen_ahead_early(r);
 		if (fx_gbody_page(d, resp->body.p, resp->body.len, &pg, &r->why,
 		    &not_json) < 0) {

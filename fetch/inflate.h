@@ -7,7 +7,6 @@
 #define DS_FETCH_INFLATE_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 #include <zlib.h>
 
